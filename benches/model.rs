@@ -1,0 +1,69 @@
+//! Model benchmarks: file attributes per second over a full walk, and decoding one random index
+//! of a billion-file tree with a warm and a cold cache. The README quotes these names.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use synthfs::model::walk::fold_dirs;
+use synthfs::model::{Profile, Tree};
+
+fn tree(files: u64) -> Tree {
+    let mut p = Profile::builtin("enterprise").expect("built-in");
+    p.set_counts(Some(files), None);
+    Tree::new(p).expect("valid")
+}
+
+/// Attributes of every file of a 100,000-file tree, on one thread.
+fn attrs_walk(c: &mut Criterion) {
+    let t = tree(100_000);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+    let mut g = c.benchmark_group("model");
+    g.throughput(Throughput::Elements(100_000));
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(8));
+    g.bench_function("file_attrs_walk_100k_1thread", |b| {
+        b.iter(|| {
+            pool.install(|| {
+                fold_dirs(
+                    &t,
+                    || 0u64,
+                    |acc, plan| {
+                        for s in 0..plan.files {
+                            *acc = acc.wrapping_add(t.file_attrs_in(plan, s).content.size);
+                        }
+                    },
+                    |a, b| a.wrapping_add(b),
+                )
+            })
+        })
+    });
+    g.finish();
+}
+
+/// One random index of a 10^9-file tree: cold (a fresh tree each time, nothing cached) and
+/// warm (the same tree, paths cached).
+fn decode(c: &mut Criterion) {
+    let mut g = c.benchmark_group("model");
+    let warm = tree(1_000_000_000);
+    let n = warm.node_count();
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    for _ in 0..100_000 {
+        black_box(warm.locate(next()));
+    }
+    g.bench_function("decode_1e9_warm", |b| b.iter(|| black_box(warm.locate(next()))));
+    g.sample_size(20);
+    g.bench_function("decode_1e9_cold", |b| {
+        b.iter_batched(|| tree(1_000_000_000), |t| black_box(t.locate(next())), criterion::BatchSize::PerIteration)
+    });
+    g.finish();
+}
+
+criterion_group!(benches, attrs_walk, decode);
+criterion_main!(benches);

@@ -1,0 +1,9 @@
+//! synthfs: a realistic enterprise file share that is never stored.
+//!
+//! Every name, attribute and byte is a pure function of a profile, a seed and a node index
+//! ([`model`]). Front ends show the same tree: [`stats`] summarises it; the mount,
+//! materialize and archive front ends walk the same model.
+
+pub mod model;
+pub mod stats;
+pub mod units;

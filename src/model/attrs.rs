@@ -1,0 +1,280 @@
+//! File and directory attributes: type, size, sparseness, times, owner and mode.
+//!
+//! One function answers each question for every front end: [`file_attrs`] for a file slot of
+//! a planned directory, [`dir_attrs`] for a directory.
+
+use super::Model;
+use super::content::{ContentSpec, SparseLayout};
+use super::date;
+use super::filetype::FileType;
+use super::plan::{DirContext, DirKind, DirPlan};
+use super::rng::{Purpose, Rng, key};
+use super::tree::{Location, Tree};
+
+/// A point in time: seconds since the Unix epoch and nanoseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    pub secs: i64,
+    pub nanos: u32,
+}
+
+/// Why a file exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Original,
+    /// A byte-identical copy of the file at this index.
+    Duplicate {
+        of: u64,
+    },
+    /// Temp clutter: `~$` owner files and `*.tmp`.
+    Temp,
+    /// Folder junk: Thumbs.db, desktop.ini, .DS_Store.
+    Junk,
+}
+
+/// Everything known about a file but its name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileAttrs {
+    pub index: u64,
+    pub parent: u64,
+    pub depth: u32,
+    pub role: Role,
+    /// The extension the name carries.
+    pub ext: &'static str,
+    pub content: ContentSpec,
+    pub created: Timestamp,
+    pub modified: Timestamp,
+    pub accessed: Timestamp,
+    pub mode: u32,
+    /// Index of the owning user in the identity directory.
+    pub owner: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub hidden: bool,
+    pub readonly: bool,
+}
+
+impl FileAttrs {
+    pub fn ftype(&self) -> FileType {
+        self.content.ftype
+    }
+    pub fn size(&self) -> u64 {
+        self.content.size
+    }
+    pub fn allocated(&self) -> u64 {
+        self.content.allocated()
+    }
+}
+
+/// Attributes of a directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirAttrs {
+    pub index: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub owner: Option<u32>,
+    pub created: Timestamp,
+    pub modified: Timestamp,
+    pub accessed: Timestamp,
+}
+
+/// The times a context allows: `(oldest, newest)` in Unix seconds.
+pub fn time_window(m: &Model, ctx: &DirContext) -> (i64, i64) {
+    let (mut lo, mut hi) = m.range;
+    if let Some(y) = ctx.year {
+        let (from, to) = ctx.months.unwrap_or((1, 12));
+        let start = date::Date { year: y, month: u32::from(from), day: 1 }.unix();
+        let end = if to == 12 {
+            date::year_start(y + 1)
+        } else {
+            date::Date { year: y, month: u32::from(to) + 1, day: 1 }.unix()
+        } - 1;
+        lo = lo.max(start);
+        hi = hi.min(end);
+        if lo > hi {
+            lo = hi;
+        }
+    }
+    (lo, hi)
+}
+
+/// Created <= modified <= accessed, modified inside the context's window, skewed to recent.
+fn draw_times(m: &Model, ctx: &DirContext, rng: &mut Rng) -> [Timestamp; 3] {
+    let (lo, hi) = time_window(m, ctx);
+    let span = (hi - lo) as f64;
+    let modified = hi - (span * libm::pow(rng.unit(), 1.7)) as i64;
+    let created = if rng.chance(0.3) { modified } else { (modified - rng.exponential(40.0 * 86_400.0) as i64).max(lo) };
+    let accessed = (modified + rng.exponential(90.0 * 86_400.0) as i64).min(m.range.1).max(modified);
+    let mut ns = || rng.below(1_000_000_000) as u32;
+    let c = Timestamp { secs: created, nanos: ns() };
+    let mut md = Timestamp { secs: modified, nanos: ns() };
+    let mut a = Timestamp { secs: accessed, nanos: ns() };
+    if md < c {
+        md = c;
+    }
+    if a < md {
+        a = md;
+    }
+    [c, md, a]
+}
+
+/// A user (index) who plausibly owns things in this context.
+fn pick_owner(m: &Model, ctx: &DirContext, rng: &mut Rng) -> u32 {
+    if let Some(u) = ctx.owner {
+        return u;
+    }
+    if let Some(d) = ctx.department {
+        if let Some(users) = m.identities.by_department.get(d as usize).filter(|u| !u.is_empty()) {
+            return *rng.pick(users);
+        }
+    }
+    rng.below(m.identities.users.len() as u64) as u32
+}
+
+fn is_sensitive(m: &Model, ctx: &DirContext) -> bool {
+    matches!(m.mix_name(ctx.mix), "hr" | "legal" | "finance")
+}
+
+/// Draws a size for a type: its own lognormal if the profile gives one, else the global
+/// lognormal body with the Pareto tail; clamped to what the format allows.
+fn draw_size(m: &Model, t: FileType, rng: &mut Rng) -> u64 {
+    let (lo, hi) = m.size_bounds[t.ordinal()];
+    if lo == hi {
+        return lo;
+    }
+    let s = &m.profile.sizes;
+    let x = match m.type_size(t) {
+        Some((mu, sigma)) => rng.lognormal(mu, sigma),
+        None if rng.chance(s.tail_share) => rng.pareto(s.tail_min.0 as f64, s.tail_alpha),
+        None => rng.lognormal(s.mu, s.sigma),
+    };
+    let x = if x.is_finite() { libm::round(x).min(1.8e19) as u64 } else { u64::MAX };
+    x.clamp(lo, hi.min(s.max.0).max(lo))
+}
+
+fn sparse_layout(m: &Model, t: FileType, size: u64, rng: &mut Rng) -> Option<SparseLayout> {
+    let sp = &m.profile.sparse;
+    if !m.is_sparse_type(t) || !rng.chance(sp.rate) {
+        return None;
+    }
+    // Headers and trailers always stay in data, however small the profile's head and tail.
+    let (prefix, trailer) = m.frame_bounds[t.ordinal()];
+    let head = sp.head.0.max(prefix.next_multiple_of(4096));
+    let tail = sp.tail.0.max((trailer + 4096).next_multiple_of(4096));
+    SparseLayout::new(size, head, sp.hole.0, sp.data.0, tail)
+}
+
+/// The attributes of file `slot` of a planned directory.
+pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
+    let m = &tree.model;
+    let index = plan.index + 1 + slot;
+    let ctx = &plan.ctx;
+    let mut rng = Rng::new(m.seed, index, Purpose::FileCore);
+    let c = &m.profile.clutter;
+    let junk = plan.junk_count();
+    let r = rng.unit();
+    let (role, ftype, ext) = if slot < junk {
+        let bit = (0..3).filter(|b| plan.junk & (1 << b) != 0).nth(slot as usize).unwrap_or(0);
+        let t = [FileType::ThumbsDb, FileType::DesktopIni, FileType::DsStore][bit];
+        (Role::Junk, t, t.ext())
+    } else if r < c.temp_rate {
+        if rng.chance(0.5) {
+            (Role::Temp, FileType::OfficeLock, *rng.pick(&["docx", "xlsx", "pptx"]))
+        } else {
+            (Role::Temp, FileType::Tmp, "tmp")
+        }
+    } else if r < c.temp_rate + c.duplicate_rate {
+        match find_original(tree, index) {
+            Some(orig) => (Role::Duplicate { of: orig.index }, orig.content.ftype, orig.ext),
+            None => {
+                let t = m.pick_type(ctx.mix, &mut rng);
+                (Role::Original, t, t.ext())
+            }
+        }
+    } else {
+        let t = m.pick_type(ctx.mix, &mut rng);
+        (Role::Original, t, t.ext())
+    };
+    let [created, modified, accessed] = draw_times(m, ctx, &mut Rng::new(m.seed, index, Purpose::Times));
+    let content = match role {
+        Role::Duplicate { of } => tree.file_attrs(of).map(|o| o.content),
+        _ => None,
+    }
+    .unwrap_or_else(|| {
+        let mut srng = Rng::new(m.seed, index, Purpose::Size);
+        let size = draw_size(m, ftype, &mut srng);
+        let sparse = sparse_layout(m, ftype, size, &mut srng);
+        ContentSpec { ftype, size, seed: key(m.seed, index, Purpose::Content as u64), stamp: created.secs, sparse }
+    });
+    let mut orng = Rng::new(m.seed, index, Purpose::Owner);
+    let owner = pick_owner(m, ctx, &mut orng);
+    let user = &m.identities.users[owner as usize];
+    let gid = m.identities.department_group(ctx.department.or(user.department)).gid;
+    let readonly = role == Role::Original && orng.chance(0.05);
+    let mut mode = if is_sensitive(m, ctx) { 0o640 } else { 0o644 };
+    if readonly {
+        mode &= !0o222;
+    }
+    FileAttrs {
+        index,
+        parent: plan.index,
+        depth: plan.depth + 1,
+        role,
+        ext,
+        content,
+        created,
+        modified,
+        accessed,
+        mode,
+        owner,
+        uid: user.uid,
+        gid,
+        hidden: matches!(role, Role::Junk) || ftype == FileType::OfficeLock,
+        readonly,
+    }
+}
+
+/// Picks the original a duplicate copies: an earlier file, often nearby (same folder or
+/// project), sometimes far away. Clutter is never copied. Returns an original, never a copy.
+fn find_original(tree: &Tree, index: u64) -> Option<FileAttrs> {
+    if index < 2 {
+        return None;
+    }
+    let mut rng = Rng::new(tree.model.seed, index, Purpose::Duplicate);
+    for _ in 0..4 {
+        let reach = (index - 1).min(5_000_000) as f64;
+        let d = (libm::exp(rng.unit() * libm::log(reach)) as u64).clamp(1, index - 1);
+        if let Some(Location::File { parent, slot }) = tree.locate(index - d) {
+            let a = file_attrs(tree, &parent, slot);
+            match a.role {
+                Role::Original => return Some(a),
+                Role::Duplicate { of } => return tree.file_attrs(of),
+                Role::Temp | Role::Junk => {}
+            }
+        }
+    }
+    None
+}
+
+/// The attributes of a directory.
+pub fn dir_attrs(tree: &Tree, plan: &DirPlan) -> DirAttrs {
+    let m = &tree.model;
+    let ctx = &plan.ctx;
+    let mut rng = Rng::new(m.seed, plan.index, Purpose::DirAttrs);
+    let [created, modified, accessed] = draw_times(m, ctx, &mut rng);
+    let top = matches!(ctx.kind, DirKind::Root | DirKind::UsersRoot | DirKind::ProjectsRoot);
+    let (owner, uid, gid) = if top {
+        (None, 0, 0)
+    } else {
+        let o = pick_owner(m, ctx, &mut rng);
+        let user = &m.identities.users[o as usize];
+        (Some(o), user.uid, m.identities.department_group(ctx.department.or(user.department)).gid)
+    };
+    let mode = match ctx.kind {
+        DirKind::Home => 0o700,
+        _ if is_sensitive(m, ctx) => 0o750,
+        _ => 0o755,
+    };
+    DirAttrs { index: plan.index, mode, uid, gid, owner, created, modified, accessed }
+}

@@ -1,0 +1,154 @@
+//! The model: `(profile, seed)` to a whole enterprise file tree, computed on demand.
+//!
+//! Pure and deterministic: no I/O, no clocks, no shared randomness. Every front end asks the
+//! same questions of [`Tree`] (a node by index, a directory's entries, a file's attributes and
+//! bytes) and gets the same answers on every machine, with any thread count.
+//!
+//! ```
+//! use synthfs::model::{Profile, Tree};
+//! let mut profile = Profile::builtin("enterprise").unwrap();
+//! profile.set_counts(Some(1000), Some(100));
+//! let tree = Tree::new(profile).unwrap();
+//! assert_eq!(tree.file_count(), 1000);
+//! let root = tree.listing(0).unwrap();
+//! assert!(root.entries.iter().any(|e| &*e.name == "Finance"));
+//! ```
+
+pub mod attrs;
+pub mod content;
+pub mod date;
+pub mod filetype;
+pub mod identity;
+pub mod names;
+pub mod plan;
+pub mod profile;
+pub mod rng;
+pub mod tree;
+pub mod walk;
+pub mod words;
+
+pub use attrs::{DirAttrs, FileAttrs, Role, Timestamp};
+pub use content::ContentSpec;
+pub use filetype::FileType;
+pub use profile::{Profile, ProfileError};
+pub use tree::{Entry, Listing, Location, NodeKind, Tree};
+
+use date::Date;
+use identity::Directory;
+
+/// The profile with the tables the model reads on every file, resolved once.
+#[derive(Debug)]
+pub struct Model {
+    pub profile: Profile,
+    pub seed: u64,
+    pub identities: Directory,
+    pub as_of: Date,
+    /// Unix seconds: the oldest allowed time and the last second of `as_of`.
+    pub range: (i64, i64),
+    mixes: Vec<Mix>,
+    /// Per type (by ordinal): lognormal (mu, sigma) overriding the global size law.
+    type_size: Vec<Option<(f64, f64)>>,
+    /// Per type: (smallest, largest) size the format allows.
+    pub size_bounds: Vec<(u64, u64)>,
+    /// Per type: whether it may be written sparse.
+    sparse_types: Vec<bool>,
+    /// Per type: the longest prefix and trailer its format has.
+    pub frame_bounds: Vec<(u64, u64)>,
+    pub files: u64,
+    pub dirs: u64,
+}
+
+#[derive(Debug)]
+struct Mix {
+    name: String,
+    types: Vec<FileType>,
+    cumulative: Vec<u64>,
+}
+
+impl Model {
+    pub fn new(profile: Profile) -> Result<Model, ProfileError> {
+        profile.validate()?;
+        let as_of = profile.as_of_date();
+        let hi = as_of.unix() + date::DAY - 1;
+        let lo =
+            Date { year: as_of.year - profile.max_age_years as i32, month: as_of.month, day: as_of.day.min(28) }.unix();
+        let mut mixes: Vec<Mix> = profile
+            .mix
+            .iter()
+            .map(|(name, weights)| {
+                let mut types = Vec::new();
+                let mut cumulative = Vec::new();
+                let mut acc = 0u64;
+                for (ext, w) in weights {
+                    if let (Some(t), true) = (FileType::from_ext(ext), *w > 0) {
+                        acc += u64::from(*w);
+                        types.push(t);
+                        cumulative.push(acc);
+                    }
+                }
+                Mix { name: name.clone(), types, cumulative }
+            })
+            .collect();
+        if !mixes.iter().any(|m| m.name == "default") {
+            let types = vec![FileType::Docx, FileType::Xlsx, FileType::Pdf, FileType::Txt];
+            mixes.push(Mix { name: "default".into(), types, cumulative: vec![30, 50, 85, 100] });
+        }
+        let mut type_size = vec![None; FileType::ALL.len()];
+        for (ext, ts) in &profile.sizes.by_ext {
+            if let Some(t) = FileType::from_ext(ext) {
+                type_size[t.ordinal()] = Some((libm::log(ts.median.0 as f64), ts.sigma));
+            }
+        }
+        let mut sparse_types = vec![false; FileType::ALL.len()];
+        for ext in &profile.sparse.types {
+            if let Some(t) = FileType::from_ext(ext) {
+                sparse_types[t.ordinal()] = true;
+            }
+        }
+        let size_bounds = FileType::ALL.iter().map(|t| content::formats::size_bounds(*t)).collect();
+        let frame_bounds = FileType::ALL.iter().map(|t| content::formats::frame_bounds(*t)).collect();
+        Ok(Model {
+            seed: profile.seed,
+            identities: Directory::build(&profile),
+            as_of,
+            range: (lo, hi),
+            mixes,
+            type_size,
+            size_bounds,
+            sparse_types,
+            frame_bounds,
+            files: profile.files,
+            dirs: profile.dir_count(),
+            profile,
+        })
+    }
+
+    /// The index of a named extension mix, falling back to `default`.
+    pub fn mix_index(&self, name: &str) -> u16 {
+        let find = |n: &str| self.mixes.iter().position(|m| m.name == n);
+        find(name).or_else(|| find("default")).unwrap_or(0) as u16
+    }
+
+    pub fn mix_name(&self, index: u16) -> &str {
+        self.mixes.get(index as usize).map(|m| m.name.as_str()).unwrap_or("default")
+    }
+
+    /// Draws a file type from a mix.
+    pub fn pick_type(&self, mix: u16, rng: &mut rng::Rng) -> FileType {
+        let m = &self.mixes[(mix as usize).min(self.mixes.len() - 1)];
+        m.types[rng.pick_cumulative(&m.cumulative).min(m.types.len() - 1)]
+    }
+
+    /// The first year that year folders may name.
+    pub fn range_start_year(&self) -> i32 {
+        Date::of_unix(self.range.0).year + 1
+    }
+
+    pub fn type_size(&self, t: FileType) -> Option<(f64, f64)> {
+        self.type_size[t.ordinal()]
+    }
+
+    pub fn is_sparse_type(&self, t: FileType) -> bool {
+        self.sparse_types[t.ordinal()]
+    }
+}

@@ -1,0 +1,205 @@
+//! File names: believable stems by type and folder theme, decorated copies, clutter names,
+//! and the Windows rules every generated name obeys.
+
+use super::attrs::{FileAttrs, Role};
+use super::date::Date;
+use super::filetype::FileType;
+use super::rng::{Purpose, Rng};
+use super::tree::Tree;
+use super::words;
+
+/// Whether a name is valid on Windows (NTFS / SMB): no reserved characters, no trailing dot
+/// or space, not a reserved device name, at most 255 characters.
+pub fn is_windows_safe(name: &str) -> bool {
+    if name.is_empty() || name.chars().count() > 255 || name.ends_with('.') || name.ends_with(' ') {
+        return false;
+    }
+    if name.chars().any(|c| (c as u32) < 32 || "<>:\"/\\|?*".contains(c)) {
+        return false;
+    }
+    let stem = name.split('.').next().unwrap_or("").trim_end().to_ascii_uppercase();
+    const RESERVED: [&str; 22] = [
+        "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1",
+        "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    ];
+    !RESERVED.contains(&stem.as_str())
+}
+
+/// The name of a file before it is made unique in its folder.
+pub fn file_name(tree: &Tree, a: &FileAttrs) -> String {
+    let mut rng = Rng::new(tree.model.seed, a.index, Purpose::Name);
+    match a.content.ftype {
+        FileType::ThumbsDb => return "Thumbs.db".into(),
+        FileType::DesktopIni => return "desktop.ini".into(),
+        FileType::DsStore => return ".DS_Store".into(),
+        FileType::OfficeLock => {
+            let stem = stem(tree, a, &mut rng);
+            // Word shortens the owner file's name to fit, as `~$` replaces the first letters.
+            let short: String = stem.chars().skip(if stem.chars().count() > 8 { 2 } else { 0 }).collect();
+            return format!("~${short}.{}", a.ext);
+        }
+        FileType::Tmp => {
+            return match rng.below(3) {
+                0 => format!("~WRL{:04}.tmp", rng.below(10_000)),
+                1 => format!("~{}.tmp", stem(tree, a, &mut rng)),
+                _ => format!("{:X}.tmp", rng.next_u64() as u32),
+            };
+        }
+        _ => {}
+    }
+    if let Role::Duplicate { of } = a.role {
+        if let Some(orig) = tree.file_attrs(of) {
+            let base = stem(tree, &orig, &mut Rng::new(tree.model.seed, orig.index, Purpose::Name));
+            let name = match rng.below(6) {
+                0 => format!("Copy of {base}"),
+                1 => format!("{base} - Copy"),
+                2 => format!("{base} (1)"),
+                _ => base,
+            };
+            return format!("{name}.{}", a.ext);
+        }
+    }
+    format!("{}.{}", stem(tree, a, &mut rng), a.ext)
+}
+
+/// A stem for a document of this type in this folder.
+fn stem(tree: &Tree, a: &FileAttrs, rng: &mut Rng) -> String {
+    let m = &tree.model;
+    let mix = tree.plan(a.parent).map(|p| m.mix_name(p.ctx.mix).to_string()).unwrap_or_default();
+    let d = Date::of_unix(a.modified.secs);
+    let noun = *rng.pick(words::doc_nouns(&mix));
+    let topic = *rng.pick(words::topics(&mix));
+    let quarter = (d.month - 1) / 3 + 1;
+    let month = words::MONTHS[d.month as usize - 1];
+    let mut s = match a.content.ftype {
+        FileType::Jpg => match rng.below(4) {
+            0 => format!("IMG_{:04}", rng.below(10_000)),
+            1 => format!("DSC{:05}", rng.below(100_000)),
+            2 => format!("IMG_{:04}{:02}{:02}_{:06}", d.year, d.month, d.day, rng.below(240_000)),
+            _ => format!("{topic} {d}"),
+        },
+        FileType::Png => match rng.below(3) {
+            0 => format!("Screenshot {d} {:02}{:02}{:02}", rng.below(24), rng.below(60), rng.below(60)),
+            1 => format!("{} diagram", noun),
+            _ => format!("image{:03}", rng.below(1000)),
+        },
+        FileType::Pdf => match rng.below(5) {
+            0 => format!("Invoice_{}", rng.range(10_000, 99_999)),
+            1 => format!("Scan_{}{:02}{:02}_{:04}", d.year, d.month, d.day, rng.below(10_000)),
+            2 => format!("{noun} - {}", rng.pick(words::COMPANIES)),
+            3 => format!("{topic} {noun} {}", d.year),
+            _ => format!("{noun} {d}"),
+        },
+        FileType::Xlsx | FileType::Csv => match rng.below(5) {
+            0 => format!("Q{quarter} {noun}"),
+            1 => format!("{noun} {}", d.year),
+            2 => format!("{noun} {month} {}", d.year),
+            3 => format!("export_{}{:02}{:02}", d.year, d.month, d.day),
+            _ => format!("{topic} {noun}"),
+        },
+        FileType::Log => match rng.below(3) {
+            0 => format!("{}_{}{:02}{:02}", rng.pick(words::LOG_COMPONENTS), d.year, d.month, d.day),
+            1 => format!("server-{:02}", rng.below(40)),
+            _ => format!("{}-{d}", rng.pick(words::LOG_COMPONENTS)),
+        },
+        FileType::Eml => format!("{} {}", if rng.chance(0.5) { "RE" } else { "FW" }, noun),
+        FileType::Zip => match rng.below(3) {
+            0 => format!("{topic} {}", d.year),
+            1 => format!("backup_{}{:02}{:02}", d.year, d.month, d.day),
+            _ => format!("{noun} files"),
+        },
+        FileType::Mp4 => match rng.below(2) {
+            0 => format!("Recording {d}"),
+            _ => format!("Training - {topic}"),
+        },
+        FileType::Iso => format!(
+            "{}_{}.{}",
+            rng.pick(&[
+                "SW_DVD9_Win_Server_2019",
+                "ubuntu-22.04-server",
+                "SQLServer2019",
+                "Office_2021",
+                "rhel-9.2-x86_64",
+                "VMware-VCSA"
+            ]),
+            rng.pick(&["English", "x64", "dvd", "amd64"]),
+            rng.below(10)
+        ),
+        FileType::Vhdx | FileType::Vmdk => format!(
+            "{}-{}{:02}",
+            rng.pick(&["VM", "SRV", "APP", "DC", "SQL", "WEB"]),
+            rng.pick(&["PRD", "DEV", "TST"]),
+            rng.below(100)
+        ),
+        FileType::Bak => format!(
+            "{}_FULL_{}{:02}{:02}",
+            rng.pick(&["CRM", "ERP", "HRIS", "Finance", "Sales", "DW"]),
+            d.year,
+            d.month,
+            d.day
+        ),
+        FileType::Txt => match rng.below(3) {
+            0 => format!("{topic} notes"),
+            1 => "README".into(),
+            _ => format!("{noun} {d}"),
+        },
+        _ => match rng.below(6) {
+            0 => format!("Meeting Notes {d}"),
+            1 => format!("Q{quarter} {noun}"),
+            2 => format!("{noun} {}", d.year),
+            3 => format!("{topic} {noun}"),
+            4 => format!("{noun} - {}", rng.pick(words::COMPANIES)),
+            _ => noun.to_string(),
+        },
+    };
+    if rng.chance(0.15) {
+        s.push_str(rng.word(words::NAME_SUFFIXES));
+    }
+    s.replace(['/', '\\', ':', '*', '?', '"', '<', '>', '|'], "-")
+}
+
+/// Makes `name` unique among `taken` (lower-cased) by adding ` (2)`, ` (3)`, ... before the
+/// extension, as Windows Explorer does.
+pub fn make_unique(name: String, taken: &mut std::collections::HashSet<String>) -> String {
+    if taken.insert(name.to_lowercase()) {
+        return name;
+    }
+    let (stem, ext) = match name.rfind('.') {
+        Some(i) if i > 0 => (&name[..i], &name[i..]),
+        _ => (name.as_str(), ""),
+    };
+    let mut k = 2;
+    loop {
+        let candidate = format!("{stem} ({k}){ext}");
+        if taken.insert(candidate.to_lowercase()) {
+            return candidate;
+        }
+        k += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_rules() {
+        assert!(is_windows_safe("Q3 Budget Forecast v2.xlsx"));
+        assert!(is_windows_safe("~$port.docx"));
+        assert!(!is_windows_safe("CON"));
+        assert!(!is_windows_safe("nul.txt"));
+        assert!(!is_windows_safe("a:b"));
+        assert!(!is_windows_safe("trailing."));
+        assert!(!is_windows_safe("trailing "));
+        assert!(!is_windows_safe(""));
+    }
+
+    #[test]
+    fn unique_names_follow_explorer() {
+        let mut taken = std::collections::HashSet::new();
+        assert_eq!(make_unique("Report.docx".into(), &mut taken), "Report.docx");
+        assert_eq!(make_unique("report.DOCX".into(), &mut taken), "report (2).DOCX");
+        assert_eq!(make_unique("Report.docx".into(), &mut taken), "Report (3).docx");
+        assert_eq!(make_unique(".DS_Store".into(), &mut taken), ".DS_Store");
+    }
+}

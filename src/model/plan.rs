@@ -1,0 +1,406 @@
+//! Directory plans: how a directory's quota of files and sub-directories is split.
+//!
+//! A directory knows the size of its subtree (`files` regular files and `dirs` directories
+//! below it). [`plan_dir`] decides, from a generator keyed by the directory's index alone, how
+//! many files it holds itself, which sub-directories it has (their names, kinds and quotas),
+//! and so the global index at which each child's subtree starts. Indices are depth-first
+//! pre-order: a directory, then its own files, then each child's subtree in turn.
+
+use super::Model;
+use super::rng::{Purpose, Rng};
+use super::words;
+
+/// What a directory is, which decides its children's names and its files' mix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DirKind {
+    Root,
+    Department,
+    UsersRoot,
+    Home,
+    ProjectsRoot,
+    Project,
+    Shared,
+    Topic,
+    Year,
+    Period,
+    Sub,
+}
+
+/// What a directory passes down to its files and sub-directories.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DirContext {
+    pub kind: DirKind,
+    /// Index into the model's extension mixes.
+    pub mix: u16,
+    pub department: Option<u16>,
+    /// The user whose home this is below.
+    pub owner: Option<u32>,
+    /// The year a year folder (or anything below it) is about.
+    pub year: Option<i32>,
+    /// Months (1..=12) a period folder covers, inclusive.
+    pub months: Option<(u8, u8)>,
+}
+
+/// A sub-directory as its parent plans it.
+#[derive(Clone, Debug)]
+pub struct ChildDir {
+    /// Global index of the sub-directory itself.
+    pub index: u64,
+    /// Regular files in its subtree.
+    pub files: u64,
+    /// Directories in its subtree, itself excluded.
+    pub dirs: u64,
+    pub ctx: DirContext,
+    pub name: Box<str>,
+}
+
+/// Everything decided about one directory.
+#[derive(Clone, Debug)]
+pub struct DirPlan {
+    pub index: u64,
+    pub parent: u64,
+    pub depth: u32,
+    /// Files held directly; they take indices `index + 1 ..= index + files`.
+    pub files: u64,
+    /// Regular files in the subtree.
+    pub subtree_files: u64,
+    /// Directories in the subtree, itself excluded.
+    pub subtree_dirs: u64,
+    pub ctx: DirContext,
+    /// Folder junk held as the first files: bit 0 Thumbs.db, 1 desktop.ini, 2 .DS_Store.
+    pub junk: u8,
+    pub children: Vec<ChildDir>,
+}
+
+impl DirPlan {
+    /// Number of folder-junk files (they come first among the files).
+    pub fn junk_count(&self) -> u64 {
+        u64::from(self.junk.count_ones())
+    }
+
+    /// The child whose subtree holds `index` (which must be past this directory's files).
+    pub fn child_containing(&self, index: u64) -> Option<usize> {
+        let k = self.children.partition_point(|c| c.index <= index);
+        let k = k.checked_sub(1)?;
+        let c = &self.children[k];
+        (index <= c.index + c.files + c.dirs).then_some(k)
+    }
+
+    /// The last index of this directory's subtree.
+    pub fn last_index(&self) -> u64 {
+        self.index + self.subtree_files + self.subtree_dirs
+    }
+}
+
+/// What a parent passes to [`plan_dir`] for a child.
+#[derive(Clone, Copy, Debug)]
+pub struct DirSeed {
+    pub index: u64,
+    pub parent: u64,
+    pub depth: u32,
+    pub files: u64,
+    pub dirs: u64,
+    pub ctx: DirContext,
+}
+
+impl ChildDir {
+    pub fn seed(&self, parent: &DirPlan) -> DirSeed {
+        DirSeed {
+            index: self.index,
+            parent: parent.index,
+            depth: parent.depth + 1,
+            files: self.files,
+            dirs: self.dirs,
+            ctx: self.ctx,
+        }
+    }
+}
+
+/// A child before its quota is known.
+struct Spec {
+    name: String,
+    ctx: DirContext,
+    /// Relative share of the directories.
+    weight: f64,
+    /// Relative density of files per directory.
+    density: f64,
+}
+
+/// Plans one directory.
+pub fn plan_dir(m: &Model, s: DirSeed) -> DirPlan {
+    let mut rng = Rng::new(m.seed, s.index, Purpose::Plan);
+    let mut specs = child_specs(m, &s, &mut rng);
+    specs.truncate(s.dirs.min(specs.len() as u64) as usize);
+    let n = specs.len() as u64;
+    let own_density = match s.ctx.kind {
+        DirKind::Root => 0.0,
+        DirKind::UsersRoot | DirKind::ProjectsRoot => 0.0,
+        DirKind::Department | DirKind::Home | DirKind::Project => 0.3,
+        _ => 1.0,
+    };
+    // Files held directly.
+    let mut own = if n == 0 {
+        s.files
+    } else if s.ctx.kind == DirKind::Root {
+        s.files.min(u64::from(m.profile.template.loose_root_files))
+    } else {
+        let mean = s.files as f64 / (s.dirs + 1) as f64;
+        let x = mean * own_density * rng.lognormal(-0.18, 0.6);
+        (libm::round(x) as u64).min(s.files)
+    };
+    // Directories: each child takes one, the rest is shared by weight.
+    let dir_weights: Vec<f64> = specs.iter().map(|c| c.weight).collect();
+    let child_dirs = split(s.dirs - n, &dir_weights);
+    let file_weights: Vec<f64> =
+        specs.iter().zip(&child_dirs).map(|(c, &d)| (d + 1) as f64 * c.density * rng.lognormal(-0.08, 0.4)).collect();
+    if n > 0 && file_weights.iter().all(|w| *w <= 0.0) {
+        own = s.files;
+    }
+    let child_files = split(s.files - own, &file_weights);
+    let mut junk = 0u8;
+    if own > 0 && rng.chance(m.profile.clutter.folder_junk_rate) {
+        junk = match rng.below(10) {
+            0..=4 => 1,
+            5..=7 => 2,
+            8 => 4,
+            _ => 3,
+        };
+        while u64::from(junk.count_ones()) > own {
+            junk &= junk - 1;
+        }
+    }
+    let mut next = s.index + 1 + own;
+    let children = specs
+        .into_iter()
+        .zip(child_dirs.into_iter().zip(child_files))
+        .map(|(spec, (dirs, files))| {
+            let c = ChildDir { index: next, files, dirs, ctx: spec.ctx, name: spec.name.into_boxed_str() };
+            next += 1 + files + dirs;
+            c
+        })
+        .collect();
+    DirPlan {
+        index: s.index,
+        parent: s.parent,
+        depth: s.depth,
+        files: own,
+        subtree_files: s.files,
+        subtree_dirs: s.dirs,
+        ctx: s.ctx,
+        junk,
+        children,
+    }
+}
+
+/// Splits `total` into integer parts proportional to `weights`, exactly (the parts sum to
+/// `total`). Non-positive weights get nothing unless all are, then all share equally.
+pub fn split(total: u64, weights: &[f64]) -> Vec<u64> {
+    if weights.is_empty() {
+        return Vec::new();
+    }
+    let positive = weights.iter().any(|w| *w > 0.0);
+    let scaled: Vec<u128> =
+        weights.iter().map(|&w| if positive { if w > 0.0 { (w * 1e9) as u128 + 1 } else { 0 } } else { 1 }).collect();
+    let sum: u128 = scaled.iter().sum();
+    let mut out = Vec::with_capacity(weights.len());
+    let mut acc = 0u128;
+    let mut given = 0u64;
+    for w in scaled {
+        acc += w;
+        let upto = (u128::from(total) * acc / sum) as u64;
+        out.push(upto - given);
+        given = upto;
+    }
+    out
+}
+
+/// How many sub-directories a statistical directory gets.
+fn fan_out(m: &Model, s: &DirSeed, rng: &mut Rng) -> u64 {
+    if s.dirs == 0 {
+        return 0;
+    }
+    if s.depth + 1 >= m.profile.max_depth {
+        return s.dirs;
+    }
+    let median = libm::pow(s.dirs as f64, 0.42).clamp(1.2, 24.0);
+    let x = libm::round(median * rng.lognormal(0.0, 0.55)) as u64;
+    x.clamp(1, s.dirs.min(512))
+}
+
+/// Heavy-tailed weight for splitting directories among siblings.
+fn skew(rng: &mut Rng) -> f64 {
+    rng.pareto(1.0, 1.4).min(30.0)
+}
+
+fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng) -> Vec<Spec> {
+    let p = &m.profile;
+    let t = &p.template;
+    let ctx = s.ctx;
+    let inherit = |kind: DirKind| DirContext { kind, ..ctx };
+    let mut out: Vec<Spec> = Vec::new();
+    let mut taken = std::collections::HashSet::new();
+    let mut push = |out: &mut Vec<Spec>, name: String, ctx: DirContext, weight: f64, density: f64| {
+        let mut unique = name.clone();
+        let mut k = 2;
+        while !taken.insert(unique.to_lowercase()) {
+            unique = format!("{name} {k}");
+            k += 1;
+        }
+        out.push(Spec { name: unique, ctx, weight, density });
+    };
+    // Picks a word not yet used among a few tries, so repeats ("Budgets 2") stay rare.
+    let mut used = std::collections::HashSet::new();
+    let mut fresh = |rng: &mut Rng, list: &'static [&'static str]| -> String {
+        for _ in 0..4 {
+            let w = *rng.pick(list);
+            if used.insert(w) {
+                return w.to_string();
+            }
+        }
+        rng.pick(list).to_string()
+    };
+    match ctx.kind {
+        DirKind::Root => {
+            let w = &t.weights;
+            let nd = t.departments.len().max(1) as f64;
+            for (i, d) in t.departments.iter().enumerate() {
+                let c = DirContext {
+                    kind: DirKind::Department,
+                    mix: m.mix_index(&d.mix),
+                    department: Some(i as u16),
+                    ..ctx
+                };
+                push(&mut out, d.name.clone(), c, w.departments / nd * rng.lognormal(0.0, 0.35), 1.0);
+            }
+            let users = DirContext { kind: DirKind::UsersRoot, mix: m.mix_index("home"), ..ctx };
+            push(&mut out, t.users_folder.clone(), users, w.users, 0.8);
+            let projects = DirContext { kind: DirKind::ProjectsRoot, mix: m.mix_index("projects"), ..ctx };
+            push(&mut out, t.projects_folder.clone(), projects, w.projects, 1.0);
+            let ns = t.shared.len().max(1) as f64;
+            for name in &t.shared {
+                let c = DirContext { kind: DirKind::Shared, mix: m.mix_index("shared"), ..ctx };
+                push(&mut out, name.clone(), c, w.shared / ns, 0.8);
+            }
+        }
+        DirKind::UsersRoot => {
+            let n = (m.identities.users.len() as u64).min(s.dirs);
+            for u in 0..n as u32 {
+                let user = &m.identities.users[u as usize];
+                let c = DirContext { kind: DirKind::Home, owner: Some(u), department: user.department, ..ctx };
+                push(&mut out, user.account.clone(), c, rng.lognormal(0.0, 0.5), 1.0);
+            }
+        }
+        DirKind::ProjectsRoot => {
+            let n = u64::from(t.projects).min(s.dirs);
+            for k in 0..n {
+                let name = project_name(rng, k);
+                let dept = (!t.departments.is_empty()).then(|| rng.below(t.departments.len() as u64) as u16);
+                let c = DirContext { kind: DirKind::Project, department: dept, ..ctx };
+                push(&mut out, name, c, skew(rng), 1.0);
+            }
+        }
+        DirKind::Home => {
+            let n = fan_out(m, s, rng);
+            let fixed = ["Documents", "Desktop", "Downloads", "Pictures"];
+            for k in 0..n {
+                let name = match fixed.get(k as usize) {
+                    Some(f) => (*f).to_string(),
+                    None => fresh(rng, words::topics("home")),
+                };
+                push(&mut out, name, inherit(DirKind::Sub), skew(rng), 1.0);
+            }
+        }
+        DirKind::Project => {
+            let n = fan_out(m, s, rng);
+            let phases = words::topics("projects");
+            for k in 0..n {
+                let name = match phases.get(k as usize) {
+                    Some(f) => (*f).to_string(),
+                    None => fresh(rng, words::SUBFOLDERS),
+                };
+                push(&mut out, name, inherit(DirKind::Topic), skew(rng), 1.0);
+            }
+        }
+        DirKind::Year => {
+            let n = fan_out(m, s, rng);
+            let year = ctx.year.unwrap_or(2020);
+            let quarters = n <= 4 || rng.chance(0.5);
+            // No period folder reaches past the reference date.
+            let last_month = if year == m.as_of.year { m.as_of.month as u64 } else { 12 };
+            let periods = if quarters { last_month.div_ceil(3) } else { last_month };
+            for k in 0..n {
+                if k < periods {
+                    let (name, months) = if quarters {
+                        let q = k as u8;
+                        (format!("Q{} {year}", q + 1), (q * 3 + 1, q * 3 + 3))
+                    } else {
+                        let mo = k as usize;
+                        (format!("{year}-{:02} {}", mo + 1, words::MONTHS[mo]), (mo as u8 + 1, mo as u8 + 1))
+                    };
+                    let c = DirContext { kind: DirKind::Period, months: Some(months), ..ctx };
+                    push(&mut out, name, c, skew(rng), 1.0);
+                } else {
+                    let name = fresh(rng, words::SUBFOLDERS);
+                    push(&mut out, name, inherit(DirKind::Sub), skew(rng), 1.0);
+                }
+            }
+        }
+        DirKind::Department | DirKind::Shared | DirKind::Topic | DirKind::Period | DirKind::Sub => {
+            let n = fan_out(m, s, rng);
+            let mix = m.mix_name(ctx.mix);
+            let topics = words::topics(mix);
+            let newest = m.as_of.year;
+            let oldest = m.range_start_year();
+            let mut next_year = newest;
+            let max_years = if ctx.kind == DirKind::Department { u64::from(t.years) } else { 3 };
+            let mut years_made = 0;
+            let year_chance = match ctx.kind {
+                DirKind::Department => 0.35,
+                DirKind::Topic | DirKind::Shared => 0.15,
+                _ => 0.0,
+            };
+            for _ in 0..n {
+                if ctx.year.is_none() && years_made < max_years && next_year >= oldest && rng.chance(year_chance) {
+                    let c = DirContext { kind: DirKind::Year, year: Some(next_year), ..ctx };
+                    push(&mut out, next_year.to_string(), c, skew(rng), 1.0);
+                    next_year -= 1;
+                    years_made += 1;
+                    continue;
+                }
+                let name = if ctx.kind == DirKind::Department || ctx.kind == DirKind::Shared || rng.chance(0.35) {
+                    fresh(rng, topics)
+                } else {
+                    fresh(rng, words::SUBFOLDERS)
+                };
+                let kind = if ctx.kind == DirKind::Department { DirKind::Topic } else { DirKind::Sub };
+                push(&mut out, name, inherit(kind), skew(rng), 1.0);
+            }
+        }
+    }
+    out
+}
+
+fn project_name(rng: &mut Rng, k: u64) -> String {
+    let name = rng.pick(words::PROJECT_NAMES);
+    let kind = rng.pick(words::PROJECT_KINDS);
+    match rng.below(3) {
+        0 => format!("PRJ-{} {name} {kind}", 1001 + k * 7 + rng.below(7)),
+        1 => format!("{} - {name} {kind}", rng.pick(words::COMPANIES)),
+        _ => format!("{name} {kind}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_is_exact_and_proportional() {
+        assert_eq!(split(10, &[1.0, 1.0]), vec![5, 5]);
+        assert_eq!(split(7, &[0.0, 0.0, 0.0]).iter().sum::<u64>(), 7);
+        assert_eq!(split(0, &[1.0, 2.0]), vec![0, 0]);
+        assert_eq!(split(100, &[0.0, 1.0]), vec![0, 100]);
+        assert_eq!(split(u64::MAX / 2, &[1.0, 3.0]).iter().sum::<u64>(), u64::MAX / 2);
+        assert!(split(5, &[]).is_empty());
+    }
+}

@@ -1,0 +1,659 @@
+//! Profiles: the TOML description of a tree. Parsing, built-ins and validation.
+//!
+//! A profile is plain data (serde, unknown keys refused). [`Profile::validate`] checks every
+//! value and names the offending key; the model then reads the profile through
+//! [`crate::model::Tree`], which precomputes the tables it needs.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::date::Date;
+use super::filetype::FileType;
+use crate::units::parse_size;
+
+/// The built-in profiles: name, TOML text.
+pub const BUILTINS: &[(&str, &str)] = &[("enterprise", include_str!("../../profiles/enterprise.toml"))];
+
+/// Why a profile could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("profile file {path} does not exist (built-in profiles: {builtins})")]
+    NotFound { path: String, builtins: String },
+    #[error("cannot read profile {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{origin}, line {line}: {message}")]
+    Parse { origin: String, line: usize, message: String },
+    #[error("profile key `{key}`: {message}")]
+    Invalid { key: String, message: String },
+}
+
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> ProfileError {
+    ProfileError::Invalid { key: key.into(), message: message.into() }
+}
+
+/// A byte size in a profile: an integer or a string such as `"64MiB"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Size(pub u64);
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Int(n) => Ok(Size(n)),
+            Raw::Text(s) => parse_size(&s).map(Size).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+impl Serialize for Size {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.0)
+    }
+}
+
+/// The whole profile.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "defaults::seed")]
+    pub seed: u64,
+    pub files: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dirs: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files_per_dir: Option<f64>,
+    pub as_of: String,
+    #[serde(default = "defaults::max_age_years")]
+    pub max_age_years: u32,
+    #[serde(default = "defaults::max_depth")]
+    pub max_depth: u32,
+    #[serde(default)]
+    pub sizes: Sizes,
+    #[serde(default)]
+    pub template: Template,
+    #[serde(default)]
+    pub mix: BTreeMap<String, BTreeMap<String, u32>>,
+    #[serde(default)]
+    pub clutter: Clutter,
+    #[serde(default)]
+    pub sparse: Sparse,
+    #[serde(default)]
+    pub identities: Identities,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sizes {
+    #[serde(default = "defaults::mu")]
+    pub mu: f64,
+    #[serde(default = "defaults::sigma")]
+    pub sigma: f64,
+    #[serde(default = "defaults::tail_share")]
+    pub tail_share: f64,
+    #[serde(default = "defaults::tail_min")]
+    pub tail_min: Size,
+    #[serde(default = "defaults::tail_alpha")]
+    pub tail_alpha: f64,
+    #[serde(default = "defaults::max_size")]
+    pub max: Size,
+    #[serde(default)]
+    pub by_ext: BTreeMap<String, TypeSize>,
+}
+
+impl Default for Sizes {
+    fn default() -> Self {
+        Sizes {
+            mu: defaults::mu(),
+            sigma: defaults::sigma(),
+            tail_share: defaults::tail_share(),
+            tail_min: defaults::tail_min(),
+            tail_alpha: defaults::tail_alpha(),
+            max: defaults::max_size(),
+            by_ext: BTreeMap::new(),
+        }
+    }
+}
+
+/// A per-type lognormal size: its median and sigma (natural log).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypeSize {
+    pub median: Size,
+    pub sigma: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    #[serde(default)]
+    pub departments: Vec<Department>,
+    #[serde(default)]
+    pub shared: Vec<String>,
+    #[serde(default = "defaults::users_folder")]
+    pub users_folder: String,
+    #[serde(default = "defaults::projects_folder")]
+    pub projects_folder: String,
+    #[serde(default = "defaults::projects")]
+    pub projects: u32,
+    #[serde(default = "defaults::years")]
+    pub years: u32,
+    #[serde(default = "defaults::loose_root_files")]
+    pub loose_root_files: u32,
+    #[serde(default)]
+    pub weights: AreaWeights,
+}
+
+impl Default for Template {
+    fn default() -> Self {
+        Template {
+            departments: Vec::new(),
+            shared: Vec::new(),
+            users_folder: defaults::users_folder(),
+            projects_folder: defaults::projects_folder(),
+            projects: defaults::projects(),
+            years: defaults::years(),
+            loose_root_files: defaults::loose_root_files(),
+            weights: AreaWeights::default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Department {
+    pub name: String,
+    #[serde(default = "defaults::mix_name")]
+    pub mix: String,
+}
+
+/// Share of the directories under each top-level area.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaWeights {
+    #[serde(default = "defaults::w_departments")]
+    pub departments: f64,
+    #[serde(default = "defaults::w_users")]
+    pub users: f64,
+    #[serde(default = "defaults::w_projects")]
+    pub projects: f64,
+    #[serde(default = "defaults::w_shared")]
+    pub shared: f64,
+}
+
+impl Default for AreaWeights {
+    fn default() -> Self {
+        AreaWeights {
+            departments: defaults::w_departments(),
+            users: defaults::w_users(),
+            projects: defaults::w_projects(),
+            shared: defaults::w_shared(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clutter {
+    #[serde(default)]
+    pub duplicate_rate: f64,
+    #[serde(default)]
+    pub temp_rate: f64,
+    #[serde(default)]
+    pub folder_junk_rate: f64,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sparse {
+    #[serde(default)]
+    pub rate: f64,
+    #[serde(default)]
+    pub types: Vec<String>,
+    #[serde(default = "defaults::sparse_head")]
+    pub head: Size,
+    #[serde(default = "defaults::sparse_hole")]
+    pub hole: Size,
+    #[serde(default = "defaults::sparse_data")]
+    pub data: Size,
+    #[serde(default = "defaults::sparse_tail")]
+    pub tail: Size,
+}
+
+impl Default for Sparse {
+    fn default() -> Self {
+        Sparse {
+            rate: 0.0,
+            types: Vec::new(),
+            head: defaults::sparse_head(),
+            hole: defaults::sparse_hole(),
+            data: defaults::sparse_data(),
+            tail: defaults::sparse_tail(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identities {
+    #[serde(default = "defaults::users")]
+    pub users: u32,
+    #[serde(default = "defaults::uid_start")]
+    pub uid_start: u32,
+    #[serde(default = "defaults::gid_start")]
+    pub gid_start: u32,
+    #[serde(default = "defaults::domain")]
+    pub domain: String,
+}
+
+impl Default for Identities {
+    fn default() -> Self {
+        Identities {
+            users: defaults::users(),
+            uid_start: defaults::uid_start(),
+            gid_start: defaults::gid_start(),
+            domain: defaults::domain(),
+        }
+    }
+}
+
+mod defaults {
+    use super::Size;
+    pub fn seed() -> u64 {
+        1
+    }
+    pub fn max_age_years() -> u32 {
+        10
+    }
+    pub fn max_depth() -> u32 {
+        24
+    }
+    pub fn mu() -> f64 {
+        9.48
+    }
+    pub fn sigma() -> f64 {
+        2.46
+    }
+    pub fn tail_share() -> f64 {
+        0.00006
+    }
+    pub fn tail_min() -> Size {
+        Size(1 << 29)
+    }
+    pub fn tail_alpha() -> f64 {
+        0.91
+    }
+    pub fn max_size() -> Size {
+        Size(64 << 30)
+    }
+    pub fn users_folder() -> String {
+        "Users".into()
+    }
+    pub fn projects_folder() -> String {
+        "Projects".into()
+    }
+    pub fn projects() -> u32 {
+        20
+    }
+    pub fn years() -> u32 {
+        6
+    }
+    pub fn loose_root_files() -> u32 {
+        10
+    }
+    pub fn mix_name() -> String {
+        "default".into()
+    }
+    pub fn w_departments() -> f64 {
+        0.6
+    }
+    pub fn w_users() -> f64 {
+        0.2
+    }
+    pub fn w_projects() -> f64 {
+        0.15
+    }
+    pub fn w_shared() -> f64 {
+        0.05
+    }
+    pub fn sparse_head() -> Size {
+        Size(1 << 20)
+    }
+    pub fn sparse_hole() -> Size {
+        Size(64 << 20)
+    }
+    pub fn sparse_data() -> Size {
+        Size(1 << 20)
+    }
+    pub fn sparse_tail() -> Size {
+        Size(64 << 10)
+    }
+    pub fn users() -> u32 {
+        100
+    }
+    pub fn uid_start() -> u32 {
+        10_000
+    }
+    pub fn gid_start() -> u32 {
+        20_000
+    }
+    pub fn domain() -> String {
+        "CORP".into()
+    }
+}
+
+/// The names of the built-in profiles.
+pub fn builtin_names() -> Vec<&'static str> {
+    BUILTINS.iter().map(|(n, _)| *n).collect()
+}
+
+impl Profile {
+    /// A built-in profile by name.
+    pub fn builtin(name: &str) -> Option<Profile> {
+        let (_, text) = BUILTINS.iter().find(|(n, _)| *n == name)?;
+        Some(Profile::from_toml(text, &format!("built-in profile {name}")).expect("built-in profiles are valid"))
+    }
+
+    /// The TOML text of a built-in profile, comments included.
+    pub fn builtin_text(name: &str) -> Option<&'static str> {
+        BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+    }
+
+    /// Loads `spec`: a built-in name, or a path to a TOML file.
+    pub fn load(spec: &str) -> Result<Profile, ProfileError> {
+        if let Some(p) = Profile::builtin(spec) {
+            return Ok(p);
+        }
+        Profile::from_file(Path::new(spec))
+    }
+
+    /// Reads and validates a profile file.
+    pub fn from_file(path: &Path) -> Result<Profile, ProfileError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                ProfileError::NotFound { path: shown.clone(), builtins: builtin_names().join(", ") }
+            } else {
+                ProfileError::Io { path: shown.clone(), source }
+            }
+        })?;
+        Profile::from_toml(&text, &shown)
+    }
+
+    /// Parses and validates TOML text; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Profile, ProfileError> {
+        let profile: Profile = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1).unwrap_or(1);
+            let message = e.message().trim().replace('\n', " ");
+            ProfileError::Parse { origin: origin.to_string(), line, message }
+        })?;
+        profile.validate()?;
+        Ok(profile)
+    }
+
+    /// The profile as TOML (defaults filled in).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_default()
+    }
+
+    /// The reference date.
+    pub fn as_of_date(&self) -> Date {
+        Date::parse(&self.as_of).expect("validated")
+    }
+
+    /// The number of directories, the root included.
+    pub fn dir_count(&self) -> u64 {
+        match (self.dirs, self.files_per_dir) {
+            (Some(d), _) => d,
+            (None, Some(r)) => ((self.files as f64 / r).ceil() as u64).max(1),
+            (None, None) => (self.files / 10).max(1),
+        }
+    }
+
+    /// Sets the file count, keeping the profile's files-per-directory ratio unless `dirs` is
+    /// also given.
+    pub fn set_counts(&mut self, files: Option<u64>, dirs: Option<u64>) {
+        if let Some(f) = files {
+            if dirs.is_none() && self.dirs.is_some() {
+                let ratio = self.files.max(1) as f64 / self.dir_count() as f64;
+                self.dirs = None;
+                self.files_per_dir = Some(ratio);
+            }
+            self.files = f;
+        }
+        if let Some(d) = dirs {
+            self.dirs = Some(d);
+            self.files_per_dir = None;
+        }
+    }
+
+    /// Checks every value; the error names the key.
+    pub fn validate(&self) -> Result<(), ProfileError> {
+        if self.files == 0 {
+            return Err(invalid("files", "must be at least 1"));
+        }
+        if self.files > 1 << 50 {
+            return Err(invalid("files", "must be at most 2^50"));
+        }
+        if let Some(r) = self.files_per_dir {
+            if !(r.is_finite() && r > 0.0) {
+                return Err(invalid("files_per_dir", "must be a positive number"));
+            }
+        }
+        if self.dirs == Some(0) {
+            return Err(invalid("dirs", "must be at least 1 (the root)"));
+        }
+        if self.dirs.is_some_and(|d| d > 1 << 50) {
+            return Err(invalid("dirs", "must be at most 2^50"));
+        }
+        if Date::parse(&self.as_of).is_none() {
+            return Err(invalid("as_of", format!("`{}` is not a date of the form YYYY-MM-DD", self.as_of)));
+        }
+        if self.max_age_years == 0 || self.max_age_years > 60 {
+            return Err(invalid("max_age_years", "must be between 1 and 60"));
+        }
+        if !(4..=200).contains(&self.max_depth) {
+            return Err(invalid("max_depth", "must be between 4 and 200"));
+        }
+        let s = &self.sizes;
+        if !(s.mu.is_finite() && s.mu > 0.0 && s.mu < 40.0) {
+            return Err(invalid("sizes.mu", "must be between 0 and 40 (natural log of bytes)"));
+        }
+        if !(s.sigma.is_finite() && s.sigma >= 0.0 && s.sigma < 10.0) {
+            return Err(invalid("sizes.sigma", "must be between 0 and 10"));
+        }
+        check_rate("sizes.tail_share", s.tail_share)?;
+        if !(s.tail_alpha.is_finite() && s.tail_alpha > 0.0) {
+            return Err(invalid("sizes.tail_alpha", "must be positive"));
+        }
+        if s.tail_min.0 == 0 {
+            return Err(invalid("sizes.tail_min", "must be positive"));
+        }
+        if s.max.0 < 4096 {
+            return Err(invalid("sizes.max", "must be at least 4096"));
+        }
+        for (ext, ts) in &s.by_ext {
+            let key = format!("sizes.by_ext.{ext}");
+            if FileType::from_ext(ext).is_none() {
+                return Err(invalid(key, format!("unknown type (known: {})", known_exts())));
+            }
+            if ts.median.0 == 0 || !(ts.sigma.is_finite() && ts.sigma >= 0.0 && ts.sigma < 10.0) {
+                return Err(invalid(key, "median must be positive and sigma between 0 and 10"));
+            }
+        }
+        let t = &self.template;
+        let mut top: Vec<&str> = Vec::new();
+        for (i, d) in t.departments.iter().enumerate() {
+            check_folder_name(&format!("template.departments[{i}].name"), &d.name)?;
+            if !self.mix.contains_key(&d.mix) && d.mix != "default" {
+                return Err(invalid(
+                    format!("template.departments[{i}].mix"),
+                    format!("no [mix] entry named `{}`", d.mix),
+                ));
+            }
+            top.push(&d.name);
+        }
+        for (i, name) in t.shared.iter().enumerate() {
+            check_folder_name(&format!("template.shared[{i}]"), name)?;
+            top.push(name);
+        }
+        check_folder_name("template.users_folder", &t.users_folder)?;
+        check_folder_name("template.projects_folder", &t.projects_folder)?;
+        top.push(&t.users_folder);
+        top.push(&t.projects_folder);
+        let mut seen = std::collections::HashSet::new();
+        for name in top {
+            if !seen.insert(name.to_lowercase()) {
+                return Err(invalid("template", format!("the top-level folder `{name}` appears twice")));
+            }
+        }
+        if t.years > 100 {
+            return Err(invalid("template.years", "must be at most 100"));
+        }
+        let w = &t.weights;
+        for (k, v) in
+            [("departments", w.departments), ("users", w.users), ("projects", w.projects), ("shared", w.shared)]
+        {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(invalid(format!("template.weights.{k}"), "must be zero or positive"));
+            }
+        }
+        for (mix, weights) in &self.mix {
+            for ext in weights.keys() {
+                if FileType::from_ext(ext).is_none() {
+                    return Err(invalid(format!("mix.{mix}.{ext}"), format!("unknown type (known: {})", known_exts())));
+                }
+            }
+            if weights.values().all(|w| *w == 0) {
+                return Err(invalid(format!("mix.{mix}"), "needs at least one positive weight"));
+            }
+        }
+        check_rate("clutter.duplicate_rate", self.clutter.duplicate_rate)?;
+        check_rate("clutter.temp_rate", self.clutter.temp_rate)?;
+        check_rate("clutter.folder_junk_rate", self.clutter.folder_junk_rate)?;
+        if self.clutter.duplicate_rate + self.clutter.temp_rate > 0.9 {
+            return Err(invalid("clutter", "duplicate_rate + temp_rate must stay below 0.9"));
+        }
+        let sp = &self.sparse;
+        check_rate("sparse.rate", sp.rate)?;
+        for (i, ext) in sp.types.iter().enumerate() {
+            if FileType::from_ext(ext).is_none() {
+                return Err(invalid(
+                    format!("sparse.types[{i}]"),
+                    format!("unknown type `{ext}` (known: {})", known_exts()),
+                ));
+            }
+        }
+        for (k, v) in [("head", sp.head), ("hole", sp.hole), ("data", sp.data), ("tail", sp.tail)] {
+            if v.0 == 0 || v.0 % 4096 != 0 {
+                return Err(invalid(format!("sparse.{k}"), "must be a positive multiple of 4096"));
+            }
+        }
+        if sp.head.0 < 64 << 10 {
+            return Err(invalid("sparse.head", "must be at least 64KiB (headers live there)"));
+        }
+        let id = &self.identities;
+        if id.users == 0 || id.users > 1_000_000 {
+            return Err(invalid("identities.users", "must be between 1 and 1,000,000"));
+        }
+        if id.uid_start.checked_add(id.users).is_none() {
+            return Err(invalid("identities.uid_start", "uid range overflows"));
+        }
+        if id.domain.is_empty() || !id.domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(invalid("identities.domain", "must be letters, digits or dashes"));
+        }
+        Ok(())
+    }
+}
+
+fn check_rate(key: &str, v: f64) -> Result<(), ProfileError> {
+    if v.is_finite() && (0.0..=1.0).contains(&v) { Ok(()) } else { Err(invalid(key, "must be between 0 and 1")) }
+}
+
+fn known_exts() -> String {
+    FileType::MIXABLE.iter().map(|t| t.ext()).collect::<Vec<_>>().join(", ")
+}
+
+/// Folder names from a profile must be valid on Windows, since targets are often SMB shares.
+fn check_folder_name(key: &str, name: &str) -> Result<(), ProfileError> {
+    if !super::names::is_windows_safe(name) {
+        return Err(invalid(key, format!("`{name}` is not a valid Windows folder name")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> String {
+        Profile::builtin_text("enterprise").unwrap().to_string()
+    }
+
+    #[test]
+    fn builtin_parses_and_round_trips() {
+        let p = Profile::builtin("enterprise").unwrap();
+        assert_eq!(p.files, 100_000);
+        assert_eq!(p.dir_count(), 8000);
+        let again = Profile::from_toml(&p.to_toml(), "round trip").unwrap();
+        assert_eq!(again.to_toml(), p.to_toml());
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let text = base().replace("max_depth = 24", "max_depth = 24\nfilez = 3");
+        let err = Profile::from_toml(&text, "p.toml").unwrap_err().to_string();
+        assert!(err.contains("filez"), "{err}");
+        assert!(err.contains("line 14"), "{err}");
+        assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn invalid_values_name_the_key() {
+        let cases = [
+            ("files = 100000", "files = 0", "`files`"),
+            ("as_of = \"2026-06-30\"", "as_of = \"2026-13-01\"", "`as_of`"),
+            ("rate = 1.0 ", "rate = 1.5 ", "`sparse.rate`"),
+            ("finance = { xlsx = 40,", "finance = { xlsq = 40,", "`mix.finance.xlsq`"),
+            ("head = \"1MiB\"", "head = \"1000\"", "`sparse.head`"),
+        ];
+        for (from, to, key) in cases {
+            let text = base().replace(from, to);
+            assert_ne!(text, base(), "{from}");
+            let err = Profile::from_toml(&text, "p.toml").unwrap_err().to_string();
+            assert!(err.contains(key), "{err} should name {key}");
+        }
+    }
+
+    #[test]
+    fn bad_size_string_is_reported() {
+        let text = base().replace("tail_min = \"512MiB\"", "tail_min = \"lots\"");
+        let err = Profile::from_toml(&text, "p.toml").unwrap_err().to_string();
+        assert!(err.contains("lots"), "{err}");
+    }
+
+    #[test]
+    fn set_counts_keeps_the_ratio() {
+        let mut p = Profile::builtin("enterprise").unwrap();
+        p.set_counts(Some(1_000_000), None);
+        assert_eq!(p.files, 1_000_000);
+        assert_eq!(p.dir_count(), 80_000);
+        p.set_counts(None, Some(5));
+        assert_eq!(p.dir_count(), 5);
+    }
+
+    #[test]
+    fn missing_file_is_not_found() {
+        let err = Profile::load("/nonexistent/profile.toml").unwrap_err();
+        assert!(matches!(err, ProfileError::NotFound { .. }));
+    }
+}

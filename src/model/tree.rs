@@ -1,0 +1,283 @@
+//! [`Tree`]: the model plus bounded caches, answering every front end's questions by index.
+//!
+//! Any index is decoded by descending from the root through directory plans; plans and
+//! listings of recently used directories are kept in bounded caches (moka), so memory does not
+//! grow with the tree and a billion-file tree costs what is actually looked at.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use moka::sync::Cache;
+
+use super::attrs::{self, DirAttrs, FileAttrs};
+use super::content::{self, ContentSpec, Reader};
+use super::names;
+use super::plan::{DirContext, DirKind, DirPlan, DirSeed, plan_dir};
+use super::{Model, Profile, ProfileError};
+
+/// Where an index lives.
+#[derive(Clone, Debug)]
+pub enum Location {
+    /// A directory: its own plan.
+    Dir(Arc<DirPlan>),
+    /// A file: its directory's plan and its slot among that directory's files.
+    File { parent: Arc<DirPlan>, slot: u64 },
+}
+
+/// Whether a node is a file or a directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NodeKind {
+    File,
+    Dir,
+}
+
+/// One entry of a directory listing.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub index: u64,
+    pub name: Box<str>,
+    pub kind: NodeKind,
+}
+
+/// A directory's entries in their stable order (files, then sub-directories), with names that
+/// are unique case-insensitively, and an index for lookups by name.
+#[derive(Debug)]
+pub struct Listing {
+    pub dir: u64,
+    pub entries: Vec<Entry>,
+    /// (hash of name, position in `entries`), sorted.
+    by_hash: Vec<(u64, u32)>,
+}
+
+fn name_hash(name: &[u8]) -> u64 {
+    // FNV-1a then a finaliser: fast and stable; collisions are checked against the names.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name {
+        h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    super::rng::mix64(h)
+}
+
+impl Listing {
+    /// The entry with exactly this name.
+    pub fn find(&self, name: &[u8]) -> Option<&Entry> {
+        let h = name_hash(name);
+        let start = self.by_hash.partition_point(|(x, _)| *x < h);
+        self.by_hash[start..]
+            .iter()
+            .take_while(|(x, _)| *x == h)
+            .map(|(_, i)| &self.entries[*i as usize])
+            .find(|e| e.name.as_bytes() == name)
+    }
+}
+
+/// The model with its caches.
+pub struct Tree {
+    pub model: Model,
+    root: Arc<DirPlan>,
+    plans: Cache<u64, Arc<DirPlan>>,
+    listings: Cache<u64, Arc<Listing>>,
+    crcs: Cache<ContentSpec, u32>,
+}
+
+/// Cache caps, in entries (a plan weighs one per child, a listing one per entry).
+const PLAN_CACHE_WEIGHT: u64 = 400_000;
+const LISTING_CACHE_WEIGHT: u64 = 800_000;
+const CRC_CACHE_ENTRIES: u64 = 10_000;
+
+impl std::fmt::Debug for Tree {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tree").field("files", &self.model.files).field("dirs", &self.model.dirs).finish()
+    }
+}
+
+impl Tree {
+    pub fn new(profile: Profile) -> Result<Tree, ProfileError> {
+        let model = Model::new(profile)?;
+        let root_ctx = DirContext {
+            kind: DirKind::Root,
+            mix: model.mix_index("default"),
+            department: None,
+            owner: None,
+            year: None,
+            months: None,
+        };
+        let root = Arc::new(plan_dir(
+            &model,
+            DirSeed { index: 0, parent: 0, depth: 0, files: model.files, dirs: model.dirs - 1, ctx: root_ctx },
+        ));
+        Ok(Tree {
+            model,
+            root,
+            plans: Cache::builder()
+                .max_capacity(PLAN_CACHE_WEIGHT)
+                .weigher(|_, p: &Arc<DirPlan>| 1 + p.children.len() as u32)
+                .build(),
+            listings: Cache::builder()
+                .max_capacity(LISTING_CACHE_WEIGHT)
+                .weigher(|_, l: &Arc<Listing>| 1 + l.entries.len() as u32)
+                .build(),
+            crcs: Cache::new(CRC_CACHE_ENTRIES),
+        })
+    }
+
+    pub fn file_count(&self) -> u64 {
+        self.model.files
+    }
+
+    pub fn dir_count(&self) -> u64 {
+        self.model.dirs
+    }
+
+    /// Files plus directories: indices run from 0 to `node_count() - 1`.
+    pub fn node_count(&self) -> u64 {
+        self.model.files + self.model.dirs
+    }
+
+    pub fn root(&self) -> &Arc<DirPlan> {
+        &self.root
+    }
+
+    /// The plan of the `k`th sub-directory of `parent` (cached).
+    pub fn child_plan(&self, parent: &DirPlan, k: usize) -> Arc<DirPlan> {
+        let c = &parent.children[k];
+        self.plans.get_with(c.index, || Arc::new(plan_dir(&self.model, c.seed(parent))))
+    }
+
+    /// The plan of the `k`th sub-directory of `parent`, computed without the cache (walks that
+    /// visit each directory once).
+    pub fn child_plan_uncached(&self, parent: &DirPlan, k: usize) -> DirPlan {
+        plan_dir(&self.model, parent.children[k].seed(parent))
+    }
+
+    /// Decodes an index by descending from the root: O(depth x log fan-out).
+    pub fn locate(&self, index: u64) -> Option<Location> {
+        if index >= self.node_count() {
+            return None;
+        }
+        let mut plan = self.root.clone();
+        loop {
+            if index == plan.index {
+                return Some(Location::Dir(plan));
+            }
+            if index <= plan.index + plan.files {
+                let slot = index - plan.index - 1;
+                return Some(Location::File { parent: plan, slot });
+            }
+            let k = plan.child_containing(index)?;
+            plan = self.child_plan(&plan, k);
+        }
+    }
+
+    /// The plan of a directory, `None` if `index` is not one.
+    pub fn plan(&self, index: u64) -> Option<Arc<DirPlan>> {
+        match self.locate(index)? {
+            Location::Dir(p) => Some(p),
+            Location::File { .. } => None,
+        }
+    }
+
+    pub fn kind(&self, index: u64) -> Option<NodeKind> {
+        Some(match self.locate(index)? {
+            Location::Dir(_) => NodeKind::Dir,
+            Location::File { .. } => NodeKind::File,
+        })
+    }
+
+    /// The attributes of a file, `None` if `index` is not one.
+    pub fn file_attrs(&self, index: u64) -> Option<FileAttrs> {
+        match self.locate(index)? {
+            Location::File { parent, slot } => Some(attrs::file_attrs(self, &parent, slot)),
+            Location::Dir(_) => None,
+        }
+    }
+
+    /// The attributes of file `slot` of a directory whose plan the caller holds.
+    pub fn file_attrs_in(&self, plan: &DirPlan, slot: u64) -> FileAttrs {
+        attrs::file_attrs(self, plan, slot)
+    }
+
+    pub fn dir_attrs(&self, plan: &DirPlan) -> DirAttrs {
+        attrs::dir_attrs(self, plan)
+    }
+
+    /// A directory's entries (cached).
+    pub fn listing(&self, dir: u64) -> Option<Arc<Listing>> {
+        if let Some(l) = self.listings.get(&dir) {
+            return Some(l);
+        }
+        let plan = self.plan(dir)?;
+        Some(self.listings.get_with(dir, || Arc::new(self.build_listing(&plan))))
+    }
+
+    /// Builds a listing without caching it.
+    pub fn build_listing(&self, plan: &DirPlan) -> Listing {
+        let mut taken: HashSet<String> = plan.children.iter().map(|c| c.name.to_lowercase()).collect();
+        let mut entries = Vec::with_capacity(plan.files as usize + plan.children.len());
+        for slot in 0..plan.files {
+            let a = attrs::file_attrs(self, plan, slot);
+            let name = names::make_unique(names::file_name(self, &a), &mut taken);
+            entries.push(Entry { index: a.index, name: name.into_boxed_str(), kind: NodeKind::File });
+        }
+        for c in &plan.children {
+            entries.push(Entry { index: c.index, name: c.name.clone(), kind: NodeKind::Dir });
+        }
+        let mut by_hash: Vec<(u64, u32)> =
+            entries.iter().enumerate().map(|(i, e)| (name_hash(e.name.as_bytes()), i as u32)).collect();
+        by_hash.sort_unstable();
+        Listing { dir: plan.index, entries, by_hash }
+    }
+
+    /// Looks a name up in a directory.
+    pub fn lookup(&self, dir: u64, name: &[u8]) -> Option<u64> {
+        self.listing(dir)?.find(name).map(|e| e.index)
+    }
+
+    /// The name of a node (the root's is empty).
+    pub fn name(&self, index: u64) -> Option<Box<str>> {
+        if index == 0 {
+            return Some("".into());
+        }
+        let parent = self.parent(index)?;
+        let listing = self.listing(parent)?;
+        // Files precede sub-directories, whose indices are larger: entries are in index order.
+        let pos = listing.entries.binary_search_by_key(&index, |e| e.index).ok()?;
+        Some(listing.entries[pos].name.clone())
+    }
+
+    /// The directory holding a node (the root is its own parent).
+    pub fn parent(&self, index: u64) -> Option<u64> {
+        Some(match self.locate(index)? {
+            Location::Dir(p) => p.parent,
+            Location::File { parent, .. } => parent.index,
+        })
+    }
+
+    /// The path of a node relative to the root, `/`-separated.
+    pub fn path(&self, index: u64) -> Option<String> {
+        let mut parts = Vec::new();
+        let mut at = index;
+        while at != 0 {
+            parts.push(self.name(at)?);
+            at = self.parent(at)?;
+        }
+        parts.reverse();
+        Some(parts.join("/"))
+    }
+
+    /// The CRC of a file's body (cached; only ZIP-framed files ask for it).
+    pub fn body_crc(&self, spec: &ContentSpec) -> u32 {
+        self.crcs.get_with(*spec, || content::body_crc(spec))
+    }
+
+    /// Reads a file's bytes at `offset`; returns how many were read.
+    pub fn read_content(&self, spec: &ContentSpec, offset: u64, buf: &mut [u8]) -> usize {
+        Reader::new(spec).read_at(offset, buf, &|s| self.body_crc(s))
+    }
+
+    /// Reads file `index` at `offset`; `None` if it is not a file.
+    pub fn read_at(&self, index: u64, offset: u64, buf: &mut [u8]) -> Option<usize> {
+        let a = self.file_attrs(index)?;
+        Some(self.read_content(&a.content, offset, buf))
+    }
+}

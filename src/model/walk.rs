@@ -1,0 +1,86 @@
+//! Parallel walks over the whole tree (rayon), visiting every directory plan exactly once.
+//!
+//! Plans are computed without the cache (each is needed once), so a full walk holds only the
+//! plans on the paths being worked on: memory stays flat whatever the tree's size.
+
+use rayon::prelude::*;
+
+use super::plan::DirPlan;
+use super::tree::Tree;
+
+/// Folds every directory of the tree into accumulators and merges them. `visit` sees each
+/// directory once, in no particular order; use commutative accumulation for deterministic
+/// results.
+pub fn fold_dirs<A, I, V, M>(tree: &Tree, init: I, visit: V, merge: M) -> A
+where
+    A: Send,
+    I: Fn() -> A + Sync,
+    V: Fn(&mut A, &DirPlan) + Sync,
+    M: Fn(A, A) -> A + Sync,
+{
+    let mut acc = init();
+    walk_into(tree, tree.root(), &mut acc, &init, &visit, &merge);
+    acc
+}
+
+fn walk_into<A, I, V, M>(tree: &Tree, plan: &DirPlan, acc: &mut A, init: &I, visit: &V, merge: &M)
+where
+    A: Send,
+    I: Fn() -> A + Sync,
+    V: Fn(&mut A, &DirPlan) + Sync,
+    M: Fn(A, A) -> A + Sync,
+{
+    visit(acc, plan);
+    match plan.children.len() {
+        0 => {}
+        1 => {
+            let child = tree.child_plan_uncached(plan, 0);
+            walk_into(tree, &child, acc, init, visit, merge);
+        }
+        n => {
+            let sub = (0..n)
+                .into_par_iter()
+                .fold(init, |mut a, k| {
+                    let child = tree.child_plan_uncached(plan, k);
+                    walk_into(tree, &child, &mut a, init, visit, merge);
+                    a
+                })
+                .reduce(init, merge);
+            let mine = std::mem::replace(acc, init());
+            *acc = merge(mine, sub);
+        }
+    }
+}
+
+/// Maps every directory to a value, in depth-first pre-order, recursively combining each
+/// directory's value with its children's in order: `combine(dir, own, children)`. Used for
+/// Merkle digests, where order matters.
+pub fn map_ordered<T, F, C>(tree: &Tree, own: &F, combine: &C) -> T
+where
+    T: Send,
+    F: Fn(&DirPlan) -> T + Sync,
+    C: Fn(&DirPlan, T, Vec<T>) -> T + Sync,
+{
+    ordered(tree, tree.root(), own, combine)
+}
+
+fn ordered<T, F, C>(tree: &Tree, plan: &DirPlan, own: &F, combine: &C) -> T
+where
+    T: Send,
+    F: Fn(&DirPlan) -> T + Sync,
+    C: Fn(&DirPlan, T, Vec<T>) -> T + Sync,
+{
+    let (mine, kids) = rayon::join(
+        || own(plan),
+        || {
+            (0..plan.children.len())
+                .into_par_iter()
+                .map(|k| {
+                    let child = tree.child_plan_uncached(plan, k);
+                    ordered(tree, &child, own, combine)
+                })
+                .collect::<Vec<T>>()
+        },
+    );
+    combine(plan, mine, kids)
+}

@@ -1,0 +1,140 @@
+//! The command line as users meet it: exit codes, one-line errors, profiles, stats output.
+
+mod common;
+
+use common::{run, small_profile_path, stderr, stdout};
+
+fn assert_bad_input(args: &[&str], needle: &str) {
+    let o = run(args);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line expected, got {err:?}");
+    assert!(err.starts_with("synthfs: error: "), "{err}");
+    assert!(err.contains(needle), "{err:?} should mention {needle:?}");
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn unknown_profile_key_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    let text = std::fs::read_to_string(small_profile_path())
+        .unwrap()
+        .replace("max_age_years = 6", "max_age_years = 6\ncolour = \"blue\"");
+    std::fs::write(&path, text).unwrap();
+    assert_bad_input(&["stats", "--profile", path.to_str().unwrap()], "colour");
+    assert_bad_input(&["stats", "--profile", path.to_str().unwrap()], "line 9");
+}
+
+#[test]
+fn invalid_profile_value_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    let text = std::fs::read_to_string(small_profile_path()).unwrap().replace("rate = 1.0", "rate = 2.5");
+    std::fs::write(&path, text).unwrap();
+    assert_bad_input(&["stats", "--profile", path.to_str().unwrap()], "sparse.rate");
+}
+
+#[test]
+fn zero_files_is_refused() {
+    assert_bad_input(&["stats", "--files", "0"], "--files");
+}
+
+#[test]
+fn missing_profile_file_is_refused() {
+    assert_bad_input(&["stats", "--profile", "/no/such/profile.toml"], "/no/such/profile.toml");
+}
+
+#[test]
+fn bad_count_is_a_usage_error() {
+    let o = run(&["stats", "--files", "lots"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("lots"));
+}
+
+#[test]
+fn profile_list_and_show() {
+    let o = run(&["profile", "list"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).starts_with("enterprise "));
+    let o = run(&["profile", "show", "enterprise"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    assert!(text.contains("[sizes]") && text.contains("mu = 9.48"));
+    // What `show` prints is a profile `stats` accepts, with the same tree.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("copy.toml");
+    std::fs::write(&path, &text).unwrap();
+    let a = run(&["stats", "--json", "--files", "3000"]);
+    let b = run(&["stats", "--json", "--files", "3000", "--profile", path.to_str().unwrap()]);
+    assert!(a.status.success() && b.status.success());
+    assert_eq!(stdout(&a), stdout(&b));
+    // A file is printed with its defaults filled in, and reads back.
+    let o = run(&["profile", "show", &small_profile_path()]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("max_depth = 24"));
+}
+
+#[test]
+fn stats_json_has_exact_integer_totals() {
+    let o = run(&["stats", "--json", "--profile", &small_profile_path()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["files"].as_u64(), Some(2000));
+    assert_eq!(v["dirs"].as_u64(), Some(150));
+    let bytes = v["bytes"].as_u64().unwrap();
+    let alloc = v["allocated_bytes"].as_u64().unwrap();
+    assert!(bytes > 0 && alloc > 0);
+    assert!(v["sparse"]["files"].as_u64().unwrap() > 0);
+    let by_type: u64 = v["by_type"].as_object().unwrap().values().map(|t| t["files"].as_u64().unwrap()).sum();
+    assert_eq!(by_type, 2000);
+    let by_type_bytes: u64 = v["by_type"].as_object().unwrap().values().map(|t| t["bytes"].as_u64().unwrap()).sum();
+    assert_eq!(by_type_bytes, bytes);
+    let by_depth: u64 = v["by_depth"].as_array().unwrap().iter().map(|t| t["files"].as_u64().unwrap()).sum();
+    assert_eq!(by_depth, 2000);
+}
+
+#[test]
+fn stats_text_is_a_readable_table() {
+    let o = run(&["stats", "--profile", &small_profile_path()]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    for needle in ["files", "2,000", "folders", "by type", "top owners", "by age", "by size", "largest"] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+}
+
+#[test]
+fn stats_are_identical_across_threads_and_runs_and_differ_by_seed() {
+    let p = small_profile_path();
+    let one = run(&["stats", "--json", "--digest", "--threads", "1", "--profile", &p]);
+    let all = run(&["stats", "--json", "--digest", "--profile", &p]);
+    let again = run(&["stats", "--json", "--digest", "--threads", "3", "--profile", &p]);
+    assert!(one.status.success(), "{}", stderr(&one));
+    assert_eq!(stdout(&one), stdout(&all));
+    assert_eq!(stdout(&one), stdout(&again));
+    let v: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert_eq!(v["digest"].as_str().map(str::len), Some(64));
+    let other = run(&["stats", "--json", "--digest", "--seed", "8", "--profile", &p]);
+    let w: serde_json::Value = serde_json::from_slice(&other.stdout).unwrap();
+    assert_ne!(v["digest"], w["digest"]);
+    assert_eq!(w["files"], v["files"]);
+}
+
+#[test]
+fn broken_pipe_exits_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = common::bin()
+        .args(["stats", "--profile", &small_profile_path()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{err}");
+    assert!(err.is_empty(), "{err}");
+}

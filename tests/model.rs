@@ -1,0 +1,311 @@
+//! The model's invariants (DESIGN.md), checked over whole trees and with proptest.
+
+mod common;
+
+use std::collections::HashSet;
+
+use proptest::prelude::*;
+use synthfs::model::content::{Reader, body_crc, read_all};
+use synthfs::model::names::is_windows_safe;
+use synthfs::model::walk::fold_dirs;
+use synthfs::model::{FileAttrs, FileType, Location, NodeKind, Profile, Role, Tree};
+
+use common::{small_profile, small_tree};
+
+/// Every file's attributes, in index order.
+fn all_files(tree: &Tree) -> Vec<FileAttrs> {
+    let mut v = fold_dirs(
+        tree,
+        Vec::new,
+        |acc: &mut Vec<FileAttrs>, plan| acc.extend((0..plan.files).map(|s| tree.file_attrs_in(plan, s))),
+        |mut a, b| {
+            a.extend(b);
+            a
+        },
+    );
+    v.sort_by_key(|a| a.index);
+    v
+}
+
+fn counts(tree: &Tree) -> (u64, u64) {
+    fold_dirs(
+        tree,
+        || (0u64, 0u64),
+        |acc, plan| {
+            acc.0 += plan.files;
+            acc.1 += 1;
+        },
+        |a, b| (a.0 + b.0, a.1 + b.1),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// The exact numbers of files and directories asked for, whatever the mix of counts.
+    #[test]
+    fn exact_counts(files in 1u64..20_000, dirs in 1u64..3_000, seed in any::<u64>()) {
+        let tree = small_tree(files, dirs, seed);
+        prop_assert_eq!(counts(&tree), (files, dirs));
+    }
+
+    /// Any index of a billion-file tree decodes to a node that encodes back to it.
+    #[test]
+    fn index_node_bijection_on_a_billion_files(seed in any::<u64>(), picks in proptest::collection::vec(any::<u64>(), 32)) {
+        let mut p = Profile::builtin("enterprise").unwrap();
+        p.seed = seed;
+        p.set_counts(Some(1_000_000_000), None);
+        let tree = Tree::new(p).unwrap();
+        let n = tree.node_count();
+        for x in picks {
+            let i = x % n;
+            match tree.locate(i).unwrap() {
+                Location::Dir(plan) => {
+                    prop_assert_eq!(plan.index, i);
+                    if i != 0 {
+                        let parent = tree.plan(plan.parent).unwrap();
+                        prop_assert!(parent.children.iter().any(|c| c.index == i));
+                    }
+                }
+                Location::File { parent, slot } => {
+                    prop_assert_eq!(parent.index + 1 + slot, i);
+                    prop_assert!(slot < parent.files);
+                }
+            }
+        }
+        prop_assert!(tree.locate(n).is_none());
+    }
+}
+
+#[test]
+fn every_index_of_a_small_tree_round_trips() {
+    let tree = small_tree(3000, 300, 11);
+    let mut seen_dirs = 0;
+    for i in 0..tree.node_count() {
+        match tree.locate(i).unwrap() {
+            Location::Dir(p) => {
+                assert_eq!(p.index, i);
+                seen_dirs += 1;
+            }
+            Location::File { parent, slot } => assert_eq!(parent.index + 1 + slot, i),
+        }
+        // Listing the parent finds the node under its name, and looking the name up finds it.
+        if i != 0 {
+            let parent = tree.parent(i).unwrap();
+            let name = tree.name(i).unwrap();
+            assert_eq!(tree.lookup(parent, name.as_bytes()), Some(i));
+        }
+    }
+    assert_eq!(seen_dirs, 300);
+}
+
+#[test]
+fn names_are_unique_case_insensitively_and_windows_safe() {
+    let mut p = Profile::builtin("enterprise").unwrap();
+    p.set_counts(Some(100_000), None);
+    let tree = Tree::new(p).unwrap();
+    let bad = fold_dirs(
+        &tree,
+        Vec::new,
+        |acc: &mut Vec<String>, plan| {
+            let listing = tree.build_listing(plan);
+            let mut seen = HashSet::new();
+            for e in &listing.entries {
+                if !seen.insert(e.name.to_lowercase()) {
+                    acc.push(format!("duplicate {:?} in {}", e.name, plan.index));
+                }
+                if !is_windows_safe(&e.name) {
+                    acc.push(format!("unsafe {:?}", e.name));
+                }
+            }
+            if listing.entries.len() as u64 != plan.files + plan.children.len() as u64 {
+                acc.push(format!("listing of {} has the wrong length", plan.index));
+            }
+        },
+        |mut a, b| {
+            a.extend(b);
+            a
+        },
+    );
+    assert!(bad.is_empty(), "{:?}", &bad[..bad.len().min(10)]);
+}
+
+#[test]
+fn times_are_ordered_and_in_range() {
+    let mut p = Profile::builtin("enterprise").unwrap();
+    p.set_counts(Some(50_000), None);
+    let tree = Tree::new(p).unwrap();
+    let (lo, hi) = tree.model.range;
+    for a in all_files(&tree) {
+        assert!(a.created <= a.modified && a.modified <= a.accessed, "{a:?}");
+        assert!(a.created.secs >= lo && a.accessed.secs <= hi, "{a:?}");
+    }
+}
+
+#[test]
+fn year_folders_hold_files_of_their_year() {
+    let mut p = Profile::builtin("enterprise").unwrap();
+    p.set_counts(Some(30_000), None);
+    let tree = Tree::new(p).unwrap();
+    let mut checked = 0;
+    for a in all_files(&tree) {
+        let plan = tree.plan(a.parent).unwrap();
+        if let Some(y) = plan.ctx.year {
+            let year = |t: i64| synthfs::model::date::Date::of_unix(t).year;
+            assert_eq!(year(a.modified.secs), y, "{}", tree.path(a.index).unwrap());
+            assert_eq!(year(a.created.secs), y, "{}", tree.path(a.index).unwrap());
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "only {checked} files in year folders");
+}
+
+fn magic(t: FileType) -> Option<&'static [u8]> {
+    Some(match t {
+        FileType::Pdf => b"%PDF-",
+        FileType::Docx | FileType::Xlsx | FileType::Pptx | FileType::Zip => b"PK\x03\x04",
+        FileType::Jpg => b"\xFF\xD8\xFF",
+        FileType::Png => b"\x89PNG\r\n\x1a\n",
+        FileType::Mp4 => b"\x00\x00\x00\x18ftyp",
+        FileType::Vhdx => b"vhdxfile",
+        FileType::Vmdk => b"KDMV",
+        FileType::Bak => b"TAPE",
+        FileType::ThumbsDb => b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+        FileType::Eml => b"Return-Path: <",
+        FileType::DsStore => b"\x00\x00\x00\x01Bud1",
+        FileType::DesktopIni => b"\r\n[.ShellClassInfo]",
+        _ => return None,
+    })
+}
+
+#[test]
+fn content_starts_with_magic_and_reads_agree_at_any_offset() {
+    let tree = small_tree(2000, 150, 7);
+    let mut seen = HashSet::new();
+    let mut rng = 0x1234_5678u64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    for a in all_files(&tree) {
+        let spec = a.content;
+        let full = read_all(&spec);
+        assert_eq!(full.len() as u64, a.size());
+        seen.insert(a.ftype());
+        if let Some(m) = magic(a.ftype()) {
+            assert!(full.starts_with(m), "{:?} {}", a.ftype(), tree.path(a.index).unwrap());
+        }
+        if a.ftype() == FileType::Iso {
+            assert_eq!(&full[0x8001..0x8006], b"CD001");
+        }
+        if matches!(a.ftype(), FileType::Txt | FileType::Csv | FileType::Log) {
+            assert!(full.iter().all(|b| b.is_ascii()), "{:?}", a.ftype());
+        }
+        for _ in 0..4 {
+            let off = next() % a.size().max(1);
+            let len = (next() % 200_000) as usize;
+            let mut part = vec![0xEEu8; len];
+            let n = tree.read_content(&spec, off, &mut part);
+            let end = (off as usize + len).min(full.len());
+            assert_eq!(&part[..n], &full[off as usize..end], "{:?} at {off}+{len}", a.ftype());
+        }
+        if let Some(layout) = spec.sparse {
+            assert!(a.allocated() < a.size());
+            let (s, e) = (layout.head as usize, (layout.head + layout.hole) as usize);
+            assert!(full[s..e].iter().all(|b| *b == 0), "hole holds data");
+            assert_eq!(spec.seek_hole(0), Some(layout.head));
+        }
+    }
+    for t in FileType::ALL {
+        assert!(
+            seen.contains(&t) || matches!(t, FileType::Mp4 | FileType::Pptx | FileType::DsStore),
+            "no {t:?} in the test tree"
+        );
+    }
+}
+
+#[test]
+fn zip_containers_have_correct_crcs() {
+    let tree = small_tree(2000, 150, 7);
+    let files = all_files(&tree);
+    let zipped: Vec<_> =
+        files.iter().filter(|a| matches!(a.ftype(), FileType::Docx | FileType::Zip)).take(20).collect();
+    assert!(!zipped.is_empty());
+    for a in zipped {
+        let full = read_all(&a.content);
+        // The central directory records the bulk entry's CRC, which must be the data's.
+        let mut reader = Reader::new(&a.content);
+        let (start, len) = reader.body_range();
+        let mut body = vec![0u8; len as usize];
+        reader.read_at(start, &mut body, &body_crc);
+        let crc = crc32fast::hash(&body);
+        let eocd = full.len() - 22;
+        assert_eq!(&full[eocd..eocd + 4], b"PK\x05\x06");
+        let cd = u32::from_le_bytes(full[eocd + 16..eocd + 20].try_into().unwrap()) as usize;
+        let entries = u16::from_le_bytes(full[eocd + 10..eocd + 12].try_into().unwrap());
+        let mut at = cd;
+        let mut last_crc = 0;
+        for _ in 0..entries {
+            assert_eq!(&full[at..at + 4], b"PK\x01\x02");
+            last_crc = u32::from_le_bytes(full[at + 16..at + 20].try_into().unwrap());
+            let name_len = u16::from_le_bytes(full[at + 28..at + 30].try_into().unwrap()) as usize;
+            at += 46 + name_len;
+        }
+        assert_eq!(last_crc, crc);
+    }
+}
+
+#[test]
+fn duplicates_equal_their_originals() {
+    let tree = small_tree(8000, 500, 3);
+    let files = all_files(&tree);
+    let mut n = 0;
+    for a in &files {
+        if let Role::Duplicate { of } = a.role {
+            let orig = tree.file_attrs(of).unwrap();
+            assert_eq!(orig.role, Role::Original);
+            assert!(of < a.index);
+            assert_eq!(read_all(&a.content), read_all(&orig.content));
+            assert_eq!(a.ext, orig.ext);
+            n += 1;
+        }
+    }
+    assert!(n > 300, "only {n} duplicates");
+}
+
+#[test]
+fn inodes_and_names_are_stable_across_tree_instances() {
+    let a = small_tree(2000, 150, 5);
+    let b = small_tree(2000, 150, 5);
+    for i in (0..a.node_count()).step_by(7) {
+        assert_eq!(a.path(i), b.path(i));
+        assert_eq!(a.kind(i), b.kind(i));
+        if a.kind(i) == Some(NodeKind::File) {
+            assert_eq!(a.file_attrs(i), b.file_attrs(i));
+        }
+    }
+}
+
+#[test]
+fn golden_listing_of_a_small_tree() {
+    // Path, size and SHA-256 of every file of a small tree: a change that moves this file is a
+    // change users will see. Regenerate with SYNTHFS_BLESS=1 only when that is intended.
+    use sha2::{Digest, Sha256};
+    let mut p = small_profile();
+    p.set_counts(Some(120), Some(12));
+    let tree = Tree::new(p).unwrap();
+    let mut out = String::new();
+    for a in all_files(&tree) {
+        let hash = Sha256::digest(read_all(&a.content));
+        let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+        out.push_str(&format!("{} {} {}\n", hex, a.size(), tree.path(a.index).unwrap()));
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/small-120.txt");
+    if std::env::var_os("SYNTHFS_BLESS").is_some() {
+        std::fs::write(&path, &out).unwrap();
+    }
+    let want = std::fs::read_to_string(&path).expect("golden file (SYNTHFS_BLESS=1 to create)");
+    assert_eq!(out, want, "the tree changed: review, then SYNTHFS_BLESS=1 cargo test golden");
+}
