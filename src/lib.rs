@@ -4,6 +4,8 @@
 //! ([`model`]). Front ends show the same tree: [`stats`] summarises it; the mount,
 //! materialize and archive front ends walk the same model.
 
+pub mod fs;
 pub mod model;
+pub mod platform;
 pub mod stats;
 pub mod units;

@@ -12,7 +12,7 @@ use synthfs::model::Profile;
 use synthfs::model::profile::builtin_names;
 use synthfs::stats;
 
-use cli::{Cli, Command, ProfileCommand, StatsArgs};
+use cli::{Cli, Command, MountArgs, ProfileCommand, StatsArgs};
 use config::BadInput;
 use exit_codes::ExitCode;
 
@@ -48,6 +48,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Stats(args) => run_stats(args),
+        Command::Mount(args) => run_mount(args),
         Command::Profile(ProfileCommand::List) => {
             let mut out = std::io::stdout().lock();
             for name in builtin_names() {
@@ -85,4 +86,42 @@ fn run_stats(args: StatsArgs) -> anyhow::Result<()> {
         writeln!(out, "\nwalked in {secs:.2} s ({:.0} files/s)", s.files as f64 / secs.max(1e-9))?;
     }
     Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn run_mount(args: MountArgs) -> anyhow::Result<()> {
+    use std::sync::Arc;
+    use synthfs::platform::linux::{self, Ended, MountError, MountSettings};
+    use synthfs::units::Count;
+
+    let lift =
+        |e: MountError| -> anyhow::Error { if e.is_bad_input() { BadInput(e.to_string()).into() } else { e.into() } };
+    let tree = Arc::new(config::resolve_tree(&args.tree)?);
+    let settings =
+        MountSettings { threads: args.threads, allow_other: args.allow_other, options: args.options.clone() };
+    let started = std::time::Instant::now();
+    let mounted = linux::mount(tree.clone(), &args.mountpoint, &settings).map_err(lift)?;
+    let took = started.elapsed();
+    let p = &tree.model.profile;
+    println!(
+        "mounted on {} in {:.1} ms: {} files in {} folders (profile {}, seed {}); Ctrl-C or `umount {}` to stop",
+        mounted.mountpoint.display(),
+        took.as_secs_f64() * 1000.0,
+        Count(tree.file_count()),
+        Count(tree.dir_count()),
+        p.name,
+        p.seed,
+        mounted.mountpoint.display()
+    );
+    std::io::stdout().flush()?;
+    match mounted.serve_until_signal().map_err(lift)? {
+        Ended::Signal(sig) => tracing::info!(signal = sig, "unmounted after a signal"),
+        Ended::Unmounted => tracing::info!("unmounted from outside"),
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn run_mount(_args: MountArgs) -> anyhow::Result<()> {
+    Err(BadInput("mount is available on Linux only for now".into()).into())
 }

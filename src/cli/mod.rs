@@ -20,6 +20,11 @@ pub enum Command {
         after_long_help = "Examples:\n  synthfs stats                          # the built-in enterprise profile\n  synthfs stats --files 2.5M --json      # a bigger tree, as JSON for scripts\n  synthfs stats --profile my.toml --seed 7 --digest"
     )]
     Stats(StatsArgs),
+    /// Mount the tree read-only with FUSE; every byte is computed when it is read.
+    #[command(
+        after_long_help = "Examples:\n  synthfs mount /mnt/share                     # serve until Ctrl-C or umount\n  synthfs mount /mnt/share --files 100M        # mounts instantly at any size\n  synthfs mount /mnt/share -o allow_other      # let other users in"
+    )]
+    Mount(MountArgs),
     /// List or print the profiles: the TOML that describes a tree.
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -71,6 +76,23 @@ pub struct StatsArgs {
     /// Also compute the tree digest: SHA-256 over every name, attribute and byte (reads all content).
     #[arg(long, help_heading = "Output")]
     pub digest: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MountArgs {
+    /// An empty directory to mount on.
+    pub mountpoint: std::path::PathBuf,
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// Threads serving requests.
+    #[arg(long, short = 't', value_name = "T", default_value_t = 2, help_heading = "Run")]
+    pub threads: usize,
+    /// Let users other than the one who mounted see the tree (needs user_allow_other in /etc/fuse.conf for non-root).
+    #[arg(long, help_heading = "Mount")]
+    pub allow_other: bool,
+    /// Mount options, comma-separated, as for mount(8): ro, allow_other, default_permissions, fsname=NAME.
+    #[arg(short = 'o', value_name = "OPTS", help_heading = "Mount")]
+    pub options: Vec<String>,
 }
 
 fn parse_count(s: &str) -> Result<u64, String> {

@@ -174,6 +174,7 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
     let c = &m.profile.clutter;
     let junk = plan.junk_count();
     let r = rng.unit();
+    let mut original: Option<FileAttrs> = None;
     let (role, ftype, ext) = if slot < junk {
         let bit = (0..3).filter(|b| plan.junk & (1 << b) != 0).nth(slot as usize).unwrap_or(0);
         let t = [FileType::ThumbsDb, FileType::DesktopIni, FileType::DsStore][bit];
@@ -186,7 +187,11 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
         }
     } else if r < c.temp_rate + c.duplicate_rate {
         match find_original(tree, index) {
-            Some(orig) => (Role::Duplicate { of: orig.index }, orig.content.ftype, orig.ext),
+            Some(orig) => {
+                let r = (Role::Duplicate { of: orig.index }, orig.content.ftype, orig.ext);
+                original = Some(orig);
+                r
+            }
             None => {
                 let t = m.pick_type(ctx.mix, &mut rng);
                 (Role::Original, t, t.ext())
@@ -197,11 +202,7 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
         (Role::Original, t, t.ext())
     };
     let [created, modified, accessed] = draw_times(m, ctx, &mut Rng::new(m.seed, index, Purpose::Times));
-    let content = match role {
-        Role::Duplicate { of } => tree.file_attrs(of).map(|o| o.content),
-        _ => None,
-    }
-    .unwrap_or_else(|| {
+    let content = original.map(|o| o.content).unwrap_or_else(|| {
         let mut srng = Rng::new(m.seed, index, Purpose::Size);
         let size = draw_size(m, ftype, &mut srng);
         let sparse = sparse_layout(m, ftype, size, &mut srng);

@@ -4,8 +4,9 @@
 use super::attrs::{FileAttrs, Role};
 use super::date::Date;
 use super::filetype::FileType;
+use super::plan::DirPlan;
 use super::rng::{Purpose, Rng};
-use super::tree::Tree;
+use super::tree::{Location, Tree};
 use super::words;
 
 /// Whether a name is valid on Windows (NTFS / SMB): no reserved characters, no trailing dot
@@ -25,15 +26,16 @@ pub fn is_windows_safe(name: &str) -> bool {
     !RESERVED.contains(&stem.as_str())
 }
 
-/// The name of a file before it is made unique in its folder.
-pub fn file_name(tree: &Tree, a: &FileAttrs) -> String {
+/// The name of a file of directory `dir` before it is made unique in its folder.
+pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> String {
+    let mix = tree.model.mix_name(dir.ctx.mix);
     let mut rng = Rng::new(tree.model.seed, a.index, Purpose::Name);
     match a.content.ftype {
         FileType::ThumbsDb => return "Thumbs.db".into(),
         FileType::DesktopIni => return "desktop.ini".into(),
         FileType::DsStore => return ".DS_Store".into(),
         FileType::OfficeLock => {
-            let stem = stem(tree, a, &mut rng);
+            let stem = stem(mix, a, &mut rng);
             // Word shortens the owner file's name to fit, as `~$` replaces the first letters.
             let short: String = stem.chars().skip(if stem.chars().count() > 8 { 2 } else { 0 }).collect();
             return format!("~${short}.{}", a.ext);
@@ -41,15 +43,17 @@ pub fn file_name(tree: &Tree, a: &FileAttrs) -> String {
         FileType::Tmp => {
             return match rng.below(3) {
                 0 => format!("~WRL{:04}.tmp", rng.below(10_000)),
-                1 => format!("~{}.tmp", stem(tree, a, &mut rng)),
+                1 => format!("~{}.tmp", stem(mix, a, &mut rng)),
                 _ => format!("{:X}.tmp", rng.next_u64() as u32),
             };
         }
         _ => {}
     }
     if let Role::Duplicate { of } = a.role {
-        if let Some(orig) = tree.file_attrs(of) {
-            let base = stem(tree, &orig, &mut Rng::new(tree.model.seed, orig.index, Purpose::Name));
+        if let Some(Location::File { parent, slot }) = tree.locate(of) {
+            let orig = tree.file_attrs_in(&parent, slot);
+            let orig_mix = tree.model.mix_name(parent.ctx.mix);
+            let base = stem(orig_mix, &orig, &mut Rng::new(tree.model.seed, orig.index, Purpose::Name));
             let name = match rng.below(6) {
                 0 => format!("Copy of {base}"),
                 1 => format!("{base} - Copy"),
@@ -59,16 +63,14 @@ pub fn file_name(tree: &Tree, a: &FileAttrs) -> String {
             return format!("{name}.{}", a.ext);
         }
     }
-    format!("{}.{}", stem(tree, a, &mut rng), a.ext)
+    format!("{}.{}", stem(mix, a, &mut rng), a.ext)
 }
 
 /// A stem for a document of this type in this folder.
-fn stem(tree: &Tree, a: &FileAttrs, rng: &mut Rng) -> String {
-    let m = &tree.model;
-    let mix = tree.plan(a.parent).map(|p| m.mix_name(p.ctx.mix).to_string()).unwrap_or_default();
+fn stem(mix: &str, a: &FileAttrs, rng: &mut Rng) -> String {
     let d = Date::of_unix(a.modified.secs);
-    let noun = *rng.pick(words::doc_nouns(&mix));
-    let topic = *rng.pick(words::topics(&mix));
+    let noun = *rng.pick(words::doc_nouns(mix));
+    let topic = *rng.pick(words::topics(mix));
     let quarter = (d.month - 1) / 3 + 1;
     let month = words::MONTHS[d.month as usize - 1];
     let mut s = match a.content.ftype {

@@ -216,7 +216,7 @@ impl Tree {
         let mut entries = Vec::with_capacity(plan.files as usize + plan.children.len());
         for slot in 0..plan.files {
             let a = attrs::file_attrs(self, plan, slot);
-            let name = names::make_unique(names::file_name(self, &a), &mut taken);
+            let name = names::make_unique(names::file_name(self, plan, &a), &mut taken);
             entries.push(Entry { index: a.index, name: name.into_boxed_str(), kind: NodeKind::File });
         }
         for c in &plan.children {

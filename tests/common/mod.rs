@@ -60,3 +60,78 @@ pub fn have_tool(check: &mut Command, what: &str) -> bool {
     }
     ok
 }
+
+/// Whether FUSE mounts can be made here; prints why not when they cannot.
+pub fn fuse_available() -> bool {
+    if std::path::Path::new("/dev/fuse").exists() {
+        return true;
+    }
+    assert!(std::env::var_os("SYNTHFS_REQUIRE_FUSE").is_none(), "/dev/fuse is required (SYNTHFS_REQUIRE_FUSE is set)");
+    eprintln!("skipping: /dev/fuse is missing on this machine, so no FUSE mount can be made");
+    false
+}
+
+/// A running `synthfs mount`, unmounted (SIGTERM, then a lazy umount if need be) on drop.
+pub struct Mount {
+    pub dir: tempfile::TempDir,
+    pub child: Option<std::process::Child>,
+    pub banner: String,
+}
+
+impl Mount {
+    /// Mounts with `args` (tree options) on a fresh empty directory and waits until it serves.
+    pub fn start(args: &[&str]) -> Mount {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut child = bin()
+            .arg("mount")
+            .arg(dir.path())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("spawn synthfs mount");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout).read_line(&mut line).expect("banner");
+        assert!(line.starts_with("mounted on "), "mount failed: {line:?}");
+        Mount { dir, child: Some(child), banner: line }
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Sends SIGTERM and returns the exit status.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        child.wait().expect("wait for synthfs")
+    }
+
+    pub fn is_mounted(path: &std::path::Path) -> bool {
+        let want = std::fs::canonicalize(path).unwrap_or(path.to_path_buf());
+        std::fs::read_to_string("/proc/self/mountinfo")
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split(' ').nth(4))
+            .any(|m| std::path::Path::new(m) == want)
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        if self.child.is_some() {
+            self.stop();
+        }
+        if Mount::is_mounted(self.dir.path()) {
+            let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+        }
+    }
+}
+
+/// Runs a shell command line and returns (status, stdout, stderr).
+pub fn sh(script: &str) -> (std::process::ExitStatus, String, String) {
+    let o = Command::new("sh").arg("-c").arg(script).output().expect("sh runs");
+    (o.status, String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}

@@ -1,0 +1,358 @@
+//! The filesystem as any OS adapter sees it: inodes, attributes, directory pages, reads, holes,
+//! extended attributes and totals, all answered from the model.
+//!
+//! Platform-neutral: no FUSE or WinFsp types here. The Linux adapter (`platform::linux`)
+//! translates kernel requests into these calls and [`FsError`] into errno; a Windows adapter
+//! can reuse the same layer. Inode numbers are model index + 1, so they are stable across
+//! mounts and unique; nothing is stored per inode, so there is no lookup count to keep.
+
+pub mod totals;
+
+use std::sync::Arc;
+
+use crate::model::date::format_datetime;
+use crate::model::{DirAttrs, FileAttrs, Location, NodeKind, Timestamp, Tree};
+use totals::Totals;
+
+/// Why an operation failed; adapters map these to their platform's error codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FsError {
+    #[error("no such file or directory")]
+    NotFound,
+    #[error("not a directory")]
+    NotDir,
+    #[error("is a directory")]
+    IsDir,
+    #[error("no such attribute")]
+    NoAttribute,
+    #[error("buffer too small")]
+    Range,
+    #[error("offset past the data")]
+    NoData,
+    #[error("invalid argument")]
+    Invalid,
+    #[error("read-only filesystem")]
+    ReadOnly,
+}
+
+pub type FsResult<T> = Result<T, FsError>;
+
+/// Attributes as `stat` shows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attr {
+    pub ino: u64,
+    pub kind: NodeKind,
+    pub size: u64,
+    /// 512-byte blocks allocated.
+    pub blocks: u64,
+    pub atime: Timestamp,
+    pub mtime: Timestamp,
+    /// Change time: the modified time (nothing changes after that).
+    pub ctime: Timestamp,
+    /// Creation (birth) time.
+    pub crtime: Timestamp,
+    pub perm: u16,
+    pub nlink: u32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// Block size reported by `stat` and `statfs`.
+pub const BLOCK_SIZE: u32 = 4096;
+/// Longest name.
+pub const NAME_MAX: u32 = 255;
+
+/// One entry of a directory page: its attributes and the offset of the entry after it.
+#[derive(Clone, Debug)]
+pub struct DirEntry {
+    pub attr: Attr,
+    pub name: Box<str>,
+    pub next_offset: u64,
+}
+
+/// Filesystem totals for `statfs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FsStats {
+    pub blocks: u64,
+    pub files: u64,
+    pub block_size: u32,
+    pub name_max: u32,
+}
+
+/// `lseek` kinds the filesystem answers itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seek {
+    Data,
+    Hole,
+}
+
+/// The filesystem: a tree plus the totals being computed for it.
+pub struct SynthFs {
+    tree: Arc<Tree>,
+    totals: Arc<Totals>,
+}
+
+/// Names of the extended attributes every node has.
+pub const XATTRS: [&str; 4] =
+    ["user.synthfs.owner", "user.synthfs.department", "user.synthfs.sid", "user.synthfs.created"];
+
+pub fn index_of(ino: u64) -> FsResult<u64> {
+    ino.checked_sub(1).ok_or(FsError::NotFound)
+}
+
+impl SynthFs {
+    pub fn new(tree: Arc<Tree>) -> SynthFs {
+        let totals = Totals::start(tree.clone());
+        SynthFs { tree, totals }
+    }
+
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
+    fn file_attr(&self, a: &FileAttrs) -> Attr {
+        Attr {
+            ino: a.index + 1,
+            kind: NodeKind::File,
+            size: a.size(),
+            blocks: a.allocated() / 512,
+            atime: a.accessed,
+            mtime: a.modified,
+            ctime: a.modified,
+            crtime: a.created,
+            perm: a.mode as u16,
+            nlink: 1,
+            uid: a.uid,
+            gid: a.gid,
+        }
+    }
+
+    fn dir_attr(&self, d: &DirAttrs, subdirs: usize) -> Attr {
+        Attr {
+            ino: d.index + 1,
+            kind: NodeKind::Dir,
+            size: u64::from(BLOCK_SIZE),
+            blocks: u64::from(BLOCK_SIZE) / 512,
+            atime: d.accessed,
+            mtime: d.modified,
+            ctime: d.modified,
+            crtime: d.created,
+            perm: d.mode as u16,
+            nlink: 2 + subdirs as u32,
+            uid: d.uid,
+            gid: d.gid,
+        }
+    }
+
+    /// Attributes of an inode.
+    pub fn getattr(&self, ino: u64) -> FsResult<Attr> {
+        Ok(match self.tree.locate(index_of(ino)?).ok_or(FsError::NotFound)? {
+            Location::Dir(plan) => self.dir_attr(&self.tree.dir_attrs(&plan), plan.children.len()),
+            Location::File { parent, slot } => self.file_attr(&self.tree.file_attrs_in(&parent, slot)),
+        })
+    }
+
+    /// The entry `name` in directory `parent`.
+    pub fn lookup(&self, parent: u64, name: &[u8]) -> FsResult<Attr> {
+        let index = index_of(parent)?;
+        let listing = match self.tree.locate(index).ok_or(FsError::NotFound)? {
+            Location::Dir(_) => self.tree.listing(index).ok_or(FsError::NotFound)?,
+            Location::File { .. } => return Err(FsError::NotDir),
+        };
+        let entry = listing.find(name).ok_or(FsError::NotFound)?;
+        self.getattr(entry.index + 1)
+    }
+
+    /// Directory entries from `offset` on, at most `max` of them. Offsets are positions: 0 is
+    /// `.`, 1 is `..`, then the entries in their stable order; every entry carries the offset
+    /// of the next, so paging gives each entry exactly once whatever else is being read.
+    pub fn readdir(&self, ino: u64, offset: u64, max: usize) -> FsResult<Vec<DirEntry>> {
+        let mut out = Vec::new();
+        self.readdir_each(ino, offset, &mut |e| {
+            out.push(e);
+            out.len() >= max
+        })?;
+        Ok(out)
+    }
+
+    /// Like [`SynthFs::readdir`], handing entries one at a time to `take` until it returns
+    /// `true` (its buffer is full), so no entry's attributes are computed in vain.
+    pub fn readdir_each(&self, ino: u64, offset: u64, take: &mut dyn FnMut(DirEntry) -> bool) -> FsResult<()> {
+        let index = index_of(ino)?;
+        let plan = match self.tree.locate(index).ok_or(FsError::NotFound)? {
+            Location::Dir(plan) => plan,
+            Location::File { .. } => return Err(FsError::NotDir),
+        };
+        let listing = self.tree.listing(index).ok_or(FsError::NotFound)?;
+        let total = listing.entries.len() as u64 + 2;
+        let mut at = offset;
+        while at < total {
+            let (name, attr): (Box<str>, Attr) = match at {
+                0 => (".".into(), self.dir_attr(&self.tree.dir_attrs(&plan), plan.children.len())),
+                1 => ("..".into(), self.getattr(plan.parent + 1)?),
+                _ => {
+                    let e = &listing.entries[(at - 2) as usize];
+                    let attr = match e.kind {
+                        NodeKind::File => self.file_attr(&self.tree.file_attrs_in(&plan, e.index - plan.index - 1)),
+                        NodeKind::Dir => self.getattr(e.index + 1)?,
+                    };
+                    (e.name.clone(), attr)
+                }
+            };
+            at += 1;
+            if take(DirEntry { attr, name, next_offset: at }) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads file bytes at `offset` into `buf`; returns how many.
+    pub fn read(&self, ino: u64, offset: u64, buf: &mut [u8]) -> FsResult<usize> {
+        let a = self.file(ino)?;
+        Ok(self.tree.read_content(&a.content, offset, buf))
+    }
+
+    fn file(&self, ino: u64) -> FsResult<FileAttrs> {
+        match self.tree.locate(index_of(ino)?).ok_or(FsError::NotFound)? {
+            Location::File { parent, slot } => Ok(self.tree.file_attrs_in(&parent, slot)),
+            Location::Dir(_) => Err(FsError::IsDir),
+        }
+    }
+
+    /// `lseek` with `SEEK_DATA` or `SEEK_HOLE`: the next data or hole offset, `NoData` past the
+    /// end (ENXIO).
+    pub fn seek(&self, ino: u64, offset: u64, whence: Seek) -> FsResult<u64> {
+        let a = self.file(ino)?;
+        let found = match whence {
+            Seek::Data => a.content.seek_data(offset),
+            Seek::Hole => a.content.seek_hole(offset),
+        };
+        found.ok_or(FsError::NoData)
+    }
+
+    /// Totals for `statfs`: exact once the background walk has finished, an estimate before.
+    pub fn statfs(&self) -> FsStats {
+        let (_, allocated) = self.totals.bytes();
+        FsStats {
+            blocks: allocated.div_ceil(u64::from(BLOCK_SIZE)),
+            files: self.tree.node_count(),
+            block_size: BLOCK_SIZE,
+            name_max: NAME_MAX,
+        }
+    }
+
+    /// The value of an extended attribute.
+    pub fn getxattr(&self, ino: u64, name: &[u8]) -> FsResult<Vec<u8>> {
+        // Tools ask for security.* and system.posix_acl_* on every file (`ls -l`): answer those
+        // before touching the model.
+        if !XATTRS.iter().any(|x| x.as_bytes() == name) {
+            return Err(FsError::NoAttribute);
+        }
+        let index = index_of(ino)?;
+        let (owner, created, department) = match self.tree.locate(index).ok_or(FsError::NotFound)? {
+            Location::File { parent, slot } => {
+                let a = self.tree.file_attrs_in(&parent, slot);
+                (Some(a.owner), a.created, parent.ctx.department)
+            }
+            Location::Dir(plan) => {
+                let d = self.tree.dir_attrs(&plan);
+                (d.owner, d.created, plan.ctx.department)
+            }
+        };
+        let ids = &self.tree.model.identities;
+        let user = owner.and_then(|o| ids.users.get(o as usize));
+        let dept = department
+            .or(user.and_then(|u| u.department))
+            .and_then(|d| self.tree.model.profile.template.departments.get(d as usize));
+        let value = match name {
+            b"user.synthfs.owner" => match user {
+                Some(u) => format!("{}\\{}", ids.domain, u.account),
+                None => "BUILTIN\\Administrators".into(),
+            },
+            b"user.synthfs.department" => dept.map(|d| d.name.clone()).unwrap_or_default(),
+            b"user.synthfs.sid" => match user {
+                Some(u) => ids.user_sid(u),
+                None => "S-1-5-32-544".into(),
+            },
+            b"user.synthfs.created" => {
+                format!("{}.{:09}Z", format_datetime(created.secs).replace(' ', "T"), created.nanos)
+            }
+            _ => return Err(FsError::NoAttribute),
+        };
+        Ok(value.into_bytes())
+    }
+
+    /// The names of the extended attributes, each NUL-terminated, as `listxattr` returns them.
+    pub fn listxattr(&self, ino: u64) -> FsResult<Vec<u8>> {
+        self.tree.locate(index_of(ino)?).ok_or(FsError::NotFound)?;
+        let mut out = Vec::new();
+        for n in XATTRS {
+            out.extend_from_slice(n.as_bytes());
+            out.push(0);
+        }
+        Ok(out)
+    }
+
+    /// `readlink`: the model has no symbolic links yet, so every node answers "not a link".
+    pub fn readlink(&self, ino: u64) -> FsResult<Vec<u8>> {
+        self.tree.locate(index_of(ino)?).ok_or(FsError::NotFound)?;
+        Err(FsError::Invalid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Profile;
+
+    fn fs() -> SynthFs {
+        let mut p = Profile::builtin("enterprise").unwrap();
+        p.set_counts(Some(2000), Some(200));
+        SynthFs::new(Arc::new(Tree::new(p).unwrap()))
+    }
+
+    #[test]
+    fn root_and_lookup() {
+        let fs = fs();
+        let root = fs.getattr(1).unwrap();
+        assert_eq!(root.kind, NodeKind::Dir);
+        let fin = fs.lookup(1, b"Finance").unwrap();
+        assert_eq!(fin.kind, NodeKind::Dir);
+        assert_eq!(fs.lookup(1, b"finance"), Err(FsError::NotFound));
+        assert_eq!(fs.getattr(0), Err(FsError::NotFound));
+        assert_eq!(fs.getattr(fs.tree().node_count() + 1), Err(FsError::NotFound));
+    }
+
+    #[test]
+    fn readdir_pages_give_each_entry_once() {
+        let fs = fs();
+        let all = fs.readdir(1, 0, usize::MAX).unwrap();
+        let mut paged = Vec::new();
+        let mut off = 0;
+        loop {
+            let page = fs.readdir(1, off, 3).unwrap();
+            if page.is_empty() {
+                break;
+            }
+            off = page.last().unwrap().next_offset;
+            paged.extend(page.into_iter().map(|e| e.name));
+        }
+        let names: Vec<_> = all.into_iter().map(|e| e.name).collect();
+        assert_eq!(paged, names);
+        assert_eq!(&*names[0], ".");
+        assert_eq!(&*names[1], "..");
+    }
+
+    #[test]
+    fn xattrs() {
+        let fs = fs();
+        let names = fs.listxattr(1).unwrap();
+        assert_eq!(names.iter().filter(|b| **b == 0).count(), XATTRS.len());
+        let fin = fs.lookup(1, b"Finance").unwrap();
+        assert_eq!(fs.getxattr(fin.ino, b"user.synthfs.department").unwrap(), b"Finance");
+        assert!(fs.getxattr(fin.ino, b"user.synthfs.sid").unwrap().starts_with(b"S-1-5-21-"));
+        assert!(fs.getxattr(fin.ino, b"user.synthfs.owner").unwrap().starts_with(b"CORP\\"));
+        assert_eq!(fs.getxattr(fin.ino, b"user.other"), Err(FsError::NoAttribute));
+    }
+}

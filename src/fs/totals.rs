@@ -1,0 +1,70 @@
+//! The tree's byte totals for `statfs` (`df`): computed exactly by a background walk for trees
+//! small enough to walk in a moment, estimated from an even sample of files otherwise (and
+//! until the walk is done), so mounting stays instant at any size.
+
+use std::sync::{Arc, OnceLock};
+
+use crate::model::{Location, Tree};
+
+/// Trees up to this many files get exact totals (a walk of about a second).
+pub const EXACT_LIMIT: u64 = 2_000_000;
+/// Files sampled for the estimate.
+const SAMPLES: u64 = 256;
+
+pub struct Totals {
+    tree: Arc<Tree>,
+    exact: OnceLock<(u64, u64)>,
+    estimate: OnceLock<(u64, u64)>,
+}
+
+impl Totals {
+    /// Starts the exact walk in the background when the tree is small enough.
+    pub fn start(tree: Arc<Tree>) -> Arc<Totals> {
+        let totals = Arc::new(Totals { tree, exact: OnceLock::new(), estimate: OnceLock::new() });
+        if totals.tree.file_count() <= EXACT_LIMIT {
+            let t = totals.clone();
+            let spawned = std::thread::Builder::new().name("synthfs-totals".into()).spawn(move || {
+                let s = crate::stats::collect(&t.tree);
+                let _ = t.exact.set((s.bytes, s.allocated));
+                tracing::debug!(bytes = s.bytes, allocated = s.allocated, "exact totals ready");
+            });
+            if let Err(e) = spawned {
+                tracing::warn!("cannot start the totals walk, statfs will estimate: {e}");
+            }
+        }
+        totals
+    }
+
+    /// (apparent, allocated) bytes: exact when known, else the estimate.
+    pub fn bytes(&self) -> (u64, u64) {
+        if let Some(v) = self.exact.get() {
+            return *v;
+        }
+        *self.estimate.get_or_init(|| self.sample())
+    }
+
+    /// Whether the totals are exact.
+    pub fn is_exact(&self) -> bool {
+        self.exact.get().is_some()
+    }
+
+    fn sample(&self) -> (u64, u64) {
+        let t = &self.tree;
+        let n = t.node_count();
+        let (mut files, mut bytes, mut alloc) = (0u64, 0u128, 0u128);
+        for k in 0..SAMPLES.min(n) {
+            let i = (u128::from(k) * u128::from(n) / u128::from(SAMPLES.min(n))) as u64;
+            if let Some(Location::File { parent, slot }) = t.locate(i) {
+                let a = t.file_attrs_in(&parent, slot);
+                files += 1;
+                bytes += u128::from(a.size());
+                alloc += u128::from(a.allocated());
+            }
+        }
+        if files == 0 {
+            return (0, 0);
+        }
+        let scale = |x: u128| (x * u128::from(t.file_count()) / u128::from(files)).min(u128::from(u64::MAX)) as u64;
+        (scale(bytes), scale(alloc))
+    }
+}

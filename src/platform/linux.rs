@@ -1,0 +1,550 @@
+//! The Linux FUSE adapter (fuser): kernel requests in, [`SynthFs`] calls, errno out.
+//!
+//! It also owns the mount's life: checking the mount point, mounting, serving on several
+//! threads until Ctrl-C, SIGTERM, SIGHUP or an outside `umount`, then unmounting cleanly.
+//! The kernel is told to cache everything for a long time (nothing ever changes), to use
+//! readdirplus (so a stat storm is not a lookup per file), and that open and opendir need no
+//! round trip (so it keeps file pages and directory listings cached across opens).
+
+use std::ffi::OsStr;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use fuser::{
+    Config, Errno, FileAttr, FileHandle, Filesystem, Generation, INodeNo, InitFlags, KernelConfig, LockOwner,
+    MountOption, OpenFlags, ReplyAttr, ReplyData, ReplyDirectory, ReplyDirectoryPlus, ReplyEmpty, ReplyEntry,
+    ReplyLseek, ReplyOpen, ReplyStatfs, ReplyXattr, Request, SessionACL,
+};
+
+use crate::fs::{Attr, FsError, Seek, SynthFs};
+use crate::model::{NodeKind, Timestamp, Tree};
+
+/// How long the kernel may cache names and attributes: the tree never changes.
+const TTL: Duration = Duration::from_secs(365 * 86_400);
+/// The largest read we ask the kernel to send, and the readahead we ask for.
+const MAX_READAHEAD: u32 = 4 << 20;
+
+/// Why a mount could not be made or served.
+#[derive(Debug, thiserror::Error)]
+pub enum MountError {
+    #[error("mount point {0} does not exist")]
+    NotFound(PathBuf),
+    #[error("mount point {0} is not a directory")]
+    NotDir(PathBuf),
+    #[error("mount point {0} is not empty")]
+    NotEmpty(PathBuf),
+    #[error("{0} is already a mount point")]
+    AlreadyMounted(PathBuf),
+    #[error("mount option `{0}` {1}")]
+    BadOption(String, &'static str),
+    #[error("cannot read mount point {path}: {source}")]
+    Inspect { path: PathBuf, source: io::Error },
+    #[error("cannot mount on {path}: {source} (is /dev/fuse there, and are you root or is fusermount3 installed?)")]
+    Mount { path: PathBuf, source: io::Error },
+    #[error("cannot watch for signals: {0}")]
+    Signals(io::Error),
+    #[error("the filesystem session ended with an error: {0}")]
+    Session(io::Error),
+}
+
+impl MountError {
+    /// Errors the user can fix by changing the command (exit code 2).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            MountError::NotFound(_)
+                | MountError::NotDir(_)
+                | MountError::NotEmpty(_)
+                | MountError::AlreadyMounted(_)
+                | MountError::BadOption(..)
+        )
+    }
+}
+
+/// What the user asked of the mount.
+#[derive(Clone, Debug, Default)]
+pub struct MountSettings {
+    pub threads: usize,
+    pub allow_other: bool,
+    /// `-o` options, each possibly comma-separated.
+    pub options: Vec<String>,
+}
+
+/// Refuses mount points that do not exist, are not directories, are not empty or are already
+/// mounted on.
+pub fn check_mountpoint(path: &Path) -> Result<PathBuf, MountError> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(MountError::NotFound(path.into())),
+        Err(source) => return Err(MountError::Inspect { path: path.into(), source }),
+    };
+    if !meta.is_dir() {
+        return Err(MountError::NotDir(path.into()));
+    }
+    let canonical = std::fs::canonicalize(path).map_err(|source| MountError::Inspect { path: path.into(), source })?;
+    if is_mount_point(&canonical) {
+        return Err(MountError::AlreadyMounted(path.into()));
+    }
+    let mut entries = std::fs::read_dir(path).map_err(|source| MountError::Inspect { path: path.into(), source })?;
+    if entries.next().is_some() {
+        return Err(MountError::NotEmpty(path.into()));
+    }
+    Ok(canonical)
+}
+
+/// Whether `path` (canonical) is a mount point, from /proc/self/mountinfo.
+fn is_mount_point(path: &Path) -> bool {
+    let Ok(info) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return false;
+    };
+    let want = path.to_string_lossy();
+    info.lines().filter_map(|l| l.split(' ').nth(4)).any(|m| unescape_mountinfo(m) == want)
+}
+
+/// mountinfo escapes space, tab, newline and backslash as octal.
+fn unescape_mountinfo(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 4 <= b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
+            let v = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
+            out.push(v as char);
+            i += 4;
+        } else {
+            out.push(b[i] as char);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Turns the user's settings into fuser's configuration.
+fn fuse_config(s: &MountSettings) -> Result<Config, MountError> {
+    let mut cfg = Config::default();
+    cfg.mount_options =
+        vec![MountOption::RO, MountOption::FSName("synthfs".into()), MountOption::Subtype("synthfs".into())];
+    cfg.n_threads = Some(s.threads.max(1));
+    cfg.clone_fd = true;
+    if s.allow_other {
+        cfg.acl = SessionACL::All;
+    }
+    for opt in s.options.iter().flat_map(|o| o.split(',')).map(str::trim).filter(|o| !o.is_empty()) {
+        let o = match opt {
+            "ro" => continue,
+            "rw" => return Err(MountError::BadOption(opt.into(), "is not possible: synthfs mounts are read-only")),
+            "allow_other" => {
+                cfg.acl = SessionACL::All;
+                continue;
+            }
+            "allow_root" => {
+                cfg.acl = SessionACL::RootAndOwner;
+                continue;
+            }
+            "default_permissions" => MountOption::DefaultPermissions,
+            "noatime" => MountOption::NoAtime,
+            "atime" => MountOption::Atime,
+            "nodev" => MountOption::NoDev,
+            "dev" => MountOption::Dev,
+            "nosuid" => MountOption::NoSuid,
+            "suid" => MountOption::Suid,
+            "noexec" => MountOption::NoExec,
+            "exec" => MountOption::Exec,
+            o if o.starts_with("fsname=") => {
+                cfg.mount_options.retain(|m| !matches!(m, MountOption::FSName(_)));
+                MountOption::FSName(o["fsname=".len()..].into())
+            }
+            o if o.starts_with("subtype=") => {
+                cfg.mount_options.retain(|m| !matches!(m, MountOption::Subtype(_)));
+                MountOption::Subtype(o["subtype=".len()..].into())
+            }
+            _ => {
+                return Err(MountError::BadOption(
+                    opt.into(),
+                    "is not known (ro, allow_other, allow_root, default_permissions, noatime, nodev, nosuid, noexec, fsname=, subtype=)",
+                ));
+            }
+        };
+        cfg.mount_options.push(o);
+    }
+    Ok(cfg)
+}
+
+/// A mounted tree being served on background threads.
+pub struct Mounted {
+    session: fuser::BackgroundSession,
+    pub mountpoint: PathBuf,
+}
+
+/// Mounts `tree` on `mountpoint` (checked first) and starts serving.
+pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Result<Mounted, MountError> {
+    let canonical = check_mountpoint(mountpoint)?;
+    let cfg = fuse_config(settings)?;
+    let adapter = FuseAdapter { fs: SynthFs::new(tree) };
+    let session = fuser::Session::new(adapter, &canonical, &cfg)
+        .and_then(fuser::Session::spawn)
+        .map_err(|source| MountError::Mount { path: mountpoint.into(), source })?;
+    Ok(Mounted { session, mountpoint: canonical })
+}
+
+/// How serving ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// A signal asked us to stop; we unmounted.
+    Signal(i32),
+    /// Someone unmounted the filesystem from outside.
+    Unmounted,
+}
+
+impl Mounted {
+    /// Serves until SIGINT, SIGTERM or SIGHUP (then unmounts) or an outside unmount.
+    pub fn serve_until_signal(self) -> Result<Ended, MountError> {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let mut signals =
+            signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).map_err(MountError::Signals)?;
+        loop {
+            if let Some(sig) = signals.pending().next() {
+                tracing::info!(signal = sig, "unmounting");
+                self.session.umount_and_join().map_err(MountError::Session)?;
+                return Ok(Ended::Signal(sig));
+            }
+            if self.session.guard.is_finished() {
+                self.session.join().map_err(MountError::Session)?;
+                return Ok(Ended::Unmounted);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Unmounts and waits for the serving threads.
+    pub fn unmount(self) -> Result<(), MountError> {
+        self.session.umount_and_join().map_err(MountError::Session)
+    }
+}
+
+/// The fuser `Filesystem`: a thin translation onto [`SynthFs`].
+struct FuseAdapter {
+    fs: SynthFs,
+}
+
+fn errno(e: FsError) -> Errno {
+    match e {
+        FsError::NotFound => Errno::ENOENT,
+        FsError::NotDir => Errno::ENOTDIR,
+        FsError::IsDir => Errno::EISDIR,
+        FsError::NoAttribute => Errno::ENODATA,
+        FsError::Range => Errno::ERANGE,
+        FsError::NoData => Errno::ENXIO,
+        FsError::Invalid => Errno::EINVAL,
+        FsError::ReadOnly => Errno::EROFS,
+    }
+}
+
+fn system_time(t: Timestamp) -> SystemTime {
+    if t.secs >= 0 {
+        UNIX_EPOCH + Duration::new(t.secs as u64, t.nanos)
+    } else {
+        UNIX_EPOCH - Duration::from_secs(t.secs.unsigned_abs()) + Duration::from_nanos(u64::from(t.nanos))
+    }
+}
+
+fn file_attr(a: &Attr) -> FileAttr {
+    FileAttr {
+        ino: INodeNo(a.ino),
+        size: a.size,
+        blocks: a.blocks,
+        atime: system_time(a.atime),
+        mtime: system_time(a.mtime),
+        ctime: system_time(a.ctime),
+        crtime: system_time(a.crtime),
+        kind: kind(a.kind),
+        perm: a.perm,
+        nlink: a.nlink,
+        uid: a.uid,
+        gid: a.gid,
+        rdev: 0,
+        blksize: crate::fs::BLOCK_SIZE,
+        flags: 0,
+    }
+}
+
+fn kind(k: NodeKind) -> fuser::FileType {
+    match k {
+        NodeKind::File => fuser::FileType::RegularFile,
+        NodeKind::Dir => fuser::FileType::Directory,
+    }
+}
+
+thread_local! {
+    /// One read buffer per serving thread, so reads do not allocate.
+    static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Filesystem for FuseAdapter {
+    fn init(&mut self, _req: &Request, config: &mut KernelConfig) -> io::Result<()> {
+        let wanted = [
+            InitFlags::FUSE_DO_READDIRPLUS,
+            InitFlags::FUSE_NO_OPEN_SUPPORT,
+            InitFlags::FUSE_NO_OPENDIR_SUPPORT,
+            InitFlags::FUSE_PARALLEL_DIROPS,
+            InitFlags::FUSE_CACHE_SYMLINKS,
+            InitFlags::FUSE_MAX_PAGES,
+        ];
+        for flag in wanted {
+            if let Err(missing) = config.add_capabilities(flag) {
+                tracing::debug!("kernel lacks {missing:?}");
+            }
+        }
+        if let Err(nearest) = config.set_max_readahead(MAX_READAHEAD) {
+            let _ = config.set_max_readahead(nearest);
+        }
+        Ok(())
+    }
+
+    fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
+        use std::os::unix::ffi::OsStrExt;
+        tracing::debug!(parent = parent.0, ?name, "lookup");
+        match self.fs.lookup(parent.0, name.as_bytes()) {
+            Ok(a) => reply.entry(&TTL, &file_attr(&a), Generation(0)),
+            Err(e) => reply.error(errno(e)),
+        }
+    }
+
+    fn getattr(&self, _req: &Request, ino: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
+        tracing::debug!(ino = ino.0, "getattr");
+        match self.fs.getattr(ino.0) {
+            Ok(a) => reply.attr(&TTL, &file_attr(&a)),
+            Err(e) => reply.error(errno(e)),
+        }
+    }
+
+    fn readlink(&self, _req: &Request, ino: INodeNo, reply: ReplyData) {
+        match self.fs.readlink(ino.0) {
+            Ok(target) => reply.data(&target),
+            Err(e) => reply.error(errno(e)),
+        }
+    }
+
+    /// ENOSYS tells the kernel opens need no round trip; it then keeps the page cache.
+    fn open(&self, _req: &Request, _ino: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
+        reply.error(Errno::ENOSYS);
+    }
+
+    /// ENOSYS: no round trip for opendir, and the kernel caches listings.
+    fn opendir(&self, _req: &Request, _ino: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
+        reply.error(Errno::ENOSYS);
+    }
+
+    fn read(
+        &self,
+        _req: &Request,
+        ino: INodeNo,
+        _fh: FileHandle,
+        offset: u64,
+        size: u32,
+        _flags: OpenFlags,
+        _lock_owner: Option<LockOwner>,
+        reply: ReplyData,
+    ) {
+        tracing::debug!(ino = ino.0, offset, size, "read");
+        READ_BUF.with(|cell| {
+            let mut buf = cell.borrow_mut();
+            if buf.len() < size as usize {
+                buf.resize(size as usize, 0);
+            }
+            match self.fs.read(ino.0, offset, &mut buf[..size as usize]) {
+                Ok(n) => reply.data(&buf[..n]),
+                Err(e) => reply.error(errno(e)),
+            }
+        });
+    }
+
+    fn readdir(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: u64, mut reply: ReplyDirectory) {
+        tracing::debug!(ino = ino.0, offset, "readdir");
+        let result = self.fs.readdir_each(ino.0, offset, &mut |e| {
+            reply.add(INodeNo(e.attr.ino), e.next_offset, kind(e.attr.kind), &*e.name)
+        });
+        match result {
+            Ok(()) => reply.ok(),
+            Err(e) => reply.error(errno(e)),
+        }
+    }
+
+    fn readdirplus(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: u64, mut reply: ReplyDirectoryPlus) {
+        tracing::debug!(ino = ino.0, offset, "readdirplus");
+        let result = self.fs.readdir_each(ino.0, offset, &mut |e| {
+            reply.add(INodeNo(e.attr.ino), e.next_offset, &*e.name, &TTL, &file_attr(&e.attr), Generation(0))
+        });
+        match result {
+            Ok(()) => reply.ok(),
+            Err(e) => reply.error(errno(e)),
+        }
+    }
+
+    fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {
+        let s = self.fs.statfs();
+        reply.statfs(s.blocks, 0, 0, s.files, 0, s.block_size, s.name_max, s.block_size);
+    }
+
+    fn getxattr(&self, _req: &Request, ino: INodeNo, name: &OsStr, size: u32, reply: ReplyXattr) {
+        use std::os::unix::ffi::OsStrExt;
+        xattr_reply(self.fs.getxattr(ino.0, name.as_bytes()), size, reply);
+    }
+
+    fn listxattr(&self, _req: &Request, ino: INodeNo, size: u32, reply: ReplyXattr) {
+        xattr_reply(self.fs.listxattr(ino.0), size, reply);
+    }
+
+    fn lseek(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: i64, whence: i32, reply: ReplyLseek) {
+        let how = match whence {
+            libc::SEEK_DATA => Seek::Data,
+            libc::SEEK_HOLE => Seek::Hole,
+            _ => return reply.error(Errno::EINVAL),
+        };
+        let Ok(offset) = u64::try_from(offset) else {
+            return reply.error(Errno::ENXIO);
+        };
+        match self.fs.seek(ino.0, offset, how) {
+            Ok(at) => reply.offset(at as i64),
+            Err(e) => reply.error(errno(e)),
+        }
+    }
+
+    fn access(&self, _req: &Request, _ino: INodeNo, mask: fuser::AccessFlags, reply: ReplyEmpty) {
+        if mask.contains(fuser::AccessFlags::W_OK) { reply.error(Errno::EROFS) } else { reply.ok() }
+    }
+
+    // Every modifying call: the tree is read-only.
+    fn setattr(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        _mode: Option<u32>,
+        _uid: Option<u32>,
+        _gid: Option<u32>,
+        _size: Option<u64>,
+        _atime: Option<fuser::TimeOrNow>,
+        _mtime: Option<fuser::TimeOrNow>,
+        _ctime: Option<SystemTime>,
+        _fh: Option<FileHandle>,
+        _crtime: Option<SystemTime>,
+        _chgtime: Option<SystemTime>,
+        _bkuptime: Option<SystemTime>,
+        _flags: Option<fuser::BsdFileFlags>,
+        reply: ReplyAttr,
+    ) {
+        reply.error(Errno::EROFS);
+    }
+
+    fn mknod(&self, _req: &Request, _p: INodeNo, _n: &OsStr, _m: u32, _u: u32, _r: u32, reply: ReplyEntry) {
+        reply.error(Errno::EROFS);
+    }
+
+    fn mkdir(&self, _req: &Request, _p: INodeNo, _n: &OsStr, _m: u32, _u: u32, reply: ReplyEntry) {
+        reply.error(Errno::EROFS);
+    }
+
+    fn unlink(&self, _req: &Request, _p: INodeNo, _n: &OsStr, reply: ReplyEmpty) {
+        reply.error(Errno::EROFS);
+    }
+
+    fn rmdir(&self, _req: &Request, _p: INodeNo, _n: &OsStr, reply: ReplyEmpty) {
+        reply.error(Errno::EROFS);
+    }
+
+    fn symlink(&self, _req: &Request, _p: INodeNo, _n: &OsStr, _t: &Path, reply: ReplyEntry) {
+        reply.error(Errno::EROFS);
+    }
+
+    fn rename(
+        &self,
+        _req: &Request,
+        _p: INodeNo,
+        _n: &OsStr,
+        _np: INodeNo,
+        _nn: &OsStr,
+        _f: fuser::RenameFlags,
+        reply: ReplyEmpty,
+    ) {
+        reply.error(Errno::EROFS);
+    }
+
+    fn link(&self, _req: &Request, _i: INodeNo, _np: INodeNo, _nn: &OsStr, reply: ReplyEntry) {
+        reply.error(Errno::EROFS);
+    }
+
+    fn write(
+        &self,
+        _req: &Request,
+        _ino: INodeNo,
+        _fh: FileHandle,
+        _offset: u64,
+        _data: &[u8],
+        _wf: fuser::WriteFlags,
+        _flags: OpenFlags,
+        _lo: Option<LockOwner>,
+        reply: fuser::ReplyWrite,
+    ) {
+        reply.error(Errno::EROFS);
+    }
+
+    fn create(&self, _req: &Request, _p: INodeNo, _n: &OsStr, _m: u32, _u: u32, _f: i32, reply: fuser::ReplyCreate) {
+        reply.error(Errno::EROFS);
+    }
+
+    fn setxattr(&self, _req: &Request, _i: INodeNo, _n: &OsStr, _v: &[u8], _f: i32, _p: u32, reply: ReplyEmpty) {
+        reply.error(Errno::EROFS);
+    }
+
+    fn removexattr(&self, _req: &Request, _i: INodeNo, _n: &OsStr, reply: ReplyEmpty) {
+        reply.error(Errno::EROFS);
+    }
+}
+
+/// getxattr/listxattr protocol: size 0 asks for the length; too small a size is ERANGE.
+fn xattr_reply(value: Result<Vec<u8>, FsError>, size: u32, reply: ReplyXattr) {
+    match value {
+        Err(e) => reply.error(errno(e)),
+        Ok(v) if size == 0 => reply.size(v.len() as u32),
+        Ok(v) if v.len() > size as usize => reply.error(Errno::ERANGE),
+        Ok(v) => reply.data(&v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_parse_and_refuse() {
+        let s = |o: &str| MountSettings { threads: 2, allow_other: false, options: vec![o.into()] };
+        let cfg = fuse_config(&s("ro,allow_other,noatime,fsname=share")).unwrap();
+        assert_eq!(cfg.acl, SessionACL::All);
+        assert!(cfg.mount_options.contains(&MountOption::FSName("share".into())));
+        assert!(cfg.mount_options.contains(&MountOption::NoAtime));
+        assert!(matches!(fuse_config(&s("rw")), Err(MountError::BadOption(..))));
+        assert!(matches!(fuse_config(&s("bogus")), Err(MountError::BadOption(..))));
+    }
+
+    #[test]
+    fn mountinfo_escapes() {
+        assert_eq!(unescape_mountinfo("/mnt/a\\040b"), "/mnt/a b");
+        assert_eq!(unescape_mountinfo("/plain"), "/plain");
+    }
+
+    #[test]
+    fn mountpoint_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(check_mountpoint(&dir.path().join("nope")), Err(MountError::NotFound(_))));
+        let file = dir.path().join("f");
+        std::fs::write(&file, b"x").unwrap();
+        assert!(matches!(check_mountpoint(&file), Err(MountError::NotDir(_))));
+        assert!(matches!(check_mountpoint(dir.path()), Err(MountError::NotEmpty(_))));
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        assert!(check_mountpoint(&empty).is_ok());
+        assert!(matches!(check_mountpoint(Path::new("/proc")), Err(MountError::AlreadyMounted(_))));
+    }
+}

@@ -1,0 +1,5 @@
+//! Operating-system adapters. Each one only translates between its OS's filesystem interface
+//! and the platform-neutral [`crate::fs`] layer.
+
+#[cfg(target_os = "linux")]
+pub mod linux;

@@ -1,0 +1,324 @@
+//! The mount as users and their tools see it: real FUSE mounts of the real binary, checked with
+//! find, stat, du, cp, cat and Python. Skipped (with the reason printed) only where /dev/fuse
+//! is missing.
+
+mod common;
+
+use std::collections::HashMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use common::{Mount, fuse_available, run, sh, small_profile_path, small_tree, stderr};
+use synthfs::model::walk::fold_dirs;
+use synthfs::model::{FileAttrs, Tree};
+use synthfs::stats::digest::content_sha256;
+
+fn small_args(p: &str) -> Vec<&str> {
+    vec!["--profile", p]
+}
+
+/// Every file of the model by path.
+fn files_by_path(tree: &Tree) -> HashMap<String, FileAttrs> {
+    let all: Vec<FileAttrs> = fold_dirs(
+        tree,
+        Vec::new,
+        |acc: &mut Vec<FileAttrs>, plan| acc.extend((0..plan.files).map(|s| tree.file_attrs_in(plan, s))),
+        |mut a, b| {
+            a.extend(b);
+            a
+        },
+    );
+    all.into_iter().map(|a| (tree.path(a.index).unwrap(), a)).collect()
+}
+
+#[test]
+fn find_counts_files_and_directories() {
+    if !fuse_available() {
+        return;
+    }
+    let p = small_profile_path();
+    let m = Mount::start(&small_args(&p));
+    let root = m.path().display().to_string();
+    let (_, files, _) = sh(&format!("find '{root}' -type f | wc -l"));
+    let (_, dirs, _) = sh(&format!("find '{root}' -type d | wc -l"));
+    assert_eq!(files.trim(), "2000");
+    assert_eq!(dirs.trim(), "150");
+    assert!(m.banner.contains("2,000 files in 150 folders"), "{}", m.banner);
+}
+
+#[test]
+fn every_file_matches_the_model() {
+    if !fuse_available() {
+        return;
+    }
+    let p = small_profile_path();
+    let tree = small_tree(2000, 150, 7);
+    let model = files_by_path(&tree);
+    let m = Mount::start(&small_args(&p));
+    let root = m.path().to_path_buf();
+    // stat(1)-level view through find -printf: inode, size, mtime, mode, uid, path.
+    let (ok, listing, err) = sh(&format!("cd '{}' && find . -type f -printf '%i %s %T@ %m %U %P\\n'", root.display()));
+    assert!(ok.success(), "{err}");
+    let mut seen = 0;
+    for line in listing.lines() {
+        let mut f = line.splitn(6, ' ');
+        let (ino, size, mtime, mode, uid, path) = (
+            f.next().unwrap(),
+            f.next().unwrap(),
+            f.next().unwrap(),
+            f.next().unwrap(),
+            f.next().unwrap(),
+            f.next().unwrap(),
+        );
+        let a = model.get(path).unwrap_or_else(|| panic!("{path} is not in the model"));
+        assert_eq!(ino.parse::<u64>().unwrap(), a.index + 1, "{path}");
+        assert_eq!(size.parse::<u64>().unwrap(), a.size(), "{path}");
+        // find prints %T@ with ten fractional digits: seconds and nanoseconds, then a zero.
+        assert_eq!(mtime, format!("{}.{:09}0", a.modified.secs, a.modified.nanos), "{path}");
+        assert_eq!(u32::from_str_radix(mode, 8).unwrap(), a.mode, "{path}");
+        assert_eq!(uid.parse::<u32>().unwrap(), a.uid, "{path}");
+        // Times to the nanosecond, through the metadata call itself.
+        let meta = std::fs::metadata(root.join(path)).unwrap();
+        assert_eq!((meta.mtime(), meta.mtime_nsec() as u32), (a.modified.secs, a.modified.nanos), "{path}");
+        assert_eq!(meta.gid(), a.gid);
+        assert_eq!(meta.blocks(), a.allocated() / 512, "{path}");
+        // Content: SHA-256 of the bytes read through the mount equals the model's digest.
+        let bytes = std::fs::read(root.join(path)).unwrap();
+        use sha2::Digest;
+        let got: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+        assert_eq!(got, content_sha256(&tree, &a.content), "{path}");
+        seen += 1;
+    }
+    assert_eq!(seen, 2000);
+}
+
+#[test]
+fn sparse_files_have_real_holes() {
+    if !fuse_available() {
+        return;
+    }
+    let p = small_profile_path();
+    let tree = small_tree(2000, 150, 7);
+    let sparse: Vec<(String, FileAttrs)> =
+        files_by_path(&tree).into_iter().filter(|(_, a)| a.content.sparse.is_some()).take(5).collect();
+    assert!(!sparse.is_empty());
+    let m = Mount::start(&small_args(&p));
+    let out = tempfile::tempdir().unwrap();
+    for (path, a) in &sparse {
+        let file = m.path().join(path);
+        // du counts allocated blocks: far below the apparent size.
+        let (_, du, _) = sh(&format!("du --block-size=1 '{}' | cut -f1", file.display()));
+        let du: u64 = du.trim().parse().unwrap();
+        assert_eq!(du, a.allocated(), "{path}");
+        assert!(du * 2 < a.size(), "{path}: du {du} of {}", a.size());
+        // SEEK_HOLE / SEEK_DATA tell the truth.
+        let layout = a.content.sparse.unwrap();
+        let script = format!(
+            "import os; fd = os.open({:?}, os.O_RDONLY); print(os.lseek(fd, 0, os.SEEK_HOLE), os.lseek(fd, {}, os.SEEK_DATA))",
+            file.display().to_string(),
+            layout.head
+        );
+        let o = std::process::Command::new("python3").args(["-c", &script]).output().unwrap();
+        let said = String::from_utf8_lossy(&o.stdout).trim().to_string();
+        assert_eq!(said, format!("{} {}", layout.head, layout.head + layout.hole), "{path}");
+        // cp --sparse=always keeps the holes on a real disk.
+        let copy = out.path().join("copy");
+        let (ok, _, err) = sh(&format!("cp --sparse=always '{}' '{}'", file.display(), copy.display()));
+        assert!(ok.success(), "{err}");
+        let meta = std::fs::metadata(&copy).unwrap();
+        assert_eq!(meta.len(), a.size());
+        assert!(meta.blocks() * 512 < a.size() / 2, "{path}: the copy is not sparse");
+        std::fs::remove_file(&copy).unwrap();
+    }
+}
+
+#[test]
+fn two_mounts_of_one_seed_agree_and_another_seed_differs() {
+    if !fuse_available() {
+        return;
+    }
+    let p = small_profile_path();
+    let listing = |m: &Mount| {
+        let (ok, out, err) =
+            sh(&format!("cd '{}' && find . -printf '%i %s %T@ %m %U %p\\n' | sort", m.path().display()));
+        assert!(ok.success(), "{err}");
+        out
+    };
+    let a = listing(&Mount::start(&small_args(&p)));
+    let b = listing(&Mount::start(&small_args(&p)));
+    let c = listing(&Mount::start(&["--profile", &p, "--seed", "99"]));
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert_eq!(a.lines().count(), 2150);
+}
+
+#[test]
+fn writes_fail_with_erofs() {
+    if !fuse_available() {
+        return;
+    }
+    let p = small_profile_path();
+    let m = Mount::start(&small_args(&p));
+    let root = m.path().display().to_string();
+    let (_, file, _) = sh(&format!("find '{root}' -type f -name '*.pdf' | head -1"));
+    let file = file.trim();
+    assert!(!file.is_empty());
+    for cmd in [
+        format!("touch '{root}/new.txt'"),
+        format!("mkdir '{root}/newdir'"),
+        format!("rm -f '{file}'"),
+        format!("echo more >> '{file}'"),
+        format!("chmod 600 '{file}'"),
+        format!("mv '{file}' '{root}/moved.pdf'"),
+        format!("touch '{file}'"),
+    ] {
+        let (ok, _, err) = sh(&cmd);
+        assert!(!ok.success(), "{cmd} succeeded");
+        assert!(err.contains("Read-only file system"), "{cmd}: {err}");
+    }
+}
+
+#[test]
+fn extended_attributes_and_statfs() {
+    if !fuse_available() {
+        return;
+    }
+    let p = small_profile_path();
+    let m = Mount::start(&small_args(&p));
+    let finance = m.path().join("Finance");
+    let script = format!(
+        "import os; p = {:?}; print(sorted(os.listxattr(p))); print(os.getxattr(p, 'user.synthfs.department').decode()); print(os.getxattr(p, 'user.synthfs.sid').decode()[:9])",
+        finance.display().to_string()
+    );
+    let o = std::process::Command::new("python3").args(["-c", &script]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "['user.synthfs.created', 'user.synthfs.department', 'user.synthfs.owner', 'user.synthfs.sid']"
+    );
+    assert_eq!(lines[1], "Finance");
+    assert_eq!(lines[2], "S-1-5-21-");
+    // statfs: total blocks are the model's allocated bytes once the background walk is done.
+    let tree = small_tree(2000, 150, 7);
+    let s = synthfs::stats::collect(&tree);
+    let want = s.allocated.div_ceil(4096);
+    let mut got = 0;
+    for _ in 0..50 {
+        let (_, out, _) = sh(&format!("stat -f -c '%b %c %S' '{}'", m.path().display()));
+        let f: Vec<u64> = out.split_whitespace().map(|x| x.parse().unwrap()).collect();
+        assert_eq!(f[1], 2150);
+        assert_eq!(f[2], 4096);
+        got = f[0];
+        if got == want {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(got, want);
+}
+
+#[test]
+fn eight_concurrent_readers_finish_cleanly() {
+    if !fuse_available() {
+        return;
+    }
+    let p = small_profile_path();
+    let m = Mount::start(&small_args(&p));
+    let root = m.path().display().to_string();
+    let cmds = [
+        format!("find '{root}' > /dev/null"),
+        format!("find '{root}' -type f -exec cat {{}} + > /dev/null"),
+        format!("du -s '{root}' > /dev/null"),
+        format!("ls -lR '{root}' > /dev/null"),
+        format!("find '{root}' -type f -exec cat {{}} + | sha256sum > /dev/null"),
+        format!("du -s --apparent-size '{root}' > /dev/null"),
+        format!("find '{root}' -type f -name '*.docx' -exec head -c 100 {{}} + > /dev/null"),
+        format!("find '{root}' -printf '%s %p\\n' | sort > /dev/null"),
+    ];
+    let children: Vec<_> =
+        cmds.iter().map(|c| std::process::Command::new("sh").args(["-c", c]).spawn().unwrap()).collect();
+    for (mut child, cmd) in children.into_iter().zip(cmds.iter()) {
+        assert!(child.wait().unwrap().success(), "{cmd}");
+    }
+}
+
+#[test]
+fn twenty_mount_cycles_leave_nothing_behind() {
+    if !fuse_available() {
+        return;
+    }
+    let p = small_profile_path();
+    for _ in 0..20 {
+        let mut m = Mount::start(&small_args(&p));
+        assert!(m.path().join("Finance").is_dir());
+        let pid = m.child.as_ref().unwrap().id();
+        let status = m.stop();
+        assert!(status.success(), "exit {status:?} after SIGTERM");
+        assert!(!Mount::is_mounted(m.path()), "still mounted");
+        assert!(!Path::new(&format!("/proc/{pid}")).exists(), "process {pid} left behind");
+    }
+}
+
+#[test]
+fn outside_umount_ends_the_mount_cleanly() {
+    if !fuse_available() {
+        return;
+    }
+    let p = small_profile_path();
+    let mut m = Mount::start(&small_args(&p));
+    let (ok, _, err) = sh(&format!("umount '{}'", m.path().display()));
+    assert!(ok.success(), "{err}");
+    let status = m.child.take().unwrap().wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn bad_mount_points_are_refused_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, b"x").unwrap();
+    let missing = dir.path().join("missing");
+    let cases = [
+        (missing.display().to_string(), "does not exist"),
+        (file.display().to_string(), "is not a directory"),
+        (dir.path().display().to_string(), "is not empty"),
+        ("/proc".to_string(), "already a mount point"),
+    ];
+    for (path, want) in cases {
+        let o = run(&["mount", &path, "--files", "100"]);
+        assert_eq!(o.status.code(), Some(2), "{path}");
+        let err = stderr(&o);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(want), "{err}");
+    }
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = run(&["mount", empty.to_str().unwrap(), "-o", "rw"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("read-only"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_billion_files_mount_at_once() {
+    if !fuse_available() {
+        return;
+    }
+    let started = std::time::Instant::now();
+    let m = Mount::start(&["--files", "1G"]);
+    eprintln!("10^9-file mount served after {:?}: {}", started.elapsed(), m.banner.trim());
+    assert!(m.banner.contains("1,000,000,000 files"));
+    let names: Vec<String> =
+        std::fs::read_dir(m.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().any(|n| n == "Finance"), "{names:?}");
+    let (ok, out, _) = sh(&format!("stat -f -c %c '{}'", m.path().display()));
+    assert!(ok.success());
+    assert_eq!(out.trim().parse::<u64>().unwrap(), tree_nodes_for_a_billion());
+}
+
+fn tree_nodes_for_a_billion() -> u64 {
+    let mut p = synthfs::model::Profile::builtin("enterprise").unwrap();
+    p.set_counts(Some(1_000_000_000), None);
+    Tree::new(p).unwrap().node_count()
+}
