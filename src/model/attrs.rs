@@ -103,7 +103,9 @@ pub fn time_window(m: &Model, ctx: &DirContext) -> (i64, i64) {
 fn draw_times(m: &Model, ctx: &DirContext, rng: &mut Rng) -> [Timestamp; 3] {
     let (lo, hi) = time_window(m, ctx);
     let span = (hi - lo) as f64;
-    let modified = hi - (span * libm::pow(rng.unit(), 1.7)) as i64;
+    // Skewed to recent: the age is span * u^1.5 (sqrt is exact everywhere and cheap).
+    let u = rng.unit();
+    let modified = hi - (span * u * libm::sqrt(u)) as i64;
     let created = if rng.chance(0.3) { modified } else { (modified - rng.exponential(40.0 * 86_400.0) as i64).max(lo) };
     let accessed = (modified + rng.exponential(90.0 * 86_400.0) as i64).min(m.range.1).max(modified);
     let mut ns = || rng.below(1_000_000_000) as u32;
@@ -236,15 +238,18 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
     }
 }
 
-/// Picks the original a duplicate copies: an earlier file, often nearby (same folder or
-/// project), sometimes far away. Clutter is never copied. Returns an original, never a copy.
+/// Picks the original a duplicate copies: an earlier file, mostly nearby (same folder or
+/// project), sometimes farther. Clutter is never copied. Returns an original, never a copy.
 fn find_original(tree: &Tree, index: u64) -> Option<FileAttrs> {
     if index < 2 {
         return None;
     }
     let mut rng = Rng::new(tree.model.seed, index, Purpose::Duplicate);
     for _ in 0..4 {
-        let reach = (index - 1).min(5_000_000) as f64;
+        // Most copies sit near their original (the same folder, a sibling, the same project);
+        // some travel across the share. Nearby originals also keep decoding in cached plans.
+        let limit = if rng.chance(0.75) { 2_000 } else { 200_000 };
+        let reach = (index - 1).min(limit) as f64;
         let d = (libm::exp(rng.unit() * libm::log(reach)) as u64).clamp(1, index - 1);
         if let Some(Location::File { parent, slot }) = tree.locate(index - d) {
             let a = file_attrs(tree, &parent, slot);

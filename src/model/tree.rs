@@ -75,9 +75,39 @@ impl Listing {
 pub struct Tree {
     pub model: Model,
     root: Arc<DirPlan>,
-    plans: Cache<u64, Arc<DirPlan>>,
-    listings: Cache<u64, Arc<Listing>>,
-    crcs: Cache<ContentSpec, u32>,
+    plans: Cache<u64, Arc<DirPlan>, IndexHasher>,
+    listings: Cache<u64, Arc<Listing>, IndexHasher>,
+    crcs: Cache<ContentSpec, u32, IndexHasher>,
+}
+
+/// A fast hasher for cache keys that are (mostly) node indices: keys are not attacker-chosen,
+/// so SipHash's protection buys nothing and costs a good share of a lookup.
+#[derive(Clone, Copy, Default)]
+pub struct IndexHasher;
+
+/// The state of [`IndexHasher`].
+#[derive(Default)]
+pub struct IndexHash(u64);
+
+impl std::hash::BuildHasher for IndexHasher {
+    type Hasher = IndexHash;
+    fn build_hasher(&self) -> IndexHash {
+        IndexHash(0)
+    }
+}
+
+impl std::hash::Hasher for IndexHash {
+    fn finish(&self) -> u64 {
+        super::rng::mix64(self.0)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = super::rng::mix64(self.0 ^ x);
+    }
 }
 
 /// Cache caps, in entries (a plan weighs one per child, a listing one per entry).
@@ -112,12 +142,12 @@ impl Tree {
             plans: Cache::builder()
                 .max_capacity(PLAN_CACHE_WEIGHT)
                 .weigher(|_, p: &Arc<DirPlan>| 1 + p.children.len() as u32)
-                .build(),
+                .build_with_hasher(IndexHasher),
             listings: Cache::builder()
                 .max_capacity(LISTING_CACHE_WEIGHT)
                 .weigher(|_, l: &Arc<Listing>| 1 + l.entries.len() as u32)
-                .build(),
-            crcs: Cache::new(CRC_CACHE_ENTRIES),
+                .build_with_hasher(IndexHasher),
+            crcs: Cache::builder().max_capacity(CRC_CACHE_ENTRIES).build_with_hasher(IndexHasher),
         })
     }
 
