@@ -5,7 +5,11 @@
 //! materialize and archive front ends walk the same model.
 
 pub mod fs;
+#[cfg(unix)]
+pub mod materialize;
 pub mod model;
 pub mod platform;
 pub mod stats;
 pub mod units;
+#[cfg(unix)]
+pub mod verify;

@@ -4,6 +4,7 @@
 mod cli;
 mod config;
 mod exit_codes;
+mod progress;
 
 use std::io::Write;
 
@@ -12,7 +13,7 @@ use synthfs::model::Profile;
 use synthfs::model::profile::builtin_names;
 use synthfs::stats;
 
-use cli::{Cli, Command, MountArgs, ProfileCommand, StatsArgs};
+use cli::{Cli, Command, MaterializeArgs, MountArgs, ProfileCommand, StatsArgs, VerifyArgs};
 use config::BadInput;
 use exit_codes::ExitCode;
 
@@ -49,6 +50,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Stats(args) => run_stats(args),
         Command::Mount(args) => run_mount(args),
+        Command::Materialize(args) => run_materialize(args),
+        Command::Verify(args) => run_verify(args),
         Command::Profile(ProfileCommand::List) => {
             let mut out = std::io::stdout().lock();
             for name in builtin_names() {
@@ -124,4 +127,124 @@ fn run_mount(args: MountArgs) -> anyhow::Result<()> {
 #[cfg(not(target_os = "linux"))]
 fn run_mount(_args: MountArgs) -> anyhow::Result<()> {
     Err(BadInput("mount is available on Linux only for now".into()).into())
+}
+
+/// The work ran but did not fully succeed (exit code 1), after its report was printed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Incomplete(String);
+
+fn run_materialize(args: MaterializeArgs) -> anyhow::Result<()> {
+    use std::sync::Arc;
+    use synthfs::materialize::{self, Counters, Options, Shard};
+    use synthfs::units::{Bytes, Count};
+
+    config::set_threads(args.threads)?;
+    let tree = config::resolve_tree(&args.tree)?;
+    let shard = match &args.shard {
+        Some(s) => Shard::parse(s).map_err(|e| BadInput(e.to_string()))?,
+        None => Shard::ALL,
+    };
+    let opts = Options {
+        dest: args.dest.clone(),
+        shard,
+        owners: !args.no_owners,
+        times: !args.no_times,
+        xattrs: !args.no_xattrs,
+        dry_run: args.dry_run,
+        check_content: args.check_content,
+        force: args.force,
+    };
+    let (lo, hi) = shard.range(tree.file_count());
+    let counters = Arc::new(Counters::default());
+    let reporter = progress::Reporter::start(counters.clone(), hi - lo);
+    let result = materialize::run(&tree, &opts, &counters);
+    reporter.finish();
+    let summary = result.map_err(|e| -> anyhow::Error {
+        if e.is_bad_input() { BadInput(e.to_string()).into() } else { e.into() }
+    })?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &summary)?;
+        writeln!(out)?;
+    } else {
+        let verb = if summary.dry_run { "would write" } else { "wrote" };
+        writeln!(
+            out,
+            "{verb} {} files ({}) and {} folders into {} (shard {}); {} already complete; {} errors; {:.1} s, {:.0} files/s, {}/s",
+            Count(summary.files_written),
+            Bytes(summary.bytes_written),
+            Count(summary.dirs),
+            summary.dest,
+            summary.shard,
+            Count(summary.files_skipped),
+            Count(summary.errors),
+            summary.elapsed_seconds,
+            summary.files_per_second,
+            Bytes(summary.bytes_per_second as u64)
+        )?;
+        if summary.temp_removed > 0 {
+            writeln!(out, "removed {} temporary files left by an interrupted run", Count(summary.temp_removed))?;
+        }
+        if summary.xattrs_unsupported > 0 {
+            writeln!(
+                out,
+                "the destination does not support extended attributes ({} files without them)",
+                Count(summary.xattrs_unsupported)
+            )?;
+        }
+        for e in &summary.first_errors {
+            writeln!(out, "  error: {e}")?;
+        }
+    }
+    if summary.errors > 0 {
+        return Err(Incomplete(format!("{} files could not be written", summary.errors)).into());
+    }
+    Ok(())
+}
+
+fn run_verify(args: VerifyArgs) -> anyhow::Result<()> {
+    use synthfs::units::Count;
+    use synthfs::verify::{self, Options};
+
+    config::set_threads(args.threads)?;
+    let tree = config::resolve_tree(&args.tree)?;
+    let is_root =
+        std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false);
+    let opts = Options {
+        dest: args.dest.clone(),
+        content: args.content,
+        owners: !args.no_owners && is_root,
+        times: !args.no_times,
+    };
+    let report = verify::run(&tree, &opts).map_err(|e| BadInput(e.to_string()))?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        for p in &report.first_problems {
+            writeln!(out, "{p}")?;
+        }
+        writeln!(
+            out,
+            "{}: {} files and {} folders checked{}; {} missing, {} extra, {} different ({:.1} s)",
+            if report.ok { "OK" } else { "MISMATCH" },
+            Count(report.files_checked),
+            Count(report.dirs_checked),
+            if args.content { ", content included" } else { "" },
+            Count(report.missing),
+            Count(report.extra),
+            Count(report.different),
+            report.elapsed_seconds
+        )?;
+    }
+    if !report.ok {
+        return Err(Incomplete(format!(
+            "{} does not match the model ({} missing, {} extra, {} different)",
+            report.dest, report.missing, report.extra, report.different
+        ))
+        .into());
+    }
+    Ok(())
 }

@@ -25,6 +25,16 @@ pub enum Command {
         after_long_help = "Examples:\n  synthfs mount /mnt/share                     # serve until Ctrl-C or umount\n  synthfs mount /mnt/share --files 100M        # mounts instantly at any size\n  synthfs mount /mnt/share -o allow_other      # let other users in"
     )]
     Mount(MountArgs),
+    /// Write the tree to real storage: fast, parallel, resumable, shardable across machines.
+    #[command(
+        after_long_help = "Examples:\n  synthfs materialize /mnt/share --files 100k           # write 100,000 files\n  synthfs materialize /mnt/share --files 100k           # again after Ctrl-C: resumes\n  synthfs materialize /mnt/share --files 10M --shard 3/8  # machine 3 of 8\n  synthfs materialize /data --dry-run --json            # what would be written"
+    )]
+    Materialize(MaterializeArgs),
+    /// Compare a real directory with the model: missing, extra and different files.
+    #[command(
+        after_long_help = "Examples:\n  synthfs verify /mnt/share --files 100k               # names, sizes, times, modes, owners\n  synthfs verify /mnt/share --files 100k --content     # and every byte (SHA-256)"
+    )]
+    Verify(VerifyArgs),
     /// List or print the profiles: the TOML that describes a tree.
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -93,6 +103,64 @@ pub struct MountArgs {
     /// Mount options, comma-separated, as for mount(8): ro, allow_other, default_permissions, fsname=NAME.
     #[arg(short = 'o', value_name = "OPTS", help_heading = "Mount")]
     pub options: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MaterializeArgs {
+    /// The directory to write into (created trees live below it; it must exist).
+    pub dest: std::path::PathBuf,
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// Worker threads [default: one per core].
+    #[arg(long, short = 't', value_name = "T", help_heading = "Run")]
+    pub threads: Option<usize>,
+    /// Write only shard K of N (K from 0), or auto/N to read K from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID.
+    #[arg(long, value_name = "K/N", help_heading = "Run")]
+    pub shard: Option<String>,
+    /// Do not chown files and folders (owners are set only when running as root).
+    #[arg(long, help_heading = "What to keep")]
+    pub no_owners: bool,
+    /// Do not set access and modification times.
+    #[arg(long, help_heading = "What to keep")]
+    pub no_times: bool,
+    /// Do not write the user.synthfs.* extended attributes.
+    #[arg(long, help_heading = "What to keep")]
+    pub no_xattrs: bool,
+    /// On resume, compare the bytes of files whose size and mtime already match.
+    #[arg(long, help_heading = "Run")]
+    pub check_content: bool,
+    /// Write even into a directory that holds another tree or other files.
+    #[arg(long, help_heading = "Run")]
+    pub force: bool,
+    /// Walk and count, write nothing.
+    #[arg(long, help_heading = "Run")]
+    pub dry_run: bool,
+    /// Print the summary as one JSON object.
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The directory holding the tree.
+    pub dest: std::path::PathBuf,
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// Worker threads [default: one per core].
+    #[arg(long, short = 't', value_name = "T", help_heading = "Run")]
+    pub threads: Option<usize>,
+    /// Also compare every file's SHA-256 with the model's.
+    #[arg(long, help_heading = "Checks")]
+    pub content: bool,
+    /// Do not compare owners (compared by default when running as root).
+    #[arg(long, help_heading = "Checks")]
+    pub no_owners: bool,
+    /// Do not compare modification times.
+    #[arg(long, help_heading = "Checks")]
+    pub no_times: bool,
+    /// Print the report as one JSON object.
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
 }
 
 fn parse_count(s: &str) -> Result<u64, String> {

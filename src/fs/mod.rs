@@ -10,7 +10,6 @@ pub mod totals;
 
 use std::sync::Arc;
 
-use crate::model::date::format_datetime;
 use crate::model::{DirAttrs, FileAttrs, Location, NodeKind, Timestamp, Tree};
 use totals::Totals;
 
@@ -92,9 +91,7 @@ pub struct SynthFs {
     totals: Arc<Totals>,
 }
 
-/// Names of the extended attributes every node has.
-pub const XATTRS: [&str; 4] =
-    ["user.synthfs.owner", "user.synthfs.department", "user.synthfs.sid", "user.synthfs.created"];
+pub use crate::model::tree::XATTRS;
 
 pub fn index_of(ino: u64) -> FsResult<u64> {
     ino.checked_sub(1).ok_or(FsError::NotFound)
@@ -249,38 +246,8 @@ impl SynthFs {
         if !XATTRS.iter().any(|x| x.as_bytes() == name) {
             return Err(FsError::NoAttribute);
         }
-        let index = index_of(ino)?;
-        let (owner, created, department) = match self.tree.locate(index).ok_or(FsError::NotFound)? {
-            Location::File { parent, slot } => {
-                let a = self.tree.file_attrs_in(&parent, slot);
-                (Some(a.owner), a.created, parent.ctx.department)
-            }
-            Location::Dir(plan) => {
-                let d = self.tree.dir_attrs(&plan);
-                (d.owner, d.created, plan.ctx.department)
-            }
-        };
-        let ids = &self.tree.model.identities;
-        let user = owner.and_then(|o| ids.users.get(o as usize));
-        let dept = department
-            .or(user.and_then(|u| u.department))
-            .and_then(|d| self.tree.model.profile.template.departments.get(d as usize));
-        let value = match name {
-            b"user.synthfs.owner" => match user {
-                Some(u) => format!("{}\\{}", ids.domain, u.account),
-                None => "BUILTIN\\Administrators".into(),
-            },
-            b"user.synthfs.department" => dept.map(|d| d.name.clone()).unwrap_or_default(),
-            b"user.synthfs.sid" => match user {
-                Some(u) => ids.user_sid(u),
-                None => "S-1-5-32-544".into(),
-            },
-            b"user.synthfs.created" => {
-                format!("{}.{:09}Z", format_datetime(created.secs).replace(' ', "T"), created.nanos)
-            }
-            _ => return Err(FsError::NoAttribute),
-        };
-        Ok(value.into_bytes())
+        let all = self.tree.xattrs(index_of(ino)?).ok_or(FsError::NotFound)?;
+        all.into_iter().find(|(n, _)| n.as_bytes() == name).map(|(_, v)| v.into_bytes()).ok_or(FsError::NoAttribute)
     }
 
     /// The names of the extended attributes, each NUL-terminated, as `listxattr` returns them.

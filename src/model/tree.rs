@@ -110,6 +110,10 @@ impl std::hash::Hasher for IndexHash {
     }
 }
 
+/// Names of the extended attributes every node has, in the order [`Tree::xattrs`] gives them.
+pub const XATTRS: [&str; 4] =
+    ["user.synthfs.owner", "user.synthfs.department", "user.synthfs.sid", "user.synthfs.created"];
+
 /// Cache caps, in entries (a plan weighs one per child, a listing one per entry).
 const PLAN_CACHE_WEIGHT: u64 = 400_000;
 const LISTING_CACHE_WEIGHT: u64 = 800_000;
@@ -293,6 +297,41 @@ impl Tree {
         }
         parts.reverse();
         Some(parts.join("/"))
+    }
+
+    /// The extended attributes of a node (`user.synthfs.*`): the owner's account, department,
+    /// Windows-style SID and the original creation time.
+    pub fn xattrs(&self, index: u64) -> Option<Vec<(&'static str, String)>> {
+        let (owner, created, department) = match self.locate(index)? {
+            Location::File { parent, slot } => {
+                let a = self.file_attrs_in(&parent, slot);
+                (Some(a.owner), a.created, parent.ctx.department)
+            }
+            Location::Dir(plan) => {
+                let d = self.dir_attrs(&plan);
+                (d.owner, d.created, plan.ctx.department)
+            }
+        };
+        let ids = &self.model.identities;
+        let user = owner.and_then(|o| ids.users.get(o as usize));
+        let dept = department
+            .or(user.and_then(|u| u.department))
+            .and_then(|d| self.model.profile.template.departments.get(d as usize));
+        let account = match user {
+            Some(u) => format!("{}\\{}", ids.domain, u.account),
+            None => "BUILTIN\\Administrators".into(),
+        };
+        let sid = match user {
+            Some(u) => ids.user_sid(u),
+            None => "S-1-5-32-544".into(),
+        };
+        let created = format!("{}.{:09}Z", super::date::format_datetime(created.secs).replace(' ', "T"), created.nanos);
+        Some(vec![
+            (XATTRS[0], account),
+            (XATTRS[1], dept.map(|d| d.name.clone()).unwrap_or_default()),
+            (XATTRS[2], sid),
+            (XATTRS[3], created),
+        ])
     }
 
     /// The CRC of a file's body (cached; only ZIP-framed files ask for it).

@@ -1,0 +1,405 @@
+//! `synthfs materialize`: the tree written to real storage, in parallel, resumable, shardable.
+//!
+//! One pass over the model (rayon): each directory is created, its files are written in
+//! parallel, its sub-directories are done, and then its own mode, owner and times are set, so
+//! directory times are applied deepest first and no later write bumps them. A file is written
+//! under a temporary name in its directory (data runs only, so sparse files keep their holes),
+//! given its owner, xattrs, mode and times, then renamed: an interrupted run never leaves a half
+//! file under a real name, and a rerun skips files whose size and mtime already match.
+
+pub mod marker;
+pub mod shard;
+
+use std::fs::{File, FileTimes, OpenOptions};
+use std::io;
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::model::plan::DirPlan;
+use crate::model::{FileAttrs, Timestamp, Tree};
+pub use shard::Shard;
+
+/// Suffix of temporary files; a rerun removes leftovers.
+pub const TMP_SUFFIX: &str = ".synthfs-tmp";
+/// Per-file errors listed in the summary.
+const MAX_LISTED_ERRORS: usize = 20;
+/// Bytes generated and written per call.
+const CHUNK: usize = 1 << 20;
+
+/// What to write and how.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub dest: PathBuf,
+    pub shard: Shard,
+    /// chown files and directories (root only).
+    pub owners: bool,
+    pub times: bool,
+    pub xattrs: bool,
+    /// Count what would be written, write nothing.
+    pub dry_run: bool,
+    /// On resume, compare the bytes of files that look complete.
+    pub check_content: bool,
+    /// Write even into a DEST that holds another tree.
+    pub force: bool,
+}
+
+/// Live counters, read by whoever shows progress.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub files_written: AtomicU64,
+    pub files_skipped: AtomicU64,
+    pub bytes_written: AtomicU64,
+    pub dirs: AtomicU64,
+    pub errors: AtomicU64,
+    pub xattrs_unsupported: AtomicU64,
+    pub temp_removed: AtomicU64,
+}
+
+/// The outcome of a run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub dest: String,
+    pub shard: String,
+    pub files_in_shard: u64,
+    pub files_written: u64,
+    pub files_skipped: u64,
+    /// Apparent bytes of the files written.
+    pub bytes_written: u64,
+    pub dirs: u64,
+    pub errors: u64,
+    pub first_errors: Vec<String>,
+    pub xattrs_unsupported: u64,
+    pub temp_removed: u64,
+    pub dry_run: bool,
+    pub elapsed_seconds: f64,
+    pub files_per_second: f64,
+    pub bytes_per_second: f64,
+}
+
+/// Errors that stop a run.
+#[derive(Debug, thiserror::Error)]
+pub enum MaterializeError {
+    #[error("destination {0} does not exist or is not a directory")]
+    NoDest(PathBuf),
+    #[error("{path} holds another tree ({found}); use --force to write this one over it")]
+    DifferentTree { path: PathBuf, found: String },
+    #[error("{0} is not empty and holds no synthfs tree; choose an empty directory or use --force")]
+    NotEmpty(PathBuf),
+    #[error("no space left on the destination (writing {0}); free space or use a bigger target")]
+    NoSpace(PathBuf),
+    #[error("the destination is read-only (writing {0})")]
+    ReadOnly(PathBuf),
+    #[error("cannot write to {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+}
+
+impl MaterializeError {
+    /// Errors the user fixes by changing the command (exit code 2).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            MaterializeError::NoDest(_) | MaterializeError::DifferentTree { .. } | MaterializeError::NotEmpty(_)
+        )
+    }
+}
+
+struct Run<'a> {
+    tree: &'a Tree,
+    opts: &'a Options,
+    counters: &'a Counters,
+    range: (u64, u64),
+    is_root: bool,
+    resuming: bool,
+    stop: AtomicBool,
+    fatal: Mutex<Option<MaterializeError>>,
+    errors: Mutex<Vec<String>>,
+}
+
+thread_local! {
+    static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Writes the tree (or this shard of it) under `opts.dest`.
+pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, MaterializeError> {
+    let started = Instant::now();
+    if !opts.dest.is_dir() {
+        return Err(MaterializeError::NoDest(opts.dest.clone()));
+    }
+    let resuming = if opts.dry_run { false } else { marker::claim(tree, &opts.dest, opts.force)? };
+    let run = Run {
+        tree,
+        opts,
+        counters,
+        range: opts.shard.range(tree.file_count()),
+        is_root: is_root(),
+        resuming,
+        stop: AtomicBool::new(false),
+        fatal: Mutex::new(None),
+        errors: Mutex::new(Vec::new()),
+    };
+    run.dir(tree.root(), &opts.dest, 0);
+    if let Some(e) = run.fatal.lock().map(|mut f| f.take()).unwrap_or(None) {
+        return Err(e);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    let written = get(&counters.files_written);
+    let bytes = get(&counters.bytes_written);
+    Ok(Summary {
+        dest: opts.dest.display().to_string(),
+        shard: opts.shard.to_string(),
+        files_in_shard: run.range.1 - run.range.0,
+        files_written: written,
+        files_skipped: get(&counters.files_skipped),
+        bytes_written: bytes,
+        dirs: get(&counters.dirs),
+        errors: get(&counters.errors),
+        first_errors: run.errors.into_inner().unwrap_or_default(),
+        xattrs_unsupported: get(&counters.xattrs_unsupported),
+        temp_removed: get(&counters.temp_removed),
+        dry_run: opts.dry_run,
+        elapsed_seconds: elapsed,
+        files_per_second: written as f64 / elapsed.max(1e-9),
+        bytes_per_second: bytes as f64 / elapsed.max(1e-9),
+    })
+}
+
+fn is_root() -> bool {
+    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+}
+
+fn system_time(t: Timestamp) -> SystemTime {
+    if t.secs >= 0 {
+        UNIX_EPOCH + Duration::new(t.secs as u64, t.nanos)
+    } else {
+        UNIX_EPOCH - Duration::from_secs(t.secs.unsigned_abs()) + Duration::from_nanos(u64::from(t.nanos))
+    }
+}
+
+impl Run<'_> {
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Records a per-file error, or stops the run for errors no other file will escape.
+    fn fail(&self, path: &Path, e: io::Error) {
+        let fatal = match e.raw_os_error() {
+            Some(libc::ENOSPC) | Some(libc::EDQUOT) => Some(MaterializeError::NoSpace(path.into())),
+            Some(libc::EROFS) => Some(MaterializeError::ReadOnly(path.into())),
+            _ => None,
+        };
+        if let Some(f) = fatal {
+            self.stop.store(true, Ordering::Relaxed);
+            if let Ok(mut slot) = self.fatal.lock() {
+                slot.get_or_insert(f);
+            }
+            return;
+        }
+        self.counters.errors.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!("{}: {e}", path.display());
+        if let Ok(mut list) = self.errors.lock() {
+            if list.len() < MAX_LISTED_ERRORS {
+                list.push(format!("{}: {e}", path.display()));
+            }
+        }
+    }
+
+    /// Whether a directory's subtree has work for this shard. A subtree without files belongs
+    /// to the shard whose range holds its first ordinal, so empty folders are made once.
+    fn wanted(&self, base: u64, files: u64) -> bool {
+        let (lo, hi) = self.range;
+        if files == 0 {
+            return (lo <= base && base < hi)
+                || (base == hi && hi == self.tree.file_count() && lo < hi)
+                || (self.opts.shard.is_all());
+        }
+        base < hi && base + files > lo
+    }
+
+    /// One directory: create it, write its files, recurse, then set its own metadata.
+    fn dir(&self, plan: &DirPlan, path: &Path, base: u64) {
+        if self.stopped() || !self.wanted(base, plan.subtree_files) {
+            return;
+        }
+        if plan.index != 0 && !self.opts.dry_run {
+            if let Err(e) = std::fs::create_dir(path) {
+                if e.kind() != io::ErrorKind::AlreadyExists {
+                    return self.fail(path, e);
+                }
+            }
+        }
+        self.counters.dirs.fetch_add(1, Ordering::Relaxed);
+        if self.resuming {
+            self.remove_leftovers(path);
+        }
+        let (lo, hi) = self.range;
+        let first = lo.saturating_sub(base).min(plan.files);
+        let last = hi.saturating_sub(base).min(plan.files);
+        if first < last {
+            let listing = self.tree.build_listing(plan);
+            (first as usize..last as usize).into_par_iter().with_min_len(8).for_each(|slot| {
+                let slot = slot as u64;
+                if self.stopped() {
+                    return;
+                }
+                let a = self.tree.file_attrs_in(plan, slot);
+                let name = &listing.entries[slot as usize].name;
+                let file = path.join(&**name);
+                match self.file(path, &file, &a) {
+                    Ok(true) => {
+                        self.counters.files_written.fetch_add(1, Ordering::Relaxed);
+                        self.counters.bytes_written.fetch_add(a.size(), Ordering::Relaxed);
+                    }
+                    Ok(false) => {
+                        self.counters.files_skipped.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(e) => self.fail(&file, e),
+                }
+            });
+        }
+        let mut bases = Vec::with_capacity(plan.children.len());
+        let mut next = base + plan.files;
+        for c in &plan.children {
+            bases.push(next);
+            next += c.files;
+        }
+        (0..plan.children.len()).into_par_iter().for_each(|k| {
+            let child = self.tree.child_plan_uncached(plan, k);
+            self.dir(&child, &path.join(&*plan.children[k].name), bases[k]);
+        });
+        if !self.opts.dry_run && !self.stopped() && plan.index != 0 {
+            if let Err(e) = self.dir_meta(plan, path) {
+                self.fail(path, e);
+            }
+        }
+    }
+
+    /// A directory's mode, owner and times, once everything below it is written.
+    fn dir_meta(&self, plan: &DirPlan, path: &Path) -> io::Result<()> {
+        let d = self.tree.dir_attrs(plan);
+        let f = File::open(path)?;
+        if self.opts.owners && self.is_root {
+            std::os::unix::fs::fchown(&f, Some(d.uid), Some(d.gid))?;
+        }
+        f.set_permissions(std::fs::Permissions::from_mode(d.mode))?;
+        if self.opts.times {
+            f.set_times(FileTimes::new().set_accessed(system_time(d.accessed)).set_modified(system_time(d.modified)))?;
+        }
+        Ok(())
+    }
+
+    /// Removes temporary files an interrupted run left in `dir`.
+    fn remove_leftovers(&self, dir: &Path) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            if name.to_string_lossy().ends_with(TMP_SUFFIX) && std::fs::remove_file(e.path()).is_ok() {
+                self.counters.temp_removed.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Writes one file; `Ok(false)` when it was already complete.
+    fn file(&self, dir: &Path, path: &Path, a: &FileAttrs) -> io::Result<bool> {
+        if self.resuming && self.is_complete(path, a)? {
+            return Ok(false);
+        }
+        if self.opts.dry_run {
+            return Ok(true);
+        }
+        let tmp = dir.join(format!(".{:x}{TMP_SUFFIX}", a.index));
+        let result = self.write_new(&tmp, a).and_then(|()| std::fs::rename(&tmp, path));
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result.map(|()| true)
+    }
+
+    /// Whether `path` already holds this file: size and mtime match (and bytes, if asked).
+    fn is_complete(&self, path: &Path, a: &FileAttrs) -> io::Result<bool> {
+        let meta = match std::fs::symlink_metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        let times_match =
+            !self.opts.times || (meta.mtime(), meta.mtime_nsec()) == (a.modified.secs, i64::from(a.modified.nanos));
+        if !meta.is_file() || meta.len() != a.size() || !times_match {
+            return Ok(false);
+        }
+        if self.opts.check_content {
+            return self.same_bytes(path, a);
+        }
+        Ok(true)
+    }
+
+    fn same_bytes(&self, path: &Path, a: &FileAttrs) -> io::Result<bool> {
+        let f = File::open(path)?;
+        BUF.with(|cell| {
+            let mut buf = cell.borrow_mut();
+            buf.resize(2 * CHUNK, 0);
+            let (want, got) = buf.split_at_mut(CHUNK);
+            let mut off = 0u64;
+            while off < a.size() {
+                let n = self.tree.read_content(&a.content, off, want);
+                f.read_exact_at(&mut got[..n], off)?;
+                if want[..n] != got[..n] {
+                    return Ok(false);
+                }
+                off += n as u64;
+            }
+            Ok(true)
+        })
+    }
+
+    /// Creates `tmp` with the file's bytes (data runs only: holes stay holes) and metadata.
+    fn write_new(&self, tmp: &Path, a: &FileAttrs) -> io::Result<()> {
+        let f = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(tmp)?;
+        BUF.with(|cell| -> io::Result<()> {
+            let mut buf = cell.borrow_mut();
+            if buf.len() < CHUNK {
+                buf.resize(CHUNK, 0);
+            }
+            for (start, end) in a.content.data_runs() {
+                let mut off = start;
+                while off < end {
+                    let n = ((end - off) as usize).min(CHUNK);
+                    let got = self.tree.read_content(&a.content, off, &mut buf[..n]);
+                    f.write_all_at(&buf[..got], off)?;
+                    off += n as u64;
+                }
+            }
+            Ok(())
+        })?;
+        if a.content.sparse.is_some() {
+            f.set_len(a.size())?;
+        }
+        if self.opts.owners && self.is_root {
+            std::os::unix::fs::fchown(&f, Some(a.uid), Some(a.gid))?;
+        }
+        if self.opts.xattrs {
+            if let Some(values) = self.tree.xattrs(a.index) {
+                for (name, value) in values {
+                    if let Err(e) = xattr::FileExt::set_xattr(&f, name, value.as_bytes()) {
+                        if matches!(e.raw_os_error(), Some(libc::ENOTSUP)) {
+                            self.counters.xattrs_unsupported.fetch_add(1, Ordering::Relaxed);
+                            break;
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        f.set_permissions(std::fs::Permissions::from_mode(a.mode))?;
+        if self.opts.times {
+            f.set_times(FileTimes::new().set_accessed(system_time(a.accessed)).set_modified(system_time(a.modified)))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,76 @@
+//! Progress for long runs: a bar on a terminal (indicatif), a plain line every few seconds
+//! otherwise. The library only keeps counters; this reads them.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use synthfs::materialize::Counters;
+use synthfs::units::{Bytes, Count};
+
+/// A running progress display; `finish` stops it.
+pub struct Reporter {
+    done: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Reporter {
+    /// Shows progress of `total` files on stderr until `finish`.
+    pub fn start(counters: Arc<Counters>, total: u64) -> Reporter {
+        let done = Arc::new(AtomicBool::new(false));
+        let stop = done.clone();
+        let tty = std::io::stderr().is_terminal();
+        let thread = std::thread::Builder::new()
+            .name("synthfs-progress".into())
+            .spawn(move || show(&counters, total, tty, &stop))
+            .ok();
+        Reporter { done, thread }
+    }
+
+    pub fn finish(mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn show(c: &Counters, total: u64, tty: bool, stop: &AtomicBool) {
+    let started = Instant::now();
+    let files = || c.files_written.load(Ordering::Relaxed) + c.files_skipped.load(Ordering::Relaxed);
+    if tty {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} files  {msg}  ETA {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        while !stop.load(Ordering::Relaxed) {
+            bar.set_position(files());
+            let secs = started.elapsed().as_secs_f64().max(1e-3);
+            let bytes = c.bytes_written.load(Ordering::Relaxed);
+            bar.set_message(format!("{:.0} files/s  {}/s", files() as f64 / secs, Bytes((bytes as f64 / secs) as u64)));
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        bar.finish_and_clear();
+    } else {
+        let mut last = Instant::now();
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(100));
+            if last.elapsed() >= Duration::from_secs(5) {
+                last = Instant::now();
+                let secs = started.elapsed().as_secs_f64();
+                eprintln!(
+                    "progress: {} of {} files, {} written, {:.0} files/s",
+                    Count(files()),
+                    Count(total),
+                    Bytes(c.bytes_written.load(Ordering::Relaxed)),
+                    files() as f64 / secs
+                );
+            }
+        }
+    }
+}

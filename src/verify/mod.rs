@@ -1,0 +1,222 @@
+//! `synthfs verify`: walks a real directory against the model and reports what is missing,
+//! extra or different (size, mtime, mode, owner, and the content digest with `--content`).
+//! It is how a user proves that a copy (a materialize, a migration, a backup restore) lost
+//! nothing.
+
+use std::collections::HashMap;
+use std::fs::Metadata;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::materialize::marker::MARKER;
+use crate::model::plan::DirPlan;
+use crate::model::{FileAttrs, NodeKind, Tree};
+use crate::stats::digest::content_sha256;
+
+/// What to compare.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub dest: PathBuf,
+    pub content: bool,
+    pub owners: bool,
+    pub times: bool,
+}
+
+/// Problems listed by path in the report.
+const MAX_LISTED: usize = 50;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub dest: String,
+    pub files_checked: u64,
+    pub dirs_checked: u64,
+    pub missing: u64,
+    pub extra: u64,
+    pub different: u64,
+    pub bytes_hashed: u64,
+    pub first_problems: Vec<String>,
+    pub ok: bool,
+    pub elapsed_seconds: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0} is not a directory")]
+pub struct NotADirectory(pub PathBuf);
+
+#[derive(Default)]
+struct Tally {
+    files: AtomicU64,
+    dirs: AtomicU64,
+    missing: AtomicU64,
+    extra: AtomicU64,
+    different: AtomicU64,
+    hashed: AtomicU64,
+    problems: Mutex<Vec<String>>,
+}
+
+impl Tally {
+    fn note(&self, counter: &AtomicU64, by: u64, what: String) {
+        counter.fetch_add(by, Ordering::Relaxed);
+        if let Ok(mut p) = self.problems.lock() {
+            if p.len() < MAX_LISTED {
+                p.push(what);
+            }
+        }
+    }
+}
+
+/// Compares `opts.dest` with the tree.
+pub fn run(tree: &Tree, opts: &Options) -> Result<Report, NotADirectory> {
+    let started = Instant::now();
+    if !opts.dest.is_dir() {
+        return Err(NotADirectory(opts.dest.clone()));
+    }
+    let tally = Tally::default();
+    dir(tree, opts, &tally, tree.root(), &opts.dest);
+    let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    let (missing, extra, different) = (g(&tally.missing), g(&tally.extra), g(&tally.different));
+    let mut problems = tally.problems.into_inner().unwrap_or_default();
+    problems.sort();
+    Ok(Report {
+        dest: opts.dest.display().to_string(),
+        files_checked: g(&tally.files),
+        dirs_checked: g(&tally.dirs),
+        missing,
+        extra,
+        different,
+        bytes_hashed: g(&tally.hashed),
+        first_problems: problems,
+        ok: missing == 0 && extra == 0 && different == 0,
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn dir(tree: &Tree, opts: &Options, t: &Tally, plan: &DirPlan, path: &Path) {
+    t.dirs.fetch_add(1, Ordering::Relaxed);
+    let on_disk: HashMap<String, Metadata> = match std::fs::read_dir(path) {
+        Ok(rd) => rd
+            .flatten()
+            .filter_map(|e| Some((e.file_name().to_string_lossy().into_owned(), e.metadata().ok()?)))
+            .collect(),
+        Err(e) => {
+            t.note(&t.different, 1, format!("{}: cannot list: {e}", path.display()));
+            return;
+        }
+    };
+    let listing = tree.build_listing(plan);
+    let mut expected: std::collections::HashSet<&str> = listing.entries.iter().map(|e| &*e.name).collect();
+    if plan.index == 0 {
+        expected.insert(MARKER);
+    }
+    for name in on_disk.keys() {
+        if !expected.contains(name.as_str()) {
+            t.note(&t.extra, 1, format!("extra: {}", path.join(name).display()));
+        }
+    }
+    let d = tree.dir_attrs(plan);
+    if plan.index != 0 {
+        if let Ok(meta) = std::fs::symlink_metadata(path) {
+            let mut why = Vec::new();
+            if meta.mode() & 0o7777 != d.mode {
+                why.push(format!("mode {:o} != {:o}", meta.mode() & 0o7777, d.mode));
+            }
+            if opts.owners && (meta.uid(), meta.gid()) != (d.uid, d.gid) {
+                why.push(format!("owner {}:{} != {}:{}", meta.uid(), meta.gid(), d.uid, d.gid));
+            }
+            if !why.is_empty() {
+                t.note(&t.different, 1, format!("different: {}/ ({})", path.display(), why.join(", ")));
+            }
+        }
+    }
+    let files: Vec<u64> =
+        listing.entries.iter().filter(|e| e.kind == NodeKind::File).map(|e| e.index - plan.index - 1).collect();
+    files.par_iter().with_min_len(8).for_each(|&slot| {
+        let name = &listing.entries[slot as usize].name;
+        let file = path.join(&**name);
+        t.files.fetch_add(1, Ordering::Relaxed);
+        match on_disk.get(&**name) {
+            None => t.note(&t.missing, 1, format!("missing: {}", file.display())),
+            Some(meta) => {
+                let a = tree.file_attrs_in(plan, slot);
+                let why = compare_file(tree, opts, t, &file, meta, &a);
+                if !why.is_empty() {
+                    t.note(&t.different, 1, format!("different: {} ({})", file.display(), why.join(", ")));
+                }
+            }
+        }
+    });
+    (0..plan.children.len()).into_par_iter().for_each(|k| {
+        let c = &plan.children[k];
+        let sub = path.join(&*c.name);
+        match on_disk.get(&*c.name) {
+            Some(m) if m.is_dir() => {
+                let child = tree.child_plan_uncached(plan, k);
+                dir(tree, opts, t, &child, &sub);
+            }
+            Some(_) => t.note(&t.different, 1, format!("different: {} (not a directory)", sub.display())),
+            None => t.note(&t.missing, 1 + c.files + c.dirs, format!("missing: {}/ and all below", sub.display())),
+        }
+    });
+}
+
+fn compare_file(tree: &Tree, opts: &Options, t: &Tally, path: &Path, meta: &Metadata, a: &FileAttrs) -> Vec<String> {
+    let mut why = Vec::new();
+    if !meta.is_file() {
+        why.push("not a regular file".to_string());
+        return why;
+    }
+    if meta.len() != a.size() {
+        why.push(format!("size {} != {}", meta.len(), a.size()));
+    }
+    if opts.times && (meta.mtime(), meta.mtime_nsec()) != (a.modified.secs, i64::from(a.modified.nanos)) {
+        why.push(format!(
+            "mtime {}.{:09} != {}.{:09}",
+            meta.mtime(),
+            meta.mtime_nsec(),
+            a.modified.secs,
+            a.modified.nanos
+        ));
+    }
+    if meta.mode() & 0o7777 != a.mode {
+        why.push(format!("mode {:o} != {:o}", meta.mode() & 0o7777, a.mode));
+    }
+    if opts.owners && (meta.uid(), meta.gid()) != (a.uid, a.gid) {
+        why.push(format!("owner {}:{} != {}:{}", meta.uid(), meta.gid(), a.uid, a.gid));
+    }
+    if opts.content && why.is_empty() {
+        match sha256_file(path) {
+            Ok((digest, n)) => {
+                t.hashed.fetch_add(n, Ordering::Relaxed);
+                if digest != content_sha256(tree, &a.content) {
+                    why.push("content differs".to_string());
+                }
+            }
+            Err(e) => why.push(format!("cannot read: {e}")),
+        }
+    }
+    why
+}
+
+fn sha256_file(path: &Path) -> std::io::Result<([u8; 32], u64)> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        total += n as u64;
+    }
+    Ok((h.finalize().into(), total))
+}

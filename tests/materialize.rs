@@ -1,0 +1,237 @@
+//! materialize and verify on real directories: complete, identical for any thread count,
+//! resumable after kill -9, shardable, sparse, and clear about full or read-only targets.
+
+mod common;
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::process::Command;
+
+use common::{bin, fixture, sh, stderr, stdout};
+
+fn profile() -> String {
+    fixture("materialize.toml").display().to_string()
+}
+
+fn materialize(dest: &Path, extra: &[&str]) -> std::process::Output {
+    let p = profile();
+    bin()
+        .arg("materialize")
+        .arg(dest)
+        .args(["--profile", &p, "--files", "20000", "--dirs", "1500", "--json"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn verify(dest: &Path, extra: &[&str]) -> std::process::Output {
+    let p = profile();
+    bin()
+        .arg("verify")
+        .arg(dest)
+        .args(["--profile", &p, "--files", "20000", "--dirs", "1500"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn json(o: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {} / {}", stdout(o), stderr(o)))
+}
+
+/// Names, sizes, times, modes, owners and a digest of every file: what two copies share.
+fn listing(dest: &Path) -> String {
+    let (ok, out, err) = sh(&format!(
+        "cd '{}' && find . -mindepth 1 -type d -printf '%T@ %m %U %G %p\\n' | sort && find . -type f -not -name .synthfs.json -printf '%s %T@ %m %U %G %p\\n' | sort && find . -type f -exec sha256sum {{}} + | sort",
+        dest.display()
+    ));
+    assert!(ok.success(), "{err}");
+    out
+}
+
+fn no_temp_files(dest: &Path) {
+    let (_, out, _) = sh(&format!("find '{}' -name '*.synthfs-tmp'", dest.display()));
+    assert!(out.trim().is_empty(), "temporary files remain: {out}");
+}
+
+#[test]
+fn materialize_then_verify_content_and_threads_agree() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let o = materialize(a.path(), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = json(&o);
+    assert_eq!(s["files_written"], 20000);
+    assert_eq!(s["errors"], 0);
+    let v = verify(a.path(), &["--content"]);
+    assert!(v.status.success(), "{}", stdout(&v));
+    assert!(stdout(&v).starts_with("OK: 20,000 files and 1,500 folders checked, content included"), "{}", stdout(&v));
+    let o = materialize(b.path(), &["--threads", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (la, lb) = (listing(a.path()), listing(b.path()));
+    let differing: Vec<_> = la.lines().zip(lb.lines()).filter(|(x, y)| x != y).take(5).collect();
+    assert!(differing.is_empty() && la.lines().count() == lb.lines().count(), "listings differ: {differing:?}");
+    no_temp_files(a.path());
+
+    // Sparse files keep their holes on disk.
+    let (_, out, _) = sh(&format!(
+        "find '{}' -type f \\( -name '*.vhdx' -o -name '*.iso' -o -name '*.vmdk' -o -name '*.bak' \\) -printf '%s %b\\n'",
+        a.path().display()
+    ));
+    let mut sparse = 0;
+    for line in out.lines() {
+        let mut f = line.split(' ');
+        let (size, blocks): (u64, u64) = (f.next().unwrap().parse().unwrap(), f.next().unwrap().parse().unwrap());
+        if size > 1 << 20 {
+            assert!(blocks * 512 * 2 < size, "{line}: not sparse on disk");
+            sparse += 1;
+        }
+    }
+    assert!(sparse > 10, "only {sparse} large sparse files");
+    let (_, du, _) = sh(&format!("du -s --block-size=1 '{}' | cut -f1", a.path().display()));
+    let (_, apparent, _) = sh(&format!("du -s --apparent-size --block-size=1 '{}' | cut -f1", a.path().display()));
+    assert!(du.trim().parse::<u64>().unwrap() < apparent.trim().parse::<u64>().unwrap());
+
+    // A change on disk is found.
+    let (_, victim, _) = sh(&format!("find '{}' -type f -name '*.pdf' | head -1", a.path().display()));
+    let victim = victim.trim().to_string();
+    std::fs::OpenOptions::new().append(true).open(&victim).unwrap();
+    let (ok, _, _) = sh(&format!("printf x | dd of='{victim}' bs=1 seek=100 conv=notrunc status=none"));
+    assert!(ok.success());
+    let v = verify(a.path(), &["--content", "--no-times"]);
+    assert_eq!(v.status.code(), Some(1));
+    assert!(stdout(&v).contains("content differs"), "{}", stdout(&v));
+    std::fs::remove_file(&victim).unwrap();
+    std::fs::write(a.path().join("stray.txt"), b"x").unwrap();
+    let v = verify(a.path(), &[]);
+    assert_eq!(v.status.code(), Some(1));
+    let out = stdout(&v);
+    assert!(out.contains("missing: ") && out.contains("extra: ") && out.contains("stray.txt"), "{out}");
+}
+
+#[test]
+fn kill_9_then_rerun_completes() {
+    let dest = tempfile::tempdir().unwrap();
+    let p = profile();
+    let mut child = bin()
+        .arg("materialize")
+        .arg(dest.path())
+        .args(["--profile", &p, "--files", "20000", "--dirs", "1500", "--threads", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until it is well under way, then kill it without warning.
+    for _ in 0..200 {
+        let (_, n, _) = sh(&format!("find '{}' -type f | wc -l", dest.path().display()));
+        if n.trim().parse::<u64>().unwrap_or(0) > 2000 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Command::new("kill").args(["-9", &child.id().to_string()]).status().unwrap();
+    child.wait().unwrap();
+    let (_, n, _) = sh(&format!("find '{}' -type f | wc -l", dest.path().display()));
+    let before: u64 = n.trim().parse().unwrap();
+    assert!(before > 0 && before < 20001, "killed too late to test a resume ({before} files)");
+    let o = materialize(dest.path(), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = json(&o);
+    assert!(s["files_skipped"].as_u64().unwrap() > 0, "{s}");
+    assert_eq!(s["files_skipped"].as_u64().unwrap() + s["files_written"].as_u64().unwrap(), 20000);
+    let v = verify(dest.path(), &["--content"]);
+    assert!(v.status.success(), "{}", stdout(&v));
+    no_temp_files(dest.path());
+}
+
+#[test]
+fn four_shards_make_one_tree_writing_each_file_once() {
+    let dest = tempfile::tempdir().unwrap();
+    let mut written = 0;
+    for k in 0..4 {
+        let o = materialize(dest.path(), &["--shard", &format!("{k}/4")]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let s = json(&o);
+        assert_eq!(s["files_skipped"], 0, "shard {k} found files already written: {s}");
+        written += s["files_written"].as_u64().unwrap();
+    }
+    assert_eq!(written, 20000);
+    let v = verify(dest.path(), &["--content"]);
+    assert!(v.status.success(), "{}", stdout(&v));
+    // auto/N reads the index that Kubernetes or Slurm gives.
+    let again = tempfile::tempdir().unwrap();
+    let p = profile();
+    let o = bin()
+        .arg("materialize")
+        .arg(again.path())
+        .args(["--profile", &p, "--files", "20000", "--dirs", "1500", "--json", "--shard", "auto/4"])
+        .env("JOB_COMPLETION_INDEX", "2")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(json(&o)["shard"], "2/4");
+}
+
+#[test]
+fn another_tree_is_refused_unless_forced_and_dry_run_writes_nothing() {
+    let dest = tempfile::tempdir().unwrap();
+    let o = materialize(dest.path(), &["--dry-run"]);
+    assert!(o.status.success());
+    assert_eq!(json(&o)["files_written"], 20000);
+    assert_eq!(std::fs::read_dir(dest.path()).unwrap().count(), 0, "dry run wrote something");
+    assert!(materialize(dest.path(), &[]).status.success());
+    let o = materialize(dest.path(), &["--seed", "8"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("holds another tree"), "{}", stderr(&o));
+    let full = tempfile::tempdir().unwrap();
+    std::fs::write(full.path().join("important.doc"), b"x").unwrap();
+    let o = materialize(full.path(), &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
+}
+
+fn is_root() -> bool {
+    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+}
+
+/// A tmpfs mounted for one test, unmounted on drop.
+struct Tmpfs(tempfile::TempDir);
+
+impl Tmpfs {
+    fn new(opts: &str) -> Option<Tmpfs> {
+        if !is_root() {
+            eprintln!("skipping: mounting a tmpfs needs root");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let ok = Command::new("mount").args(["-t", "tmpfs", "-o", opts, "tmpfs"]).arg(dir.path()).status().unwrap();
+        assert!(ok.success(), "mount tmpfs");
+        Some(Tmpfs(dir))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+#[test]
+fn a_full_target_stops_with_one_clear_line() {
+    let Some(t) = Tmpfs::new("size=20m") else { return };
+    let o = materialize(t.0.path(), &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("no space left"), "{err}");
+}
+
+#[test]
+fn a_read_only_target_is_a_clear_error() {
+    let Some(t) = Tmpfs::new("size=1m,ro") else { return };
+    let o = materialize(t.0.path(), &[]);
+    assert_ne!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("Read-only") || err.contains("read-only"), "{err}");
+}
