@@ -65,5 +65,25 @@ fn decode(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, attrs_walk, decode);
+/// Content generation: 1 MiB reads from a 64 MiB file of each body style.
+fn content(c: &mut Criterion) {
+    use synthfs::model::FileType;
+    use synthfs::model::content::{ContentSpec, Reader, body_crc};
+    let mut g = c.benchmark_group("content");
+    g.throughput(Throughput::Bytes(1 << 20));
+    let mut buf = vec![0u8; 1 << 20];
+    for t in [FileType::Mp4, FileType::Txt, FileType::Pdf, FileType::Csv, FileType::Log] {
+        let spec = ContentSpec { ftype: t, size: 64 << 20, seed: 42, stamp: 1_700_000_000, sparse: None };
+        let mut off = 0u64;
+        g.bench_function(format!("read_1mib_{}", t.ext()), |b| {
+            b.iter(|| {
+                off = (off + (1 << 20)) % (63 << 20);
+                black_box(Reader::new(&spec).read_at(off, &mut buf, &body_crc))
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, attrs_walk, decode, content);
 criterion_main!(benches);

@@ -5,8 +5,6 @@
 //! block with whole records (lines, CSV rows, PDF text operators) and pad the last record with
 //! spaces, so every block ends on a record boundary and the file stays well-formed.
 
-use std::io::Write;
-
 use super::super::date;
 use super::super::rng::{Purpose, Rng, key};
 use super::super::words;
@@ -83,16 +81,16 @@ fn records(body: Body, rng: &mut Rng, stamp: i64, block: u64, out: &mut [u8]) {
     let n = out.len();
     let mut pos = 0usize;
     let mut last_term = 0usize;
-    let mut rec = [0u8; 512];
+    let mut rec = Rec::default();
     let mut line = 0u64;
     loop {
-        let mut cur = std::io::Cursor::new(&mut rec[..]);
-        let term = write_record(body, rng, stamp, block, line, &mut cur);
-        let len = cur.position() as usize;
+        rec.len = 0;
+        let term = write_record(body, rng, stamp, block, line, &mut rec);
+        let len = rec.len;
         if pos + len > n {
             break;
         }
-        out[pos..pos + len].copy_from_slice(&rec[..len]);
+        out[pos..pos + len].copy_from_slice(&rec.buf[..len]);
         pos += len;
         last_term = term;
         line += 1;
@@ -110,96 +108,187 @@ fn records(body: Body, rng: &mut Rng, stamp: i64, block: u64, out: &mut [u8]) {
     }
 }
 
+/// A record being built: plain byte pushes, no formatting machinery (text bodies are
+/// generated at hundreds of MB/s, so this is the hot path).
+pub struct Rec {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl Default for Rec {
+    fn default() -> Self {
+        Rec { buf: [0; 512], len: 0 }
+    }
+}
+
+impl Rec {
+    #[inline]
+    fn push(&mut self, b: &[u8]) {
+        let end = (self.len + b.len()).min(self.buf.len());
+        let take = end - self.len;
+        self.buf[self.len..end].copy_from_slice(&b[..take]);
+        self.len = end;
+    }
+
+    #[inline]
+    fn byte(&mut self, b: u8) {
+        if self.len < self.buf.len() {
+            self.buf[self.len] = b;
+            self.len += 1;
+        }
+    }
+
+    /// A decimal number, zero-padded to `width` digits.
+    fn num(&mut self, mut v: u64, width: usize) {
+        let mut d = [b'0'; 20];
+        let mut i = 20;
+        loop {
+            i -= 1;
+            d[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        let start = i.min(20 - width.min(20));
+        self.push(&d[start..]);
+    }
+
+    /// `YYYY-MM-DD`.
+    fn date(&mut self, t: i64) {
+        let d = date::Date::of_unix(t);
+        self.num(d.year.max(0) as u64, 4);
+        self.byte(b'-');
+        self.num(u64::from(d.month), 2);
+        self.byte(b'-');
+        self.num(u64::from(d.day), 2);
+    }
+
+    /// `HH:MM:SS`.
+    fn time(&mut self, t: i64) {
+        let s = t.rem_euclid(86_400) as u64;
+        self.num(s / 3600, 2);
+        self.byte(b':');
+        self.num((s / 60) % 60, 2);
+        self.byte(b':');
+        self.num(s % 60, 2);
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
 /// Writes one record and returns the length of its terminator.
-fn write_record(body: Body, rng: &mut Rng, stamp: i64, block: u64, line: u64, w: &mut impl Write) -> usize {
-    // Writes into a 512-byte buffer cannot fail for records this short; a failure would only
-    // truncate the record, which the caller's length check handles.
-    let _ = match body {
-        Body::Random => Ok(()),
+fn write_record(body: Body, rng: &mut Rng, stamp: i64, block: u64, line: u64, w: &mut Rec) -> usize {
+    match body {
+        Body::Random => {}
         Body::Prose => {
-            let _ = sentence(rng, w);
-            w.write_all(b"\n")
+            sentence(rng, w);
+            w.byte(b'\n');
         }
         Body::PdfText => {
-            let y = 760 - (line % 60) * 12;
-            let _ = write!(w, "BT /F1 10 Tf 56 {y} Td (");
-            let _ = sentence(rng, w);
-            w.write_all(b") Tj ET\n")
+            w.push(b"BT /F1 10 Tf 56 ");
+            w.num(760 - (line % 60) * 12, 1);
+            w.push(b" Td (");
+            sentence(rng, w);
+            w.push(b") Tj ET\n");
         }
         Body::Log => {
             let t = stamp + (block as i64) * 900 + (line as i64) * 13;
-            let _ = write!(
-                w,
-                "{}.{:03} {} [{}] ",
-                date::format_datetime(t),
-                rng.below(1000),
-                rng.pick(words::LOG_LEVELS),
-                rng.pick(words::LOG_COMPONENTS)
-            );
-            let _ = sentence(rng, w);
-            w.write_all(b"\n")
+            w.date(t);
+            w.byte(b' ');
+            w.time(t);
+            w.byte(b'.');
+            w.num(rng.below(1000), 3);
+            w.byte(b' ');
+            w.push(rng.word(words::LOG_LEVELS).as_bytes());
+            w.push(b" [");
+            w.push(rng.word(words::LOG_COMPONENTS).as_bytes());
+            w.push(b"] ");
+            sentence(rng, w);
+            w.byte(b'\n');
         }
         Body::Csv(schema) => {
             let t = stamp - (rng.below(365 * 86_400) as i64);
-            let d = date::Date::of_unix(t);
-            let _ = match schema % 3 {
-                0 => write!(
-                    w,
-                    "{d},{}-{:04},{},{} {},{}.{:02},USD",
-                    rng.range(1000, 9999),
-                    rng.below(10_000),
-                    rng.pick(words::COMPANIES),
-                    rng.pick(words::PROSE),
-                    rng.pick(words::PROSE),
-                    rng.below(50_000),
-                    rng.below(100)
-                ),
-                1 => write!(
-                    w,
-                    "E{:05},{} {},{},{},{d},{} {}",
-                    rng.below(100_000),
-                    rng.pick(words::FIRST_NAMES),
-                    rng.pick(words::LAST_NAMES),
-                    rng.pick(words::topics("default")),
-                    rng.pick(words::TITLES),
-                    rng.pick(words::PROSE),
-                    rng.pick(words::PROSE)
-                ),
-                _ => write!(
-                    w,
-                    "{}T{:02}:{:02}:00Z,srv-{:03},{},{}.{},{},{}",
-                    d,
-                    rng.below(24),
-                    rng.below(60),
-                    rng.below(200),
-                    rng.pick(words::LOG_COMPONENTS),
-                    rng.below(1000),
-                    rng.below(10),
-                    rng.pick(&["ms", "MB", "%", "req/s"]),
-                    rng.pick(words::PROSE)
-                ),
-            };
-            return if w.write_all(b"\r\n").is_ok() { 2 } else { 0 };
+            match schema % 3 {
+                0 => {
+                    w.date(t);
+                    w.byte(b',');
+                    w.num(rng.range(1000, 9999), 4);
+                    w.byte(b'-');
+                    w.num(rng.below(10_000), 4);
+                    w.byte(b',');
+                    w.push(rng.word(words::COMPANIES).as_bytes());
+                    w.byte(b',');
+                    w.push(rng.word(words::PROSE).as_bytes());
+                    w.byte(b' ');
+                    w.push(rng.word(words::PROSE).as_bytes());
+                    w.byte(b',');
+                    w.num(rng.below(50_000), 1);
+                    w.byte(b'.');
+                    w.num(rng.below(100), 2);
+                    w.push(b",USD");
+                }
+                1 => {
+                    w.byte(b'E');
+                    w.num(rng.below(100_000), 5);
+                    w.byte(b',');
+                    w.push(rng.word(words::FIRST_NAMES).as_bytes());
+                    w.byte(b' ');
+                    w.push(rng.word(words::LAST_NAMES).as_bytes());
+                    w.byte(b',');
+                    w.push(rng.word(words::topics("default")).as_bytes());
+                    w.byte(b',');
+                    w.push(rng.word(words::TITLES).as_bytes());
+                    w.byte(b',');
+                    w.date(t);
+                    w.byte(b',');
+                    w.push(rng.word(words::PROSE).as_bytes());
+                    w.byte(b' ');
+                    w.push(rng.word(words::PROSE).as_bytes());
+                }
+                _ => {
+                    w.date(t);
+                    w.byte(b'T');
+                    w.num(rng.below(24), 2);
+                    w.byte(b':');
+                    w.num(rng.below(60), 2);
+                    w.push(b":00Z,srv-");
+                    w.num(rng.below(200), 3);
+                    w.byte(b',');
+                    w.push(rng.word(words::LOG_COMPONENTS).as_bytes());
+                    w.byte(b',');
+                    w.num(rng.below(1000), 1);
+                    w.byte(b'.');
+                    w.num(rng.below(10), 1);
+                    w.byte(b',');
+                    w.push(rng.word(&["ms", "MB", "%", "req/s"]).as_bytes());
+                    w.byte(b',');
+                    w.push(rng.word(words::PROSE).as_bytes());
+                }
+            }
+            w.push(b"\r\n");
+            return 2;
         }
-    };
+    }
     1
 }
 
 /// Eight to sixteen words, capitalised, ending with a full stop.
-pub fn sentence(rng: &mut Rng, w: &mut impl Write) -> std::io::Result<()> {
+pub fn sentence(rng: &mut Rng, w: &mut Rec) {
     let n = rng.range(8, 16);
     for i in 0..n {
-        let word = rng.pick(words::PROSE);
+        let word = rng.word(words::PROSE).as_bytes();
         if i == 0 {
-            let mut c = word.chars();
-            if let Some(first) = c.next() {
-                write!(w, "{}{}", first.to_ascii_uppercase(), c.as_str())?;
-            }
+            w.byte(word[0].to_ascii_uppercase());
+            w.push(&word[1..]);
         } else {
-            write!(w, " {word}")?;
+            w.byte(b' ');
+            w.push(word);
         }
     }
-    w.write_all(b".")
+    w.byte(b'.');
 }
 
 #[cfg(test)]

@@ -250,9 +250,9 @@ fn core_props(title: &str, author: &str, stamp: i64) -> String {
 fn paragraphs(rng: &mut Rng, n: u64) -> Vec<String> {
     (0..n)
         .map(|_| {
-            let mut v = Vec::new();
-            let _ = super::body::sentence(rng, &mut v);
-            String::from_utf8(v).unwrap_or_default()
+            let mut r = super::body::Rec::default();
+            super::body::sentence(rng, &mut r);
+            String::from_utf8_lossy(r.as_bytes()).into_owned()
         })
         .collect()
 }
