@@ -175,6 +175,7 @@ fn fuse_config(s: &MountSettings) -> Result<Config, MountError> {
 /// A mounted tree being served on background threads.
 pub struct Mounted {
     session: fuser::BackgroundSession,
+    signals: signal_hook::iterator::Signals,
     pub mountpoint: PathBuf,
 }
 
@@ -182,11 +183,15 @@ pub struct Mounted {
 pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Result<Mounted, MountError> {
     let canonical = check_mountpoint(mountpoint)?;
     let cfg = fuse_config(settings)?;
+    // Signals are caught from before the mount exists, so a SIGTERM that arrives as soon as
+    // the mount is visible still unmounts cleanly instead of killing the process.
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).map_err(MountError::Signals)?;
     let adapter = FuseAdapter { fs: SynthFs::new(tree) };
     let session = fuser::Session::new(adapter, &canonical, &cfg)
         .and_then(fuser::Session::spawn)
         .map_err(|source| MountError::Mount { path: mountpoint.into(), source })?;
-    Ok(Mounted { session, mountpoint: canonical })
+    Ok(Mounted { session, signals, mountpoint: canonical })
 }
 
 /// How serving ended.
@@ -201,17 +206,15 @@ pub enum Ended {
 impl Mounted {
     /// Serves until SIGINT, SIGTERM or SIGHUP (then unmounts) or an outside unmount.
     pub fn serve_until_signal(self) -> Result<Ended, MountError> {
-        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        let mut signals =
-            signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).map_err(MountError::Signals)?;
+        let Mounted { session, mut signals, .. } = self;
         loop {
             if let Some(sig) = signals.pending().next() {
                 tracing::info!(signal = sig, "unmounting");
-                self.session.umount_and_join().map_err(MountError::Session)?;
+                session.umount_and_join().map_err(MountError::Session)?;
                 return Ok(Ended::Signal(sig));
             }
-            if self.session.guard.is_finished() {
-                self.session.join().map_err(MountError::Session)?;
+            if session.guard.is_finished() {
+                session.join().map_err(MountError::Session)?;
                 return Ok(Ended::Unmounted);
             }
             std::thread::sleep(Duration::from_millis(50));

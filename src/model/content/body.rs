@@ -40,7 +40,6 @@ pub fn csv_header(schema: u8) -> &'static str {
 pub fn fill(body: Body, seed: u64, stamp: i64, len: u64, off: u64, out: &mut [u8]) {
     debug_assert!(off + out.len() as u64 <= len);
     let mut pos = 0usize;
-    let mut scratch = [0u8; BLOCK as usize];
     while pos < out.len() {
         let at = off + pos as u64;
         let block = at / BLOCK;
@@ -51,6 +50,8 @@ pub fn fill(body: Body, seed: u64, stamp: i64, len: u64, off: u64, out: &mut [u8
         if within == 0 && take == block_len {
             fill_block(body, seed, stamp, block, &mut out[pos..pos + take]);
         } else {
+            // Only partial blocks (at most the first and the last) need the scratch block.
+            let mut scratch = [0u8; BLOCK as usize];
             fill_block(body, seed, stamp, block, &mut scratch[..block_len]);
             out[pos..pos + take].copy_from_slice(&scratch[within..within + take]);
         }

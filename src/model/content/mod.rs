@@ -212,9 +212,9 @@ impl<'a> Reader<'a> {
                 );
             } else {
                 if self.trailer.is_none() {
-                    self.trailer = Some(match &self.env.trailer {
+                    self.trailer = Some(match &mut self.env.trailer {
                         Trailer::None => Vec::new(),
-                        Trailer::Bytes(b) => b.clone(),
+                        Trailer::Bytes(b) => std::mem::take(b),
                         Trailer::Zip(c) => c.suffix(self.body_len as u32, body_crc(self.spec)),
                     });
                 }
@@ -237,7 +237,7 @@ pub fn body_crc(spec: &ContentSpec) -> u32 {
     let mut reader = Reader::new(spec);
     let (start, len) = reader.body_range();
     let mut hasher = crc32fast::Hasher::new();
-    let mut buf = vec![0u8; 256 << 10];
+    let mut buf = vec![0u8; (len as usize).clamp(1, 256 << 10)];
     let mut done = 0u64;
     while done < len {
         let n = ((len - done) as usize).min(buf.len());
