@@ -242,16 +242,16 @@ impl Run<'_> {
         let first = lo.saturating_sub(base).min(plan.files);
         let last = hi.saturating_sub(base).min(plan.files);
         if first < last {
-            let listing = self.tree.build_listing(plan);
+            let (listing, attrs) = self.tree.build_listing_and_attrs(plan);
             (first as usize..last as usize).into_par_iter().with_min_len(8).for_each(|slot| {
                 let slot = slot as u64;
                 if self.stopped() {
                     return;
                 }
-                let a = self.tree.file_attrs_in(plan, slot);
+                let a = &attrs[slot as usize];
                 let name = &listing.entries[slot as usize].name;
                 let file = path.join(&**name);
-                match self.file(path, &file, &a) {
+                match self.file(path, &file, a) {
                     Ok(true) => {
                         self.counters.files_written.fetch_add(1, Ordering::Relaxed);
                         self.counters.bytes_written.fetch_add(a.size(), Ordering::Relaxed);

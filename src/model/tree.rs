@@ -246,12 +246,20 @@ impl Tree {
 
     /// Builds a listing without caching it.
     pub fn build_listing(&self, plan: &DirPlan) -> Listing {
+        self.build_listing_and_attrs(plan).0
+    }
+
+    /// Builds a listing and keeps the attributes of its files (in slot order), which naming
+    /// them needed anyway: walks that write or check every file use both.
+    pub fn build_listing_and_attrs(&self, plan: &DirPlan) -> (Listing, Vec<FileAttrs>) {
         let mut taken: HashSet<String> = plan.children.iter().map(|c| c.name.to_lowercase()).collect();
         let mut entries = Vec::with_capacity(plan.files as usize + plan.children.len());
+        let mut all = Vec::with_capacity(plan.files as usize);
         for slot in 0..plan.files {
             let a = attrs::file_attrs(self, plan, slot);
             let name = names::make_unique(names::file_name(self, plan, &a), &mut taken);
             entries.push(Entry { index: a.index, name: name.into_boxed_str(), kind: NodeKind::File });
+            all.push(a);
         }
         for c in &plan.children {
             entries.push(Entry { index: c.index, name: c.name.clone(), kind: NodeKind::Dir });
@@ -259,7 +267,7 @@ impl Tree {
         let mut by_hash: Vec<(u64, u32)> =
             entries.iter().enumerate().map(|(i, e)| (name_hash(e.name.as_bytes()), i as u32)).collect();
         by_hash.sort_unstable();
-        Listing { dir: plan.index, entries, by_hash }
+        (Listing { dir: plan.index, entries, by_hash }, all)
     }
 
     /// Looks a name up in a directory.

@@ -110,7 +110,7 @@ fn dir(tree: &Tree, opts: &Options, t: &Tally, plan: &DirPlan, path: &Path) {
             return;
         }
     };
-    let listing = tree.build_listing(plan);
+    let (listing, attrs) = tree.build_listing_and_attrs(plan);
     let mut expected: std::collections::HashSet<&str> = listing.entries.iter().map(|e| &*e.name).collect();
     if plan.index == 0 {
         expected.insert(MARKER);
@@ -144,8 +144,7 @@ fn dir(tree: &Tree, opts: &Options, t: &Tally, plan: &DirPlan, path: &Path) {
         match on_disk.get(&**name) {
             None => t.note(&t.missing, 1, format!("missing: {}", file.display())),
             Some(meta) => {
-                let a = tree.file_attrs_in(plan, slot);
-                let why = compare_file(tree, opts, t, &file, meta, &a);
+                let why = compare_file(tree, opts, t, &file, meta, &attrs[slot as usize]);
                 if !why.is_empty() {
                     t.note(&t.different, 1, format!("different: {} ({})", file.display(), why.join(", ")));
                 }
