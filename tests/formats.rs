@@ -5,25 +5,15 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use synthfs::model::FileType;
 use synthfs::model::content::read_all;
-use synthfs::model::walk::fold_dirs;
-use synthfs::model::{FileAttrs, FileType};
 
 use common::{have_tool, small_tree};
 
 /// Writes the first file of each type of the small test tree into `dir`.
 fn one_of_each(dir: &Path) -> Vec<(FileType, PathBuf)> {
     let tree = small_tree(2000, 150, 7);
-    let mut files: Vec<FileAttrs> = fold_dirs(
-        &tree,
-        Vec::new,
-        |acc: &mut Vec<FileAttrs>, plan| acc.extend((0..plan.files).map(|s| tree.file_attrs_in(plan, s))),
-        |mut a, b| {
-            a.extend(b);
-            a
-        },
-    );
-    files.sort_by_key(|a| a.index);
+    let files = common::all_files(&tree);
     let mut out: Vec<(FileType, PathBuf)> = Vec::new();
     for a in files {
         if out.iter().any(|(t, _)| *t == a.ftype()) {

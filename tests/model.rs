@@ -8,24 +8,9 @@ use proptest::prelude::*;
 use synthfs::model::content::{Reader, body_crc, read_all};
 use synthfs::model::names::is_windows_safe;
 use synthfs::model::walk::fold_dirs;
-use synthfs::model::{FileAttrs, FileType, Location, NodeKind, Profile, Role, Tree};
+use synthfs::model::{FileType, Location, NodeKind, Profile, Role, Tree};
 
-use common::{small_profile, small_tree};
-
-/// Every file's attributes, in index order.
-fn all_files(tree: &Tree) -> Vec<FileAttrs> {
-    let mut v = fold_dirs(
-        tree,
-        Vec::new,
-        |acc: &mut Vec<FileAttrs>, plan| acc.extend((0..plan.files).map(|s| tree.file_attrs_in(plan, s))),
-        |mut a, b| {
-            a.extend(b);
-            a
-        },
-    );
-    v.sort_by_key(|a| a.index);
-    v
-}
+use common::{all_files, small_profile, small_tree};
 
 fn counts(tree: &Tree) -> (u64, u64) {
     fold_dirs(

@@ -9,7 +9,6 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use common::{Mount, fuse_available, run, sh, small_profile_path, small_tree, stderr};
-use synthfs::model::walk::fold_dirs;
 use synthfs::model::{FileAttrs, Tree};
 use synthfs::stats::digest::content_sha256;
 
@@ -19,15 +18,7 @@ fn small_args(p: &str) -> Vec<&str> {
 
 /// Every file of the model by path.
 fn files_by_path(tree: &Tree) -> HashMap<String, FileAttrs> {
-    let all: Vec<FileAttrs> = fold_dirs(
-        tree,
-        Vec::new,
-        |acc: &mut Vec<FileAttrs>, plan| acc.extend((0..plan.files).map(|s| tree.file_attrs_in(plan, s))),
-        |mut a, b| {
-            a.extend(b);
-            a
-        },
-    );
+    let all = common::all_files(tree);
     all.into_iter().map(|a| (tree.path(a.index).unwrap(), a)).collect()
 }
 

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use synthfs::model::{Profile, Tree};
+use synthfs::model::walk::fold_dirs;
+use synthfs::model::{FileAttrs, Profile, Tree};
 
 /// The `synthfs` binary cargo built for these tests.
 pub fn bin() -> Command {
@@ -134,4 +135,19 @@ impl Drop for Mount {
 pub fn sh(script: &str) -> (std::process::ExitStatus, String, String) {
     let o = Command::new("sh").arg("-c").arg(script).output().expect("sh runs");
     (o.status, String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// Every file's attributes, in index order.
+pub fn all_files(tree: &Tree) -> Vec<FileAttrs> {
+    let mut v = fold_dirs(
+        tree,
+        Vec::new,
+        |acc: &mut Vec<FileAttrs>, plan| acc.extend((0..plan.files).map(|s| tree.file_attrs_in(plan, s))),
+        |mut a, b| {
+            a.extend(b);
+            a
+        },
+    );
+    v.sort_by_key(|a| a.index);
+    v
 }
