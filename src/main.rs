@@ -209,8 +209,7 @@ fn run_verify(args: VerifyArgs) -> anyhow::Result<()> {
 
     config::set_threads(args.threads)?;
     let tree = config::resolve_tree(&args.tree)?;
-    let is_root =
-        std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false);
+    let is_root = synthfs::materialize::is_root();
     let opts = Options {
         dest: args.dest.clone(),
         content: args.content,

@@ -16,13 +16,13 @@ use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::model::plan::DirPlan;
-use crate::model::{FileAttrs, Timestamp, Tree};
+use crate::model::{FileAttrs, Tree};
 pub use shard::Shard;
 
 /// Suffix of temporary files; a rerun removes leftovers.
@@ -170,16 +170,9 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
     })
 }
 
-fn is_root() -> bool {
+/// Whether this process runs as root (and so may chown).
+pub fn is_root() -> bool {
     std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
-}
-
-fn system_time(t: Timestamp) -> SystemTime {
-    if t.secs >= 0 {
-        UNIX_EPOCH + Duration::new(t.secs as u64, t.nanos)
-    } else {
-        UNIX_EPOCH - Duration::from_secs(t.secs.unsigned_abs()) + Duration::from_nanos(u64::from(t.nanos))
-    }
 }
 
 impl Run<'_> {
@@ -289,7 +282,9 @@ impl Run<'_> {
         }
         f.set_permissions(std::fs::Permissions::from_mode(d.mode))?;
         if self.opts.times {
-            f.set_times(FileTimes::new().set_accessed(system_time(d.accessed)).set_modified(system_time(d.modified)))?;
+            f.set_times(
+                FileTimes::new().set_accessed(d.accessed.to_system_time()).set_modified(d.modified.to_system_time()),
+            )?;
         }
         Ok(())
     }
@@ -398,7 +393,9 @@ impl Run<'_> {
         }
         f.set_permissions(std::fs::Permissions::from_mode(a.mode))?;
         if self.opts.times {
-            f.set_times(FileTimes::new().set_accessed(system_time(a.accessed)).set_modified(system_time(a.modified)))?;
+            f.set_times(
+                FileTimes::new().set_accessed(a.accessed.to_system_time()).set_modified(a.modified.to_system_time()),
+            )?;
         }
         Ok(())
     }

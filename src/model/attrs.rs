@@ -18,6 +18,18 @@ pub struct Timestamp {
     pub nanos: u32,
 }
 
+impl Timestamp {
+    /// The same instant as a `SystemTime` (times before 1970 included).
+    pub fn to_system_time(self) -> std::time::SystemTime {
+        use std::time::{Duration, UNIX_EPOCH};
+        if self.secs >= 0 {
+            UNIX_EPOCH + Duration::new(self.secs as u64, self.nanos)
+        } else {
+            UNIX_EPOCH - Duration::from_secs(self.secs.unsigned_abs()) + Duration::from_nanos(u64::from(self.nanos))
+        }
+    }
+}
+
 /// Why a file exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {

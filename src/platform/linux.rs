@@ -10,7 +10,7 @@ use std::ffi::OsStr;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use fuser::{
     Config, Errno, FileAttr, FileHandle, Filesystem, Generation, INodeNo, InitFlags, KernelConfig, LockOwner,
@@ -19,7 +19,7 @@ use fuser::{
 };
 
 use crate::fs::{Attr, FsError, Seek, SynthFs};
-use crate::model::{NodeKind, Timestamp, Tree};
+use crate::model::{NodeKind, Tree};
 
 /// How long the kernel may cache names and attributes: the tree never changes.
 const TTL: Duration = Duration::from_secs(365 * 86_400);
@@ -245,23 +245,15 @@ fn errno(e: FsError) -> Errno {
     }
 }
 
-fn system_time(t: Timestamp) -> SystemTime {
-    if t.secs >= 0 {
-        UNIX_EPOCH + Duration::new(t.secs as u64, t.nanos)
-    } else {
-        UNIX_EPOCH - Duration::from_secs(t.secs.unsigned_abs()) + Duration::from_nanos(u64::from(t.nanos))
-    }
-}
-
 fn file_attr(a: &Attr) -> FileAttr {
     FileAttr {
         ino: INodeNo(a.ino),
         size: a.size,
         blocks: a.blocks,
-        atime: system_time(a.atime),
-        mtime: system_time(a.mtime),
-        ctime: system_time(a.ctime),
-        crtime: system_time(a.crtime),
+        atime: a.atime.to_system_time(),
+        mtime: a.mtime.to_system_time(),
+        ctime: a.ctime.to_system_time(),
+        crtime: a.crtime.to_system_time(),
         kind: kind(a.kind),
         perm: a.perm,
         nlink: a.nlink,
