@@ -43,11 +43,6 @@ impl Totals {
         *self.estimate.get_or_init(|| self.sample())
     }
 
-    /// Whether the totals are exact.
-    pub fn is_exact(&self) -> bool {
-        self.exact.get().is_some()
-    }
-
     fn sample(&self) -> (u64, u64) {
         let t = &self.tree;
         let n = t.node_count();

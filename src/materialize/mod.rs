@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::model::plan::DirPlan;
-use crate::model::{FileAttrs, Tree};
+use crate::model::{FileAttrs, Timestamp, Tree};
 pub use shard::Shard;
 
 /// Suffix of temporary files; a rerun removes leftovers.
@@ -276,14 +276,26 @@ impl Run<'_> {
     /// A directory's mode, owner and times, once everything below it is written.
     fn dir_meta(&self, plan: &DirPlan, path: &Path) -> io::Result<()> {
         let d = self.tree.dir_attrs(plan);
-        let f = File::open(path)?;
+        self.set_meta(&File::open(path)?, (d.uid, d.gid), d.mode, d.accessed, d.modified)
+    }
+
+    /// Owner (when asked and root), mode, then times last: the order that leaves the times the
+    /// model's, for files and directories alike.
+    fn set_meta(
+        &self,
+        f: &File,
+        owner: (u32, u32),
+        mode: u32,
+        accessed: Timestamp,
+        modified: Timestamp,
+    ) -> io::Result<()> {
         if self.opts.owners && self.is_root {
-            std::os::unix::fs::fchown(&f, Some(d.uid), Some(d.gid))?;
+            std::os::unix::fs::fchown(f, Some(owner.0), Some(owner.1))?;
         }
-        f.set_permissions(std::fs::Permissions::from_mode(d.mode))?;
+        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
         if self.opts.times {
             f.set_times(
-                FileTimes::new().set_accessed(d.accessed.to_system_time()).set_modified(d.modified.to_system_time()),
+                FileTimes::new().set_accessed(accessed.to_system_time()).set_modified(modified.to_system_time()),
             )?;
         }
         Ok(())
@@ -375,9 +387,6 @@ impl Run<'_> {
         if a.content.sparse.is_some() {
             f.set_len(a.size())?;
         }
-        if self.opts.owners && self.is_root {
-            std::os::unix::fs::fchown(&f, Some(a.uid), Some(a.gid))?;
-        }
         if self.opts.xattrs {
             if let Some(values) = self.tree.xattrs(a.index) {
                 for (name, value) in values {
@@ -391,12 +400,6 @@ impl Run<'_> {
                 }
             }
         }
-        f.set_permissions(std::fs::Permissions::from_mode(a.mode))?;
-        if self.opts.times {
-            f.set_times(
-                FileTimes::new().set_accessed(a.accessed.to_system_time()).set_modified(a.modified.to_system_time()),
-            )?;
-        }
-        Ok(())
+        self.set_meta(&f, (a.uid, a.gid), a.mode, a.accessed, a.modified)
     }
 }
