@@ -23,6 +23,9 @@ pub fn resolve_profile(args: &TreeArgs) -> Result<Profile, BadInput> {
         return Err(BadInput("--dirs must be at least 1 (the root)".into()));
     }
     profile.set_counts(args.files, args.dirs);
+    if let Some(x) = args.size_scale {
+        profile.sizes.scale = x;
+    }
     profile.validate().map_err(|e| BadInput(e.to_string()))?;
     Ok(profile)
 }

@@ -4,6 +4,7 @@
 //! ([`model`]). Front ends show the same tree: [`stats`] summarises it; the mount,
 //! materialize and archive front ends walk the same model.
 
+pub mod archive;
 pub mod fs;
 #[cfg(unix)]
 pub mod materialize;

@@ -13,7 +13,7 @@ use synthfs::model::Profile;
 use synthfs::model::profile::builtin_names;
 use synthfs::stats;
 
-use cli::{Cli, Command, MaterializeArgs, MountArgs, ProfileCommand, StatsArgs, VerifyArgs};
+use cli::{ArchiveArgs, Cli, Command, MaterializeArgs, MountArgs, ProfileCommand, StatsArgs, VerifyArgs};
 use config::BadInput;
 use exit_codes::ExitCode;
 
@@ -52,6 +52,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Mount(args) => run_mount(args),
         Command::Materialize(args) => run_materialize(args),
         Command::Verify(args) => run_verify(args),
+        Command::Archive(args) => run_archive(args),
         Command::Profile(ProfileCommand::List) => {
             let mut out = std::io::stdout().lock();
             for name in builtin_names() {
@@ -203,6 +204,105 @@ fn run_materialize(args: MaterializeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
+    use std::sync::Arc;
+    use synthfs::archive::{self, Format, Options};
+    use synthfs::materialize::Counters;
+    use synthfs::model::Tree;
+    use synthfs::units::{Bytes, Count};
+
+    config::set_threads(args.threads)?;
+    let format = match args.format.or_else(|| Format::from_path(&args.out)) {
+        Some(f) => f,
+        None => {
+            return Err(BadInput(format!(
+                "cannot tell the format of {}: name it .zip or .tar, or pass --format zip|tar",
+                args.out.display()
+            ))
+            .into());
+        }
+    };
+    let dir = match args.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(BadInput(format!("{} is not a directory", dir.display())).into());
+    }
+    let opts = Options {
+        out: args.out.clone(),
+        format,
+        compression: args.compression,
+        level: args.level,
+        load_file: args.load_file == cli::LoadFile::Dat,
+        load_file_inside: args.load_file_inside,
+        encoding: args.encoding,
+        date_format: args.date_format,
+        docid_prefix: args.docid_prefix.clone(),
+        text: args.text,
+        manifest: args.manifest == cli::Manifest::Sha256,
+        force: args.force,
+    };
+    let mut profile = config::resolve_profile(&args.tree)?;
+    if let Some(target) = args.target_size {
+        let (scale, len) = archive::size::solve_scale(&profile, &opts, target).map_err(|e| BadInput(e.to_string()))?;
+        tracing::info!(scale, planned = len, "file sizes scaled to meet the target");
+        profile.sizes.scale = scale;
+    }
+    let tree = Tree::new(profile).map_err(|e| BadInput(e.to_string()))?;
+    let counters = Arc::new(Counters::default());
+    let reporter = progress::Reporter::start(counters.clone(), tree.file_count());
+    let result = archive::run(&tree, &opts, &counters);
+    reporter.finish();
+    let summary = result.map_err(|e| -> anyhow::Error {
+        if e.is_bad_input() { BadInput(e.to_string()).into() } else { e.into() }
+    })?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &summary)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "wrote {} ({}, {}): {} documents ({}) in {} folders, {} entries{}; {:.1} s, {:.0} files/s, {}/s",
+        summary.out,
+        if format == Format::Zip { "zip" } else { "tar" },
+        Bytes(summary.archive_bytes),
+        Count(summary.documents),
+        Bytes(summary.bytes_in),
+        Count(summary.folders),
+        Count(summary.entries),
+        if summary.zip64 { ", ZIP64" } else { "" },
+        summary.elapsed_seconds,
+        summary.files_per_second,
+        Bytes(summary.bytes_per_second as u64)
+    )?;
+    if let Some(t) = args.target_size {
+        let off = (summary.archive_bytes as f64 / t as f64 - 1.0) * 100.0;
+        writeln!(
+            out,
+            "target {} met within {off:+.2}% by scaling file sizes by {} (pass --size-scale {} to other commands for the same tree)",
+            Bytes(t),
+            summary.size_scale,
+            summary.size_scale
+        )?;
+    }
+    let inside = if summary.load_file_inside { " (inside the archive)" } else { "" };
+    if let Some(p) = &summary.files.dat {
+        writeln!(out, "load file: {p}{inside}")?;
+    } else if summary.load_file_inside {
+        writeln!(out, "load file: inside the archive")?;
+    }
+    if let Some(p) = &summary.files.opt {
+        writeln!(out, "image load file (Opticon): {p}, {} images", Count(summary.image_documents))?;
+    }
+    if let Some(p) = &summary.files.manifest {
+        writeln!(out, "manifest: {p}")?;
+    }
+    Ok(())
+}
+
 fn run_verify(args: VerifyArgs) -> anyhow::Result<()> {
     use synthfs::units::Count;
     use synthfs::verify::{self, Options};
@@ -215,6 +315,7 @@ fn run_verify(args: VerifyArgs) -> anyhow::Result<()> {
         content: args.content,
         owners: !args.no_owners && is_root,
         times: !args.no_times,
+        whole_seconds: args.whole_seconds,
     };
     let report = verify::run(&tree, &opts).map_err(|e| BadInput(e.to_string()))?;
     let mut out = std::io::stdout().lock();

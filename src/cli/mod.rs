@@ -30,6 +30,11 @@ pub enum Command {
         after_long_help = "Examples:\n  synthfs materialize /mnt/share --files 100k           # write 100,000 files\n  synthfs materialize /mnt/share --files 100k           # again after Ctrl-C: resumes\n  synthfs materialize /mnt/share --files 10M --shard 3/8  # machine 3 of 8\n  synthfs materialize /data --dry-run --json            # what would be written"
     )]
     Materialize(MaterializeArgs),
+    /// Stream the tree into a ZIP or tar file, with an e-discovery load file and a checksum manifest.
+    #[command(
+        after_long_help = "Writes OUT, and beside it OUT's stem with .dat (Concordance load file), .opt (Opticon, for\nimage documents) and .manifest.csv (path, size, SHA-256 of every entry).\n\nExamples:\n  synthfs archive share.zip --files 100k                       # stored ZIP, load file beside it\n  synthfs archive share.tar --files 1M                         # GNU tar, sparse files stay small\n  synthfs archive prod.zip -p ediscovery --text --load-file-inside --compression deflate\n  synthfs archive 10g.zip -p ediscovery --target-size 10GiB    # scales file sizes to land on 10 GiB"
+    )]
+    Archive(ArchiveArgs),
     /// Compare a real directory with the model: missing, extra and different files.
     #[command(
         after_long_help = "Examples:\n  synthfs verify /mnt/share --files 100k               # names, sizes, times, modes, owners\n  synthfs verify /mnt/share --files 100k --content     # and every byte (SHA-256)"
@@ -71,6 +76,9 @@ pub struct TreeArgs {
     /// Exact number of directories, the root included [default: keeps the profile's files per directory].
     #[arg(long, value_name = "N", value_parser = parse_count)]
     pub dirs: Option<u64>,
+    /// Multiply every file size by X (what `archive --target-size` reports) [default: the profile's].
+    #[arg(long, value_name = "X")]
+    pub size_scale: Option<f64>,
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +149,68 @@ pub struct MaterializeArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    /// The archive to write (.zip or .tar).
+    pub out: std::path::PathBuf,
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// Archive format [default: from OUT's extension].
+    #[arg(long, value_enum, help_heading = "Archive")]
+    pub format: Option<synthfs::archive::Format>,
+    /// How ZIP entries are stored (sparse files are always deflated in a ZIP).
+    #[arg(long, value_enum, default_value = "store", help_heading = "Archive")]
+    pub compression: synthfs::archive::Compression,
+    /// Deflate level, 1 (fastest) to 9 (smallest).
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=9), help_heading = "Archive")]
+    pub level: u32,
+    /// Scale file sizes so the archive lands within 1% of SIZE (10GiB, 500MB); stored archives only.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Archive")]
+    pub target_size: Option<u64>,
+    /// Concordance load file (DAT, with an Opticon OPT for image documents), or none.
+    #[arg(long, value_enum, default_value = "dat", help_heading = "Load file")]
+    pub load_file: LoadFile,
+    /// Put the load files inside the archive (at its root) instead of beside it.
+    #[arg(long, help_heading = "Load file")]
+    pub load_file_inside: bool,
+    /// Text encoding of the DAT.
+    #[arg(long, value_enum, default_value = "utf8", help_heading = "Load file")]
+    pub encoding: synthfs::archive::Encoding,
+    /// Date format of DATECREATED and DATELASTMOD.
+    #[arg(long, value_enum, default_value = "us", help_heading = "Load file")]
+    pub date_format: synthfs::archive::DateFormat,
+    /// Prefix of control numbers (DOCID): DOC gives DOC00000001.
+    #[arg(long, default_value = "DOC", value_name = "PREFIX", help_heading = "Load file")]
+    pub docid_prefix: String,
+    /// Add an extracted-text file per document (TEXT/DOCID.txt) and a TEXTPATH column.
+    #[arg(long, help_heading = "Load file")]
+    pub text: bool,
+    /// Checksum manifest beside the archive (OUT.manifest.csv: path, size, SHA-256), or none.
+    #[arg(long, value_enum, default_value = "sha256", help_heading = "Load file")]
+    pub manifest: Manifest,
+    /// Worker threads [default: one per core].
+    #[arg(long, short = 't', value_name = "T", help_heading = "Run")]
+    pub threads: Option<usize>,
+    /// Replace OUT and its side files if they exist.
+    #[arg(long, help_heading = "Run")]
+    pub force: bool,
+    /// Print the summary as one JSON object.
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LoadFile {
+    Dat,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Manifest {
+    Sha256,
+    None,
+}
+
+#[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The directory holding the tree.
     pub dest: std::path::PathBuf,
@@ -158,9 +228,16 @@ pub struct VerifyArgs {
     /// Do not compare modification times.
     #[arg(long, help_heading = "Checks")]
     pub no_times: bool,
+    /// Compare times to the whole second (for trees extracted from ZIP or tar archives).
+    #[arg(long, help_heading = "Checks")]
+    pub whole_seconds: bool,
     /// Print the report as one JSON object.
     #[arg(long, help_heading = "Output")]
     pub json: bool,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    synthfs::units::parse_size(s).map_err(|e| e.to_string())
 }
 
 fn parse_count(s: &str) -> Result<u64, String> {

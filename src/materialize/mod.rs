@@ -95,7 +95,7 @@ pub enum MaterializeError {
     NoSpace(PathBuf),
     #[error("the destination is read-only (writing {0})")]
     ReadOnly(PathBuf),
-    #[error("cannot write to {path}: {source}")]
+    #[error("cannot write to {path}")]
     Io { path: PathBuf, source: io::Error },
 }
 

@@ -163,6 +163,7 @@ fn draw_size(m: &Model, t: FileType, rng: &mut Rng) -> u64 {
         None if rng.chance(s.tail_share) => rng.pareto(s.tail_min.0 as f64, s.tail_alpha),
         None => rng.lognormal(s.mu, s.sigma),
     };
+    let x = x * s.scale;
     let x = if x.is_finite() { libm::round(x).min(1.8e19) as u64 } else { u64::MAX };
     x.clamp(lo, hi.min(s.max.0).max(lo))
 }

@@ -106,6 +106,10 @@ pub struct Sizes {
     pub tail_alpha: f64,
     #[serde(default = "defaults::max_size")]
     pub max: Size,
+    /// Multiplies every drawn size (before the format's bounds and `max` apply); `synthfs
+    /// archive --target-size` sets it.
+    #[serde(default = "defaults::scale")]
+    pub scale: f64,
     #[serde(default)]
     pub by_ext: BTreeMap<String, TypeSize>,
 }
@@ -119,6 +123,7 @@ impl Default for Sizes {
             tail_min: defaults::tail_min(),
             tail_alpha: defaults::tail_alpha(),
             max: defaults::max_size(),
+            scale: defaults::scale(),
             by_ext: BTreeMap::new(),
         }
     }
@@ -294,6 +299,9 @@ mod defaults {
     }
     pub fn max_size() -> Size {
         Size(64 << 30)
+    }
+    pub fn scale() -> f64 {
+        1.0
     }
     pub fn users_folder() -> String {
         "Users".into()
@@ -480,6 +488,9 @@ impl Profile {
         }
         if s.max.0 < 4096 {
             return Err(invalid("sizes.max", "must be at least 4096"));
+        }
+        if !(s.scale > 0.0 && s.scale <= 1e9) {
+            return Err(invalid("sizes.scale", "must be above 0 and at most 1e9"));
         }
         for (ext, ts) in &s.by_ext {
             let key = format!("sizes.by_ext.{ext}");

@@ -27,6 +27,8 @@ pub struct Options {
     pub content: bool,
     pub owners: bool,
     pub times: bool,
+    /// Compare times to the whole second (what archives keep).
+    pub whole_seconds: bool,
 }
 
 /// Problems listed by path in the report.
@@ -174,7 +176,9 @@ fn compare_file(tree: &Tree, opts: &Options, t: &Tally, path: &Path, meta: &Meta
     if meta.len() != a.size() {
         why.push(format!("size {} != {}", meta.len(), a.size()));
     }
-    if opts.times && (meta.mtime(), meta.mtime_nsec()) != (a.modified.secs, i64::from(a.modified.nanos)) {
+    let nanos = if opts.whole_seconds { 0 } else { meta.mtime_nsec() };
+    let want_nanos = if opts.whole_seconds { 0 } else { i64::from(a.modified.nanos) };
+    if opts.times && (meta.mtime(), nanos) != (a.modified.secs, want_nanos) {
         why.push(format!(
             "mtime {}.{:09} != {}.{:09}",
             meta.mtime(),

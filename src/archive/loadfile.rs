@@ -1,0 +1,239 @@
+//! E-discovery load files: Concordance DAT (þ-qualified fields separated by U+0014, CR LF
+//! records, a header row) and Opticon OPT (one comma-separated line per page image).
+
+use std::io::{self, Write};
+
+/// Text encodings a DAT may be written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encoding {
+    /// UTF-8 with a byte-order mark (what review platforms detect most reliably).
+    Utf8,
+    /// UTF-8 without a byte-order mark.
+    Utf8NoBom,
+    /// UTF-16 little-endian with a byte-order mark.
+    Utf16,
+    /// Windows-1252 ("ANSI"); characters it lacks become '?'.
+    Cp1252,
+}
+
+/// How dates are written in the DAT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DateFormat {
+    /// MM/DD/YYYY, as US production specifications ask.
+    Us,
+    /// YYYY-MM-DD.
+    Iso,
+}
+
+pub const SEPARATOR: char = '\u{14}';
+pub const QUOTE: char = '\u{fe}';
+/// What a line break inside a value becomes.
+pub const NEWLINE: char = '\u{ae}';
+
+/// The columns, in order; TEXTPATH only when extracted text is written.
+pub fn columns(text: bool) -> Vec<&'static str> {
+    let mut c = vec![
+        "DOCID",
+        "FILENAME",
+        "FILEEXT",
+        "FILESIZE",
+        "FILEPATH",
+        "CUSTODIAN",
+        "AUTHOR",
+        "DATECREATED",
+        "DATELASTMOD",
+        "MD5HASH",
+        "SHA1HASH",
+    ];
+    if text {
+        c.push("TEXTPATH");
+    }
+    c
+}
+
+/// Writes DAT rows in one encoding.
+pub struct DatWriter<W: Write> {
+    out: W,
+    encoding: Encoding,
+    line: String,
+    bytes: Vec<u8>,
+}
+
+impl<W: Write> DatWriter<W> {
+    /// Starts a DAT: the byte-order mark if the encoding has one, and the header row.
+    pub fn new(mut out: W, encoding: Encoding, text: bool) -> io::Result<DatWriter<W>> {
+        match encoding {
+            Encoding::Utf8 => out.write_all(b"\xEF\xBB\xBF")?,
+            Encoding::Utf16 => out.write_all(b"\xFF\xFE")?,
+            Encoding::Utf8NoBom | Encoding::Cp1252 => {}
+        }
+        let mut w = DatWriter { out, encoding, line: String::new(), bytes: Vec::new() };
+        w.row(&columns(text))?;
+        Ok(w)
+    }
+
+    /// One record: every value qualified, line breaks inside values replaced.
+    pub fn row<S: AsRef<str>>(&mut self, values: &[S]) -> io::Result<()> {
+        format_row(values, &mut self.line);
+        encode(&self.line, self.encoding, &mut self.bytes);
+        self.out.write_all(&self.bytes)
+    }
+
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// A record as text: every value qualified, line breaks inside values replaced, CR LF at the end.
+fn format_row<S: AsRef<str>>(values: &[S], line: &mut String) {
+    line.clear();
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            line.push(SEPARATOR);
+        }
+        line.push(QUOTE);
+        let mut chars = v.as_ref().chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\r' => {
+                    if chars.peek() == Some(&'\n') {
+                        chars.next();
+                    }
+                    line.push(NEWLINE);
+                }
+                '\n' => line.push(NEWLINE),
+                QUOTE => line.push('?'),
+                c => line.push(c),
+            }
+        }
+        line.push(QUOTE);
+    }
+    line.push_str("\r\n");
+}
+
+/// Bytes a record takes in an encoding.
+pub fn row_len<S: AsRef<str>>(values: &[S], encoding: Encoding) -> usize {
+    let mut line = String::new();
+    format_row(values, &mut line);
+    let mut bytes = Vec::new();
+    encode(&line, encoding, &mut bytes);
+    bytes.len()
+}
+
+/// Bytes of the byte-order mark and header row.
+pub fn preamble_len(encoding: Encoding, text: bool) -> usize {
+    let bom = match encoding {
+        Encoding::Utf8 => 3,
+        Encoding::Utf16 => 2,
+        Encoding::Utf8NoBom | Encoding::Cp1252 => 0,
+    };
+    bom + row_len(&columns(text), encoding)
+}
+
+/// A date as the DAT writes it.
+pub fn format_date(secs: i64, f: DateFormat) -> String {
+    let d = crate::model::date::Date::of_unix(secs);
+    match f {
+        DateFormat::Us => format!("{:02}/{:02}/{:04}", d.month, d.day, d.year),
+        DateFormat::Iso => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
+    }
+}
+
+/// Encodes text into `out` (cleared first).
+pub fn encode(s: &str, encoding: Encoding, out: &mut Vec<u8>) {
+    out.clear();
+    match encoding {
+        Encoding::Utf8 | Encoding::Utf8NoBom => out.extend_from_slice(s.as_bytes()),
+        Encoding::Utf16 => {
+            for u in s.encode_utf16() {
+                out.extend_from_slice(&u.to_le_bytes());
+            }
+        }
+        Encoding::Cp1252 => out.extend(s.chars().map(cp1252)),
+    }
+}
+
+/// Windows-1252 byte of a character ('?' when it has none).
+fn cp1252(c: char) -> u8 {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘',
+        '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+    ];
+    let u = c as u32;
+    if u < 0x80 || (0xA0..=0xFF).contains(&u) {
+        return u as u8;
+    }
+    HIGH.iter().position(|&h| h == c).map_or(b'?', |i| 0x80 + i as u8)
+}
+
+/// One Opticon line for a single-page image document.
+pub fn opt_line(docid: &str, volume: &str, image_path: &str) -> String {
+    format!("{docid},{volume},{image_path},Y,,,1\r\n")
+}
+
+/// Parses a DAT back into rows (the header first); for tests and for users' checks.
+pub fn parse_dat(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+    let text = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        String::from_utf8(rest.to_vec()).map_err(|e| e.to_string())?
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        let units: Vec<u16> = rest.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+        String::from_utf16(&units).map_err(|e| e.to_string())?
+    } else {
+        String::from_utf8(bytes.to_vec()).map_err(|e| e.to_string())?
+    };
+    let mut rows = Vec::new();
+    for (n, line) in text.split("\r\n").enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let mut row = Vec::new();
+        for field in line.split(SEPARATOR) {
+            let inner = field
+                .strip_prefix(QUOTE)
+                .and_then(|f| f.strip_suffix(QUOTE))
+                .ok_or_else(|| format!("line {}: field {field:?} is not qualified with þ", n + 1))?;
+            row.push(inner.replace(NEWLINE, "\n"));
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dat_round_trips_in_every_encoding() {
+        for enc in [Encoding::Utf8, Encoding::Utf8NoBom, Encoding::Utf16] {
+            let mut w = DatWriter::new(Vec::new(), enc, false).unwrap();
+            w.row(&["DOC00000001", "Müller\r\nnotes.docx", ""]).unwrap();
+            let bytes = w.finish().unwrap();
+            let rows = parse_dat(&bytes).unwrap();
+            assert_eq!(rows.len(), 2);
+            assert_eq!(rows[0][0], "DOCID");
+            assert_eq!(rows[1], vec!["DOC00000001", "Müller\nnotes.docx", ""]);
+        }
+    }
+
+    #[test]
+    fn bytes_are_the_concordance_ones() {
+        let mut w = DatWriter::new(Vec::new(), Encoding::Cp1252, false).unwrap();
+        w.row(&["a", "€"]).unwrap();
+        let bytes = w.finish().unwrap();
+        assert!(bytes.ends_with(b"\xFEa\xFE\x14\xFE\x80\xFE\r\n"));
+        let mut w = DatWriter::new(Vec::new(), Encoding::Utf8, false).unwrap();
+        w.row(&["a"]).unwrap();
+        let bytes = w.finish().unwrap();
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF\xC3\xBEDOCID\xC3\xBE\x14"));
+        assert!(bytes.ends_with(b"\xC3\xBEa\xC3\xBE\r\n"));
+    }
+
+    #[test]
+    fn opticon_line() {
+        assert_eq!(opt_line("DOC1", "VOL001", "f/1.jpg"), "DOC1,VOL001,f/1.jpg,Y,,,1\r\n");
+    }
+}

@@ -1,0 +1,220 @@
+//! `synthfs archive`: the tree streamed into a ZIP or tar file, with a Concordance load file and
+//! a checksum manifest, without a copy on disk.
+//!
+//! One walk lists the entries in archive order (a folder, its files, then its sub-folders).
+//! Workers (rayon) turn batches of entries into ready-to-append bytes: generated, hashed and,
+//! for deflate, compressed. One writer appends the batches in order through a bounded queue, so
+//! the archive is byte-identical for any thread count and memory stays bounded. Files too big
+//! to hold whole are streamed by the writer in pieces that are generated and compressed in
+//! parallel (see [`deflate`]).
+
+pub mod deflate;
+pub mod loadfile;
+mod prepare;
+pub mod size;
+pub mod tar;
+pub mod text;
+mod walk;
+mod writer;
+pub mod zip;
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::materialize::Counters;
+use crate::model::Tree;
+pub use loadfile::{DateFormat, Encoding};
+
+/// Archive formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Zip,
+    Tar,
+}
+
+impl Format {
+    /// The format an output name implies (`.zip`, `.tar`).
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "zip" => Some(Format::Zip),
+            "tar" => Some(Format::Tar),
+            _ => None,
+        }
+    }
+}
+
+/// How entry data is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    /// As is (ZIP method 0; tar is never compressed).
+    Store,
+    /// Deflate (ZIP method 8); entries that would grow are stored.
+    Deflate,
+}
+
+/// What to write.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub out: PathBuf,
+    pub format: Format,
+    pub compression: Compression,
+    /// Deflate level, 1 (fast) to 9 (small).
+    pub level: u32,
+    pub load_file: bool,
+    pub load_file_inside: bool,
+    pub encoding: Encoding,
+    pub date_format: DateFormat,
+    /// Prefix of control numbers (`DOC` gives DOC00000001).
+    pub docid_prefix: String,
+    /// Add an extracted-text file per document under `TEXT/`.
+    pub text: bool,
+    pub manifest: bool,
+    pub force: bool,
+}
+
+/// Folder of extracted text inside the archive.
+pub const TEXT_DIR: &str = "TEXT";
+/// Opticon volume name.
+pub const VOLUME: &str = "VOL001";
+
+/// The metadata an entry header carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryMeta {
+    pub is_dir: bool,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub user: Box<str>,
+    pub group: Box<str>,
+    pub modified: i64,
+    pub accessed: i64,
+}
+
+/// Paths of the files written beside the archive.
+#[derive(Clone, Debug, Serialize)]
+pub struct SideFiles {
+    pub dat: Option<String>,
+    pub opt: Option<String>,
+    pub manifest: Option<String>,
+}
+
+/// The outcome of a run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub out: String,
+    pub format: Format,
+    pub compression: Compression,
+    pub entries: u64,
+    pub documents: u64,
+    pub folders: u64,
+    pub text_files: u64,
+    pub image_documents: u64,
+    /// Apparent bytes of the documents.
+    pub bytes_in: u64,
+    /// Bytes of the archive file.
+    pub archive_bytes: u64,
+    pub zip64: bool,
+    pub load_file_inside: bool,
+    pub files: SideFiles,
+    pub size_scale: f64,
+    pub elapsed_seconds: f64,
+    pub files_per_second: f64,
+    pub bytes_per_second: f64,
+}
+
+/// Errors that stop a run.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("{0} already exists; use --force to replace it")]
+    Exists(PathBuf),
+    #[error("cannot write {path}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error(
+        "target size {target} is out of reach: this tree's archive is {low} at the smallest file sizes and {high} at the largest"
+    )]
+    TargetOutOfReach { target: String, low: String, high: String },
+}
+
+impl ArchiveError {
+    /// Errors the user fixes by changing the command (exit code 2).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, ArchiveError::Exists(_))
+    }
+}
+
+/// A path beside the archive: `out.zip` -> `out.dat`.
+pub fn side_path(out: &Path, ext: &str) -> PathBuf {
+    out.with_extension(ext)
+}
+
+/// The control number of the document with this ordinal (from 0).
+pub fn docid(prefix: &str, ordinal: u64) -> String {
+    format!("{prefix}{:08}", ordinal + 1)
+}
+
+/// Writes the archive and its side files.
+pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, ArchiveError> {
+    let started = Instant::now();
+    let outputs = output_paths(opts);
+    if !opts.force {
+        if let Some(p) = outputs.iter().find(|p| p.exists()) {
+            return Err(ArchiveError::Exists(p.clone()));
+        }
+    }
+    let partial = partial_path(&opts.out);
+    let result = writer::write(tree, opts, counters, &partial);
+    let written = match result {
+        Ok(w) => w,
+        Err(e) => {
+            writer::remove_partials(opts, &partial);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&partial, &opts.out).map_err(|source| ArchiveError::Io { path: opts.out.clone(), source })?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let show = |p: Option<PathBuf>| p.map(|p| p.display().to_string());
+    Ok(Summary {
+        out: opts.out.display().to_string(),
+        format: opts.format,
+        compression: opts.compression,
+        entries: written.entries,
+        documents: written.documents,
+        folders: written.folders,
+        text_files: written.text_files,
+        image_documents: written.images,
+        bytes_in: written.bytes_in,
+        archive_bytes: written.archive_bytes,
+        zip64: written.zip64,
+        load_file_inside: opts.load_file && opts.load_file_inside,
+        files: SideFiles { dat: show(written.dat), opt: show(written.opt), manifest: show(written.manifest) },
+        size_scale: tree.model.profile.sizes.scale,
+        elapsed_seconds: elapsed,
+        files_per_second: written.documents as f64 / elapsed.max(1e-9),
+        bytes_per_second: written.archive_bytes as f64 / elapsed.max(1e-9),
+    })
+}
+
+/// Every file a run creates, for the "already exists" check.
+fn output_paths(opts: &Options) -> Vec<PathBuf> {
+    let mut v = vec![opts.out.clone()];
+    if opts.load_file && !opts.load_file_inside {
+        v.push(side_path(&opts.out, "dat"));
+        v.push(side_path(&opts.out, "opt"));
+    }
+    if opts.manifest {
+        v.push(side_path(&opts.out, "manifest.csv"));
+    }
+    v
+}
+
+/// Where the archive is written until it is complete.
+fn partial_path(out: &Path) -> PathBuf {
+    let mut s = out.as_os_str().to_owned();
+    s.push(".partial");
+    PathBuf::from(s)
+}

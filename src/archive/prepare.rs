@@ -1,0 +1,193 @@
+//! The workers' share: an entry's bytes generated, hashed, compressed and framed, ready for the
+//! writer to append. Files too big to hold whole are left to the writer to stream.
+
+use std::io;
+
+use md5::Md5;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+use crate::model::{FileAttrs, FileType, Tree};
+
+use super::walk::Item;
+use super::{Compression, Format, Options, deflate, text, zip};
+
+/// Files up to this size are prepared whole by a worker.
+pub const WHOLE_MAX: u64 = 4 << 20;
+
+/// An entry ready to append.
+pub struct Prepared {
+    pub item: Item,
+    pub payload: Payload,
+    /// The document's author as a review tool reads it.
+    pub author: Option<String>,
+    /// The extracted-text entry, when asked for and the type has text.
+    pub text: Option<Blob>,
+}
+
+pub enum Payload {
+    Dir,
+    Whole {
+        blob: Blob,
+        digests: Hashes,
+    },
+    /// Too big to hold: hashed here, generated again by the writer piece by piece.
+    Stream {
+        digests: Hashes,
+    },
+}
+
+/// Data as stored in the archive, with what its headers need.
+pub struct Blob {
+    pub data: Vec<u8>,
+    pub method: u16,
+    pub crc: u32,
+    pub size: u64,
+    /// SHA-256 of the uncompressed bytes.
+    pub sha256: [u8; 32],
+}
+
+/// The digests of a document's bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct Hashes {
+    pub crc: u32,
+    pub sha256: [u8; 32],
+    pub md5: Option<[u8; 16]>,
+    pub sha1: Option<[u8; 20]>,
+}
+
+/// Running digests; MD5 and SHA-1 only when a load file needs them.
+pub struct Digests {
+    crc: crc32fast::Hasher,
+    sha256: Sha256,
+    md5: Option<Md5>,
+    sha1: Option<Sha1>,
+}
+
+impl Digests {
+    pub fn new(load_file: bool) -> Digests {
+        Digests {
+            crc: crc32fast::Hasher::new(),
+            sha256: Sha256::new(),
+            md5: load_file.then(Md5::new),
+            sha1: load_file.then(Sha1::new),
+        }
+    }
+
+    /// Adds bytes to every digest.
+    pub fn update(&mut self, data: &[u8]) {
+        self.crc.update(data);
+        self.update_without_crc(data);
+    }
+
+    /// Adds bytes to the cryptographic digests only (the CRC is combined separately).
+    pub fn update_without_crc(&mut self, data: &[u8]) {
+        self.sha256.update(data);
+        if let Some(m) = &mut self.md5 {
+            m.update(data);
+        }
+        if let Some(s) = &mut self.sha1 {
+            s.update(data);
+        }
+    }
+
+    pub fn combine_crc(&mut self, piece: &crc32fast::Hasher) {
+        self.crc.combine(piece);
+    }
+
+    pub fn finish(self) -> Hashes {
+        Hashes {
+            crc: self.crc.finalize(),
+            sha256: self.sha256.finalize().into(),
+            md5: self.md5.map(|m| m.finalize().into()),
+            sha1: self.sha1.map(|s| s.finalize().into()),
+        }
+    }
+}
+
+/// Prepares one entry.
+pub fn prepare(tree: &Tree, opts: &Options, item: Item) -> io::Result<Prepared> {
+    let Some(file) = &item.file else {
+        return Ok(Prepared { item, payload: Payload::Dir, author: None, text: None });
+    };
+    let a = &file.attrs;
+    let ftype = a.ftype();
+    let whole = a.content.sparse.is_none() && a.size() <= WHOLE_MAX;
+    let (payload, head) = if whole {
+        let mut raw = vec![0u8; a.size() as usize];
+        let n = tree.read_content(&a.content, 0, &mut raw);
+        raw.truncate(n);
+        let mut d = Digests::new(opts.load_file);
+        d.update(&raw);
+        let digests = d.finish();
+        let head = raw[..raw.len().min(text::SCAN)].to_vec();
+        let blob = blob(opts, raw, digests.crc, digests.sha256)?;
+        (Payload::Whole { blob, digests }, head)
+    } else {
+        let mut head = vec![0u8; text::SCAN.min(a.size() as usize)];
+        let n = tree.read_content(&a.content, 0, &mut head);
+        head.truncate(n);
+        (Payload::Stream { digests: stream_digests(tree, a, opts.load_file) }, head)
+    };
+    let author = text::author(ftype, &head);
+    let text = if opts.text { text::extract(ftype, &head).map(|t| text_blob(opts, t)).transpose()? } else { None };
+    Ok(Prepared { item, payload, author, text })
+}
+
+/// The digests of a file read piece by piece; holes are hashed as zeros without being generated.
+fn stream_digests(tree: &Tree, a: &FileAttrs, load_file: bool) -> Hashes {
+    let mut d = Digests::new(load_file);
+    let mut buf = vec![0u8; deflate::PIECE];
+    let size = a.size();
+    let mut at = 0;
+    while at < size {
+        let (data, run_end) = a.content.run_at(at);
+        let end = run_end.min(size).min(at + deflate::PIECE as u64);
+        let len = (end - at) as usize;
+        if data {
+            let n = tree.read_content(&a.content, at, &mut buf[..len]);
+            d.update(&buf[..n]);
+        } else {
+            d.update_without_crc(&deflate::ZEROS[..len]);
+            d.combine_crc(&deflate::zeros_crc(len));
+        }
+        at = end;
+    }
+    d.finish()
+}
+
+/// Data framed for the archive: deflated when asked and smaller, else as is.
+fn blob(opts: &Options, raw: Vec<u8>, crc: u32, sha256: [u8; 32]) -> io::Result<Blob> {
+    let size = raw.len() as u64;
+    if opts.format == Format::Zip && opts.compression == Compression::Deflate && !raw.is_empty() {
+        let mut z = Vec::new();
+        deflate::piece(&raw, true, opts.level, &mut z)?;
+        if z.len() < raw.len() {
+            return Ok(Blob { data: z, method: zip::DEFLATE, crc, size, sha256 });
+        }
+    }
+    Ok(Blob { data: raw, method: zip::STORE, crc, size, sha256 })
+}
+
+fn text_blob(opts: &Options, t: String) -> io::Result<Blob> {
+    let raw = t.into_bytes();
+    let crc = crc32fast::hash(&raw);
+    let sha256 = Sha256::digest(&raw).into();
+    blob(opts, raw, crc, sha256)
+}
+
+/// Whether a type is an image document (listed in the Opticon file).
+pub fn is_image(t: FileType) -> bool {
+    matches!(t, FileType::Jpg | FileType::Png)
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}

@@ -1,0 +1,225 @@
+//! GNU tar records: 512-byte headers, `././@LongLink` names past 100 bytes, old-GNU sparse
+//! entries (a sparse map in the header and extension blocks, only the data runs stored), base-256
+//! numbers where octal does not fit, and the end-of-archive blocks padded to a 10 KiB record.
+
+use super::EntryMeta;
+
+pub const BLOCK: u64 = 512;
+/// GNU tar's default record: 20 blocks.
+pub const RECORD: u64 = 20 * BLOCK;
+/// Sparse map entries in the header itself, and in each extension block.
+const MAP_IN_HEADER: usize = 4;
+const MAP_PER_EXTENSION: usize = 21;
+
+/// Headers of one entry: a long-name entry when needed, the header, sparse extension blocks.
+/// `runs` is the sparse map (offset, length) of a sparse file, `None` for a regular one.
+pub fn headers(path: &str, meta: &EntryMeta, size: u64, runs: Option<&[(u64, u64)]>, out: &mut Vec<u8>) {
+    let name = if meta.is_dir { format!("{path}/") } else { path.to_string() };
+    if name.len() > 100 {
+        let mut h = [0u8; 512];
+        put_str(&mut h[0..100], "././@LongLink");
+        octal(&mut h[100..108], 0o644);
+        octal(&mut h[108..116], 0);
+        octal(&mut h[116..124], 0);
+        number(&mut h[124..136], name.len() as u64 + 1);
+        octal(&mut h[136..148], 0);
+        h[156] = b'L';
+        common(&mut h, "root", "root");
+        out.extend_from_slice(&h);
+        let start = out.len();
+        out.extend_from_slice(name.as_bytes());
+        out.push(0);
+        pad_to_block(out, start);
+    }
+    let mut h = [0u8; 512];
+    put_bytes(&mut h[0..100], &name.as_bytes()[..name.len().min(100)]);
+    octal(&mut h[100..108], u64::from(meta.mode));
+    number(&mut h[108..116], u64::from(meta.uid));
+    number(&mut h[116..124], u64::from(meta.gid));
+    number(&mut h[124..136], runs.map(|r| r.iter().map(|x| x.1).sum()).unwrap_or(size));
+    time(&mut h[136..148], meta.modified);
+    h[156] = if meta.is_dir {
+        b'5'
+    } else if runs.is_some() {
+        b'S'
+    } else {
+        b'0'
+    };
+    time(&mut h[345..357], meta.accessed);
+    let map = runs.map(|r| sparse_map(r, size)).unwrap_or_default();
+    if runs.is_some() {
+        for (i, (off, len)) in map.iter().take(MAP_IN_HEADER).enumerate() {
+            let at = 386 + i * 24;
+            number(&mut h[at..at + 12], *off);
+            number(&mut h[at + 12..at + 24], *len);
+        }
+        h[482] = u8::from(map.len() > MAP_IN_HEADER);
+        number(&mut h[483..495], size);
+    }
+    common(&mut h, &meta.user, &meta.group);
+    out.extend_from_slice(&h);
+    if map.len() > MAP_IN_HEADER {
+        let rest = &map[MAP_IN_HEADER..];
+        let chunks: Vec<&[(u64, u64)]> = rest.chunks(MAP_PER_EXTENSION).collect();
+        for (k, chunk) in chunks.iter().enumerate() {
+            let mut e = [0u8; 512];
+            for (i, (off, len)) in chunk.iter().enumerate() {
+                let at = i * 24;
+                number(&mut e[at..at + 12], *off);
+                number(&mut e[at + 12..at + 24], *len);
+            }
+            e[504] = u8::from(k + 1 < chunks.len());
+            out.extend_from_slice(&e);
+        }
+    }
+}
+
+/// The sparse map GNU tar writes: the data runs, and a zero-length run at the end when the file
+/// ends in a hole (so readers know the real size).
+fn sparse_map(runs: &[(u64, u64)], size: u64) -> Vec<(u64, u64)> {
+    let mut map: Vec<(u64, u64)> = runs.to_vec();
+    if map.last().is_none_or(|(o, l)| o + l < size) {
+        map.push((size, 0));
+    }
+    map
+}
+
+/// Bytes of an entry's headers (what `headers` writes), for size planning.
+pub fn headers_len(path: &str, is_dir: bool, runs: Option<&[(u64, u64)]>, size: u64) -> u64 {
+    let name_len = path.len() + usize::from(is_dir);
+    let long = if name_len > 100 { BLOCK + (name_len as u64 + 1).next_multiple_of(BLOCK) } else { 0 };
+    let ext = runs
+        .map(|r| sparse_map(r, size).len())
+        .filter(|&n| n > MAP_IN_HEADER)
+        .map_or(0, |n| ((n - MAP_IN_HEADER).div_ceil(MAP_PER_EXTENSION)) as u64 * BLOCK);
+    long + BLOCK + ext
+}
+
+/// Zero bytes after `len` bytes of data, to the next block.
+pub fn padding(len: u64) -> usize {
+    (len.next_multiple_of(BLOCK) - len) as usize
+}
+
+/// The end of the archive: two zero blocks, then zeros to a whole record.
+pub fn end_len(written: u64) -> u64 {
+    (written + 2 * BLOCK).next_multiple_of(RECORD) - written
+}
+
+fn pad_to_block(out: &mut Vec<u8>, start: usize) {
+    let len = (out.len() - start) as u64;
+    out.resize(out.len() + padding(len), 0);
+}
+
+/// Magic, user and group names, and the checksum (computed last).
+fn common(h: &mut [u8; 512], user: &str, group: &str) {
+    h[257..263].copy_from_slice(b"ustar ");
+    h[263..265].copy_from_slice(b" \0");
+    put_str(&mut h[265..297], user);
+    put_str(&mut h[297..329], group);
+    h[148..156].fill(b' ');
+    let sum: u64 = h.iter().map(|&b| u64::from(b)).sum();
+    let digits = format!("{sum:06o}\0 ");
+    h[148..156].copy_from_slice(digits.as_bytes());
+}
+
+fn put_str(field: &mut [u8], s: &str) {
+    put_bytes(field, s.as_bytes());
+}
+
+fn put_bytes(field: &mut [u8], b: &[u8]) {
+    let n = b.len().min(field.len());
+    field[..n].copy_from_slice(&b[..n]);
+}
+
+/// Zero-padded octal with a NUL terminator.
+fn octal(field: &mut [u8], v: u64) {
+    let width = field.len() - 1;
+    let s = format!("{v:0width$o}");
+    field[..width].copy_from_slice(&s.as_bytes()[s.len() - width..]);
+    field[width] = 0;
+}
+
+/// Octal when it fits, else GNU base-256 (high bit set, big-endian).
+fn number(field: &mut [u8], v: u64) {
+    let width = field.len() - 1;
+    if v < 1u64 << (3 * width as u32) {
+        octal(field, v);
+    } else {
+        field.fill(0);
+        field[0] = 0x80;
+        let bytes = v.to_be_bytes();
+        let n = field.len();
+        field[n - 8..].copy_from_slice(&bytes);
+    }
+}
+
+/// A time: octal seconds, base-256 (two's complement) before 1970.
+fn time(field: &mut [u8], secs: i64) {
+    if secs >= 0 {
+        number(field, secs as u64);
+    } else {
+        field.fill(0xff);
+        let n = field.len();
+        field[n - 8..].copy_from_slice(&secs.to_be_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(is_dir: bool) -> EntryMeta {
+        EntryMeta {
+            is_dir,
+            mode: 0o640,
+            uid: 10_001,
+            gid: 20_002,
+            user: "jdoe".into(),
+            group: "Finance".into(),
+            modified: 1_700_000_000,
+            accessed: 1_700_000_100,
+        }
+    }
+
+    #[test]
+    fn checksum_and_fields() {
+        let mut out = Vec::new();
+        headers("Finance/report.pdf", &meta(false), 1234, None, &mut out);
+        assert_eq!(out.len(), 512);
+        let mut h = out.clone();
+        h[148..156].fill(b' ');
+        let sum: u64 = h.iter().map(|&b| u64::from(b)).sum();
+        assert_eq!(&out[148..155], format!("{sum:06o}\0").as_bytes());
+        assert_eq!(&out[124..136], b"00000002322\0");
+        assert_eq!(out[156], b'0');
+        assert_eq!(&out[265..269], b"jdoe");
+    }
+
+    #[test]
+    fn header_lengths_match_what_is_written() {
+        let long = "d/".repeat(80) + "file.txt";
+        let runs: Vec<(u64, u64)> = (0..30).map(|i| (i << 28, 1 << 20)).collect();
+        for (path, dir, runs, size) in [
+            ("short", false, None, 10u64),
+            (long.as_str(), false, None, 10),
+            (long.as_str(), true, None, 0),
+            ("sparse.vhdx", false, Some(&runs[..]), 30 << 28),
+            ("sparse4.vhdx", false, Some(&runs[..4]), 4 << 28),
+            ("sparse3.vhdx", false, Some(&runs[..3]), 3 << 28),
+        ] {
+            let mut out = Vec::new();
+            headers(path, &meta(dir), size, runs, &mut out);
+            assert_eq!(out.len() as u64, headers_len(path, dir, runs, size), "{path}");
+        }
+    }
+
+    #[test]
+    fn big_numbers_use_base_256() {
+        let mut f = [0u8; 12];
+        number(&mut f, 100 << 30);
+        assert_eq!(f[0], 0x80);
+        assert_eq!(u64::from_be_bytes(f[4..].try_into().unwrap()), 100 << 30);
+        number(&mut f, 0o777);
+        assert_eq!(&f, b"00000000777\0");
+    }
+}

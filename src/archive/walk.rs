@@ -1,0 +1,84 @@
+//! The entries of an archive in order: each folder, then its files, then its sub-folders, so
+//! documents come in control-number order (their file ordinals).
+
+use std::ops::ControlFlow;
+
+use crate::model::plan::DirPlan;
+use crate::model::{FileAttrs, Tree};
+
+use super::EntryMeta;
+
+/// One archive entry as the walk finds it.
+#[derive(Clone, Debug)]
+pub struct Item {
+    /// Path inside the archive, `/`-separated, no leading or trailing slash.
+    pub path: String,
+    pub meta: EntryMeta,
+    pub file: Option<FileItem>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FileItem {
+    pub attrs: FileAttrs,
+    /// File ordinal (from 0): the document's control number less one.
+    pub ordinal: u64,
+    /// Where the file name starts in `path`.
+    pub name_at: usize,
+}
+
+impl Item {
+    pub fn name(&self) -> &str {
+        match &self.file {
+            Some(f) => &self.path[f.name_at..],
+            None => self.path.rsplit('/').next().unwrap_or(&self.path),
+        }
+    }
+}
+
+/// Calls `visit` on every entry in archive order until it breaks.
+pub fn walk(tree: &Tree, visit: &mut dyn FnMut(Item) -> ControlFlow<()>) {
+    let mut ordinal = 0;
+    let _ = dir(tree, tree.root(), "", &mut ordinal, visit);
+}
+
+fn dir(
+    tree: &Tree,
+    plan: &DirPlan,
+    path: &str,
+    ordinal: &mut u64,
+    visit: &mut dyn FnMut(Item) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    if plan.index != 0 {
+        let d = tree.dir_attrs(plan);
+        let meta = meta(tree, true, d.mode, d.uid, d.gid, d.modified.secs, d.accessed.secs);
+        visit(Item { path: path.to_string(), meta, file: None })?;
+    }
+    let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
+    let (listing, attrs) = tree.build_listing_and_attrs(plan);
+    for (slot, a) in attrs.into_iter().enumerate() {
+        let file_path = format!("{prefix}{}", listing.entries[slot].name);
+        let meta = meta(tree, false, a.mode, a.uid, a.gid, a.modified.secs, a.accessed.secs);
+        let file = FileItem { attrs: a, ordinal: *ordinal, name_at: prefix.len() };
+        *ordinal += 1;
+        visit(Item { path: file_path, meta, file: Some(file) })?;
+    }
+    for k in 0..plan.children.len() {
+        let child = tree.child_plan_uncached(plan, k);
+        dir(tree, &child, &format!("{prefix}{}", plan.children[k].name), ordinal, visit)?;
+    }
+    ControlFlow::Continue(())
+}
+
+/// Header metadata with the owner's account and group names (empty when they have none).
+fn meta(tree: &Tree, is_dir: bool, mode: u32, uid: u32, gid: u32, modified: i64, accessed: i64) -> EntryMeta {
+    let ids = &tree.model.identities;
+    let user = match uid {
+        0 => "root",
+        _ => ids.user_by_uid(uid).map_or("", |u| u.account.as_str()),
+    };
+    let group = match gid {
+        0 => "root",
+        _ => ids.group_by_gid(gid).map_or("", |g| g.name.as_str()),
+    };
+    EntryMeta { is_dir, mode, uid, gid, user: user.into(), group: group.into(), modified, accessed }
+}
