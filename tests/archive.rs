@@ -1,0 +1,391 @@
+//! `synthfs archive` on real archives, checked with outside tools (unzip, Python's zipfile and
+//! tarfile, GNU tar, bsdtar) and by extracting them and verifying the tree against the model.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{bin, fixture, have_tool, sh, stderr, stdout};
+
+fn profile() -> String {
+    fixture("materialize.toml").display().to_string()
+}
+
+/// Runs `synthfs archive OUT --profile materialize.toml --files N ... --json`.
+fn archive(out: &Path, files: u64, extra: &[&str]) -> Output {
+    let p = profile();
+    let n = files.to_string();
+    let dirs = (files / 12).max(2).to_string();
+    bin()
+        .arg("archive")
+        .arg(out)
+        .args(["--profile", &p, "--files", &n, "--dirs", &dirs, "--json"])
+        .args(extra)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "archive failed: {} / {}", stdout(o), stderr(o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {} / {}", stdout(o), stderr(o)))
+}
+
+/// `synthfs verify DIR` for the same tree, content included, times to the second.
+fn verify_extracted(dir: &Path, files: u64, extra: &[&str]) {
+    let p = profile();
+    let n = files.to_string();
+    let dirs = (files / 12).max(2).to_string();
+    let o = bin()
+        .arg("verify")
+        .arg(dir)
+        .args(["--profile", &p, "--files", &n, "--dirs", &dirs, "--content", "--whole-seconds"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "extracted tree differs from the model: {} / {}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).starts_with("OK:"), "{}", stdout(&o));
+}
+
+fn python(script: &str, args: &[&str]) -> (bool, String) {
+    let o = Command::new("python3").arg("-c").arg(script).args(args).output().unwrap();
+    (o.status.success(), format!("{}{}", stdout(&o), stderr(&o)))
+}
+
+fn have_python() -> bool {
+    have_tool(Command::new("python3").arg("--version"), "python3")
+}
+
+const TESTZIP: &str = r#"
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+bad = z.testzip()
+assert bad is None, f"bad entry {bad}"
+print(len(z.infolist()))
+"#;
+
+/// Reads a DAT independently of synthfs: BOM, þ qualifiers, DC4 separators, CR LF records.
+const PARSE_DAT: &str = r#"
+import sys, json
+raw = open(sys.argv[1], 'rb').read()
+if raw.startswith(b'\xef\xbb\xbf'):
+    text = raw[3:].decode('utf-8')
+elif raw.startswith(b'\xff\xfe'):
+    text = raw[2:].decode('utf-16-le')
+else:
+    text = raw.decode(sys.argv[2] if len(sys.argv) > 2 else 'utf-8')
+assert text.endswith('\r\n')
+rows = []
+for line in text[:-2].split('\r\n'):
+    fields = line.split('\x14')
+    for f in fields:
+        assert f.startswith('\u00fe') and f.endswith('\u00fe') and len(f) >= 2, repr(f)
+    rows.append([f[1:-1] for f in fields])
+print(json.dumps(rows))
+"#;
+
+fn parse_dat(path: &Path, encoding: Option<&str>) -> Vec<Vec<String>> {
+    let p = path.display().to_string();
+    let mut args = vec![p.as_str()];
+    if let Some(e) = encoding {
+        args.push(e);
+    }
+    let (ok, out) = python(PARSE_DAT, &args);
+    assert!(ok, "the DAT does not parse: {out}");
+    serde_json::from_str(&out).unwrap()
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn extract_zip(zip: &Path, into: &Path) {
+    std::fs::create_dir_all(into).unwrap();
+    let o = Command::new("unzip").arg("-q").arg(zip).arg("-d").arg(into).output().unwrap();
+    assert!(o.status.success(), "unzip: {}", stderr(&o));
+}
+
+fn extract_tar(tar: &Path, into: &Path) {
+    std::fs::create_dir_all(into).unwrap();
+    let o = Command::new("tar").arg("-xf").arg(tar).arg("--numeric-owner").arg("-C").arg(into).output().unwrap();
+    assert!(o.status.success(), "tar -x: {}", stderr(&o));
+}
+
+#[test]
+fn zip_of_1000_files_is_valid_and_extracts_to_the_model() {
+    if !have_tool(Command::new("unzip").arg("-v"), "unzip") || !have_python() {
+        return;
+    }
+    let t = tmp();
+    for compression in ["store", "deflate"] {
+        let out = t.path().join(format!("docs-{compression}.zip"));
+        let s = json(&archive(&out, 1000, &["--compression", compression]));
+        assert_eq!(s["documents"], 1000);
+        assert_eq!(s["zip64"], false);
+        let o = Command::new("unzip").arg("-t").arg("-q").arg(&out).output().unwrap();
+        assert!(o.status.success() && stdout(&o).contains("No errors detected"), "unzip -t: {}", stdout(&o));
+        let (ok, n) = python(TESTZIP, &[out.to_str().unwrap()]);
+        assert!(ok, "zipfile: {n}");
+        assert_eq!(n.trim().parse::<u64>().unwrap(), s["entries"].as_u64().unwrap());
+        let dir = t.path().join(format!("x-{compression}"));
+        extract_zip(&out, &dir);
+        // unzip restores modes and times; owners need -X, so they are left out here.
+        verify_extracted(&dir, 1000, &["--no-owners"]);
+    }
+    let stored = std::fs::metadata(t.path().join("docs-store.zip")).unwrap().len();
+    let deflated = std::fs::metadata(t.path().join("docs-deflate.zip")).unwrap().len();
+    assert!(deflated < stored * 9 / 10, "deflate {deflated} vs store {stored}");
+}
+
+#[test]
+fn tar_of_1000_files_is_valid_sparse_and_extracts_to_the_model() {
+    if !have_tool(Command::new("bsdtar").arg("--version"), "bsdtar") {
+        return;
+    }
+    let t = tmp();
+    let out = t.path().join("docs.tar");
+    let s = json(&archive(&out, 1000, &[]));
+    let size = std::fs::metadata(&out).unwrap().len();
+    assert_eq!(size, s["archive_bytes"].as_u64().unwrap());
+    assert_eq!(size % 10240, 0, "a tar is whole 10 KiB records");
+    // Sparse files stay small: the archive is far below the apparent bytes.
+    assert!(size < s["bytes_in"].as_u64().unwrap() / 2, "{size} vs {}", s["bytes_in"]);
+    for tool in ["tar", "bsdtar"] {
+        let (st, listing, err) = sh(&format!("{tool} -tf '{}' | wc -l", out.display()));
+        assert!(st.success() && err.is_empty(), "{tool}: {err}");
+        assert_eq!(listing.trim().parse::<u64>().unwrap(), s["entries"].as_u64().unwrap(), "{tool}");
+    }
+    let (_, verbose, _) = sh(&format!("tar -tvf '{}' | grep -c ' [a-z]*/[a-z-]* '", out.display()));
+    assert!(verbose.trim().parse::<u64>().unwrap() > 900, "owner and group names: {verbose}");
+    let dir = t.path().join("x");
+    extract_tar(&out, &dir);
+    verify_extracted(&dir, 1000, &[]);
+    // Extracted sparse files keep their holes.
+    let (_, du, _) =
+        sh(&format!("du -sk '{}' | cut -f1; du -sk --apparent-size '{}' | cut -f1", dir.display(), dir.display()));
+    let v: Vec<u64> = du.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    assert!(v[0] * 2 < v[1], "allocated {} KiB vs apparent {} KiB", v[0], v[1]);
+    if have_python() {
+        let (ok, out) = python(
+            "import sys, tarfile\nt = tarfile.open(sys.argv[1])\nsp = [m for m in t.getmembers() if m.issparse()]\nassert sp, 'no sparse members'\nf = t.extractfile(sp[0]); data = f.read()\nassert len(data) == sp[0].size\nprint(len(t.getmembers()))",
+            &[t.path().join("docs.tar").to_str().unwrap()],
+        );
+        assert!(ok, "tarfile: {out}");
+    }
+}
+
+#[test]
+fn archives_of_100000_entries_use_zip64_and_read_back() {
+    if !have_tool(Command::new("unzip").arg("-v"), "unzip") || !have_python() {
+        return;
+    }
+    let t = tmp();
+    let zip = t.path().join("big.zip");
+    let tiny = ["--size-scale", "0.01", "--load-file", "none", "--manifest", "none"];
+    let s = json(&archive(&zip, 100_000, &tiny));
+    assert_eq!(s["documents"], 100_000);
+    assert_eq!(s["zip64"], true, "past 65,535 entries the ZIP64 end records are needed");
+    let bytes = std::fs::read(&zip).unwrap();
+    assert!(bytes.windows(4).rev().take(200).any(|w| w == b"PK\x06\x06"), "ZIP64 end record");
+    let o = Command::new("unzip").arg("-t").arg("-q").arg(&zip).output().unwrap();
+    assert!(o.status.success() && stdout(&o).contains("No errors detected"), "unzip -t: {}", stdout(&o));
+    let (ok, n) = python(TESTZIP, &[zip.to_str().unwrap()]);
+    assert!(ok, "zipfile: {n}");
+    assert_eq!(n.trim().parse::<u64>().unwrap(), s["entries"].as_u64().unwrap());
+    // Extracting 100,000 files with unzip takes most of a minute here; the tar below is
+    // extracted and verified instead (the 1,000-file test extracts ZIPs).
+    std::fs::remove_file(&zip).unwrap();
+
+    let tar = t.path().join("big.tar");
+    let s = json(&archive(&tar, 100_000, &tiny));
+    for tool in ["tar", "bsdtar"] {
+        if tool == "bsdtar" && !have_tool(Command::new("bsdtar").arg("--version"), "bsdtar") {
+            continue;
+        }
+        let (st, listing, err) = sh(&format!("{tool} -tf '{}' | wc -l", tar.display()));
+        assert!(st.success() && err.is_empty(), "{tool}: {err}");
+        assert_eq!(listing.trim().parse::<u64>().unwrap(), s["entries"].as_u64().unwrap(), "{tool}");
+    }
+    let dir = t.path().join("xt");
+    extract_tar(&tar, &dir);
+    verify_extracted(&dir, 100_000, &["--size-scale", "0.01"]);
+}
+
+#[test]
+fn load_file_manifest_and_text_describe_the_archive() {
+    if !have_python() || !have_tool(Command::new("unzip").arg("-v"), "unzip") {
+        return;
+    }
+    let t = tmp();
+    let out = t.path().join("prod.zip");
+    let s = json(&archive(&out, 1000, &["--text", "--compression", "deflate"]));
+    let dat = PathBuf::from(s["files"]["dat"].as_str().unwrap());
+    assert_eq!(dat, t.path().join("prod.dat"));
+    let rows = parse_dat(&dat, None);
+    let header = &rows[0];
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+    for c in ["DOCID", "FILENAME", "FILEEXT", "FILESIZE", "FILEPATH", "CUSTODIAN", "AUTHOR", "DATECREATED"] {
+        col(c);
+    }
+    assert_eq!(rows.len(), 1001, "one row per document and a header");
+    let dir = t.path().join("x");
+    extract_zip(&out, &dir);
+    for (k, row) in rows[1..].iter().enumerate() {
+        assert_eq!(row.len(), header.len());
+        assert_eq!(row[col("DOCID")], format!("DOC{:08}", k + 1), "control numbers are sequential");
+        let path = dir.join(&row[col("FILEPATH")]);
+        let meta = std::fs::metadata(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(meta.len().to_string(), row[col("FILESIZE")]);
+        assert!(row[col("FILEPATH")].ends_with(&row[col("FILENAME")]));
+        assert_eq!(row[col("MD5HASH")].len(), 32);
+        assert_eq!(row[col("SHA1HASH")].len(), 40);
+        assert!(row[col("DATELASTMOD")].len() == 10 && row[col("DATELASTMOD")].as_bytes()[2] == b'/');
+        let text = &row[col("TEXTPATH")];
+        if !text.is_empty() {
+            assert!(dir.join(text).is_file(), "{text}");
+        }
+    }
+    let with_text = rows[1..].iter().filter(|r| !r[col("TEXTPATH")].is_empty()).count() as u64;
+    assert_eq!(with_text, s["text_files"].as_u64().unwrap());
+    assert!(with_text > 500, "documents with text: {with_text}");
+    // MD5 and SHA-1 are of the extracted bytes.
+    let (ok, out_py) = python(
+        "import sys, json, hashlib\nrows = json.load(open(sys.argv[1]))\nh = rows[0]\nfor r in rows[1:50]:\n    b = open(sys.argv[2] + '/' + r[h.index('FILEPATH')], 'rb').read()\n    assert hashlib.md5(b).hexdigest() == r[h.index('MD5HASH')], r\n    assert hashlib.sha1(b).hexdigest() == r[h.index('SHA1HASH')], r\nprint('ok')",
+        &[&write_json(t.path(), &rows), dir.to_str().unwrap()],
+    );
+    assert!(ok, "{out_py}");
+    // The manifest: one line per file entry (documents and texts), SHA-256 of the extracted bytes.
+    let manifest = t.path().join("prod.manifest.csv");
+    let (ok, out_py) = python(
+        "import sys, csv, hashlib, os\nrows = list(csv.reader(open(sys.argv[1], newline='')))\nassert rows[0] == ['path', 'size', 'sha256']\nfor p, size, digest in rows[1:]:\n    b = open(os.path.join(sys.argv[2], p), 'rb').read()\n    assert len(b) == int(size) and hashlib.sha256(b).hexdigest() == digest, p\nprint(len(rows) - 1)",
+        &[manifest.to_str().unwrap(), dir.to_str().unwrap()],
+    );
+    assert!(ok, "{out_py}");
+    assert_eq!(out_py.trim().parse::<u64>().unwrap(), 1000 + with_text);
+    // Image documents are in the Opticon file, with their control numbers.
+    let opt = std::fs::read_to_string(t.path().join("prod.opt")).unwrap();
+    let lines: Vec<&str> = opt.split_terminator("\r\n").collect();
+    assert_eq!(lines.len() as u64, s["image_documents"].as_u64().unwrap());
+    assert!(!lines.is_empty());
+    for l in lines {
+        let f: Vec<&str> = l.split(',').collect();
+        assert_eq!(f.len(), 7, "{l}");
+        assert!(f[0].starts_with("DOC") && f[3] == "Y" && f[6] == "1", "{l}");
+        assert!(dir.join(f[2]).is_file(), "{l}");
+    }
+}
+
+fn write_json(dir: &Path, rows: &[Vec<String>]) -> String {
+    let p = dir.join("rows.json");
+    std::fs::write(&p, serde_json::to_string(rows).unwrap()).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn load_file_inside_in_utf16_and_cp1252() {
+    if !have_python() {
+        return;
+    }
+    let t = tmp();
+    let out = t.path().join("inside.tar");
+    let s = json(&archive(&out, 300, &["--load-file-inside", "--encoding", "utf16", "--date-format", "iso"]));
+    assert!(s["files"]["dat"].is_null(), "no DAT beside the archive");
+    assert!(!t.path().join("inside.dat").exists());
+    let dir = t.path().join("x");
+    extract_tar(&out, &dir);
+    let rows = parse_dat(&dir.join("inside.dat"), None);
+    assert_eq!(rows.len(), 301);
+    assert_eq!(&rows[1][7][4..5], "-", "ISO dates: {:?}", rows[1]);
+    let out = t.path().join("ansi.zip");
+    json(&archive(&out, 300, &["--encoding", "cp1252", "--docid-prefix", "ABC"]));
+    let rows = parse_dat(&t.path().join("ansi.dat"), Some("cp1252"));
+    assert_eq!(rows[300][0], "ABC00000300");
+}
+
+#[test]
+fn archive_bytes_do_not_depend_on_threads_or_runs() {
+    let t = tmp();
+    let mut digests = Vec::new();
+    for (k, threads) in ["1", "2", "3", "1"].iter().enumerate() {
+        for fmt in ["zip", "tar"] {
+            let out = t.path().join(format!("r{k}.{fmt}"));
+            json(&archive(&out, 2000, &["--threads", threads, "--compression", "deflate", "--text"]));
+            let data = std::fs::read(&out).unwrap();
+            let dat = std::fs::read(t.path().join(format!("r{k}.dat"))).unwrap();
+            let manifest = std::fs::read(t.path().join(format!("r{k}.manifest.csv"))).unwrap();
+            digests.push((fmt, synthfs_sha(&data), synthfs_sha(&dat), synthfs_sha(&manifest)));
+            std::fs::remove_file(&out).unwrap();
+            for side in ["dat", "opt", "manifest.csv"] {
+                let _ = std::fs::remove_file(t.path().join(format!("r{k}.{side}")));
+            }
+        }
+    }
+    for fmt in ["zip", "tar"] {
+        let of: Vec<_> = digests.iter().filter(|d| d.0 == fmt).collect();
+        assert!(of.windows(2).all(|w| w[0] == w[1]), "{fmt}: {of:?}");
+    }
+}
+
+fn synthfs_sha(data: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(data))
+}
+
+#[test]
+fn target_size_lands_within_one_percent() {
+    let t = tmp();
+    for (name, target) in [("z.zip", 40u64 << 20), ("t.tar", 25 << 20)] {
+        let out = t.path().join(name);
+        let o = archive(&out, 1000, &["--target-size", &target.to_string()]);
+        let s = json(&o);
+        let size = std::fs::metadata(&out).unwrap().len();
+        let off = (size as f64 / target as f64 - 1.0).abs();
+        assert!(off <= 0.01, "{name}: {size} vs {target}");
+        assert_eq!(s["documents"], 1000, "the file count is kept");
+        assert_ne!(s["size_scale"], 1.0);
+    }
+    // Too small: one clear line, exit 2.
+    let o = archive(&t.path().join("tiny.zip"), 1000, &["--target-size", "1KB"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("below the smallest archive"), "{}", stderr(&o));
+    let o = archive(&t.path().join("d.zip"), 1000, &["--target-size", "10MB", "--compression", "deflate"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--compression store"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_input_gets_one_line_and_a_nonzero_exit() {
+    let t = tmp();
+    let out = t.path().join("a.zip");
+    json(&archive(&out, 50, &[]));
+    // Existing OUT without --force.
+    let o = archive(&out, 50, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("already exists") && stderr(&o).contains("--force"), "{}", stderr(&o));
+    json(&archive(&out, 50, &["--force"]));
+    // Unknown format.
+    let o = archive(&t.path().join("a.rar"), 50, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains(".zip or .tar"), "{}", stderr(&o));
+    let o = bin().args(["archive", "x.zip", "--format", "7z"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    // A directory that does not exist, and one that cannot be written.
+    let o = archive(&t.path().join("nope/a.zip"), 50, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is not a directory"), "{}", stderr(&o));
+    let ro = t.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let (st, _, _) = sh(&format!("mount -t tmpfs -o ro,size=1m tmpfs '{}'", ro.display()));
+    if st.success() {
+        let o = archive(&ro.join("a.tar"), 50, &[]);
+        let _ = sh(&format!("umount '{}'", ro.display()));
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+        assert!(stderr(&o).contains("Read-only file system"), "{}", stderr(&o));
+        assert!(!ro.join("a.tar.partial").exists());
+    } else {
+        eprintln!("skipping the read-only check: cannot mount a tmpfs here (not root?)");
+    }
+}
