@@ -389,3 +389,69 @@ fn bad_input_gets_one_line_and_a_nonzero_exit() {
         eprintln!("skipping the read-only check: cannot mount a tmpfs here (not root?)");
     }
 }
+
+#[test]
+fn ediscovery_profile_has_the_zipper_layout() {
+    if !have_python() {
+        return;
+    }
+    let t = tmp();
+    let out = t.path().join("prod.zip");
+    let o = bin()
+        .arg("archive")
+        .arg(&out)
+        .args(["--profile", "ediscovery", "--files", "1000", "--dirs", "11", "--size-scale", "0.05", "--json"])
+        .output()
+        .unwrap();
+    let s = json(&o);
+    assert_eq!(s["folders"], 10);
+    let (ok, names) = python(
+        "import sys, zipfile\nfor n in zipfile.ZipFile(sys.argv[1]).namelist(): print(n)",
+        &[out.to_str().unwrap()],
+    );
+    assert!(ok, "{names}");
+    let files: Vec<&str> = names.lines().filter(|n| !n.ends_with('/')).collect();
+    assert_eq!(files.len(), 1000);
+    for (k, name) in files.iter().enumerate() {
+        let (folder, file) = name.split_once('/').unwrap();
+        assert!(folder.starts_with("folder_0") && folder.len() == 10, "{name}");
+        let (number, ext) = file.split_once('.').unwrap();
+        assert_eq!(number, format!("{:08}", k + 1), "files are numbered in archive order: {name}");
+        assert!(["pdf", "docx", "xlsx", "eml", "jpg"].contains(&ext), "{name}");
+    }
+    // Proportional: every folder holds 100.
+    let per_folder = |names: &[&str]| -> Vec<usize> {
+        let mut counts = std::collections::BTreeMap::new();
+        for n in names {
+            *counts.entry(n.split('/').next().unwrap().to_string()).or_insert(0) += 1;
+        }
+        counts.into_values().collect()
+    };
+    assert_eq!(per_folder(&files), vec![100; 10]);
+    // Control numbers match the file numbers.
+    let rows = parse_dat(&t.path().join("prod.dat"), None);
+    for row in &rows[1..] {
+        assert_eq!(row[0][3..], row[1][..8], "{row:?}");
+    }
+    // Gaussian: the middle folders are the fullest.
+    let profile = t.path().join("gauss.toml");
+    let shown = bin().args(["profile", "show", "ediscovery"]).output().unwrap();
+    let toml = stdout(&shown).replace("distribution = \"proportional\"", "distribution = \"gaussian\"");
+    std::fs::write(&profile, toml).unwrap();
+    let out = t.path().join("gauss.zip");
+    let o = bin()
+        .arg("archive")
+        .arg(&out)
+        .args(["--profile", profile.to_str().unwrap(), "--files", "1000", "--dirs", "11", "--size-scale", "0.05"])
+        .args(["--load-file", "none", "--manifest", "none", "--json"])
+        .output()
+        .unwrap();
+    json(&o);
+    let (_, names) = python(
+        "import sys, zipfile\nfor n in zipfile.ZipFile(sys.argv[1]).namelist(): print(n)",
+        &[out.to_str().unwrap()],
+    );
+    let files: Vec<&str> = names.lines().filter(|n| !n.ends_with('/')).collect();
+    let c = per_folder(&files);
+    assert!(c[4] > 3 * c[0] && c[5] > 3 * c[9], "{c:?}");
+}

@@ -19,6 +19,7 @@ pub mod content;
 pub mod date;
 pub mod filetype;
 pub mod identity;
+pub mod layout;
 pub mod names;
 pub mod plan;
 pub mod profile;

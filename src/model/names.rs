@@ -4,7 +4,7 @@
 use super::attrs::{FileAttrs, Role};
 use super::date::Date;
 use super::filetype::FileType;
-use super::plan::DirPlan;
+use super::plan::{DirKind, DirPlan};
 use super::rng::{Purpose, Rng};
 use super::tree::{Location, Tree};
 use super::words;
@@ -29,6 +29,9 @@ pub fn is_windows_safe(name: &str) -> bool {
 /// The name of a file of directory `dir` before it is made unique in its folder.
 pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> String {
     let mix = tree.model.mix_name(dir.ctx.mix);
+    if dir.ctx.kind == DirKind::Batch {
+        return format!("{:08}.{}", batch_ordinal(tree, dir, a) + 1, a.ext);
+    }
     let mut rng = Rng::new(tree.model.seed, a.index, Purpose::Name);
     match a.content.ftype {
         FileType::ThumbsDb => return "Thumbs.db".into(),
@@ -64,6 +67,13 @@ pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> String {
         }
     }
     format!("{}.{}", stem(mix, a, &mut rng), a.ext)
+}
+
+/// The file ordinal (from 0) of a file in a numbered folder: its index less the directories
+/// before it (the root and the folders up to its own).
+fn batch_ordinal(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> u64 {
+    let position = tree.root().children.partition_point(|c| c.index < dir.index) as u64 + 1;
+    a.index - 1 - position
 }
 
 /// A stem for a document of this type in this folder.

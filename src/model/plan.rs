@@ -7,6 +7,7 @@
 //! pre-order: a directory, then its own files, then each child's subtree in turn.
 
 use super::Model;
+use super::layout::{self, Layout};
 use super::rng::{Purpose, Rng};
 use super::words;
 
@@ -24,6 +25,8 @@ pub enum DirKind {
     Year,
     Period,
     Sub,
+    /// A numbered folder of the `folders` layout.
+    Batch,
 }
 
 /// What a directory passes down to its files and sub-directories.
@@ -128,6 +131,9 @@ struct Spec {
 
 /// Plans one directory.
 pub fn plan_dir(m: &Model, s: DirSeed) -> DirPlan {
+    if m.profile.template.layout == Layout::Folders {
+        return plan_folders(m, s);
+    }
     let mut rng = Rng::new(m.seed, s.index, Purpose::Plan);
     let mut specs = child_specs(m, &s, &mut rng);
     specs.truncate(s.dirs.min(specs.len() as u64) as usize);
@@ -188,6 +194,34 @@ pub fn plan_dir(m: &Model, s: DirSeed) -> DirPlan {
         subtree_dirs: s.dirs,
         ctx: s.ctx,
         junk,
+        children,
+    }
+}
+
+/// The `folders` layout: the root holds the numbered folders, each folder its files.
+fn plan_folders(m: &Model, s: DirSeed) -> DirPlan {
+    let t = &m.profile.template;
+    let mut children = Vec::new();
+    if s.ctx.kind == DirKind::Root && s.dirs > 0 {
+        let counts = layout::folder_counts(s.files, s.dirs, t.distribution);
+        let ctx = DirContext { kind: DirKind::Batch, mix: m.mix_index("default"), ..s.ctx };
+        let mut next = s.index + 1;
+        for (k, files) in counts.into_iter().enumerate() {
+            let name = layout::folder_name(&t.folder_prefix, k as u64 + 1, s.dirs);
+            children.push(ChildDir { index: next, files, dirs: 0, ctx, name: name.into_boxed_str() });
+            next += 1 + files;
+        }
+    }
+    let files = if children.is_empty() { s.files } else { 0 };
+    DirPlan {
+        index: s.index,
+        parent: s.parent,
+        depth: s.depth,
+        files,
+        subtree_files: s.files,
+        subtree_dirs: s.dirs,
+        ctx: s.ctx,
+        junk: 0,
         children,
     }
 }
@@ -345,6 +379,7 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng) -> Vec<Spec> {
                 }
             }
         }
+        DirKind::Batch => {}
         DirKind::Department | DirKind::Shared | DirKind::Topic | DirKind::Period | DirKind::Sub => {
             let n = fan_out(m, s, rng);
             let mix = m.mix_name(ctx.mix);

@@ -14,7 +14,10 @@ use super::filetype::FileType;
 use crate::units::parse_size;
 
 /// The built-in profiles: name, TOML text.
-pub const BUILTINS: &[(&str, &str)] = &[("enterprise", include_str!("../../profiles/enterprise.toml"))];
+pub const BUILTINS: &[(&str, &str)] = &[
+    ("enterprise", include_str!("../../profiles/enterprise.toml")),
+    ("ediscovery", include_str!("../../profiles/ediscovery.toml")),
+];
 
 /// Why a profile could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -156,6 +159,14 @@ pub struct Template {
     pub loose_root_files: u32,
     #[serde(default)]
     pub weights: AreaWeights,
+    /// `share` (departments, homes, projects) or `folders` (numbered e-discovery folders).
+    #[serde(default)]
+    pub layout: super::layout::Layout,
+    /// How files spread over the folders of the `folders` layout.
+    #[serde(default)]
+    pub distribution: super::layout::Distribution,
+    #[serde(default = "defaults::folder_prefix")]
+    pub folder_prefix: String,
 }
 
 impl Default for Template {
@@ -169,6 +180,9 @@ impl Default for Template {
             years: defaults::years(),
             loose_root_files: defaults::loose_root_files(),
             weights: AreaWeights::default(),
+            layout: Default::default(),
+            distribution: Default::default(),
+            folder_prefix: defaults::folder_prefix(),
         }
     }
 }
@@ -303,6 +317,9 @@ mod defaults {
     pub fn scale() -> f64 {
         1.0
     }
+    pub fn folder_prefix() -> String {
+        "folder_".into()
+    }
     pub fn users_folder() -> String {
         "Users".into()
     }
@@ -431,7 +448,9 @@ impl Profile {
     /// also given.
     pub fn set_counts(&mut self, files: Option<u64>, dirs: Option<u64>) {
         if let Some(f) = files {
-            if dirs.is_none() && self.dirs.is_some() {
+            // The folders layout keeps its folder count; a share keeps its files per folder.
+            let folders = self.template.layout == super::layout::Layout::Folders;
+            if dirs.is_none() && self.dirs.is_some() && !folders {
                 let ratio = self.files.max(1) as f64 / self.dir_count() as f64;
                 self.dirs = None;
                 self.files_per_dir = Some(ratio);
@@ -491,6 +510,9 @@ impl Profile {
         }
         if !(s.scale > 0.0 && s.scale <= 1e9) {
             return Err(invalid("sizes.scale", "must be above 0 and at most 1e9"));
+        }
+        if self.template.layout == super::layout::Layout::Folders && self.dir_count() < 2 {
+            return Err(invalid("dirs", "must be at least 2 (the root and one folder) with layout = \"folders\""));
         }
         for (ext, ts) in &s.by_ext {
             let key = format!("sizes.by_ext.{ext}");
