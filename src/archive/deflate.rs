@@ -109,11 +109,15 @@ pub fn pieces(size: u64, data_runs: &[(u64, u64)]) -> Vec<Piece> {
 /// A piece of zeros, for holes.
 pub static ZEROS: [u8; PIECE] = [0; PIECE];
 
-/// The CRC-32 of `len` zero bytes (`len` at most a piece).
+/// The CRC-32 state of `len` zero bytes (`len` at most a piece; a whole piece is cached).
 pub fn zeros_crc(len: usize) -> crc32fast::Hasher {
-    let mut h = crc32fast::Hasher::new();
-    h.update(&ZEROS[..len]);
-    h
+    static WHOLE: OnceLock<crc32fast::Hasher> = OnceLock::new();
+    let compute = |len: usize| {
+        let mut h = crc32fast::Hasher::new();
+        h.update(&ZEROS[..len]);
+        h
+    };
+    if len == PIECE { WHOLE.get_or_init(|| compute(PIECE)).clone() } else { compute(len) }
 }
 
 #[cfg(test)]

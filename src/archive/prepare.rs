@@ -43,7 +43,7 @@ pub struct Blob {
     pub method: u16,
     pub crc: u32,
     pub size: u64,
-    /// SHA-256 of the uncompressed bytes.
+    /// SHA-256 of the uncompressed bytes (zero without a manifest).
     pub sha256: [u8; 32],
 }
 
@@ -56,22 +56,27 @@ pub struct Hashes {
     pub sha1: Option<[u8; 20]>,
 }
 
-/// Running digests; MD5 and SHA-1 only when a load file needs them.
+/// Running digests: SHA-256 only for a manifest, MD5 and SHA-1 only for a load file.
 pub struct Digests {
     crc: crc32fast::Hasher,
-    sha256: Sha256,
+    sha256: Option<Sha256>,
     md5: Option<Md5>,
     sha1: Option<Sha1>,
 }
 
 impl Digests {
-    pub fn new(load_file: bool) -> Digests {
+    pub fn new(opts: &Options) -> Digests {
         Digests {
             crc: crc32fast::Hasher::new(),
-            sha256: Sha256::new(),
-            md5: load_file.then(Md5::new),
-            sha1: load_file.then(Sha1::new),
+            sha256: opts.manifest.then(Sha256::new),
+            md5: opts.load_file.then(Md5::new),
+            sha1: opts.load_file.then(Sha1::new),
         }
+    }
+
+    /// Whether anything beyond the CRC is computed.
+    pub fn any_cryptographic(opts: &Options) -> bool {
+        opts.manifest || opts.load_file
     }
 
     /// Adds bytes to every digest.
@@ -82,7 +87,9 @@ impl Digests {
 
     /// Adds bytes to the cryptographic digests only (the CRC is combined separately).
     pub fn update_without_crc(&mut self, data: &[u8]) {
-        self.sha256.update(data);
+        if let Some(h) = &mut self.sha256 {
+            h.update(data);
+        }
         if let Some(m) = &mut self.md5 {
             m.update(data);
         }
@@ -98,7 +105,7 @@ impl Digests {
     pub fn finish(self) -> Hashes {
         Hashes {
             crc: self.crc.finalize(),
-            sha256: self.sha256.finalize().into(),
+            sha256: self.sha256.map(|h| h.finalize().into()).unwrap_or_default(),
             md5: self.md5.map(|m| m.finalize().into()),
             sha1: self.sha1.map(|s| s.finalize().into()),
         }
@@ -117,7 +124,7 @@ pub fn prepare(tree: &Tree, opts: &Options, item: Item) -> io::Result<Prepared> 
         let mut raw = vec![0u8; a.size() as usize];
         let n = tree.read_content(&a.content, 0, &mut raw);
         raw.truncate(n);
-        let mut d = Digests::new(opts.load_file);
+        let mut d = Digests::new(opts);
         d.update(&raw);
         let digests = d.finish();
         let head = raw[..raw.len().min(text::SCAN)].to_vec();
@@ -127,7 +134,7 @@ pub fn prepare(tree: &Tree, opts: &Options, item: Item) -> io::Result<Prepared> 
         let mut head = vec![0u8; text::SCAN.min(a.size() as usize)];
         let n = tree.read_content(&a.content, 0, &mut head);
         head.truncate(n);
-        (Payload::Stream { digests: stream_digests(tree, a, opts.load_file) }, head)
+        (Payload::Stream { digests: stream_digests(tree, a, opts) }, head)
     };
     let author = text::author(ftype, &head);
     let text = if opts.text { text::extract(ftype, &head).map(|t| text_blob(opts, t)).transpose()? } else { None };
@@ -135,8 +142,12 @@ pub fn prepare(tree: &Tree, opts: &Options, item: Item) -> io::Result<Prepared> 
 }
 
 /// The digests of a file read piece by piece; holes are hashed as zeros without being generated.
-fn stream_digests(tree: &Tree, a: &FileAttrs, load_file: bool) -> Hashes {
-    let mut d = Digests::new(load_file);
+/// A tar without load file or manifest needs none of them, so the file is not read at all.
+fn stream_digests(tree: &Tree, a: &FileAttrs, opts: &Options) -> Hashes {
+    let mut d = Digests::new(opts);
+    if opts.format == Format::Tar && !Digests::any_cryptographic(opts) {
+        return d.finish();
+    }
     let mut buf = vec![0u8; deflate::PIECE];
     let size = a.size();
     let mut at = 0;
