@@ -10,6 +10,7 @@ pub mod fs;
 pub mod materialize;
 pub mod model;
 pub mod platform;
+pub mod scan;
 pub mod stats;
 pub mod units;
 #[cfg(unix)]

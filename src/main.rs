@@ -3,6 +3,7 @@
 
 mod cli;
 mod config;
+mod demo;
 mod exit_codes;
 mod progress;
 
@@ -49,6 +50,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Stats(args) => run_stats(args),
+        Command::Demo(args) => demo::run(args),
         Command::Mount(args) => run_mount(args),
         Command::Materialize(args) => run_materialize(args),
         Command::Verify(args) => run_verify(args),

@@ -15,6 +15,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// See the point in one command: mount a share, scan it as a file scanner would, show what it found.
+    #[command(
+        after_long_help = "Mounts the tree on a fresh temporary directory, walks it in parallel (a stat of every entry),\nreads a sample of files (the first 8 MiB of one in 20), finds duplicates by size and content hash, prints what a scanner\nwould report, then unmounts and removes the directory.\n\nExamples:\n  synthfs demo                          # the built-in enterprise share, 100,000 files\n  synthfs demo --files 1M               # a bigger share: still mounts instantly\n  synthfs demo --keep                   # stay mounted afterwards for your own tools (Ctrl-C ends)\n  synthfs demo --files 20k --json       # the scan as JSON"
+    )]
+    Demo(DemoArgs),
     /// Summarise the tree a profile describes: counts, bytes, types, owners, ages, sizes.
     #[command(
         after_long_help = "Examples:\n  synthfs stats                          # the built-in enterprise profile\n  synthfs stats --files 2.5M --json      # a bigger tree, as JSON for scripts\n  synthfs stats --profile my.toml --seed 7 --digest"
@@ -94,6 +99,27 @@ pub struct StatsArgs {
     /// Also compute the tree digest: SHA-256 over every name, attribute and byte (reads all content).
     #[arg(long, help_heading = "Output")]
     pub digest: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// Stay mounted after the scan until Ctrl-C, and print where.
+    #[arg(long, help_heading = "Demo")]
+    pub keep: bool,
+    /// Read one file in N during the scan, its first 8 MiB (1 reads every file, 0 none).
+    #[arg(long, value_name = "N", default_value_t = 20, help_heading = "Demo")]
+    pub sample: u64,
+    /// Do not look for duplicates (they are found by size, then by content hash).
+    #[arg(long, help_heading = "Demo")]
+    pub no_duplicates: bool,
+    /// Scanner threads [default: one per core].
+    #[arg(long, short = 't', value_name = "T", help_heading = "Run")]
+    pub threads: Option<usize>,
+    /// Print the scan as one JSON object.
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

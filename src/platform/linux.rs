@@ -221,6 +221,12 @@ impl Mounted {
         }
     }
 
+    /// A signal (SIGINT, SIGTERM, SIGHUP) that arrived since the last call, if any: callers
+    /// that do their own work while mounted poll this to stop early.
+    pub fn pending_signal(&mut self) -> Option<i32> {
+        self.signals.pending().next()
+    }
+
     /// Unmounts and waits for the serving threads.
     pub fn unmount(self) -> Result<(), MountError> {
         self.session.umount_and_join().map_err(MountError::Session)
