@@ -55,6 +55,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Materialize(args) => run_materialize(args),
         Command::Verify(args) => run_verify(args),
         Command::Archive(args) => run_archive(args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "synthfs", &mut std::io::stdout().lock());
+            Ok(())
+        }
+        Command::Man { command } => {
+            use clap::CommandFactory;
+            let top = Cli::command();
+            let page = match command {
+                None => top,
+                Some(name) => {
+                    let names: Vec<String> = top.get_subcommands().map(|c| c.get_name().to_string()).collect();
+                    let sub = top.find_subcommand(&name).cloned().ok_or_else(|| {
+                        BadInput(format!("no command {name:?}; the commands are {}", names.join(", ")))
+                    })?;
+                    let version = top.get_version().unwrap_or_default().to_string();
+                    sub.name(format!("synthfs-{name}")).version(version)
+                }
+            };
+            clap_mangen::Man::new(page).render(&mut std::io::stdout().lock())?;
+            Ok(())
+        }
         Command::Profile(ProfileCommand::List) => {
             let mut out = std::io::stdout().lock();
             for name in builtin_names() {

@@ -138,3 +138,73 @@ fn broken_pipe_exits_quietly() {
     assert!(status.success(), "{err}");
     assert!(err.is_empty(), "{err}");
 }
+
+/// Every command and sub-command, as `synthfs --help` lists them.
+fn commands() -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let top = stdout(&run(&["--help"]));
+    let names: Vec<String> = top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter(|l| !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|n| n != "help")
+        .collect();
+    assert!(names.len() >= 9, "{names:?}");
+    for n in names {
+        if n == "profile" {
+            out.push(vec![n.clone(), "list".into()]);
+            out.push(vec![n.clone(), "show".into()]);
+        } else {
+            out.push(vec![n]);
+        }
+    }
+    out
+}
+
+#[test]
+fn every_command_help_teaches_with_examples() {
+    for cmd in commands() {
+        let mut args: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        args.push("--help");
+        let o = run(&args);
+        assert!(o.status.success(), "{args:?}");
+        let help = stdout(&o);
+        assert!(help.contains("Example"), "{args:?} --help has no examples:\n{help}");
+        let example_lines = help.lines().filter(|l| l.trim_start().starts_with("synthfs ")).count();
+        assert!(example_lines >= 1, "{args:?}: no example command line");
+        assert!(help.lines().nth(0).is_some_and(|l| l.len() > 10), "{args:?}: a one-line purpose first");
+        if help.contains("--files") {
+            assert!(help.contains("Tree:"), "{args:?}: tree options are grouped");
+        }
+    }
+    let v = stdout(&run(&["--version"]));
+    assert!(v.starts_with("synthfs ") && v.contains('('), "version with the commit: {v}");
+}
+
+#[test]
+fn completions_and_man_pages_generate() {
+    for (shell, marker) in [("bash", "complete -F"), ("zsh", "#compdef synthfs"), ("fish", "complete -c synthfs")] {
+        let o = run(&["completions", shell]);
+        assert!(o.status.success(), "{shell}");
+        let text = stdout(&o);
+        assert!(text.contains(marker), "{shell}: no {marker:?}");
+        assert!(text.contains("materialize") && text.contains("target-size"), "{shell}: commands and options");
+    }
+    let o = run(&["completions", "bash"]);
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("c.bash");
+    std::fs::write(&script, &o.stdout).unwrap();
+    let (st, _, err) = common::sh(&format!("bash -n '{}'", script.display()));
+    assert!(st.success(), "bash cannot parse the completion script: {err}");
+    let o = run(&["man"]);
+    assert!(o.status.success() && stdout(&o).contains(".TH synthfs 1"));
+    let o = run(&["man", "archive"]);
+    assert!(o.status.success() && stdout(&o).contains(".TH synthfs-archive 1") && stdout(&o).contains("target"));
+    assert_bad_input(&["man", "nope"], "the commands are");
+    let o = run(&["completions", "tcsh"]);
+    assert_eq!(o.status.code(), Some(2), "a usage error");
+    assert!(stderr(&o).contains("tcsh") && stderr(&o).contains("bash"), "{}", stderr(&o));
+}

@@ -7,7 +7,13 @@ use clap::{Args, Parser, Subcommand};
 /// Every name, attribute and byte is computed from a profile and a seed: the same profile and
 /// seed give the byte-identical tree in every command, on every machine.
 #[derive(Debug, Parser)]
-#[command(name = "synthfs", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "synthfs",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SYNTHFS_COMMIT"), ")"),
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = "Start with `synthfs demo`. Every command takes the same tree options, so the same options\nname the same tree everywhere. Logs: RUST_LOG=debug. More: `synthfs <command> --help`."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -48,11 +54,28 @@ pub enum Command {
     /// List or print the profiles: the TOML that describes a tree.
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_long_help = "Examples:\n  synthfs completions bash > /etc/bash_completion.d/synthfs\n  synthfs completions zsh > \"${fpath[1]}/_synthfs\"\n  synthfs completions fish > ~/.config/fish/completions/synthfs.fish"
+    )]
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print a man page (roff), generated from this help: synthfs(1), or one command's.
+    #[command(
+        after_long_help = "Examples:\n  synthfs man | man -l -\n  synthfs man archive | man -l -\n  synthfs man > /usr/local/share/man/man1/synthfs.1"
+    )]
+    Man {
+        /// A command (archive, mount, ...) for its own page, synthfs-COMMAND(1).
+        command: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
     /// List the built-in profiles.
+    #[command(after_long_help = "Example:\n  synthfs profile list")]
     List,
     /// Print a profile as TOML (a built-in with its comments, or a file with defaults filled in).
     #[command(
@@ -268,4 +291,82 @@ fn parse_size(s: &str) -> Result<u64, String> {
 
 fn parse_count(s: &str) -> Result<u64, String> {
     synthfs::units::parse_count(s).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `synthfs ...` command lines in the fenced code blocks of a Markdown file: comments
+    /// dropped, pipes, redirections and `&&` chains cut at the synthfs part.
+    fn command_lines(markdown: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut in_code = false;
+        for line in markdown.lines() {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            if !in_code {
+                continue;
+            }
+            let line = line.split(" #").next().unwrap_or("");
+            for part in line.split("&&").flat_map(|p| p.split('|')).flat_map(|p| p.split(';')) {
+                let part = part.split('>').next().unwrap_or("").trim();
+                if let Some(rest) = part.strip_prefix("synthfs ") {
+                    out.push(format!("synthfs {rest}"));
+                } else if let Some(rest) = part.strip_prefix("cargo run --release -- ") {
+                    out.push(format!("synthfs {rest}"));
+                }
+            }
+        }
+        out
+    }
+
+    /// Splits like a shell for the simple quoting the docs use.
+    fn words(line: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur = String::new();
+        let mut quote = None;
+        for c in line.chars() {
+            match (quote, c) {
+                (None, '\'' | '"') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (None, ' ') => {
+                    if !cur.is_empty() {
+                        out.push(std::mem::take(&mut cur));
+                    }
+                }
+                _ => cur.push(c),
+            }
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+        out
+    }
+
+    #[test]
+    fn every_command_in_the_docs_parses() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = vec![root.join("README.md")];
+        for e in std::fs::read_dir(root.join("docs")).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "md") {
+                files.push(p);
+            }
+        }
+        let mut checked = 0;
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            for line in command_lines(&text) {
+                let args = words(&line);
+                if let Err(e) = Cli::try_parse_from(&args) {
+                    panic!("{}: `{line}` does not parse:\n{e}", f.display());
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "only {checked} command lines found");
+    }
 }
