@@ -175,7 +175,7 @@ fn every_command_help_teaches_with_examples() {
         assert!(help.contains("Example"), "{args:?} --help has no examples:\n{help}");
         let example_lines = help.lines().filter(|l| l.trim_start().starts_with("synthfs ")).count();
         assert!(example_lines >= 1, "{args:?}: no example command line");
-        assert!(help.lines().nth(0).is_some_and(|l| l.len() > 10), "{args:?}: a one-line purpose first");
+        assert!(help.lines().next().is_some_and(|l| l.len() > 10), "{args:?}: a one-line purpose first");
         if help.contains("--files") {
             assert!(help.contains("Tree:"), "{args:?}: tree options are grouped");
         }
