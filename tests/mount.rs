@@ -313,3 +313,29 @@ fn tree_nodes_for_a_billion() -> u64 {
     p.set_counts(Some(1_000_000_000), None);
     Tree::new(p).unwrap().node_count()
 }
+
+#[test]
+fn a_non_root_user_without_fusermount3_is_told_what_to_install() {
+    let (is_root, _, _) = sh("test \"$(id -u)\" = 0");
+    let (has_setpriv, _, _) = sh("command -v setpriv");
+    if !is_root.success() || !has_setpriv.success() {
+        eprintln!("skipping: needs root and setpriv to run the binary as another user");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _, _) = sh(&format!("chmod 777 '{}'", dir.path().display()));
+    let o = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "env", "PATH=/nonexistent"])
+        .arg(env!("CARGO_BIN_EXE_synthfs"))
+        .arg("mount")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    if stderr(&o).contains("Permission denied") && !stderr(&o).contains("fusermount3") {
+        eprintln!("skipping: user 65534 cannot run the test binary here: {}", stderr(&o));
+        return;
+    }
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("needs fusermount3") && stderr(&o).contains("apt install fuse3"), "{}", stderr(&o));
+}

@@ -39,10 +39,14 @@ pub enum MountError {
     AlreadyMounted(PathBuf),
     #[error("mount option `{0}` {1}")]
     BadOption(String, &'static str),
-    #[error("cannot read mount point {path}: {source}")]
-    Inspect { path: PathBuf, source: io::Error },
-    #[error("cannot mount on {path}: {source} (is /dev/fuse there, and are you root or is fusermount3 installed?)")]
-    Mount { path: PathBuf, source: io::Error },
+    #[error("cannot read mount point {path}: {err}")]
+    Inspect { path: PathBuf, err: io::Error },
+    #[error("cannot mount on {path}: {err} (is /dev/fuse there, and are you root or is fusermount3 installed?)")]
+    Mount { path: PathBuf, err: io::Error },
+    #[error(
+        "mounting as a non-root user needs fusermount3, which is not on PATH: install it (Debian and Ubuntu: apt install fuse3; Fedora: dnf install fuse3) or run as root"
+    )]
+    NoFusermount,
     #[error("cannot watch for signals: {0}")]
     Signals(io::Error),
     #[error("the filesystem session ended with an error: {0}")]
@@ -59,6 +63,7 @@ impl MountError {
                 | MountError::NotEmpty(_)
                 | MountError::AlreadyMounted(_)
                 | MountError::BadOption(..)
+                | MountError::NoFusermount
         )
     }
 }
@@ -78,16 +83,16 @@ pub fn check_mountpoint(path: &Path) -> Result<PathBuf, MountError> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(MountError::NotFound(path.into())),
-        Err(source) => return Err(MountError::Inspect { path: path.into(), source }),
+        Err(err) => return Err(MountError::Inspect { path: path.into(), err }),
     };
     if !meta.is_dir() {
         return Err(MountError::NotDir(path.into()));
     }
-    let canonical = std::fs::canonicalize(path).map_err(|source| MountError::Inspect { path: path.into(), source })?;
+    let canonical = std::fs::canonicalize(path).map_err(|err| MountError::Inspect { path: path.into(), err })?;
     if is_mount_point(&canonical) {
         return Err(MountError::AlreadyMounted(path.into()));
     }
-    let mut entries = std::fs::read_dir(path).map_err(|source| MountError::Inspect { path: path.into(), source })?;
+    let mut entries = std::fs::read_dir(path).map_err(|err| MountError::Inspect { path: path.into(), err })?;
     if entries.next().is_some() {
         return Err(MountError::NotEmpty(path.into()));
     }
@@ -183,6 +188,10 @@ pub struct Mounted {
 pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Result<Mounted, MountError> {
     let canonical = check_mountpoint(mountpoint)?;
     let cfg = fuse_config(settings)?;
+    // As root fuser mounts directly; anyone else goes through the setuid fusermount3.
+    if !crate::materialize::is_root() && !on_path("fusermount3") && !on_path("fusermount") {
+        return Err(MountError::NoFusermount);
+    }
     // Signals are caught from before the mount exists, so a SIGTERM that arrives as soon as
     // the mount is visible still unmounts cleanly instead of killing the process.
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
@@ -190,8 +199,18 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     let adapter = FuseAdapter { fs: SynthFs::new(tree) };
     let session = fuser::Session::new(adapter, &canonical, &cfg)
         .and_then(fuser::Session::spawn)
-        .map_err(|source| MountError::Mount { path: mountpoint.into(), source })?;
+        .map_err(|err| MountError::Mount { path: mountpoint.into(), err })?;
     Ok(Mounted { session, signals, mountpoint: canonical })
+}
+
+/// Whether an executable of this name is on `PATH`.
+fn on_path(name: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .any(|p| std::fs::metadata(&p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
+    })
 }
 
 /// How serving ended.
