@@ -224,9 +224,9 @@ fn print_report(r: &ScanReport, owners: &[Owner], root: &Path) -> anyhow::Result
     let entries = (r.files + r.dirs) as f64;
     writeln!(
         out,
-        "  walk (stat every entry)   {:.2} s   {:.0} entries/s",
+        "  walk (stat every entry)   {:.2} s   {} entries/s",
         r.walk_seconds,
-        rate(entries, r.walk_seconds)
+        Count(rate(entries, r.walk_seconds) as u64)
     )?;
     if r.files_read > 0 {
         writeln!(

@@ -112,7 +112,11 @@ fn run_stats(args: StatsArgs) -> anyhow::Result<()> {
     } else {
         out.write_all(stats::report::to_text(&tree, &s, digest.as_deref()).as_bytes())?;
         let secs = elapsed.as_secs_f64();
-        writeln!(out, "\nwalked in {secs:.2} s ({:.0} files/s)", s.files as f64 / secs.max(1e-9))?;
+        writeln!(
+            out,
+            "\nwalked in {secs:.2} s ({} files/s)",
+            synthfs::units::Count((s.files as f64 / secs.max(1e-9)) as u64)
+        )?;
     }
     Ok(())
 }
@@ -197,7 +201,7 @@ fn run_materialize(args: MaterializeArgs) -> anyhow::Result<()> {
         let verb = if summary.dry_run { "would write" } else { "wrote" };
         writeln!(
             out,
-            "{verb} {} files ({}) and {} folders into {} (shard {}); {} already complete; {} errors; {:.1} s, {:.0} files/s, {}/s",
+            "{verb} {} files ({}) and {} folders into {} (shard {}); {} already complete; {} errors; {:.1} s, {} files/s, {}/s",
             Count(summary.files_written),
             Bytes(summary.bytes_written),
             Count(summary.dirs),
@@ -206,7 +210,7 @@ fn run_materialize(args: MaterializeArgs) -> anyhow::Result<()> {
             Count(summary.files_skipped),
             Count(summary.errors),
             summary.elapsed_seconds,
-            summary.files_per_second,
+            Count(summary.files_per_second as u64),
             Bytes(summary.bytes_per_second as u64)
         )?;
         if summary.temp_removed > 0 {
@@ -290,7 +294,7 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
     }
     writeln!(
         out,
-        "wrote {} ({}, {}): {} documents ({}) in {} folders, {} entries{}; {:.1} s, {:.0} files/s, {}/s",
+        "wrote {} ({}, {}): {} documents ({}) in {} folders, {} entries{}; {:.1} s, {} files/s, {}/s",
         summary.out,
         if format == Format::Zip { "zip" } else { "tar" },
         Bytes(summary.archive_bytes),
@@ -300,7 +304,7 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
         Count(summary.entries),
         if summary.zip64 { ", ZIP64" } else { "" },
         summary.elapsed_seconds,
-        summary.files_per_second,
+        Count(summary.files_per_second as u64),
         Bytes(summary.bytes_per_second as u64)
     )?;
     if let Some(t) = args.target_size {

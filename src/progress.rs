@@ -52,7 +52,11 @@ fn show(c: &Counters, total: u64, tty: bool, stop: &AtomicBool) {
             bar.set_position(files());
             let secs = started.elapsed().as_secs_f64().max(1e-3);
             let bytes = c.bytes_written.load(Ordering::Relaxed);
-            bar.set_message(format!("{:.0} files/s  {}/s", files() as f64 / secs, Bytes((bytes as f64 / secs) as u64)));
+            bar.set_message(format!(
+                "{} files/s  {}/s",
+                Count((files() as f64 / secs) as u64),
+                Bytes((bytes as f64 / secs) as u64)
+            ));
             std::thread::sleep(Duration::from_millis(200));
         }
         bar.finish_and_clear();
@@ -64,11 +68,11 @@ fn show(c: &Counters, total: u64, tty: bool, stop: &AtomicBool) {
                 last = Instant::now();
                 let secs = started.elapsed().as_secs_f64();
                 eprintln!(
-                    "progress: {} of {} files, {} written, {:.0} files/s",
+                    "progress: {} of {} files, {} written, {} files/s",
                     Count(files()),
                     Count(total),
                     Bytes(c.bytes_written.load(Ordering::Relaxed)),
-                    files() as f64 / secs
+                    Count((files() as f64 / secs) as u64)
                 );
             }
         }
