@@ -29,7 +29,10 @@ fn main() -> std::process::ExitCode {
             }
             let code = if e.downcast_ref::<BadInput>().is_some() { ExitCode::BadInput } else { ExitCode::Failure };
             let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            eprintln!("synthfs: error: {}", chain.join(": "));
+            match hint(&e) {
+                Some(h) => eprintln!("synthfs: error: {}; {h}", chain.join(": ")),
+                None => eprintln!("synthfs: error: {}", chain.join(": ")),
+            }
             code.into()
         }
     }
@@ -40,6 +43,19 @@ fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}
+
+/// What to do about the OS errors users cause most.
+fn hint(e: &anyhow::Error) -> Option<&'static str> {
+    let io = e.chain().find_map(|c| c.downcast_ref::<std::io::Error>())?;
+    match io.kind() {
+        std::io::ErrorKind::PermissionDenied => {
+            Some("check the destination's owner and mode, or run as a user who may write there")
+        }
+        std::io::ErrorKind::StorageFull => Some("free space there or choose a bigger target"),
+        std::io::ErrorKind::ReadOnlyFilesystem => Some("choose a writable target or remount it read-write"),
+        _ => None,
+    }
 }
 
 /// `synthfs stats | head` closes the pipe early: that is not an error.

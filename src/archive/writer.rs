@@ -107,13 +107,7 @@ fn temp_path(partial: &Path, what: &str) -> PathBuf {
 
 /// Creates (truncates) a file for writing, readable too (spooled files are read back).
 fn create(path: &Path) -> io::Result<BufWriter<File>> {
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(path)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    let f = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(path)?;
     Ok(BufWriter::with_capacity(OUT_BUFFER, f))
 }
 
