@@ -75,11 +75,13 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
     /// List the built-in profiles.
-    #[command(after_long_help = "Example:\n  synthfs profile list")]
+    #[command(
+        after_long_help = "Examples:\n  synthfs profile list\n  synthfs profile show ediscovery     # then print one"
+    )]
     List,
     /// Print a profile as TOML (a built-in with its comments, or a file with defaults filled in).
     #[command(
-        after_long_help = "Example:\n  synthfs profile show enterprise > my.toml && synthfs stats --profile my.toml"
+        after_long_help = "Examples:\n  synthfs profile show enterprise > my.toml && synthfs stats --profile my.toml\n  synthfs profile show my.toml        # a file, with every default filled in"
     )]
     Show {
         /// A built-in profile name or a TOML file.
