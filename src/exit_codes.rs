@@ -8,6 +8,8 @@ pub enum ExitCode {
     Failure = 1,
     /// The input was wrong: options, profile, destination (as clap uses 2 for usage errors).
     BadInput = 2,
+    /// Stopped by Ctrl-C or SIGTERM after cleaning up (128 + SIGINT, as shells report it).
+    Interrupted = 130,
 }
 
 impl From<ExitCode> for std::process::ExitCode {

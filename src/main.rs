@@ -8,6 +8,9 @@ mod exit_codes;
 mod progress;
 
 use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::Context;
 
 use clap::Parser;
 use synthfs::model::Profile;
@@ -27,7 +30,16 @@ fn main() -> std::process::ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::Success.into();
             }
-            let code = if e.downcast_ref::<BadInput>().is_some() { ExitCode::BadInput } else { ExitCode::Failure };
+            let code = if e.downcast_ref::<BadInput>().is_some() {
+                ExitCode::BadInput
+            } else if matches!(
+                e.downcast_ref::<synthfs::archive::ArchiveError>(),
+                Some(synthfs::archive::ArchiveError::Interrupted)
+            ) {
+                ExitCode::Interrupted
+            } else {
+                ExitCode::Failure
+            };
             let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
             match hint(&e) {
                 Some(h) => eprintln!("synthfs: error: {}; {h}", chain.join(": ")),
@@ -287,6 +299,7 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
         text: args.text,
         manifest: args.manifest == cli::Manifest::Sha256,
         force: args.force,
+        cancel: cancel_on_signal()?,
     };
     let mut profile = config::resolve_profile(&args.tree)?;
     if let Some(target) = args.target_size {
@@ -295,6 +308,9 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
         profile.sizes.scale = scale;
     }
     let tree = Tree::new(profile).map_err(|e| BadInput(e.to_string()))?;
+    if opts.load_file || opts.manifest {
+        warn_if_hashing_is_long(&tree);
+    }
     let counters = Arc::new(Counters::default());
     let reporter = progress::Reporter::start(counters.clone(), tree.file_count());
     let result = archive::run(&tree, &opts, &counters);
@@ -346,6 +362,34 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
         writeln!(out, "manifest: {p}")?;
     }
     Ok(())
+}
+
+/// A flag that Ctrl-C, SIGTERM or SIGHUP sets (instead of killing the process), so a long run
+/// can stop cleanly.
+fn cancel_on_signal() -> anyhow::Result<Arc<std::sync::atomic::AtomicBool>> {
+    let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    #[cfg(target_os = "linux")]
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(sig, flag.clone()).context("cannot watch for signals")?;
+    }
+    Ok(flag)
+}
+
+/// The load file and the manifest hash every byte of every file, sparse holes included: say so
+/// before a run that would spend hours on it.
+fn warn_if_hashing_is_long(tree: &synthfs::model::Tree) {
+    use synthfs::units::Bytes;
+    /// Rough rate of MD5 + SHA-1 + SHA-256 over zeros on two cores.
+    const HASH_BYTES_PER_SEC: f64 = 0.6e9;
+    let (apparent, allocated) = synthfs::fs::totals::of(tree);
+    let hours = apparent as f64 / HASH_BYTES_PER_SEC / 3600.0;
+    if hours >= 0.25 {
+        eprintln!(
+            "synthfs: warning: the load file and manifest hash every byte: {} here ({} of it data, the rest sparse holes), about {hours:.1} h; --load-file none --manifest none skips the hashing",
+            Bytes(apparent),
+            Bytes(allocated)
+        );
+    }
 }
 
 fn run_verify(args: VerifyArgs) -> anyhow::Result<()> {

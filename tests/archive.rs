@@ -455,3 +455,19 @@ fn ediscovery_profile_has_the_zipper_layout() {
     let c = per_folder(&files);
     assert!(c[4] > 3 * c[0] && c[5] > 3 * c[9], "{c:?}");
 }
+
+#[test]
+fn sigterm_stops_cleanly_and_leaves_nothing() {
+    let t = tmp();
+    let out = t.path().join("big.zip");
+    // The default profile's sparse images take minutes to hash: plenty of time to interrupt.
+    let mut child = bin().arg("archive").arg(&out).args(["--files", "5000"]).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let started = std::time::Instant::now();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "interrupted runs exit 130");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "stopping took {:?}", started.elapsed());
+    let left: Vec<_> = std::fs::read_dir(t.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

@@ -75,6 +75,14 @@ pub struct Options {
     pub text: bool,
     pub manifest: bool,
     pub force: bool,
+    /// Set (by a signal handler) to stop early: the partial archive and side files are removed.
+    pub cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Options {
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// Folder of extracted text inside the archive.
@@ -134,6 +142,8 @@ pub enum ArchiveError {
     Exists(PathBuf),
     #[error("cannot write {path}")]
     Io { path: PathBuf, source: io::Error },
+    #[error("interrupted: removed the partial archive and its side files")]
+    Interrupted,
     #[error(
         "target size {target} is out of reach: this tree's archive is {low} at the smallest file sizes and {high} at the largest"
     )]
@@ -169,10 +179,14 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
     let partial = partial_path(&opts.out);
     let result = writer::write(tree, opts, counters, &partial);
     let written = match result {
-        Ok(w) => w,
+        Ok(w) if !opts.cancelled() => w,
+        Ok(_) => {
+            writer::remove_partials(opts, &partial);
+            return Err(ArchiveError::Interrupted);
+        }
         Err(e) => {
             writer::remove_partials(opts, &partial);
-            return Err(e);
+            return Err(if opts.cancelled() { ArchiveError::Interrupted } else { e });
         }
     };
     std::fs::rename(&partial, &opts.out).map_err(|source| ArchiveError::Io { path: opts.out.clone(), source })?;

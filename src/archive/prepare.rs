@@ -151,7 +151,7 @@ fn stream_digests(tree: &Tree, a: &FileAttrs, opts: &Options) -> Hashes {
     let mut buf = vec![0u8; deflate::PIECE];
     let size = a.size();
     let mut at = 0;
-    while at < size {
+    while at < size && !opts.cancelled() {
         let (data, run_end) = a.content.run_at(at);
         let end = run_end.min(size).min(at + deflate::PIECE as u64);
         let len = (end - at) as usize;

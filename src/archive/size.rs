@@ -284,6 +284,7 @@ mod tests {
             text,
             manifest: false,
             force: true,
+            cancel: Default::default(),
         }
     }
 

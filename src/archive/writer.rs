@@ -59,7 +59,7 @@ pub fn write(tree: &Tree, opts: &Options, counters: &Counters, partial: &Path) -
                 if tx.send(prepared).is_err() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
             };
             walk(tree, &mut |item| {
-                if stop.load(Ordering::Relaxed) {
+                if stop.load(Ordering::Relaxed) || opts.cancelled() {
                     return ControlFlow::Break(());
                 }
                 bytes += item.file.as_ref().map_or(0, |f| f.attrs.size().min(WHOLE_MAX));
@@ -76,6 +76,10 @@ pub fn write(tree: &Tree, opts: &Options, counters: &Counters, partial: &Path) -
         });
         w.begin()?;
         for batch in rx {
+            if opts.cancelled() {
+                stop.store(true, Ordering::Relaxed);
+                return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+            }
             let result = batch.and_then(|b| b.into_iter().try_for_each(|p| w.add(p)));
             if let Err(e) = result {
                 stop.store(true, Ordering::Relaxed);
@@ -341,6 +345,9 @@ impl<'a> Writer<'a> {
         let tree = self.tree;
         let count = pieces.len();
         for (ci, chunk) in pieces.chunks(window).enumerate() {
+            if self.opts.cancelled() {
+                return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+            }
             let outs: Vec<io::Result<PieceOut>> = chunk
                 .par_iter()
                 .enumerate()

@@ -40,26 +40,36 @@ impl Totals {
         if let Some(v) = self.exact.get() {
             return *v;
         }
-        *self.estimate.get_or_init(|| self.sample())
+        *self.estimate.get_or_init(|| sample(&self.tree))
     }
+}
 
-    fn sample(&self) -> (u64, u64) {
-        let t = &self.tree;
-        let n = t.node_count();
-        let (mut files, mut bytes, mut alloc) = (0u64, 0u128, 0u128);
-        for k in 0..SAMPLES.min(n) {
-            let i = (u128::from(k) * u128::from(n) / u128::from(SAMPLES.min(n))) as u64;
-            if let Some(Location::File { parent, slot }) = t.locate(i) {
-                let a = t.file_attrs_in(&parent, slot);
-                files += 1;
-                bytes += u128::from(a.size());
-                alloc += u128::from(a.allocated());
-            }
-        }
-        if files == 0 {
-            return (0, 0);
-        }
-        let scale = |x: u128| (x * u128::from(t.file_count()) / u128::from(files)).min(u128::from(u64::MAX)) as u64;
-        (scale(bytes), scale(alloc))
+/// (apparent, allocated) bytes of a tree, now: exact up to [`EXACT_LIMIT`] files (a walk of
+/// about a second), estimated from a sample beyond.
+pub fn of(tree: &Tree) -> (u64, u64) {
+    if tree.file_count() <= EXACT_LIMIT {
+        let s = crate::stats::collect(tree);
+        return (s.bytes, s.allocated);
     }
+    sample(tree)
+}
+
+/// Totals estimated from an even sample of nodes.
+fn sample(t: &Tree) -> (u64, u64) {
+    let n = t.node_count();
+    let (mut files, mut bytes, mut alloc) = (0u64, 0u128, 0u128);
+    for k in 0..SAMPLES.min(n) {
+        let i = (u128::from(k) * u128::from(n) / u128::from(SAMPLES.min(n))) as u64;
+        if let Some(Location::File { parent, slot }) = t.locate(i) {
+            let a = t.file_attrs_in(&parent, slot);
+            files += 1;
+            bytes += u128::from(a.size());
+            alloc += u128::from(a.allocated());
+        }
+    }
+    if files == 0 {
+        return (0, 0);
+    }
+    let scale = |x: u128| (x * u128::from(t.file_count()) / u128::from(files)).min(u128::from(u64::MAX)) as u64;
+    (scale(bytes), scale(alloc))
 }
