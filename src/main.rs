@@ -305,6 +305,14 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
     if let Some(target) = args.target_size {
         let (scale, len) = archive::size::solve_scale(&profile, &opts, target).map_err(|e| BadInput(e.to_string()))?;
         tracing::info!(scale, planned = len, "file sizes scaled to meet the target");
+        if len.abs_diff(target) as f64 > target as f64 * 0.01 {
+            return Err(BadInput(format!(
+                "cannot land within 1% of {}: the closest this tree gives is {} (archives grow in steps: headers, tar records); change --files or the target",
+                Bytes(target),
+                Bytes(len)
+            ))
+            .into());
+        }
         profile.sizes.scale = scale;
     }
     let tree = Tree::new(profile).map_err(|e| BadInput(e.to_string()))?;

@@ -167,6 +167,14 @@ fn tar_of_1000_files_is_valid_sparse_and_extracts_to_the_model() {
     let v: Vec<u64> = du.split_whitespace().map(|x| x.parse().unwrap()).collect();
     assert!(v[0] * 2 < v[1], "allocated {} KiB vs apparent {} KiB", v[0], v[1]);
     if have_python() {
+        // Python's tarfile reads the same names as GNU tar (nothing in the ustar prefix field).
+        let (_, gnu, _) = sh(&format!("tar -tf '{}'", out.display()));
+        let (ok, names) = python(
+            "import sys, tarfile\nfor m in tarfile.open(sys.argv[1]): print(m.name + ('/' if m.isdir() else ''))",
+            &[out.to_str().unwrap()],
+        );
+        assert!(ok, "{names}");
+        assert_eq!(names.lines().collect::<Vec<_>>(), gnu.lines().collect::<Vec<_>>());
         let (ok, out) = python(
             "import sys, tarfile\nt = tarfile.open(sys.argv[1])\nsp = [m for m in t.getmembers() if m.issparse()]\nassert sp, 'no sparse members'\nf = t.extractfile(sp[0]); data = f.read()\nassert len(data) == sp[0].size\nprint(len(t.getmembers()))",
             &[t.path().join("docs.tar").to_str().unwrap()],
@@ -470,4 +478,47 @@ fn sigterm_stops_cleanly_and_leaves_nothing() {
     assert!(started.elapsed() < std::time::Duration::from_secs(20), "stopping took {:?}", started.elapsed());
     let left: Vec<_> = std::fs::read_dir(t.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn large_ids_and_side_files_of_earlier_runs_survive() {
+    let t = tmp();
+    // AD-style ids (past 2^21) need base-256 in tar's 8-byte fields.
+    let profile = t.path().join("bigid.toml");
+    let text = std::fs::read_to_string(fixture("materialize.toml")).unwrap();
+    std::fs::write(
+        &profile,
+        text.replace("[identities]", "[identities]\nuid_start = 1500000000\ngid_start = 1600000000"),
+    )
+    .unwrap();
+    let out = t.path().join("ids.tar");
+    let o = bin()
+        .arg("archive")
+        .arg(&out)
+        .args(["--profile", profile.to_str().unwrap(), "--files", "50", "--load-file", "none", "--manifest", "none"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (_, listing, _) = sh(&format!("tar --numeric-owner -tvf '{}' | awk '{{print $2}}' | sort -u", out.display()));
+    assert!(listing.lines().any(|l| l.starts_with("15000") && l.contains("/16000")), "owners: {listing}");
+    assert!(!listing.lines().any(|l| l.starts_with("0/")), "ids lost: {listing}");
+
+    // Files named like this run's side files, from elsewhere, survive an interrupted run.
+    for side in ["keep.dat", "keep.opt", "keep.manifest.csv"] {
+        std::fs::write(t.path().join(side), b"mine").unwrap();
+    }
+    let mut child =
+        bin().arg("archive").arg(t.path().join("keep.tar")).args(["--files", "5000", "--force"]).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = Command::new("kill").arg("-INT").arg(child.id().to_string()).status();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    for side in ["keep.dat", "keep.opt", "keep.manifest.csv"] {
+        assert_eq!(std::fs::read(t.path().join(side)).unwrap(), b"mine", "{side} was touched");
+    }
+    assert!(!t.path().join("keep.tar").exists());
+
+    // An archive named like its own load file is refused.
+    let o = archive(&t.path().join("x.dat"), 50, &["--format", "tar"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("also the name of its load file"), "{}", stderr(&o));
 }

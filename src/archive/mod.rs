@@ -144,16 +144,14 @@ pub enum ArchiveError {
     Io { path: PathBuf, source: io::Error },
     #[error("interrupted: removed the partial archive and its side files")]
     Interrupted,
-    #[error(
-        "target size {target} is out of reach: this tree's archive is {low} at the smallest file sizes and {high} at the largest"
-    )]
-    TargetOutOfReach { target: String, low: String, high: String },
+    #[error("the archive's name {0} is also the name of its load file or manifest; name it .zip or .tar")]
+    Collides(PathBuf),
 }
 
 impl ArchiveError {
     /// Errors the user fixes by changing the command (exit code 2).
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, ArchiveError::Exists(_))
+        matches!(self, ArchiveError::Exists(_) | ArchiveError::Collides(_))
     }
 }
 
@@ -171,6 +169,9 @@ pub fn docid(prefix: &str, ordinal: u64) -> String {
 pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, ArchiveError> {
     let started = Instant::now();
     let outputs = output_paths(opts);
+    if let Some(p) = outputs.iter().skip(1).find(|p| **p == opts.out) {
+        return Err(ArchiveError::Collides(p.clone()));
+    }
     if !opts.force {
         if let Some(p) = outputs.iter().find(|p| p.exists()) {
             return Err(ArchiveError::Exists(p.clone()));
@@ -181,17 +182,23 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
     let written = match result {
         Ok(w) if !opts.cancelled() => w,
         Ok(_) => {
-            writer::remove_partials(opts, &partial);
+            writer::remove_partials(&partial);
             return Err(ArchiveError::Interrupted);
         }
         Err(e) => {
-            writer::remove_partials(opts, &partial);
+            writer::remove_partials(&partial);
             return Err(if opts.cancelled() { ArchiveError::Interrupted } else { e });
         }
     };
-    std::fs::rename(&partial, &opts.out).map_err(|source| ArchiveError::Io { path: opts.out.clone(), source })?;
+    let place = |from: &Path, to: &Path| {
+        std::fs::rename(from, to).map_err(|source| ArchiveError::Io { path: to.into(), source })
+    };
+    place(&partial, &opts.out)?;
+    for (from, to) in [&written.dat, &written.opt, &written.manifest].into_iter().flatten() {
+        place(from, to)?;
+    }
     let elapsed = started.elapsed().as_secs_f64();
-    let show = |p: Option<PathBuf>| p.map(|p| p.display().to_string());
+    let show = |p: &Option<(PathBuf, PathBuf)>| p.as_ref().map(|(_, to)| to.display().to_string());
     Ok(Summary {
         out: opts.out.display().to_string(),
         format: opts.format,
@@ -205,7 +212,7 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
         archive_bytes: written.archive_bytes,
         zip64: written.zip64,
         load_file_inside: opts.load_file && opts.load_file_inside,
-        files: SideFiles { dat: show(written.dat), opt: show(written.opt), manifest: show(written.manifest) },
+        files: SideFiles { dat: show(&written.dat), opt: show(&written.opt), manifest: show(&written.manifest) },
         size_scale: tree.model.profile.sizes.scale,
         elapsed_seconds: elapsed,
         files_per_second: written.documents as f64 / elapsed.max(1e-9),

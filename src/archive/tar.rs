@@ -45,7 +45,9 @@ pub fn headers(path: &str, meta: &EntryMeta, size: u64, runs: Option<&[(u64, u64
     } else {
         b'0'
     };
-    time(&mut h[345..357], meta.accessed);
+    // Offsets 345.. are the old-GNU atime/ctime but the ustar path prefix: GNU tar leaves them
+    // empty outside incremental dumps, and so do we (readers that honour the prefix would
+    // otherwise prepend the time to every name).
     let map = runs.map(|r| sparse_map(r, size)).unwrap_or_default();
     if runs.is_some() {
         for (i, (off, len)) in map.iter().take(MAP_IN_HEADER).enumerate() {
@@ -139,17 +141,18 @@ fn octal(field: &mut [u8], v: u64) {
     field[width] = 0;
 }
 
-/// Octal when it fits, else GNU base-256 (high bit set, big-endian).
+/// Octal when it fits, else GNU base-256: the first byte 0x80, the value big-endian in the rest.
 fn number(field: &mut [u8], v: u64) {
     let width = field.len() - 1;
     if v < 1u64 << (3 * width as u32) {
         octal(field, v);
     } else {
         field.fill(0);
-        field[0] = 0x80;
         let bytes = v.to_be_bytes();
         let n = field.len();
-        field[n - 8..].copy_from_slice(&bytes);
+        let k = (n - 1).min(8);
+        field[n - k..].copy_from_slice(&bytes[8 - k..]);
+        field[0] = 0x80;
     }
 }
 
@@ -221,5 +224,10 @@ mod tests {
         assert_eq!(u64::from_be_bytes(f[4..].try_into().unwrap()), 100 << 30);
         number(&mut f, 0o777);
         assert_eq!(&f, b"00000000777\0");
+        // An 8-byte uid field past 2^21 (AD-style ids): the marker survives.
+        let mut u = [0u8; 8];
+        number(&mut u, 1_500_000_000);
+        assert_eq!(u[0], 0x80);
+        assert_eq!(u64::from_be_bytes([0, u[1], u[2], u[3], u[4], u[5], u[6], u[7]]), 1_500_000_000);
     }
 }

@@ -38,9 +38,10 @@ pub struct Written {
     pub bytes_in: u64,
     pub archive_bytes: u64,
     pub zip64: bool,
-    pub dat: Option<PathBuf>,
-    pub opt: Option<PathBuf>,
-    pub manifest: Option<PathBuf>,
+    /// Side files as (temporary, final) paths: renamed once the archive is in place.
+    pub dat: Option<(PathBuf, PathBuf)>,
+    pub opt: Option<(PathBuf, PathBuf)>,
+    pub manifest: Option<(PathBuf, PathBuf)>,
 }
 
 /// Writes the whole archive to `partial`.
@@ -92,16 +93,16 @@ pub fn write(tree: &Tree, opts: &Options, counters: &Counters, partial: &Path) -
     w.finish().map_err(io_err)
 }
 
-/// Removes what a failed run left: the partial archive, its temporary files, the side files.
-pub fn remove_partials(opts: &Options, partial: &Path) {
-    for p in [partial.to_path_buf(), temp_path(partial, "cd"), temp_path(partial, "dat"), temp_path(partial, "opt")] {
-        let _ = std::fs::remove_file(p);
+/// Removes what a failed run left: the partial archive and its temporary files. Side files are
+/// written under temporary names too, so files of an earlier run stay untouched.
+pub fn remove_partials(partial: &Path) {
+    for what in ["cd", "dat", "opt", "manifest.csv"] {
+        let _ = std::fs::remove_file(temp_path(partial, what));
     }
-    for ext in ["dat", "opt", "manifest.csv"] {
-        let _ = std::fs::remove_file(side_path(&opts.out, ext));
-    }
+    let _ = std::fs::remove_file(partial);
 }
 
+/// Where a side file (or the spooled central directory) is written until the run completes.
 fn temp_path(partial: &Path, what: &str) -> PathBuf {
     let mut s = partial.as_os_str().to_owned();
     s.push(".");
@@ -149,13 +150,13 @@ impl<'a> Writer<'a> {
             Format::Tar => None,
         };
         let (dat, dat_path) = if opts.load_file {
-            let path = if opts.load_file_inside { temp_path(partial, "dat") } else { side_path(&opts.out, "dat") };
+            let path = temp_path(partial, "dat");
             (Some(DatWriter::new(create(&path)?, opts.encoding, opts.text)?), Some(path))
         } else {
             (None, None)
         };
         let (manifest, manifest_path) = if opts.manifest {
-            let path = side_path(&opts.out, "manifest.csv");
+            let path = temp_path(partial, "manifest.csv");
             let mut m = create(&path)?;
             m.write_all(b"path,size,sha256\n")?;
             (Some(m), Some(path))
@@ -437,11 +438,7 @@ impl<'a> Writer<'a> {
 
     fn opt_writer(&mut self) -> io::Result<&mut BufWriter<File>> {
         if self.opt.is_none() {
-            let path = if self.opts.load_file_inside {
-                temp_path(&self.partial, "opt")
-            } else {
-                side_path(&self.opts.out, "opt")
-            };
+            let path = temp_path(&self.partial, "opt");
             self.opt = Some(create(&path)?);
             self.opt_path = Some(path);
         }
@@ -525,9 +522,9 @@ impl<'a> Writer<'a> {
             bytes_in: self.bytes_in,
             archive_bytes: self.offset,
             zip64: self.zip64,
-            dat: dat_path,
-            opt: opt_path,
-            manifest: self.manifest_path.take(),
+            dat: dat_path.map(|p| (p, side_path(&self.opts.out, "dat"))),
+            opt: opt_path.map(|p| (p, side_path(&self.opts.out, "opt"))),
+            manifest: self.manifest_path.take().map(|p| (p, side_path(&self.opts.out, "manifest.csv"))),
         })
     }
 }
