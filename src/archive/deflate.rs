@@ -22,19 +22,11 @@ thread_local! {
 pub fn piece(data: &[u8], last: bool, level: u32, out: &mut Vec<u8>) -> io::Result<()> {
     COMPRESSOR.with(|cell| {
         let mut slot = cell.borrow_mut();
-        let c = match &mut *slot {
-            Some((l, c)) if *l == level => {
-                c.reset();
-                c
-            }
-            other => {
-                *other = Some((level, Compress::new(Compression::new(level), false)));
-                match other {
-                    Some((_, c)) => c,
-                    None => unreachable!("just set"),
-                }
-            }
-        };
+        if !matches!(&*slot, Some((l, _)) if *l == level) {
+            *slot = Some((level, Compress::new(Compression::new(level), false)));
+        }
+        let Some((_, c)) = slot.as_mut() else { return Err(io::Error::other("no deflate compressor")) };
+        c.reset();
         let flush = if last { FlushCompress::Finish } else { FlushCompress::Full };
         out.reserve(data.len() + data.len() / 512 + 64);
         loop {
