@@ -10,6 +10,46 @@ use crate::cli::TreeArgs;
 #[error("{0}")]
 pub struct BadInput(pub String);
 
+/// Library errors that are sometimes the user's to fix (a bad mount point, an existing output)
+/// and sometimes a failure of the work.
+pub trait MaybeBadInput: std::error::Error + Send + Sync + 'static {
+    fn is_bad_input(&self) -> bool;
+}
+
+#[cfg(target_os = "linux")]
+impl MaybeBadInput for synthfs::platform::linux::MountError {
+    fn is_bad_input(&self) -> bool {
+        synthfs::platform::linux::MountError::is_bad_input(self)
+    }
+}
+
+impl MaybeBadInput for synthfs::materialize::MaterializeError {
+    fn is_bad_input(&self) -> bool {
+        synthfs::materialize::MaterializeError::is_bad_input(self)
+    }
+}
+
+impl MaybeBadInput for synthfs::archive::ArchiveError {
+    fn is_bad_input(&self) -> bool {
+        synthfs::archive::ArchiveError::is_bad_input(self)
+    }
+}
+
+/// Turns a library error into the binary's: [`BadInput`] (exit code 2) when the user can fix
+/// it, the error itself (exit code 1) otherwise.
+pub fn lift<E: MaybeBadInput>(e: E) -> anyhow::Error {
+    if e.is_bad_input() { BadInput(e.to_string()).into() } else { e.into() }
+}
+
+/// Prints one value as pretty JSON on stdout, for `--json`.
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
 /// Loads the profile and applies the command-line overrides.
 pub fn resolve_profile(args: &TreeArgs) -> Result<Profile, BadInput> {
     let mut profile = Profile::load(&args.profile).map_err(|e| BadInput(e.to_string()))?;

@@ -14,7 +14,9 @@ use synthfs::scan::{self, ScanOptions, ScanReport};
 use synthfs::units::{Bytes, Count};
 
 use crate::cli::DemoArgs;
-use crate::config::{self, BadInput};
+use crate::config;
+#[cfg(not(target_os = "linux"))]
+use crate::config::BadInput;
 
 /// The temporary mount point: created empty, removed when dropped (after the unmount).
 struct DemoDir(PathBuf);
@@ -71,9 +73,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let dir = DemoDir::create()?;
     let settings = MountSettings { threads: 2, allow_other: false, options: Vec::new() };
     let started = Instant::now();
-    let mut mounted = linux::mount(tree.clone(), &dir.0, &settings).map_err(|e| -> anyhow::Error {
-        if e.is_bad_input() { BadInput(e.to_string()).into() } else { e.into() }
-    })?;
+    let mut mounted = linux::mount(tree.clone(), &dir.0, &settings).map_err(config::lift)?;
     let mount_ms = started.elapsed().as_secs_f64() * 1000.0;
     let p = &tree.model.profile;
     let say = |line: String| {
@@ -134,9 +134,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             owners,
             scan: &report,
         };
-        let mut out = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, &j)?;
-        writeln!(out)?;
+        config::print_json(&j)?;
     } else {
         print_report(&report, &owners, &dir.0)?;
     }

@@ -135,8 +135,7 @@ fn run_stats(args: StatsArgs) -> anyhow::Result<()> {
     tracing::info!(files = s.files, dirs = s.dirs, elapsed_ms = elapsed.as_millis() as u64, "stats walked the tree");
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &stats::report::to_json(&tree, &s, digest.as_deref()))?;
-        writeln!(out)?;
+        config::print_json(&stats::report::to_json(&tree, &s, digest.as_deref()))?;
     } else {
         out.write_all(stats::report::to_text(&tree, &s, digest.as_deref()).as_bytes())?;
         let secs = elapsed.as_secs_f64();
@@ -152,16 +151,14 @@ fn run_stats(args: StatsArgs) -> anyhow::Result<()> {
 #[cfg(target_os = "linux")]
 fn run_mount(args: MountArgs) -> anyhow::Result<()> {
     use std::sync::Arc;
-    use synthfs::platform::linux::{self, Ended, MountError, MountSettings};
+    use synthfs::platform::linux::{self, Ended, MountSettings};
     use synthfs::units::Count;
 
-    let lift =
-        |e: MountError| -> anyhow::Error { if e.is_bad_input() { BadInput(e.to_string()).into() } else { e.into() } };
     let tree = Arc::new(config::resolve_tree(&args.tree)?);
     let settings =
         MountSettings { threads: args.threads, allow_other: args.allow_other, options: args.options.clone() };
     let started = std::time::Instant::now();
-    let mounted = linux::mount(tree.clone(), &args.mountpoint, &settings).map_err(lift)?;
+    let mounted = linux::mount(tree.clone(), &args.mountpoint, &settings).map_err(config::lift)?;
     let took = started.elapsed();
     let p = &tree.model.profile;
     println!(
@@ -175,7 +172,7 @@ fn run_mount(args: MountArgs) -> anyhow::Result<()> {
         mounted.mountpoint.display()
     );
     std::io::stdout().flush()?;
-    match mounted.serve_until_signal().map_err(lift)? {
+    match mounted.serve_until_signal().map_err(config::lift)? {
         Ended::Signal(sig) => tracing::info!(signal = sig, "unmounted after a signal"),
         Ended::Unmounted => tracing::info!("unmounted from outside"),
     }
@@ -218,13 +215,10 @@ fn run_materialize(args: MaterializeArgs) -> anyhow::Result<()> {
     let reporter = progress::Reporter::start(counters.clone(), hi - lo);
     let result = materialize::run(&tree, &opts, &counters);
     reporter.finish();
-    let summary = result.map_err(|e| -> anyhow::Error {
-        if e.is_bad_input() { BadInput(e.to_string()).into() } else { e.into() }
-    })?;
+    let summary = result.map_err(config::lift)?;
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &summary)?;
-        writeln!(out)?;
+        config::print_json(&summary)?;
     } else {
         let verb = if summary.dry_run { "would write" } else { "wrote" };
         writeln!(
@@ -323,15 +317,11 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
     let reporter = progress::Reporter::start(counters.clone(), tree.file_count());
     let result = archive::run(&tree, &opts, &counters);
     reporter.finish();
-    let summary = result.map_err(|e| -> anyhow::Error {
-        if e.is_bad_input() { BadInput(e.to_string()).into() } else { e.into() }
-    })?;
-    let mut out = std::io::stdout().lock();
+    let summary = result.map_err(config::lift)?;
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &summary)?;
-        writeln!(out)?;
-        return Ok(());
+        return config::print_json(&summary);
     }
+    let mut out = std::io::stdout().lock();
     writeln!(
         out,
         "wrote {} ({}, {}): {} documents ({}) in {} folders, {} entries{}; {:.1} s, {} files/s, {}/s",
@@ -417,8 +407,7 @@ fn run_verify(args: VerifyArgs) -> anyhow::Result<()> {
     let report = verify::run(&tree, &opts).map_err(|e| BadInput(e.to_string()))?;
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
+        config::print_json(&report)?;
     } else {
         for p in &report.first_problems {
             writeln!(out, "{p}")?;

@@ -12,15 +12,19 @@ fn profile() -> String {
     fixture("materialize.toml").display().to_string()
 }
 
+/// The tree options every test here uses: the materialize profile, N files, N/12 folders.
+fn tree_args(files: u64) -> Vec<String> {
+    let dirs = (files / 12).max(2);
+    ["--profile".into(), profile(), "--files".into(), files.to_string(), "--dirs".into(), dirs.to_string()].into()
+}
+
 /// Runs `synthfs archive OUT --profile materialize.toml --files N ... --json`.
 fn archive(out: &Path, files: u64, extra: &[&str]) -> Output {
-    let p = profile();
-    let n = files.to_string();
-    let dirs = (files / 12).max(2).to_string();
     bin()
         .arg("archive")
         .arg(out)
-        .args(["--profile", &p, "--files", &n, "--dirs", &dirs, "--json"])
+        .args(tree_args(files))
+        .arg("--json")
         .args(extra)
         .env_remove("RUST_LOG")
         .output()
@@ -34,13 +38,11 @@ fn json(o: &Output) -> serde_json::Value {
 
 /// `synthfs verify DIR` for the same tree, content included, times to the second.
 fn verify_extracted(dir: &Path, files: u64, extra: &[&str]) {
-    let p = profile();
-    let n = files.to_string();
-    let dirs = (files / 12).max(2).to_string();
     let o = bin()
         .arg("verify")
         .arg(dir)
-        .args(["--profile", &p, "--files", &n, "--dirs", &dirs, "--content", "--whole-seconds"])
+        .args(tree_args(files))
+        .args(["--content", "--whole-seconds"])
         .args(extra)
         .output()
         .unwrap();
@@ -94,6 +96,16 @@ fn parse_dat(path: &Path, encoding: Option<&str>) -> Vec<Vec<String>> {
     let (ok, out) = python(PARSE_DAT, &args);
     assert!(ok, "the DAT does not parse: {out}");
     serde_json::from_str(&out).unwrap()
+}
+
+/// The names of a ZIP's file entries (not folders), as Python's zipfile reads them.
+fn zip_file_names(zip: &Path) -> Vec<String> {
+    let (ok, names) = python(
+        "import sys, zipfile\nfor n in zipfile.ZipFile(sys.argv[1]).namelist(): print(n)",
+        &[zip.to_str().unwrap()],
+    );
+    assert!(ok, "{names}");
+    names.lines().filter(|n| !n.ends_with('/')).map(str::to_string).collect()
 }
 
 fn tmp() -> tempfile::TempDir {
@@ -413,12 +425,8 @@ fn ediscovery_profile_has_the_zipper_layout() {
         .unwrap();
     let s = json(&o);
     assert_eq!(s["folders"], 10);
-    let (ok, names) = python(
-        "import sys, zipfile\nfor n in zipfile.ZipFile(sys.argv[1]).namelist(): print(n)",
-        &[out.to_str().unwrap()],
-    );
-    assert!(ok, "{names}");
-    let files: Vec<&str> = names.lines().filter(|n| !n.ends_with('/')).collect();
+    let names = zip_file_names(&out);
+    let files: Vec<&str> = names.iter().map(String::as_str).collect();
     assert_eq!(files.len(), 1000);
     for (k, name) in files.iter().enumerate() {
         let (folder, file) = name.split_once('/').unwrap();
@@ -455,11 +463,8 @@ fn ediscovery_profile_has_the_zipper_layout() {
         .output()
         .unwrap();
     json(&o);
-    let (_, names) = python(
-        "import sys, zipfile\nfor n in zipfile.ZipFile(sys.argv[1]).namelist(): print(n)",
-        &[out.to_str().unwrap()],
-    );
-    let files: Vec<&str> = names.lines().filter(|n| !n.ends_with('/')).collect();
+    let names = zip_file_names(&out);
+    let files: Vec<&str> = names.iter().map(String::as_str).collect();
     let c = per_folder(&files);
     assert!(c[4] > 3 * c[0] && c[5] > 3 * c[9], "{c:?}");
 }

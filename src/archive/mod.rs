@@ -103,6 +103,21 @@ pub struct EntryMeta {
     pub accessed: i64,
 }
 
+/// Header metadata for the format modules' unit tests.
+#[cfg(test)]
+pub(crate) fn sample_meta(is_dir: bool) -> EntryMeta {
+    EntryMeta {
+        is_dir,
+        mode: 0o640,
+        uid: 10_001,
+        gid: 20_002,
+        user: "jdoe".into(),
+        group: "Finance".into(),
+        modified: 1_700_000_000,
+        accessed: 1_700_000_100,
+    }
+}
+
 /// Paths of the files written beside the archive.
 #[derive(Clone, Debug, Serialize)]
 pub struct SideFiles {
@@ -158,6 +173,12 @@ impl ArchiveError {
 /// A path beside the archive: `out.zip` -> `out.dat`.
 pub fn side_path(out: &Path, ext: &str) -> PathBuf {
     out.with_extension(ext)
+}
+
+/// A file's data runs as `(offset, length)`: the form of tar's sparse map and of the pieces a
+/// big file is streamed in (one run for a file without holes).
+fn data_extents(spec: &crate::model::ContentSpec) -> Vec<(u64, u64)> {
+    spec.data_runs().into_iter().map(|(start, end)| (start, end - start)).collect()
 }
 
 /// The control number of the document with this ordinal (from 0).

@@ -12,7 +12,7 @@ use super::loadfile::{opt_line, preamble_len, row_len};
 use super::prepare::{WHOLE_MAX, is_image};
 use super::walk::{Item, walk};
 use super::writer::dat_row;
-use super::{Compression, Format, Options, TEXT_DIR, VOLUME, deflate, docid, tar, text, zip};
+use super::{Compression, Format, Options, TEXT_DIR, VOLUME, data_extents, deflate, docid, tar, text, zip};
 
 /// Why a target size cannot be planned.
 #[derive(Debug, thiserror::Error)]
@@ -132,12 +132,11 @@ fn part(tree: &Tree, opts: &Options, item: &Item) -> Part {
     let a = &file.attrs;
     let size = a.size();
     let data = match (&a.content.sparse, opts.format) {
-        (Some(_), Format::Tar) => a.content.data_runs().iter().map(|(s, e)| e - s).sum(),
+        (Some(_), Format::Tar) => data_extents(&a.content).iter().map(|(_, len)| len).sum(),
         (Some(_), Format::Zip) => {
             // Data pieces are stored deflate blocks, holes deflated zeros: both lengths depend
             // only on the piece's length.
-            let runs: Vec<(u64, u64)> = a.content.data_runs().iter().map(|(s, e)| (*s, e - s)).collect();
-            let pieces = deflate::pieces(size, &runs);
+            let pieces = deflate::pieces(size, &data_extents(&a.content));
             let n = pieces.len();
             pieces
                 .iter()
@@ -227,8 +226,7 @@ impl Acc {
         match opts.format {
             Format::Tar => {
                 self.entries += 1;
-                let runs: Option<Vec<(u64, u64)>> =
-                    a.content.sparse.map(|_| a.content.data_runs().iter().map(|(s, e)| (*s, e - s)).collect());
+                let runs: Option<Vec<(u64, u64)>> = a.content.sparse.map(|_| data_extents(&a.content));
                 self.offset +=
                     tar::headers_len(&item.path, false, runs.as_deref(), size) + p.data.next_multiple_of(512);
             }

@@ -172,16 +172,7 @@ mod tests {
     use super::*;
 
     fn meta(is_dir: bool) -> EntryMeta {
-        EntryMeta {
-            is_dir,
-            mode: 0o640,
-            uid: 10_001,
-            gid: 20_002,
-            user: "jdoe".into(),
-            group: "Finance".into(),
-            modified: 1_700_000_000,
-            accessed: 1_700_000_100,
-        }
+        crate::archive::sample_meta(is_dir)
     }
 
     #[test]

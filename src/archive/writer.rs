@@ -18,7 +18,8 @@ use super::prepare::{Blob, Hashes, Payload, Prepared, WHOLE_MAX, hex, is_image, 
 use super::walk::{Item, walk};
 use super::zip::{CentralEntry, Framing, Known};
 use super::{
-    ArchiveError, Compression, EntryMeta, Format, Options, TEXT_DIR, VOLUME, deflate, docid, side_path, tar, zip,
+    ArchiveError, Compression, EntryMeta, Format, Options, TEXT_DIR, VOLUME, data_extents, deflate, docid, side_path,
+    tar, zip,
 };
 
 /// Entries per batch handed to the workers, and bytes of small files per batch.
@@ -320,8 +321,7 @@ impl<'a> Writer<'a> {
         let a = &file.attrs;
         let size = a.size();
         let sparse = a.content.sparse.is_some();
-        let data_runs: Vec<(u64, u64)> =
-            if sparse { a.content.data_runs().into_iter().map(|(s, e)| (s, e - s)).collect() } else { vec![(0, size)] };
+        let data_runs = data_extents(&a.content);
         let pieces = deflate::pieces(size, &data_runs);
         let zip = self.opts.format == Format::Zip;
         let deflate = zip && (self.opts.compression == Compression::Deflate || sparse);

@@ -248,16 +248,7 @@ mod tests {
     use super::*;
 
     fn meta() -> EntryMeta {
-        EntryMeta {
-            is_dir: false,
-            mode: 0o644,
-            uid: 10_001,
-            gid: 20_002,
-            user: "jdoe".into(),
-            group: "Finance".into(),
-            modified: 1_700_000_000,
-            accessed: 1_700_000_100,
-        }
+        crate::archive::sample_meta(false)
     }
 
     #[test]
