@@ -1,6 +1,10 @@
 //! Turns parsed options into what the library needs: a validated profile and tree.
 
+use std::sync::Arc;
+
 use anyhow::Context;
+use synthfs::identity;
+use synthfs::model::accounts::Roster;
 use synthfs::model::{Profile, Tree};
 
 use crate::cli::TreeArgs;
@@ -26,6 +30,12 @@ impl MaybeBadInput for synthfs::platform::linux::MountError {
 impl MaybeBadInput for synthfs::materialize::MaterializeError {
     fn is_bad_input(&self) -> bool {
         synthfs::materialize::MaterializeError::is_bad_input(self)
+    }
+}
+
+impl MaybeBadInput for synthfs::identity::IdentityError {
+    fn is_bad_input(&self) -> bool {
+        synthfs::identity::IdentityError::is_bad_input(self)
     }
 }
 
@@ -66,14 +76,37 @@ pub fn resolve_profile(args: &TreeArgs) -> Result<Profile, BadInput> {
     if let Some(x) = args.size_scale {
         profile.sizes.scale = x;
     }
+    let id = &args.identities;
+    let ids = &mut profile.identities;
+    if let Some(source) = &id.identities {
+        ids.source = source.clone();
+    }
+    let set = |field: &mut Option<String>, value: &Option<String>| {
+        if value.is_some() {
+            *field = value.clone();
+        }
+    };
+    set(&mut ids.uid_range, &id.uid_range);
+    set(&mut ids.group, &id.group);
+    set(&mut ids.ldap_base, &id.ldap_base);
+    set(&mut ids.ldap_bind_dn, &id.ldap_bind_dn);
+    set(&mut ids.ldap_password_env, &id.ldap_password_env);
+    set(&mut ids.ldap_password_file, &id.ldap_password_file);
+    identity::check_settings(ids).map_err(|e| BadInput(e.to_string()))?;
     profile.validate().map_err(|e| BadInput(e.to_string()))?;
     Ok(profile)
 }
 
-/// Builds the tree the options describe.
-pub fn resolve_tree(args: &TreeArgs) -> Result<Tree, BadInput> {
+/// Reads the accounts the profile's identity source names (nothing for synthetic ones).
+pub fn load_identities(profile: &Profile) -> anyhow::Result<Option<Arc<Roster>>> {
+    identity::load(&profile.identities).map_err(lift)
+}
+
+/// Builds the tree the options describe, owners loaded from their source.
+pub fn resolve_tree(args: &TreeArgs) -> anyhow::Result<Tree> {
     let profile = resolve_profile(args)?;
-    Tree::new(profile).map_err(|e| BadInput(e.to_string()))
+    let roster = load_identities(&profile)?;
+    Ok(Tree::with_roster(profile, roster).map_err(|e| BadInput(e.to_string()))?)
 }
 
 /// Sets the size of rayon's global pool.

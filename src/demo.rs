@@ -160,13 +160,13 @@ pub fn run(_args: DemoArgs) -> anyhow::Result<()> {
 
 /// Owners named as an AD-joined host would name them (the profile's directory).
 fn owners(tree: &Tree, r: &ScanReport) -> Vec<Owner> {
-    let ids = &tree.model.identities;
+    let ids = &tree.model.accounts;
     r.by_uid
         .iter()
         .map(|&(uid, files, bytes)| {
             let account = match uid {
                 0 => "root".to_string(),
-                _ => ids.user_by_uid(uid).map_or_else(|| uid.to_string(), |u| format!("{}\\{}", ids.domain, u.account)),
+                _ => ids.user_by_uid(uid).map_or_else(|| uid.to_string(), |u| format!("{}\\{}", ids.domain, u.name)),
             };
             Owner { uid, account, files, bytes }
         })

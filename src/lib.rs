@@ -6,6 +6,7 @@
 
 pub mod archive;
 pub mod fs;
+pub mod identity;
 #[cfg(unix)]
 pub mod materialize;
 pub mod model;

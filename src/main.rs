@@ -296,8 +296,10 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
         cancel: cancel_on_signal()?,
     };
     let mut profile = config::resolve_profile(&args.tree)?;
+    let roster = config::load_identities(&profile)?;
     if let Some(target) = args.target_size {
-        let (scale, len) = archive::size::solve_scale(&profile, &opts, target).map_err(|e| BadInput(e.to_string()))?;
+        let (scale, len) =
+            archive::size::solve_scale(&profile, roster.clone(), &opts, target).map_err(|e| BadInput(e.to_string()))?;
         tracing::info!(scale, planned = len, "file sizes scaled to meet the target");
         if len.abs_diff(target) as f64 > target as f64 * 0.01 {
             return Err(BadInput(format!(
@@ -309,7 +311,7 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
         }
         profile.sizes.scale = scale;
     }
-    let tree = Tree::new(profile).map_err(|e| BadInput(e.to_string()))?;
+    let tree = Tree::with_roster(profile, roster).map_err(|e| BadInput(e.to_string()))?;
     if opts.load_file || opts.manifest {
         warn_if_hashing_is_long(&tree);
     }

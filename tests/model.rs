@@ -5,6 +5,9 @@ mod common;
 use std::collections::HashSet;
 
 use proptest::prelude::*;
+use std::sync::Arc;
+
+use synthfs::model::accounts::{Person, Roster};
 use synthfs::model::content::{Reader, body_crc, read_all};
 use synthfs::model::names::is_windows_safe;
 use synthfs::model::walk::fold_dirs;
@@ -32,6 +35,49 @@ proptest! {
     fn exact_counts(files in 1u64..20_000, dirs in 1u64..3_000, seed in any::<u64>()) {
         let tree = small_tree(files, dirs, seed);
         prop_assert_eq!(counts(&tree), (files, dirs));
+    }
+
+    /// Another identity source changes owners only: every name, size, time, mode and byte stays.
+    #[test]
+    fn identities_change_owners_only(
+        seed in any::<u64>(),
+        people in proptest::collection::vec((0usize..6, any::<bool>(), 1u32..1_000_000), 1..40),
+    ) {
+        let departments = ["Finance", "legal", "IT", "Plumbing", "", "Sales"];
+        let roster = Roster {
+            source: "test".into(),
+            domain: Some("TEST".into()),
+            people: people
+                .iter()
+                .enumerate()
+                .map(|(i, (d, has_uid, n))| Person {
+                    account: format!("p{i}"),
+                    department: departments[*d].into(),
+                    uid: has_uid.then_some(*n),
+                    sid: (!has_uid).then(|| format!("S-1-5-21-7-8-9-{n}")),
+                    ..Person::default()
+                })
+                .collect(),
+            groups: Vec::new(),
+        };
+        let mut p = small_profile();
+        p.seed = seed;
+        p.set_counts(Some(400), Some(40));
+        let synthetic = Tree::new(p.clone()).unwrap();
+        let other = Tree::with_roster(p, Some(Arc::new(roster))).unwrap();
+        let accounts = &other.model.accounts;
+        for i in 0..synthetic.node_count() {
+            prop_assert_eq!(synthetic.path(i), other.path(i));
+            if let (Some(mut a), Some(b)) = (synthetic.file_attrs(i), other.file_attrs(i)) {
+                prop_assert_eq!(read_all(&a.content), read_all(&b.content));
+                match accounts.account(b.owner) {
+                    Some(acct) => prop_assert_eq!(acct.uid, b.uid),
+                    None => prop_assert!(accounts.user_by_uid(b.uid).is_none(), "someone who left resolves"),
+                }
+                (a.uid, a.gid) = (b.uid, b.gid);
+                prop_assert_eq!(a, b);
+            }
+        }
     }
 
     /// Any index of a billion-file tree decodes to a node that encodes back to it.

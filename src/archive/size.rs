@@ -2,9 +2,11 @@
 //! entries, a load file inside), and the file-size scale that brings it to a target.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::model::accounts::Roster;
 use crate::model::{Profile, ProfileError, Tree};
 use crate::units::Bytes;
 
@@ -66,14 +68,19 @@ pub fn archive_len(tree: &Tree, opts: &Options) -> u64 {
 
 /// The scale of file sizes (`sizes.scale`) whose archive lands closest to `target` bytes,
 /// with the archive length it gives.
-pub fn solve_scale(profile: &Profile, opts: &Options, target: u64) -> Result<(f64, u64), SizeError> {
+pub fn solve_scale(
+    profile: &Profile,
+    roster: Option<Arc<Roster>>,
+    opts: &Options,
+    target: u64,
+) -> Result<(f64, u64), SizeError> {
     if opts.compression == Compression::Deflate && opts.format == Format::Zip {
         return Err(SizeError::Deflate);
     }
     let eval = |scale: f64| -> Result<u64, SizeError> {
         let mut p = profile.clone();
         p.sizes.scale = scale;
-        Ok(archive_len(&Tree::new(p)?, opts))
+        Ok(archive_len(&Tree::with_roster(p, roster.clone())?, opts))
     };
     let close = |len: u64| (len as f64 - target as f64).abs() <= target as f64 * 0.002;
     let (mut lo, mut hi) = (profile.sizes.scale, profile.sizes.scale);

@@ -109,6 +109,35 @@ pub struct TreeArgs {
     /// Multiply every file size by X (what `archive --target-size` reports) [default: the profile's].
     #[arg(long, value_name = "X")]
     pub size_scale: Option<f64>,
+    #[command(flatten)]
+    pub identities: IdentityArgs,
+}
+
+/// Where the owners come from; names, sizes and bytes stay the same whatever the source.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Owners")]
+pub struct IdentityArgs {
+    /// Accounts that own the files: synthetic, system (the host's NSS accounts), FILE.csv (an AD export) or ldap[s]://HOST[:PORT] [default: the profile's].
+    #[arg(long, value_name = "SOURCE")]
+    pub identities: Option<String>,
+    /// With `system`: only accounts with a uid in this range [default: 1000-60000].
+    #[arg(long, value_name = "FIRST-LAST")]
+    pub uid_range: Option<String>,
+    /// With `system`: only members of this group.
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+    /// With LDAP: the search base (dc=corp,dc=example,dc=com).
+    #[arg(long, value_name = "DN")]
+    pub ldap_base: Option<String>,
+    /// With LDAP: the DN to bind as [default: anonymous].
+    #[arg(long, value_name = "DN")]
+    pub ldap_bind_dn: Option<String>,
+    /// With LDAP: the environment variable that holds the bind password.
+    #[arg(long, value_name = "VAR")]
+    pub ldap_password_env: Option<String>,
+    /// With LDAP: a file whose first line is the bind password.
+    #[arg(long, value_name = "FILE")]
+    pub ldap_password_file: Option<String>,
 }
 
 #[derive(Debug, Args)]

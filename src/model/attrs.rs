@@ -58,7 +58,7 @@ pub struct FileAttrs {
     pub modified: Timestamp,
     pub accessed: Timestamp,
     pub mode: u32,
-    /// Index of the owning user in the identity directory.
+    /// The owner slot (see [`super::accounts`]): a cast member or someone who left.
     pub owner: u32,
     pub uid: u32,
     pub gid: u32,
@@ -133,17 +133,32 @@ fn draw_times(m: &Model, ctx: &DirContext, rng: &mut Rng) -> [Timestamp; 3] {
     [c, md, a]
 }
 
-/// A user (index) who plausibly owns things in this context.
+/// The owner slot (see [`super::accounts`]) of something in this context: now and then
+/// someone who left; in a home folder mostly its user; in a department one of its members.
 fn pick_owner(m: &Model, ctx: &DirContext, rng: &mut Rng) -> u32 {
-    if let Some(u) = ctx.owner {
+    let ids = &m.profile.identities;
+    let departed = rng.chance(ids.departed_share);
+    let colleague = rng.unit();
+    let pick = rng.next_u64();
+    if departed {
+        return m.accounts.departed_slot((pick % u64::from(ids.departed.max(1))) as u32);
+    }
+    if let Some(u) = ctx.owner.filter(|_| colleague < ids.home_share) {
         return u;
     }
     if let Some(d) = ctx.department {
         if let Some(users) = m.identities.by_department.get(d as usize).filter(|u| !u.is_empty()) {
-            return *rng.pick(users);
+            return users[(pick % users.len() as u64) as usize];
         }
     }
-    rng.below(m.identities.users.len() as u64) as u32
+    (pick % m.identities.users.len() as u64) as u32
+}
+
+/// The uid and gid a slot owns things with in a context: the group of the folder's
+/// department, else of the owner's own.
+fn owner_ids(m: &Model, ctx: &DirContext, slot: u32) -> (u32, u32) {
+    let department = ctx.department.or_else(|| m.identities.users.get(slot as usize).and_then(|u| u.department));
+    (m.accounts.uid(slot), m.accounts.department_gid(department))
 }
 
 fn is_sensitive(m: &Model, ctx: &DirContext) -> bool {
@@ -225,8 +240,7 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
     });
     let mut orng = Rng::new(m.seed, index, Purpose::Owner);
     let owner = pick_owner(m, ctx, &mut orng);
-    let user = &m.identities.users[owner as usize];
-    let gid = m.identities.department_group(ctx.department.or(user.department)).gid;
+    let (uid, gid) = owner_ids(m, ctx, owner);
     let readonly = role == Role::Original && orng.chance(0.05);
     let mut mode = if is_sensitive(m, ctx) { 0o640 } else { 0o644 };
     if readonly {
@@ -244,7 +258,7 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
         accessed,
         mode,
         owner,
-        uid: user.uid,
+        uid,
         gid,
         hidden: matches!(role, Role::Junk) || ftype == FileType::OfficeLock,
         readonly,
@@ -286,9 +300,10 @@ pub fn dir_attrs(tree: &Tree, plan: &DirPlan) -> DirAttrs {
     let (owner, uid, gid) = if top {
         (None, 0, 0)
     } else {
-        let o = pick_owner(m, ctx, &mut rng);
-        let user = &m.identities.users[o as usize];
-        (Some(o), user.uid, m.identities.department_group(ctx.department.or(user.department)).gid)
+        // A home and its folders are its user's; only files inside vary.
+        let o = ctx.owner.unwrap_or_else(|| pick_owner(m, ctx, &mut rng));
+        let (uid, gid) = owner_ids(m, ctx, o);
+        (Some(o), uid, gid)
     };
     let mode = match ctx.kind {
         DirKind::Home => 0o700,

@@ -102,8 +102,13 @@ impl Directory {
 
     /// The Windows-style SID of a user.
     pub fn user_sid(&self, user: &User) -> String {
+        self.sid(user.rid)
+    }
+
+    /// The SID of a relative identifier in this domain.
+    pub fn sid(&self, rid: u32) -> String {
         let [a, b, c] = self.domain_sid;
-        format!("S-1-5-21-{a}-{b}-{c}-{}", user.rid)
+        format!("S-1-5-21-{a}-{b}-{c}-{rid}")
     }
 
     /// The user with a given uid, if it is one of ours.
@@ -119,7 +124,7 @@ impl Directory {
 }
 
 /// `Human Resources` -> `human-resources`.
-fn slug(name: &str) -> String {
+pub fn slug(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars() {
         if c.is_ascii_alphanumeric() {

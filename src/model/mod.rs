@@ -14,6 +14,7 @@
 //! assert!(root.entries.iter().any(|e| &*e.name == "Finance"));
 //! ```
 
+pub mod accounts;
 pub mod attrs;
 pub mod content;
 pub mod date;
@@ -34,6 +35,9 @@ pub use filetype::FileType;
 pub use profile::{Profile, ProfileError};
 pub use tree::{Entry, Listing, Location, NodeKind, Tree};
 
+use std::sync::Arc;
+
+use accounts::{Accounts, Roster};
 use date::Date;
 use identity::Directory;
 
@@ -42,7 +46,12 @@ use identity::Directory;
 pub struct Model {
     pub profile: Profile,
     pub seed: u64,
+    /// The synthetic cast: home folder names and owner slots come from it.
     pub identities: Directory,
+    /// Who fills each owner slot (the identity source's accounts).
+    pub accounts: Accounts,
+    /// What `accounts` was resolved from, kept to rebuild the model with other sizes.
+    pub roster: Option<Arc<Roster>>,
     pub as_of: Date,
     /// Unix seconds: the oldest allowed time and the last second of `as_of`.
     pub range: (i64, i64),
@@ -67,8 +76,24 @@ struct Mix {
 }
 
 impl Model {
-    pub fn new(profile: Profile) -> Result<Model, ProfileError> {
+    /// The model with synthetic owners, or with `roster`'s accounts when given. A profile
+    /// whose `identities.source` is not `synthetic` needs its roster (see `synthfs::identity`).
+    pub fn new(profile: Profile, roster: Option<Arc<Roster>>) -> Result<Model, ProfileError> {
         profile.validate()?;
+        let cast = Directory::build(&profile);
+        let accounts = match &roster {
+            Some(r) => Accounts::resolve(r, &cast, &profile),
+            None if profile.identities.source == "synthetic" => {
+                Accounts::resolve(&Roster::synthetic(&cast, &profile), &cast, &profile)
+            }
+            None => {
+                return Err(ProfileError::Invalid {
+                    key: "identities.source".into(),
+                    message: format!("`{}` must be loaded before the tree is built", profile.identities.source),
+                });
+            }
+        }
+        .map_err(|e| ProfileError::Invalid { key: "identities.source".into(), message: e.to_string() })?;
         let as_of = profile.as_of_date();
         let hi = as_of.unix() + date::DAY - 1;
         let lo =
@@ -110,7 +135,9 @@ impl Model {
         let frame_bounds = FileType::ALL.iter().map(|t| content::formats::frame_bounds(*t)).collect();
         Ok(Model {
             seed: profile.seed,
-            identities: Directory::build(&profile),
+            identities: cast,
+            accounts,
+            roster,
             as_of,
             range: (lo, hi),
             mixes,

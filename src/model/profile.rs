@@ -272,6 +272,37 @@ pub struct Identities {
     pub gid_start: u32,
     #[serde(default = "defaults::domain")]
     pub domain: String,
+    /// Where the accounts come from: `synthetic`, `system`, `FILE.csv`, `ldap://HOST[:PORT]`
+    /// or `ldaps://...`. Only owners change with it, never names, sizes or bytes.
+    #[serde(default = "defaults::source")]
+    pub source: String,
+    /// People who left: files they owned keep ids that resolve to no account.
+    #[serde(default = "defaults::departed")]
+    pub departed: u32,
+    /// Share of files owned by people who left.
+    #[serde(default = "defaults::departed_share")]
+    pub departed_share: f64,
+    /// Share of a home folder's files owned by its user (the rest: colleagues).
+    #[serde(default = "defaults::home_share")]
+    pub home_share: f64,
+    /// `system`: only accounts with a uid in this range (`1000-60000`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid_range: Option<String>,
+    /// `system`: only members of this group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// LDAP: the search base (`dc=corp,dc=example,dc=com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ldap_base: Option<String>,
+    /// LDAP: the DN to bind as; anonymous when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ldap_bind_dn: Option<String>,
+    /// LDAP: the environment variable holding the bind password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ldap_password_env: Option<String>,
+    /// LDAP: a file holding the bind password (first line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ldap_password_file: Option<String>,
 }
 
 impl Default for Identities {
@@ -281,6 +312,16 @@ impl Default for Identities {
             uid_start: defaults::uid_start(),
             gid_start: defaults::gid_start(),
             domain: defaults::domain(),
+            source: defaults::source(),
+            departed: defaults::departed(),
+            departed_share: defaults::departed_share(),
+            home_share: defaults::home_share(),
+            uid_range: None,
+            group: None,
+            ldap_base: None,
+            ldap_bind_dn: None,
+            ldap_password_env: None,
+            ldap_password_file: None,
         }
     }
 }
@@ -373,6 +414,18 @@ mod defaults {
     }
     pub fn domain() -> String {
         "CORP".into()
+    }
+    pub fn source() -> String {
+        "synthetic".into()
+    }
+    pub fn departed() -> u32 {
+        8
+    }
+    pub fn departed_share() -> f64 {
+        0.02
+    }
+    pub fn home_share() -> f64 {
+        0.9
     }
 }
 
@@ -603,6 +656,15 @@ impl Profile {
         }
         if id.domain.is_empty() || !id.domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             return Err(invalid("identities.domain", "must be letters, digits or dashes"));
+        }
+        if id.departed > 100_000 {
+            return Err(invalid("identities.departed", "must be at most 100,000"));
+        }
+        if !(0.0..=0.5).contains(&id.departed_share) || (id.departed == 0 && id.departed_share > 0.0) {
+            return Err(invalid("identities.departed_share", "must be between 0 and 0.5 (and 0 when departed = 0)"));
+        }
+        if !(0.0..=1.0).contains(&id.home_share) {
+            return Err(invalid("identities.home_share", "must be between 0 and 1"));
         }
         Ok(())
     }

@@ -126,8 +126,14 @@ impl std::fmt::Debug for Tree {
 }
 
 impl Tree {
+    /// The tree of a profile with synthetic owners.
     pub fn new(profile: Profile) -> Result<Tree, ProfileError> {
-        let model = Model::new(profile)?;
+        Tree::with_roster(profile, None)
+    }
+
+    /// The tree of a profile whose owners are `roster`'s accounts (synthetic when `None`).
+    pub fn with_roster(profile: Profile, roster: Option<Arc<super::accounts::Roster>>) -> Result<Tree, ProfileError> {
+        let model = Model::new(profile, roster)?;
         let root_ctx = DirContext {
             kind: DirKind::Root,
             mix: model.mix_index("default"),
@@ -320,26 +326,19 @@ impl Tree {
                 (d.owner, d.created, plan.ctx.department)
             }
         };
-        let ids = &self.model.identities;
-        let user = owner.and_then(|o| ids.users.get(o as usize));
-        let dept = department
-            .or(user.and_then(|u| u.department))
-            .and_then(|d| self.model.profile.template.departments.get(d as usize));
-        let account = match user {
-            Some(u) => format!("{}\\{}", ids.domain, u.account),
-            None => "BUILTIN\\Administrators".into(),
+        let accounts = &self.model.accounts;
+        let user = owner.and_then(|o| accounts.account(o));
+        // The folder's department, else the owner's own.
+        let dept = match department.and_then(|d| self.model.profile.template.departments.get(d as usize)) {
+            Some(d) => d.name.clone(),
+            None => user.map(|u| u.department.clone()).unwrap_or_default(),
         };
-        let sid = match user {
-            Some(u) => ids.user_sid(u),
-            None => "S-1-5-32-544".into(),
+        let (account, sid) = match owner {
+            Some(o) => (accounts.owner_name(o), accounts.sid(o)),
+            None => ("BUILTIN\\Administrators".into(), "S-1-5-32-544".into()),
         };
         let created = format!("{}.{:09}Z", super::date::format_datetime(created.secs).replace(' ', "T"), created.nanos);
-        Some(vec![
-            (XATTRS[0], account),
-            (XATTRS[1], dept.map(|d| d.name.clone()).unwrap_or_default()),
-            (XATTRS[2], sid),
-            (XATTRS[3], created),
-        ])
+        Some(vec![(XATTRS[0], account), (XATTRS[1], dept), (XATTRS[2], sid), (XATTRS[3], created)])
     }
 
     /// The CRC of a file's body (cached; only ZIP-framed files ask for it).

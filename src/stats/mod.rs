@@ -151,7 +151,7 @@ pub fn size_bucket(size: u64) -> usize {
 
 /// Walks the whole tree and totals it.
 pub fn collect(tree: &Tree) -> Stats {
-    let users = tree.model.identities.users.len();
+    let users = tree.model.accounts.slots();
     let as_of_end = tree.model.range.1;
     fold_dirs(
         tree,

@@ -27,9 +27,23 @@ fn types(stats: &Stats) -> Vec<(FileType, Tally)> {
     v
 }
 
-fn owners(stats: &Stats) -> Vec<(usize, Tally)> {
-    let mut v: Vec<(usize, Tally)> = stats.by_owner.iter().copied().enumerate().filter(|(_, t)| t.files > 0).collect();
-    v.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then(a.0.cmp(&b.0)));
+/// Owners by bytes, largest first: `(account, display name, tally)`. Slots filled by one
+/// account are added up; people who left are named by their SID.
+fn owners(tree: &Tree, stats: &Stats) -> Vec<(String, String, Tally)> {
+    let accounts = &tree.model.accounts;
+    let mut by_name: std::collections::BTreeMap<String, (String, Tally)> = std::collections::BTreeMap::new();
+    for (slot, t) in stats.by_owner.iter().enumerate().filter(|(_, t)| t.files > 0) {
+        let slot = slot as u32;
+        let (name, display) = match accounts.account(slot) {
+            Some(a) => (a.name.clone(), a.display.clone()),
+            None => (accounts.sid(slot), "(account deleted)".to_string()),
+        };
+        let e = by_name.entry(name).or_insert_with(|| (display, Tally::default()));
+        e.1.files += t.files;
+        e.1.bytes += t.bytes;
+    }
+    let mut v: Vec<(String, String, Tally)> = by_name.into_iter().map(|(n, (d, t))| (n, d, t)).collect();
+    v.sort_by(|a, b| b.2.bytes.cmp(&a.2.bytes).then_with(|| a.0.cmp(&b.0)));
     v
 }
 
@@ -58,13 +72,12 @@ pub fn to_json(tree: &Tree, stats: &Stats, digest: Option<&str>) -> Value {
     for (t, x) in types(stats) {
         by_type.insert(t.label().to_string(), tally_json(x));
     }
-    let ids = &tree.model.identities;
-    let all_owners = owners(stats);
+    let all_owners = owners(tree, stats);
     let mut by_owner = Map::new();
-    for (u, x) in all_owners.iter().take(TOP_OWNERS) {
-        by_owner.insert(ids.users[*u].account.clone(), tally_json(*x));
+    for (name, _, x) in all_owners.iter().take(TOP_OWNERS) {
+        by_owner.insert(name.clone(), tally_json(*x));
     }
-    let rest = all_owners.iter().skip(TOP_OWNERS).fold(Tally::default(), |mut a, (_, x)| {
+    let rest = all_owners.iter().skip(TOP_OWNERS).fold(Tally::default(), |mut a, (_, _, x)| {
         a.files += x.files;
         a.bytes += x.bytes;
         a
@@ -175,19 +188,10 @@ pub fn to_text(tree: &Tree, stats: &Stats, digest: Option<&str>) -> String {
             bar(x.files, stats.files, 30)
         );
     }
-    let ids = &tree.model.identities;
-    let all = owners(stats);
+    let all = owners(tree, stats);
     let _ = writeln!(o, "\ntop owners         files        bytes   (of {} owners)", all.len());
-    for (u, x) in all.iter().take(10) {
-        let user = &ids.users[*u];
-        let _ = writeln!(
-            o,
-            "  {:<14} {:>9}   {:>10}   {}",
-            user.account,
-            Count(x.files),
-            Bytes(x.bytes).to_string(),
-            user.display
-        );
+    for (name, display, x) in all.iter().take(10) {
+        let _ = writeln!(o, "  {:<14} {:>9}   {:>10}   {}", name, Count(x.files), Bytes(x.bytes).to_string(), display);
     }
     let _ = writeln!(o, "\nby depth           files        bytes");
     for (d, x) in stats.by_depth.iter().enumerate().filter(|(_, x)| x.files > 0) {
