@@ -477,3 +477,39 @@ fn the_hosts_accounts_own_the_tree() {
     assert!(owners.keys().filter(|k| *k != "root").all(|k| k.starts_with("S-1-5-21-")), "{owners:?}");
     assert!(others > 0 && others < 100, "people who left own a few: {others}");
 }
+
+#[test]
+fn archives_name_the_exported_owners() {
+    let users = users();
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("users.csv");
+    std::fs::write(&export, csv(&users)).unwrap();
+    let out = dir.path().join("share.tar");
+    let (out_arg, export_arg) = (out.display().to_string(), export.display().to_string());
+    let o = run(&["archive", &out_arg, "--files", "600", "--size-scale", "0.01", "--identities", &export_arg]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let accounts: HashSet<&str> = users.iter().map(|u| u.account.as_str()).collect();
+    let displays: HashSet<&str> = users.iter().map(|u| u.display.as_str()).collect();
+
+    // tar headers carry the accounts' names (GNU tar reads them back).
+    let (ok, listing, err) = sh(&format!("tar -tvf {out_arg}"));
+    assert!(ok.success(), "{err}");
+    let mut named = 0;
+    for line in listing.lines().filter(|l| l.starts_with('-')) {
+        let owner = line.split_whitespace().nth(1).unwrap();
+        let (user, _) = owner.split_once('/').unwrap();
+        if user.parse::<u32>().is_err() {
+            assert!(accounts.contains(user), "{line}");
+            named += 1;
+        }
+    }
+    assert!(named >= 550, "all but the files of people who left are named: {named} of 600");
+
+    // The load file's custodians are the exported people.
+    let dat = synthfs::archive::loadfile::parse_dat(&std::fs::read(dir.path().join("share.dat")).unwrap()).unwrap();
+    let custodian = dat[0].iter().position(|c| c == "CUSTODIAN").unwrap();
+    let known = dat[1..].iter().filter(|r| displays.contains(r[custodian].as_str())).count();
+    assert_eq!(dat.len() - 1, 600);
+    assert!(dat[1..].iter().all(|r| r[custodian].is_empty() || displays.contains(r[custodian].as_str())));
+    assert!(known >= 550, "{known}");
+}

@@ -33,7 +33,7 @@ pub enum Command {
     Stats(StatsArgs),
     /// Mount the tree read-only with FUSE; every byte is computed when it is read.
     #[command(
-        after_long_help = "Examples:\n  synthfs mount /mnt/share                     # serve until Ctrl-C or umount\n  synthfs mount /mnt/share --files 100M        # mounts instantly at any size\n  synthfs mount /mnt/share -o allow_other      # let other users in"
+        after_long_help = "Examples:\n  synthfs mount /mnt/share                     # serve until Ctrl-C or umount\n  synthfs mount /mnt/share --files 100M        # mounts instantly at any size\n  synthfs mount /mnt/share -o allow_other      # let other users in\n  synthfs mount /mnt/share --identities users.csv   # owners from an AD export (also system, ldap://)"
     )]
     Mount(MountArgs),
     /// Write the tree to real storage: fast, parallel, resumable, shardable across machines.
@@ -333,6 +333,7 @@ mod tests {
     fn command_lines(markdown: &str) -> Vec<String> {
         let mut out = Vec::new();
         let mut in_code = false;
+        let mut pending = String::new();
         for line in markdown.lines() {
             if line.trim_start().starts_with("```") {
                 in_code = !in_code;
@@ -341,9 +342,23 @@ mod tests {
             if !in_code {
                 continue;
             }
+            // Continued lines (`\` at the end) make one command.
             let line = line.split(" #").next().unwrap_or("");
+            if let Some(head) = line.trim_end().strip_suffix('\\') {
+                pending.push_str(head);
+                pending.push(' ');
+                continue;
+            }
+            let line = std::mem::take(&mut pending) + line;
             for part in line.split("&&").flat_map(|p| p.split('|')).flat_map(|p| p.split(';')) {
-                let part = part.split('>').next().unwrap_or("").trim();
+                let mut part = part.split('>').next().unwrap_or("").trim();
+                // Leading environment assignments (`LDAP_PW=... synthfs ...`).
+                while let Some((_, rest)) = part.split_once(' ').filter(|(w, _)| {
+                    w.split_once('=')
+                        .is_some_and(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+                }) {
+                    part = rest.trim_start();
+                }
                 if let Some(rest) = part.strip_prefix("synthfs ") {
                     out.push(format!("synthfs {rest}"));
                 } else if let Some(rest) = part.strip_prefix("cargo run --release -- ") {
@@ -375,6 +390,13 @@ mod tests {
             out.push(cur);
         }
         out
+    }
+
+    #[test]
+    fn continued_lines_and_environment_prefixes_are_one_command() {
+        let md =
+            "```sh\nPW=x synthfs mount /m \\\n    --identities ldap://h \\\n    --ldap-base dc=x   # note\nls\n```\n";
+        assert_eq!(command_lines(md), ["synthfs mount /m      --identities ldap://h      --ldap-base dc=x"]);
     }
 
     #[test]

@@ -231,17 +231,17 @@ impl Accounts {
                 None => depts.push((key.to_string(), vec![i as u32])),
             }
         }
-        let no_department = depts.iter().position(|(name, _)| name.is_empty());
-        if depts.len() > 1 {
-            if let Some(i) = no_department {
-                // People without a department stay out of department folders.
-                depts.remove(i);
-            }
-        }
-        depts.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
+        // Largest first; people without a department last, as a pool of their own.
+        depts.sort_by(|a, b| {
+            (a.0.is_empty(), std::cmp::Reverse(a.1.len()), &a.0).cmp(&(
+                b.0.is_empty(),
+                std::cmp::Reverse(b.1.len()),
+                &b.0,
+            ))
+        });
 
         // Template departments to roster departments: same name first, then the unmatched
-        // in order of size, then round the largest again.
+        // in order of size (the pool without a department last), then round them all again.
         let template = &profile.template.departments;
         let mut dept_of: Vec<Option<usize>> =
             template.iter().map(|t| depts.iter().position(|(name, _)| same_name(name, &t.name))).collect();
@@ -432,6 +432,24 @@ mod tests {
         assert_eq!(hr.name, "human-resources");
         assert_eq!(a.user_by_uid(5000).unwrap().name, "FINANCE0");
         assert_eq!(a.owner_name(0).split('\\').next(), Some("ACME"));
+    }
+
+    #[test]
+    fn people_without_a_department_still_own_files() {
+        let (p, cast) = enterprise();
+        let mut people: Vec<Person> = (0..3).map(|k| person(&format!("fin{k}"), "Finance", 100 + k)).collect();
+        people.extend((0..20).map(|k| person(&format!("u{k}"), "", 200 + k)));
+        let roster = Roster { source: "test".into(), people, ..Roster::default() };
+        let a = Accounts::resolve(&roster, &cast, &p).unwrap();
+        let used: std::collections::HashSet<u32> = (0..cast.users.len() as u32).map(|s| a.uid(s)).collect();
+        assert_eq!(used.len(), 23, "everyone fills some slot");
+        // Finance slots stay in Finance.
+        for &k in &cast.by_department[0] {
+            assert_eq!(a.account(k).unwrap().department, "Finance");
+        }
+        let hr = a.account(cast.by_department[1][0]).unwrap();
+        assert_eq!(hr.department, "", "the unmatched take the pool without a department");
+        assert_eq!(a.department_gid(Some(1)), a.department_gid(None), "whose group is everyone's");
     }
 
     #[test]

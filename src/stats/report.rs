@@ -61,6 +61,18 @@ fn extreme_json(tree: &Tree, e: Option<Extreme>, time: bool) -> Value {
     }
 }
 
+/// Where the owners came from and how many there are.
+fn identities_json(tree: &Tree) -> Value {
+    let a = &tree.model.accounts;
+    json!({
+        "source": a.source,
+        "domain": a.domain,
+        "accounts": a.users.len(),
+        "groups": a.groups.len(),
+        "departed": a.departed_count(),
+    })
+}
+
 fn tally_json(t: Tally) -> Value {
     json!({ "files": t.files, "bytes": t.bytes })
 }
@@ -119,6 +131,7 @@ pub fn to_json(tree: &Tree, stats: &Stats, digest: Option<&str>) -> Value {
         "empty_dirs": stats.empty_dirs,
         "max_depth": stats.max_depth,
         "owners": all_owners.len(),
+        "identities": identities_json(tree),
         "duplicates": tally_json(stats.duplicates),
         "temp_files": tally_json(stats.temp),
         "folder_junk": tally_json(stats.junk),
@@ -152,6 +165,16 @@ pub fn to_text(tree: &Tree, stats: &Stats, digest: Option<&str>) -> String {
     let p = &tree.model.profile;
     let mut o = String::new();
     let _ = writeln!(o, "profile {} · seed {} · as of {}", p.name, p.seed, p.as_of);
+    let a = &tree.model.accounts;
+    let _ = writeln!(
+        o,
+        "owners from {} · domain {} · {} accounts, {} groups, {} who left",
+        a.source,
+        a.domain,
+        a.users.len(),
+        a.groups.len(),
+        a.departed_count()
+    );
     let _ = writeln!(o);
     let _ = writeln!(o, "  files       {:>16}", Count(stats.files));
     let _ = writeln!(
