@@ -127,17 +127,65 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn run_stats(args: StatsArgs) -> anyhow::Result<()> {
     config::set_threads(args.threads)?;
+    if let Some(dir) = &args.dir {
+        return run_stats_dir(&args, dir);
+    }
     let tree = config::resolve_tree(&args.tree)?;
     let started = std::time::Instant::now();
     let s = stats::collect(&tree);
     let digest = args.digest.then(|| stats::digest::tree_digest(&tree));
     let elapsed = started.elapsed();
     tracing::info!(files = s.files, dirs = s.dirs, elapsed_ms = elapsed.as_millis() as u64, "stats walked the tree");
+    print_stats(&stats::report::Subject::Model(&tree), &s, digest.as_deref(), args.json, elapsed)
+}
+
+/// `stats DIR`: the same report over a real directory.
+fn run_stats_dir(args: &StatsArgs, dir: &std::path::Path) -> anyhow::Result<()> {
+    use synthfs::model::date::Date;
+    let t = &args.tree;
+    let i = &t.identities;
+    if t.seed.is_some() || t.files.is_some() || t.dirs.is_some() || t.size_scale.is_some() || i.identities.is_some() {
+        return Err(BadInput(
+            "with DIR, stats walks the directory: tree options (--seed, --files, ...) do not apply".into(),
+        )
+        .into());
+    }
+    if args.digest {
+        return Err(BadInput("--digest describes the model; it does not apply to a DIR".into()).into());
+    }
+    let as_of = match &args.as_of {
+        Some(d) => Date::parse(d).ok_or_else(|| BadInput(format!("--as-of {d}: expected YYYY-MM-DD")))?,
+        None => {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            Date::of_unix(now as i64)
+        }
+    };
+    let started = std::time::Instant::now();
+    let walked = stats::real::collect_dir(dir, as_of.unix() + synthfs::model::date::DAY - 1)
+        .map_err(|e| BadInput(format!("cannot walk {}: {e}", dir.display())))?;
+    let elapsed = started.elapsed();
+    if walked.errors > 0 {
+        tracing::warn!("{} entries could not be read (permissions?) and are not counted", walked.errors);
+    }
+    let names = stats::real::host_owner_names();
+    let root = dir.display().to_string();
+    let as_of = as_of.to_string();
+    let subject = stats::report::Subject::Dir { root: &root, as_of: &as_of, names: &names };
+    print_stats(&subject, &walked.stats, None, args.json, elapsed)
+}
+
+fn print_stats(
+    subject: &stats::report::Subject,
+    s: &stats::Stats,
+    digest: Option<&str>,
+    json: bool,
+    elapsed: std::time::Duration,
+) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    if args.json {
-        config::print_json(&stats::report::to_json(&tree, &s, digest.as_deref()))?;
+    if json {
+        config::print_json(&stats::report::to_json(subject, s, digest))?;
     } else {
-        out.write_all(stats::report::to_text(&tree, &s, digest.as_deref()).as_bytes())?;
+        out.write_all(stats::report::to_text(subject, s, digest).as_bytes())?;
         let secs = elapsed.as_secs_f64();
         writeln!(
             out,

@@ -28,7 +28,7 @@ pub enum Command {
     Demo(DemoArgs),
     /// Summarise the tree a profile describes: counts, bytes, types, owners, ages, sizes.
     #[command(
-        after_long_help = "Examples:\n  synthfs stats                          # the built-in enterprise profile\n  synthfs stats --files 2.5M --json      # a bigger tree, as JSON for scripts\n  synthfs stats --profile my.toml --seed 7 --digest"
+        after_long_help = "Examples:\n  synthfs stats                          # the built-in enterprise profile\n  synthfs stats --files 2.5M --json      # a bigger tree, as JSON for scripts\n  synthfs stats --profile my.toml --seed 7 --digest\n  synthfs stats /srv/share --json        # the same report over a real directory"
     )]
     Stats(StatsArgs),
     /// Mount the tree read-only with FUSE; every byte is computed when it is read.
@@ -142,6 +142,12 @@ pub struct IdentityArgs {
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
+    /// A real directory to total instead of the model (the same report, the same JSON keys).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
+    /// With DIR: the date ages are measured from (YYYY-MM-DD) [default: today].
+    #[arg(long, value_name = "DATE", requires = "dir", help_heading = "Output")]
+    pub as_of: Option<String>,
     #[command(flatten)]
     pub tree: TreeArgs,
     /// Worker threads [default: one per core].

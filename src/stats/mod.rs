@@ -5,11 +5,23 @@
 pub mod digest;
 pub mod report;
 
+pub mod real;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use crate::model::walk::fold_dirs;
 use crate::model::{FileType, Role, Tree};
 
 /// Size histogram buckets: powers of two, `0` first (empty files).
 pub const SIZE_BUCKETS: usize = 48;
+/// Finer size buckets for distances and fits: eight per power of two.
+pub const FINE_PER_OCTAVE: usize = 8;
+pub const FINE_BUCKETS: usize = 1 + 64 * FINE_PER_OCTAVE;
+/// Directories with this many files (or sub-folders) or more share the last histogram slot.
+pub const PER_DIR_CAP: usize = 1 << 16;
+/// The `by_type` slot of files whose type the model does not make (real trees).
+pub const OTHER_TYPE: usize = FileType::ALL.len();
 
 /// Count and bytes of a group of files.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -29,12 +41,38 @@ impl Tally {
     }
 }
 
-/// A file singled out (largest, oldest, newest): the value and the index, ties to the
-/// lowest index so the result never depends on the walk's order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A file singled out (largest, oldest, newest): the value, and the node (a model index, or
+/// a path for real trees). Ties go to the lowest index, then path, so the result never
+/// depends on the walk's order.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Extreme {
     pub value: i64,
     pub index: u64,
+    pub path: Option<Arc<str>>,
+}
+
+/// What a file is there for, as far as a walk can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Original,
+    Duplicate,
+    Temp,
+    Junk,
+}
+
+/// One file as the totals see it, from the model or from a real directory.
+pub struct FileFacts<'a> {
+    pub size: u64,
+    pub allocated: u64,
+    pub ext: &'a str,
+    /// The model's type, `None` for types it does not make.
+    pub ftype: Option<FileType>,
+    /// Owner key: a model owner slot, or a uid for real trees.
+    pub owner: u32,
+    pub depth: u32,
+    pub modified: i64,
+    pub kind: Kind,
+    pub sparse: bool,
 }
 
 /// Everything `stats` totals.
@@ -44,14 +82,25 @@ pub struct Stats {
     pub dirs: u64,
     pub bytes: u64,
     pub allocated: u64,
+    /// By model type ([`FileType::ordinal`]), then [`OTHER_TYPE`].
     pub by_type: Vec<Tally>,
-    pub by_owner: Vec<Tally>,
+    pub by_owner: HashMap<u32, Tally>,
+    /// By extension (lower case, without the dot; empty for none).
+    pub by_ext: HashMap<Box<str>, Tally>,
     /// Files by depth (the root's files are at depth 1).
     pub by_depth: Vec<Tally>,
     /// Files by age of their modified time in whole years before `as_of`.
     pub by_age_years: Vec<Tally>,
     /// Files by size: bucket 0 is empty files, bucket k holds sizes in [2^(k-1), 2^k).
     pub by_size: Vec<Tally>,
+    /// File counts by [`fine_bucket`].
+    pub size_fine: Vec<u64>,
+    /// Directories by how many files they hold directly (capped at [`PER_DIR_CAP`]).
+    pub files_per_dir: Vec<u64>,
+    /// Directories by how many sub-folders they hold.
+    pub subdirs_per_dir: Vec<u64>,
+    /// Whether duplicates were looked for (the model knows them; a plain walk does not).
+    pub duplicates_known: bool,
     pub duplicates: Tally,
     pub temp: Tally,
     pub junk: Tally,
@@ -64,18 +113,23 @@ pub struct Stats {
     pub newest: Option<Extreme>,
 }
 
-impl Stats {
-    fn new(users: usize) -> Stats {
+impl Default for Stats {
+    fn default() -> Self {
         Stats {
             files: 0,
             dirs: 0,
             bytes: 0,
             allocated: 0,
-            by_type: vec![Tally::default(); FileType::ALL.len()],
-            by_owner: vec![Tally::default(); users],
+            by_type: vec![Tally::default(); OTHER_TYPE + 1],
+            by_owner: HashMap::new(),
+            by_ext: HashMap::new(),
             by_depth: Vec::new(),
             by_age_years: Vec::new(),
             by_size: vec![Tally::default(); SIZE_BUCKETS],
+            size_fine: vec![0; FINE_BUCKETS],
+            files_per_dir: Vec::new(),
+            subdirs_per_dir: Vec::new(),
+            duplicates_known: false,
             duplicates: Tally::default(),
             temp: Tally::default(),
             junk: Tally::default(),
@@ -88,17 +142,28 @@ impl Stats {
             newest: None,
         }
     }
+}
 
+impl Stats {
     fn merge(mut self, o: Stats) -> Stats {
         self.files += o.files;
         self.dirs += o.dirs;
         self.bytes += o.bytes;
         self.allocated += o.allocated;
         merge_vec(&mut self.by_type, &o.by_type);
-        merge_vec(&mut self.by_owner, &o.by_owner);
+        for (k, t) in o.by_owner {
+            self.by_owner.entry(k).or_default().merge(t);
+        }
+        for (k, t) in o.by_ext {
+            self.by_ext.entry(k).or_default().merge(t);
+        }
         merge_vec(&mut self.by_depth, &o.by_depth);
         merge_vec(&mut self.by_age_years, &o.by_age_years);
         merge_vec(&mut self.by_size, &o.by_size);
+        merge_counts(&mut self.size_fine, &o.size_fine);
+        merge_counts(&mut self.files_per_dir, &o.files_per_dir);
+        merge_counts(&mut self.subdirs_per_dir, &o.subdirs_per_dir);
+        self.duplicates_known |= o.duplicates_known;
         self.duplicates.merge(o.duplicates);
         self.temp.merge(o.temp);
         self.junk.merge(o.junk);
@@ -111,6 +176,79 @@ impl Stats {
         self.newest = pick(self.newest, o.newest, |a, b| a > b);
         self
     }
+
+    /// Counts a directory at `depth` holding `files` files and `subdirs` folders.
+    pub fn add_dir(&mut self, depth: u32, files: u64, subdirs: u64) {
+        self.dirs += 1;
+        self.max_depth = self.max_depth.max(depth);
+        if files == 0 && subdirs == 0 {
+            self.empty_dirs += 1;
+        }
+        count(&mut self.files_per_dir, (files as usize).min(PER_DIR_CAP));
+        count(&mut self.subdirs_per_dir, (subdirs as usize).min(PER_DIR_CAP));
+    }
+
+    /// Counts a file; `as_of_end` is the instant ages are measured from.
+    pub fn add_file(&mut self, f: &FileFacts, as_of_end: i64) {
+        let size = f.size;
+        self.files += 1;
+        self.bytes += size;
+        self.allocated += f.allocated;
+        self.by_type[f.ftype.map_or(OTHER_TYPE, FileType::ordinal)].add(size);
+        self.by_owner.entry(f.owner).or_default().add(size);
+        match self.by_ext.get_mut(f.ext) {
+            Some(t) => t.add(size),
+            None => {
+                self.by_ext.insert(f.ext.into(), Tally { files: 1, bytes: size });
+            }
+        }
+        bump(&mut self.by_depth, f.depth as usize, size);
+        let age = ((as_of_end - f.modified).max(0) / (365 * 86_400 + 21_600)) as usize;
+        bump(&mut self.by_age_years, age, size);
+        self.by_size[size_bucket(size)].add(size);
+        self.size_fine[fine_bucket(size)] += 1;
+        match f.kind {
+            Kind::Duplicate => self.duplicates.add(size),
+            Kind::Temp => self.temp.add(size),
+            Kind::Junk => self.junk.add(size),
+            Kind::Original => {}
+        }
+        if f.sparse {
+            self.sparse.add(size);
+            self.sparse_allocated += f.allocated;
+        }
+    }
+
+    /// Keeps a file as largest, oldest or newest if it is; `path` is asked only then.
+    pub fn consider(&mut self, size: u64, modified: i64, index: u64, path: impl Fn() -> Option<Arc<str>>) {
+        let gt: fn(i64, i64) -> bool = |a, b| a > b;
+        let lt: fn(i64, i64) -> bool = |a, b| a < b;
+        for (slot, value, better) in
+            [(&mut self.largest, size as i64, gt), (&mut self.oldest, modified, lt), (&mut self.newest, modified, gt)]
+        {
+            let wins = match slot.as_ref() {
+                None => true,
+                Some(e) => {
+                    better(value, e.value)
+                        || (value == e.value && (index < e.index || (index == e.index && path() < e.path)))
+                }
+            };
+            if wins {
+                *slot = Some(Extreme { value, index, path: path() });
+            }
+        }
+    }
+
+    /// Mean files per directory.
+    pub fn mean_files_per_dir(&self) -> f64 {
+        if self.dirs == 0 { 0.0 } else { self.files as f64 / self.dirs as f64 }
+    }
+
+    /// Mean depth of files (the root's files are at depth 1).
+    pub fn mean_depth(&self) -> f64 {
+        let sum: u64 = self.by_depth.iter().enumerate().map(|(d, t)| d as u64 * t.files).sum();
+        if self.files == 0 { 0.0 } else { sum as f64 / self.files as f64 }
+    }
 }
 
 fn merge_vec(a: &mut Vec<Tally>, b: &[Tally]) {
@@ -122,6 +260,15 @@ fn merge_vec(a: &mut Vec<Tally>, b: &[Tally]) {
     }
 }
 
+fn merge_counts(a: &mut Vec<u64>, b: &[u64]) {
+    if a.len() < b.len() {
+        a.resize(b.len(), 0);
+    }
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}
+
 fn bump(v: &mut Vec<Tally>, i: usize, size: u64) {
     if v.len() <= i {
         v.resize(i + 1, Tally::default());
@@ -129,15 +276,19 @@ fn bump(v: &mut Vec<Tally>, i: usize, size: u64) {
     v[i].add(size);
 }
 
-/// Keeps the better extreme; equal values keep the lower index.
+fn count(v: &mut Vec<u64>, i: usize) {
+    if v.len() <= i {
+        v.resize(i + 1, 0);
+    }
+    v[i] += 1;
+}
+
+/// Keeps the better extreme; equal values keep the lower index, then the lower path.
 fn pick(a: Option<Extreme>, b: Option<Extreme>, better: impl Fn(i64, i64) -> bool) -> Option<Extreme> {
     match (a, b) {
         (Some(x), Some(y)) => {
-            if better(y.value, x.value) || (y.value == x.value && y.index < x.index) {
-                Some(y)
-            } else {
-                Some(x)
-            }
+            let tie = y.value == x.value && (y.index, &y.path) < (x.index, &x.path);
+            if better(y.value, x.value) || tie { Some(y) } else { Some(x) }
         }
         (x, None) => x,
         (None, y) => y,
@@ -149,51 +300,89 @@ pub fn size_bucket(size: u64) -> usize {
     ((64 - size.leading_zeros()) as usize).min(SIZE_BUCKETS - 1)
 }
 
+/// The fine bucket of a size: 0 for empty files, then eight per power of two, split by the
+/// three bits after the leading one (exact integer arithmetic, the same everywhere).
+pub fn fine_bucket(size: u64) -> usize {
+    if size == 0 {
+        return 0;
+    }
+    let octave = 63 - size.leading_zeros() as usize;
+    let mantissa = ((size << (63 - octave)) >> 60) as usize & (FINE_PER_OCTAVE - 1);
+    1 + octave * FINE_PER_OCTAVE + mantissa
+}
+
+/// The smallest size in a fine bucket (the next bucket's is its exclusive end).
+pub fn fine_bucket_start(bucket: usize) -> u64 {
+    if bucket == 0 {
+        return 0;
+    }
+    let (octave, mantissa) = ((bucket - 1) / FINE_PER_OCTAVE, (bucket - 1) % FINE_PER_OCTAVE);
+    if octave >= 64 {
+        return u64::MAX;
+    }
+    let base = 1u128 << octave;
+    // Rounded up: below 8 a bucket may hold no integer at all, and then starts where the next does.
+    (base + (base * mantissa as u128).div_ceil(FINE_PER_OCTAVE as u128)).min(u64::MAX as u128) as u64
+}
+
+/// The model's view of a file.
+fn model_facts(a: &crate::model::FileAttrs) -> FileFacts<'static> {
+    FileFacts {
+        size: a.size(),
+        allocated: a.allocated(),
+        // `.DS_Store` carries no extension (a leading dot alone is not one), as a walk sees it.
+        ext: if a.ftype() == FileType::DsStore { "" } else { a.ext },
+        ftype: Some(a.ftype()),
+        owner: a.owner,
+        depth: a.depth,
+        modified: a.modified.secs,
+        kind: match a.role {
+            Role::Original => Kind::Original,
+            Role::Duplicate { .. } => Kind::Duplicate,
+            Role::Temp => Kind::Temp,
+            Role::Junk => Kind::Junk,
+        },
+        sparse: a.content.sparse.is_some(),
+    }
+}
+
 /// Walks the whole tree and totals it.
 pub fn collect(tree: &Tree) -> Stats {
-    let users = tree.model.accounts.slots();
     let as_of_end = tree.model.range.1;
     fold_dirs(
         tree,
-        || Stats::new(users),
+        || Stats { duplicates_known: true, ..Stats::default() },
         |s, plan| {
-            s.dirs += 1;
-            s.max_depth = s.max_depth.max(plan.depth);
-            if plan.files == 0 && plan.children.is_empty() {
-                s.empty_dirs += 1;
-            }
+            s.add_dir(plan.depth, plan.files, plan.children.len() as u64);
             for slot in 0..plan.files {
                 let a = tree.file_attrs_in(plan, slot);
-                let size = a.size();
-                let alloc = a.allocated();
-                s.files += 1;
-                s.bytes += size;
-                s.allocated += alloc;
-                s.by_type[a.ftype().ordinal()].add(size);
-                if let Some(t) = s.by_owner.get_mut(a.owner as usize) {
-                    t.add(size);
-                }
-                bump(&mut s.by_depth, a.depth as usize, size);
-                let age = ((as_of_end - a.modified.secs).max(0) / (365 * 86_400 + 21_600)) as usize;
-                bump(&mut s.by_age_years, age, size);
-                s.by_size[size_bucket(size)].add(size);
-                match a.role {
-                    Role::Duplicate { .. } => s.duplicates.add(size),
-                    Role::Temp => s.temp.add(size),
-                    Role::Junk => s.junk.add(size),
-                    Role::Original => {}
-                }
-                if a.content.sparse.is_some() {
-                    s.sparse.add(size);
-                    s.sparse_allocated += alloc;
-                }
-                let i = a.index;
-                s.largest = pick(s.largest, Some(Extreme { value: size as i64, index: i }), |x, y| x > y);
-                let m = a.modified.secs;
-                s.oldest = pick(s.oldest, Some(Extreme { value: m, index: i }), |x, y| x < y);
-                s.newest = pick(s.newest, Some(Extreme { value: m, index: i }), |x, y| x > y);
+                s.add_file(&model_facts(&a), as_of_end);
+                s.consider(a.size(), a.modified.secs, a.index, || None);
             }
         },
         Stats::merge,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fine_buckets_are_ordered_and_their_starts_belong_to_them() {
+        let mut last = 0;
+        for size in (0..5000u64).chain([u32::MAX as u64, 1 << 40, (1 << 40) + (1 << 37), u64::MAX]) {
+            let b = fine_bucket(size);
+            assert!(b >= last || size < 5000, "{size}");
+            assert!(
+                fine_bucket_start(b) <= size && (b + 1 == FINE_BUCKETS || size < fine_bucket_start(b + 1)),
+                "{size}"
+            );
+            last = b;
+        }
+        assert_eq!(fine_bucket(1), 1);
+        assert_eq!(fine_bucket(8), 1 + 3 * 8);
+        assert_eq!(fine_bucket(9), 1 + 3 * 8 + 1);
+        assert_eq!(fine_bucket(u64::MAX), FINE_BUCKETS - 1);
+    }
 }

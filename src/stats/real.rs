@@ -1,0 +1,185 @@
+//! `synthfs stats DIR`: the same totals over a real directory tree, so a synthetic tree and a
+//! real one are described by the same numbers. A parallel walk (one task per folder) that
+//! stats every entry without following symbolic links and reads no content.
+
+use std::collections::HashMap;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use super::{FileFacts, Kind, Stats};
+use crate::model::FileType;
+
+/// What a walk of a real tree found.
+#[derive(Debug)]
+pub struct DirStats {
+    pub stats: Stats,
+    /// Entries that could not be read (a folder without permission, a file gone meanwhile).
+    pub errors: u64,
+    /// Symbolic links, sockets, devices: seen, not counted as files.
+    pub others: u64,
+}
+
+/// Walks `root` and totals it; ages are measured back from `as_of_end` (Unix seconds).
+pub fn collect_dir(root: &Path, as_of_end: i64) -> io::Result<DirStats> {
+    let meta = std::fs::metadata(root)?;
+    if !meta.is_dir() {
+        return Err(io::Error::new(io::ErrorKind::NotADirectory, format!("{} is not a directory", root.display())));
+    }
+    std::fs::read_dir(root)?;
+    let counters = Counters::default();
+    let stats = walk(root, "", 0, as_of_end, &counters);
+    Ok(DirStats {
+        stats,
+        errors: counters.errors.load(Ordering::Relaxed),
+        others: counters.others.load(Ordering::Relaxed),
+    })
+}
+
+#[derive(Default)]
+struct Counters {
+    errors: AtomicU64,
+    others: AtomicU64,
+}
+
+/// The model's type and the role a name suggests.
+pub fn classify(name: &str, ext: &str) -> (Option<FileType>, Kind) {
+    match name {
+        "Thumbs.db" => return (Some(FileType::ThumbsDb), Kind::Junk),
+        "desktop.ini" => return (Some(FileType::DesktopIni), Kind::Junk),
+        ".DS_Store" => return (Some(FileType::DsStore), Kind::Junk),
+        _ => {}
+    }
+    if name.starts_with("~$") {
+        return (Some(FileType::OfficeLock), Kind::Temp);
+    }
+    if ext == "tmp" {
+        return (Some(FileType::Tmp), Kind::Temp);
+    }
+    (FileType::from_ext(ext), Kind::Original)
+}
+
+/// The extension as reports show it: lower case, without the dot, empty for none (a leading
+/// dot alone, as in `.bashrc`, is not one).
+pub fn extension(name: &str) -> String {
+    match name.rfind('.') {
+        Some(i) if i > 0 && i + 1 < name.len() => name[i + 1..].to_ascii_lowercase(),
+        _ => String::new(),
+    }
+}
+
+fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stats {
+    let mut s = Stats::default();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::debug!("cannot list {}: {e}", dir.display());
+            c.errors.fetch_add(1, Ordering::Relaxed);
+            s.add_dir(depth, 0, 0);
+            return s;
+        }
+    };
+    let mut subdirs = Vec::new();
+    let mut files = 0u64;
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(_) => {
+                c.errors.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+        };
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let meta = match entry.metadata() {
+            Ok(m) => m,
+            Err(_) => {
+                c.errors.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+        };
+        let path = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        if meta.is_dir() {
+            subdirs.push((entry.path(), path));
+        } else if meta.is_file() {
+            files += 1;
+            let ext = extension(&name);
+            let (ftype, kind) = classify(&name, &ext);
+            let size = meta.len();
+            let allocated = meta.blocks() * 512;
+            let facts = FileFacts {
+                size,
+                allocated,
+                ext: &ext,
+                ftype,
+                owner: meta.uid(),
+                depth: depth + 1,
+                modified: meta.mtime(),
+                kind,
+                sparse: allocated < size,
+            };
+            s.add_file(&facts, as_of_end);
+            s.consider(size, meta.mtime(), 0, || Some(Arc::from(path.as_str())));
+        } else {
+            c.others.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    s.add_dir(depth, files, subdirs.len() as u64);
+    subdirs.par_iter().map(|(p, r)| walk(p, r, depth + 1, as_of_end, c)).reduce(Stats::default, Stats::merge).merge(s)
+}
+
+/// Account names of the host's uids (through NSS), for naming the owners of a real tree.
+pub fn host_owner_names() -> HashMap<u32, String> {
+    let ids = crate::model::profile::Identities {
+        source: "system".into(),
+        uid_range: Some(format!("0-{}", u32::MAX)),
+        ..Default::default()
+    };
+    match crate::identity::load(&ids) {
+        Ok(Some(r)) => r.people.iter().filter_map(|p| Some((p.uid?, p.account.clone()))).collect(),
+        _ => HashMap::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_classified_like_the_model_names_them() {
+        assert_eq!(extension("Report.final.DOCX"), "docx");
+        assert_eq!(extension(".bashrc"), "");
+        assert_eq!(extension("Makefile"), "");
+        assert_eq!(extension("trailing."), "");
+        assert_eq!(classify("~$port.docx", "docx"), (Some(FileType::OfficeLock), Kind::Temp));
+        assert_eq!(classify("Thumbs.db", "db"), (Some(FileType::ThumbsDb), Kind::Junk));
+        assert_eq!(classify("a.tmp", "tmp"), (Some(FileType::Tmp), Kind::Temp));
+        assert_eq!(classify("x.pdf", "pdf"), (Some(FileType::Pdf), Kind::Original));
+        assert_eq!(classify("x.rs", "rs"), (None, Kind::Original));
+    }
+
+    #[test]
+    fn a_small_real_tree_is_totalled() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("a/b")).unwrap();
+        std::fs::create_dir(d.path().join("empty")).unwrap();
+        std::fs::write(d.path().join("top.pdf"), vec![0u8; 100]).unwrap();
+        std::fs::write(d.path().join("a/x.rs"), vec![0u8; 10]).unwrap();
+        std::fs::write(d.path().join("a/b/y.rs"), vec![0u8; 3000]).unwrap();
+        std::os::unix::fs::symlink("top.pdf", d.path().join("link")).unwrap();
+        let r = collect_dir(d.path(), 0).unwrap();
+        let s = &r.stats;
+        assert_eq!((s.files, s.dirs, s.bytes, s.empty_dirs, s.max_depth), (3, 4, 3110, 1, 2));
+        assert_eq!(r.others, 1, "the symlink");
+        assert_eq!(s.by_ext["rs"].files, 2);
+        assert_eq!(s.by_type[FileType::Pdf.ordinal()].files, 1);
+        assert_eq!(s.by_type[super::super::OTHER_TYPE].files, 2);
+        assert_eq!(s.by_depth[3].files, 1);
+        assert_eq!(s.files_per_dir, [1, 3]);
+        assert_eq!(s.largest.as_ref().unwrap().path.as_deref(), Some("a/b/y.rs"));
+        assert!(collect_dir(&d.path().join("top.pdf"), 0).is_err());
+    }
+}
