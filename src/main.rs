@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod exit_codes;
 mod progress;
+mod stats_command;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -15,9 +16,8 @@ use anyhow::Context;
 use clap::Parser;
 use synthfs::model::Profile;
 use synthfs::model::profile::builtin_names;
-use synthfs::stats;
 
-use cli::{ArchiveArgs, Cli, Command, MaterializeArgs, MountArgs, ProfileCommand, StatsArgs, VerifyArgs};
+use cli::{ArchiveArgs, Cli, Command, MaterializeArgs, MountArgs, ProfileCommand, VerifyArgs};
 use config::BadInput;
 use exit_codes::ExitCode;
 
@@ -77,7 +77,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Stats(args) => run_stats(args),
+        Command::Stats(args) => stats_command::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Mount(args) => run_mount(args),
         Command::Materialize(args) => run_materialize(args),
@@ -123,77 +123,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-fn run_stats(args: StatsArgs) -> anyhow::Result<()> {
-    config::set_threads(args.threads)?;
-    if let Some(dir) = &args.dir {
-        return run_stats_dir(&args, dir);
-    }
-    let tree = config::resolve_tree(&args.tree)?;
-    let started = std::time::Instant::now();
-    let s = stats::collect(&tree);
-    let digest = args.digest.then(|| stats::digest::tree_digest(&tree));
-    let elapsed = started.elapsed();
-    tracing::info!(files = s.files, dirs = s.dirs, elapsed_ms = elapsed.as_millis() as u64, "stats walked the tree");
-    print_stats(&stats::report::Subject::Model(&tree), &s, digest.as_deref(), args.json, elapsed)
-}
-
-/// `stats DIR`: the same report over a real directory.
-fn run_stats_dir(args: &StatsArgs, dir: &std::path::Path) -> anyhow::Result<()> {
-    use synthfs::model::date::Date;
-    let t = &args.tree;
-    let i = &t.identities;
-    if t.seed.is_some() || t.files.is_some() || t.dirs.is_some() || t.size_scale.is_some() || i.identities.is_some() {
-        return Err(BadInput(
-            "with DIR, stats walks the directory: tree options (--seed, --files, ...) do not apply".into(),
-        )
-        .into());
-    }
-    if args.digest {
-        return Err(BadInput("--digest describes the model; it does not apply to a DIR".into()).into());
-    }
-    let as_of = match &args.as_of {
-        Some(d) => Date::parse(d).ok_or_else(|| BadInput(format!("--as-of {d}: expected YYYY-MM-DD")))?,
-        None => {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-            Date::of_unix(now as i64)
-        }
-    };
-    let started = std::time::Instant::now();
-    let walked = stats::real::collect_dir(dir, as_of.unix() + synthfs::model::date::DAY - 1)
-        .map_err(|e| BadInput(format!("cannot walk {}: {e}", dir.display())))?;
-    let elapsed = started.elapsed();
-    if walked.errors > 0 {
-        tracing::warn!("{} entries could not be read (permissions?) and are not counted", walked.errors);
-    }
-    let names = stats::real::host_owner_names();
-    let root = dir.display().to_string();
-    let as_of = as_of.to_string();
-    let subject = stats::report::Subject::Dir { root: &root, as_of: &as_of, names: &names };
-    print_stats(&subject, &walked.stats, None, args.json, elapsed)
-}
-
-fn print_stats(
-    subject: &stats::report::Subject,
-    s: &stats::Stats,
-    digest: Option<&str>,
-    json: bool,
-    elapsed: std::time::Duration,
-) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    if json {
-        config::print_json(&stats::report::to_json(subject, s, digest))?;
-    } else {
-        out.write_all(stats::report::to_text(subject, s, digest).as_bytes())?;
-        let secs = elapsed.as_secs_f64();
-        writeln!(
-            out,
-            "\nwalked in {secs:.2} s ({} files/s)",
-            synthfs::units::Count((s.files as f64 / secs.max(1e-9)) as u64)
-        )?;
-    }
-    Ok(())
 }
 
 #[cfg(target_os = "linux")]

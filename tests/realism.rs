@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::process::Command;
+
 use common::*;
 use serde_json::Value;
 
@@ -65,4 +67,50 @@ fn stats_of_a_directory_refuse_tree_options_and_missing_dirs() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o).lines().count(), 1);
     assert!(stderr(&o).starts_with("synthfs: error: cannot walk /nonexistent/dir: "), "{}", stderr(&o));
+}
+
+/// The plot is a well-formed SVG that a real renderer draws, for one tree or two.
+#[test]
+fn the_plot_renders_beside_a_real_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    std::fs::create_dir_all(real.join("a/b")).unwrap();
+    for (i, size) in [10usize, 2000, 70_000, 5, 123_456].iter().enumerate() {
+        std::fs::write(real.join(if i % 2 == 0 { "a" } else { "a/b" }).join(format!("f{i}.txt")), vec![b'x'; *size])
+            .unwrap();
+    }
+    let svg = dir.path().join("plot.svg");
+    let html = dir.path().join("plot.html");
+    let (svg_arg, html_arg, real_arg) =
+        (svg.display().to_string(), html.display().to_string(), real.display().to_string());
+    let o = run(&["stats", "--files", "5000", "--plot", &svg_arg, "--compare", &real_arg]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("enterprise seed 1, 5,000 files (blue bars) vs"), "the legend names both trees");
+    assert!(text.contains(&format!("{real_arg}, 5 files (red line)")));
+    for panel in
+        ["file size", "age: years", "files per folder", "sub-folders per folder", "depth of files", "extension mix"]
+    {
+        assert!(text.contains(panel), "{panel}");
+    }
+    let (ok, _, err) =
+        sh(&format!("python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' {svg_arg}"));
+    assert!(ok.success(), "not well-formed XML: {err}");
+    if have_tool(Command::new("rsvg-convert").arg("--version"), "rsvg-convert (librsvg2-bin)") {
+        let png = dir.path().join("plot.png");
+        let (ok, _, err) = sh(&format!("rsvg-convert {svg_arg} -o {}", png.display()));
+        assert!(ok.success(), "{err}");
+        let bytes = std::fs::read(&png).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+        // Width and height from the IHDR chunk: the figure's own size.
+        assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 1500);
+    }
+    // HTML wraps the same drawing; a profile compares too.
+    let o = run(&["stats", "--files", "2000", "--plot", &html_arg, "--compare", "ediscovery"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<svg") && page.contains("ediscovery seed"));
+    let o = run(&["stats", "--plot", "x.png"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "synthfs: error: --plot x.png: the file must end in .svg or .html\n");
 }

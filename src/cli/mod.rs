@@ -28,7 +28,7 @@ pub enum Command {
     Demo(DemoArgs),
     /// Summarise the tree a profile describes: counts, bytes, types, owners, ages, sizes.
     #[command(
-        after_long_help = "Examples:\n  synthfs stats                          # the built-in enterprise profile\n  synthfs stats --files 2.5M --json      # a bigger tree, as JSON for scripts\n  synthfs stats --profile my.toml --seed 7 --digest\n  synthfs stats /srv/share --json        # the same report over a real directory"
+        after_long_help = "Examples:\n  synthfs stats                          # the built-in enterprise profile\n  synthfs stats --files 2.5M --json      # a bigger tree, as JSON for scripts\n  synthfs stats --profile my.toml --seed 7 --digest\n  synthfs stats /srv/share --json        # the same report over a real directory\n  synthfs stats --plot share.svg --compare /srv/share   # the model beside a real share"
     )]
     Stats(StatsArgs),
     /// Mount the tree read-only with FUSE; every byte is computed when it is read.
@@ -148,6 +148,12 @@ pub struct StatsArgs {
     /// With DIR: the date ages are measured from (YYYY-MM-DD) [default: today].
     #[arg(long, value_name = "DATE", requires = "dir", help_heading = "Output")]
     pub as_of: Option<String>,
+    /// Also draw the distributions (sizes, ages, files and sub-folders per folder, depth, extensions) to FILE.svg or FILE.html.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub plot: Option<std::path::PathBuf>,
+    /// Draw a second tree beside the first: a real directory, or a profile (with the same --files and --seed).
+    #[arg(long, value_name = "DIR|PROFILE", requires = "plot", help_heading = "Output")]
+    pub compare: Option<String>,
     #[command(flatten)]
     pub tree: TreeArgs,
     /// Worker threads [default: one per core].

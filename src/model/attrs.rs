@@ -167,13 +167,13 @@ fn is_sensitive(m: &Model, ctx: &DirContext) -> bool {
 
 /// Draws a size for a type: its own lognormal if the profile gives one, else the global
 /// lognormal body with the Pareto tail; clamped to what the format allows.
-fn draw_size(m: &Model, t: FileType, rng: &mut Rng) -> u64 {
+fn draw_size(m: &Model, t: FileType, ext: &str, rng: &mut Rng) -> u64 {
     let (lo, hi) = m.size_bounds[t.ordinal()];
     if lo == hi {
         return lo;
     }
     let s = &m.profile.sizes;
-    let x = match m.type_size(t) {
+    let x = match m.type_size(ext) {
         Some((mu, sigma)) => rng.lognormal(mu, sigma),
         None if rng.chance(s.tail_share) => rng.pareto(s.tail_min.0 as f64, s.tail_alpha),
         None => rng.lognormal(s.mu, s.sigma),
@@ -223,18 +223,18 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
                 r
             }
             None => {
-                let t = m.pick_type(ctx.mix, &mut rng);
-                (Role::Original, t, t.ext())
+                let (t, ext) = m.pick_type(ctx.mix, &mut rng);
+                (Role::Original, t, ext)
             }
         }
     } else {
-        let t = m.pick_type(ctx.mix, &mut rng);
-        (Role::Original, t, t.ext())
+        let (t, ext) = m.pick_type(ctx.mix, &mut rng);
+        (Role::Original, t, ext)
     };
     let [created, modified, accessed] = draw_times(m, ctx, &mut Rng::new(m.seed, index, Purpose::Times));
     let content = original.map(|o| o.content).unwrap_or_else(|| {
         let mut srng = Rng::new(m.seed, index, Purpose::Size);
-        let size = draw_size(m, ftype, &mut srng);
+        let size = draw_size(m, ftype, ext, &mut srng);
         let sparse = sparse_layout(m, ftype, size, &mut srng);
         ContentSpec { ftype, size, seed: key(m.seed, index, Purpose::Content as u64), stamp: created.secs, sparse }
     });

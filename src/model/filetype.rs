@@ -32,11 +32,15 @@ pub enum FileType {
     DesktopIni,
     /// `.DS_Store`.
     DsStore,
+    /// Any other extension whose files are text (source, configuration, markup): prose.
+    Text,
+    /// Any other extension: bytes without a format.
+    Binary,
 }
 
 impl FileType {
     /// Every type, in a fixed order (used for per-type tables).
-    pub const ALL: [FileType; 21] = [
+    pub const ALL: [FileType; 23] = [
         FileType::Txt,
         FileType::Csv,
         FileType::Log,
@@ -58,6 +62,8 @@ impl FileType {
         FileType::ThumbsDb,
         FileType::DesktopIni,
         FileType::DsStore,
+        FileType::Text,
+        FileType::Binary,
     ];
 
     /// The types a profile's extension mix may name: the first sixteen of [`FileType::ALL`]
@@ -88,12 +94,28 @@ impl FileType {
             FileType::ThumbsDb => "db",
             FileType::DesktopIni => "ini",
             FileType::DsStore => "DS_Store",
+            FileType::Text => "text",
+            FileType::Binary => "bin",
         }
     }
 
-    /// The type for a mixable extension name.
+    /// The type for a mixable extension name with a format of its own.
     pub fn from_ext(ext: &str) -> Option<FileType> {
         FileType::MIXABLE.iter().copied().find(|t| t.ext() == ext)
+    }
+
+    /// The type of any extension: its own format, else [`FileType::Text`] for extensions
+    /// that name text, else [`FileType::Binary`].
+    pub fn for_ext(ext: &str) -> FileType {
+        FileType::from_ext(ext).unwrap_or_else(|| {
+            let lower = ext.to_ascii_lowercase();
+            if TEXT_EXTS.contains(&lower.as_str()) { FileType::Text } else { FileType::Binary }
+        })
+    }
+
+    /// Whether a profile may name this extension: 1 to 16 letters, digits, `_`, `-` or `+`.
+    pub fn valid_ext(ext: &str) -> bool {
+        (1..=16).contains(&ext.len()) && ext.chars().all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
     }
 
     /// Position in [`FileType::ALL`].
@@ -108,6 +130,8 @@ impl FileType {
             FileType::ThumbsDb => "Thumbs.db",
             FileType::DesktopIni => "desktop.ini",
             FileType::DsStore => ".DS_Store",
+            FileType::Text => "other text",
+            FileType::Binary => "other binary",
             t => t.ext(),
         }
     }
@@ -126,6 +150,119 @@ impl FileType {
     }
 }
 
+/// The one `'static` copy of an extension a profile names (each distinct one is kept once for
+/// the life of the process: profiles name a few hundred at most).
+pub fn intern(ext: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    if let Some(t) = FileType::ALL.iter().find(|t| t.ext() == ext) {
+        return t.ext();
+    }
+    static EXTS: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut set = EXTS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    match set.get(ext) {
+        Some(s) => s,
+        None => {
+            let s: &'static str = Box::leak(ext.to_string().into_boxed_str());
+            set.insert(s);
+            s
+        }
+    }
+}
+
+/// Extensions whose files are text, for [`FileType::for_ext`].
+const TEXT_EXTS: &[&str] = &[
+    "md",
+    "rst",
+    "json",
+    "xml",
+    "html",
+    "htm",
+    "css",
+    "js",
+    "ts",
+    "py",
+    "rs",
+    "c",
+    "h",
+    "cc",
+    "cpp",
+    "hpp",
+    "java",
+    "cs",
+    "go",
+    "rb",
+    "pl",
+    "pm",
+    "php",
+    "sh",
+    "bash",
+    "ps1",
+    "bat",
+    "cmd",
+    "sql",
+    "yaml",
+    "yml",
+    "toml",
+    "ini",
+    "cfg",
+    "conf",
+    "properties",
+    "vim",
+    "lua",
+    "tex",
+    "svg",
+    "rtf",
+    "tsv",
+    "json5",
+    "el",
+    "lisp",
+    "scm",
+    "m4",
+    "in",
+    "am",
+    "ac",
+    "mk",
+    "cmake",
+    "gradle",
+    "kt",
+    "swift",
+    "scala",
+    "hs",
+    "ml",
+    "r",
+    "jl",
+    "dart",
+    "erl",
+    "ex",
+    "exs",
+    "vb",
+    "vbs",
+    "asp",
+    "aspx",
+    "jsp",
+    "xsl",
+    "xslt",
+    "dtd",
+    "xsd",
+    "wsdl",
+    "desktop",
+    "service",
+    "policy",
+    "rules",
+    "list",
+    "pod",
+    "po",
+    "pot",
+    "csv",
+    "log",
+    "txt",
+    "nfo",
+    "diz",
+    "readme",
+    "license",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +276,17 @@ mod tests {
             assert_eq!(FileType::from_ext(t.ext()), Some(t));
         }
         assert_eq!(FileType::from_ext("exe"), None);
+    }
+
+    #[test]
+    fn any_extension_has_a_type_and_one_static_copy() {
+        assert_eq!(FileType::for_ext("pdf"), FileType::Pdf);
+        assert_eq!(FileType::for_ext("rs"), FileType::Text);
+        assert_eq!(FileType::for_ext("H"), FileType::Text);
+        assert_eq!(FileType::for_ext("dwg"), FileType::Binary);
+        assert!(std::ptr::eq(intern("dwg"), intern(&String::from("dwg"))));
+        assert!(std::ptr::eq(intern("pdf"), FileType::Pdf.ext()));
+        assert!(FileType::valid_ext("tar-gz") && FileType::valid_ext("c++"));
+        assert!(!FileType::valid_ext("") && !FileType::valid_ext("a.b") && !FileType::valid_ext("x y"));
     }
 }

@@ -56,8 +56,8 @@ pub struct Model {
     /// Unix seconds: the oldest allowed time and the last second of `as_of`.
     pub range: (i64, i64),
     mixes: Vec<Mix>,
-    /// Per type (by ordinal): lognormal (mu, sigma) overriding the global size law.
-    type_size: Vec<Option<(f64, f64)>>,
+    /// Per extension: lognormal (mu, sigma) overriding the global size law.
+    type_size: std::collections::HashMap<&'static str, (f64, f64)>,
     /// Per type: (smallest, largest) size the format allows.
     pub size_bounds: Vec<(u64, u64)>,
     /// Per type: whether it may be written sparse.
@@ -71,7 +71,8 @@ pub struct Model {
 #[derive(Debug)]
 struct Mix {
     name: String,
-    types: Vec<FileType>,
+    /// Types with the extension files of them carry.
+    types: Vec<(FileType, &'static str)>,
     cumulative: Vec<u64>,
 }
 
@@ -105,26 +106,25 @@ impl Model {
                 let mut types = Vec::new();
                 let mut cumulative = Vec::new();
                 let mut acc = 0u64;
-                for (ext, w) in weights {
-                    if let (Some(t), true) = (FileType::from_ext(ext), *w > 0) {
-                        acc += u64::from(*w);
-                        types.push(t);
-                        cumulative.push(acc);
-                    }
+                for (ext, w) in weights.iter().filter(|(_, w)| **w > 0) {
+                    acc += u64::from(*w);
+                    types.push((FileType::for_ext(ext), filetype::intern(ext)));
+                    cumulative.push(acc);
                 }
                 Mix { name: name.clone(), types, cumulative }
             })
             .collect();
         if !mixes.iter().any(|m| m.name == "default") {
-            let types = vec![FileType::Docx, FileType::Xlsx, FileType::Pdf, FileType::Txt];
+            let types =
+                [FileType::Docx, FileType::Xlsx, FileType::Pdf, FileType::Txt].iter().map(|t| (*t, t.ext())).collect();
             mixes.push(Mix { name: "default".into(), types, cumulative: vec![30, 50, 85, 100] });
         }
-        let mut type_size = vec![None; FileType::ALL.len()];
-        for (ext, ts) in &profile.sizes.by_ext {
-            if let Some(t) = FileType::from_ext(ext) {
-                type_size[t.ordinal()] = Some((libm::log(ts.median.0 as f64), ts.sigma));
-            }
-        }
+        let type_size = profile
+            .sizes
+            .by_ext
+            .iter()
+            .map(|(ext, ts)| (filetype::intern(ext), (libm::log(ts.median.0 as f64), ts.sigma)))
+            .collect();
         let mut sparse_types = vec![false; FileType::ALL.len()];
         for ext in &profile.sparse.types {
             if let Some(t) = FileType::from_ext(ext) {
@@ -161,8 +161,8 @@ impl Model {
         self.mixes.get(index as usize).map(|m| m.name.as_str()).unwrap_or("default")
     }
 
-    /// Draws a file type from a mix.
-    pub fn pick_type(&self, mix: u16, rng: &mut rng::Rng) -> FileType {
+    /// Draws a file type, and the extension its files carry, from a mix.
+    pub fn pick_type(&self, mix: u16, rng: &mut rng::Rng) -> (FileType, &'static str) {
         let m = &self.mixes[(mix as usize).min(self.mixes.len() - 1)];
         m.types[rng.pick_cumulative(&m.cumulative).min(m.types.len() - 1)]
     }
@@ -172,8 +172,9 @@ impl Model {
         Date::of_unix(self.range.0).year + 1
     }
 
-    pub fn type_size(&self, t: FileType) -> Option<(f64, f64)> {
-        self.type_size[t.ordinal()]
+    /// The lognormal (mu, sigma) of an extension's own size law, if the profile gives one.
+    pub fn type_size(&self, ext: &str) -> Option<(f64, f64)> {
+        self.type_size.get(ext).copied()
     }
 
     pub fn is_sparse_type(&self, t: FileType) -> bool {

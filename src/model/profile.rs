@@ -569,8 +569,8 @@ impl Profile {
         }
         for (ext, ts) in &s.by_ext {
             let key = format!("sizes.by_ext.{ext}");
-            if FileType::from_ext(ext).is_none() {
-                return Err(invalid(key, format!("unknown type (known: {})", known_exts())));
+            if !FileType::valid_ext(ext) {
+                return Err(invalid(key, "an extension is 1 to 16 letters, digits, `_`, `-` or `+`"));
             }
             if ts.median.0 == 0 || !(ts.sigma.is_finite() && ts.sigma >= 0.0 && ts.sigma < 10.0) {
                 return Err(invalid(key, "median must be positive and sigma between 0 and 10"));
@@ -615,8 +615,11 @@ impl Profile {
         }
         for (mix, weights) in &self.mix {
             for ext in weights.keys() {
-                if FileType::from_ext(ext).is_none() {
-                    return Err(invalid(format!("mix.{mix}.{ext}"), format!("unknown type (known: {})", known_exts())));
+                if !FileType::valid_ext(ext) {
+                    return Err(invalid(
+                        format!("mix.{mix}.{ext}"),
+                        "an extension is 1 to 16 letters, digits, `_`, `-` or `+`",
+                    ));
                 }
             }
             if weights.values().all(|w| *w == 0) {
@@ -718,7 +721,7 @@ mod tests {
             ("files = 100000", "files = 0", "`files`"),
             ("as_of = \"2026-06-30\"", "as_of = \"2026-13-01\"", "`as_of`"),
             ("rate = 1.0 ", "rate = 1.5 ", "`sparse.rate`"),
-            ("finance = { xlsx = 40,", "finance = { xlsq = 40,", "`mix.finance.xlsq`"),
+            ("finance = { xlsx = 40,", "finance = { \"x.lsx\" = 40,", "`mix.finance.x.lsx`"),
             ("head = \"1MiB\"", "head = \"1000\"", "`sparse.head`"),
         ];
         for (from, to, key) in cases {

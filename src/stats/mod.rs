@@ -3,9 +3,9 @@
 //! age and size.
 
 pub mod digest;
-pub mod report;
-
+pub mod plot;
 pub mod real;
+pub mod report;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,8 +20,6 @@ pub const FINE_PER_OCTAVE: usize = 8;
 pub const FINE_BUCKETS: usize = 1 + 64 * FINE_PER_OCTAVE;
 /// Directories with this many files (or sub-folders) or more share the last histogram slot.
 pub const PER_DIR_CAP: usize = 1 << 16;
-/// The `by_type` slot of files whose type the model does not make (real trees).
-pub const OTHER_TYPE: usize = FileType::ALL.len();
 
 /// Count and bytes of a group of files.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -65,8 +63,8 @@ pub struct FileFacts<'a> {
     pub size: u64,
     pub allocated: u64,
     pub ext: &'a str,
-    /// The model's type, `None` for types it does not make.
-    pub ftype: Option<FileType>,
+    /// The model's type ([`FileType::for_ext`] for real files).
+    pub ftype: FileType,
     /// Owner key: a model owner slot, or a uid for real trees.
     pub owner: u32,
     pub depth: u32,
@@ -82,7 +80,7 @@ pub struct Stats {
     pub dirs: u64,
     pub bytes: u64,
     pub allocated: u64,
-    /// By model type ([`FileType::ordinal`]), then [`OTHER_TYPE`].
+    /// By model type ([`FileType::ordinal`]).
     pub by_type: Vec<Tally>,
     pub by_owner: HashMap<u32, Tally>,
     /// By extension (lower case, without the dot; empty for none).
@@ -120,7 +118,7 @@ impl Default for Stats {
             dirs: 0,
             bytes: 0,
             allocated: 0,
-            by_type: vec![Tally::default(); OTHER_TYPE + 1],
+            by_type: vec![Tally::default(); FileType::ALL.len()],
             by_owner: HashMap::new(),
             by_ext: HashMap::new(),
             by_depth: Vec::new(),
@@ -194,7 +192,7 @@ impl Stats {
         self.files += 1;
         self.bytes += size;
         self.allocated += f.allocated;
-        self.by_type[f.ftype.map_or(OTHER_TYPE, FileType::ordinal)].add(size);
+        self.by_type[f.ftype.ordinal()].add(size);
         self.by_owner.entry(f.owner).or_default().add(size);
         match self.by_ext.get_mut(f.ext) {
             Some(t) => t.add(size),
@@ -325,6 +323,25 @@ pub fn fine_bucket_start(bucket: usize) -> u64 {
     (base + (base * mantissa as u128).div_ceil(FINE_PER_OCTAVE as u128)).min(u64::MAX as u128) as u64
 }
 
+/// The Kolmogorov-Smirnov distance between two trees' file-size distributions: the largest
+/// gap between their cumulative shares, checked at every fine-bucket edge (so within an
+/// eighth of an octave of the exact statistic).
+pub fn ks_distance(a: &Stats, b: &Stats) -> f64 {
+    cdf_distance(&a.size_fine, &b.size_fine)
+}
+
+/// The largest gap between the cumulative shares of two histograms over the same buckets.
+pub fn cdf_distance(a: &[u64], b: &[u64]) -> f64 {
+    let (ta, tb) = (a.iter().sum::<u64>().max(1) as f64, b.iter().sum::<u64>().max(1) as f64);
+    let (mut ca, mut cb, mut d) = (0u64, 0u64, 0f64);
+    for i in 0..a.len().max(b.len()) {
+        ca += a.get(i).copied().unwrap_or(0);
+        cb += b.get(i).copied().unwrap_or(0);
+        d = d.max((ca as f64 / ta - cb as f64 / tb).abs());
+    }
+    d
+}
+
 /// The model's view of a file.
 fn model_facts(a: &crate::model::FileAttrs) -> FileFacts<'static> {
     FileFacts {
@@ -332,7 +349,7 @@ fn model_facts(a: &crate::model::FileAttrs) -> FileFacts<'static> {
         allocated: a.allocated(),
         // `.DS_Store` carries no extension (a leading dot alone is not one), as a walk sees it.
         ext: if a.ftype() == FileType::DsStore { "" } else { a.ext },
-        ftype: Some(a.ftype()),
+        ftype: a.ftype(),
         owner: a.owner,
         depth: a.depth,
         modified: a.modified.secs,
@@ -367,6 +384,13 @@ pub fn collect(tree: &Tree) -> Stats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cdf_distance_is_the_largest_cumulative_gap() {
+        assert_eq!(cdf_distance(&[1, 1], &[1, 1]), 0.0);
+        assert_eq!(cdf_distance(&[1, 0], &[0, 1]), 1.0);
+        assert!((cdf_distance(&[2, 1, 1], &[1, 1, 2]) - 0.25).abs() < 1e-12);
+    }
 
     #[test]
     fn fine_buckets_are_ordered_and_their_starts_belong_to_them() {

@@ -47,20 +47,20 @@ struct Counters {
 }
 
 /// The model's type and the role a name suggests.
-pub fn classify(name: &str, ext: &str) -> (Option<FileType>, Kind) {
+pub fn classify(name: &str, ext: &str) -> (FileType, Kind) {
     match name {
-        "Thumbs.db" => return (Some(FileType::ThumbsDb), Kind::Junk),
-        "desktop.ini" => return (Some(FileType::DesktopIni), Kind::Junk),
-        ".DS_Store" => return (Some(FileType::DsStore), Kind::Junk),
+        "Thumbs.db" => return (FileType::ThumbsDb, Kind::Junk),
+        "desktop.ini" => return (FileType::DesktopIni, Kind::Junk),
+        ".DS_Store" => return (FileType::DsStore, Kind::Junk),
         _ => {}
     }
     if name.starts_with("~$") {
-        return (Some(FileType::OfficeLock), Kind::Temp);
+        return (FileType::OfficeLock, Kind::Temp);
     }
     if ext == "tmp" {
-        return (Some(FileType::Tmp), Kind::Temp);
+        return (FileType::Tmp, Kind::Temp);
     }
-    (FileType::from_ext(ext), Kind::Original)
+    (FileType::for_ext(ext), Kind::Original)
 }
 
 /// The extension as reports show it: lower case, without the dot, empty for none (a leading
@@ -154,11 +154,11 @@ mod tests {
         assert_eq!(extension(".bashrc"), "");
         assert_eq!(extension("Makefile"), "");
         assert_eq!(extension("trailing."), "");
-        assert_eq!(classify("~$port.docx", "docx"), (Some(FileType::OfficeLock), Kind::Temp));
-        assert_eq!(classify("Thumbs.db", "db"), (Some(FileType::ThumbsDb), Kind::Junk));
-        assert_eq!(classify("a.tmp", "tmp"), (Some(FileType::Tmp), Kind::Temp));
-        assert_eq!(classify("x.pdf", "pdf"), (Some(FileType::Pdf), Kind::Original));
-        assert_eq!(classify("x.rs", "rs"), (None, Kind::Original));
+        assert_eq!(classify("~$port.docx", "docx"), (FileType::OfficeLock, Kind::Temp));
+        assert_eq!(classify("Thumbs.db", "db"), (FileType::ThumbsDb, Kind::Junk));
+        assert_eq!(classify("a.tmp", "tmp"), (FileType::Tmp, Kind::Temp));
+        assert_eq!(classify("x.pdf", "pdf"), (FileType::Pdf, Kind::Original));
+        assert_eq!(classify("x.rs", "rs"), (FileType::Text, Kind::Original));
     }
 
     #[test]
@@ -176,7 +176,7 @@ mod tests {
         assert_eq!(r.others, 1, "the symlink");
         assert_eq!(s.by_ext["rs"].files, 2);
         assert_eq!(s.by_type[FileType::Pdf.ordinal()].files, 1);
-        assert_eq!(s.by_type[super::super::OTHER_TYPE].files, 2);
+        assert_eq!(s.by_type[FileType::Text.ordinal()].files, 2);
         assert_eq!(s.by_depth[3].files, 1);
         assert_eq!(s.files_per_dir, [1, 3]);
         assert_eq!(s.largest.as_ref().unwrap().path.as_deref(), Some("a/b/y.rs"));

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use std::collections::HashMap;
 
-use super::{Extreme, OTHER_TYPE, PER_DIR_CAP, SIZE_BUCKETS, Stats, Tally};
+use super::{Extreme, PER_DIR_CAP, SIZE_BUCKETS, Stats, Tally};
 use crate::model::date::format_datetime;
 use crate::model::{FileType, Tree};
 
@@ -63,17 +63,12 @@ fn size_label(bucket: usize) -> String {
     }
 }
 
-/// Types by files, most first; files of types the model does not make last, as `other`.
+/// Types by files, most first.
 fn types(stats: &Stats) -> Vec<(&'static str, Tally)> {
     let mut v: Vec<(FileType, Tally)> =
         FileType::ALL.iter().map(|t| (*t, stats.by_type[t.ordinal()])).filter(|(_, x)| x.files > 0).collect();
     v.sort_by(|a, b| b.1.files.cmp(&a.1.files).then(a.0.cmp(&b.0)));
-    let mut out: Vec<(&'static str, Tally)> = v.into_iter().map(|(t, x)| (t.label(), x)).collect();
-    let other = stats.by_type[OTHER_TYPE];
-    if other.files > 0 {
-        out.push(("other", other));
-    }
-    out
+    v.into_iter().map(|(t, x)| (t.label(), x)).collect()
 }
 
 /// Extensions by files, most first (ties by name).

@@ -80,6 +80,8 @@ pub fn envelope(spec: &ContentSpec) -> Envelope {
         FileType::OfficeLock => Envelope::plain(office_lock(&mut rng), Body::Random),
         FileType::ThumbsDb => Envelope::plain(ole_header(), Body::Random),
         FileType::DesktopIni => Envelope::plain(DESKTOP_INI.to_vec(), Body::Prose),
+        FileType::Text => Envelope::plain(Vec::new(), Body::Prose),
+        FileType::Binary => Envelope::plain(Vec::new(), Body::Random),
         FileType::DsStore => {
             Envelope::plain(b"\x00\x00\x00\x01Bud1\x00\x00\x10\x00\x00\x00\x08\x00".to_vec(), Body::Random)
         }
@@ -97,6 +99,8 @@ pub fn size_bounds(ftype: FileType) -> (u64, u64) {
         FileType::Docx | FileType::Xlsx | FileType::Pptx | FileType::Zip => (envelope_floor(ftype), ZIP_MAX),
         FileType::Iso => (64 << 10, u64::MAX),
         FileType::Vhdx => (4 << 20, u64::MAX),
+        // No format to frame: any size, empty included.
+        FileType::Text | FileType::Binary => (0, u64::MAX),
         _ => (envelope_floor(ftype), u64::MAX),
     }
 }

@@ -1,0 +1,147 @@
+//! `synthfs stats`: totals of the model or of a real directory, as a table or JSON, and
+//! optionally a plot of the distributions beside a second tree.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use synthfs::model::Tree;
+use synthfs::model::date::{DAY, Date};
+use synthfs::stats::{self, Stats, plot, real, report::Subject};
+use synthfs::units::Count;
+
+use crate::cli::{StatsArgs, TreeArgs};
+use crate::config::{self, BadInput};
+
+/// A tree that was totalled: the model's or a real directory's.
+enum Walked {
+    Model { tree: Box<Tree>, stats: Stats },
+    Dir { root: String, as_of: String, names: HashMap<u32, String>, stats: Stats },
+}
+
+impl Walked {
+    fn subject(&self) -> Subject<'_> {
+        match self {
+            Walked::Model { tree, .. } => Subject::Model(tree),
+            Walked::Dir { root, as_of, names, .. } => Subject::Dir { root, as_of, names },
+        }
+    }
+
+    fn stats(&self) -> &Stats {
+        match self {
+            Walked::Model { stats, .. } | Walked::Dir { stats, .. } => stats,
+        }
+    }
+
+    /// How the plot's legend names it.
+    fn label(&self) -> String {
+        match self {
+            Walked::Model { tree, stats } => {
+                let p = &tree.model.profile;
+                format!("{} seed {}, {} files", p.name, p.seed, Count(stats.files))
+            }
+            Walked::Dir { root, stats, .. } => format!("{root}, {} files", Count(stats.files)),
+        }
+    }
+}
+
+pub fn run(args: StatsArgs) -> anyhow::Result<()> {
+    config::set_threads(args.threads)?;
+    let started = Instant::now();
+    let first = match &args.dir {
+        Some(dir) => {
+            refuse_tree_options(&args.tree)?;
+            if args.digest {
+                return Err(BadInput("--digest describes the model; it does not apply to a DIR".into()).into());
+            }
+            walk_dir(dir, args.as_of.as_deref())?
+        }
+        None => walk_model(&args.tree)?,
+    };
+    let digest = match (&first, args.digest) {
+        (Walked::Model { tree, .. }, true) => Some(stats::digest::tree_digest(tree)),
+        _ => None,
+    };
+    let elapsed = started.elapsed();
+    let s = first.stats();
+    tracing::info!(files = s.files, dirs = s.dirs, elapsed_ms = elapsed.as_millis() as u64, "stats walked the tree");
+    if let Some(out) = &args.plot {
+        let second = match &args.compare {
+            None => None,
+            Some(c) if Path::new(c).is_dir() => Some(walk_dir(Path::new(c), args.as_of.as_deref())?),
+            Some(c) => {
+                let mut t = args.tree.clone();
+                t.profile = c.clone();
+                Some(walk_model(&t)?)
+            }
+        };
+        let mut series = vec![plot::Series { label: first.label(), stats: first.stats() }];
+        if let Some(w) = &second {
+            series.push(plot::Series { label: w.label(), stats: w.stats() });
+        }
+        plot::write(&series, out).map_err(|e| match e {
+            plot::PlotError::Format(_) => BadInput(e.to_string()).into(),
+            e => anyhow::Error::from(e),
+        })?;
+        tracing::info!("plot written to {}", out.display());
+    }
+    print(&first.subject(), s, digest.as_deref(), args.json, elapsed)
+}
+
+/// With a DIR, the options that choose a model tree mean nothing: refuse rather than ignore.
+fn refuse_tree_options(t: &TreeArgs) -> Result<(), BadInput> {
+    if t.seed.is_some()
+        || t.files.is_some()
+        || t.dirs.is_some()
+        || t.size_scale.is_some()
+        || t.identities.identities.is_some()
+    {
+        return Err(BadInput(
+            "with DIR, stats walks the directory: tree options (--seed, --files, ...) do not apply".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn walk_model(args: &TreeArgs) -> anyhow::Result<Walked> {
+    let tree = config::resolve_tree(args)?;
+    let stats = stats::collect(&tree);
+    Ok(Walked::Model { tree: Box::new(tree), stats })
+}
+
+fn walk_dir(dir: &Path, as_of: Option<&str>) -> anyhow::Result<Walked> {
+    let as_of = match as_of {
+        Some(d) => Date::parse(d).ok_or_else(|| BadInput(format!("--as-of {d}: expected YYYY-MM-DD")))?,
+        None => {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            Date::of_unix(now as i64)
+        }
+    };
+    let walked = real::collect_dir(dir, as_of.unix() + DAY - 1)
+        .map_err(|e| BadInput(format!("cannot walk {}: {e}", dir.display())))?;
+    if walked.errors > 0 {
+        tracing::warn!(
+            "{}: {} entries could not be read (permissions?) and are not counted",
+            dir.display(),
+            walked.errors
+        );
+    }
+    Ok(Walked::Dir {
+        root: dir.display().to_string(),
+        as_of: as_of.to_string(),
+        names: real::host_owner_names(),
+        stats: walked.stats,
+    })
+}
+
+fn print(subject: &Subject, s: &Stats, digest: Option<&str>, json: bool, elapsed: Duration) -> anyhow::Result<()> {
+    if json {
+        return config::print_json(&stats::report::to_json(subject, s, digest));
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(stats::report::to_text(subject, s, digest).as_bytes())?;
+    let secs = elapsed.as_secs_f64();
+    writeln!(out, "\nwalked in {secs:.2} s ({} files/s)", Count((s.files as f64 / secs.max(1e-9)) as u64))?;
+    Ok(())
+}
