@@ -5,6 +5,7 @@
 //! materialize and archive front ends walk the same model.
 
 pub mod archive;
+pub mod fit;
 pub mod fs;
 pub mod identity;
 #[cfg(unix)]

@@ -114,6 +114,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Profile(ProfileCommand::Fit { dir, files, name, seed, as_of }) => {
+            stats_command::fit(&dir, files, name, seed, as_of.as_deref())
+        }
         Command::Profile(ProfileCommand::Show { profile }) => {
             let text = match Profile::builtin_text(&profile) {
                 Some(t) => t.to_string(),

@@ -110,14 +110,49 @@ fn walk_model(args: &TreeArgs) -> anyhow::Result<Walked> {
     Ok(Walked::Model { tree: Box::new(tree), stats })
 }
 
-fn walk_dir(dir: &Path, as_of: Option<&str>) -> anyhow::Result<Walked> {
-    let as_of = match as_of {
+/// `--as-of DATE`, or today.
+fn as_of_date(as_of: Option<&str>) -> Result<Date, BadInput> {
+    Ok(match as_of {
         Some(d) => Date::parse(d).ok_or_else(|| BadInput(format!("--as-of {d}: expected YYYY-MM-DD")))?,
         None => {
             let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
             Date::of_unix(now as i64)
         }
-    };
+    })
+}
+
+/// `synthfs profile fit DIR`: prints the fitted profile.
+pub fn fit(dir: &Path, files: Option<u64>, name: String, seed: u64, as_of: Option<&str>) -> anyhow::Result<()> {
+    let walked = walk_dir(dir, as_of)?;
+    let Walked::Dir { as_of, stats, .. } = &walked else { unreachable!("walk_dir walks a directory") };
+    let end = as_of_date(Some(as_of))?.unix() + DAY - 1;
+    let opts = synthfs::fit::FitOptions { name, as_of: as_of.clone(), as_of_end: end, seed };
+    let mut p = synthfs::fit::fit(stats, &opts).map_err(|e| BadInput(format!("cannot fit {}: {e}", dir.display())))?;
+    if let Some(n) = files {
+        if n == 0 {
+            return Err(BadInput("--files must be at least 1".into()).into());
+        }
+        let ratio = n as f64 / p.files as f64;
+        p.dirs = p.dirs.map(|d| ((d as f64 * ratio).round() as u64).clamp(1, n.max(1)));
+        p.template.loose_root_files =
+            (f64::from(p.template.loose_root_files) * ratio).round().min(f64::from(u32::MAX)) as u32;
+        p.files = n;
+    }
+    tracing::info!(files = stats.files, dirs = stats.dirs, fanout = p.template.fanout, "fitted");
+    let header = format!(
+        "# Fitted by `synthfs profile fit` from a tree of {} files in {} folders (as of {as_of}).\n\
+         # Only statistics are kept: counts, the size law, the extension mix, depth and ages.\n\n",
+        Count(stats.files),
+        Count(stats.dirs)
+    );
+    let mut out = std::io::stdout().lock();
+    out.write_all(header.as_bytes())?;
+    out.write_all(p.to_toml().as_bytes())?;
+    Ok(())
+}
+
+fn walk_dir(dir: &Path, as_of: Option<&str>) -> anyhow::Result<Walked> {
+    let as_of = as_of_date(as_of)?;
     let walked = real::collect_dir(dir, as_of.unix() + DAY - 1)
         .map_err(|e| BadInput(format!("cannot walk {}: {e}", dir.display())))?;
     if walked.errors > 0 {

@@ -88,6 +88,26 @@ pub enum ProfileCommand {
         #[arg(default_value = "enterprise")]
         profile: String,
     },
+    /// Write a profile whose trees have the shape of a real directory (statistics only).
+    #[command(
+        after_long_help = "Walks DIR (a parallel walk that reads no content) and prints a profile on stdout: the file and\nfolder counts, the size distribution, the extension mix, the depth and the age range of DIR. No name or byte of\nDIR is kept: only statistics (and the extensions' names).\n\nExamples:\n  synthfs profile fit /srv/share > share.toml && synthfs stats --profile share.toml\n  synthfs profile fit /srv/share --files 10M > big.toml   # the same shape, ten million files\n  synthfs stats --profile share.toml --plot fit.svg --compare /srv/share"
+    )]
+    Fit {
+        /// The directory to imitate.
+        dir: std::path::PathBuf,
+        /// Scale to this many files (the folders follow, to keep files per folder) [default: DIR's].
+        #[arg(long, short = 'n', value_name = "N", value_parser = parse_count)]
+        files: Option<u64>,
+        /// The profile's name [default: fitted].
+        #[arg(long, default_value = "fitted")]
+        name: String,
+        /// The profile's seed.
+        #[arg(long, short = 's', default_value_t = 1)]
+        seed: u64,
+        /// The date DIR's ages are measured from (YYYY-MM-DD) [default: today].
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+    },
 }
 
 /// Options that choose the tree; the same for every command.

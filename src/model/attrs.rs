@@ -175,12 +175,27 @@ fn draw_size(m: &Model, t: FileType, ext: &str, rng: &mut Rng) -> u64 {
     let s = &m.profile.sizes;
     let x = match m.type_size(ext) {
         Some((mu, sigma)) => rng.lognormal(mu, sigma),
+        None if !s.histogram.is_empty() => from_histogram(&s.histogram, rng.unit()),
         None if rng.chance(s.tail_share) => rng.pareto(s.tail_min.0 as f64, s.tail_alpha),
         None => rng.lognormal(s.mu, s.sigma),
     };
     let x = x * s.scale;
     let x = if x.is_finite() { libm::round(x).min(1.8e19) as u64 } else { u64::MAX };
     x.clamp(lo, hi.min(s.max.0).max(lo))
+}
+
+/// The size at quantile `u` of an empirical law (see `sizes.histogram`): log-uniform between
+/// the two points around it.
+fn from_histogram(h: &[(u64, f64)], u: f64) -> f64 {
+    let i = h.partition_point(|&(_, share)| share < u).min(h.len() - 1);
+    let (hi, cum_hi) = h[i];
+    let (lo, cum_lo) = if i == 0 { (0, 0.0) } else { (h[i - 1].0 + 1, h[i - 1].1) };
+    if hi <= lo || cum_hi <= cum_lo {
+        return hi as f64;
+    }
+    let f = (u - cum_lo) / (cum_hi - cum_lo);
+    let (a, b) = (libm::log(lo as f64 + 1.0), libm::log(hi as f64 + 1.0));
+    (libm::exp(a + f * (b - a)) - 1.0).clamp(lo as f64, hi as f64)
 }
 
 fn sparse_layout(m: &Model, t: FileType, size: u64, rng: &mut Rng) -> Option<SparseLayout> {
@@ -311,4 +326,20 @@ pub fn dir_attrs(tree: &Tree, plan: &DirPlan) -> DirAttrs {
         _ => 0o755,
     };
     DirAttrs { index: plan.index, mode, uid, gid, owner, created, modified, accessed }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::from_histogram;
+
+    #[test]
+    fn an_empirical_law_gives_its_quantiles() {
+        let h = [(0, 0.1), (100, 0.5), (10_000, 1.0)];
+        assert_eq!(from_histogram(&h, 0.05), 0.0);
+        let mid = from_histogram(&h, 0.3);
+        assert!((1.0..=100.0).contains(&mid), "{mid}");
+        let top = from_histogram(&h, 0.99);
+        assert!((101.0..=10_000.0).contains(&top), "{top}");
+        assert_eq!(from_histogram(&h, 1.0), 10_000.0);
+    }
 }

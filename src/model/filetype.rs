@@ -113,9 +113,10 @@ impl FileType {
         })
     }
 
-    /// Whether a profile may name this extension: 1 to 16 letters, digits, `_`, `-` or `+`.
+    /// Whether a profile may name this extension: up to 16 letters, digits, `_`, `-` or `+`
+    /// (empty for files without one).
     pub fn valid_ext(ext: &str) -> bool {
-        (1..=16).contains(&ext.len()) && ext.chars().all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
+        ext.len() <= 16 && ext.chars().all(|c| c.is_ascii_alphanumeric() || "_-+".contains(c))
     }
 
     /// Position in [`FileType::ALL`].
@@ -287,6 +288,6 @@ mod tests {
         assert!(std::ptr::eq(intern("dwg"), intern(&String::from("dwg"))));
         assert!(std::ptr::eq(intern("pdf"), FileType::Pdf.ext()));
         assert!(FileType::valid_ext("tar-gz") && FileType::valid_ext("c++"));
-        assert!(!FileType::valid_ext("") && !FileType::valid_ext("a.b") && !FileType::valid_ext("x y"));
+        assert!(FileType::valid_ext("") && !FileType::valid_ext("a.b") && !FileType::valid_ext("x y"));
     }
 }

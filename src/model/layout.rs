@@ -13,6 +13,9 @@ pub enum Layout {
     Share,
     /// Numbered folders at the root holding numbered files.
     Folders,
+    /// A plain hierarchy of topic folders, split statistically from the root down (what
+    /// `profile fit` writes for trees that are not company shares).
+    Tree,
 }
 
 /// How files spread over the folders of the folders layout (file i of N goes to folder f(i)).

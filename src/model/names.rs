@@ -30,7 +30,7 @@ pub fn is_windows_safe(name: &str) -> bool {
 pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> String {
     let mix = tree.model.mix_name(dir.ctx.mix);
     if dir.ctx.kind == DirKind::Batch {
-        return format!("{:08}.{}", batch_ordinal(tree, dir, a) + 1, a.ext);
+        return with_ext(format!("{:08}", batch_ordinal(tree, dir, a) + 1), a.ext);
     }
     let mut rng = Rng::new(tree.model.seed, a.index, Purpose::Name);
     match a.content.ftype {
@@ -63,10 +63,15 @@ pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> String {
                 2 => format!("{base} (1)"),
                 _ => base,
             };
-            return format!("{name}.{}", a.ext);
+            return with_ext(name, a.ext);
         }
     }
-    format!("{}.{}", stem(mix, a, &mut rng), a.ext)
+    with_ext(stem(mix, a, &mut rng), a.ext)
+}
+
+/// `stem.ext`, or the stem alone for files without an extension.
+fn with_ext(stem: String, ext: &str) -> String {
+    if ext.is_empty() { stem } else { format!("{stem}.{ext}") }
 }
 
 /// The file ordinal (from 0) of a file in a numbered folder: its index less the directories

@@ -256,9 +256,10 @@ fn fan_out(m: &Model, s: &DirSeed, rng: &mut Rng) -> u64 {
     if s.depth + 1 >= m.profile.max_depth {
         return s.dirs;
     }
-    let median = libm::pow(s.dirs as f64, 0.42).clamp(1.2, 24.0);
+    let t = &m.profile.template;
+    let median = libm::pow(s.dirs as f64, t.fanout).clamp(1.2, f64::from(t.fanout_cap).max(1.2));
     let x = libm::round(median * rng.lognormal(0.0, 0.55)) as u64;
-    x.clamp(1, s.dirs.min(512))
+    x.clamp(1, s.dirs.min(u64::from(t.fanout_cap) * 20))
 }
 
 /// Heavy-tailed weight for splitting directories among siblings.
@@ -294,6 +295,14 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng) -> Vec<Spec> {
         rng.pick(list).to_string()
     };
     match ctx.kind {
+        DirKind::Root if t.layout == Layout::Tree => {
+            let n = fan_out(m, s, rng);
+            let topics = words::topics(m.mix_name(ctx.mix));
+            for _ in 0..n {
+                let name = if rng.chance(0.5) { fresh(rng, topics) } else { fresh(rng, words::SUBFOLDERS) };
+                push(&mut out, name, inherit(DirKind::Sub), skew(rng), 1.0);
+            }
+        }
         DirKind::Root => {
             let w = &t.weights;
             let nd = t.departments.len().max(1) as f64;

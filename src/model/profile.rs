@@ -113,6 +113,11 @@ pub struct Sizes {
     /// archive --target-size` sets it.
     #[serde(default = "defaults::scale")]
     pub scale: f64,
+    /// An empirical size law instead of the lognormal and tail: `[size, share]` pairs, sizes
+    /// rising, each share the part of files no larger than its size (the last is 1). Sizes
+    /// between two points are spread log-uniformly. `profile fit` writes it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub histogram: Vec<(u64, f64)>,
     #[serde(default)]
     pub by_ext: BTreeMap<String, TypeSize>,
 }
@@ -127,6 +132,7 @@ impl Default for Sizes {
             tail_alpha: defaults::tail_alpha(),
             max: defaults::max_size(),
             scale: defaults::scale(),
+            histogram: Vec::new(),
             by_ext: BTreeMap::new(),
         }
     }
@@ -167,6 +173,13 @@ pub struct Template {
     pub distribution: super::layout::Distribution,
     #[serde(default = "defaults::folder_prefix")]
     pub folder_prefix: String,
+    /// How wide statistical folders are: a folder with D folders below it gets about D^fanout
+    /// sub-folders (higher: wider and shallower trees).
+    #[serde(default = "defaults::fanout")]
+    pub fanout: f64,
+    /// The typical number of sub-folders stops growing at this (a few folders get up to 20x).
+    #[serde(default = "defaults::fanout_cap")]
+    pub fanout_cap: u32,
 }
 
 impl Default for Template {
@@ -183,6 +196,8 @@ impl Default for Template {
             layout: Default::default(),
             distribution: Default::default(),
             folder_prefix: defaults::folder_prefix(),
+            fanout: defaults::fanout(),
+            fanout_cap: defaults::fanout_cap(),
         }
     }
 }
@@ -333,6 +348,12 @@ mod defaults {
     }
     pub fn max_age_years() -> u32 {
         10
+    }
+    pub fn fanout() -> f64 {
+        0.42
+    }
+    pub fn fanout_cap() -> u32 {
+        24
     }
     pub fn max_depth() -> u32 {
         24
@@ -561,6 +582,19 @@ impl Profile {
         if s.max.0 < 4096 {
             return Err(invalid("sizes.max", "must be at least 4096"));
         }
+        let mut last = (0u64, 0f64);
+        for (i, &(size, share)) in s.histogram.iter().enumerate() {
+            if !(share.is_finite() && share >= last.1 && share <= 1.0 + 1e-9) || (i > 0 && size <= last.0) {
+                return Err(invalid(
+                    format!("sizes.histogram[{i}]"),
+                    "sizes must rise and shares must rise from 0 to 1",
+                ));
+            }
+            last = (size, share);
+        }
+        if !s.histogram.is_empty() && (last.1 - 1.0).abs() > 1e-6 {
+            return Err(invalid("sizes.histogram", "the last share must be 1"));
+        }
         if !(s.scale > 0.0 && s.scale <= 1e9) {
             return Err(invalid("sizes.scale", "must be above 0 and at most 1e9"));
         }
@@ -570,7 +604,7 @@ impl Profile {
         for (ext, ts) in &s.by_ext {
             let key = format!("sizes.by_ext.{ext}");
             if !FileType::valid_ext(ext) {
-                return Err(invalid(key, "an extension is 1 to 16 letters, digits, `_`, `-` or `+`"));
+                return Err(invalid(key, "an extension is up to 16 letters, digits, `_`, `-` or `+` (\"\" for none)"));
             }
             if ts.median.0 == 0 || !(ts.sigma.is_finite() && ts.sigma >= 0.0 && ts.sigma < 10.0) {
                 return Err(invalid(key, "median must be positive and sigma between 0 and 10"));
@@ -602,6 +636,12 @@ impl Profile {
                 return Err(invalid("template", format!("the top-level folder `{name}` appears twice")));
             }
         }
+        if !(0.05..=0.95).contains(&t.fanout) {
+            return Err(invalid("template.fanout", "must be between 0.05 and 0.95"));
+        }
+        if !(1..=100_000).contains(&t.fanout_cap) {
+            return Err(invalid("template.fanout_cap", "must be between 1 and 100,000"));
+        }
         if t.years > 100 {
             return Err(invalid("template.years", "must be at most 100"));
         }
@@ -618,7 +658,7 @@ impl Profile {
                 if !FileType::valid_ext(ext) {
                     return Err(invalid(
                         format!("mix.{mix}.{ext}"),
-                        "an extension is 1 to 16 letters, digits, `_`, `-` or `+`",
+                        "an extension is up to 16 letters, digits, `_`, `-` or `+` (\"\" for none)",
                     ));
                 }
             }
