@@ -183,3 +183,92 @@ fn fitted_profiles_reproduce_real_trees() {
         }
     }
 }
+/// The published file-size law (Impressions, FAST 2009, from Agrawal et al., FAST 2007):
+/// lognormal body (mu 9.48, sigma 2.46 in ln bytes) with a Pareto tail of 6 in 100,000 files
+/// (Xm = 2^29 bytes, alpha = 0.91). The share of files no larger than `x`.
+fn published_cdf(x: f64) -> f64 {
+    let body = 0.5 * libm_erfc(-(x.max(1e-9).ln() - 9.48) / (2.46 * std::f64::consts::SQRT_2));
+    let xm = (1u64 << 29) as f64;
+    let tail = if x < xm { 0.0 } else { 1.0 - (xm / x).powf(0.91) };
+    (1.0 - 6e-5) * body + 6e-5 * tail
+}
+
+/// erfc, to 1e-7 (Numerical Recipes' erfcc): enough for a KS distance.
+fn libm_erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let r = t
+        * (-z * z - 1.26551223
+            + t * (1.00002368
+                + t * (0.37409196
+                    + t * (0.09678418
+                        + t * (-0.18628806
+                            + t * (0.27886807
+                                + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
+            .exp();
+    if x >= 0.0 { r } else { 2.0 - r }
+}
+
+/// KS distance between a tree's sizes and the published law, at every fine-bucket edge.
+fn ks_to_published(s: &synthfs::stats::Stats) -> f64 {
+    let total = s.files as f64;
+    let mut cum = 0u64;
+    let mut d = 0f64;
+    for (b, n) in s.size_fine.iter().enumerate() {
+        // Before the bucket: files below its start; after: files below the next bucket's.
+        let start = synthfs::stats::fine_bucket_start(b) as f64;
+        d = d.max((cum as f64 / total - published_cdf(start - 0.5)).abs());
+        cum += n;
+        if b + 1 < s.size_fine.len() {
+            let next = synthfs::stats::fine_bucket_start(b + 1) as f64;
+            d = d.max((cum as f64 / total - published_cdf(next - 0.5)).abs());
+        }
+    }
+    d
+}
+
+#[test]
+fn default_tree_sizes_follow_the_published_law() {
+    let mut p = synthfs::model::Profile::builtin("enterprise").unwrap();
+    p.set_counts(Some(1_000_000), None);
+    let s = synthfs::stats::collect(&synthfs::model::Tree::new(p).unwrap());
+    let ks = ks_to_published(&s);
+    eprintln!("KS distance to the published lognormal + Pareto law: {ks:.4}");
+    assert!(ks < 0.02, "{ks}");
+}
+
+/// Every home's files belong to its user when the profile says so (`home_share = 1`, nobody
+/// left); by default most of them do, the rest are colleagues' and leavers'.
+#[test]
+fn homes_belong_to_their_users() {
+    use synthfs::model::{Location, Profile, Tree};
+    for (home_share, departed_share, at_least) in [(1.0, 0.0, 1.0), (0.9, 0.02, 0.85)] {
+        let mut p = Profile::builtin("enterprise").unwrap();
+        p.set_counts(Some(60_000), None);
+        p.identities.home_share = home_share;
+        p.identities.departed_share = departed_share;
+        let tree = Tree::new(p).unwrap();
+        let users = tree.listing(0).unwrap().entries.iter().find(|e| &*e.name == "Users").unwrap().index;
+        let (mut own, mut all) = (0u64, 0u64);
+        for home in tree.listing(users).unwrap().entries.iter() {
+            let home_uid = tree.dir_attrs(&tree.plan(home.index).unwrap()).uid;
+            let mut stack = vec![home.index];
+            while let Some(d) = stack.pop() {
+                for e in tree.listing(d).unwrap().entries.iter() {
+                    match tree.locate(e.index).unwrap() {
+                        Location::Dir(plan) => {
+                            assert_eq!(tree.dir_attrs(&plan).uid, home_uid, "folders in a home are its user's");
+                            stack.push(e.index);
+                        }
+                        Location::File { .. } => {
+                            all += 1;
+                            own += u64::from(tree.file_attrs(e.index).unwrap().uid == home_uid);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(all > 1000, "homes hold files: {all}");
+        assert!(own as f64 >= at_least * all as f64, "home_share {home_share}: {own} of {all} are the user's");
+    }
+}

@@ -165,37 +165,14 @@ fn is_sensitive(m: &Model, ctx: &DirContext) -> bool {
     matches!(m.mix_name(ctx.mix), "hr" | "legal" | "finance")
 }
 
-/// Draws a size for a type: its own lognormal if the profile gives one, else the global
-/// lognormal body with the Pareto tail; clamped to what the format allows.
-fn draw_size(m: &Model, t: FileType, ext: &str, rng: &mut Rng) -> u64 {
+/// The size of a file whose type was chosen without its size (clutter): from the global law,
+/// within the format's bounds.
+fn clutter_size(m: &Model, t: FileType, rng: &mut Rng) -> u64 {
     let (lo, hi) = m.size_bounds[t.ordinal()];
     if lo == hi {
         return lo;
     }
-    let s = &m.profile.sizes;
-    let x = match m.type_size(ext) {
-        Some((mu, sigma)) => rng.lognormal(mu, sigma),
-        None if !s.histogram.is_empty() => from_histogram(&s.histogram, rng.unit()),
-        None if rng.chance(s.tail_share) => rng.pareto(s.tail_min.0 as f64, s.tail_alpha),
-        None => rng.lognormal(s.mu, s.sigma),
-    };
-    let x = x * s.scale;
-    let x = if x.is_finite() { libm::round(x).min(1.8e19) as u64 } else { u64::MAX };
-    x.clamp(lo, hi.min(s.max.0).max(lo))
-}
-
-/// The size at quantile `u` of an empirical law (see `sizes.histogram`): log-uniform between
-/// the two points around it.
-fn from_histogram(h: &[(u64, f64)], u: f64) -> f64 {
-    let i = h.partition_point(|&(_, share)| share < u).min(h.len() - 1);
-    let (hi, cum_hi) = h[i];
-    let (lo, cum_lo) = if i == 0 { (0, 0.0) } else { (h[i - 1].0 + 1, h[i - 1].1) };
-    if hi <= lo || cum_hi <= cum_lo {
-        return hi as f64;
-    }
-    let f = (u - cum_lo) / (cum_hi - cum_lo);
-    let (a, b) = (libm::log(lo as f64 + 1.0), libm::log(hi as f64 + 1.0));
-    (libm::exp(a + f * (b - a)) - 1.0).clamp(lo as f64, hi as f64)
+    m.clamp_size(t, m.law.draw(rng))
 }
 
 fn sparse_layout(m: &Model, t: FileType, size: u64, rng: &mut Rng) -> Option<SparseLayout> {
@@ -220,6 +197,9 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
     let junk = plan.junk_count();
     let r = rng.unit();
     let mut original: Option<FileAttrs> = None;
+    let mut srng = Rng::new(m.seed, index, Purpose::Size);
+    // Originals draw their size with their type (see `sizing`); clutter sizes come later.
+    let mut sized: Option<u64> = None;
     let (role, ftype, ext) = if slot < junk {
         let bit = (0..3).filter(|b| plan.junk & (1 << b) != 0).nth(slot as usize).unwrap_or(0);
         let t = [FileType::ThumbsDb, FileType::DesktopIni, FileType::DsStore][bit];
@@ -238,18 +218,19 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
                 r
             }
             None => {
-                let (t, ext) = m.pick_type(ctx.mix, &mut rng);
+                let (t, ext, size) = m.draw_type_and_size(ctx.mix, &mut rng, &mut srng);
+                sized = Some(size);
                 (Role::Original, t, ext)
             }
         }
     } else {
-        let (t, ext) = m.pick_type(ctx.mix, &mut rng);
+        let (t, ext, size) = m.draw_type_and_size(ctx.mix, &mut rng, &mut srng);
+        sized = Some(size);
         (Role::Original, t, ext)
     };
     let [created, modified, accessed] = draw_times(m, ctx, &mut Rng::new(m.seed, index, Purpose::Times));
     let content = original.map(|o| o.content).unwrap_or_else(|| {
-        let mut srng = Rng::new(m.seed, index, Purpose::Size);
-        let size = draw_size(m, ftype, ext, &mut srng);
+        let size = sized.unwrap_or_else(|| clutter_size(m, ftype, &mut srng));
         let sparse = sparse_layout(m, ftype, size, &mut srng);
         ContentSpec { ftype, size, seed: key(m.seed, index, Purpose::Content as u64), stamp: created.secs, sparse }
     });
@@ -326,20 +307,4 @@ pub fn dir_attrs(tree: &Tree, plan: &DirPlan) -> DirAttrs {
         _ => 0o755,
     };
     DirAttrs { index: plan.index, mode, uid, gid, owner, created, modified, accessed }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::from_histogram;
-
-    #[test]
-    fn an_empirical_law_gives_its_quantiles() {
-        let h = [(0, 0.1), (100, 0.5), (10_000, 1.0)];
-        assert_eq!(from_histogram(&h, 0.05), 0.0);
-        let mid = from_histogram(&h, 0.3);
-        assert!((1.0..=100.0).contains(&mid), "{mid}");
-        let top = from_histogram(&h, 0.99);
-        assert!((101.0..=10_000.0).contains(&top), "{top}");
-        assert_eq!(from_histogram(&h, 1.0), 10_000.0);
-    }
 }

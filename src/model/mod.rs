@@ -25,6 +25,7 @@ pub mod names;
 pub mod plan;
 pub mod profile;
 pub mod rng;
+pub mod sizing;
 pub mod tree;
 pub mod walk;
 pub mod words;
@@ -56,8 +57,8 @@ pub struct Model {
     /// Unix seconds: the oldest allowed time and the last second of `as_of`.
     pub range: (i64, i64),
     mixes: Vec<Mix>,
-    /// Per extension: lognormal (mu, sigma) overriding the global size law.
-    type_size: std::collections::HashMap<&'static str, (f64, f64)>,
+    /// The global size law.
+    pub law: sizing::SizeLaw,
     /// Per type: (smallest, largest) size the format allows.
     pub size_bounds: Vec<(u64, u64)>,
     /// Per type: whether it may be written sparse.
@@ -71,9 +72,8 @@ pub struct Model {
 #[derive(Debug)]
 struct Mix {
     name: String,
-    /// Types with the extension files of them carry.
-    types: Vec<(FileType, &'static str)>,
-    cumulative: Vec<u64>,
+    /// Types with their extensions and weights, and how sizes choose among them.
+    coupling: sizing::Coupling,
 }
 
 impl Model {
@@ -99,39 +99,40 @@ impl Model {
         let hi = as_of.unix() + date::DAY - 1;
         let lo =
             Date { year: as_of.year - profile.max_age_years as i32, month: as_of.month, day: as_of.day.min(28) }.unix();
+        let size_bounds: Vec<(u64, u64)> = FileType::ALL.iter().map(|t| content::formats::size_bounds(*t)).collect();
+        let law = sizing::SizeLaw::new(&profile.sizes);
+        let lognormal = |ts: &profile::TypeSize| (libm::log(ts.median.0.max(1) as f64), ts.sigma.max(0.05));
+        let mix_type = |ext: &str, weight: u64| {
+            let ftype = FileType::for_ext(ext);
+            sizing::MixType {
+                ftype,
+                ext: filetype::intern(ext),
+                weight,
+                prefer: profile.sizes.prefer.get(ext).map(lognormal),
+                own: profile.sizes.by_ext.get(ext).map(lognormal),
+                bounds: size_bounds[ftype.ordinal()],
+            }
+        };
         let mut mixes: Vec<Mix> = profile
             .mix
             .iter()
             .map(|(name, weights)| {
-                let mut types = Vec::new();
-                let mut cumulative = Vec::new();
-                let mut acc = 0u64;
-                for (ext, w) in weights.iter().filter(|(_, w)| **w > 0) {
-                    acc += u64::from(*w);
-                    types.push((FileType::for_ext(ext), filetype::intern(ext)));
-                    cumulative.push(acc);
-                }
-                Mix { name: name.clone(), types, cumulative }
+                let types =
+                    weights.iter().filter(|(_, w)| **w > 0).map(|(ext, w)| mix_type(ext, u64::from(*w))).collect();
+                Mix { name: name.clone(), coupling: sizing::Coupling::new(types, &law) }
             })
             .collect();
         if !mixes.iter().any(|m| m.name == "default") {
             let types =
-                [FileType::Docx, FileType::Xlsx, FileType::Pdf, FileType::Txt].iter().map(|t| (*t, t.ext())).collect();
-            mixes.push(Mix { name: "default".into(), types, cumulative: vec![30, 50, 85, 100] });
+                [("docx", 30), ("xlsx", 20), ("pdf", 35), ("txt", 15)].iter().map(|(e, w)| mix_type(e, *w)).collect();
+            mixes.push(Mix { name: "default".into(), coupling: sizing::Coupling::new(types, &law) });
         }
-        let type_size = profile
-            .sizes
-            .by_ext
-            .iter()
-            .map(|(ext, ts)| (filetype::intern(ext), (libm::log(ts.median.0 as f64), ts.sigma)))
-            .collect();
         let mut sparse_types = vec![false; FileType::ALL.len()];
         for ext in &profile.sparse.types {
             if let Some(t) = FileType::from_ext(ext) {
                 sparse_types[t.ordinal()] = true;
             }
         }
-        let size_bounds = FileType::ALL.iter().map(|t| content::formats::size_bounds(*t)).collect();
         let frame_bounds = FileType::ALL.iter().map(|t| content::formats::frame_bounds(*t)).collect();
         Ok(Model {
             seed: profile.seed,
@@ -141,7 +142,7 @@ impl Model {
             as_of,
             range: (lo, hi),
             mixes,
-            type_size,
+            law,
             size_bounds,
             sparse_types,
             frame_bounds,
@@ -161,20 +162,33 @@ impl Model {
         self.mixes.get(index as usize).map(|m| m.name.as_str()).unwrap_or("default")
     }
 
-    /// Draws a file type, and the extension its files carry, from a mix.
-    pub fn pick_type(&self, mix: u16, rng: &mut rng::Rng) -> (FileType, &'static str) {
+    /// Draws a file's type, the extension it carries and its size from a folder's mix (see
+    /// [`sizing`]): `core` chooses, `size_rng` sizes.
+    pub fn draw_type_and_size(
+        &self,
+        mix: u16,
+        core: &mut rng::Rng,
+        size_rng: &mut rng::Rng,
+    ) -> (FileType, &'static str, u64) {
         let m = &self.mixes[(mix as usize).min(self.mixes.len() - 1)];
-        m.types[rng.pick_cumulative(&m.cumulative).min(m.types.len() - 1)]
+        let (i, x) = m.coupling.draw(&self.law, core, size_rng);
+        let (ftype, ext) = match i.and_then(|i| m.coupling.types.get(i)) {
+            Some(t) => (t.ftype, t.ext),
+            None => sizing::FALLBACK,
+        };
+        (ftype, ext, self.clamp_size(ftype, x))
+    }
+
+    /// A drawn size made whole and brought within the format's bounds and `sizes.max`.
+    pub fn clamp_size(&self, ftype: FileType, x: f64) -> u64 {
+        let (lo, hi) = self.size_bounds[ftype.ordinal()];
+        let x = if x.is_finite() { libm::round(x).clamp(0.0, 1.8e19) as u64 } else { u64::MAX };
+        x.clamp(lo, hi.min(self.profile.sizes.max.0).max(lo))
     }
 
     /// The first year that year folders may name.
     pub fn range_start_year(&self) -> i32 {
         Date::of_unix(self.range.0).year + 1
-    }
-
-    /// The lognormal (mu, sigma) of an extension's own size law, if the profile gives one.
-    pub fn type_size(&self, ext: &str) -> Option<(f64, f64)> {
-        self.type_size.get(ext).copied()
     }
 
     pub fn is_sparse_type(&self, t: FileType) -> bool {

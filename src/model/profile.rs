@@ -118,8 +118,13 @@ pub struct Sizes {
     /// between two points are spread log-uniformly. `profile fit` writes it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub histogram: Vec<(u64, f64)>,
+    /// Types with a size law of their own (disk images, backups): `{ median, sigma }`.
     #[serde(default)]
     pub by_ext: BTreeMap<String, TypeSize>,
+    /// Sizes a type prefers within the global law (`{ median, sigma }`): a photo is rather
+    /// megabytes, a log rather kilobytes; the tree as a whole keeps the global law.
+    #[serde(default)]
+    pub prefer: BTreeMap<String, TypeSize>,
 }
 
 impl Default for Sizes {
@@ -134,6 +139,7 @@ impl Default for Sizes {
             scale: defaults::scale(),
             histogram: Vec::new(),
             by_ext: BTreeMap::new(),
+            prefer: BTreeMap::new(),
         }
     }
 }
@@ -601,8 +607,14 @@ impl Profile {
         if self.template.layout == super::layout::Layout::Folders && self.dir_count() < 2 {
             return Err(invalid("dirs", "must be at least 2 (the root and one folder) with layout = \"folders\""));
         }
-        for (ext, ts) in &s.by_ext {
-            let key = format!("sizes.by_ext.{ext}");
+        for (ext, ts) in s
+            .by_ext
+            .iter()
+            .map(|(e, t)| (format!("by_ext.{e}"), t))
+            .chain(s.prefer.iter().map(|(e, t)| (format!("prefer.{e}"), t)))
+        {
+            let key = format!("sizes.{ext}");
+            let ext = ext.split_once('.').map_or("", |x| x.1);
             if !FileType::valid_ext(ext) {
                 return Err(invalid(key, "an extension is up to 16 letters, digits, `_`, `-` or `+` (\"\" for none)"));
             }

@@ -105,10 +105,11 @@ pub fn size_bounds(ftype: FileType) -> (u64, u64) {
     }
 }
 
-/// The largest framing among many seeds, plus room for a few records of body.
+/// The largest framing among many seeds, plus room for a few records of body (nothing for
+/// formats without a frame: a text file may be empty).
 fn envelope_floor(ftype: FileType) -> u64 {
     let (p, t) = frame_bounds(ftype);
-    p + t + 256
+    if p + t == 0 { 0 } else { p + t + 256 }
 }
 
 /// The longest prefix and trailer a type has (sampled over many seeds; variable parts are
