@@ -92,6 +92,9 @@ pub fn resolve_profile(args: &TreeArgs) -> Result<Profile, BadInput> {
     set(&mut ids.ldap_bind_dn, &id.ldap_bind_dn);
     set(&mut ids.ldap_password_env, &id.ldap_password_env);
     set(&mut ids.ldap_password_file, &id.ldap_password_file);
+    if let Some(r) = id.identities_refresh {
+        ids.refresh = r;
+    }
     identity::check_settings(ids).map_err(|e| BadInput(e.to_string()))?;
     profile.validate().map_err(|e| BadInput(e.to_string()))?;
     Ok(profile)

@@ -71,7 +71,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     config::set_threads(args.threads)?;
     let tree = Arc::new(config::resolve_tree(&args.tree)?);
     let dir = DemoDir::create()?;
-    let settings = MountSettings { threads: 2, allow_other: false, options: Vec::new() };
+    let settings = MountSettings { threads: 2, allow_other: false, options: Vec::new(), ttl: None };
     let started = Instant::now();
     let mut mounted = linux::mount(tree.clone(), &dir.0, &settings).map_err(config::lift)?;
     let mount_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -160,7 +160,7 @@ pub fn run(_args: DemoArgs) -> anyhow::Result<()> {
 
 /// Owners named as an AD-joined host would name them (the profile's directory).
 fn owners(tree: &Tree, r: &ScanReport) -> Vec<Owner> {
-    let ids = &tree.model.accounts;
+    let ids = tree.model.accounts();
     r.by_uid
         .iter()
         .map(|&(uid, files, bytes)| {

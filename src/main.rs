@@ -135,10 +135,15 @@ fn run_mount(args: MountArgs) -> anyhow::Result<()> {
     use synthfs::units::Count;
 
     let tree = Arc::new(config::resolve_tree(&args.tree)?);
+    let refresh = tree.model.profile.identities.refresh;
+    let ttl = (refresh > 0).then(|| std::time::Duration::from_secs(refresh));
     let settings =
-        MountSettings { threads: args.threads, allow_other: args.allow_other, options: args.options.clone() };
+        MountSettings { threads: args.threads, allow_other: args.allow_other, options: args.options.clone(), ttl };
     let started = std::time::Instant::now();
     let mounted = linux::mount(tree.clone(), &args.mountpoint, &settings).map_err(config::lift)?;
+    if refresh > 0 {
+        refresh_identities(tree.clone(), refresh)?;
+    }
     let took = started.elapsed();
     let p = &tree.model.profile;
     println!(
@@ -156,6 +161,30 @@ fn run_mount(args: MountArgs) -> anyhow::Result<()> {
         Ended::Signal(sig) => tracing::info!(signal = sig, "unmounted after a signal"),
         Ended::Unmounted => tracing::info!("unmounted from outside"),
     }
+    Ok(())
+}
+
+/// Re-reads the identity source every `secs` seconds in the background while the mount serves;
+/// a failed read keeps the accounts it has.
+#[cfg(target_os = "linux")]
+fn refresh_identities(tree: Arc<synthfs::model::Tree>, secs: u64) -> anyhow::Result<()> {
+    std::thread::Builder::new()
+        .name("synthfs-identities".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(secs));
+                let ids = &tree.model.profile.identities;
+                match synthfs::identity::load(ids) {
+                    Ok(Some(roster)) => match tree.model.refresh_accounts(&roster) {
+                        Ok(()) => tracing::info!(people = roster.people.len(), "identities refreshed"),
+                        Err(e) => tracing::warn!("identities not refreshed: {e}"),
+                    },
+                    Ok(None) => return,
+                    Err(e) => tracing::warn!("identities not refreshed, keeping the last ones: {e}"),
+                }
+            }
+        })
+        .context("cannot start the identity refresh")?;
     Ok(())
 }
 

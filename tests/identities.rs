@@ -85,6 +85,16 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// The DN of a test user's entry.
+fn dn(u: &TestUser) -> String {
+    if u.ad { format!("cn={},ou=People,{BASE}", u.account) } else { format!("uid={},ou=People,{BASE}", u.account) }
+}
+
+/// Each department's first user heads it; the others report to the head.
+fn head(users: &[TestUser], u: &TestUser) -> Option<usize> {
+    (users[u.dept].account != u.account).then_some(u.dept)
+}
+
 fn ldif(users: &[TestUser]) -> String {
     let mut s = format!(
         "dn: {BASE}\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n\n\
@@ -100,11 +110,12 @@ dn: ou=Groups,{BASE}\nobjectClass: organizationalUnit\nou: Groups\n\n"
     for u in users {
         let (first, last) = u.display.split_once(' ').unwrap();
         let dept = DEPTS[u.dept];
+        let manager = head(users, u).map(|h| format!("manager: {}\n", dn(&users[h]))).unwrap_or_default();
         if u.ad {
             s += &format!(
                 "dn: cn={},ou=People,{BASE}\nobjectClass: inetOrgPerson\nobjectClass: extensibleObject\ncn: {}\nsn: {last}\n\
 givenName: {first}\nsAMAccountName: {}\ndisplayName: {}\ntitle: Analyst\ndepartment: {dept}\nobjectSid:: {}\n\
-memberOf: cn={dept},ou=Groups,{BASE}\n\n",
+memberOf: cn={dept},ou=Groups,{BASE}\n{manager}\n",
                 u.account,
                 u.account,
                 u.account,
@@ -115,7 +126,7 @@ memberOf: cn={dept},ou=Groups,{BASE}\n\n",
             s += &format!(
                 "dn: uid={},ou=People,{BASE}\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\nuid: {}\ncn: {}\n\
 sn: {last}\ndisplayName: {}\ntitle: Engineer\ndepartmentNumber: {dept}\nuidNumber: {}\ngidNumber: {}\n\
-homeDirectory: /home/{}\n\n",
+homeDirectory: /home/{}\n{manager}\n",
                 u.account,
                 u.account,
                 u.display,
@@ -131,12 +142,15 @@ homeDirectory: /home/{}\n\n",
 
 fn csv(users: &[TestUser]) -> String {
     let mut s = String::from(
-        "#TYPE Microsoft.ActiveDirectory.Management.ADUser\r\n\"Department\",\"Enabled\",\"Name\",\"SamAccountName\",\"SID\",\"Title\",\"uidNumber\"\r\n",
+        "#TYPE Microsoft.ActiveDirectory.Management.ADUser\r\n\"Department\",\"Enabled\",\"Name\",\"SamAccountName\",\"SID\",\"Title\",\"uidNumber\",\"Manager\"\r\n",
     );
     for u in users {
         let uid = if u.ad { String::new() } else { u.uid().to_string() };
+        // Export-Csv writes the manager's DN; its CN is the manager's Name.
+        let manager =
+            head(users, u).map(|h| format!("CN={},OU=People,DC=example,DC=com", users[h].display)).unwrap_or_default();
         s += &format!(
-            "\"{}\",\"True\",\"{}\",\"{}\",\"{}\",\"Analyst\",\"{uid}\"\r\n",
+            "\"{}\",\"True\",\"{}\",\"{}\",\"{}\",\"Analyst\",\"{uid}\",\"{manager}\"\r\n",
             DEPTS[u.dept],
             u.display,
             u.account,
@@ -244,8 +258,9 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Every node under `root`: relative path -> (is_dir, uid, gid, size, mtime, owner xattr, sid xattr).
-type Node = (bool, u32, u32, u64, i64, String, String);
+/// Every node under `root`: relative path -> (is_dir, uid, gid, size, mtime, owner xattr, sid
+/// xattr, manager xattr).
+type Node = (bool, u32, u32, u64, i64, String, String, String);
 
 fn walk(root: &Path) -> BTreeMap<String, Node> {
     let mut out = BTreeMap::new();
@@ -258,7 +273,16 @@ fn walk(root: &Path) -> BTreeMap<String, Node> {
             let rel = e.path().strip_prefix(root).unwrap().display().to_string();
             out.insert(
                 rel,
-                (m.is_dir(), m.uid(), m.gid(), m.len(), m.mtime(), x("user.synthfs.owner"), x("user.synthfs.sid")),
+                (
+                    m.is_dir(),
+                    m.uid(),
+                    m.gid(),
+                    m.len(),
+                    m.mtime(),
+                    x("user.synthfs.owner"),
+                    x("user.synthfs.sid"),
+                    x("user.synthfs.manager"),
+                ),
             );
             if m.is_dir() {
                 stack.push(e.path());
@@ -281,11 +305,13 @@ fn check_placement(
     let mut departed = 0;
     let mut dept_gid: HashMap<usize, HashSet<u32>> = HashMap::new();
     let mut owners = HashSet::new();
-    for (path, (is_dir, uid, gid, _, _, owner, sid)) in nodes {
+    for (path, (is_dir, uid, gid, _, _, owner, sid, manager)) in nodes {
         match by_uid.get(uid) {
             Some(u) => {
                 owners.insert(*uid);
                 assert_eq!(owner, &format!("{domain}\\{}", u.account), "{path}");
+                let want = head(users, u).map(|h| format!("{domain}\\{}", users[h].account)).unwrap_or_default();
+                assert_eq!(manager, &want, "{path}: the owner's manager");
                 let want_sid = if u.ad || domain == "CORP" { u.sid() } else { format!("S-1-22-1-{uid}") };
                 assert_eq!(sid, &want_sid, "{path}");
             }
@@ -512,4 +538,57 @@ fn archives_name_the_exported_owners() {
     assert_eq!(dat.len() - 1, 600);
     assert!(dat[1..].iter().all(|r| r[custodian].is_empty() || displays.contains(r[custodian].as_str())));
     assert!(known >= 550, "{known}");
+}
+
+/// A long-running mount re-reads the directory: owners changed in LDAP show without a remount,
+/// at the cost of one bind and two searches per refresh.
+#[test]
+fn a_mount_refreshes_its_owners_from_ldap() {
+    if !fuse_available() {
+        return;
+    }
+    let users = users();
+    let Some(ldap) = Slapd::start(&ldif(&users)) else { return };
+    let url = ldap.url();
+    let pw = ldap.password_file().display().to_string();
+    let args = [
+        "--files",
+        "2000",
+        "--identities",
+        &url,
+        "--ldap-base",
+        BASE,
+        "--ldap-bind-dn",
+        ADMIN,
+        "--ldap-password-file",
+        &pw,
+        "--identities-refresh",
+        "1",
+    ];
+    let mounted = Mount::start(&args);
+    // Renumber every RFC 2307 user: uidNumber 5000+i becomes 15000+i.
+    let mut conn = ldap3::LdapConn::new(&url).unwrap();
+    conn.simple_bind(ADMIN, PASSWORD).unwrap().success().unwrap();
+    for u in users.iter().filter(|u| !u.ad) {
+        let new = (u.uid() + 10_000).to_string();
+        let m = ldap3::Mod::Replace("uidNumber", std::collections::HashSet::from([new.as_str()]));
+        conn.modify(&dn(u), vec![m]).unwrap().success().unwrap();
+    }
+    conn.unbind().unwrap();
+    // Attributes are kept a second (the refresh interval); then stat sees the new numbers.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let nodes = walk(mounted.path());
+        let renumbered = nodes.values().filter(|n| (15_000..15_200).contains(&n.1)).count();
+        let old = nodes.values().filter(|n| (5_000..5_200).contains(&n.1)).count();
+        if renumbered > 100 && old == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "owners not refreshed: {renumbered} new, {old} old uids");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    drop(mounted);
+    let searches = ldap.operations("SRCH");
+    eprintln!("LDAP searches during the refreshing mount: {searches}");
+    assert!(searches >= 4, "at least one refresh read the directory again: {searches}");
 }

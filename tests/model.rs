@@ -65,7 +65,7 @@ proptest! {
         p.set_counts(Some(400), Some(40));
         let synthetic = Tree::new(p.clone()).unwrap();
         let other = Tree::with_roster(p, Some(Arc::new(roster))).unwrap();
-        let accounts = &other.model.accounts;
+        let accounts = other.model.accounts();
         for i in 0..synthetic.node_count() {
             prop_assert_eq!(synthetic.path(i), other.path(i));
             if let (Some(mut a), Some(b)) = (synthetic.file_attrs(i), other.file_attrs(i)) {

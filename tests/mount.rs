@@ -187,7 +187,7 @@ fn extended_attributes_and_statfs() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines[0],
-        "['user.synthfs.created', 'user.synthfs.department', 'user.synthfs.owner', 'user.synthfs.sid']"
+        "['user.synthfs.created', 'user.synthfs.department', 'user.synthfs.manager', 'user.synthfs.owner', 'user.synthfs.sid']"
     );
     assert_eq!(lines[1], "Finance");
     assert_eq!(lines[2], "S-1-5-21-");

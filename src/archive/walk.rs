@@ -71,7 +71,7 @@ fn dir(
 
 /// Header metadata with the owner's account and group names (empty when they have none).
 fn meta(tree: &Tree, is_dir: bool, mode: u32, uid: u32, gid: u32, modified: i64, accessed: i64) -> EntryMeta {
-    let ids = &tree.model.accounts;
+    let ids = tree.model.accounts();
     let user = match uid {
         0 => "root",
         _ => ids.user_by_uid(uid).map_or("", |u| u.name.as_str()),

@@ -585,7 +585,7 @@ pub(super) fn dat_row(
 ) -> Vec<String> {
     let Some(file) = &item.file else { return Vec::new() };
     let a = &file.attrs;
-    let custodian = tree.model.accounts.account(a.owner).map_or("", |u| u.display.as_str());
+    let custodian = tree.model.accounts().account(a.owner).map_or_else(String::new, |u| u.display.clone());
     let date = |secs: i64| format_date(secs, opts.date_format);
     let mut row = vec![
         id.to_string(),

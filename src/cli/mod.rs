@@ -158,6 +158,9 @@ pub struct IdentityArgs {
     /// With LDAP: a file whose first line is the bind password.
     #[arg(long, value_name = "FILE")]
     pub ldap_password_file: Option<String>,
+    /// With a mount: re-read the accounts every SECS seconds (new owners show as the kernel's cached attributes, kept SECS, expire).
+    #[arg(long, value_name = "SECS")]
+    pub identities_refresh: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -57,6 +57,8 @@ pub fn parse(text: &str, path: &str) -> Result<Roster, IdentityError> {
     let (account, name, department, title, sid) =
         (at("SamAccountName"), at("Name"), at("Department"), at("Title"), at("SID"));
     let (display, uid, gid) = (column("DisplayName"), column("uidNumber"), column("gidNumber"));
+    let manager = column("Manager");
+    let mut managers: Vec<String> = Vec::new();
     let mut people = Vec::new();
     while let Some((line, fields)) = records.next_record(path)? {
         if fields.iter().all(|f| f.trim().is_empty()) {
@@ -85,6 +87,7 @@ pub fn parse(text: &str, path: &str) -> Result<Roster, IdentityError> {
             });
         }
         let shown = display.map(get).filter(|d| !d.is_empty()).unwrap_or(get(name));
+        managers.push(manager.map(get).unwrap_or("").to_string());
         people.push(Person {
             account: get(account).to_string(),
             display: shown.to_string(),
@@ -93,7 +96,14 @@ pub fn parse(text: &str, path: &str) -> Result<Roster, IdentityError> {
             uid: number(uid, "uidNumber")?,
             gid: number(gid, "gidNumber")?,
             sid: (!sid_value.is_empty()).then(|| sid_value.to_string()),
+            manager: None,
         });
+    }
+    // AD exports name the manager by DN (`CN=Smith\, John,OU=...`): its CN is the manager's Name.
+    let by_name: std::collections::HashMap<String, String> =
+        people.iter().map(|p| (p.display.to_lowercase(), p.account.clone())).collect();
+    for (p, dn) in people.iter_mut().zip(&managers) {
+        p.manager = super::dn_cn(dn).and_then(|cn| by_name.get(&cn.to_lowercase()).cloned());
     }
     let file = Path::new(path).file_name().map_or_else(|| path.to_string(), |f| f.to_string_lossy().into_owned());
     Ok(Roster { source: file, domain: None, people, groups: Vec::new() })
@@ -172,15 +182,16 @@ mod tests {
     use super::*;
 
     const EXPORT: &str = "#TYPE Microsoft.ActiveDirectory.Management.ADUser\r\n\
-\"Department\",\"DistinguishedName\",\"Enabled\",\"Name\",\"SamAccountName\",\"SID\",\"Title\",\"Surname\"\r\n\
-\"Finance\",\"CN=Smith\\, John,OU=Staff,DC=corp,DC=example\",\"True\",\"John Smith\",\"jsmith\",\"S-1-5-21-1-2-3-1105\",\"Controller\",\"Smith\"\r\n\
-\"Human Resources\",\"CN=Doe,OU=Staff\",\"True\",\"Jane \"\"JD\"\" Doe\",\"jdoe\",\"S-1-5-21-1-2-3-1106\",\"HR\r\nPartner\",\"Doe\"\r\n\
+\"Department\",\"DistinguishedName\",\"Enabled\",\"Name\",\"SamAccountName\",\"SID\",\"Title\",\"Surname\",\"Manager\"\r\n\
+\"Finance\",\"CN=Smith\\, John,OU=Staff,DC=corp,DC=example\",\"True\",\"John Smith\",\"jsmith\",\"S-1-5-21-1-2-3-1105\",\"Controller\",\"Smith\",\"\"\r\n\
+\"Human Resources\",\"CN=Doe,OU=Staff\",\"True\",\"Jane \"\"JD\"\" Doe\",\"jdoe\",\"S-1-5-21-1-2-3-1106\",\"HR\r\nPartner\",\"Doe\",\"CN=John Smith,OU=Staff,DC=corp\"\r\n\
 \r\n";
 
     #[test]
     fn a_powershell_export_is_read() {
         let r = parse(EXPORT, "/x/users.csv").unwrap();
         assert_eq!(r.source, "users.csv");
+        assert_eq!(r.people[1].manager.as_deref(), Some("jsmith"), "by the manager's DN");
         assert_eq!(r.people.len(), 2);
         let j = &r.people[0];
         assert_eq!(

@@ -25,7 +25,8 @@ const TIMEOUT: Duration = Duration::from_secs(15);
 const USERS: &str =
     "(|(&(objectClass=user)(!(objectClass=computer)))(objectClass=posixAccount)(objectClass=inetOrgPerson))";
 const GROUPS: &str = "(|(objectClass=group)(objectClass=posixGroup)(objectClass=groupOfNames))";
-const USER_ATTRS: [&str; 12] = [
+const USER_ATTRS: [&str; 13] = [
+    "manager",
     "sAMAccountName",
     "uid",
     "displayName",
@@ -130,7 +131,7 @@ pub fn load(s: &Settings) -> Result<Roster, IdentityError> {
     let mut roster = Roster {
         source: s.url.clone(),
         domain: domain_of(&s.base),
-        people: users.iter().filter_map(person).collect(),
+        people: with_managers(&users),
         groups: groups.iter().filter_map(group).collect(),
     };
     roster.people.sort_by(|a, b| a.account.cmp(&b.account));
@@ -202,6 +203,20 @@ pub fn sid_text(b: &[u8]) -> Option<String> {
     Some(out)
 }
 
+/// The people of the user entries, each with the account of the entry its `manager` DN names.
+fn with_managers(users: &[SearchEntry]) -> Vec<Person> {
+    let account_of: HashMap<String, String> =
+        users.iter().filter_map(|e| Some((e.dn.to_lowercase(), person(e)?.account))).collect();
+    users
+        .iter()
+        .filter_map(|e| {
+            let mut p = person(e)?;
+            p.manager = first(&e.attrs, &["manager"]).and_then(|dn| account_of.get(&dn.to_lowercase()).cloned());
+            Some(p)
+        })
+        .collect()
+}
+
 /// `CN=Finance,OU=Groups,DC=corp` -> `Finance`.
 fn cn_of(dn: &str) -> Option<&str> {
     let (k, v) = dn.split(',').next()?.split_once('=')?;
@@ -227,6 +242,7 @@ fn person(e: &SearchEntry) -> Option<Person> {
         uid: number("uidNumber"),
         gid: number("gidNumber"),
         sid: sid(e),
+        manager: None,
     })
 }
 

@@ -116,11 +116,44 @@ pub fn check_settings(ids: &Identities) -> Result<(), IdentityError> {
     if source != Source::System {
         misplaced(&system_only, "system")?;
     }
+    if source == Source::Synthetic && ids.refresh > 0 {
+        return Err(IdentityError::Setting(
+            "--identities-refresh applies to a source that can change (system, FILE.csv, ldap://...), not `synthetic`"
+                .into(),
+        ));
+    }
     Ok(())
+}
+
+/// The first RDN's value of a DN when it is a CN (`CN=Smith\, John,OU=Staff` -> `Smith, John`).
+pub fn dn_cn(dn: &str) -> Option<String> {
+    let mut value = String::new();
+    let mut chars = dn.trim().chars();
+    let key: String = chars.by_ref().take_while(|c| *c != '=').collect();
+    if !key.trim().eq_ignore_ascii_case("cn") {
+        return None;
+    }
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => value.extend(chars.next()),
+            ',' => break,
+            c => value.push(c),
+        }
+    }
+    let value = value.trim().to_string();
+    (!value.is_empty()).then_some(value)
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn common_names_of_dns() {
+        assert_eq!(super::dn_cn("CN=Smith\\, John,OU=Staff,DC=corp").as_deref(), Some("Smith, John"));
+        assert_eq!(super::dn_cn("cn=alice,ou=People").as_deref(), Some("alice"));
+        assert_eq!(super::dn_cn("uid=alice,ou=People"), None);
+        assert_eq!(super::dn_cn(""), None);
+    }
+
     use super::*;
 
     #[test]

@@ -122,6 +122,7 @@ pub fn from_databases(passwd: &str, group: &str, filter: &Filter) -> Result<Rost
             uid: Some(uid),
             gid: Some(gid),
             sid: None,
+            manager: None,
         });
     }
     // A primary group that everyone shares ("domain users") says nothing about departments.

@@ -30,6 +30,8 @@ pub struct Person {
     pub gid: Option<u32>,
     /// Windows SID (`S-1-5-21-...`); derived from the uid when absent.
     pub sid: Option<String>,
+    /// The manager's account name.
+    pub manager: Option<String>,
 }
 
 /// A group as an identity source describes it.
@@ -71,6 +73,7 @@ impl Roster {
                 uid: Some(u.uid),
                 gid: Some(everyone),
                 sid: Some(cast.user_sid(u)),
+                manager: u.manager.and_then(|m| cast.users.get(m as usize)).map(|m| m.account.clone()),
             })
             .collect();
         let groups = cast
@@ -91,6 +94,8 @@ pub struct Account {
     pub title: String,
     pub uid: u32,
     pub sid: String,
+    /// The manager's account name, as the source gave it.
+    pub manager: Option<String>,
 }
 
 /// A group that owns files.
@@ -170,6 +175,7 @@ impl Accounts {
                     title: p.title.clone(),
                     uid,
                     sid,
+                    manager: p.manager.clone(),
                 };
                 Some((a, p.gid))
             })
@@ -359,6 +365,14 @@ impl Accounts {
         match self.account(slot) {
             Some(a) => format!("{}\\{}", self.domain, a.name),
             None => self.sid(slot),
+        }
+    }
+
+    /// How a Windows scanner names a slot's manager (`DOMAIN\\account`); empty when none.
+    pub fn manager_name(&self, slot: u32) -> String {
+        match self.account(slot).and_then(|a| a.manager.as_deref()) {
+            Some(m) => format!("{}\\{m}", self.domain),
+            None => String::new(),
         }
     }
 

@@ -141,7 +141,7 @@ fn pick_owner(m: &Model, ctx: &DirContext, rng: &mut Rng) -> u32 {
     let colleague = rng.unit();
     let pick = rng.next_u64();
     if departed {
-        return m.accounts.departed_slot((pick % u64::from(ids.departed.max(1))) as u32);
+        return m.accounts().departed_slot((pick % u64::from(ids.departed.max(1))) as u32);
     }
     if let Some(u) = ctx.owner.filter(|_| colleague < ids.home_share) {
         return u;
@@ -158,7 +158,10 @@ fn pick_owner(m: &Model, ctx: &DirContext, rng: &mut Rng) -> u32 {
 /// department, else of the owner's own.
 fn owner_ids(m: &Model, ctx: &DirContext, slot: u32) -> (u32, u32) {
     let department = ctx.department.or_else(|| m.identities.users.get(slot as usize).and_then(|u| u.department));
-    (m.accounts.uid(slot), m.accounts.department_gid(department))
+    {
+        let a = m.accounts();
+        (a.uid(slot), a.department_gid(department))
+    }
 }
 
 fn is_sensitive(m: &Model, ctx: &DirContext) -> bool {

@@ -18,6 +18,9 @@ pub struct User {
     pub uid: u32,
     /// Relative identifier, the last part of the SID.
     pub rid: u32,
+    /// The user's manager (index): the department's head, whose own manager is the head of
+    /// `Executive` (or the first user); the top has none.
+    pub manager: Option<u32>,
 }
 
 /// A group that owns files.
@@ -79,7 +82,21 @@ impl Directory {
                 department,
                 uid: ids.uid_start + k,
                 rid: 1100 + k,
+                manager: None,
             });
+        }
+        // Reporting lines: each department's first member heads it.
+        let top = depts
+            .iter()
+            .position(|d| d.name.eq_ignore_ascii_case("Executive"))
+            .and_then(|d| by_department[d].first().copied())
+            .or((!users.is_empty()).then_some(0));
+        for members in &by_department {
+            let Some(&head) = members.first() else { continue };
+            for &m in &members[1..] {
+                users[m as usize].manager = Some(head);
+            }
+            users[head as usize].manager = top.filter(|&t| t != head);
         }
         let mut groups: Vec<Group> = depts
             .iter()
@@ -153,5 +170,9 @@ mod tests {
         assert_eq!(a.groups[1].name, "human-resources");
         assert_eq!(a.user_by_uid(10_005), Some(&a.users[5]));
         assert!(a.user_sid(&a.users[0]).starts_with("S-1-5-21-"));
+        let fin = &a.by_department[0];
+        assert_eq!(a.users[fin[1] as usize].manager, Some(fin[0]), "members report to their head");
+        let top = a.users.iter().filter(|u| u.manager.is_none()).count();
+        assert_eq!(top, 1, "one person at the top");
     }
 }

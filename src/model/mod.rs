@@ -49,8 +49,9 @@ pub struct Model {
     pub seed: u64,
     /// The synthetic cast: home folder names and owner slots come from it.
     pub identities: Directory,
-    /// Who fills each owner slot (the identity source's accounts).
-    pub accounts: Accounts,
+    /// Who fills each owner slot (the identity source's accounts); swapped whole when a
+    /// long-running mount refreshes them.
+    accounts: arc_swap::ArcSwap<Accounts>,
     /// What `accounts` was resolved from, kept to rebuild the model with other sizes.
     pub roster: Option<Arc<Roster>>,
     pub as_of: Date,
@@ -137,7 +138,7 @@ impl Model {
         Ok(Model {
             seed: profile.seed,
             identities: cast,
-            accounts,
+            accounts: arc_swap::ArcSwap::from_pointee(accounts),
             roster,
             as_of,
             range: (lo, hi),
@@ -150,6 +151,19 @@ impl Model {
             dirs: profile.dir_count(),
             profile,
         })
+    }
+
+    /// The accounts that fill the owner slots now.
+    pub fn accounts(&self) -> arc_swap::Guard<Arc<Accounts>> {
+        self.accounts.load()
+    }
+
+    /// Replaces the accounts with a fresh read of the identity source (names, sizes and bytes
+    /// never depend on them, so nothing else changes).
+    pub fn refresh_accounts(&self, roster: &Roster) -> Result<(), accounts::AccountsError> {
+        let fresh = Accounts::resolve(roster, &self.identities, &self.profile)?;
+        self.accounts.store(Arc::new(fresh));
+        Ok(())
     }
 
     /// The index of a named extension mix, falling back to `default`.

@@ -324,6 +324,10 @@ pub struct Identities {
     /// LDAP: a file holding the bind password (first line).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ldap_password_file: Option<String>,
+    /// A mount re-reads the source every this many seconds (0: never); the kernel then keeps
+    /// attributes that long.
+    #[serde(default)]
+    pub refresh: u64,
 }
 
 impl Default for Identities {
@@ -343,6 +347,7 @@ impl Default for Identities {
             ldap_bind_dn: None,
             ldap_password_env: None,
             ldap_password_file: None,
+            refresh: 0,
         }
     }
 }

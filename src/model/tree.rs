@@ -111,8 +111,13 @@ impl std::hash::Hasher for IndexHash {
 }
 
 /// Names of the extended attributes every node has, in the order [`Tree::xattrs`] gives them.
-pub const XATTRS: [&str; 4] =
-    ["user.synthfs.owner", "user.synthfs.department", "user.synthfs.sid", "user.synthfs.created"];
+pub const XATTRS: [&str; 5] = [
+    "user.synthfs.owner",
+    "user.synthfs.department",
+    "user.synthfs.sid",
+    "user.synthfs.created",
+    "user.synthfs.manager",
+];
 
 /// Cache caps, in entries (a plan weighs one per child, a listing one per entry).
 const PLAN_CACHE_WEIGHT: u64 = 400_000;
@@ -326,19 +331,25 @@ impl Tree {
                 (d.owner, d.created, plan.ctx.department)
             }
         };
-        let accounts = &self.model.accounts;
+        let accounts = self.model.accounts();
         let user = owner.and_then(|o| accounts.account(o));
         // The folder's department, else the owner's own.
         let dept = match department.and_then(|d| self.model.profile.template.departments.get(d as usize)) {
             Some(d) => d.name.clone(),
             None => user.map(|u| u.department.clone()).unwrap_or_default(),
         };
-        let (account, sid) = match owner {
-            Some(o) => (accounts.owner_name(o), accounts.sid(o)),
-            None => ("BUILTIN\\Administrators".into(), "S-1-5-32-544".into()),
+        let (account, sid, manager) = match owner {
+            Some(o) => (accounts.owner_name(o), accounts.sid(o), accounts.manager_name(o)),
+            None => ("BUILTIN\\Administrators".into(), "S-1-5-32-544".into(), String::new()),
         };
         let created = format!("{}.{:09}Z", super::date::format_datetime(created.secs).replace(' ', "T"), created.nanos);
-        Some(vec![(XATTRS[0], account), (XATTRS[1], dept), (XATTRS[2], sid), (XATTRS[3], created)])
+        Some(vec![
+            (XATTRS[0], account),
+            (XATTRS[1], dept),
+            (XATTRS[2], sid),
+            (XATTRS[3], created),
+            (XATTRS[4], manager),
+        ])
     }
 
     /// The CRC of a file's body (cached; only ZIP-framed files ask for it).

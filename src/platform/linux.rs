@@ -75,6 +75,8 @@ pub struct MountSettings {
     pub allow_other: bool,
     /// `-o` options, each possibly comma-separated.
     pub options: Vec<String>,
+    /// How long the kernel may keep entries and attributes [default: a year: nothing changes].
+    pub ttl: Option<Duration>,
 }
 
 /// Refuses mount points that do not exist, are not directories, are not empty or are already
@@ -196,7 +198,7 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     // the mount is visible still unmounts cleanly instead of killing the process.
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).map_err(MountError::Signals)?;
-    let adapter = FuseAdapter { fs: SynthFs::new(tree) };
+    let adapter = FuseAdapter { fs: SynthFs::new(tree), ttl: settings.ttl.unwrap_or(TTL) };
     let session = fuser::Session::new(adapter, &canonical, &cfg)
         .and_then(fuser::Session::spawn)
         .map_err(|err| MountError::Mount { path: mountpoint.into(), err })?;
@@ -255,6 +257,7 @@ impl Mounted {
 /// The fuser `Filesystem`: a thin translation onto [`SynthFs`].
 struct FuseAdapter {
     fs: SynthFs,
+    ttl: Duration,
 }
 
 fn errno(e: FsError) -> Errno {
@@ -327,7 +330,7 @@ impl Filesystem for FuseAdapter {
         use std::os::unix::ffi::OsStrExt;
         tracing::debug!(parent = parent.0, ?name, "lookup");
         match self.fs.lookup(parent.0, name.as_bytes()) {
-            Ok(a) => reply.entry(&TTL, &file_attr(&a), Generation(0)),
+            Ok(a) => reply.entry(&self.ttl, &file_attr(&a), Generation(0)),
             Err(e) => reply.error(errno(e)),
         }
     }
@@ -335,7 +338,7 @@ impl Filesystem for FuseAdapter {
     fn getattr(&self, _req: &Request, ino: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
         tracing::debug!(ino = ino.0, "getattr");
         match self.fs.getattr(ino.0) {
-            Ok(a) => reply.attr(&TTL, &file_attr(&a)),
+            Ok(a) => reply.attr(&self.ttl, &file_attr(&a)),
             Err(e) => reply.error(errno(e)),
         }
     }
@@ -395,7 +398,7 @@ impl Filesystem for FuseAdapter {
     fn readdirplus(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: u64, mut reply: ReplyDirectoryPlus) {
         tracing::debug!(ino = ino.0, offset, "readdirplus");
         let result = self.fs.readdir_each(ino.0, offset, &mut |e| {
-            reply.add(INodeNo(e.attr.ino), e.next_offset, &*e.name, &TTL, &file_attr(&e.attr), Generation(0))
+            reply.add(INodeNo(e.attr.ino), e.next_offset, &*e.name, &self.ttl, &file_attr(&e.attr), Generation(0))
         });
         match result {
             Ok(()) => reply.ok(),
@@ -539,7 +542,7 @@ mod tests {
 
     #[test]
     fn options_parse_and_refuse() {
-        let s = |o: &str| MountSettings { threads: 2, allow_other: false, options: vec![o.into()] };
+        let s = |o: &str| MountSettings { threads: 2, allow_other: false, options: vec![o.into()], ttl: None };
         let cfg = fuse_config(&s("ro,allow_other,noatime,fsname=share")).unwrap();
         assert_eq!(cfg.acl, SessionACL::All);
         assert!(cfg.mount_options.contains(&MountOption::FSName("share".into())));

@@ -35,7 +35,7 @@ impl Subject<'_> {
     fn owner(&self, key: u32) -> (String, String) {
         match self {
             Subject::Model(tree) => {
-                let accounts = &tree.model.accounts;
+                let accounts = tree.model.accounts();
                 match accounts.account(key) {
                     Some(a) => (a.name.clone(), a.display.clone()),
                     None => (accounts.sid(key), "(account deleted)".to_string()),
@@ -148,7 +148,7 @@ fn extreme_json(subject: &Subject, e: &Option<Extreme>, time: bool) -> Value {
 fn identities_json(subject: &Subject) -> Value {
     match subject {
         Subject::Model(tree) => {
-            let a = &tree.model.accounts;
+            let a = tree.model.accounts();
             json!({
                 "source": a.source,
                 "domain": a.domain,
@@ -282,7 +282,7 @@ pub fn to_text(subject: &Subject, stats: &Stats, digest: Option<&str>) -> String
         Subject::Model(tree) => {
             let p = &tree.model.profile;
             let _ = writeln!(o, "profile {} · seed {} · as of {}", p.name, p.seed, p.as_of);
-            let a = &tree.model.accounts;
+            let a = tree.model.accounts();
             let _ = writeln!(
                 o,
                 "owners from {} · domain {} · {} accounts, {} groups, {} who left",
