@@ -272,3 +272,24 @@ fn homes_belong_to_their_users() {
         assert!(own as f64 >= at_least * all as f64, "home_share {home_share}: {own} of {all} are the user's");
     }
 }
+
+/// Files change when people work: mostly on weekdays and in office hours.
+#[test]
+fn modification_times_follow_the_working_week() {
+    let mut p = synthfs::model::Profile::builtin("enterprise").unwrap();
+    p.set_counts(Some(20_000), None);
+    let tree = synthfs::model::Tree::new(p).unwrap();
+    let (mut weekday, mut office, mut all) = (0u64, 0u64, 0u64);
+    for a in all_files(&tree) {
+        let day = a.modified.secs.div_euclid(86_400);
+        let hour = a.modified.secs.rem_euclid(86_400) / 3_600;
+        all += 1;
+        weekday += u64::from((day + 3).rem_euclid(7) < 5);
+        office += u64::from((8..18).contains(&hour));
+    }
+    let (weekday, office) = (weekday as f64 / all as f64, office as f64 / all as f64);
+    eprintln!("weekdays {weekday:.3}, office hours {office:.3}");
+    // Uniform times would give 5/7 = 0.71 and 10/24 = 0.42.
+    assert!(weekday > 0.9, "{weekday}");
+    assert!(office > 0.8, "{office}");
+}

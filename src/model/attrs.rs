@@ -117,8 +117,12 @@ fn draw_times(m: &Model, ctx: &DirContext, rng: &mut Rng) -> [Timestamp; 3] {
     let span = (hi - lo) as f64;
     // Skewed to recent: the age is span * u^1.5 (sqrt is exact everywhere and cheap).
     let u = rng.unit();
-    let modified = hi - (span * u * libm::sqrt(u)) as i64;
-    let created = if rng.chance(0.3) { modified } else { (modified - rng.exponential(40.0 * 86_400.0) as i64).max(lo) };
+    let modified = office_hours(hi - (span * u * libm::sqrt(u)) as i64, lo, hi, rng);
+    let created = if rng.chance(0.3) {
+        modified
+    } else {
+        office_hours((modified - rng.exponential(40.0 * 86_400.0) as i64).max(lo), lo, hi, rng)
+    };
     let accessed = (modified + rng.exponential(90.0 * 86_400.0) as i64).min(m.range.1).max(modified);
     let mut ns = || rng.below(1_000_000_000) as u32;
     let c = Timestamp { secs: created, nanos: ns() };
@@ -131,6 +135,24 @@ fn draw_times(m: &Model, ctx: &DirContext, rng: &mut Rng) -> [Timestamp; 3] {
         a = md;
     }
     [c, md, a]
+}
+
+/// Where people work: most times moved to a weekday (weekends back to the Friday before) and
+/// into working hours, 08:00 to 18:00 (UTC: the model has no time zones); the rest are left
+/// as drawn (late nights, weekends, scheduled jobs). Stays within `[lo, hi]`.
+fn office_hours(secs: i64, lo: i64, hi: i64, rng: &mut Rng) -> i64 {
+    const DAY: i64 = 86_400;
+    if !rng.chance(0.85) {
+        return secs;
+    }
+    let mut day = secs.div_euclid(DAY);
+    // 1970-01-01 was a Thursday: Monday is 0.
+    let weekday = (day + 3).rem_euclid(7);
+    if weekday >= 5 {
+        day -= weekday - 4;
+    }
+    let hour_secs = 8 * 3_600 + rng.below(10 * 3_600) as i64;
+    (day * DAY + hour_secs).clamp(lo, hi)
 }
 
 /// The owner slot (see [`super::accounts`]) of something in this context: now and then

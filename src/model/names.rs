@@ -57,10 +57,11 @@ pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> String {
             let orig = tree.file_attrs_in(&parent, slot);
             let orig_mix = tree.model.mix_name(parent.ctx.mix);
             let base = stem(orig_mix, &orig, &mut Rng::new(tree.model.seed, orig.index, Purpose::Name));
-            let name = match rng.below(6) {
+            let name = match rng.below(7) {
                 0 => format!("Copy of {base}"),
                 1 => format!("{base} - Copy"),
                 2 => format!("{base} (1)"),
+                3 => format!("{base} - Final"),
                 _ => base,
             };
             return with_ext(name, a.ext);
