@@ -592,3 +592,29 @@ fn a_mount_refreshes_its_owners_from_ldap() {
     eprintln!("LDAP searches during the refreshing mount: {searches}");
     assert!(searches >= 4, "at least one refresh read the directory again: {searches}");
 }
+
+/// materialize chowns to the exported people's uids, and verify (with the same source) proves
+/// the copy; without it, the owners differ and verify says so.
+#[test]
+fn materialize_and_verify_with_exported_owners() {
+    let users = users();
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("users.csv");
+    std::fs::write(&export, csv(&users)).unwrap();
+    let dest = dir.path().join("share");
+    std::fs::create_dir(&dest).unwrap();
+    let (dest_arg, export_arg) = (dest.display().to_string(), export.display().to_string());
+    let tree = ["--files", "400", "--size-scale", "0.01", "--identities", export_arg.as_str()];
+    let o = run(&[&["materialize", dest_arg.as_str()], &tree[..]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (ok, out, err) = sh(&format!("find {dest_arg} -type f ! -name .synthfs.json -printf '%U\\n' | sort -u"));
+    assert!(ok.success(), "{err}");
+    let known: HashSet<u32> = users.iter().map(|u| u.uid()).collect();
+    let uids: Vec<u32> = out.lines().map(|l| l.parse().unwrap()).collect();
+    assert!(uids.iter().filter(|u| known.contains(u)).count() >= 50, "files belong to the exported people: {uids:?}");
+    assert!(uids.iter().all(|u| known.contains(u) || *u >= UID_START), "{uids:?}");
+    let o = run(&[&["verify", dest_arg.as_str()], &tree[..]].concat());
+    assert!(o.status.success(), "verify with the same owners: {}", stderr(&o));
+    let o = run(&["verify", &dest_arg, "--files", "400", "--size-scale", "0.01"]);
+    assert!(!o.status.success(), "synthetic owners are not the exported ones");
+}
