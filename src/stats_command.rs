@@ -123,10 +123,10 @@ fn as_of_date(as_of: Option<&str>) -> Result<Date, BadInput> {
 
 /// `synthfs profile fit DIR`: prints the fitted profile.
 pub fn fit(dir: &Path, files: Option<u64>, name: String, seed: u64, as_of: Option<&str>) -> anyhow::Result<()> {
-    let walked = walk_dir(dir, as_of)?;
-    let Walked::Dir { as_of, stats, .. } = &walked else { unreachable!("walk_dir walks a directory") };
-    let end = as_of_date(Some(as_of))?.unix() + DAY - 1;
-    let opts = synthfs::fit::FitOptions { name, as_of: as_of.clone(), as_of_end: end, seed };
+    let (stats, date) = walk_real(dir, as_of)?;
+    let stats = &stats;
+    let as_of = date.to_string();
+    let opts = synthfs::fit::FitOptions { name, as_of: as_of.clone(), as_of_end: date.unix() + DAY - 1, seed };
     let mut p = synthfs::fit::fit(stats, &opts).map_err(|e| BadInput(format!("cannot fit {}: {e}", dir.display())))?;
     if let Some(n) = files {
         if n == 0 {
@@ -152,6 +152,17 @@ pub fn fit(dir: &Path, files: Option<u64>, name: String, seed: u64, as_of: Optio
 }
 
 fn walk_dir(dir: &Path, as_of: Option<&str>) -> anyhow::Result<Walked> {
+    let (stats, as_of) = walk_real(dir, as_of)?;
+    Ok(Walked::Dir {
+        root: dir.display().to_string(),
+        as_of: as_of.to_string(),
+        names: real::host_owner_names(),
+        stats,
+    })
+}
+
+/// Totals of a real directory, ages measured from `as_of` (or today), and that date.
+fn walk_real(dir: &Path, as_of: Option<&str>) -> anyhow::Result<(Stats, Date)> {
     let as_of = as_of_date(as_of)?;
     let walked = real::collect_dir(dir, as_of.unix() + DAY - 1)
         .map_err(|e| BadInput(format!("cannot walk {}: {e}", dir.display())))?;
@@ -162,12 +173,7 @@ fn walk_dir(dir: &Path, as_of: Option<&str>) -> anyhow::Result<Walked> {
             walked.errors
         );
     }
-    Ok(Walked::Dir {
-        root: dir.display().to_string(),
-        as_of: as_of.to_string(),
-        names: real::host_owner_names(),
-        stats: walked.stats,
-    })
+    Ok((walked.stats, as_of))
 }
 
 fn print(subject: &Subject, s: &Stats, digest: Option<&str>, json: bool, elapsed: Duration) -> anyhow::Result<()> {
