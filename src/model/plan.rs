@@ -145,24 +145,50 @@ pub fn plan_dir(m: &Model, s: DirSeed) -> DirPlan {
         _ => 1.0,
     };
     // Files held directly.
-    let mut own = if n == 0 {
+    let own = if n == 0 {
         s.files
     } else if s.ctx.kind == DirKind::Root {
         s.files.min(u64::from(m.profile.template.loose_root_files))
-    } else {
+    } else if own_density < 1.0 {
         let mean = s.files as f64 / (s.dirs + 1) as f64;
         let x = mean * own_density * rng.lognormal(-0.18, 0.6);
         (libm::round(x) as u64).min(s.files)
+    } else {
+        // Statistical folders hold files as Impressions' inverse polynomial says.
+        (FilesPerDir::new(s.files as f64 / (s.dirs + 1) as f64).sample(rng.unit()) as u64).min(s.files)
     };
     // Directories: each child takes one, the rest is shared by weight.
     let dir_weights: Vec<f64> = specs.iter().map(|c| c.weight).collect();
     let child_dirs = split(s.dirs - n, &dir_weights);
-    let file_weights: Vec<f64> =
-        specs.iter().zip(&child_dirs).map(|(c, &d)| (d + 1) as f64 * c.density * rng.lognormal(-0.08, 0.4)).collect();
-    if n > 0 && file_weights.iter().all(|w| *w <= 0.0) {
-        own = s.files;
-    }
-    let child_files = split(s.files - own, &file_weights);
+    // Files: a folder without sub-folders draws its count from the same law; subtrees share
+    // what is left by their folders' worth. When there is no subtree to take the rest (or the
+    // draws overshoot), every child shares by weight instead.
+    let mean = s.files as f64 / (s.dirs + 1) as f64;
+    let law = FilesPerDir::new(mean);
+    let draws: Vec<Option<u64>> = specs
+        .iter()
+        .zip(&child_dirs)
+        .map(|(c, &d)| (d == 0 && c.density >= 1.0).then(|| law.sample(rng.unit()) as u64))
+        .collect();
+    let subtree_weights: Vec<f64> = specs
+        .iter()
+        .zip(&child_dirs)
+        .zip(&draws)
+        .map(|((c, &d), draw)| match draw {
+            Some(_) => 0.0,
+            None => (d + 1) as f64 * mean * c.density * rng.lognormal(-0.08, 0.4),
+        })
+        .collect();
+    let remaining = s.files - own;
+    let drawn: u64 = draws.iter().flatten().sum();
+    let child_files = if subtree_weights.iter().any(|w| *w > 0.0) && drawn <= remaining {
+        let rest = split(remaining - drawn, &subtree_weights);
+        rest.iter().zip(&draws).map(|(r, d)| r + d.unwrap_or(0)).collect()
+    } else {
+        let weights: Vec<f64> =
+            draws.iter().zip(&subtree_weights).map(|(d, w)| d.map_or(*w, |k| k as f64 + 1e-6)).collect();
+        split(remaining, &weights)
+    };
     let mut junk = 0u8;
     if own > 0 && rng.chance(m.profile.clutter.folder_junk_rate) {
         junk = match rng.below(10) {
@@ -223,6 +249,52 @@ fn plan_folders(m: &Model, s: DirSeed) -> DirPlan {
         ctx: s.ctx,
         junk: 0,
         children,
+    }
+}
+
+/// The offset of Impressions' files-per-directory law: P(k files) is proportional to
+/// 1 / (k + 2.36)^2 (Agrawal et al., FAST 2009), truncated so that its mean is the folder's.
+pub const FILES_PER_DIR_OFFSET: f64 = 2.36;
+
+/// Impressions' files-per-directory law truncated at `cap` so that its mean is a folder's.
+#[derive(Clone, Copy, Debug)]
+pub struct FilesPerDir {
+    cap: f64,
+}
+
+impl FilesPerDir {
+    /// The law with mean `mean` (the cap found by bisection on the continuous law's
+    /// closed-form mean; means beyond about 65 files need caps past 10^12 and stop there).
+    pub fn new(mean: f64) -> FilesPerDir {
+        let a = FILES_PER_DIR_OFFSET;
+        let mean_of = |k: f64| {
+            let c = 1.0 / (1.0 / a - 1.0 / (k + a));
+            c * (libm::log((k + a) / a) + a / (k + a) - 1.0)
+        };
+        let (mut lo, mut hi) = (1e-6f64, 1e12f64);
+        for _ in 0..64 {
+            let mid = libm::sqrt(lo * hi);
+            if mean_of(mid) < mean {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        FilesPerDir { cap: hi }
+    }
+
+    /// The count at quantile `u`.
+    pub fn sample(self, u: f64) -> f64 {
+        let a = FILES_PER_DIR_OFFSET;
+        let x = 1.0 / (1.0 / a - u * (1.0 / a - 1.0 / (self.cap + a))) - a;
+        libm::floor(x.max(0.0) + 0.5)
+    }
+
+    /// The share of folders with at most `k` files.
+    pub fn cdf(self, k: f64) -> f64 {
+        let a = FILES_PER_DIR_OFFSET;
+        let x = (k + 0.5).clamp(0.0, self.cap);
+        (1.0 / a - 1.0 / (x + a)) / (1.0 / a - 1.0 / (self.cap + a))
     }
 }
 
