@@ -144,18 +144,18 @@ pub fn plan_dir(m: &Model, s: DirSeed) -> DirPlan {
         DirKind::Department | DirKind::Home | DirKind::Project => 0.3,
         _ => 1.0,
     };
-    // Files held directly.
+    // Files held directly; statistical folders draw them from Impressions' law.
+    let mean = s.files as f64 / (s.dirs + 1) as f64;
+    let law = FilesPerDir::new(mean);
     let own = if n == 0 {
         s.files
     } else if s.ctx.kind == DirKind::Root {
         s.files.min(u64::from(m.profile.template.loose_root_files))
     } else if own_density < 1.0 {
-        let mean = s.files as f64 / (s.dirs + 1) as f64;
         let x = mean * own_density * rng.lognormal(-0.18, 0.6);
         (libm::round(x) as u64).min(s.files)
     } else {
-        // Statistical folders hold files as Impressions' inverse polynomial says.
-        (FilesPerDir::new(s.files as f64 / (s.dirs + 1) as f64).sample(rng.unit()) as u64).min(s.files)
+        (law.sample(rng.unit()) as u64).min(s.files)
     };
     // Directories: each child takes one, the rest is shared by weight.
     let dir_weights: Vec<f64> = specs.iter().map(|c| c.weight).collect();
@@ -163,8 +163,6 @@ pub fn plan_dir(m: &Model, s: DirSeed) -> DirPlan {
     // Files: a folder without sub-folders draws its count from the same law; subtrees share
     // what is left by their folders' worth. When there is no subtree to take the rest (or the
     // draws overshoot), every child shares by weight instead.
-    let mean = s.files as f64 / (s.dirs + 1) as f64;
-    let law = FilesPerDir::new(mean);
     let draws: Vec<Option<u64>> = specs
         .iter()
         .zip(&child_dirs)
@@ -271,8 +269,9 @@ impl FilesPerDir {
             let c = 1.0 / (1.0 / a - 1.0 / (k + a));
             c * (libm::log((k + a) / a) + a / (k + a) - 1.0)
         };
+        // 30 halvings of the log range leave K within 1e-7 of itself: plenty.
         let (mut lo, mut hi) = (1e-6f64, 1e12f64);
-        for _ in 0..64 {
+        for _ in 0..30 {
             let mid = libm::sqrt(lo * hi);
             if mean_of(mid) < mean {
                 lo = mid;
