@@ -89,11 +89,12 @@ fn histogram(s: &Stats) -> Vec<(u64, f64)> {
     let mut cum = 0u64;
     for (b, &n) in s.size_fine.iter().enumerate().filter(|(_, n)| **n > 0) {
         cum += n;
+        let share = (cum as f64 / total * 1e6).round() / 1e6;
         let end = if b + 1 < FINE_BUCKETS { fine_bucket_start(b + 1).saturating_sub(1) } else { u64::MAX };
         let end = end.min(s.largest.as_ref().map_or(u64::MAX, |e| e.value as u64));
         match out.last_mut() {
-            Some((last, share)) if *last >= end => *share = (cum as f64 / total * 1e6).round() / 1e6,
-            _ => out.push((end, (cum as f64 / total * 1e6).round() / 1e6)),
+            Some((last, last_share)) if *last >= end => *last_share = share,
+            _ => out.push((end, share)),
         }
     }
     if let Some(last) = out.last_mut() {

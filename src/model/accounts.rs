@@ -344,11 +344,16 @@ impl Accounts {
         self.users.get(i as usize)
     }
 
+    /// The (uid, SID) of a slot of someone who left.
+    fn departed(&self, slot: u32) -> Option<&(u32, String)> {
+        self.departed.get((slot as usize).checked_sub(self.slot_user.len())?)
+    }
+
     /// The uid a slot owns files as.
     pub fn uid(&self, slot: u32) -> u32 {
         match self.account(slot) {
             Some(a) => a.uid,
-            None => self.departed.get(slot as usize - self.slot_user.len()).map_or(0, |d| d.0),
+            None => self.departed(slot).map_or(0, |d| d.0),
         }
     }
 
@@ -356,7 +361,7 @@ impl Accounts {
     pub fn sid(&self, slot: u32) -> String {
         match self.account(slot) {
             Some(a) => a.sid.clone(),
-            None => self.departed.get(slot as usize - self.slot_user.len()).map_or_else(String::new, |d| d.1.clone()),
+            None => self.departed(slot).map_or_else(String::new, |d| d.1.clone()),
         }
     }
 
