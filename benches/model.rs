@@ -41,6 +41,25 @@ fn attrs_walk(c: &mut Criterion) {
     g.finish();
 }
 
+/// Listings (unique names) of every folder of a 100,000-file tree, on one thread: what a
+/// names-only walk through the mount (`find -type f`) costs the server.
+fn listings_walk(c: &mut Criterion) {
+    let t = tree(100_000);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+    let mut g = c.benchmark_group("model");
+    g.throughput(Throughput::Elements(100_000));
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(8));
+    g.bench_function("listings_walk_100k_1thread", |b| {
+        b.iter(|| {
+            pool.install(|| {
+                fold_dirs(&t, || 0usize, |acc, plan| *acc += t.build_listing(plan).entries.len(), |a, b| a + b)
+            })
+        })
+    });
+    g.finish();
+}
+
 /// One random index of a 10^9-file tree: cold (a fresh tree each time, nothing cached) and
 /// warm (the same tree, paths cached).
 fn decode(c: &mut Criterion) {
@@ -85,5 +104,5 @@ fn content(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, attrs_walk, decode, content);
+criterion_group!(benches, attrs_walk, listings_walk, decode, content);
 criterion_main!(benches);

@@ -210,6 +210,52 @@ fn extended_attributes_and_statfs() {
     assert_eq!(got, want);
 }
 
+/// Names-only listings (a walk that never stats) and attribute listings (one that does) give
+/// the same inodes and kinds, whichever comes first on a fresh mount; namespaces the tree has
+/// nothing in answer "not supported", and `ls -lR` shows every entry without a stat failure.
+#[test]
+fn listings_with_and_without_attributes_agree() {
+    if !fuse_available() {
+        return;
+    }
+    let p = small_profile_path();
+    let m = Mount::start(&small_args(&p));
+    let script = r#"
+import errno, os, stat, sys
+root = sys.argv[1]
+seen = []
+def walk(d):
+    with os.scandir(d) as it:
+        for e in it:
+            seen.append((e.path, e.inode(), e.is_dir(follow_symlinks=False)))
+            if e.is_dir(follow_symlinks=False):
+                walk(e.path)
+walk(root)
+for path, ino, is_dir in seen:
+    st = os.lstat(path)
+    assert st.st_ino == ino, (path, st.st_ino, ino)
+    assert stat.S_ISDIR(st.st_mode) == is_dir, path
+for name in ("security.selinux", "system.posix_acl_access", "trusted.x"):
+    try:
+        os.getxattr(seen[0][0], name)
+        raise SystemExit(f"{name} answered")
+    except OSError as e:
+        assert e.errno == errno.EOPNOTSUPP, (name, e)
+print(len(seen), sum(1 for s in seen if not s[2]))
+"#;
+    let root = m.path().display().to_string();
+    let o = std::process::Command::new("python3").args(["-c", script, &root]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "2149 2000");
+    // A stat walk on a fresh mount: every entry listed with its attributes.
+    let m2 = Mount::start(&small_args(&p));
+    let (ok, out, err) = sh(&format!("ls -lRnA '{}'", m2.path().display()));
+    assert!(ok.success() && err.is_empty(), "{err}");
+    let entries = out.lines().filter(|l| l.starts_with('-') || l.starts_with('d')).count();
+    assert_eq!(entries, 2149);
+    assert!(!out.lines().any(|l| l.starts_with('?') || l.contains(" ? ")), "an entry failed to stat");
+}
+
 #[test]
 fn eight_concurrent_readers_finish_cleanly() {
     if !fuse_available() {

@@ -6,6 +6,7 @@
 //! can reuse the same layer. Inode numbers are model index + 1, so they are stable across
 //! mounts and unique; nothing is stored per inode, so there is no lookup count to keep.
 
+pub mod prefetch;
 pub mod totals;
 
 use std::sync::Arc;
@@ -24,6 +25,8 @@ pub enum FsError {
     IsDir,
     #[error("no such attribute")]
     NoAttribute,
+    #[error("attribute namespace not supported")]
+    Unsupported,
     #[error("buffer too small")]
     Range,
     #[error("offset past the data")]
@@ -69,6 +72,24 @@ pub struct DirEntry {
     pub next_offset: u64,
 }
 
+/// The entry listed at `position` (after `.` and `..`): sub-directories come first, then files,
+/// so a first page can carry every sub-directory with its attributes and a walker descends
+/// without a lookup per folder. (The model keeps files first; this only orders listings.)
+fn listed_at(listing: &crate::model::Listing, dirs: usize, position: u64) -> &crate::model::Entry {
+    let files = listing.entries.len() - dirs;
+    let p = position as usize;
+    if p < dirs { &listing.entries[files + p] } else { &listing.entries[p - dirs] }
+}
+
+/// A directory entry without attributes (see [`SynthFs::readdir_names`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NameEntry<'a> {
+    pub ino: u64,
+    pub kind: NodeKind,
+    pub name: &'a str,
+    pub next_offset: u64,
+}
+
 /// Filesystem totals for `statfs`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FsStats {
@@ -89,6 +110,7 @@ pub enum Seek {
 pub struct SynthFs {
     tree: Arc<Tree>,
     totals: Arc<Totals>,
+    prefetch: prefetch::Prefetch,
 }
 
 pub use crate::model::tree::XATTRS;
@@ -100,7 +122,8 @@ pub fn index_of(ino: u64) -> FsResult<u64> {
 impl SynthFs {
     pub fn new(tree: Arc<Tree>) -> SynthFs {
         let totals = Totals::start(tree.clone());
-        SynthFs { tree, totals }
+        let prefetch = prefetch::Prefetch::start(tree.clone());
+        SynthFs { tree, totals, prefetch }
     }
 
     pub fn tree(&self) -> &Tree {
@@ -161,7 +184,8 @@ impl SynthFs {
     }
 
     /// Directory entries from `offset` on, at most `max` of them. Offsets are positions: 0 is
-    /// `.`, 1 is `..`, then the entries in their stable order; every entry carries the offset
+    /// `.`, 1 is `..`, then sub-directories and files in their stable order (see
+    /// [`listed_at`]); every entry carries the offset
     /// of the next, so paging gives each entry exactly once whatever else is being read.
     pub fn readdir(&self, ino: u64, offset: u64, max: usize) -> FsResult<Vec<DirEntry>> {
         let mut out = Vec::new();
@@ -181,6 +205,9 @@ impl SynthFs {
             Location::File { .. } => return Err(FsError::NotDir),
         };
         let listing = self.tree.listing(index).ok_or(FsError::NotFound)?;
+        if offset == 0 {
+            self.prefetch.ask(plan.children.iter().map(|c| c.index));
+        }
         let total = listing.entries.len() as u64 + 2;
         let mut at = offset;
         while at < total {
@@ -188,7 +215,7 @@ impl SynthFs {
                 0 => (".".into(), self.dir_attr(&self.tree.dir_attrs(&plan), plan.children.len())),
                 1 => ("..".into(), self.getattr(plan.parent + 1)?),
                 _ => {
-                    let e = &listing.entries[(at - 2) as usize];
+                    let e = listed_at(&listing, plan.children.len(), at - 2);
                     let attr = match e.kind {
                         NodeKind::File => self.file_attr(&self.tree.file_attrs_in(&plan, e.index - plan.index - 1)),
                         NodeKind::Dir => self.getattr(e.index + 1)?,
@@ -198,6 +225,38 @@ impl SynthFs {
             };
             at += 1;
             if take(DirEntry { attr, name, next_offset: at }) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Names, kinds and inodes from `offset` on, without attributes (plain `readdir`: a
+    /// walker that only wants names, such as `find -type f`, costs no attribute generation).
+    /// Offsets are those of [`SynthFs::readdir`]; `take` returns `true` when its buffer is full.
+    pub fn readdir_names(&self, ino: u64, offset: u64, take: &mut dyn FnMut(NameEntry<'_>) -> bool) -> FsResult<()> {
+        let index = index_of(ino)?;
+        let plan = match self.tree.locate(index).ok_or(FsError::NotFound)? {
+            Location::Dir(plan) => plan,
+            Location::File { .. } => return Err(FsError::NotDir),
+        };
+        let listing = self.tree.listing(index).ok_or(FsError::NotFound)?;
+        if offset == 0 {
+            self.prefetch.ask(plan.children.iter().map(|c| c.index));
+        }
+        let total = listing.entries.len() as u64 + 2;
+        let mut at = offset;
+        while at < total {
+            let (name, ino, kind) = match at {
+                0 => (".", ino, NodeKind::Dir),
+                1 => ("..", plan.parent + 1, NodeKind::Dir),
+                _ => {
+                    let e = listed_at(&listing, plan.children.len(), at - 2);
+                    (&*e.name, e.index + 1, e.kind)
+                }
+            };
+            at += 1;
+            if take(NameEntry { ino, kind, name, next_offset: at }) {
                 break;
             }
         }
@@ -242,9 +301,11 @@ impl SynthFs {
     /// The value of an extended attribute.
     pub fn getxattr(&self, ino: u64, name: &[u8]) -> FsResult<Vec<u8>> {
         // Tools ask for security.* and system.posix_acl_* on every file (`ls -l`): answer those
-        // before touching the model.
+        // before touching the model. A namespace the tree has nothing in (security labels,
+        // ACLs, trusted.*) answers "not supported", which tells `ls`, libacl and libselinux
+        // to stop asking on this device instead of costing a round trip per file.
         if !XATTRS.iter().any(|x| x.as_bytes() == name) {
-            return Err(FsError::NoAttribute);
+            return Err(if name.starts_with(b"user.") { FsError::NoAttribute } else { FsError::Unsupported });
         }
         let all = self.tree.xattrs(index_of(ino)?).ok_or(FsError::NotFound)?;
         all.into_iter().find(|(n, _)| n.as_bytes() == name).map(|(_, v)| v.into_bytes()).ok_or(FsError::NoAttribute)
@@ -312,6 +373,35 @@ mod tests {
     }
 
     #[test]
+    fn names_only_listing_matches_the_full_one() {
+        let fs = fs();
+        for dir in [1, fs.lookup(1, b"Finance").unwrap().ino] {
+            let full: Vec<_> = fs
+                .readdir(dir, 0, usize::MAX)
+                .unwrap()
+                .into_iter()
+                .map(|e| (e.attr.ino, e.attr.kind, e.name, e.next_offset))
+                .collect();
+            let mut names = Vec::new();
+            // Resume after each entry, as the kernel does when it switches listing kinds.
+            let mut off = 0;
+            loop {
+                let mut got = None;
+                fs.readdir_names(dir, off, &mut |e| {
+                    got = Some((e.ino, e.kind, Box::<str>::from(e.name), e.next_offset));
+                    true
+                })
+                .unwrap();
+                let Some(e) = got else { break };
+                off = e.3;
+                names.push(e);
+            }
+            assert_eq!(names, full);
+        }
+        assert_eq!(fs.readdir_names(fs.tree().node_count() + 1, 0, &mut |_| false), Err(FsError::NotFound));
+    }
+
+    #[test]
     fn xattrs() {
         let fs = fs();
         let names = fs.listxattr(1).unwrap();
@@ -321,5 +411,7 @@ mod tests {
         assert!(fs.getxattr(fin.ino, b"user.synthfs.sid").unwrap().starts_with(b"S-1-5-21-"));
         assert!(fs.getxattr(fin.ino, b"user.synthfs.owner").unwrap().starts_with(b"CORP\\"));
         assert_eq!(fs.getxattr(fin.ino, b"user.other"), Err(FsError::NoAttribute));
+        assert_eq!(fs.getxattr(fin.ino, b"system.posix_acl_access"), Err(FsError::Unsupported));
+        assert_eq!(fs.getxattr(fin.ino, b"security.selinux"), Err(FsError::Unsupported));
     }
 }

@@ -71,8 +71,13 @@ pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> String {
 }
 
 /// `stem.ext`, or the stem alone for files without an extension.
-fn with_ext(stem: String, ext: &str) -> String {
-    if ext.is_empty() { stem } else { format!("{stem}.{ext}") }
+fn with_ext(mut stem: String, ext: &str) -> String {
+    if !ext.is_empty() {
+        stem.reserve(ext.len() + 1);
+        stem.push('.');
+        stem.push_str(ext);
+    }
+    stem
 }
 
 /// The file ordinal (from 0) of a file in a numbered folder: its index less the directories
@@ -173,13 +178,66 @@ fn stem(mix: &str, a: &FileAttrs, rng: &mut Rng) -> String {
     if rng.chance(0.15) {
         s.push_str(rng.word(words::NAME_SUFFIXES));
     }
-    s.replace(['/', '\\', ':', '*', '?', '"', '<', '>', '|'], "-")
+    const RESERVED: [char; 9] = ['/', '\\', ':', '*', '?', '"', '<', '>', '|'];
+    if s.contains(RESERVED) { s.replace(RESERVED, "-") } else { s }
 }
 
-/// Makes `name` unique among `taken` (lower-cased) by adding ` (2)`, ` (3)`, ... before the
-/// extension, as Windows Explorer does.
-pub fn make_unique(name: String, taken: &mut std::collections::HashSet<String>) -> String {
-    if taken.insert(name.to_lowercase()) {
+/// Names already used in one folder, compared case-insensitively (as Windows and SMB compare
+/// them), kept as 64-bit fingerprints of the lower-cased name so a check allocates nothing.
+/// Two different names with one fingerprint (odds about 2^-64 per pair) would only give the
+/// second a ` (2)`: names stay unique and deterministic.
+#[derive(Default)]
+pub struct Taken(std::collections::HashSet<u64, std::hash::BuildHasherDefault<Fingerprinted>>);
+
+impl Taken {
+    /// Records `name`; `false` if a name equal to it but for case was there already.
+    pub fn insert(&mut self, name: &str) -> bool {
+        self.0.insert(fingerprint_folded(name))
+    }
+}
+
+/// FNV-1a over the UTF-8 of the lower-cased characters, then a finaliser.
+fn fingerprint_folded(name: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut utf8 = [0u8; 4];
+    if name.is_ascii() {
+        for b in name.bytes() {
+            h = (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3);
+        }
+    } else {
+        for c in name.chars().flat_map(char::to_lowercase) {
+            for b in c.encode_utf8(&mut utf8).bytes() {
+                h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^ (h >> 33)
+}
+
+/// The set's hasher: the keys are fingerprints already, so it passes them through.
+#[derive(Default)]
+pub struct Fingerprinted(u64);
+
+impl std::hash::Hasher for Fingerprinted {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Makes `name` unique among `taken` by adding ` (2)`, ` (3)`, ... before the extension, as
+/// Windows Explorer does.
+pub fn make_unique(name: String, taken: &mut Taken) -> String {
+    if taken.insert(&name) {
         return name;
     }
     let (stem, ext) = match name.rfind('.') {
@@ -189,7 +247,7 @@ pub fn make_unique(name: String, taken: &mut std::collections::HashSet<String>) 
     let mut k = 2;
     loop {
         let candidate = format!("{stem} ({k}){ext}");
-        if taken.insert(candidate.to_lowercase()) {
+        if taken.insert(&candidate) {
             return candidate;
         }
         k += 1;
@@ -214,10 +272,14 @@ mod tests {
 
     #[test]
     fn unique_names_follow_explorer() {
-        let mut taken = std::collections::HashSet::new();
+        let mut taken = Taken::default();
         assert_eq!(make_unique("Report.docx".into(), &mut taken), "Report.docx");
         assert_eq!(make_unique("report.DOCX".into(), &mut taken), "report (2).DOCX");
         assert_eq!(make_unique("Report.docx".into(), &mut taken), "Report (3).docx");
         assert_eq!(make_unique(".DS_Store".into(), &mut taken), ".DS_Store");
+        // Non-ASCII names fold case too, the same way as ASCII ones.
+        assert_eq!(make_unique("Übersicht.pdf".into(), &mut taken), "Übersicht.pdf");
+        assert_eq!(make_unique("übersicht.PDF".into(), &mut taken), "übersicht (2).PDF");
+        assert!(taken.insert("Résumé 2.docx") && !taken.insert("RÉSUMÉ 2.DOCX"));
     }
 }

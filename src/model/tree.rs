@@ -4,7 +4,6 @@
 //! listings of recently used directories are kept in bounded caches (moka), so memory does not
 //! grow with the tree and a billion-file tree costs what is actually looked at.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use moka::sync::Cache;
@@ -263,7 +262,10 @@ impl Tree {
     /// Builds a listing and keeps the attributes of its files (in slot order), which naming
     /// them needed anyway: walks that write or check every file use both.
     pub fn build_listing_and_attrs(&self, plan: &DirPlan) -> (Listing, Vec<FileAttrs>) {
-        let mut taken: HashSet<String> = plan.children.iter().map(|c| c.name.to_lowercase()).collect();
+        let mut taken = names::Taken::default();
+        for c in &plan.children {
+            taken.insert(&c.name);
+        }
         let mut entries = Vec::with_capacity(plan.files as usize + plan.children.len());
         let mut all = Vec::with_capacity(plan.files as usize);
         for slot in 0..plan.files {

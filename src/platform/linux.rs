@@ -23,6 +23,8 @@ use crate::model::{NodeKind, Tree};
 
 /// How long the kernel may cache names and attributes: the tree never changes.
 const TTL: Duration = Duration::from_secs(365 * 86_400);
+/// `st_blksize` of directories: the getdents buffer glibc uses for them.
+const DIR_BLKSIZE: u32 = 1 << 20;
 /// The largest read we ask the kernel to send, and the readahead we ask for.
 const MAX_READAHEAD: u32 = 4 << 20;
 
@@ -198,7 +200,7 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     // the mount is visible still unmounts cleanly instead of killing the process.
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).map_err(MountError::Signals)?;
-    let adapter = FuseAdapter { fs: SynthFs::new(tree), ttl: settings.ttl.unwrap_or(TTL) };
+    let adapter = FuseAdapter { fs: SynthFs::new(tree), ttl: settings.ttl.unwrap_or(TTL), demand: StatDemand::new() };
     let session = fuser::Session::new(adapter, &canonical, &cfg)
         .and_then(fuser::Session::spawn)
         .map_err(|err| MountError::Mount { path: mountpoint.into(), err })?;
@@ -258,6 +260,45 @@ impl Mounted {
 struct FuseAdapter {
     fs: SynthFs,
     ttl: Duration,
+    demand: StatDemand,
+}
+
+/// Whether someone is statting files: a lookup of a file means a walker wants attributes
+/// (`du`, `ls -l`, a scanner), so listings carry them for as long as such a walk goes on;
+/// a walk that only wants names (`find -type f`) gets names only. A wrong guess costs
+/// speed, never correctness: a name without attributes is looked up when asked for.
+struct StatDemand {
+    start: std::time::Instant,
+    /// Milliseconds since `start` until which listings carry attributes.
+    until_ms: std::sync::atomic::AtomicU64,
+}
+
+impl StatDemand {
+    /// How long after the last sign of statting listings keep carrying attributes.
+    const WINDOW_MS: u64 = 2_000;
+
+    fn new() -> Self {
+        StatDemand { start: std::time::Instant::now(), until_ms: std::sync::atomic::AtomicU64::new(0) }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A file was looked up by name: attributes are wanted.
+    fn note(&self) {
+        self.extend();
+    }
+
+    /// Keeps attributes coming while the walk that wanted them goes on.
+    fn extend(&self) {
+        let until = self.now_ms().saturating_add(Self::WINDOW_MS);
+        self.until_ms.fetch_max(until, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn wanted(&self) -> bool {
+        self.now_ms() < self.until_ms.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 fn errno(e: FsError) -> Errno {
@@ -266,6 +307,7 @@ fn errno(e: FsError) -> Errno {
         FsError::NotDir => Errno::ENOTDIR,
         FsError::IsDir => Errno::EISDIR,
         FsError::NoAttribute => Errno::ENODATA,
+        FsError::Unsupported => Errno::EOPNOTSUPP,
         FsError::Range => Errno::ERANGE,
         FsError::NoData => Errno::ENXIO,
         FsError::Invalid => Errno::EINVAL,
@@ -288,7 +330,13 @@ fn file_attr(a: &Attr) -> FileAttr {
         uid: a.uid,
         gid: a.gid,
         rdev: 0,
-        blksize: crate::fs::BLOCK_SIZE,
+        blksize: match a.kind {
+            // glibc sizes its getdents buffer by the directory's st_blksize (32 KiB at least,
+            // 1 MiB at most), and the kernel sizes readdirplus pages by that buffer: one page
+            // of attributes then covers a directory of thousands of entries.
+            NodeKind::Dir => DIR_BLKSIZE,
+            NodeKind::File => crate::fs::BLOCK_SIZE,
+        },
         flags: 0,
     }
 }
@@ -309,6 +357,7 @@ impl Filesystem for FuseAdapter {
     fn init(&mut self, _req: &Request, config: &mut KernelConfig) -> io::Result<()> {
         let wanted = [
             InitFlags::FUSE_DO_READDIRPLUS,
+            InitFlags::FUSE_READDIRPLUS_AUTO,
             InitFlags::FUSE_NO_OPEN_SUPPORT,
             InitFlags::FUSE_NO_OPENDIR_SUPPORT,
             InitFlags::FUSE_PARALLEL_DIROPS,
@@ -330,7 +379,12 @@ impl Filesystem for FuseAdapter {
         use std::os::unix::ffi::OsStrExt;
         tracing::debug!(parent = parent.0, ?name, "lookup");
         match self.fs.lookup(parent.0, name.as_bytes()) {
-            Ok(a) => reply.entry(&self.ttl, &file_attr(&a), Generation(0)),
+            Ok(a) => {
+                if a.kind == NodeKind::File {
+                    self.demand.note();
+                }
+                reply.entry(&self.ttl, &file_attr(&a), Generation(0))
+            }
             Err(e) => reply.error(errno(e)),
         }
     }
@@ -386,9 +440,9 @@ impl Filesystem for FuseAdapter {
 
     fn readdir(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: u64, mut reply: ReplyDirectory) {
         tracing::debug!(ino = ino.0, offset, "readdir");
-        let result = self.fs.readdir_each(ino.0, offset, &mut |e| {
-            reply.add(INodeNo(e.attr.ino), e.next_offset, kind(e.attr.kind), &*e.name)
-        });
+        let result = self
+            .fs
+            .readdir_names(ino.0, offset, &mut |e| reply.add(INodeNo(e.ino), e.next_offset, kind(e.kind), e.name));
         match result {
             Ok(()) => reply.ok(),
             Err(e) => reply.error(errno(e)),
@@ -397,8 +451,25 @@ impl Filesystem for FuseAdapter {
 
     fn readdirplus(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: u64, mut reply: ReplyDirectoryPlus) {
         tracing::debug!(ino = ino.0, offset, "readdirplus");
+        // The kernel (READDIRPLUS_AUTO) asks for attributes at offset 0 of every listing, and
+        // later pages come as plain readdir unless something looked up a child meanwhile.
+        // While no one stats files, the first page ends before the first file (listings put
+        // sub-directories first): the walker descends without lookups, and the files come as
+        // names only, so `find -type f` costs no attribute generation and no kernel inodes.
+        let names_only = offset == 0 && !self.demand.wanted();
+        if !names_only {
+            self.demand.extend();
+        }
         let result = self.fs.readdir_each(ino.0, offset, &mut |e| {
-            reply.add(INodeNo(e.attr.ino), e.next_offset, &*e.name, &self.ttl, &file_attr(&e.attr), Generation(0))
+            (names_only && e.attr.kind == NodeKind::File)
+                || reply.add(
+                    INodeNo(e.attr.ino),
+                    e.next_offset,
+                    &*e.name,
+                    &self.ttl,
+                    &file_attr(&e.attr),
+                    Generation(0),
+                )
         });
         match result {
             Ok(()) => reply.ok(),
