@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # synthfs archive against the usual ways of making an archive of a tree, side by side in one run:
-# `zip -r -0`, `zip -r`, `tar -cf` and Python's zipfile (stored and deflated) reading the same
+# `zip -r -0`, `zip -r`, `tar -cf`, `tar -czf`, `tar | pigz`, tar with `zstd -T0` and Python's zipfile (stored and deflated) reading the same
 # tree materialized on tmpfs, all writing onto tmpfs. Every file is 4 KiB (bench/small4k.toml).
-# synthfs runs twice per mode: "lean" (--load-file none --manifest none: the peers' work) and
-# "full" (with the Concordance DAT and the SHA-256 manifest: MD5, SHA-1 and SHA-256 of every
-# file). Prints seconds, files/s and ratios (peer time / synthfs lean time: above 1 means
+# synthfs runs twice per mode: "lean" (--load-file none --manifest none --meta none: the peers' work) and
+# "full" (with the Concordance DAT, the SHA-256 manifest and OUT.meta: MD5, SHA-1 and SHA-256 of
+# every file, SHA-256 and MD5 of the archive). Prints seconds, files/s and ratios (peer time /
+# synthfs lean time: above 1 means
 # synthfs is faster).
 # Usage: bench/archive.sh [FILES]   (default 100000; needs root for tmpfs)
 set -euo pipefail
@@ -50,12 +51,19 @@ median3() { # label command...: the median of three runs
   fresh; a=$(secs "$@"); fresh; b=$(secs "$@"); fresh; c=$(secs "$@"); fresh
   T[$label]=$(printf '%s\n' "$a" "$b" "$c" | sort -g | sed -n 2p)
 }
-LEAN=(--load-file none --manifest none --force)
+LEAN=(--load-file none --manifest none --meta none --force)
 median3 "synthfs zip store (lean)" "$BIN" archive "$OUT/a.zip" "${TREE[@]}" "${LEAN[@]}"
 median3 "synthfs zip store (full)" "$BIN" archive "$OUT/a.zip" "${TREE[@]}" --force
 median3 "synthfs zip deflate (lean)" "$BIN" archive "$OUT/a.zip" "${TREE[@]}" --compression deflate "${LEAN[@]}"
 median3 "synthfs tar (lean)" "$BIN" archive "$OUT/a.tar" "${TREE[@]}" "${LEAN[@]}"
 median3 "synthfs tar (full)" "$BIN" archive "$OUT/a.tar" "${TREE[@]}" --force
+median3 "synthfs tar.gz (lean)" "$BIN" archive "$OUT/a.tar.gz" "${TREE[@]}" "${LEAN[@]}"
+median3 "synthfs tar.zst (lean)" "$BIN" archive "$OUT/a.tar.zst" "${TREE[@]}" "${LEAN[@]}"
+median3 "tar -czf" tar -czf "$OUT/p.tar.gz" -C "$SRC/tree" .
+median3 "tar -I 'zstd -T0 -6'" tar -I "zstd -T0 -6" -cf "$OUT/p.tar.zst" -C "$SRC/tree" .
+if command -v pigz >/dev/null; then
+  median3 "tar | pigz" sh -c "tar -cf - -C '$SRC/tree' . | pigz > '$OUT/p.tar.gz'"
+fi
 median3 "zip -r -0" sh -c "cd '$SRC/tree' && zip -r -0 -q '$OUT/p.zip' ."
 median3 "zip -r" sh -c "cd '$SRC/tree' && zip -r -q '$OUT/p.zip' ."
 median3 "tar -cf" tar -cf "$OUT/p.tar" -C "$SRC/tree" .
@@ -73,3 +81,7 @@ echo "-- deflated ZIP (ratio: time / synthfs zip deflate lean)"
 for m in "synthfs zip deflate (lean)" "zip -r" "python zipfile deflated"; do row "$m" "synthfs zip deflate (lean)"; done
 echo "-- tar (ratio: time / synthfs tar lean)"
 for m in "synthfs tar (lean)" "synthfs tar (full)" "tar -cf"; do row "$m" "synthfs tar (lean)"; done
+echo "-- tar.gz (ratio: time / synthfs tar.gz lean; level 6 everywhere)"
+for m in "synthfs tar.gz (lean)" "tar -czf" "tar | pigz"; do [ -n "${T[$m]:-}" ] && row "$m" "synthfs tar.gz (lean)"; done
+echo "-- tar.zst (ratio: time / synthfs tar.zst lean; level 6, all cores)"
+for m in "synthfs tar.zst (lean)" "tar -I 'zstd -T0 -6'"; do row "$m" "synthfs tar.zst (lean)"; done

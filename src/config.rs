@@ -76,6 +76,25 @@ pub fn resolve_profile(args: &TreeArgs) -> Result<Profile, BadInput> {
     if let Some(x) = args.size_scale {
         profile.sizes.scale = x;
     }
+    if let Some(d) = &args.as_of {
+        profile.as_of = parse_day("--as-of", d)?.to_string();
+    }
+    let dates = &args.dates;
+    if let Some(p) = dates.date_preset {
+        profile.dates.preset = p;
+    }
+    if let Some(pct) = dates.recent_bias {
+        if !(0.0..=100.0).contains(&pct) {
+            return Err(BadInput(format!("--recent-bias {pct}: expected a percentage from 0 to 100")));
+        }
+        profile.dates.recent_bias = pct / 100.0;
+    }
+    if let Some(d) = &dates.min_date {
+        profile.dates.min = Some(parse_day("--min-date", d)?.to_string());
+    }
+    if let Some(d) = &dates.max_date {
+        profile.dates.max = Some(parse_day("--max-date", d)?.to_string());
+    }
     let id = &args.identities;
     let ids = &mut profile.identities;
     if let Some(source) = &id.identities {
@@ -98,6 +117,16 @@ pub fn resolve_profile(args: &TreeArgs) -> Result<Profile, BadInput> {
     identity::check_settings(ids).map_err(|e| BadInput(e.to_string()))?;
     profile.validate().map_err(|e| BadInput(e.to_string()))?;
     Ok(profile)
+}
+
+/// A day given on the command line: YYYY-MM-DD, or `today` (UTC).
+pub fn parse_day(flag: &str, value: &str) -> Result<synthfs::model::date::Date, BadInput> {
+    use synthfs::model::date::Date;
+    if value.eq_ignore_ascii_case("today") {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        return Ok(Date::of_unix(now as i64));
+    }
+    Date::parse(value).ok_or_else(|| BadInput(format!("{flag} {value}: expected YYYY-MM-DD or today")))
 }
 
 /// Reads the accounts the profile's identity source names (nothing for synthetic ones).

@@ -266,22 +266,33 @@ fn run_materialize(args: MaterializeArgs) -> anyhow::Result<()> {
 
 fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
     use std::sync::Arc;
-    use synthfs::archive::{self, Format, Options};
+    use synthfs::archive::{self, Kind, Options, Wrap};
     use synthfs::materialize::Counters;
     use synthfs::model::Tree;
     use synthfs::units::{Bytes, Count};
 
     config::set_threads(args.threads)?;
-    let format = match args.format.or_else(|| Format::from_path(&args.out)) {
-        Some(f) => f,
-        None => {
-            return Err(BadInput(format!(
-                "cannot tell the format of {}: name it .zip or .tar, or pass --format zip|tar",
-                args.out.display()
-            ))
-            .into());
-        }
+    let Some(kind) = args.format.or_else(|| Kind::from_path(&args.out)) else {
+        return Err(BadInput(format!(
+            "cannot tell the format of {}: name it .zip, .tar, .tar.gz or .tar.zst, or pass --format zip|tar|tar.gz|tar.zst",
+            args.out.display()
+        ))
+        .into());
     };
+    let (format, wrap) = kind.parts();
+    if wrap != Wrap::None && args.compression != archive::Compression::Store {
+        return Err(BadInput(
+            "--compression applies to ZIP entries; a tar.gz or tar.zst compresses the whole stream (set --level)"
+                .into(),
+        )
+        .into());
+    }
+    if wrap != Wrap::None && args.target_size.is_some() {
+        return Err(BadInput(
+            "--target-size needs a stored archive (zip or tar): a compressed stream's size is known only after compressing".into(),
+        )
+        .into());
+    }
     let dir = match args.out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -292,6 +303,7 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
     let opts = Options {
         out: args.out.clone(),
         format,
+        wrap,
         compression: args.compression,
         level: args.level,
         load_file: args.load_file == cli::LoadFile::Dat,
@@ -301,6 +313,7 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
         docid_prefix: args.docid_prefix.clone(),
         text: args.text,
         manifest: args.manifest == cli::Manifest::Sha256,
+        meta: args.meta == cli::Meta::Json,
         force: args.force,
         cancel: cancel_on_signal()?,
     };
@@ -337,7 +350,7 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
         out,
         "wrote {} ({}, {}): {} documents ({}) in {} folders, {} entries{}; {:.1} s, {} files/s, {}/s",
         summary.out,
-        if format == Format::Zip { "zip" } else { "tar" },
+        summary.kind,
         Bytes(summary.archive_bytes),
         Count(summary.documents),
         Bytes(summary.bytes_in),
@@ -369,6 +382,9 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
     }
     if let Some(p) = &summary.files.manifest {
         writeln!(out, "manifest: {p}")?;
+    }
+    if let (Some(p), Some(sha), Some(md5)) = (&summary.files.meta, &summary.sha256, &summary.md5) {
+        writeln!(out, "meta: {p} (SHA-256 {sha}, MD5 {md5})")?;
     }
     Ok(())
 }

@@ -55,7 +55,7 @@ pub fn run(args: StatsArgs) -> anyhow::Result<()> {
             if args.digest {
                 return Err(BadInput("--digest describes the model; it does not apply to a DIR".into()).into());
             }
-            walk_dir(dir, args.as_of.as_deref())?
+            walk_dir(dir, args.tree.as_of.as_deref())?
         }
         None => walk_model(&args.tree)?,
     };
@@ -69,7 +69,7 @@ pub fn run(args: StatsArgs) -> anyhow::Result<()> {
     if let Some(out) = &args.plot {
         let second = match &args.compare {
             None => None,
-            Some(c) if Path::new(c).is_dir() => Some(walk_dir(Path::new(c), args.as_of.as_deref())?),
+            Some(c) if Path::new(c).is_dir() => Some(walk_dir(Path::new(c), args.tree.as_of.as_deref())?),
             Some(c) => {
                 let mut t = args.tree.clone();
                 t.profile = c.clone();
@@ -96,6 +96,10 @@ fn refuse_tree_options(t: &TreeArgs) -> Result<(), BadInput> {
         || t.dirs.is_some()
         || t.size_scale.is_some()
         || t.identities.identities.is_some()
+        || t.dates.date_preset.is_some()
+        || t.dates.recent_bias.is_some()
+        || t.dates.min_date.is_some()
+        || t.dates.max_date.is_some()
     {
         return Err(BadInput(
             "with DIR, stats walks the directory: tree options (--seed, --files, ...) do not apply".into(),
@@ -112,13 +116,7 @@ fn walk_model(args: &TreeArgs) -> anyhow::Result<Walked> {
 
 /// `--as-of DATE`, or today.
 fn as_of_date(as_of: Option<&str>) -> Result<Date, BadInput> {
-    Ok(match as_of {
-        Some(d) => Date::parse(d).ok_or_else(|| BadInput(format!("--as-of {d}: expected YYYY-MM-DD")))?,
-        None => {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-            Date::of_unix(now as i64)
-        }
-    })
+    config::parse_day("--as-of", as_of.unwrap_or("today"))
 }
 
 /// `synthfs profile fit DIR`: prints the fitted profile.

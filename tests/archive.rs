@@ -388,7 +388,7 @@ fn bad_input_gets_one_line_and_a_nonzero_exit() {
     // Unknown format.
     let o = archive(&t.path().join("a.rar"), 50, &[]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains(".zip or .tar"), "{}", stderr(&o));
+    assert!(stderr(&o).contains(".zip, .tar, .tar.gz or .tar.zst"), "{}", stderr(&o));
     let o = bin().args(["archive", "x.zip", "--format", "7z"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     // A directory that does not exist, and one that cannot be written.
@@ -526,4 +526,123 @@ fn large_ids_and_side_files_of_earlier_runs_survive() {
     let o = archive(&t.path().join("x.dat"), 50, &["--format", "tar"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("also the name of its load file"), "{}", stderr(&o));
+}
+
+/// Checks OUT.meta against the archive itself: checksums equal sha256sum and md5sum, sizes
+/// equal the file's, and the file list (and its digest) equals the regular-file entries that
+/// Python reads from the archive, in order.
+fn check_meta(out: &Path, kind: &str, summary: &serde_json::Value) {
+    let meta_path = PathBuf::from(format!("{}.meta", out.display()));
+    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(&meta_path).unwrap()).unwrap();
+    assert_eq!(meta["filename"], out.file_name().unwrap().to_str().unwrap());
+    assert_eq!(meta["format"], kind);
+    assert!(meta["created_at"].as_str().unwrap().ends_with('Z'), "{}", meta["created_at"]);
+    let size = std::fs::metadata(out).unwrap().len();
+    assert_eq!(meta["compressed_size"], size);
+    assert_eq!(summary["archive_bytes"], size);
+    assert_eq!(meta["uncompressed_size"], summary["bytes_in"]);
+    for (tool, key) in [("sha256sum", "sha256"), ("md5sum", "md5")] {
+        let (ok, sum, err) = sh(&format!("{tool} '{}' | cut -d' ' -f1", out.display()));
+        assert!(ok.success(), "{err}");
+        assert_eq!(meta["checksums"][key], sum.trim(), "{tool}");
+        assert_eq!(summary[key], sum.trim(), "{tool} in the summary");
+    }
+    if !have_python() {
+        return;
+    }
+    let script = r#"
+import hashlib, json, sys, tarfile, zipfile
+path, meta = sys.argv[1], json.load(open(sys.argv[2]))
+if path.endswith(".zip"):
+    z = zipfile.ZipFile(path)
+    files = [(i.filename, i.file_size) for i in z.infolist() if not i.is_dir()]
+elif path.endswith(".zst"):
+    import subprocess, io
+    raw = subprocess.run(["zstd", "-dc", path], check=True, capture_output=True).stdout
+    files = [(m.name, m.size) for m in tarfile.open(fileobj=io.BytesIO(raw)) if m.isreg()]
+else:
+    files = [(m.name, m.size) for m in tarfile.open(path) if m.isreg()]
+listed = [(f["path"], f["size"]) for f in meta["files"]]
+assert listed == files, (listed[:3], files[:3])
+assert meta["file_count"] == len(files)
+digest = hashlib.sha256("".join(p + "\n" for p, _ in files).encode()).hexdigest()
+assert meta["files_sha256"] == digest
+print(len(files))
+"#;
+    let (ok, n) = python(script, &[out.to_str().unwrap(), meta_path.to_str().unwrap()]);
+    assert!(ok, "{n}");
+}
+
+#[test]
+fn compressed_tars_extract_to_the_model_and_meta_describes_every_archive() {
+    if !have_tool(Command::new("zstd").arg("--version"), "zstd") {
+        return;
+    }
+    let t = tmp();
+    let mut bytes_by_kind: Vec<(&str, Vec<String>)> = Vec::new();
+    for (name, kind, untar) in [
+        ("docs.tar.gz", "tar.gz", "tar -xzf"),
+        ("docs.tar.zst", "tar.zst", "tar --zstd -xf"),
+        ("docs.tgz", "tar.gz", "tar -xzf"),
+    ] {
+        let out = t.path().join(name);
+        let s = json(&archive(&out, 600, &["--text"]));
+        assert_eq!(s["kind"], kind);
+        assert!(s["archive_bytes"].as_u64().unwrap() < s["stream_bytes"].as_u64().unwrap(), "{s}");
+        // Side files are named after the archive without its compound extension.
+        let stem = name.split('.').next().unwrap();
+        for side in ["dat", "manifest.csv"] {
+            assert!(t.path().join(format!("{stem}.{side}")).is_file(), "{stem}.{side}");
+        }
+        check_meta(&out, kind, &s);
+        let dir = t.path().join(format!("x-{name}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (ok, _, err) = sh(&format!("{untar} '{}' --numeric-owner -C '{}'", out.display(), dir.display()));
+        assert!(ok.success(), "{untar}: {err}");
+        std::fs::remove_dir_all(dir.join("TEXT")).unwrap();
+        verify_extracted(&dir, 600, &[]);
+        for side in ["dat", "opt", "manifest.csv"] {
+            let _ = std::fs::remove_file(t.path().join(format!("{stem}.{side}")));
+        }
+    }
+    let (ok, _, err) = sh(&format!("gzip -t '{}'", t.path().join("docs.tar.gz").display()));
+    assert!(ok.success(), "gzip -t: {err}");
+    // The same bytes for any thread count.
+    for kind in ["tar.gz", "tar.zst"] {
+        let mut sums = Vec::new();
+        for threads in ["1", "2", "3"] {
+            let out = t.path().join(format!("t{threads}.{kind}"));
+            let s = json(&archive(&out, 600, &["--threads", threads, "--load-file", "none", "--manifest", "none"]));
+            sums.push(s["sha256"].as_str().unwrap().to_owned());
+        }
+        bytes_by_kind.push((kind, sums));
+    }
+    for (kind, sums) in &bytes_by_kind {
+        assert!(sums.windows(2).all(|w| w[0] == w[1]), "{kind}: {sums:?}");
+    }
+    // --meta none: no .meta, and no hashing.
+    let out = t.path().join("nometa.tar.gz");
+    let s = json(&archive(&out, 100, &["--meta", "none"]));
+    assert!(s["sha256"].is_null() && s["files"]["meta"].is_null(), "{s}");
+    assert!(!t.path().join("nometa.tar.gz.meta").exists());
+    // ZIP and plain tar get a .meta too.
+    for (name, kind) in [("plain.zip", "zip"), ("plain.tar", "tar")] {
+        let out = t.path().join(name);
+        let s = json(&archive(&out, 300, &["--load-file", "none", "--manifest", "none"]));
+        assert_eq!(s["archive_bytes"], s["stream_bytes"]);
+        check_meta(&out, kind, &s);
+    }
+}
+
+#[test]
+fn compressed_tars_refuse_entry_compression_and_target_sizes() {
+    let t = tmp();
+    for (name, extra) in [("a.tar.gz", vec!["--compression", "deflate"]), ("a.tar.zst", vec!["--target-size", "10MiB"])]
+    {
+        let o = archive(&t.path().join(name), 100, &extra);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!t.path().join(name).exists());
+    }
 }

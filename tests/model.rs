@@ -340,3 +340,94 @@ fn golden_listing_of_a_small_tree() {
     let want = std::fs::read_to_string(&path).expect("golden file (SYNTHFS_BLESS=1 to create)");
     assert_eq!(out, want, "the tree changed: review, then SYNTHFS_BLESS=1 cargo test golden");
 }
+
+/// Modification times of the files whose folder spans the tree's whole range (year and quarter
+/// folders narrow theirs), and every file's (created, modified).
+fn dated(tree: &Tree) -> (Vec<i64>, Vec<(i64, i64)>) {
+    use synthfs::model::attrs::time_window;
+    fold_dirs(
+        tree,
+        || (Vec::new(), Vec::new()),
+        |acc: &mut (Vec<i64>, Vec<(i64, i64)>), plan| {
+            let whole = time_window(&tree.model, &plan.ctx) == tree.model.range;
+            for s in 0..plan.files {
+                let a = tree.file_attrs_in(plan, s);
+                if whole {
+                    acc.0.push(a.modified.secs);
+                }
+                acc.1.push((a.created.secs, a.modified.secs));
+            }
+        },
+        |mut a, b| {
+            a.0.extend(b.0);
+            a.1.extend(b.1);
+            a
+        },
+    )
+}
+
+fn preset_tree(preset: &str, extra: &str) -> Tree {
+    let mut p = Profile::builtin("enterprise").unwrap();
+    p.set_counts(Some(200_000), None);
+    let text = format!("preset = \"{preset}\"\n{extra}");
+    p.dates = toml::from_str(&text).unwrap();
+    p.validate().unwrap();
+    Tree::new(p).unwrap()
+}
+
+#[test]
+fn date_presets_have_their_stated_shapes() {
+    // recent-skew: the bias is the share in the newest fifth of the range.
+    for (bias, extra) in [(0.7, ""), (0.4, "recent_bias = 0.4")] {
+        let t = preset_tree("recent-skew", extra);
+        let (lo, hi) = t.model.range;
+        let (m, _) = dated(&t);
+        let cut = hi - (hi - lo) / 5;
+        let share = m.iter().filter(|&&s| s >= cut).count() as f64 / m.len() as f64;
+        assert!((share - bias).abs() < 0.01, "recent-skew {bias}: {share:.4} of {} files in the newest fifth", m.len());
+        assert!(m.iter().all(|s| (lo..=hi).contains(s)));
+    }
+    // uniform: every fifth holds a fifth.
+    let t = preset_tree("uniform", "");
+    let (lo, hi) = t.model.range;
+    let (m, _) = dated(&t);
+    for k in 0..5 {
+        let (a, b) = (lo + (hi - lo) * k / 5, lo + (hi - lo) * (k + 1) / 5);
+        let share = m.iter().filter(|&&s| s >= a && s < b).count() as f64 / m.len() as f64;
+        assert!((share - 0.2).abs() < 0.01, "uniform fifth {k}: {share:.4}");
+    }
+    // year-spread: as many files in each calendar year (the partial first and last ones too).
+    let t = preset_tree("year-spread", "min = \"2018-07-01\"\nmax = \"2024-03-31\"");
+    let (m, _) = dated(&t);
+    let mut per_year = std::collections::BTreeMap::new();
+    for s in &m {
+        *per_year.entry(synthfs::model::date::Date::of_unix(*s).year).or_insert(0u64) += 1;
+    }
+    assert_eq!(per_year.keys().copied().collect::<Vec<_>>(), (2018..=2024).collect::<Vec<_>>());
+    let each = m.len() as f64 / 7.0;
+    for (y, n) in &per_year {
+        assert!((*n as f64 / each - 1.0).abs() < 0.05, "year {y}: {n} files, {each:.0} expected");
+    }
+    // legacy-mess: 15% stamped at the migration, half modified before it and created at it.
+    let t = preset_tree("legacy-mess", "");
+    let migration = synthfs::model::attrs::legacy_migration(&t.model);
+    let (m, all) = dated(&t);
+    let stamped = m.iter().filter(|&&s| s == migration).count() as f64 / m.len() as f64;
+    let before = m.iter().filter(|&&s| s < migration).count() as f64 / m.len() as f64;
+    assert!((stamped - 0.15).abs() < 0.01, "stamped {stamped:.4}");
+    assert!((before - 0.5).abs() < 0.015, "before the migration {before:.4}");
+    let copied = all.iter().filter(|(c, md)| c > md).count() as f64 / all.len() as f64;
+    assert!(copied > 0.3, "created after modified: {copied:.4}");
+    assert!(all.iter().filter(|(c, md)| c > md).all(|(c, md)| *md < migration && *c >= migration));
+}
+
+#[test]
+fn the_aging_preset_is_the_default_and_bad_dates_are_refused() {
+    let mut p = Profile::builtin("enterprise").unwrap();
+    assert_eq!(p.dates.preset, synthfs::model::profile::DatePreset::Aging);
+    for bad in ["recent_bias = 1.5", "min = \"2020-02-30\"", "min = \"2025-01-01\"\nmax = \"2024-01-01\""] {
+        p.dates = toml::from_str(bad).unwrap();
+        let err = p.validate().unwrap_err().to_string();
+        assert!(err.contains("dates"), "{bad}: {err}");
+    }
+}

@@ -317,3 +317,60 @@ fn files_per_folder_follow_the_inverse_polynomial() {
     eprintln!("files per folder: mean {mean:.2}, largest CDF gap to the inverse polynomial {gap:.4}");
     assert!(gap < 0.12, "{gap}");
 }
+
+/// The date options end to end: a materialized tree's modification times (read back by `find`)
+/// stay in `--min-date`..`--max-date` and have the preset's shape; bad values get one line.
+#[test]
+fn date_presets_shape_a_materialized_tree() {
+    let profile = fixture("dates.toml").display().to_string();
+    let dest = tempfile::tempdir().unwrap();
+    let d = dest.path().display().to_string();
+    let args = [
+        "materialize",
+        d.as_str(),
+        "--profile",
+        profile.as_str(),
+        "--files",
+        "4000",
+        "--date-preset",
+        "recent-skew",
+        "--recent-bias",
+        "80",
+        "--min-date",
+        "2019-01-01",
+        "--max-date",
+        "2023-12-31",
+    ];
+    let o = run(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = Command::new("find")
+        .args([d.as_str(), "-type", "f", "!", "-name", ".synthfs.json", "-printf", "%T@\n"])
+        .output()
+        .unwrap();
+    let times: Vec<f64> = String::from_utf8_lossy(&o.stdout).lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(times.len(), 4000);
+    let (lo, hi) = (1_546_300_800.0, 1_704_067_200.0); // 2019-01-01 and 2024-01-01, UTC
+    assert!(times.iter().all(|t| (lo..hi).contains(t)), "a time outside the range");
+    let cut = hi - (hi - lo) / 5.0;
+    let share = times.iter().filter(|&&t| t >= cut).count() as f64 / times.len() as f64;
+    assert!((share - 0.8).abs() < 0.03, "{share:.3} in the newest fifth, 0.80 asked");
+    // `today` ends the range today; bad values are refused with one line and exit 2.
+    let today = stats_json(&["--profile", profile.as_str(), "--as-of", "today", "--files", "100"]);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    assert_eq!(today["as_of"], synthfs::model::date::Date::of_unix(now).to_string());
+    for bad in [
+        &["--recent-bias", "150"][..],
+        &["--min-date", "2020-13-01"],
+        &["--min-date", "2025-01-01", "--max-date", "2024-01-01"],
+    ] {
+        let o = run(&[&["stats", "--profile", profile.as_str()][..], bad].concat());
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+        assert_eq!(stderr(&o).trim().lines().count(), 1, "{bad:?}: {}", stderr(&o));
+    }
+    // An unknown preset is clap's usage error, which lists the presets.
+    let o = run(&["stats", "--date-preset", "chaos"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("recent-skew") && stderr(&o).contains("legacy-mess"), "{}", stderr(&o));
+    let o = run(&["stats", "/usr/share", "--date-preset", "uniform"]);
+    assert_eq!(o.status.code(), Some(2), "a date preset means nothing for a real directory");
+}

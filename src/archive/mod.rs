@@ -10,7 +10,9 @@
 
 pub mod deflate;
 pub mod loadfile;
+pub mod meta;
 mod prepare;
+pub mod sink;
 pub mod size;
 pub mod tar;
 pub mod text;
@@ -27,22 +29,47 @@ use serde::Serialize;
 use crate::materialize::Counters;
 use crate::model::Tree;
 pub use loadfile::{DateFormat, Encoding};
+pub use sink::Wrap;
 
-/// Archive formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+/// Archive containers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Zip,
     Tar,
 }
 
-impl Format {
-    /// The format an output name implies (`.zip`, `.tar`).
-    pub fn from_path(path: &Path) -> Option<Format> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "zip" => Some(Format::Zip),
-            "tar" => Some(Format::Tar),
-            _ => None,
+/// What `--format` and the output's name choose: a container and the whole-stream compression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    Zip,
+    Tar,
+    /// tar compressed with gzip (parallel pieces, any gunzip reads it).
+    #[value(name = "tar.gz")]
+    TarGz,
+    /// tar compressed with zstd (multithreaded).
+    #[value(name = "tar.zst")]
+    TarZst,
+}
+
+impl Kind {
+    /// The kind an output name implies: `.zip`, `.tar`, `.tar.gz` / `.tgz`, `.tar.zst` / `.tzst`.
+    pub fn from_path(path: &Path) -> Option<Kind> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        [(".tar.gz", Kind::TarGz), (".tgz", Kind::TarGz), (".tar.zst", Kind::TarZst), (".tzst", Kind::TarZst)]
+            .into_iter()
+            .chain([(".zip", Kind::Zip), (".tar", Kind::Tar)])
+            .find(|(ext, _)| name.ends_with(ext) && name.len() > ext.len())
+            .map(|(_, k)| k)
+    }
+
+    /// The container and the stream compression.
+    pub fn parts(self) -> (Format, Wrap) {
+        match self {
+            Kind::Zip => (Format::Zip, Wrap::None),
+            Kind::Tar => (Format::Tar, Wrap::None),
+            Kind::TarGz => (Format::Tar, Wrap::Gzip),
+            Kind::TarZst => (Format::Tar, Wrap::Zstd),
         }
     }
 }
@@ -62,6 +89,8 @@ pub enum Compression {
 pub struct Options {
     pub out: PathBuf,
     pub format: Format,
+    /// Compression of the whole stream (tar.gz, tar.zst).
+    pub wrap: Wrap,
     pub compression: Compression,
     /// Deflate level, 1 (fast) to 9 (small).
     pub level: u32,
@@ -74,6 +103,8 @@ pub struct Options {
     /// Add an extracted-text file per document under `TEXT/`.
     pub text: bool,
     pub manifest: bool,
+    /// Write `OUT.meta` (and hash the archive as it is written for it).
+    pub meta: bool,
     pub force: bool,
     /// Set (by a signal handler) to stop early: the partial archive and side files are removed.
     pub cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -124,6 +155,7 @@ pub struct SideFiles {
     pub dat: Option<String>,
     pub opt: Option<String>,
     pub manifest: Option<String>,
+    pub meta: Option<String>,
 }
 
 /// The outcome of a run.
@@ -131,6 +163,8 @@ pub struct SideFiles {
 pub struct Summary {
     pub out: String,
     pub format: Format,
+    /// `zip`, `tar`, `tar.gz` or `tar.zst`.
+    pub kind: &'static str,
     pub compression: Compression,
     pub entries: u64,
     pub documents: u64,
@@ -141,6 +175,11 @@ pub struct Summary {
     pub bytes_in: u64,
     /// Bytes of the archive file.
     pub archive_bytes: u64,
+    /// Bytes of the ZIP or tar stream (before gzip or zstd).
+    pub stream_bytes: u64,
+    /// Of the archive file, with `OUT.meta`.
+    pub sha256: Option<String>,
+    pub md5: Option<String>,
     pub zip64: bool,
     pub load_file_inside: bool,
     pub files: SideFiles,
@@ -159,7 +198,9 @@ pub enum ArchiveError {
     Io { path: PathBuf, source: io::Error },
     #[error("interrupted: removed the partial archive and its side files")]
     Interrupted,
-    #[error("the archive's name {0} is also the name of its load file or manifest; name it .zip or .tar")]
+    #[error(
+        "the archive's name {0} is also the name of its load file or manifest; name it .zip, .tar, .tar.gz or .tar.zst"
+    )]
     Collides(PathBuf),
 }
 
@@ -170,9 +211,25 @@ impl ArchiveError {
     }
 }
 
-/// A path beside the archive: `out.zip` -> `out.dat`.
+/// A path beside the archive: `out.zip` -> `out.dat`, `out.tar.gz` -> `out.dat`.
 pub fn side_path(out: &Path, ext: &str) -> PathBuf {
-    out.with_extension(ext)
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let lower = name.to_ascii_lowercase();
+    let stem = [".tar.gz", ".tar.zst"]
+        .into_iter()
+        .find(|e| lower.ends_with(e) && lower.len() > e.len())
+        .map_or_else(|| Path::new(&name).with_extension(""), |e| PathBuf::from(&name[..name.len() - e.len()]));
+    let mut side = stem.into_os_string();
+    side.push(".");
+    side.push(ext);
+    out.with_file_name(side)
+}
+
+/// The `.meta` beside the archive: `out.tar.gz` -> `out.tar.gz.meta`.
+pub fn meta_path(out: &Path) -> PathBuf {
+    let mut s = out.as_os_str().to_owned();
+    s.push(".meta");
+    PathBuf::from(s)
 }
 
 /// A file's data runs as `(offset, length)`: the form of tar's sparse map and of the pieces a
@@ -220,9 +277,11 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
     }
     let elapsed = started.elapsed().as_secs_f64();
     let show = |p: &Option<(PathBuf, PathBuf)>| p.as_ref().map(|(_, to)| to.display().to_string());
-    Ok(Summary {
+    let meta_to = meta_path(&opts.out);
+    let summary = Summary {
         out: opts.out.display().to_string(),
         format: opts.format,
+        kind: meta::format_name(opts.format, opts.wrap),
         compression: opts.compression,
         entries: written.entries,
         documents: written.documents,
@@ -230,15 +289,32 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
         text_files: written.text_files,
         image_documents: written.images,
         bytes_in: written.bytes_in,
-        archive_bytes: written.archive_bytes,
+        archive_bytes: written.file.bytes,
+        stream_bytes: written.stream_bytes,
+        sha256: written.file.digests.map(|d| prepare::hex(&d.sha256)),
+        md5: written.file.digests.map(|d| prepare::hex(&d.md5)),
         zip64: written.zip64,
         load_file_inside: opts.load_file && opts.load_file_inside,
-        files: SideFiles { dat: show(&written.dat), opt: show(&written.opt), manifest: show(&written.manifest) },
+        files: SideFiles {
+            dat: show(&written.dat),
+            opt: show(&written.opt),
+            manifest: show(&written.manifest),
+            meta: opts.meta.then(|| meta_to.display().to_string()),
+        },
         size_scale: tree.model.profile.sizes.scale,
         elapsed_seconds: elapsed,
         files_per_second: written.documents as f64 / elapsed.max(1e-9),
-        bytes_per_second: written.archive_bytes as f64 / elapsed.max(1e-9),
-    })
+        bytes_per_second: written.file.bytes as f64 / elapsed.max(1e-9),
+    };
+    if let Some(digests) = written.file.digests {
+        let described = meta::describe(opts, &summary, written.listed, written.file.bytes, &digests, tree);
+        let meta_from = writer::temp_path(&partial, "meta");
+        let json = serde_json::to_vec_pretty(&described)
+            .map_err(|e| ArchiveError::Io { path: meta_to.clone(), source: e.into() })?;
+        std::fs::write(&meta_from, json).map_err(|source| ArchiveError::Io { path: meta_to.clone(), source })?;
+        place(&meta_from, &meta_to)?;
+    }
+    Ok(summary)
 }
 
 /// Every file a run creates, for the "already exists" check.
@@ -250,6 +326,9 @@ fn output_paths(opts: &Options) -> Vec<PathBuf> {
     }
     if opts.manifest {
         v.push(side_path(&opts.out, "manifest.csv"));
+    }
+    if opts.meta {
+        v.push(meta_path(&opts.out));
     }
     v
 }

@@ -279,6 +279,8 @@ mod tests {
         Options {
             out: dir.join(format!("a-{text}-{inside}.{ext}")),
             format,
+            wrap: crate::archive::Wrap::None,
+            meta: false,
             compression: Compression::Store,
             level: 6,
             load_file: true,

@@ -14,7 +14,9 @@ use crate::model::Tree;
 
 use super::deflate::Piece;
 use super::loadfile::{DatWriter, format_date, opt_line};
+use super::meta::FileList;
 use super::prepare::{Blob, Hashes, Payload, Prepared, WHOLE_MAX, hex, is_image, prepare};
+use super::sink::{self, Sink};
 use super::walk::{Item, walk};
 use super::zip::{CentralEntry, Framing, Known};
 use super::{
@@ -37,7 +39,11 @@ pub struct Written {
     pub text_files: u64,
     pub images: u64,
     pub bytes_in: u64,
-    pub archive_bytes: u64,
+    /// Bytes of the archive stream before whole-stream compression.
+    pub stream_bytes: u64,
+    /// The archive file: length and digests.
+    pub file: sink::Written,
+    pub listed: FileList,
     pub zip64: bool,
     /// Side files as (temporary, final) paths: renamed once the archive is in place.
     pub dat: Option<(PathBuf, PathBuf)>,
@@ -97,14 +103,14 @@ pub fn write(tree: &Tree, opts: &Options, counters: &Counters, partial: &Path) -
 /// Removes what a failed run left: the partial archive and its temporary files. Side files are
 /// written under temporary names too, so files of an earlier run stay untouched.
 pub fn remove_partials(partial: &Path) {
-    for what in ["cd", "dat", "opt", "manifest.csv"] {
+    for what in ["cd", "dat", "opt", "manifest.csv", "meta"] {
         let _ = std::fs::remove_file(temp_path(partial, what));
     }
     let _ = std::fs::remove_file(partial);
 }
 
 /// Where a side file (or the spooled central directory) is written until the run completes.
-fn temp_path(partial: &Path, what: &str) -> PathBuf {
+pub(super) fn temp_path(partial: &Path, what: &str) -> PathBuf {
     let mut s = partial.as_os_str().to_owned();
     s.push(".");
     s.push(what);
@@ -122,8 +128,11 @@ struct Writer<'a> {
     opts: &'a Options,
     counters: &'a Counters,
     partial: PathBuf,
-    out: BufWriter<File>,
+    out: Sink,
+    /// Bytes of the archive stream (before any whole-stream compression).
     offset: u64,
+    /// The file entries' paths in archive order, for the `.meta` file.
+    listed: FileList,
     /// ZIP central directory records, spooled to a temporary file.
     central: Option<BufWriter<File>>,
     central_len: u64,
@@ -145,7 +154,8 @@ struct Writer<'a> {
 
 impl<'a> Writer<'a> {
     fn create(tree: &'a Tree, opts: &'a Options, counters: &'a Counters, partial: &Path) -> io::Result<Writer<'a>> {
-        let out = create(partial)?;
+        let file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(partial)?;
+        let out = Sink::new(file, opts.wrap, opts.level, rayon::current_num_threads(), opts.meta)?;
         let central = match opts.format {
             Format::Zip => Some(create(&temp_path(partial, "cd"))?),
             Format::Tar => None,
@@ -171,6 +181,7 @@ impl<'a> Writer<'a> {
             partial: partial.to_path_buf(),
             out,
             offset: 0,
+            listed: FileList::default(),
             central,
             central_len: 0,
             zip64: false,
@@ -279,6 +290,7 @@ impl<'a> Writer<'a> {
     /// An entry whose bytes are all in hand.
     fn whole_entry(&mut self, path: &str, meta: &EntryMeta, blob: &Blob) -> io::Result<()> {
         self.entries += 1;
+        self.listed.add(path, blob.size);
         match self.opts.format {
             Format::Tar => {
                 tar::headers(path, meta, blob.size, None, &mut self.header);
@@ -331,6 +343,7 @@ impl<'a> Writer<'a> {
         let known = (!deflate).then_some(Known { crc: h.crc, compressed: size, size });
         let offset = self.offset;
         self.entries += 1;
+        self.listed.add(&item.path, size);
         if zip {
             zip::local_header(&item.path, &item.meta, &Framing { method, known, zip64 }, &mut self.header);
         } else {
@@ -509,10 +522,11 @@ impl<'a> Writer<'a> {
                 self.emit(&vec![0u8; n])?;
             }
         }
-        self.out.flush()?;
         if let Some(mut m) = self.manifest.take() {
             m.flush()?;
         }
+        let out = std::mem::replace(&mut self.out, Sink::Finished);
+        let file = out.finish()?;
         Ok(Written {
             entries: self.entries,
             documents: self.documents,
@@ -520,7 +534,9 @@ impl<'a> Writer<'a> {
             text_files: self.text_files,
             images: self.images,
             bytes_in: self.bytes_in,
-            archive_bytes: self.offset,
+            stream_bytes: self.offset,
+            file,
+            listed: std::mem::take(&mut self.listed),
             zip64: self.zip64,
             dat: dat_path.map(|p| (p, side_path(&self.opts.out, "dat"))),
             opt: opt_path.map(|p| (p, side_path(&self.opts.out, "opt"))),

@@ -104,7 +104,7 @@ pub enum ProfileCommand {
         /// The profile's seed.
         #[arg(long, short = 's', default_value_t = 1)]
         seed: u64,
-        /// The date DIR's ages are measured from (YYYY-MM-DD) [default: today].
+        /// The date DIR's ages are measured from (YYYY-MM-DD or today) [default: today].
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
     },
@@ -129,8 +129,32 @@ pub struct TreeArgs {
     /// Multiply every file size by X (what `archive --target-size` reports) [default: the profile's].
     #[arg(long, value_name = "X")]
     pub size_scale: Option<f64>,
+    /// The tree's today, YYYY-MM-DD or `today`: ages count from it and the date range ends on it
+    /// [default: the profile's]. With `stats DIR`: the date DIR's ages count from [default: today].
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    #[command(flatten)]
+    pub dates: DateArgs,
     #[command(flatten)]
     pub identities: IdentityArgs,
+}
+
+/// When files were modified; names, sizes and owners stay the same whatever the dates.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Dates")]
+pub struct DateArgs {
+    /// How modification times spread over the range: aging (most recent, a long tail), uniform, recent-skew, year-spread or legacy-mess [default: the profile's].
+    #[arg(long, value_enum, value_name = "PRESET")]
+    pub date_preset: Option<synthfs::model::profile::DatePreset>,
+    /// With recent-skew: the percentage of files modified in the newest fifth of the range [default: 70].
+    #[arg(long, value_name = "PCT")]
+    pub recent_bias: Option<f64>,
+    /// First day of the range, YYYY-MM-DD [default: the profile's max_age_years before --as-of].
+    #[arg(long, value_name = "DATE")]
+    pub min_date: Option<String>,
+    /// Last day of the range, YYYY-MM-DD or `today`; after --as-of gives files from the future [default: --as-of].
+    #[arg(long, value_name = "DATE")]
+    pub max_date: Option<String>,
 }
 
 /// Where the owners come from; names, sizes and bytes stay the same whatever the source.
@@ -168,9 +192,6 @@ pub struct StatsArgs {
     /// A real directory to total instead of the model (the same report, the same JSON keys).
     #[arg(value_name = "DIR")]
     pub dir: Option<std::path::PathBuf>,
-    /// With DIR: the date ages are measured from (YYYY-MM-DD) [default: today].
-    #[arg(long, value_name = "DATE", requires = "dir", help_heading = "Output")]
-    pub as_of: Option<String>,
     /// Also draw the distributions (sizes, ages, files and sub-folders per folder, depth, extensions) to FILE.svg or FILE.html.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub plot: Option<std::path::PathBuf>,
@@ -265,17 +286,19 @@ pub struct MaterializeArgs {
 
 #[derive(Debug, Args)]
 pub struct ArchiveArgs {
-    /// The archive to write (.zip or .tar).
+    /// The archive to write: .zip, .tar, .tar.gz (.tgz) or .tar.zst (.tzst); OUT.meta is written
+    /// beside it (size, SHA-256, MD5, file list).
     pub out: std::path::PathBuf,
     #[command(flatten)]
     pub tree: TreeArgs,
     /// Archive format [default: from OUT's extension].
     #[arg(long, value_enum, help_heading = "Archive")]
-    pub format: Option<synthfs::archive::Format>,
+    pub format: Option<synthfs::archive::Kind>,
     /// How ZIP entries are stored (sparse files are always deflated in a ZIP).
     #[arg(long, value_enum, default_value = "store", help_heading = "Archive")]
     pub compression: synthfs::archive::Compression,
-    /// Deflate level, 1 (fastest) to 9 (smallest).
+    /// Compression level, 1 (fastest) to 9 (smallest): deflate for ZIP entries and tar.gz, zstd
+    /// for tar.zst.
     #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=9), help_heading = "Archive")]
     pub level: u32,
     /// Scale file sizes so the archive lands within 1% of SIZE (10GiB, 500MB); stored archives only.
@@ -302,6 +325,9 @@ pub struct ArchiveArgs {
     /// Checksum manifest beside the archive (OUT.manifest.csv: path, size, SHA-256), or none.
     #[arg(long, value_enum, default_value = "sha256", help_heading = "Load file")]
     pub manifest: Manifest,
+    /// OUT.meta beside the archive (JSON: format, counts, sizes, SHA-256 and MD5 of the archive, file list), or none (the archive is then not hashed).
+    #[arg(long, value_enum, default_value = "json", help_heading = "Load file")]
+    pub meta: Meta,
     /// Worker threads [default: one per core].
     #[arg(long, short = 't', value_name = "T", help_heading = "Run")]
     pub threads: Option<usize>,
@@ -316,6 +342,12 @@ pub struct ArchiveArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LoadFile {
     Dat,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Meta {
+    Json,
     None,
 }
 

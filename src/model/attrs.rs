@@ -114,11 +114,13 @@ pub fn time_window(m: &Model, ctx: &DirContext) -> (i64, i64) {
 /// Created <= modified <= accessed, modified inside the context's window, skewed to recent.
 fn draw_times(m: &Model, ctx: &DirContext, rng: &mut Rng) -> [Timestamp; 3] {
     let (lo, hi) = time_window(m, ctx);
-    let span = (hi - lo) as f64;
-    // Skewed to recent: the age is span * u^1.5 (sqrt is exact everywhere and cheap).
-    let u = rng.unit();
-    let modified = office_hours(hi - (span * u * libm::sqrt(u)) as i64, lo, hi, rng);
-    let created = if rng.chance(0.3) {
+    let drawn = draw_modified(m, lo, hi, rng);
+    let modified = if drawn.stamped { drawn.secs } else { office_hours(drawn.secs, lo, hi, rng) };
+    let created = if let Some(copied) = drawn.copied {
+        // Copied at a migration: the copy's creation time is the migration's, after the
+        // modification time it kept (as Windows copies keep them).
+        copied + rng.exponential(3.0 * 3_600.0) as i64
+    } else if rng.chance(0.3) {
         modified
     } else {
         office_hours((modified - rng.exponential(40.0 * 86_400.0) as i64).max(lo), lo, hi, rng)
@@ -128,13 +130,71 @@ fn draw_times(m: &Model, ctx: &DirContext, rng: &mut Rng) -> [Timestamp; 3] {
     let c = Timestamp { secs: created, nanos: ns() };
     let mut md = Timestamp { secs: modified, nanos: ns() };
     let mut a = Timestamp { secs: accessed, nanos: ns() };
-    if md < c {
+    if md < c && drawn.copied.is_none() {
         md = c;
     }
     if a < md {
         a = md;
     }
     [c, md, a]
+}
+
+/// A modification time as the date preset draws it.
+struct Drawn {
+    secs: i64,
+    /// Set by a migration job, at night: not moved into office hours.
+    stamped: bool,
+    /// Copied from an old system at this time (legacy-mess): created then, after `secs`.
+    copied: Option<i64>,
+}
+
+/// The modification time within `[lo, hi]` (the tree's range, or a year folder's part of it),
+/// shaped by the profile's date preset.
+fn draw_modified(m: &Model, lo: i64, hi: i64, rng: &mut Rng) -> Drawn {
+    use super::profile::DatePreset;
+    let span = (hi - lo) as f64;
+    let at = |x: f64| lo + (span * x.clamp(0.0, 1.0)) as i64;
+    let plain = |secs| Drawn { secs, stamped: false, copied: None };
+    let u = rng.unit();
+    let dates = &m.profile.dates;
+    match dates.preset {
+        // The age is span * u^1.5 (sqrt is exact everywhere and cheap).
+        DatePreset::Aging => plain(hi - (span * u * libm::sqrt(u)) as i64),
+        DatePreset::Uniform => plain(at(u)),
+        DatePreset::RecentSkew => {
+            let bias = dates.recent_bias;
+            if u < bias { plain(at(0.8 + 0.2 * u / bias)) } else { plain(at(0.8 * (u - bias) / (1.0 - bias))) }
+        }
+        DatePreset::YearSpread => {
+            let (first, last) = (date::Date::of_unix(lo).year, date::Date::of_unix(hi).year);
+            let year = first + ((u * f64::from(last - first + 1)) as i32).min(last - first);
+            let start = date::year_start(year).max(lo);
+            let end = (date::year_start(year + 1) - 1).min(hi);
+            plain(start + (rng.unit() * (end - start) as f64) as i64)
+        }
+        DatePreset::LegacyMess => {
+            let migration = legacy_migration(m);
+            let v = rng.unit();
+            if (lo..=hi).contains(&migration) && u < 0.15 {
+                return Drawn { secs: migration, stamped: true, copied: None };
+            }
+            // Of the rest, 50 in 85 were modified before the migration (where the window
+            // reaches back that far) and came over in it.
+            if lo < migration && v < 50.0 / 85.0 {
+                let secs = lo + (rng.unit() * (migration.min(hi) - lo) as f64) as i64;
+                return Drawn { secs, stamped: false, copied: Some(migration.max(secs)) };
+            }
+            let from = migration.clamp(lo, hi);
+            plain(from + (rng.unit() * (hi - from) as f64) as i64)
+        }
+    }
+}
+
+/// The migration night of the legacy-mess preset: 40% into the tree's range, 02:13 UTC.
+pub fn legacy_migration(m: &Model) -> i64 {
+    let (lo, hi) = m.range;
+    let day = (lo + (hi - lo) * 2 / 5).div_euclid(date::DAY);
+    day * date::DAY + 2 * 3_600 + 13 * 60
 }
 
 /// Where people work: most times moved to a weekday (weekends back to the Friday before) and

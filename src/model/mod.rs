@@ -97,9 +97,8 @@ impl Model {
         }
         .map_err(|e| ProfileError::Invalid { key: "identities.source".into(), message: e.to_string() })?;
         let as_of = profile.as_of_date();
-        let hi = as_of.unix() + date::DAY - 1;
-        let lo =
-            Date { year: as_of.year - profile.max_age_years as i32, month: as_of.month, day: as_of.day.min(28) }.unix();
+        let (first, last) = profile.date_range();
+        let (lo, hi) = (first.unix(), last.unix() + date::DAY - 1);
         let size_bounds: Vec<(u64, u64)> = FileType::ALL.iter().map(|t| content::formats::size_bounds(*t)).collect();
         let law = sizing::SizeLaw::new(&profile.sizes);
         let lognormal = |ts: &profile::TypeSize| (libm::log(ts.median.0.max(1) as f64), ts.sigma.max(0.05));

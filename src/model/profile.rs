@@ -92,6 +92,56 @@ pub struct Profile {
     pub sparse: Sparse,
     #[serde(default)]
     pub identities: Identities,
+    #[serde(default, skip_serializing_if = "Dates::is_default")]
+    pub dates: Dates,
+}
+
+/// How modification times spread over the date range (`[dates]`).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dates {
+    #[serde(default)]
+    pub preset: DatePreset,
+    /// `recent-skew`: the share of files (0 to 1) modified in the newest fifth of the range.
+    #[serde(default = "defaults::recent_bias")]
+    pub recent_bias: f64,
+    /// First day of the range (YYYY-MM-DD) [default: `max_age_years` before `as_of`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<String>,
+    /// Last day of the range [default: `as_of`]; later than `as_of` gives files from the future.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<String>,
+}
+
+impl Default for Dates {
+    fn default() -> Self {
+        Dates { preset: DatePreset::Aging, recent_bias: defaults::recent_bias(), min: None, max: None }
+    }
+}
+
+impl Dates {
+    pub fn is_default(&self) -> bool {
+        *self == Dates::default()
+    }
+}
+
+/// The shape of modification times over the range.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatePreset {
+    /// Ages grow like u^1.5 of the range: most files recent, a long tail of old ones.
+    #[default]
+    Aging,
+    /// Evenly over the range.
+    Uniform,
+    /// `recent_bias` of the files in the newest fifth of the range, the rest evenly before.
+    RecentSkew,
+    /// As many files in every calendar year the range touches.
+    YearSpread,
+    /// A share migrated from an old system: half the files modified before a migration night
+    /// (at 40% of the range) and created that night (created after modified), 15% stamped
+    /// with the migration's own time, the rest after.
+    LegacyMess,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -360,6 +410,9 @@ mod defaults {
     pub fn max_age_years() -> u32 {
         10
     }
+    pub fn recent_bias() -> f64 {
+        0.7
+    }
     pub fn fanout() -> f64 {
         0.42
     }
@@ -516,6 +569,19 @@ impl Profile {
     }
 
     /// The reference date.
+    /// The first and last day files are modified on: `dates.min` and `dates.max`, or
+    /// `max_age_years` before `as_of` and `as_of`.
+    pub fn date_range(&self) -> (Date, Date) {
+        let as_of = Date::parse(&self.as_of).unwrap_or(Date { year: 2026, month: 1, day: 1 });
+        let parsed = |v: &Option<String>| v.as_deref().and_then(Date::parse);
+        let lo = parsed(&self.dates.min).unwrap_or(Date {
+            year: as_of.year - self.max_age_years as i32,
+            month: as_of.month,
+            day: as_of.day.min(28),
+        });
+        (lo, parsed(&self.dates.max).unwrap_or(as_of))
+    }
+
     pub fn as_of_date(&self) -> Date {
         Date::parse(&self.as_of).expect("validated")
     }
@@ -572,6 +638,22 @@ impl Profile {
         }
         if self.max_age_years == 0 || self.max_age_years > 60 {
             return Err(invalid("max_age_years", "must be between 1 and 60"));
+        }
+        let d = &self.dates;
+        if !(d.recent_bias.is_finite() && (0.0..=1.0).contains(&d.recent_bias)) {
+            return Err(invalid("dates.recent_bias", "must be between 0 and 1 (--recent-bias takes a percentage)"));
+        }
+        for (key, value) in [("dates.min", &d.min), ("dates.max", &d.max)] {
+            if let Some(v) = value.as_deref().filter(|v| Date::parse(v).is_none()) {
+                return Err(invalid(key, format!("`{v}` is not a date of the form YYYY-MM-DD")));
+            }
+        }
+        let (lo, hi) = self.date_range();
+        if lo > hi {
+            return Err(invalid("dates", format!("the range starts ({lo}) after it ends ({hi})")));
+        }
+        if lo.year < 1900 || hi.year > 2200 {
+            return Err(invalid("dates", "the range must lie between 1900 and 2200"));
         }
         if !(4..=200).contains(&self.max_depth) {
             return Err(invalid("max_depth", "must be between 4 and 200"));
