@@ -79,6 +79,9 @@ pub fn resolve_profile(args: &TreeArgs) -> Result<Profile, BadInput> {
     if let Some(d) = &args.as_of {
         profile.as_of = parse_day("--as-of", d)?.to_string();
     }
+    if args.acl_tiers {
+        profile.acls.tiers = true;
+    }
     let dates = &args.dates;
     if let Some(p) = dates.date_preset {
         profile.dates.preset = p;

@@ -100,6 +100,7 @@ fn refuse_tree_options(t: &TreeArgs) -> Result<(), BadInput> {
         || t.dates.recent_bias.is_some()
         || t.dates.min_date.is_some()
         || t.dates.max_date.is_some()
+        || t.acl_tiers
     {
         return Err(BadInput(
             "with DIR, stats walks the directory: tree options (--seed, --files, ...) do not apply".into(),

@@ -385,3 +385,73 @@ fn a_non_root_user_without_fusermount3_is_told_what_to_install() {
     assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
     assert!(stderr(&o).contains("needs fusermount3") && stderr(&o).contains("apt install fuse3"), "{}", stderr(&o));
 }
+
+/// Access tiers: `getfacl` shows each department's read, modify and full-control groups on the
+/// mount (default ACLs on folders, the mask in the mode's group bits), materialize sets the
+/// same ACLs byte for byte on ext4, and a tree without tiers has no ACLs to show.
+#[test]
+fn access_tiers_are_posix_acls_on_the_mount_and_on_a_materialized_tree() {
+    if !fuse_available() || !common::have_tool(std::process::Command::new("getfacl").arg("--version"), "getfacl") {
+        return;
+    }
+    let p = small_profile_path();
+    let m = Mount::start(&["--profile", &p, "--acl-tiers"]);
+    let root = m.path().display().to_string();
+    let (ok, facl, err) = sh(&format!("cd '{root}' && getfacl -n Finance"));
+    assert!(ok.success(), "{err}");
+    for want in ["group:30000:r-x", "group:30001:rwx", "group:30002:rwx", "mask::rwx", "default:group:30001:rwx"] {
+        assert!(facl.lines().any(|l| l == want), "{want} missing from\n{facl}");
+    }
+    // Legal is the second department: its tiers are 30003-30005. Files: rw for modify and full.
+    let (_, file, _) = sh(&format!("cd '{root}' && find Legal -maxdepth 1 -type f -perm -u+w | head -1"));
+    let (_, facl, _) = sh(&format!("cd '{root}' && getfacl -n '{}'", file.trim()));
+    for want in ["group:30003:r--", "group:30004:rw-", "group:30005:rw-", "mask::rw-"] {
+        assert!(facl.lines().any(|l| l == want), "{want} missing from\n{facl}");
+    }
+    let (_, ls, _) = sh(&format!("cd '{root}' && ls -ld '{}'", file.trim()));
+    assert!(ls.starts_with("-rw-rw----+") || ls.starts_with("-rw-rw-r--+"), "{ls}");
+    // Materialized on the local disk, every node carries the same ACL bytes as the mount.
+    let dest = tempfile::tempdir_in(std::env::temp_dir()).unwrap();
+    let d = dest.path().display().to_string();
+    let o = run(&["materialize", &d, "--profile", &p, "--acl-tiers"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let script = r#"
+import os, sys
+a, b = sys.argv[1], sys.argv[2]
+def acl(path, name):
+    try:
+        return os.getxattr(path, name)
+    except OSError:
+        return None
+nodes = with_acl = 0
+for dirpath, dirs, files in os.walk(a):
+    for n in dirs + files:
+        pa = os.path.join(dirpath, n)
+        pb = os.path.join(b, os.path.relpath(pa, a))
+        for name in ("system.posix_acl_access", "system.posix_acl_default"):
+            x, y = acl(pa, name), acl(pb, name)
+            assert x == y, (pa, name, x, y)
+        nodes += 1
+        with_acl += acl(pa, "system.posix_acl_access") is not None
+        assert os.lstat(pa).st_mode == os.lstat(pb).st_mode, pa
+print(nodes, with_acl)
+"#;
+    let o = std::process::Command::new("python3").args(["-c", script, &root, &d]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let counts: Vec<u64> = String::from_utf8_lossy(&o.stdout).split_whitespace().map(|x| x.parse().unwrap()).collect();
+    assert_eq!(counts[0], 2149);
+    assert!(counts[1] > 500 && counts[1] < counts[0], "{counts:?}: departments only");
+    let o = run(&["verify", &d, "--profile", &p, "--acl-tiers"]);
+    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    // verify checks the ACLs: one removed tier is reported.
+    let (ok, _, err) = sh(&format!("setfacl -x g:30001 '{d}/Finance'"));
+    assert!(ok.success(), "{err}");
+    let o = run(&["verify", &d, "--profile", &p, "--acl-tiers"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ACL differs"), "{}", String::from_utf8_lossy(&o.stdout));
+    // Without tiers: no ACL at all (getfacl shows the mode only).
+    let plain = Mount::start(&small_args(&p));
+    let (ok, facl, err) = sh(&format!("getfacl -n '{}/Finance'", plain.path().display()));
+    assert!(ok.success(), "{err}");
+    assert!(!facl.contains("group:3000") && !facl.contains("mask::"), "{facl}");
+}

@@ -374,3 +374,45 @@ fn date_presets_shape_a_materialized_tree() {
     let o = run(&["stats", "/usr/share", "--date-preset", "uniform"]);
     assert_eq!(o.status.code(), Some(2), "a date preset means nothing for a real directory");
 }
+
+/// Windows attributes by profile share: the model's counts are near the knobs, a materialized
+/// tree read back by `stats DIR` (mode bits and xattrs) has exactly the model's, `getfattr`
+/// shows the Zone.Identifier text, and group-owned files name their department's group.
+#[test]
+fn windows_attribute_shares_survive_materialize() {
+    let profile = fixture("attributes.toml").display().to_string();
+    let tree = ["--profile", profile.as_str(), "--files", "6000"];
+    let model = stats_json(&tree);
+    let files = model["files"].as_f64().unwrap();
+    let at = &model["attributes"];
+    // Read-only applies to originals only (not copies, temp files or junk); group owners to
+    // department files only.
+    for (key, want, tolerance) in [
+        ("readonly", 0.05, 0.012),
+        ("hidden", 0.02 + 0.02, 0.02),
+        ("zone_identifier", 0.15, 0.015),
+        ("group_owner", 0.6, 0.15),
+    ] {
+        let share = at[key].as_f64().unwrap() / files;
+        assert!((share - want).abs() < tolerance, "{key}: {share:.4}, about {want} expected");
+    }
+    let dest = tempfile::tempdir().unwrap();
+    let d = dest.path().display().to_string();
+    let o = run(&[&["materialize", d.as_str()], &tree[..]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::remove_file(dest.path().join(".synthfs.json")).unwrap();
+    let real = stats_json(&[d.as_str()]);
+    for key in ["readonly", "hidden", "zone_identifier"] {
+        assert_eq!(real["attributes"][key], at[key], "{key}");
+    }
+    assert_eq!(real["attributes"]["group_owner"], Value::Null, "a plain walk cannot tell groups from people");
+    let (ok, out, err) =
+        sh(&format!("cd '{d}' && getfattr -R -n user.Zone.Identifier --only-values . 2>/dev/null | head -c 26"));
+    assert!(ok.success(), "{err}");
+    assert_eq!(out, "[ZoneTransfer]\r\nZoneId=3\r\n");
+    let (_, out, _) = sh(&format!(
+        "cd '{d}' && getfattr -R -d -m user.synthfs.owner . 2>/dev/null | grep -cF 'owner=\"CORP\\\\finance\"'"
+    ));
+    let group_owned: u64 = out.trim().parse().unwrap();
+    assert!(group_owned > 100, "files owned by CORP\\finance: {group_owned}");
+}

@@ -135,6 +135,9 @@ pub struct TreeArgs {
     pub as_of: Option<String>,
     #[command(flatten)]
     pub dates: DateArgs,
+    /// Grant each department's read, modify and full-control groups (gids from 30000) as POSIX ACLs on its folders and files, for permission scanners [default: the profile's acls.tiers].
+    #[arg(long, help_heading = "Permissions")]
+    pub acl_tiers: bool,
     #[command(flatten)]
     pub identities: IdentityArgs,
 }

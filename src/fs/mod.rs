@@ -115,6 +115,10 @@ pub struct SynthFs {
 
 pub use crate::model::tree::XATTRS;
 
+/// The POSIX ACL attributes (access tiers), as Linux names them.
+pub const ACL_ACCESS: &[u8] = b"system.posix_acl_access";
+pub const ACL_DEFAULT: &[u8] = b"system.posix_acl_default";
+
 pub fn index_of(ino: u64) -> FsResult<u64> {
     ino.checked_sub(1).ok_or(FsError::NotFound)
 }
@@ -304,7 +308,11 @@ impl SynthFs {
         // before touching the model. A namespace the tree has nothing in (security labels,
         // ACLs, trusted.*) answers "not supported", which tells `ls`, libacl and libselinux
         // to stop asking on this device instead of costing a round trip per file.
-        if !XATTRS.iter().any(|x| x.as_bytes() == name) {
+        if name == ACL_ACCESS || name == ACL_DEFAULT {
+            return self.acl(ino, name == ACL_DEFAULT);
+        }
+        let optional = [crate::model::tree::ATTRIBUTES_XATTR, crate::model::tree::ZONE_XATTR];
+        if !XATTRS.iter().chain(&optional).any(|x| x.as_bytes() == name) {
             return Err(if name.starts_with(b"user.") { FsError::NoAttribute } else { FsError::Unsupported });
         }
         let all = self.tree.xattrs(index_of(ino)?).ok_or(FsError::NotFound)?;
@@ -313,13 +321,38 @@ impl SynthFs {
 
     /// The names of the extended attributes, each NUL-terminated, as `listxattr` returns them.
     pub fn listxattr(&self, ino: u64) -> FsResult<Vec<u8>> {
-        self.tree.locate(index_of(ino)?).ok_or(FsError::NotFound)?;
+        let all = self.tree.xattrs(index_of(ino)?).ok_or(FsError::NotFound)?;
         let mut out = Vec::new();
-        for n in XATTRS {
-            out.extend_from_slice(n.as_bytes());
+        let acl = if self.has_acls() { crate::model::attrs::node_acl(&self.tree, index_of(ino)?) } else { None };
+        let acl_names =
+            acl.map(|a| if a.default.is_some() { &[ACL_ACCESS, ACL_DEFAULT][..] } else { &[ACL_ACCESS][..] });
+        for n in all.iter().map(|(n, _)| n.as_bytes()).chain(acl_names.unwrap_or_default().iter().copied()) {
+            out.extend_from_slice(n);
             out.push(0);
         }
         Ok(out)
+    }
+
+    /// Whether the tree carries POSIX ACLs (access tiers): the adapter then asks the kernel to
+    /// cache and enforce them.
+    pub fn has_acls(&self) -> bool {
+        self.tree.model.profile.acls.tiers
+    }
+
+    /// A node's access ACL, or its default ACL, as xattr bytes.
+    fn acl(&self, ino: u64, default: bool) -> FsResult<Vec<u8>> {
+        if !self.has_acls() {
+            return Err(FsError::Unsupported);
+        }
+        let acl = crate::model::attrs::node_acl(&self.tree, index_of(ino)?);
+        let found = acl.and_then(|a| if default { a.default } else { Some(a.access) });
+        match found {
+            Some(v) => Ok(v),
+            None => {
+                self.tree.locate(index_of(ino)?).ok_or(FsError::NotFound)?;
+                Err(FsError::NoAttribute)
+            }
+        }
     }
 
     /// `readlink`: the model has no symbolic links yet, so every node answers "not a link".

@@ -276,7 +276,11 @@ impl Run<'_> {
     /// A directory's mode, owner and times, once everything below it is written.
     fn dir_meta(&self, plan: &DirPlan, path: &Path) -> io::Result<()> {
         let d = self.tree.dir_attrs(plan);
-        self.set_meta(&File::open(path)?, (d.uid, d.gid), d.mode, d.accessed, d.modified)
+        let f = File::open(path)?;
+        if self.opts.xattrs {
+            self.set_acl(&f, plan.index)?;
+        }
+        self.set_meta(&f, (d.uid, d.gid), d.mode, d.accessed, d.modified)
     }
 
     /// Owner (when asked and root), mode, then times last: the order that leaves the times the
@@ -390,16 +394,37 @@ impl Run<'_> {
         if self.opts.xattrs {
             if let Some(values) = self.tree.xattrs(a.index) {
                 for (name, value) in values {
-                    if let Err(e) = xattr::FileExt::set_xattr(&f, name, value.as_bytes()) {
-                        if matches!(e.raw_os_error(), Some(libc::ENOTSUP)) {
-                            self.counters.xattrs_unsupported.fetch_add(1, Ordering::Relaxed);
-                            break;
-                        }
-                        return Err(e);
+                    if !self.set_xattr(&f, name, value.as_bytes())? {
+                        break;
                     }
                 }
             }
+            self.set_acl(&f, a.index)?;
         }
         self.set_meta(&f, (a.uid, a.gid), a.mode, a.accessed, a.modified)
+    }
+
+    /// Sets one extended attribute; `Ok(false)` (counted) where the target does not support it.
+    fn set_xattr(&self, f: &File, name: &str, value: &[u8]) -> io::Result<bool> {
+        match xattr::FileExt::set_xattr(f, name, value) {
+            Ok(()) => Ok(true),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOTSUP)) => {
+                self.counters.xattrs_unsupported.fetch_add(1, Ordering::Relaxed);
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The node's POSIX ACLs (access tiers), as `setfacl` would set them.
+    fn set_acl(&self, f: &File, index: u64) -> io::Result<()> {
+        if let Some(acl) = crate::model::attrs::node_acl(self.tree, index) {
+            if self.set_xattr(f, "system.posix_acl_access", &acl.access)? {
+                if let Some(default) = &acl.default {
+                    self.set_xattr(f, "system.posix_acl_default", default)?;
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -391,8 +391,18 @@ impl Accounts {
 
     /// The group owning a template department's files, or everyone's group.
     pub fn department_gid(&self, department: Option<u16>) -> u32 {
+        self.department_group(department).gid
+    }
+
+    /// The group account of a template department, or everyone's group.
+    pub fn department_group(&self, department: Option<u16>) -> &GroupAccount {
         let i = department.and_then(|d| self.dept_group.get(d as usize)).copied().unwrap_or(self.everyone);
-        self.groups[i as usize].gid
+        &self.groups[i as usize]
+    }
+
+    /// The Windows domain owners are named in (`CORP`).
+    pub fn domain(&self) -> &str {
+        &self.domain
     }
 }
 

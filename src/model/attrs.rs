@@ -64,6 +64,10 @@ pub struct FileAttrs {
     pub gid: u32,
     pub hidden: bool,
     pub readonly: bool,
+    /// Carries a `Zone.Identifier` (downloaded from the internet).
+    pub zone: bool,
+    /// Its Windows owner is its department's group, not a person.
+    pub group_owner: bool,
 }
 
 impl FileAttrs {
@@ -322,11 +326,18 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
     let mut orng = Rng::new(m.seed, index, Purpose::Owner);
     let owner = pick_owner(m, ctx, &mut orng);
     let (uid, gid) = owner_ids(m, ctx, owner);
-    let readonly = role == Role::Original && orng.chance(0.05);
+    let at = &m.profile.attributes;
+    let readonly = role == Role::Original && orng.chance(at.readonly_share);
+    // The draws added with the Windows attributes have a stream of their own, so trees
+    // without them keep every other value.
+    let mut arng = Rng::new(m.seed, index, Purpose::Attributes);
+    let (hide, zone, group) = (arng.unit(), arng.unit(), arng.unit());
+    let always_hidden = matches!(role, Role::Junk) || ftype == FileType::OfficeLock;
     let mut mode = if is_sensitive(m, ctx) { 0o640 } else { 0o644 };
     if readonly {
         mode &= !0o222;
     }
+    let mode = super::acl::mode_with_tiers(m, ctx, mode, false);
     FileAttrs {
         index,
         parent: plan.index,
@@ -341,8 +352,10 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
         owner,
         uid,
         gid,
-        hidden: matches!(role, Role::Junk) || ftype == FileType::OfficeLock,
+        hidden: always_hidden || hide < at.hidden_share,
         readonly,
+        zone: !always_hidden && zone < at.zone_share,
+        group_owner: ctx.department.is_some() && group < at.group_owner_share,
     }
 }
 
@@ -371,6 +384,33 @@ fn find_original(tree: &Tree, index: u64) -> Option<FileAttrs> {
     None
 }
 
+/// A folder's mode before access tiers widen its group bits.
+fn dir_base_mode(m: &Model, ctx: &DirContext) -> u32 {
+    match ctx.kind {
+        DirKind::Home => 0o700,
+        _ if is_sensitive(m, ctx) => 0o750,
+        _ => 0o755,
+    }
+}
+
+/// The POSIX ACLs of a file or folder (access tiers), or `None`.
+pub fn node_acl(tree: &Tree, index: u64) -> Option<super::acl::NodeAcl> {
+    let m = &tree.model;
+    match tree.locate(index)? {
+        Location::File { parent, slot } => {
+            let a = file_attrs(tree, &parent, slot);
+            // The owning group's own rights, before the mask took the mode's group bits: files
+            // are rw-r--r-- or rw-r----- (sensitive), so the group reads.
+            super::acl::node_acl(m, &parent.ctx, a.mode, 0o4, false)
+        }
+        Location::Dir(plan) => {
+            let d = dir_attrs(tree, &plan);
+            let group = ((dir_base_mode(m, &plan.ctx) >> 3) & 7) as u16;
+            super::acl::node_acl(m, &plan.ctx, d.mode, group, true)
+        }
+    }
+}
+
 /// The attributes of a directory.
 pub fn dir_attrs(tree: &Tree, plan: &DirPlan) -> DirAttrs {
     let m = &tree.model;
@@ -386,10 +426,6 @@ pub fn dir_attrs(tree: &Tree, plan: &DirPlan) -> DirAttrs {
         let (uid, gid) = owner_ids(m, ctx, o);
         (Some(o), uid, gid)
     };
-    let mode = match ctx.kind {
-        DirKind::Home => 0o700,
-        _ if is_sensitive(m, ctx) => 0o750,
-        _ => 0o755,
-    };
+    let mode = super::acl::mode_with_tiers(m, ctx, dir_base_mode(m, ctx), true);
     DirAttrs { index: plan.index, mode, uid, gid, owner, created, modified, accessed }
 }

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod accounts;
+pub mod acl;
 pub mod attrs;
 pub mod content;
 pub mod date;

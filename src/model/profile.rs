@@ -94,6 +94,69 @@ pub struct Profile {
     pub identities: Identities,
     #[serde(default, skip_serializing_if = "Dates::is_default")]
     pub dates: Dates,
+    #[serde(default, skip_serializing_if = "Acls::is_default")]
+    pub acls: Acls,
+    #[serde(default, skip_serializing_if = "Attributes::is_default")]
+    pub attributes: Attributes,
+}
+
+/// Windows file attributes and owners (`[attributes]`), as Windows scanners see them.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attributes {
+    /// Share of original documents made read-only (no write bits; `R`).
+    #[serde(default = "defaults::readonly_share")]
+    pub readonly_share: f64,
+    /// Share of files marked hidden (`H`), besides folder junk and Office locks (always hidden).
+    #[serde(default)]
+    pub hidden_share: f64,
+    /// Share of files carrying a `Zone.Identifier` (downloaded from the internet, ZoneId=3).
+    #[serde(default)]
+    pub zone_share: f64,
+    /// Share of department files whose Windows owner is the department's group.
+    #[serde(default)]
+    pub group_owner_share: f64,
+}
+
+impl Default for Attributes {
+    fn default() -> Self {
+        Attributes {
+            readonly_share: defaults::readonly_share(),
+            hidden_share: 0.0,
+            zone_share: 0.0,
+            group_owner_share: 0.0,
+        }
+    }
+}
+
+impl Attributes {
+    pub fn is_default(&self) -> bool {
+        *self == Attributes::default()
+    }
+}
+
+/// Access tiers as POSIX ACLs (`[acls]`, see [`super::acl`]).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acls {
+    /// Grant each department's read, modify and full-control groups on its folders and files.
+    #[serde(default)]
+    pub tiers: bool,
+    /// The first tier group's gid: department d's tiers are gid_start + 3d, + 1, + 2.
+    #[serde(default = "defaults::acl_gid_start")]
+    pub gid_start: u32,
+}
+
+impl Default for Acls {
+    fn default() -> Self {
+        Acls { tiers: false, gid_start: defaults::acl_gid_start() }
+    }
+}
+
+impl Acls {
+    pub fn is_default(&self) -> bool {
+        *self == Acls::default()
+    }
 }
 
 /// How modification times spread over the date range (`[dates]`).
@@ -413,6 +476,12 @@ mod defaults {
     pub fn recent_bias() -> f64 {
         0.7
     }
+    pub fn acl_gid_start() -> u32 {
+        30_000
+    }
+    pub fn readonly_share() -> f64 {
+        0.05
+    }
     pub fn fanout() -> f64 {
         0.42
     }
@@ -638,6 +707,17 @@ impl Profile {
         }
         if self.max_age_years == 0 || self.max_age_years > 60 {
             return Err(invalid("max_age_years", "must be between 1 and 60"));
+        }
+        let at = &self.attributes;
+        for (key, v) in [
+            ("attributes.readonly_share", at.readonly_share),
+            ("attributes.hidden_share", at.hidden_share),
+            ("attributes.zone_share", at.zone_share),
+            ("attributes.group_owner_share", at.group_owner_share),
+        ] {
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                return Err(invalid(key, "must be between 0 and 1"));
+            }
         }
         let d = &self.dates;
         if !(d.recent_bias.is_finite() && (0.0..=1.0).contains(&d.recent_bias)) {

@@ -21,6 +21,7 @@ pub enum Purpose {
     Identity = 9,
     Duplicate = 10,
     DirAttrs = 11,
+    Attributes = 12,
 }
 
 /// The SplitMix64 finaliser: a bijective, well-mixing 64-bit hash.

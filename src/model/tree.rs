@@ -109,7 +109,15 @@ impl std::hash::Hasher for IndexHash {
     }
 }
 
-/// Names of the extended attributes every node has, in the order [`Tree::xattrs`] gives them.
+/// Windows attributes other than archive, where a file has any: `HIDDEN`, `READONLY` or both.
+pub const ATTRIBUTES_XATTR: &str = "user.synthfs.attributes";
+/// The mark of the web, as Samba and WSL store the `Zone.Identifier` stream.
+pub const ZONE_XATTR: &str = "user.Zone.Identifier";
+/// The `Zone.Identifier` text Windows writes for a file from the internet.
+pub const ZONE_TEXT: &str = "[ZoneTransfer]\r\nZoneId=3\r\n";
+
+/// Names of the extended attributes every node has, in the order [`Tree::xattrs`] gives them
+/// (some files have [`ATTRIBUTES_XATTR`] and [`ZONE_XATTR`] after them).
 pub const XATTRS: [&str; 5] = [
     "user.synthfs.owner",
     "user.synthfs.department",
@@ -323,14 +331,14 @@ impl Tree {
     /// The extended attributes of a node (`user.synthfs.*`): the owner's account, department,
     /// Windows-style SID and the original creation time.
     pub fn xattrs(&self, index: u64) -> Option<Vec<(&'static str, String)>> {
-        let (owner, created, department) = match self.locate(index)? {
+        let (owner, created, department, file) = match self.locate(index)? {
             Location::File { parent, slot } => {
                 let a = self.file_attrs_in(&parent, slot);
-                (Some(a.owner), a.created, parent.ctx.department)
+                (Some(a.owner), a.created, parent.ctx.department, Some(a))
             }
             Location::Dir(plan) => {
                 let d = self.dir_attrs(&plan);
-                (d.owner, d.created, plan.ctx.department)
+                (d.owner, d.created, plan.ctx.department, None)
             }
         };
         let accounts = self.model.accounts();
@@ -340,18 +348,31 @@ impl Tree {
             Some(d) => d.name.clone(),
             None => user.map(|u| u.department.clone()).unwrap_or_default(),
         };
+        let group_owner = file.as_ref().is_some_and(|a| a.group_owner);
         let (account, sid, manager) = match owner {
+            _ if group_owner => {
+                let g = accounts.department_group(department);
+                (format!("{}\\{}", accounts.domain(), g.name), g.sid.clone(), String::new())
+            }
             Some(o) => (accounts.owner_name(o), accounts.sid(o), accounts.manager_name(o)),
             None => ("BUILTIN\\Administrators".into(), "S-1-5-32-544".into(), String::new()),
         };
         let created = format!("{}.{:09}Z", super::date::format_datetime(created.secs).replace(' ', "T"), created.nanos);
-        Some(vec![
-            (XATTRS[0], account),
-            (XATTRS[1], dept),
-            (XATTRS[2], sid),
-            (XATTRS[3], created),
-            (XATTRS[4], manager),
-        ])
+        let mut all =
+            vec![(XATTRS[0], account), (XATTRS[1], dept), (XATTRS[2], sid), (XATTRS[3], created), (XATTRS[4], manager)];
+        if let Some(a) = file {
+            let flags: Vec<&str> = [(a.hidden, "HIDDEN"), (a.readonly, "READONLY")]
+                .into_iter()
+                .filter_map(|(on, name)| on.then_some(name))
+                .collect();
+            if !flags.is_empty() {
+                all.push((ATTRIBUTES_XATTR, flags.join(",")));
+            }
+            if a.zone {
+                all.push((ZONE_XATTR, ZONE_TEXT.to_string()));
+            }
+        }
+        Some(all)
     }
 
     /// The CRC of a file's body (cached; only ZIP-framed files ask for it).

@@ -364,7 +364,11 @@ impl Filesystem for FuseAdapter {
             InitFlags::FUSE_CACHE_SYMLINKS,
             InitFlags::FUSE_MAX_PAGES,
         ];
-        for flag in wanted {
+        // With ACLs (access tiers) the kernel caches each inode's ACL and checks permissions
+        // itself, ACLs included (FUSE_POSIX_ACL implies default_permissions); without, the ACL
+        // names answer "not supported" and nothing is asked per file.
+        let acl = self.fs.has_acls().then_some(InitFlags::FUSE_POSIX_ACL);
+        for flag in wanted.into_iter().chain(acl) {
             if let Err(missing) = config.add_capabilities(flag) {
                 tracing::debug!("kernel lacks {missing:?}");
             }

@@ -71,6 +71,22 @@ pub struct FileFacts<'a> {
     pub modified: i64,
     pub kind: Kind,
     pub sparse: bool,
+    /// Windows attributes: no write bits, hidden, a `Zone.Identifier`.
+    pub readonly: bool,
+    pub hidden: bool,
+    pub zone: bool,
+    /// Whether the Windows owner is a group; `None` where a walk cannot tell.
+    pub group_owner: Option<bool>,
+}
+
+/// Files with each Windows attribute.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AttributeCounts {
+    pub readonly: u64,
+    pub hidden: u64,
+    pub zone: u64,
+    /// `None` when some file's owner kind was unknown (a plain walk of a real tree).
+    pub group_owner: Option<u64>,
 }
 
 /// Everything `stats` totals.
@@ -104,6 +120,7 @@ pub struct Stats {
     pub junk: Tally,
     pub sparse: Tally,
     pub sparse_allocated: u64,
+    pub attributes: AttributeCounts,
     pub empty_dirs: u64,
     pub max_depth: u32,
     pub largest: Option<Extreme>,
@@ -133,6 +150,7 @@ impl Default for Stats {
             junk: Tally::default(),
             sparse: Tally::default(),
             sparse_allocated: 0,
+            attributes: AttributeCounts { group_owner: Some(0), ..AttributeCounts::default() },
             empty_dirs: 0,
             max_depth: 0,
             largest: None,
@@ -167,6 +185,11 @@ impl Stats {
         self.junk.merge(o.junk);
         self.sparse.merge(o.sparse);
         self.sparse_allocated += o.sparse_allocated;
+        let (a, b) = (&mut self.attributes, o.attributes);
+        a.readonly += b.readonly;
+        a.hidden += b.hidden;
+        a.zone += b.zone;
+        a.group_owner = a.group_owner.zip(b.group_owner).map(|(x, y)| x + y);
         self.empty_dirs += o.empty_dirs;
         self.max_depth = self.max_depth.max(o.max_depth);
         self.largest = pick(self.largest, o.largest, |a, b| a > b);
@@ -215,6 +238,11 @@ impl Stats {
             self.sparse.add(size);
             self.sparse_allocated += f.allocated;
         }
+        let a = &mut self.attributes;
+        a.readonly += u64::from(f.readonly);
+        a.hidden += u64::from(f.hidden);
+        a.zone += u64::from(f.zone);
+        a.group_owner = a.group_owner.zip(f.group_owner).map(|(n, g)| n + u64::from(g));
     }
 
     /// Keeps a file as largest, oldest or newest if it is; `path` is asked only then.
@@ -360,6 +388,10 @@ fn model_facts(a: &crate::model::FileAttrs) -> FileFacts<'static> {
             Role::Junk => Kind::Junk,
         },
         sparse: a.content.sparse.is_some(),
+        readonly: a.mode & 0o222 == 0,
+        hidden: a.hidden,
+        zone: a.zone,
+        group_owner: Some(a.group_owner),
     }
 }
 

@@ -110,6 +110,7 @@ fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stat
             let (ftype, kind) = classify(&name, &ext);
             let size = meta.len();
             let allocated = meta.blocks() * 512;
+            let (hidden, zone) = windows_attributes(&entry.path());
             let facts = FileFacts {
                 size,
                 allocated,
@@ -120,6 +121,11 @@ fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stat
                 modified: meta.mtime(),
                 kind,
                 sparse: allocated < size,
+                readonly: meta.mode() & 0o222 == 0,
+                hidden,
+                zone,
+                // Whether an owner is a group takes the identity source: unknown here.
+                group_owner: None,
             };
             s.add_file(&facts, as_of_end);
             s.consider(size, meta.mtime(), 0, || Some(Arc::from(path.as_str())));
@@ -129,6 +135,25 @@ fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stat
     }
     s.add_dir(depth, files, subdirs.len() as u64);
     subdirs.par_iter().map(|(p, r)| walk(p, r, depth + 1, as_of_end, c)).reduce(Stats::default, Stats::merge).merge(s)
+}
+
+/// Whether a file is marked hidden and carries a `Zone.Identifier`, as Samba-style xattrs say
+/// (one `listxattr`, and a read only where the attributes are there).
+fn windows_attributes(path: &Path) -> (bool, bool) {
+    use crate::model::tree::{ATTRIBUTES_XATTR, ZONE_XATTR};
+    let Ok(names) = xattr::list(path) else { return (false, false) };
+    let (mut hidden, mut zone) = (false, false);
+    for n in names {
+        if n == ZONE_XATTR {
+            zone = true;
+        } else if n == ATTRIBUTES_XATTR {
+            hidden = xattr::get(path, ATTRIBUTES_XATTR)
+                .ok()
+                .flatten()
+                .is_some_and(|v| v.split(|b| *b == b',').any(|f| f == b"HIDDEN"));
+        }
+    }
+    (hidden, zone)
 }
 
 /// Account names of the host's uids (through NSS), for naming the owners of a real tree.

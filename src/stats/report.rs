@@ -247,6 +247,12 @@ pub fn to_json(subject: &Subject, stats: &Stats, digest: Option<&str>) -> Value 
         "files_per_dir": per_dir_json(&stats.files_per_dir, Some(stats.mean_files_per_dir())),
         "subdirs_per_dir": per_dir_json(&stats.subdirs_per_dir, None),
         "duplicates": duplicates,
+        "attributes": {
+            "readonly": stats.attributes.readonly,
+            "hidden": stats.attributes.hidden,
+            "zone_identifier": stats.attributes.zone,
+            "group_owner": stats.attributes.group_owner,
+        },
         "temp_files": tally_json(stats.temp),
         "folder_junk": tally_json(stats.junk),
         "sparse": { "files": stats.sparse.files, "bytes": stats.sparse.bytes, "allocated_bytes": stats.sparse_allocated },
@@ -314,6 +320,19 @@ pub fn to_text(subject: &Subject, stats: &Stats, digest: Option<&str>) -> String
             writeln!(o, "  duplicates  {:>16}   ({})", Count(stats.duplicates.files), Bytes(stats.duplicates.bytes));
     }
     let _ = writeln!(o, "  temp files  {:>16}   folder junk {}", Count(stats.temp.files), Count(stats.junk.files));
+    let at = &stats.attributes;
+    let share = |n: u64| pct(n, stats.files);
+    let group = at.group_owner.map_or_else(String::new, |g| format!(", group-owned {} ({:.1}%)", Count(g), share(g)));
+    let _ = writeln!(
+        o,
+        "  read-only   {:>16}   ({:.1}%); hidden {} ({:.1}%), Zone.Identifier {} ({:.1}%){group}",
+        Count(at.readonly),
+        share(at.readonly),
+        Count(at.hidden),
+        share(at.hidden),
+        Count(at.zone),
+        share(at.zone)
+    );
     let _ = writeln!(
         o,
         "  sparse      {:>16}   ({} apparent, {} on disk)",

@@ -132,6 +132,7 @@ fn dir(tree: &Tree, opts: &Options, t: &Tally, plan: &DirPlan, path: &Path) {
             if opts.owners && (meta.uid(), meta.gid()) != (d.uid, d.gid) {
                 why.push(format!("owner {}:{} != {}:{}", meta.uid(), meta.gid(), d.uid, d.gid));
             }
+            why.extend(acl_difference(tree, plan.index, path));
             if !why.is_empty() {
                 t.note(&t.different, 1, format!("different: {}/ ({})", path.display(), why.join(", ")));
             }
@@ -193,6 +194,7 @@ fn compare_file(tree: &Tree, opts: &Options, t: &Tally, path: &Path, meta: &Meta
     if opts.owners && (meta.uid(), meta.gid()) != (a.uid, a.gid) {
         why.push(format!("owner {}:{} != {}:{}", meta.uid(), meta.gid(), a.uid, a.gid));
     }
+    why.extend(acl_difference(tree, a.index, path));
     if opts.content && why.is_empty() {
         match sha256_file(path) {
             Ok((digest, n)) => {
@@ -205,6 +207,22 @@ fn compare_file(tree: &Tree, opts: &Options, t: &Tally, path: &Path, meta: &Meta
         }
     }
     why
+}
+
+/// Whether a node's POSIX ACLs (access tiers) differ from the model's: checked only for trees
+/// with tiers, since a plain tree says nothing of ACLs the target may add.
+fn acl_difference(tree: &Tree, index: u64, path: &Path) -> Option<String> {
+    if !tree.model.profile.acls.tiers {
+        return None;
+    }
+    let want = crate::model::attrs::node_acl(tree, index);
+    let read = |name: &str| xattr::get(path, name).ok().flatten();
+    let (access, default) = (read("system.posix_acl_access"), read("system.posix_acl_default"));
+    let same = match &want {
+        Some(w) => access.as_ref() == Some(&w.access) && default == w.default,
+        None => access.is_none() && default.is_none(),
+    };
+    (!same).then(|| "ACL differs (getfacl shows it)".to_string())
 }
 
 fn sha256_file(path: &Path) -> std::io::Result<([u8; 32], u64)> {
