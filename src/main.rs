@@ -300,13 +300,31 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
     if !dir.is_dir() {
         return Err(BadInput(format!("{} is not a directory", dir.display())).into());
     }
+    let formats = &args.load_file;
+    if formats.contains(&cli::LoadFile::None) && formats.len() > 1 {
+        return Err(BadInput("--load-file none cannot be combined with other load files".into()).into());
+    }
+    if args.load_file_inside && (formats.contains(&cli::LoadFile::Csv) || formats.contains(&cli::LoadFile::Xml)) {
+        return Err(BadInput(
+            "--load-file-inside puts the DAT and OPT in the archive; CSV and XML load files are written beside it"
+                .into(),
+        )
+        .into());
+    }
     let opts = Options {
         out: args.out.clone(),
         format,
         wrap,
         compression: args.compression,
         level: args.level,
-        load_file: args.load_file == cli::LoadFile::Dat,
+        load_file: args.load_file.contains(&cli::LoadFile::Dat),
+        csv: args.load_file.contains(&cli::LoadFile::Csv),
+        xml: args.load_file.contains(&cli::LoadFile::Xml),
+        bates: args.bates_prefix.clone().map(|prefix| archive::loadfile::Bates {
+            prefix,
+            start: args.bates_start,
+            digits: args.bates_digits,
+        }),
         load_file_inside: args.load_file_inside,
         encoding: args.encoding,
         date_format: args.date_format,
@@ -334,7 +352,18 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
         profile.sizes.scale = scale;
     }
     let tree = Tree::with_roster(profile, roster).map_err(|e| BadInput(e.to_string()))?;
-    if opts.load_file || opts.manifest {
+    if let Some(b) = &opts.bates {
+        if !b.fits(tree.file_count()) {
+            return Err(BadInput(format!(
+                "{} documents do not fit in {} Bates digits from {}: raise --bates-digits",
+                tree.file_count(),
+                b.digits,
+                b.start
+            ))
+            .into());
+        }
+    }
+    if opts.any_load_file() || opts.manifest {
         warn_if_hashing_is_long(&tree);
     }
     let counters = Arc::new(Counters::default());
@@ -379,6 +408,12 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
     }
     if let Some(p) = &summary.files.opt {
         writeln!(out, "image load file (Opticon): {p}, {} images", Count(summary.image_documents))?;
+    }
+    if let Some(p) = &summary.files.csv {
+        writeln!(out, "load file (CSV): {p}")?;
+    }
+    if let Some(p) = &summary.files.xml {
+        writeln!(out, "load file (EDRM XML): {p}")?;
     }
     if let Some(p) = &summary.files.manifest {
         writeln!(out, "manifest: {p}")?;

@@ -646,3 +646,65 @@ fn compressed_tars_refuse_entry_compression_and_target_sizes() {
         assert!(!t.path().join(name).exists());
     }
 }
+
+/// CSV and EDRM XML load files beside the DAT, with Bates numbers: Python's csv and
+/// xml.etree read them; every row names a document that is in the archive with the stated MD5;
+/// the three files agree; Bates numbers run on without gaps.
+#[test]
+fn csv_and_edrm_xml_load_files_with_bates_numbers() {
+    if !have_python() {
+        return;
+    }
+    let t = tmp();
+    let out = t.path().join("prod.zip");
+    let extra = ["--load-file", "dat,csv,xml", "--bates-prefix", "ACME", "--bates-start", "100", "--bates-digits", "6"];
+    let s = json(&archive(&out, 1000, &[&extra[..], &["--text"]].concat()));
+    assert_eq!(s["files"]["csv"], t.path().join("prod.csv").display().to_string());
+    let script = r##"
+import csv, hashlib, sys, zipfile
+import xml.etree.ElementTree as ET
+z, csv_path, xml_path = zipfile.ZipFile(sys.argv[1]), sys.argv[2], sys.argv[3]
+rows = list(csv.DictReader(open(csv_path, encoding="utf-8-sig", newline="")))
+names = set(z.namelist())
+for i, r in enumerate(rows):
+    assert r["DOCID"] == "DOC%08d" % (i + 1), r["DOCID"]
+    assert r["BEGDOC"] == r["ENDDOC"] == "ACME%06d" % (100 + i), (r["BEGDOC"], i)
+    assert r["FILEPATH"] in names, r["FILEPATH"]
+    data = z.read(r["FILEPATH"])
+    assert len(data) == int(r["FILESIZE"])
+    assert hashlib.md5(data).hexdigest() == r["MD5HASH"]
+    assert not r["TEXTPATH"] or r["TEXTPATH"] in names, r["TEXTPATH"]
+assert sum(1 for r in rows if r["TEXTPATH"]) > len(rows) // 2
+docs = ET.parse(xml_path).getroot().findall("./Batch/Documents/Document")
+assert len(docs) == len(rows), (len(docs), len(rows))
+for d, r in zip(docs, rows):
+    assert d.get("DocID") == r["DOCID"]
+    tags = {t.get("TagName"): t.get("TagValue") for t in d.find("Tags")}
+    assert tags["#BEGDOC"] == r["BEGDOC"] and tags["#FILENAME"] == r["FILENAME"], tags
+    native = d.find("./Files/File[@FileType='Native']/ExternalFile")
+    path = (native.get("FilePath") + "/" if native.get("FilePath") else "") + native.get("FileName")
+    assert path == r["FILEPATH"], (path, r["FILEPATH"])
+    assert native.get("Hash") == r["MD5HASH"]
+print(len(rows))
+"##;
+    let csv_path = t.path().join("prod.csv");
+    let xml_path = t.path().join("prod.xml");
+    let (ok, n) = python(script, &[out.to_str().unwrap(), csv_path.to_str().unwrap(), xml_path.to_str().unwrap()]);
+    assert!(ok, "{n}");
+    assert_eq!(n.trim(), "1000");
+    // The DAT has the same Bates columns.
+    let dat = parse_dat(&t.path().join("prod.dat"), None);
+    assert_eq!(dat[0][..3], ["DOCID", "BEGDOC", "ENDDOC"]);
+    assert_eq!(dat[1000][1], "ACME001099");
+    // Refusals: one line, exit 2, nothing written.
+    for (name, bad) in [
+        ("a.zip", vec!["--load-file", "dat,csv", "--load-file-inside"]),
+        ("b.zip", vec!["--load-file", "none,csv"]),
+        ("c.zip", vec!["--bates-prefix", "X", "--bates-digits", "2"]),
+    ] {
+        let o = archive(&t.path().join(name), 1000, &bad);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", stderr(&o));
+        assert!(!t.path().join(name).exists());
+    }
+}

@@ -63,14 +63,14 @@ pub struct DatWriter<W: Write> {
 
 impl<W: Write> DatWriter<W> {
     /// Starts a DAT: the byte-order mark if the encoding has one, and the header row.
-    pub fn new(mut out: W, encoding: Encoding, text: bool) -> io::Result<DatWriter<W>> {
+    pub fn new(mut out: W, encoding: Encoding, header: &[&str]) -> io::Result<DatWriter<W>> {
         match encoding {
             Encoding::Utf8 => out.write_all(b"\xEF\xBB\xBF")?,
             Encoding::Utf16 => out.write_all(b"\xFF\xFE")?,
             Encoding::Utf8NoBom | Encoding::Cp1252 => {}
         }
         let mut w = DatWriter { out, encoding, line: String::new(), bytes: Vec::new() };
-        w.row(&columns(text))?;
+        w.row(header)?;
         Ok(w)
     }
 
@@ -124,13 +124,13 @@ pub fn row_len<S: AsRef<str>>(values: &[S], encoding: Encoding) -> usize {
 }
 
 /// Bytes of the byte-order mark and header row.
-pub fn preamble_len(encoding: Encoding, text: bool) -> usize {
+pub fn preamble_len(encoding: Encoding, header: &[&str]) -> usize {
     let bom = match encoding {
         Encoding::Utf8 => 3,
         Encoding::Utf16 => 2,
         Encoding::Utf8NoBom | Encoding::Cp1252 => 0,
     };
-    bom + row_len(&columns(text), encoding)
+    bom + row_len(header, encoding)
 }
 
 /// A date as the DAT writes it.
@@ -202,6 +202,183 @@ pub fn parse_dat(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
     Ok(rows)
 }
 
+/// Bates numbering: a prefix and a zero-padded number per document, from `start`. Natives are
+/// produced one number each (one slip-sheet page), so BEGDOC and ENDDOC are equal and the
+/// numbers run on without gaps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bates {
+    pub prefix: String,
+    pub start: u64,
+    pub digits: u32,
+}
+
+impl Bates {
+    /// The number of the document with this ordinal (from 0).
+    pub fn number(&self, ordinal: u64) -> String {
+        format!("{}{:0width$}", self.prefix, self.start + ordinal, width = self.digits as usize)
+    }
+
+    /// Whether `documents` numbers fit in the digits.
+    pub fn fits(&self, documents: u64) -> bool {
+        let last = self.start.saturating_add(documents.saturating_sub(1));
+        10u64.checked_pow(self.digits).is_none_or(|limit| last < limit)
+    }
+}
+
+/// The load file columns for these options, in order: DOCID, then BEGDOC and ENDDOC with Bates
+/// numbers, ..., TEXTPATH with extracted text.
+pub fn columns_for(text: bool, bates: bool) -> Vec<&'static str> {
+    let mut c = columns(text);
+    if bates {
+        c.splice(1..1, ["BEGDOC", "ENDDOC"]);
+    }
+    c
+}
+
+/// A CSV load file: RFC 4180 quoting, a header row, CR LF, in the DAT's encoding.
+pub struct CsvWriter<W: Write> {
+    out: W,
+    encoding: Encoding,
+    line: String,
+    bytes: Vec<u8>,
+}
+
+impl<W: Write> CsvWriter<W> {
+    pub fn new(mut out: W, encoding: Encoding, header: &[&str]) -> io::Result<CsvWriter<W>> {
+        match encoding {
+            Encoding::Utf8 => out.write_all(b"\xEF\xBB\xBF")?,
+            Encoding::Utf16 => out.write_all(b"\xFF\xFE")?,
+            Encoding::Utf8NoBom | Encoding::Cp1252 => {}
+        }
+        let mut w = CsvWriter { out, encoding, line: String::new(), bytes: Vec::new() };
+        w.row(header)?;
+        Ok(w)
+    }
+
+    pub fn row<S: AsRef<str>>(&mut self, values: &[S]) -> io::Result<()> {
+        self.line.clear();
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.line.push(',');
+            }
+            let v = v.as_ref();
+            if v.contains([',', '"', '\r', '\n']) {
+                self.line.push('"');
+                self.line.push_str(&v.replace('"', "\"\""));
+                self.line.push('"');
+            } else {
+                self.line.push_str(v);
+            }
+        }
+        self.line.push_str("\r\n");
+        encode(&self.line, self.encoding, &mut self.bytes);
+        self.out.write_all(&self.bytes)
+    }
+
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// One document of an EDRM XML load file.
+pub struct XmlDocument<'a> {
+    pub docid: &'a str,
+    /// Column names and values, as in the DAT (DOCID excluded).
+    pub tags: Vec<(&'a str, &'a str)>,
+    pub folder: &'a str,
+    pub name: &'a str,
+    pub size: u64,
+    /// MD5 of the native, hex; empty when not computed.
+    pub md5: &'a str,
+    pub text_path: Option<&'a str>,
+}
+
+/// An EDRM XML 1.2 load file (UTF-8): a batch of documents, each with its fields as tags and
+/// its native (and extracted text) as external files.
+pub struct XmlWriter<W: Write> {
+    out: W,
+    buf: String,
+}
+
+impl<W: Write> XmlWriter<W> {
+    pub fn new(mut out: W) -> io::Result<XmlWriter<W>> {
+        out.write_all(
+            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<Root DataInterchangeType=\"Update\" Description=\"synthfs\">\r\n  <Batch>\r\n    <Documents>\r\n",
+        )?;
+        Ok(XmlWriter { out, buf: String::new() })
+    }
+
+    pub fn document(&mut self, d: &XmlDocument) -> io::Result<()> {
+        use std::fmt::Write as _;
+        let b = &mut self.buf;
+        b.clear();
+        let _ = write!(b, "      <Document DocID=\"{}\" DocType=\"File\">\r\n        <Tags>\r\n", xml_escape(d.docid));
+        for (name, value) in &d.tags {
+            let kind = if name.starts_with("DATE") {
+                "DateTime"
+            } else if *name == "FILESIZE" {
+                "Integer"
+            } else {
+                "Text"
+            };
+            let _ = write!(
+                b,
+                "          <Tag TagName=\"#{}\" TagDataType=\"{kind}\" TagValue=\"{}\"/>\r\n",
+                xml_escape(name),
+                xml_escape(value)
+            );
+        }
+        b.push_str("        </Tags>\r\n        <Files>\r\n");
+        let _ = write!(
+            b,
+            "          <File FileType=\"Native\">\r\n            <ExternalFile FilePath=\"{}\" FileName=\"{}\" FileSize=\"{}\" Hash=\"{}\"/>\r\n          </File>\r\n",
+            xml_escape(d.folder),
+            xml_escape(d.name),
+            d.size,
+            xml_escape(d.md5)
+        );
+        if let Some(t) = d.text_path {
+            let (folder, name) = t.rsplit_once('/').unwrap_or(("", t));
+            let _ = write!(
+                b,
+                "          <File FileType=\"Text\">\r\n            <ExternalFile FilePath=\"{}\" FileName=\"{}\"/>\r\n          </File>\r\n",
+                xml_escape(folder),
+                xml_escape(name)
+            );
+        }
+        b.push_str("        </Files>\r\n      </Document>\r\n");
+        self.out.write_all(b.as_bytes())
+    }
+
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.write_all(b"    </Documents>\r\n  </Batch>\r\n</Root>\r\n")?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// Text as an XML attribute value: markup escaped, characters XML 1.0 forbids replaced.
+fn xml_escape(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| matches!(c, '&' | '<' | '>' | '"' | '\'') || (c < ' ' && !matches!(c, '\t' | '\n' | '\r'));
+    if !s.contains(bad) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c < ' ' && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,7 +386,7 @@ mod tests {
     #[test]
     fn dat_round_trips_in_every_encoding() {
         for enc in [Encoding::Utf8, Encoding::Utf8NoBom, Encoding::Utf16] {
-            let mut w = DatWriter::new(Vec::new(), enc, false).unwrap();
+            let mut w = DatWriter::new(Vec::new(), enc, &columns(false)).unwrap();
             w.row(&["DOC00000001", "Müller\r\nnotes.docx", ""]).unwrap();
             let bytes = w.finish().unwrap();
             let rows = parse_dat(&bytes).unwrap();
@@ -221,11 +398,11 @@ mod tests {
 
     #[test]
     fn bytes_are_the_concordance_ones() {
-        let mut w = DatWriter::new(Vec::new(), Encoding::Cp1252, false).unwrap();
+        let mut w = DatWriter::new(Vec::new(), Encoding::Cp1252, &columns(false)).unwrap();
         w.row(&["a", "€"]).unwrap();
         let bytes = w.finish().unwrap();
         assert!(bytes.ends_with(b"\xFEa\xFE\x14\xFE\x80\xFE\r\n"));
-        let mut w = DatWriter::new(Vec::new(), Encoding::Utf8, false).unwrap();
+        let mut w = DatWriter::new(Vec::new(), Encoding::Utf8, &columns(false)).unwrap();
         w.row(&["a"]).unwrap();
         let bytes = w.finish().unwrap();
         assert!(bytes.starts_with(b"\xEF\xBB\xBF\xC3\xBEDOCID\xC3\xBE\x14"));
@@ -235,5 +412,24 @@ mod tests {
     #[test]
     fn opticon_line() {
         assert_eq!(opt_line("DOC1", "VOL001", "f/1.jpg"), "DOC1,VOL001,f/1.jpg,Y,,,1\r\n");
+    }
+
+    #[test]
+    fn bates_numbers_run_on_and_know_their_width() {
+        let b = Bates { prefix: "ABC".into(), start: 998, digits: 4 };
+        assert_eq!(b.number(0), "ABC0998");
+        assert_eq!(b.number(3), "ABC1001");
+        assert!(b.fits(9002) && !b.fits(9003));
+        assert_eq!(columns_for(false, true)[..3], ["DOCID", "BEGDOC", "ENDDOC"]);
+    }
+
+    #[test]
+    fn csv_and_xml_escape_what_they_must() {
+        let mut csv = CsvWriter::new(Vec::new(), Encoding::Utf8NoBom, &["A", "B"]).unwrap();
+        csv.row(&["x,y", "say \"hi\""]).unwrap();
+        let text = String::from_utf8(csv.finish().unwrap()).unwrap();
+        assert_eq!(text, "A,B\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n");
+        assert_eq!(xml_escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;\u{fffd}");
+        assert_eq!(xml_escape("plain"), "plain");
     }
 }

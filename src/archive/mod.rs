@@ -94,7 +94,14 @@ pub struct Options {
     pub compression: Compression,
     /// Deflate level, 1 (fast) to 9 (small).
     pub level: u32,
+    /// A Concordance DAT (with an Opticon OPT for image documents).
     pub load_file: bool,
+    /// A CSV load file beside the archive.
+    pub csv: bool,
+    /// An EDRM XML load file beside the archive.
+    pub xml: bool,
+    /// Bates numbers as BEGDOC / ENDDOC.
+    pub bates: Option<loadfile::Bates>,
     pub load_file_inside: bool,
     pub encoding: Encoding,
     pub date_format: DateFormat,
@@ -111,6 +118,16 @@ pub struct Options {
 }
 
 impl Options {
+    /// Whether any load file is written (they need the MD5 and SHA-1 of every document).
+    pub fn any_load_file(&self) -> bool {
+        self.load_file || self.csv || self.xml
+    }
+
+    /// The load files' columns.
+    pub fn columns(&self) -> Vec<&'static str> {
+        loadfile::columns_for(self.text, self.bates.is_some())
+    }
+
     pub fn cancelled(&self) -> bool {
         self.cancel.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -154,6 +171,8 @@ pub(crate) fn sample_meta(is_dir: bool) -> EntryMeta {
 pub struct SideFiles {
     pub dat: Option<String>,
     pub opt: Option<String>,
+    pub csv: Option<String>,
+    pub xml: Option<String>,
     pub manifest: Option<String>,
     pub meta: Option<String>,
 }
@@ -272,7 +291,8 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
         std::fs::rename(from, to).map_err(|source| ArchiveError::Io { path: to.into(), source })
     };
     place(&partial, &opts.out)?;
-    for (from, to) in [&written.dat, &written.opt, &written.manifest].into_iter().flatten() {
+    for (from, to) in [&written.dat, &written.opt, &written.csv, &written.xml, &written.manifest].into_iter().flatten()
+    {
         place(from, to)?;
     }
     let elapsed = started.elapsed().as_secs_f64();
@@ -298,6 +318,8 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
         files: SideFiles {
             dat: show(&written.dat),
             opt: show(&written.opt),
+            csv: show(&written.csv),
+            xml: show(&written.xml),
             manifest: show(&written.manifest),
             meta: opts.meta.then(|| meta_to.display().to_string()),
         },
@@ -323,6 +345,12 @@ fn output_paths(opts: &Options) -> Vec<PathBuf> {
     if opts.load_file && !opts.load_file_inside {
         v.push(side_path(&opts.out, "dat"));
         v.push(side_path(&opts.out, "opt"));
+    }
+    if opts.csv {
+        v.push(side_path(&opts.out, "csv"));
+    }
+    if opts.xml {
+        v.push(side_path(&opts.out, "xml"));
     }
     if opts.manifest {
         v.push(side_path(&opts.out, "manifest.csv"));

@@ -69,14 +69,14 @@ impl Digests {
         Digests {
             crc: crc32fast::Hasher::new(),
             sha256: opts.manifest.then(Sha256::new),
-            md5: opts.load_file.then(Md5::new),
-            sha1: opts.load_file.then(Sha1::new),
+            md5: opts.any_load_file().then(Md5::new),
+            sha1: opts.any_load_file().then(Sha1::new),
         }
     }
 
     /// Whether anything beyond the CRC is computed.
     pub fn any_cryptographic(opts: &Options) -> bool {
-        opts.manifest || opts.load_file
+        opts.manifest || opts.any_load_file()
     }
 
     /// Adds bytes to every digest.

@@ -224,7 +224,7 @@ impl Acc {
     fn add(&mut self, opts: &Options, item: &Item, p: Part) {
         if !self.started_dat && opts.load_file && opts.load_file_inside {
             self.started_dat = true;
-            self.dat_len = preamble_len(opts.encoding, opts.text) as u64;
+            self.dat_len = preamble_len(opts.encoding, &opts.columns()) as u64;
         }
         let Some(file) = &item.file else { return self.add_dir(opts, &item.path) };
         let a = &file.attrs;
@@ -284,6 +284,9 @@ mod tests {
             compression: Compression::Store,
             level: 6,
             load_file: true,
+            csv: false,
+            xml: false,
+            bates: None,
             load_file_inside: inside,
             encoding: Encoding::Utf16,
             date_format: DateFormat::Us,

@@ -13,7 +13,7 @@ use crate::materialize::Counters;
 use crate::model::Tree;
 
 use super::deflate::Piece;
-use super::loadfile::{DatWriter, format_date, opt_line};
+use super::loadfile::{CsvWriter, DatWriter, XmlDocument, XmlWriter, format_date, opt_line};
 use super::meta::FileList;
 use super::prepare::{Blob, Hashes, Payload, Prepared, WHOLE_MAX, hex, is_image, prepare};
 use super::sink::{self, Sink};
@@ -48,6 +48,8 @@ pub struct Written {
     /// Side files as (temporary, final) paths: renamed once the archive is in place.
     pub dat: Option<(PathBuf, PathBuf)>,
     pub opt: Option<(PathBuf, PathBuf)>,
+    pub csv: Option<(PathBuf, PathBuf)>,
+    pub xml: Option<(PathBuf, PathBuf)>,
     pub manifest: Option<(PathBuf, PathBuf)>,
 }
 
@@ -103,7 +105,7 @@ pub fn write(tree: &Tree, opts: &Options, counters: &Counters, partial: &Path) -
 /// Removes what a failed run left: the partial archive and its temporary files. Side files are
 /// written under temporary names too, so files of an earlier run stay untouched.
 pub fn remove_partials(partial: &Path) {
-    for what in ["cd", "dat", "opt", "manifest.csv", "meta"] {
+    for what in ["cd", "dat", "opt", "csv", "xml", "manifest.csv", "meta"] {
         let _ = std::fs::remove_file(temp_path(partial, what));
     }
     let _ = std::fs::remove_file(partial);
@@ -138,6 +140,10 @@ struct Writer<'a> {
     central_len: u64,
     zip64: bool,
     dat: Option<DatWriter<BufWriter<File>>>,
+    csv: Option<CsvWriter<BufWriter<File>>>,
+    csv_path: Option<PathBuf>,
+    xml: Option<XmlWriter<BufWriter<File>>>,
+    xml_path: Option<PathBuf>,
     dat_path: Option<PathBuf>,
     opt: Option<BufWriter<File>>,
     opt_path: Option<PathBuf>,
@@ -160,9 +166,22 @@ impl<'a> Writer<'a> {
             Format::Zip => Some(create(&temp_path(partial, "cd"))?),
             Format::Tar => None,
         };
+        let header = opts.columns();
         let (dat, dat_path) = if opts.load_file {
             let path = temp_path(partial, "dat");
-            (Some(DatWriter::new(create(&path)?, opts.encoding, opts.text)?), Some(path))
+            (Some(DatWriter::new(create(&path)?, opts.encoding, &header)?), Some(path))
+        } else {
+            (None, None)
+        };
+        let (csv, csv_path) = if opts.csv {
+            let path = temp_path(partial, "csv");
+            (Some(CsvWriter::new(create(&path)?, opts.encoding, &header)?), Some(path))
+        } else {
+            (None, None)
+        };
+        let (xml, xml_path) = if opts.xml {
+            let path = temp_path(partial, "xml");
+            (Some(XmlWriter::new(create(&path)?)?), Some(path))
         } else {
             (None, None)
         };
@@ -187,6 +206,10 @@ impl<'a> Writer<'a> {
             zip64: false,
             dat,
             dat_path,
+            csv,
+            csv_path,
+            xml,
+            xml_path,
             opt: None,
             opt_path: None,
             manifest,
@@ -433,14 +456,31 @@ impl<'a> Writer<'a> {
             }
             None => String::new(),
         };
-        if self.dat.is_some() {
+        if self.opts.any_load_file() {
             let md5 = h.md5.map(|m| hex(&m)).unwrap_or_default();
             let sha1 = h.sha1.map(|s| hex(&s)).unwrap_or_default();
-            let row = dat_row(self.tree, self.opts, item, &id, author, md5, sha1, text_path);
+            let row = dat_row(self.tree, self.opts, item, &id, author, md5.clone(), sha1, text_path);
             if let Some(d) = &mut self.dat {
                 d.row(&row)?;
             }
-            if is_image(a.ftype()) {
+            if let Some(c) = &mut self.csv {
+                c.row(&row)?;
+            }
+            if let Some(x) = &mut self.xml {
+                let columns = self.opts.columns();
+                let text_path = self.opts.text.then(|| row[row.len() - 1].as_str()).filter(|t| !t.is_empty());
+                let (folder, name) = item.path.rsplit_once('/').unwrap_or(("", item.path.as_str()));
+                x.document(&XmlDocument {
+                    docid: &id,
+                    tags: columns.iter().zip(&row).skip(1).map(|(c, v)| (*c, v.as_str())).collect(),
+                    folder,
+                    name,
+                    size: a.size(),
+                    md5: &md5,
+                    text_path,
+                })?;
+            }
+            if self.opts.load_file && is_image(a.ftype()) {
                 self.images += 1;
                 let line = opt_line(&id, VOLUME, &item.path);
                 self.opt_writer()?.write_all(line.as_bytes())?;
@@ -482,7 +522,12 @@ impl<'a> Writer<'a> {
     }
 
     fn finish(mut self) -> io::Result<Written> {
-        let stem = self.opts.out.file_stem().map_or("loadfile".into(), |s| s.to_string_lossy().into_owned());
+        // The names the side files would have beside the archive (`share.tar.gz` -> `share.dat`).
+        let inside_name = |ext: &str| {
+            side_path(&self.opts.out, ext)
+                .file_name()
+                .map_or_else(|| format!("loadfile.{ext}"), |n| n.to_string_lossy().into_owned())
+        };
         let mut dat_path = None;
         if let Some(d) = self.dat.take() {
             d.finish()?;
@@ -493,10 +538,16 @@ impl<'a> Writer<'a> {
             o.flush()?;
             opt_path = self.opt_path.take();
         }
+        if let Some(c) = self.csv.take() {
+            c.finish()?;
+        }
+        if let Some(x) = self.xml.take() {
+            x.finish()?;
+        }
         if self.opts.load_file_inside {
             for (path, ext) in [(dat_path.take(), "dat"), (opt_path.take(), "opt")] {
                 if let Some(p) = path {
-                    self.file_entry(&format!("{stem}.{ext}"), &p)?;
+                    self.file_entry(&inside_name(ext), &p)?;
                     std::fs::remove_file(&p)?;
                 }
             }
@@ -540,6 +591,8 @@ impl<'a> Writer<'a> {
             zip64: self.zip64,
             dat: dat_path.map(|p| (p, side_path(&self.opts.out, "dat"))),
             opt: opt_path.map(|p| (p, side_path(&self.opts.out, "opt"))),
+            csv: self.csv_path.take().map(|p| (p, side_path(&self.opts.out, "csv"))),
+            xml: self.xml_path.take().map(|p| (p, side_path(&self.opts.out, "xml"))),
             manifest: self.manifest_path.take().map(|p| (p, side_path(&self.opts.out, "manifest.csv"))),
         })
     }
@@ -603,8 +656,12 @@ pub(super) fn dat_row(
     let a = &file.attrs;
     let custodian = tree.model.accounts().account(a.owner).map_or_else(String::new, |u| u.display.clone());
     let date = |secs: i64| format_date(secs, opts.date_format);
-    let mut row = vec![
-        id.to_string(),
+    let mut row = vec![id.to_string()];
+    if let Some(b) = &opts.bates {
+        let n = b.number(file.ordinal);
+        row.extend([n.clone(), n]);
+    }
+    row.extend([
         item.name().to_string(),
         a.ext.to_string(),
         a.size().to_string(),
@@ -615,7 +672,7 @@ pub(super) fn dat_row(
         date(a.modified.secs),
         md5,
         sha1,
-    ];
+    ]);
     if opts.text {
         row.push(text_path);
     }

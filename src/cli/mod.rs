@@ -307,13 +307,22 @@ pub struct ArchiveArgs {
     /// Scale file sizes so the archive lands within 1% of SIZE (10GiB, 500MB); stored archives only.
     #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Archive")]
     pub target_size: Option<u64>,
-    /// Concordance load file (DAT, with an Opticon OPT for image documents), or none.
-    #[arg(long, value_enum, default_value = "dat", help_heading = "Load file")]
-    pub load_file: LoadFile,
-    /// Put the load files inside the archive (at its root) instead of beside it.
+    /// Load files, comma-separated: dat (Concordance, with an Opticon OPT for image documents), csv, xml (EDRM XML 1.2), or none.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "dat", help_heading = "Load file")]
+    pub load_file: Vec<LoadFile>,
+    /// Put the DAT and OPT inside the archive (at its root) instead of beside it.
     #[arg(long, help_heading = "Load file")]
     pub load_file_inside: bool,
-    /// Text encoding of the DAT.
+    /// Bates numbers as BEGDOC and ENDDOC: this prefix, then a zero-padded number per document.
+    #[arg(long, value_name = "PREFIX", help_heading = "Load file")]
+    pub bates_prefix: Option<String>,
+    /// The first Bates number.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "bates_prefix", help_heading = "Load file")]
+    pub bates_start: u64,
+    /// Digits of a Bates number (zero-padded).
+    #[arg(long, value_name = "D", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=18), requires = "bates_prefix", help_heading = "Load file")]
+    pub bates_digits: u32,
+    /// Text encoding of the DAT and CSV.
     #[arg(long, value_enum, default_value = "utf8", help_heading = "Load file")]
     pub encoding: synthfs::archive::Encoding,
     /// Date format of DATECREATED and DATELASTMOD.
@@ -345,6 +354,8 @@ pub struct ArchiveArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LoadFile {
     Dat,
+    Csv,
+    Xml,
     None,
 }
 
