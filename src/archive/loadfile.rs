@@ -64,11 +64,7 @@ pub struct DatWriter<W: Write> {
 impl<W: Write> DatWriter<W> {
     /// Starts a DAT: the byte-order mark if the encoding has one, and the header row.
     pub fn new(mut out: W, encoding: Encoding, header: &[&str]) -> io::Result<DatWriter<W>> {
-        match encoding {
-            Encoding::Utf8 => out.write_all(b"\xEF\xBB\xBF")?,
-            Encoding::Utf16 => out.write_all(b"\xFF\xFE")?,
-            Encoding::Utf8NoBom | Encoding::Cp1252 => {}
-        }
+        out.write_all(bom(encoding))?;
         let mut w = DatWriter { out, encoding, line: String::new(), bytes: Vec::new() };
         w.row(header)?;
         Ok(w)
@@ -125,12 +121,7 @@ pub fn row_len<S: AsRef<str>>(values: &[S], encoding: Encoding) -> usize {
 
 /// Bytes of the byte-order mark and header row.
 pub fn preamble_len(encoding: Encoding, header: &[&str]) -> usize {
-    let bom = match encoding {
-        Encoding::Utf8 => 3,
-        Encoding::Utf16 => 2,
-        Encoding::Utf8NoBom | Encoding::Cp1252 => 0,
-    };
-    bom + row_len(header, encoding)
+    bom(encoding).len() + row_len(header, encoding)
 }
 
 /// A date as the DAT writes it.
@@ -139,6 +130,15 @@ pub fn format_date(secs: i64, f: DateFormat) -> String {
     match f {
         DateFormat::Us => format!("{:02}/{:02}/{:04}", d.month, d.day, d.year),
         DateFormat::Iso => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),
+    }
+}
+
+/// The byte-order mark a load file in this encoding starts with (none for some).
+fn bom(encoding: Encoding) -> &'static [u8] {
+    match encoding {
+        Encoding::Utf8 => b"\xEF\xBB\xBF",
+        Encoding::Utf16 => b"\xFF\xFE",
+        Encoding::Utf8NoBom | Encoding::Cp1252 => b"",
     }
 }
 
@@ -245,11 +245,7 @@ pub struct CsvWriter<W: Write> {
 
 impl<W: Write> CsvWriter<W> {
     pub fn new(mut out: W, encoding: Encoding, header: &[&str]) -> io::Result<CsvWriter<W>> {
-        match encoding {
-            Encoding::Utf8 => out.write_all(b"\xEF\xBB\xBF")?,
-            Encoding::Utf16 => out.write_all(b"\xFF\xFE")?,
-            Encoding::Utf8NoBom | Encoding::Cp1252 => {}
-        }
+        out.write_all(bom(encoding))?;
         let mut w = CsvWriter { out, encoding, line: String::new(), bytes: Vec::new() };
         w.row(header)?;
         Ok(w)
