@@ -311,6 +311,21 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
         )
         .into());
     }
+    let delimiter =
+        |flag: &str, spec: &str| archive::loadfile::parse_delimiter(spec).map_err(|e| BadInput(format!("{flag} {e}")));
+    let style = archive::loadfile::Style {
+        separator: delimiter("--dat-separator", &args.dat_separator)?,
+        quote: delimiter("--dat-quote", &args.dat_quote)?,
+        newline: delimiter("--dat-newline", &args.dat_newline)?,
+        crlf: args.eol == cli::Eol::Crlf,
+        bom: !args.no_bom,
+    };
+    if style.separator == style.quote || [style.separator, style.quote].iter().any(|c| matches!(c, '\r' | '\n')) {
+        return Err(BadInput(
+            "--dat-separator and --dat-quote must differ from each other and from line breaks".into(),
+        )
+        .into());
+    }
     let opts = Options {
         out: args.out.clone(),
         format,
@@ -320,6 +335,11 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
         load_file: args.load_file.contains(&cli::LoadFile::Dat),
         csv: args.load_file.contains(&cli::LoadFile::Csv),
         xml: args.load_file.contains(&cli::LoadFile::Xml),
+        hashes: archive::loadfile::Hashes {
+            md5: args.hash_columns.contains(&cli::HashColumn::Md5),
+            sha1: args.hash_columns.contains(&cli::HashColumn::Sha1),
+        },
+        style,
         bates: args.bates_prefix.clone().map(|prefix| archive::loadfile::Bates {
             prefix,
             start: args.bates_start,
@@ -363,7 +383,7 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
             .into());
         }
     }
-    if opts.any_load_file() || opts.manifest {
+    if opts.md5() || opts.sha1() || opts.manifest {
         warn_if_hashing_is_long(&tree);
     }
     let counters = Arc::new(Counters::default());

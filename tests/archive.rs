@@ -239,7 +239,7 @@ fn load_file_manifest_and_text_describe_the_archive() {
     }
     let t = tmp();
     let out = t.path().join("prod.zip");
-    let s = json(&archive(&out, 1000, &["--text", "--compression", "deflate"]));
+    let s = json(&archive(&out, 1000, &["--text", "--compression", "deflate", "--hash-columns", "md5,sha1"]));
     let dat = PathBuf::from(s["files"]["dat"].as_str().unwrap());
     assert_eq!(dat, t.path().join("prod.dat"));
     let rows = parse_dat(&dat, None);
@@ -657,7 +657,18 @@ fn csv_and_edrm_xml_load_files_with_bates_numbers() {
     }
     let t = tmp();
     let out = t.path().join("prod.zip");
-    let extra = ["--load-file", "dat,csv,xml", "--bates-prefix", "ACME", "--bates-start", "100", "--bates-digits", "6"];
+    let extra = [
+        "--load-file",
+        "dat,csv,xml",
+        "--bates-prefix",
+        "ACME",
+        "--bates-start",
+        "100",
+        "--bates-digits",
+        "6",
+        "--hash-columns",
+        "md5",
+    ];
     let s = json(&archive(&out, 1000, &[&extra[..], &["--text"]].concat()));
     assert_eq!(s["files"]["csv"], t.path().join("prod.csv").display().to_string());
     let script = r##"
@@ -706,5 +717,32 @@ print(len(rows))
         assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", stderr(&o));
         assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", stderr(&o));
         assert!(!t.path().join(name).exists());
+    }
+}
+
+/// The DAT's delimiters, line ends and byte-order mark as asked, and no hash columns (nor
+/// hashing) unless asked; a bad delimiter is one line and exit 2.
+#[test]
+fn dat_delimiters_line_ends_bom_and_hash_columns_are_choices() {
+    let t = tmp();
+    let out = t.path().join("d.tar");
+    let args =
+        ["--dat-separator", "char:|", "--dat-quote", "ascii:94", "--eol", "lf", "--no-bom", "--load-file", "dat,csv"];
+    json(&archive(&out, 200, &args));
+    let dat = std::fs::read_to_string(t.path().join("d.dat")).unwrap();
+    assert!(dat.starts_with("^DOCID^|^FILENAME^|"), "{}", &dat[..40]);
+    assert!(!dat.contains('\r') && !dat.contains("MD5HASH") && !dat.contains("SHA1HASH"));
+    assert_eq!(dat.lines().count(), 201);
+    assert!(dat.lines().all(|l| l.starts_with('^') && l.ends_with('^')));
+    let csv = std::fs::read(t.path().join("d.csv")).unwrap();
+    assert!(csv.starts_with(b"DOCID,FILENAME,") && !csv.contains(&b'\r'));
+    for bad in [
+        &["--dat-separator", "ascii:999"][..],
+        &["--dat-quote", "char:"],
+        &["--dat-separator", "char:^", "--dat-quote", "ascii:94"],
+    ] {
+        let o = archive(&t.path().join("bad.tar"), 10, bad);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+        assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", stderr(&o));
     }
 }

@@ -32,21 +32,73 @@ pub const QUOTE: char = '\u{fe}';
 /// What a line break inside a value becomes.
 pub const NEWLINE: char = '\u{ae}';
 
-/// The columns, in order; TEXTPATH only when extracted text is written.
-pub fn columns(text: bool) -> Vec<&'static str> {
-    let mut c = vec![
-        "DOCID",
-        "FILENAME",
-        "FILEEXT",
-        "FILESIZE",
-        "FILEPATH",
-        "CUSTODIAN",
-        "AUTHOR",
-        "DATECREATED",
-        "DATELASTMOD",
-        "MD5HASH",
-        "SHA1HASH",
-    ];
+/// Which hash columns a load file carries (each costs hashing every document).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Hashes {
+    pub md5: bool,
+    pub sha1: bool,
+}
+
+impl Hashes {
+    pub const BOTH: Hashes = Hashes { md5: true, sha1: true };
+}
+
+/// How a DAT (and the CSV's line ends and byte-order mark) is written: Concordance's defaults
+/// are þ, DC4, ® and CR LF.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Style {
+    pub separator: char,
+    pub quote: char,
+    /// What a line break inside a value becomes.
+    pub newline: char,
+    /// CR LF (the default), or LF.
+    pub crlf: bool,
+    /// Start with the encoding's byte-order mark (UTF-8, UTF-16), the default.
+    pub bom: bool,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style { separator: SEPARATOR, quote: QUOTE, newline: NEWLINE, crlf: true, bom: true }
+    }
+}
+
+impl Style {
+    fn eol(&self) -> &'static str {
+        if self.crlf { "\r\n" } else { "\n" }
+    }
+}
+
+/// A delimiter as the command line gives it: `ascii:N` (a code point from 0 to 255, as in
+/// Concordance's settings: ascii:20 is DC4, ascii:254 is þ) or `char:C`.
+pub fn parse_delimiter(spec: &str) -> Result<char, String> {
+    if let Some(n) = spec.strip_prefix("ascii:") {
+        let n: u8 = n.parse().map_err(|_| format!("{spec}: ascii:N takes a number from 0 to 255"))?;
+        return Ok(char::from(n));
+    }
+    if let Some(c) = spec.strip_prefix("char:") {
+        let mut chars = c.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            return Ok(c);
+        }
+    }
+    Err(format!("{spec}: expected ascii:N or char:C (one character)"))
+}
+
+/// The columns, in order: DOCID, BEGDOC and ENDDOC with Bates numbers, the document's fields,
+/// the hash columns asked for, TEXTPATH with extracted text.
+pub fn columns_for(text: bool, bates: bool, hashes: Hashes) -> Vec<&'static str> {
+    let mut c = vec!["DOCID"];
+    if bates {
+        c.extend(["BEGDOC", "ENDDOC"]);
+    }
+    c.extend(["FILENAME", "FILEEXT", "FILESIZE", "FILEPATH", "CUSTODIAN", "AUTHOR", "DATECREATED", "DATELASTMOD"]);
+    if hashes.md5 {
+        c.push("MD5HASH");
+    }
+    if hashes.sha1 {
+        c.push("SHA1HASH");
+    }
     if text {
         c.push("TEXTPATH");
     }
@@ -57,22 +109,23 @@ pub fn columns(text: bool) -> Vec<&'static str> {
 pub struct DatWriter<W: Write> {
     out: W,
     encoding: Encoding,
+    style: Style,
     line: String,
     bytes: Vec<u8>,
 }
 
 impl<W: Write> DatWriter<W> {
     /// Starts a DAT: the byte-order mark if the encoding has one, and the header row.
-    pub fn new(mut out: W, encoding: Encoding, header: &[&str]) -> io::Result<DatWriter<W>> {
-        out.write_all(bom(encoding))?;
-        let mut w = DatWriter { out, encoding, line: String::new(), bytes: Vec::new() };
+    pub fn new(mut out: W, encoding: Encoding, header: &[&str], style: Style) -> io::Result<DatWriter<W>> {
+        out.write_all(bom(encoding, style))?;
+        let mut w = DatWriter { out, encoding, style, line: String::new(), bytes: Vec::new() };
         w.row(header)?;
         Ok(w)
     }
 
     /// One record: every value qualified, line breaks inside values replaced.
     pub fn row<S: AsRef<str>>(&mut self, values: &[S]) -> io::Result<()> {
-        format_row(values, &mut self.line);
+        format_row(values, &mut self.line, self.style);
         encode(&self.line, self.encoding, &mut self.bytes);
         self.out.write_all(&self.bytes)
     }
@@ -84,13 +137,13 @@ impl<W: Write> DatWriter<W> {
 }
 
 /// A record as text: every value qualified, line breaks inside values replaced, CR LF at the end.
-fn format_row<S: AsRef<str>>(values: &[S], line: &mut String) {
+fn format_row<S: AsRef<str>>(values: &[S], line: &mut String, style: Style) {
     line.clear();
     for (i, v) in values.iter().enumerate() {
         if i > 0 {
-            line.push(SEPARATOR);
+            line.push(style.separator);
         }
-        line.push(QUOTE);
+        line.push(style.quote);
         let mut chars = v.as_ref().chars().peekable();
         while let Some(c) = chars.next() {
             match c {
@@ -98,30 +151,30 @@ fn format_row<S: AsRef<str>>(values: &[S], line: &mut String) {
                     if chars.peek() == Some(&'\n') {
                         chars.next();
                     }
-                    line.push(NEWLINE);
+                    line.push(style.newline);
                 }
-                '\n' => line.push(NEWLINE),
-                QUOTE => line.push('?'),
+                '\n' => line.push(style.newline),
+                c if c == style.quote || c == style.separator => line.push('?'),
                 c => line.push(c),
             }
         }
-        line.push(QUOTE);
+        line.push(style.quote);
     }
-    line.push_str("\r\n");
+    line.push_str(style.eol());
 }
 
 /// Bytes a record takes in an encoding.
-pub fn row_len<S: AsRef<str>>(values: &[S], encoding: Encoding) -> usize {
+pub fn row_len<S: AsRef<str>>(values: &[S], encoding: Encoding, style: Style) -> usize {
     let mut line = String::new();
-    format_row(values, &mut line);
+    format_row(values, &mut line, style);
     let mut bytes = Vec::new();
     encode(&line, encoding, &mut bytes);
     bytes.len()
 }
 
 /// Bytes of the byte-order mark and header row.
-pub fn preamble_len(encoding: Encoding, header: &[&str]) -> usize {
-    bom(encoding).len() + row_len(header, encoding)
+pub fn preamble_len(encoding: Encoding, header: &[&str], style: Style) -> usize {
+    bom(encoding, style).len() + row_len(header, encoding, style)
 }
 
 /// A date as the DAT writes it.
@@ -134,7 +187,10 @@ pub fn format_date(secs: i64, f: DateFormat) -> String {
 }
 
 /// The byte-order mark a load file in this encoding starts with (none for some).
-fn bom(encoding: Encoding) -> &'static [u8] {
+fn bom(encoding: Encoding, style: Style) -> &'static [u8] {
+    if !style.bom {
+        return b"";
+    }
     match encoding {
         Encoding::Utf8 => b"\xEF\xBB\xBF",
         Encoding::Utf16 => b"\xFF\xFE",
@@ -225,28 +281,19 @@ impl Bates {
     }
 }
 
-/// The load file columns for these options, in order: DOCID, then BEGDOC and ENDDOC with Bates
-/// numbers, ..., TEXTPATH with extracted text.
-pub fn columns_for(text: bool, bates: bool) -> Vec<&'static str> {
-    let mut c = columns(text);
-    if bates {
-        c.splice(1..1, ["BEGDOC", "ENDDOC"]);
-    }
-    c
-}
-
 /// A CSV load file: RFC 4180 quoting, a header row, CR LF, in the DAT's encoding.
 pub struct CsvWriter<W: Write> {
     out: W,
     encoding: Encoding,
+    style: Style,
     line: String,
     bytes: Vec<u8>,
 }
 
 impl<W: Write> CsvWriter<W> {
-    pub fn new(mut out: W, encoding: Encoding, header: &[&str]) -> io::Result<CsvWriter<W>> {
-        out.write_all(bom(encoding))?;
-        let mut w = CsvWriter { out, encoding, line: String::new(), bytes: Vec::new() };
+    pub fn new(mut out: W, encoding: Encoding, header: &[&str], style: Style) -> io::Result<CsvWriter<W>> {
+        out.write_all(bom(encoding, style))?;
+        let mut w = CsvWriter { out, encoding, style, line: String::new(), bytes: Vec::new() };
         w.row(header)?;
         Ok(w)
     }
@@ -266,7 +313,7 @@ impl<W: Write> CsvWriter<W> {
                 self.line.push_str(v);
             }
         }
-        self.line.push_str("\r\n");
+        self.line.push_str(self.style.eol());
         encode(&self.line, self.encoding, &mut self.bytes);
         self.out.write_all(&self.bytes)
     }
@@ -328,11 +375,11 @@ impl<W: Write> XmlWriter<W> {
         b.push_str("        </Tags>\r\n        <Files>\r\n");
         let _ = write!(
             b,
-            "          <File FileType=\"Native\">\r\n            <ExternalFile FilePath=\"{}\" FileName=\"{}\" FileSize=\"{}\" Hash=\"{}\"/>\r\n          </File>\r\n",
+            "          <File FileType=\"Native\">\r\n            <ExternalFile FilePath=\"{}\" FileName=\"{}\" FileSize=\"{}\"{}/>\r\n          </File>\r\n",
             xml_escape(d.folder),
             xml_escape(d.name),
             d.size,
-            xml_escape(d.md5)
+            if d.md5.is_empty() { String::new() } else { format!(" Hash=\"{}\"", xml_escape(d.md5)) }
         );
         if let Some(t) = d.text_path {
             let (folder, name) = t.rsplit_once('/').unwrap_or(("", t));
@@ -382,7 +429,8 @@ mod tests {
     #[test]
     fn dat_round_trips_in_every_encoding() {
         for enc in [Encoding::Utf8, Encoding::Utf8NoBom, Encoding::Utf16] {
-            let mut w = DatWriter::new(Vec::new(), enc, &columns(false)).unwrap();
+            let mut w =
+                DatWriter::new(Vec::new(), enc, &columns_for(false, false, Hashes::BOTH), Style::default()).unwrap();
             w.row(&["DOC00000001", "Müller\r\nnotes.docx", ""]).unwrap();
             let bytes = w.finish().unwrap();
             let rows = parse_dat(&bytes).unwrap();
@@ -394,11 +442,15 @@ mod tests {
 
     #[test]
     fn bytes_are_the_concordance_ones() {
-        let mut w = DatWriter::new(Vec::new(), Encoding::Cp1252, &columns(false)).unwrap();
+        let mut w =
+            DatWriter::new(Vec::new(), Encoding::Cp1252, &columns_for(false, false, Hashes::BOTH), Style::default())
+                .unwrap();
         w.row(&["a", "€"]).unwrap();
         let bytes = w.finish().unwrap();
         assert!(bytes.ends_with(b"\xFEa\xFE\x14\xFE\x80\xFE\r\n"));
-        let mut w = DatWriter::new(Vec::new(), Encoding::Utf8, &columns(false)).unwrap();
+        let mut w =
+            DatWriter::new(Vec::new(), Encoding::Utf8, &columns_for(false, false, Hashes::BOTH), Style::default())
+                .unwrap();
         w.row(&["a"]).unwrap();
         let bytes = w.finish().unwrap();
         assert!(bytes.starts_with(b"\xEF\xBB\xBF\xC3\xBEDOCID\xC3\xBE\x14"));
@@ -416,12 +468,21 @@ mod tests {
         assert_eq!(b.number(0), "ABC0998");
         assert_eq!(b.number(3), "ABC1001");
         assert!(b.fits(9002) && !b.fits(9003));
-        assert_eq!(columns_for(false, true)[..3], ["DOCID", "BEGDOC", "ENDDOC"]);
+        assert_eq!(columns_for(false, true, Hashes::default())[..3], ["DOCID", "BEGDOC", "ENDDOC"]);
+        assert!(!columns_for(false, false, Hashes::default()).contains(&"MD5HASH"));
+        assert_eq!(parse_delimiter("ascii:20"), Ok('\u{14}'));
+        assert_eq!(parse_delimiter("ascii:254"), Ok('þ'));
+        assert_eq!(parse_delimiter("char:|"), Ok('|'));
+        assert!(
+            parse_delimiter("ascii:300").is_err()
+                && parse_delimiter("char:ab").is_err()
+                && parse_delimiter("|").is_err()
+        );
     }
 
     #[test]
     fn csv_and_xml_escape_what_they_must() {
-        let mut csv = CsvWriter::new(Vec::new(), Encoding::Utf8NoBom, &["A", "B"]).unwrap();
+        let mut csv = CsvWriter::new(Vec::new(), Encoding::Utf8NoBom, &["A", "B"], Style::default()).unwrap();
         csv.row(&["x,y", "say \"hi\""]).unwrap();
         let text = String::from_utf8(csv.finish().unwrap()).unwrap();
         assert_eq!(text, "A,B\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n");

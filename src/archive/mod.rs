@@ -102,6 +102,10 @@ pub struct Options {
     pub xml: bool,
     /// Bates numbers as BEGDOC / ENDDOC.
     pub bates: Option<loadfile::Bates>,
+    /// The hash columns of the load files (MD5HASH, SHA1HASH), only when asked.
+    pub hashes: loadfile::Hashes,
+    /// Delimiters, line ends and byte-order mark of the DAT (line ends and BOM of the CSV too).
+    pub style: loadfile::Style,
     pub load_file_inside: bool,
     pub encoding: Encoding,
     pub date_format: DateFormat,
@@ -118,14 +122,24 @@ pub struct Options {
 }
 
 impl Options {
-    /// Whether any load file is written (they need the MD5 and SHA-1 of every document).
+    /// Whether any load file is written.
     pub fn any_load_file(&self) -> bool {
         self.load_file || self.csv || self.xml
     }
 
     /// The load files' columns.
     pub fn columns(&self) -> Vec<&'static str> {
-        loadfile::columns_for(self.text, self.bates.is_some())
+        loadfile::columns_for(self.text, self.bates.is_some(), self.hashes)
+    }
+
+    /// Whether documents are hashed with MD5 (the MD5HASH column, the EDRM XML `Hash`).
+    pub fn md5(&self) -> bool {
+        self.any_load_file() && self.hashes.md5
+    }
+
+    /// Whether documents are hashed with SHA-1 (the SHA1HASH column).
+    pub fn sha1(&self) -> bool {
+        self.any_load_file() && self.hashes.sha1
     }
 
     pub fn cancelled(&self) -> bool {

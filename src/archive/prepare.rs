@@ -69,14 +69,14 @@ impl Digests {
         Digests {
             crc: crc32fast::Hasher::new(),
             sha256: opts.manifest.then(Sha256::new),
-            md5: opts.any_load_file().then(Md5::new),
-            sha1: opts.any_load_file().then(Sha1::new),
+            md5: opts.md5().then(Md5::new),
+            sha1: opts.sha1().then(Sha1::new),
         }
     }
 
     /// Whether anything beyond the CRC is computed.
     pub fn any_cryptographic(opts: &Options) -> bool {
-        opts.manifest || opts.any_load_file()
+        opts.manifest || opts.md5() || opts.sha1()
     }
 
     /// Adds bytes to every digest.

@@ -172,7 +172,7 @@ fn part(tree: &Tree, opts: &Options, item: &Item) -> Part {
         let text_path = if text_len.is_some() { format!("{TEXT_DIR}/{id}.txt") } else { String::new() };
         let row = dat_row(tree, opts, item, &id, author, "0".repeat(32), "0".repeat(40), text_path);
         let opt = if is_image(a.ftype()) { opt_line(&id, VOLUME, &item.path).len() as u64 } else { 0 };
-        (row_len(&row, opts.encoding) as u64, opt)
+        (row_len(&row, opts.encoding, opts.style) as u64, opt)
     } else {
         (0, 0)
     };
@@ -224,7 +224,7 @@ impl Acc {
     fn add(&mut self, opts: &Options, item: &Item, p: Part) {
         if !self.started_dat && opts.load_file && opts.load_file_inside {
             self.started_dat = true;
-            self.dat_len = preamble_len(opts.encoding, &opts.columns()) as u64;
+            self.dat_len = preamble_len(opts.encoding, &opts.columns(), opts.style) as u64;
         }
         let Some(file) = &item.file else { return self.add_dir(opts, &item.path) };
         let a = &file.attrs;
@@ -287,6 +287,8 @@ mod tests {
             csv: false,
             xml: false,
             bates: None,
+            hashes: crate::archive::loadfile::Hashes::BOTH,
+            style: crate::archive::loadfile::Style::default(),
             load_file_inside: inside,
             encoding: Encoding::Utf16,
             date_format: DateFormat::Us,

@@ -169,13 +169,13 @@ impl<'a> Writer<'a> {
         let header = opts.columns();
         let (dat, dat_path) = if opts.load_file {
             let path = temp_path(partial, "dat");
-            (Some(DatWriter::new(create(&path)?, opts.encoding, &header)?), Some(path))
+            (Some(DatWriter::new(create(&path)?, opts.encoding, &header, opts.style)?), Some(path))
         } else {
             (None, None)
         };
         let (csv, csv_path) = if opts.csv {
             let path = temp_path(partial, "csv");
-            (Some(CsvWriter::new(create(&path)?, opts.encoding, &header)?), Some(path))
+            (Some(CsvWriter::new(create(&path)?, opts.encoding, &header, opts.style)?), Some(path))
         } else {
             (None, None)
         };
@@ -670,9 +670,13 @@ pub(super) fn dat_row(
         author.unwrap_or_else(|| custodian.to_string()),
         date(a.created.secs),
         date(a.modified.secs),
-        md5,
-        sha1,
     ]);
+    if opts.hashes.md5 {
+        row.push(md5);
+    }
+    if opts.hashes.sha1 {
+        row.push(sha1);
+    }
     if opts.text {
         row.push(text_path);
     }

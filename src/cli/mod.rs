@@ -322,6 +322,24 @@ pub struct ArchiveArgs {
     /// Digits of a Bates number (zero-padded).
     #[arg(long, value_name = "D", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=18), requires = "bates_prefix", help_heading = "Load file")]
     pub bates_digits: u32,
+    /// Hash columns of the load files, comma-separated: md5 (MD5HASH; also the EDRM XML Hash), sha1 (SHA1HASH); none by default (hashing every document takes time).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "HASHES", help_heading = "Load file")]
+    pub hash_columns: Vec<HashColumn>,
+    /// DAT field separator: ascii:N (a code point 0-255) or char:C.
+    #[arg(long, value_name = "SPEC", default_value = "ascii:20", help_heading = "Load file")]
+    pub dat_separator: String,
+    /// DAT text qualifier: ascii:N or char:C.
+    #[arg(long, value_name = "SPEC", default_value = "ascii:254", help_heading = "Load file")]
+    pub dat_quote: String,
+    /// What a line break inside a DAT value becomes: ascii:N or char:C.
+    #[arg(long, value_name = "SPEC", default_value = "ascii:174", help_heading = "Load file")]
+    pub dat_newline: String,
+    /// Line ends of the DAT and CSV.
+    #[arg(long, value_enum, default_value = "crlf", help_heading = "Load file")]
+    pub eol: Eol,
+    /// No byte-order mark at the start of the DAT and CSV (whatever the encoding).
+    #[arg(long, help_heading = "Load file")]
+    pub no_bom: bool,
     /// Text encoding of the DAT and CSV.
     #[arg(long, value_enum, default_value = "utf8", help_heading = "Load file")]
     pub encoding: synthfs::archive::Encoding,
@@ -349,6 +367,18 @@ pub struct ArchiveArgs {
     /// Print the summary as one JSON object.
     #[arg(long, help_heading = "Output")]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HashColumn {
+    Md5,
+    Sha1,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Eol {
+    Crlf,
+    Lf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
