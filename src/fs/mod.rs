@@ -447,4 +447,115 @@ mod tests {
         assert_eq!(fs.getxattr(fin.ino, b"system.posix_acl_access"), Err(FsError::Unsupported));
         assert_eq!(fs.getxattr(fin.ino, b"security.selinux"), Err(FsError::Unsupported));
     }
+
+    /// What a hostile or confused client can send: any inode, any bytes as a name, any offset.
+    /// Every call answers (no panic) with a valid result or the error the kernel expects.
+    mod hostile {
+        use super::*;
+        use proptest::prelude::*;
+        use std::sync::OnceLock;
+
+        fn shared() -> &'static SynthFs {
+            static FS: OnceLock<SynthFs> = OnceLock::new();
+            FS.get_or_init(fs)
+        }
+
+        /// Inodes around the tree's range: 0, real ones, and past the end.
+        fn any_ino() -> impl Strategy<Value = u64> {
+            let n = shared().tree().node_count();
+            prop_oneof![Just(0u64), 1..=n, n + 1..n + 1000, any::<u64>()]
+        }
+
+        /// Every directory's inode and entry names.
+        fn dirs() -> &'static [(u64, Vec<Box<str>>)] {
+            static DIRS: OnceLock<Vec<(u64, Vec<Box<str>>)>> = OnceLock::new();
+            DIRS.get_or_init(|| {
+                let fs = shared();
+                let (mut out, mut todo) = (Vec::new(), vec![1u64]);
+                while let Some(d) = todo.pop() {
+                    let entries = fs.readdir(d, 2, usize::MAX).unwrap();
+                    todo.extend(entries.iter().filter(|e| e.attr.kind == NodeKind::Dir).map(|e| e.attr.ino));
+                    out.push((d, entries.into_iter().map(|e| e.name).collect()));
+                }
+                out
+            })
+        }
+
+        /// Arbitrary bytes as names: NUL, slashes, invalid UTF-8, past 255 bytes.
+        fn any_name() -> impl Strategy<Value = Vec<u8>> {
+            proptest::collection::vec(any::<u8>(), 0..300)
+        }
+
+        /// A parent and a name: anything, or a real directory with one of its names, exact or
+        /// with its case changed.
+        fn any_lookup() -> impl Strategy<Value = (u64, Vec<u8>)> {
+            prop_oneof![
+                (any_ino(), any_name()),
+                (any::<usize>(), any::<usize>(), any::<bool>()).prop_map(|(d, k, upper)| {
+                    let (ino, names) = &dirs()[d % dirs().len()];
+                    let name = names.get(k % names.len().max(1)).map_or("", |n| &**n);
+                    (*ino, if upper { name.to_uppercase().into_bytes() } else { name.as_bytes().to_vec() })
+                }),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+            #[test]
+            fn lookup_answers_the_entry_or_enoent((parent, name) in any_lookup()) {
+                let fs = shared();
+                match fs.lookup(parent, &name) {
+                    Ok(a) => {
+                        // The entry found is the one of that exact name in that directory.
+                        let listed = fs.readdir(parent, 2, usize::MAX).unwrap();
+                        prop_assert!(listed.iter().any(|e| e.attr.ino == a.ino && e.name.as_bytes() == name.as_slice()));
+                    }
+                    Err(e) => {
+                        prop_assert!(matches!(e, FsError::NotFound | FsError::NotDir), "{e:?}");
+                        // Only a name that is not in the directory is missing.
+                        let listed = fs.readdir(parent, 2, usize::MAX).unwrap_or_default();
+                        prop_assert!(!listed.iter().any(|e| e.name.as_bytes() == name.as_slice()));
+                    }
+                }
+            }
+
+            #[test]
+            fn readdir_at_any_offset_pages_forward(ino in any_ino(), offset in prop_oneof![0u64..300, any::<u64>()], max in 1usize..50) {
+                let fs = shared();
+                match fs.readdir(ino, offset, max) {
+                    Ok(page) => {
+                        prop_assert!(page.len() <= max);
+                        let mut at = offset;
+                        for e in &page {
+                            prop_assert!(e.next_offset > at);
+                            at = e.next_offset;
+                        }
+                        let mut names = Vec::new();
+                        fs.readdir_names(ino, offset, &mut |e| { names.push(e.ino); names.len() >= max }).unwrap();
+                        prop_assert_eq!(names, page.iter().map(|e| e.attr.ino).collect::<Vec<_>>());
+                    }
+                    Err(e) => prop_assert!(matches!(e, FsError::NotFound | FsError::NotDir), "{e:?}"),
+                }
+            }
+
+            #[test]
+            fn reads_seeks_and_xattrs_answer(ino in any_ino(), offset in prop_oneof![0u64..1 << 20, any::<u64>()], len in 0usize..70_000, name in any_name()) {
+                let fs = shared();
+                let mut buf = vec![0u8; len];
+                match fs.read(ino, offset, &mut buf) {
+                    Ok(n) => prop_assert!(n <= len),
+                    Err(e) => prop_assert!(matches!(e, FsError::NotFound | FsError::IsDir), "{e:?}"),
+                }
+                for how in [Seek::Data, Seek::Hole] {
+                    if let Err(e) = fs.seek(ino, offset, how) {
+                        prop_assert!(matches!(e, FsError::NotFound | FsError::IsDir | FsError::NoData), "{e:?}");
+                    }
+                }
+                if let Err(e) = fs.getxattr(ino, &name) {
+                    prop_assert!(matches!(e, FsError::NotFound | FsError::NoAttribute | FsError::Unsupported), "{e:?}");
+                }
+            }
+        }
+    }
 }
