@@ -416,3 +416,34 @@ fn windows_attribute_shares_survive_materialize() {
     let group_owned: u64 = out.trim().parse().unwrap();
     assert!(group_owned > 100, "files owned by CORP\\finance: {group_owned}");
 }
+
+/// The built-in `panzura-demo` profile has the toolkit's stated shares, read back from a
+/// materialized copy by `stats DIR` (read-only, hidden, Zone.Identifier) and counted by the
+/// model (group owners, which a plain walk cannot tell), with access tiers on its folders.
+#[test]
+fn panzura_demo_matches_the_toolkits_shares() {
+    // Sizes scaled down: the shares do not depend on them, the test's disk use does.
+    let tree = ["--profile", "panzura-demo", "--files", "4000", "--size-scale", "0.01"];
+    let model = stats_json(&tree);
+    let files = model["files"].as_f64().unwrap();
+    let group = model["attributes"]["group_owner"].as_f64().unwrap() / files;
+    assert!((group - 0.75).abs() < 0.03, "group owners {group:.3}");
+    let dest = tempfile::tempdir().unwrap();
+    let d = dest.path().display().to_string();
+    let o = run(&[&["materialize", d.as_str()], &tree[..]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::remove_file(dest.path().join(".synthfs.json")).unwrap();
+    let real = stats_json(&[d.as_str()]);
+    for (key, want, tolerance) in [("readonly", 0.05, 0.012), ("hidden", 0.02, 0.008), ("zone_identifier", 0.15, 0.015)]
+    {
+        let share = real["attributes"][key].as_f64().unwrap() / files;
+        assert!((share - want).abs() < tolerance, "{key}: {share:.4}, {want} stated");
+        assert_eq!(real["attributes"][key], model["attributes"][key], "{key}");
+    }
+    // Access tiers on the departments.
+    if have_tool(Command::new("getfacl").arg("--version"), "getfacl") {
+        let (ok, facl, err) = sh(&format!("getfacl -n '{d}/Finance'"));
+        assert!(ok.success(), "{err}");
+        assert!(facl.lines().any(|l| l == "group:30001:rwx"), "{facl}");
+    }
+}

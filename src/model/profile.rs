@@ -17,6 +17,7 @@ use crate::units::parse_size;
 pub const BUILTINS: &[(&str, &str)] = &[
     ("enterprise", include_str!("../../profiles/enterprise.toml")),
     ("ediscovery", include_str!("../../profiles/ediscovery.toml")),
+    ("panzura-demo", include_str!("../../profiles/panzura-demo.toml")),
 ];
 
 /// Why a profile could not be loaded.
