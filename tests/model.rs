@@ -431,3 +431,53 @@ fn the_aging_preset_is_the_default_and_bad_dates_are_refused() {
         assert!(err.contains("dates"), "{bad}: {err}");
     }
 }
+
+#[test]
+fn department_prefixes_and_own_suffixes_decorate_names() {
+    let mut p = Profile::builtin("enterprise").unwrap();
+    p.set_counts(Some(40_000), None);
+    p.template.departments[0].prefixes = vec!["FIN_".into(), "AP-".into()];
+    p.names = toml::from_str("suffixes = [\" - draft\", \" (final)\", \" v3\"]\nsuffix_share = 0.3").unwrap();
+    p.validate().unwrap();
+    let t = Tree::new(p).unwrap();
+    // Files whose folder is Finance's area (its share and the projects it owns; not homes).
+    let in_finance: HashSet<u64> = fold_dirs(
+        &t,
+        HashSet::new,
+        |acc: &mut HashSet<u64>, plan| {
+            if plan.ctx.department_area() == Some(0) {
+                acc.extend((0..plan.files).map(|s| plan.index + 1 + s));
+            }
+        },
+        |mut a, b| {
+            a.extend(b);
+            a
+        },
+    );
+    let (mut fin_docs, mut fin_prefixed, mut other_prefixed, mut docs, mut suffixed, mut foreign) = (0, 0, 0, 0, 0, 0);
+    for a in all_files(&t) {
+        if a.role != Role::Original || matches!(a.ftype(), FileType::Tmp | FileType::OfficeLock) {
+            continue;
+        }
+        let path = t.path(a.index).unwrap();
+        let name = path.rsplit('/').next().unwrap();
+        let stem = name.strip_suffix(&format!(".{}", a.ext)).unwrap_or(name);
+        let prefixed = stem.starts_with("FIN_") || stem.starts_with("AP-");
+        if in_finance.contains(&a.index) {
+            fin_docs += 1;
+            fin_prefixed += u32::from(prefixed);
+        } else {
+            other_prefixed += u32::from(prefixed);
+        }
+        docs += 1;
+        let core = stem.trim_end_matches(|c: char| c == ')' || c.is_ascii_digit()).trim_end_matches(" (");
+        suffixed += u32::from([" - draft", " (final)", " v3"].iter().any(|s| core.ends_with(s) || stem.ends_with(s)));
+        foreign += u32::from(["_FINAL", " - reviewed", " signed", " - old", " v1.1"].iter().any(|s| stem.ends_with(s)));
+    }
+    let share = f64::from(fin_prefixed) / f64::from(fin_docs);
+    assert!((share - 0.5).abs() < 0.04, "{fin_prefixed} of {fin_docs} Finance documents prefixed");
+    assert_eq!(other_prefixed, 0, "prefixes outside Finance's area");
+    let share = f64::from(suffixed) / f64::from(docs);
+    assert!((share - 0.3).abs() < 0.04, "{suffixed} of {docs} names with one of the profile's suffixes");
+    assert_eq!(foreign, 0, "built-in suffixes where the profile gave its own");
+}

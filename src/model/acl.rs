@@ -26,7 +26,7 @@ const VERSION: u32 = 2;
 /// The `[acls]` settings that apply to a node in this context, if any.
 fn tiers_for<'a>(m: &'a Model, ctx: &DirContext) -> Option<(&'a profile::Acls, u16)> {
     let acls = &m.profile.acls;
-    let d = ctx.department?;
+    let d = ctx.department_area()?;
     acls.tiers.then_some((acls, d))
 }
 

@@ -355,7 +355,7 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
         hidden: always_hidden || hide < at.hidden_share,
         readonly,
         zone: !always_hidden && zone < at.zone_share,
-        group_owner: ctx.department.is_some() && group < at.group_owner_share,
+        group_owner: ctx.department_area().is_some() && group < at.group_owner_share,
     }
 }
 

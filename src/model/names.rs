@@ -38,7 +38,7 @@ pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> String {
         FileType::DesktopIni => return "desktop.ini".into(),
         FileType::DsStore => return ".DS_Store".into(),
         FileType::OfficeLock => {
-            let stem = stem(mix, a, &mut rng);
+            let stem = stem(tree, mix, a, &mut rng);
             // Word shortens the owner file's name to fit, as `~$` replaces the first letters.
             let short: String = stem.chars().skip(if stem.chars().count() > 8 { 2 } else { 0 }).collect();
             return format!("~${short}.{}", a.ext);
@@ -46,7 +46,7 @@ pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> String {
         FileType::Tmp => {
             return match rng.below(3) {
                 0 => format!("~WRL{:04}.tmp", rng.below(10_000)),
-                1 => format!("~{}.tmp", stem(mix, a, &mut rng)),
+                1 => format!("~{}.tmp", stem(tree, mix, a, &mut rng)),
                 _ => format!("{:X}.tmp", rng.next_u64() as u32),
             };
         }
@@ -56,7 +56,8 @@ pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> String {
         if let Some(Location::File { parent, slot }) = tree.locate(of) {
             let orig = tree.file_attrs_in(&parent, slot);
             let orig_mix = tree.model.mix_name(parent.ctx.mix);
-            let base = stem(orig_mix, &orig, &mut Rng::new(tree.model.seed, orig.index, Purpose::Name));
+            let base = stem(tree, orig_mix, &orig, &mut Rng::new(tree.model.seed, orig.index, Purpose::Name));
+            let base = with_prefix(tree, &parent, &orig, base);
             let name = match rng.below(7) {
                 0 => format!("Copy of {base}"),
                 1 => format!("{base} - Copy"),
@@ -67,7 +68,25 @@ pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> String {
             return with_ext(name, a.ext);
         }
     }
-    with_ext(stem(mix, a, &mut rng), a.ext)
+    with_ext(with_prefix(tree, dir, a, stem(tree, mix, a, &mut rng)), a.ext)
+}
+
+/// A department's name prefix on a share of its documents (its own random stream, so trees
+/// without prefixes keep every other name).
+fn with_prefix(tree: &Tree, dir: &DirPlan, a: &FileAttrs, stem: String) -> String {
+    let m = &tree.model;
+    let Some(d) = dir.ctx.department_area().and_then(|d| m.profile.template.departments.get(d as usize)) else {
+        return stem;
+    };
+    if d.prefixes.is_empty() {
+        return stem;
+    }
+    let mut rng = Rng::new(m.seed, a.index, Purpose::NamePrefix);
+    if !rng.chance(m.profile.names.prefix_share) {
+        return stem;
+    }
+    let prefix = &d.prefixes[rng.below(d.prefixes.len() as u64) as usize];
+    format!("{prefix}{stem}")
 }
 
 /// `stem.ext`, or the stem alone for files without an extension.
@@ -88,7 +107,7 @@ fn batch_ordinal(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> u64 {
 }
 
 /// A stem for a document of this type in this folder.
-fn stem(mix: &str, a: &FileAttrs, rng: &mut Rng) -> String {
+fn stem(tree: &Tree, mix: &str, a: &FileAttrs, rng: &mut Rng) -> String {
     let d = Date::of_unix(a.modified.secs);
     let noun = *rng.pick(words::doc_nouns(mix));
     let topic = *rng.pick(words::topics(mix));
@@ -175,8 +194,12 @@ fn stem(mix: &str, a: &FileAttrs, rng: &mut Rng) -> String {
             _ => noun.to_string(),
         },
     };
-    if rng.chance(0.15) {
-        s.push_str(rng.word(words::NAME_SUFFIXES));
+    let names = &tree.model.profile.names;
+    if rng.chance(names.suffix_share) {
+        match &names.suffixes {
+            Some(own) => s.push_str(&own[rng.below(own.len() as u64) as usize]),
+            None => s.push_str(rng.word(words::NAME_SUFFIXES)),
+        }
     }
     const RESERVED: [char; 9] = ['/', '\\', ':', '*', '?', '"', '<', '>', '|'];
     if s.contains(RESERVED) { s.replace(RESERVED, "-") } else { s }

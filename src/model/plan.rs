@@ -44,6 +44,14 @@ pub struct DirContext {
     pub months: Option<(u8, u8)>,
 }
 
+impl DirContext {
+    /// The department whose shared area this is: homes carry their user's department for
+    /// ownership, but their files are not the department's (no tiers, prefixes or group owner).
+    pub fn department_area(&self) -> Option<u16> {
+        self.department.filter(|_| self.owner.is_none())
+    }
+}
+
 /// A sub-directory as its parent plans it.
 #[derive(Clone, Debug)]
 pub struct ChildDir {

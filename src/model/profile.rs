@@ -99,6 +99,36 @@ pub struct Profile {
     pub acls: Acls,
     #[serde(default, skip_serializing_if = "Attributes::is_default")]
     pub attributes: Attributes,
+    #[serde(default, skip_serializing_if = "Names::is_default")]
+    pub names: Names,
+}
+
+/// Decorations of document names (`[names]`).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Names {
+    /// Suffixes a share of names carry before the extension [default: " v2", " - draft",
+    /// " (final)", "_FINAL", ...].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suffixes: Option<Vec<String>>,
+    /// Share of document names with a suffix.
+    #[serde(default = "defaults::suffix_share")]
+    pub suffix_share: f64,
+    /// Share of a department's documents named with one of its `prefixes`.
+    #[serde(default = "defaults::prefix_share")]
+    pub prefix_share: f64,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names { suffixes: None, suffix_share: defaults::suffix_share(), prefix_share: defaults::prefix_share() }
+    }
+}
+
+impl Names {
+    pub fn is_default(&self) -> bool {
+        *self == Names::default()
+    }
 }
 
 /// Windows file attributes and owners (`[attributes]`), as Windows scanners see them.
@@ -328,6 +358,10 @@ pub struct Department {
     pub name: String,
     #[serde(default = "defaults::mix_name")]
     pub mix: String,
+    /// Name prefixes of this department's files (`FIN_`, `AP-`): `names.prefix_share` of its
+    /// documents start with one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prefixes: Vec<String>,
 }
 
 /// Share of the directories under each top-level area.
@@ -482,6 +516,12 @@ mod defaults {
     }
     pub fn readonly_share() -> f64 {
         0.05
+    }
+    pub fn suffix_share() -> f64 {
+        0.15
+    }
+    pub fn prefix_share() -> f64 {
+        0.5
     }
     pub fn fanout() -> f64 {
         0.42
@@ -710,7 +750,19 @@ impl Profile {
             return Err(invalid("max_age_years", "must be between 1 and 60"));
         }
         let at = &self.attributes;
+        let nm = &self.names;
+        if nm.suffixes.as_ref().is_some_and(|s| s.is_empty()) {
+            return Err(invalid("names.suffixes", "give at least one suffix, or set suffix_share = 0"));
+        }
+        let bad_char = |s: &String| s.contains(['/', '\\', ':', '*', '?', '"', '<', '>', '|', '\0']);
+        let decorations =
+            nm.suffixes.iter().flatten().chain(self.template.departments.iter().flat_map(|d| &d.prefixes));
+        if let Some(bad) = decorations.clone().find(|s| bad_char(s)) {
+            return Err(invalid("names", format!("`{bad}` has a character Windows names cannot hold")));
+        }
         for (key, v) in [
+            ("names.suffix_share", nm.suffix_share),
+            ("names.prefix_share", nm.prefix_share),
             ("attributes.readonly_share", at.readonly_share),
             ("attributes.hidden_share", at.hidden_share),
             ("attributes.zone_share", at.zone_share),

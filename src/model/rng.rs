@@ -22,6 +22,7 @@ pub enum Purpose {
     Duplicate = 10,
     DirAttrs = 11,
     Attributes = 12,
+    NamePrefix = 13,
 }
 
 /// The SplitMix64 finaliser: a bijective, well-mixing 64-bit hash.
