@@ -415,6 +415,22 @@ fn windows_attribute_shares_survive_materialize() {
     ));
     let group_owned: u64 = out.trim().parse().unwrap();
     assert!(group_owned > 100, "files owned by CORP\\finance: {group_owned}");
+    // A ZIP of the same tree carries them as DOS attributes (read-only 0x01, hidden 0x02).
+    let zip = dest.path().join("t.zip");
+    let o = run(
+        &[&["archive", zip.to_str().unwrap(), "--load-file", "none", "--manifest", "none"][..], &tree[..]].concat()
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nz = [i for i in zipfile.ZipFile(sys.argv[1]).infolist() if not i.is_dir()]\nprint(sum(i.external_attr & 1 for i in z), sum(i.external_attr >> 1 & 1 for i in z))",
+            zip.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let counts = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    assert_eq!(counts, format!("{} {}", at["readonly"], at["hidden"]), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 /// The built-in `panzura-demo` profile has the toolkit's stated shares, read back from a

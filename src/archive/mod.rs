@@ -156,6 +156,8 @@ pub const VOLUME: &str = "VOL001";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EntryMeta {
     pub is_dir: bool,
+    /// The Windows hidden attribute (ZIP's DOS attribute byte carries it, and read-only).
+    pub hidden: bool,
     pub mode: u32,
     pub uid: u32,
     pub gid: u32,
@@ -170,6 +172,7 @@ pub struct EntryMeta {
 pub(crate) fn sample_meta(is_dir: bool) -> EntryMeta {
     EntryMeta {
         is_dir,
+        hidden: false,
         mode: 0o640,
         uid: 10_001,
         gid: 20_002,

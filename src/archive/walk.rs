@@ -57,7 +57,8 @@ fn dir(
     let (listing, attrs) = tree.build_listing_and_attrs(plan);
     for (slot, a) in attrs.into_iter().enumerate() {
         let file_path = format!("{prefix}{}", listing.entries[slot].name);
-        let meta = meta(tree, false, a.mode, a.uid, a.gid, a.modified.secs, a.accessed.secs);
+        let mut meta = meta(tree, false, a.mode, a.uid, a.gid, a.modified.secs, a.accessed.secs);
+        meta.hidden = a.hidden;
         let file = FileItem { attrs: a, ordinal: *ordinal, name_at: prefix.len() };
         *ordinal += 1;
         visit(Item { path: file_path, meta, file: Some(file) })?;
@@ -80,5 +81,5 @@ fn meta(tree: &Tree, is_dir: bool, mode: u32, uid: u32, gid: u32, modified: i64,
         0 => "root",
         _ => ids.group_by_gid(gid).map_or("", |g| g.name.as_str()),
     };
-    EntryMeta { is_dir, mode, uid, gid, user: user.into(), group: group.into(), modified, accessed }
+    EntryMeta { is_dir, hidden: false, mode, uid, gid, user: user.into(), group: group.into(), modified, accessed }
 }

@@ -238,6 +238,7 @@ impl<'a> Writer<'a> {
         let t = self.tree.model.range.1;
         EntryMeta {
             is_dir,
+            hidden: false,
             mode: if is_dir { 0o755 } else { 0o644 },
             uid: 0,
             gid: 0,

@@ -122,7 +122,9 @@ pub fn central_header(e: &CentralEntry, out: &mut Vec<u8>) {
     times_extra(&e.meta, false, &mut extra);
     owner_extra(&e.meta, &mut extra);
     let (time, date) = dos_time(e.meta.modified);
-    let dos_dir = if e.meta.is_dir { 0x10 } else { 0 };
+    // DOS attributes in the low byte: read-only (no write bit), hidden, directory.
+    let dos =
+        u32::from(e.meta.mode & 0o222 == 0) | (u32::from(e.meta.hidden) << 1) | if e.meta.is_dir { 0x10 } else { 0 };
     let kind = if e.meta.is_dir { 0o040000 } else { 0o100000 };
     put32(out, 0x0201_4b50);
     put16(out, MADE_BY);
@@ -139,7 +141,7 @@ pub fn central_header(e: &CentralEntry, out: &mut Vec<u8>) {
     put16(out, 0); // comment
     put16(out, 0); // disk
     put16(out, 0); // internal attributes
-    put32(out, ((kind | e.meta.mode) << 16) | dos_dir);
+    put32(out, ((kind | e.meta.mode) << 16) | dos);
     put32(out, if big_offset { MAX32 as u32 } else { e.offset as u32 });
     out.extend_from_slice(e.name.as_bytes());
     out.extend_from_slice(&extra);
