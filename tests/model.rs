@@ -419,6 +419,8 @@ fn date_presets_have_their_stated_shapes() {
     let copied = all.iter().filter(|(c, md)| c > md).count() as f64 / all.len() as f64;
     assert!(copied > 0.3, "created after modified: {copied:.4}");
     assert!(all.iter().filter(|(c, md)| c > md).all(|(c, md)| *md < migration && *c >= migration));
+    // Nothing is read before it exists, copies included.
+    assert!(all_files(&t).iter().all(|a| a.accessed >= a.created && a.accessed >= a.modified));
 }
 
 #[test]

@@ -140,6 +140,10 @@ fn draw_times(m: &Model, ctx: &DirContext, rng: &mut Rng) -> [Timestamp; 3] {
     if a < md {
         a = md;
     }
+    // A copy is read no earlier than it was made.
+    if drawn.copied.is_some() && a < c {
+        a = c;
+    }
     [c, md, a]
 }
 
