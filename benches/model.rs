@@ -5,6 +5,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use synthfs::model::plan::DirPlan;
 use synthfs::model::walk::fold_dirs;
 use synthfs::model::{Profile, Tree};
 
@@ -14,50 +15,35 @@ fn tree(files: u64) -> Tree {
     Tree::new(p).expect("valid")
 }
 
-/// Attributes of every file of a 100,000-file tree, on one thread.
-fn attrs_walk(c: &mut Criterion) {
+/// `per_dir` over every folder of a 100,000-file tree, on one thread, as `model/<name>`.
+fn one_thread_walk(c: &mut Criterion, name: &str, per_dir: impl Fn(&Tree, &DirPlan) -> u64 + Sync) {
     let t = tree(100_000);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
     let mut g = c.benchmark_group("model");
     g.throughput(Throughput::Elements(100_000));
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(8));
-    g.bench_function("file_attrs_walk_100k_1thread", |b| {
+    g.bench_function(name, |b| {
         b.iter(|| {
             pool.install(|| {
-                fold_dirs(
-                    &t,
-                    || 0u64,
-                    |acc, plan| {
-                        for s in 0..plan.files {
-                            *acc = acc.wrapping_add(t.file_attrs_in(plan, s).content.size);
-                        }
-                    },
-                    |a, b| a.wrapping_add(b),
-                )
+                fold_dirs(&t, || 0u64, |acc, plan| *acc = acc.wrapping_add(per_dir(&t, plan)), u64::wrapping_add)
             })
         })
     });
     g.finish();
 }
 
-/// Listings (unique names) of every folder of a 100,000-file tree, on one thread: what a
-/// names-only walk through the mount (`find -type f`) costs the server.
-fn listings_walk(c: &mut Criterion) {
-    let t = tree(100_000);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
-    let mut g = c.benchmark_group("model");
-    g.throughput(Throughput::Elements(100_000));
-    g.sample_size(10);
-    g.measurement_time(Duration::from_secs(8));
-    g.bench_function("listings_walk_100k_1thread", |b| {
-        b.iter(|| {
-            pool.install(|| {
-                fold_dirs(&t, || 0usize, |acc, plan| *acc += t.build_listing(plan).entries.len(), |a, b| a + b)
-            })
-        })
+/// Attributes of every file.
+fn attrs_walk(c: &mut Criterion) {
+    one_thread_walk(c, "file_attrs_walk_100k_1thread", |t, plan| {
+        (0..plan.files).fold(0u64, |acc, s| acc.wrapping_add(t.file_attrs_in(plan, s).content.size))
     });
-    g.finish();
+}
+
+/// Listings (unique names) of every folder: what a names-only walk through the mount
+/// (`find -type f`) costs the server.
+fn listings_walk(c: &mut Criterion) {
+    one_thread_walk(c, "listings_walk_100k_1thread", |t, plan| t.build_listing(plan).entries.len() as u64);
 }
 
 /// One random index of a 10^9-file tree: cold (a fresh tree each time, nothing cached) and

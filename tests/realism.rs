@@ -18,15 +18,10 @@ fn stats_json(args: &[&str]) -> Value {
 fn stats_of_a_materialized_tree_equal_the_models() {
     let profile = small_profile_path();
     let tree = ["--profile", profile.as_str(), "--files", "3000"];
-    let dest = tempfile::tempdir().unwrap();
-    let d = dest.path().display().to_string();
-    let o = run(&[&["materialize", d.as_str()], &tree[..]].concat());
-    assert!(o.status.success(), "{}", stderr(&o));
-    // The resume marker is materialize's own, not part of the tree.
-    std::fs::remove_file(dest.path().join(".synthfs.json")).unwrap();
     let model = stats_json(&tree);
     let as_of = model["as_of"].as_str().unwrap().to_string();
-    let real = stats_json(&[d.as_str(), "--as-of", &as_of]);
+    let (dest, real) = materialized_stats(&tree, &["--as-of", &as_of]);
+    let d = dest.path().display().to_string();
     assert_eq!(real["root"], d.as_str());
     assert_eq!(real["profile"], Value::Null);
     assert_eq!(real["duplicates"], Value::Null, "a plain walk does not look for duplicates");
@@ -67,6 +62,19 @@ fn stats_of_a_directory_refuse_tree_options_and_missing_dirs() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o).lines().count(), 1);
     assert!(stderr(&o).starts_with("synthfs: error: cannot walk /nonexistent/dir: "), "{}", stderr(&o));
+}
+
+/// Materializes the tree these options name into a fresh directory and returns it with
+/// `stats DIR --json [stats_args]` of it (materialize's resume marker removed: it is not part
+/// of the tree).
+fn materialized_stats(tree: &[&str], stats_args: &[&str]) -> (tempfile::TempDir, Value) {
+    let dest = tempfile::tempdir().unwrap();
+    let d = dest.path().display().to_string();
+    let o = run(&[&["materialize", d.as_str()], tree].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::remove_file(dest.path().join(".synthfs.json")).unwrap();
+    let real = stats_json(&[&[d.as_str()][..], stats_args].concat());
+    (dest, real)
 }
 
 /// The plot is a well-formed SVG that a real renderer draws, for one tree or two.
@@ -396,12 +404,8 @@ fn windows_attribute_shares_survive_materialize() {
         let share = at[key].as_f64().unwrap() / files;
         assert!((share - want).abs() < tolerance, "{key}: {share:.4}, about {want} expected");
     }
-    let dest = tempfile::tempdir().unwrap();
+    let (dest, real) = materialized_stats(&tree, &[]);
     let d = dest.path().display().to_string();
-    let o = run(&[&["materialize", d.as_str()], &tree[..]].concat());
-    assert!(o.status.success(), "{}", stderr(&o));
-    std::fs::remove_file(dest.path().join(".synthfs.json")).unwrap();
-    let real = stats_json(&[d.as_str()]);
     for key in ["readonly", "hidden", "zone_identifier"] {
         assert_eq!(real["attributes"][key], at[key], "{key}");
     }
@@ -444,12 +448,8 @@ fn panzura_demo_matches_the_toolkits_shares() {
     let files = model["files"].as_f64().unwrap();
     let group = model["attributes"]["group_owner"].as_f64().unwrap() / files;
     assert!((group - 0.75).abs() < 0.03, "group owners {group:.3}");
-    let dest = tempfile::tempdir().unwrap();
+    let (dest, real) = materialized_stats(&tree, &[]);
     let d = dest.path().display().to_string();
-    let o = run(&[&["materialize", d.as_str()], &tree[..]].concat());
-    assert!(o.status.success(), "{}", stderr(&o));
-    std::fs::remove_file(dest.path().join(".synthfs.json")).unwrap();
-    let real = stats_json(&[d.as_str()]);
     for (key, want, tolerance) in [("readonly", 0.05, 0.012), ("hidden", 0.02, 0.008), ("zone_identifier", 0.15, 0.015)]
     {
         let share = real["attributes"][key].as_f64().unwrap() / files;

@@ -203,15 +203,7 @@ impl SynthFs {
     /// Like [`SynthFs::readdir`], handing entries one at a time to `take` until it returns
     /// `true` (its buffer is full), so no entry's attributes are computed in vain.
     pub fn readdir_each(&self, ino: u64, offset: u64, take: &mut dyn FnMut(DirEntry) -> bool) -> FsResult<()> {
-        let index = index_of(ino)?;
-        let plan = match self.tree.locate(index).ok_or(FsError::NotFound)? {
-            Location::Dir(plan) => plan,
-            Location::File { .. } => return Err(FsError::NotDir),
-        };
-        let listing = self.tree.listing(index).ok_or(FsError::NotFound)?;
-        if offset == 0 {
-            self.prefetch.ask(plan.children.iter().map(|c| c.index));
-        }
+        let (plan, listing) = self.open_dir(ino, offset)?;
         let total = listing.entries.len() as u64 + 2;
         let mut at = offset;
         while at < total {
@@ -235,10 +227,13 @@ impl SynthFs {
         Ok(())
     }
 
-    /// Names, kinds and inodes from `offset` on, without attributes (plain `readdir`: a
-    /// walker that only wants names, such as `find -type f`, costs no attribute generation).
-    /// Offsets are those of [`SynthFs::readdir`]; `take` returns `true` when its buffer is full.
-    pub fn readdir_names(&self, ino: u64, offset: u64, take: &mut dyn FnMut(NameEntry<'_>) -> bool) -> FsResult<()> {
+    /// A directory's plan and listing for a listing from `offset`; a listing read from its start
+    /// also queues its sub-directories' listings to be built ahead.
+    fn open_dir(
+        &self,
+        ino: u64,
+        offset: u64,
+    ) -> FsResult<(Arc<crate::model::plan::DirPlan>, Arc<crate::model::Listing>)> {
         let index = index_of(ino)?;
         let plan = match self.tree.locate(index).ok_or(FsError::NotFound)? {
             Location::Dir(plan) => plan,
@@ -248,6 +243,14 @@ impl SynthFs {
         if offset == 0 {
             self.prefetch.ask(plan.children.iter().map(|c| c.index));
         }
+        Ok((plan, listing))
+    }
+
+    /// Names, kinds and inodes from `offset` on, without attributes (plain `readdir`: a
+    /// walker that only wants names, such as `find -type f`, costs no attribute generation).
+    /// Offsets are those of [`SynthFs::readdir`]; `take` returns `true` when its buffer is full.
+    pub fn readdir_names(&self, ino: u64, offset: u64, take: &mut dyn FnMut(NameEntry<'_>) -> bool) -> FsResult<()> {
+        let (plan, listing) = self.open_dir(ino, offset)?;
         let total = listing.entries.len() as u64 + 2;
         let mut at = offset;
         while at < total {

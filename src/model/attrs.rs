@@ -400,6 +400,10 @@ fn dir_base_mode(m: &Model, ctx: &DirContext) -> u32 {
 /// The POSIX ACLs of a file or folder (access tiers), or `None`.
 pub fn node_acl(tree: &Tree, index: u64) -> Option<super::acl::NodeAcl> {
     let m = &tree.model;
+    // Without tiers there is nothing to compute: no locating, no attributes.
+    if !m.profile.acls.tiers {
+        return None;
+    }
     match tree.locate(index)? {
         Location::File { parent, slot } => {
             let a = file_attrs(tree, &parent, slot);

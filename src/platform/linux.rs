@@ -285,12 +285,8 @@ impl StatDemand {
         u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// A file was looked up by name: attributes are wanted.
-    fn note(&self) {
-        self.extend();
-    }
-
-    /// Keeps attributes coming while the walk that wanted them goes on.
+    /// A file was looked up by name, or a page with attributes went out: keeps attributes
+    /// coming while the walk that wants them goes on.
     fn extend(&self) {
         let until = self.now_ms().saturating_add(Self::WINDOW_MS);
         self.until_ms.fetch_max(until, std::sync::atomic::Ordering::Relaxed);
@@ -385,7 +381,7 @@ impl Filesystem for FuseAdapter {
         match self.fs.lookup(parent.0, name.as_bytes()) {
             Ok(a) => {
                 if a.kind == NodeKind::File {
-                    self.demand.note();
+                    self.demand.extend();
                 }
                 reply.entry(&self.ttl, &file_attr(&a), Generation(0))
             }
