@@ -78,7 +78,8 @@ fn content(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(1 << 20));
     let mut buf = vec![0u8; 1 << 20];
     for t in [FileType::Mp4, FileType::Txt, FileType::Pdf, FileType::Csv, FileType::Log] {
-        let spec = ContentSpec { ftype: t, size: 64 << 20, seed: 42, stamp: 1_700_000_000, sparse: None };
+        let spec =
+            ContentSpec { ftype: t, size: 64 << 20, seed: 42, stamp: 1_700_000_000, sparse: None, attachments: 0 };
         let mut off = 0u64;
         g.bench_function(format!("read_1mib_{}", t.ext()), |b| {
             b.iter(|| {

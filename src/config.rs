@@ -82,6 +82,12 @@ pub fn resolve_profile(args: &TreeArgs) -> Result<Profile, BadInput> {
     if args.acl_tiers {
         profile.acls.tiers = true;
     }
+    if let Some(pct) = args.attachment_rate {
+        if !(0.0..=100.0).contains(&pct) {
+            return Err(BadInput(format!("--attachment-rate {pct}: expected a percentage from 0 to 100")));
+        }
+        profile.email.attachment_rate = pct / 100.0;
+    }
     let dates = &args.dates;
     if let Some(p) = dates.date_preset {
         profile.dates.preset = p;

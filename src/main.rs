@@ -287,6 +287,19 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
         )
         .into());
     }
+    if args.target_size.is_some() && (args.families || args.images || args.production) {
+        return Err(BadInput(
+            "--target-size plans plain archives: it cannot be combined with --families, --images or --production"
+                .into(),
+        )
+        .into());
+    }
+    if args.production && args.load_file_inside {
+        return Err(BadInput(
+            "--production puts every volume's load files in its DATA folder; drop --load-file-inside".into(),
+        )
+        .into());
+    }
     if wrap != Wrap::None && args.target_size.is_some() {
         return Err(BadInput(
             "--target-size needs a stored archive (zip or tar): a compressed stream's size is known only after compressing".into(),
@@ -350,6 +363,13 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
         date_format: args.date_format,
         docid_prefix: args.docid_prefix.clone(),
         text: args.text,
+        families: args.families,
+        images: args.images,
+        production: args.production.then(|| archive::Production {
+            volume_size: args.volume_size,
+            folder_docs: args.folder_docs,
+            volume_prefix: args.volume_prefix.clone(),
+        }),
         manifest: args.manifest == cli::Manifest::Sha256,
         meta: args.meta == cli::Meta::Json,
         force: args.force,
@@ -373,12 +393,12 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
     }
     let tree = Tree::with_roster(profile, roster).map_err(|e| BadInput(e.to_string()))?;
     if let Some(b) = &opts.bates {
-        if !b.fits(tree.file_count()) {
+        let needed = archive::docs::bates_needed(&tree, &opts);
+        if !b.fits(needed) {
+            let what = if opts.images { "pages" } else { "documents" };
             return Err(BadInput(format!(
-                "{} documents do not fit in {} Bates digits from {}: raise --bates-digits",
-                tree.file_count(),
-                b.digits,
-                b.start
+                "{needed} {what} do not fit in {} Bates digits from {}: raise --bates-digits",
+                b.digits, b.start
             ))
             .into());
         }
@@ -428,6 +448,20 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
     }
     if let Some(p) = &summary.files.opt {
         writeln!(out, "image load file (Opticon): {p}, {} images", Count(summary.image_documents))?;
+    }
+    if summary.attachments > 0 {
+        writeln!(out, "families: {} attachments extracted from their e-mails", Count(summary.attachments))?;
+    }
+    if summary.pages > 0 {
+        writeln!(
+            out,
+            "page images: {} TIFF pages for {} documents",
+            Count(summary.pages),
+            Count(summary.image_documents)
+        )?;
+    }
+    if summary.volumes > 0 {
+        writeln!(out, "production: {} volumes, load files in each volume's DATA folder", summary.volumes)?;
     }
     if let Some(p) = &summary.files.csv {
         writeln!(out, "load file (CSV): {p}")?;

@@ -746,3 +746,188 @@ fn dat_delimiters_line_ends_bom_and_hash_columns_are_choices() {
         assert_eq!(stderr(&o).trim().lines().count(), 1, "{}", stderr(&o));
     }
 }
+
+/// Checks a production ZIP with Python alone: volumes, Bates numbers across them, families
+/// against the e-mails' own MIME parts, TIFF page counts (Pillow), Opticon and EDRM XML.
+const CHECK_PRODUCTION: &str = r##"
+import csv, email, hashlib, io, json, sys, zipfile
+import xml.etree.ElementTree as ET
+from email import policy
+from PIL import Image
+z = zipfile.ZipFile(sys.argv[1])
+volume_size, prefix, start, digits = int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+names = set(z.namelist())
+vols = sorted({n.split("/")[0] for n in names})
+rows, by_vol = [], {}
+for v in vols:
+    text = z.read(f"{v}/DATA/{v}.csv").decode("utf-8-sig")
+    vr = list(csv.DictReader(io.StringIO(text, newline="")))
+    for r in vr:
+        r["VOL"] = v
+    by_vol[v] = vr
+    rows += vr
+bates = lambda s: int(s[len(prefix):])
+assert bates(rows[0]["BEGDOC"]) == start
+for a, b in zip(rows, rows[1:]):
+    assert bates(b["BEGDOC"]) == bates(a["ENDDOC"]) + 1, (a["ENDDOC"], b["BEGDOC"])
+for r in rows:
+    assert len(r["BEGDOC"]) == len(prefix) + digits
+    assert bates(r["ENDDOC"]) - bates(r["BEGDOC"]) + 1 == int(r["PGCOUNT"]), r
+    native = r["VOL"] + "/" + r["NATIVEPATH"].replace("\\", "/")
+    data = z.read(native)
+    assert len(data) == int(r["FILESIZE"]) and hashlib.md5(data).hexdigest() == r["MD5HASH"], native
+    assert not r["TEXTPATH"] or (r["VOL"] + "/" + r["TEXTPATH"].replace("\\", "/")) in names
+ids = {r["DOCID"]: r for r in rows}
+children = [r for r in rows if r["PARENTID"]]
+assert children, "no attachments"
+for c in children:
+    p = ids[c["PARENTID"]]
+    assert p["FILEEXT"] == "eml" and int(p["ATTACHCOUNT"]) > 0 and not p["PARENTID"], p
+    assert (c["BEGATTACH"], c["ENDATTACH"], c["VOL"]) == (p["BEGATTACH"], p["ENDATTACH"], p["VOL"])
+    assert p["BEGATTACH"] == p["BEGDOC"]
+    msg = email.message_from_bytes(z.read(p["VOL"] + "/" + p["NATIVEPATH"].replace("\\", "/")), policy=policy.default)
+    parts = {a.get_filename(): a.get_payload(decode=True) for a in msg.iter_attachments()}
+    assert parts[c["FILENAME"]] == z.read(c["VOL"] + "/" + c["NATIVEPATH"].replace("\\", "/")), c["FILENAME"]
+for p in rows:
+    n = int(p["ATTACHCOUNT"] or 0)
+    if n:
+        kids = [c for c in children if c["PARENTID"] == p["DOCID"]]
+        assert len(kids) == n and kids[-1]["ENDDOC"] == p["ENDATTACH"], (p["DOCID"], len(kids), n)
+pages = 0
+for v in vols:
+    lines = z.read(f"{v}/DATA/{v}.opt").decode().split("\r\n")
+    assert lines[-1] == ""
+    fields = [l.split(",") for l in lines[:-1]]
+    assert all(len(f) == 7 and f[1] == v for f in fields)
+    breaks = [f for f in fields if f[3] == "Y"]
+    assert [f[0] for f in breaks] == [r["BEGDOC"] for r in by_vol[v]]
+    for f, r in zip(breaks, by_vol[v]):
+        assert int(f[6]) == int(r["PGCOUNT"])
+        tif = Image.open(io.BytesIO(z.read(v + "/" + f[2].replace("\\", "/"))))
+        assert tif.n_frames == int(r["PGCOUNT"]) and tif.size == (1700, 2200) and tif.mode == "1", f
+    assert [f[0] for f in fields] == [prefix + str(n).zfill(digits) for n in range(bates(fields[0][0]), bates(fields[-1][0]) + 1)]
+    pages += len(fields)
+    root = ET.fromstring(z.read(f"{v}/DATA/{v}.xml"))
+    docs = root.findall("./Batch/Documents/Document")
+    assert [d.get("DocID") for d in docs] == [r["DOCID"] for r in by_vol[v]]
+    rel = [(x.get("ParentDocID"), x.get("ChildDocID")) for x in root.findall("./Batch/Relationships/Relationship")]
+    assert rel == [(r["PARENTID"], r["DOCID"]) for r in by_vol[v] if r["PARENTID"]]
+    held = sum(i.file_size for i in z.infolist() if i.filename.startswith(v + "/") and "/DATA/" not in i.filename)
+    families = sum(1 for r in by_vol[v] if not r["PARENTID"])
+    assert held <= volume_size or families == 1, (v, held)
+print(json.dumps({"volumes": len(vols), "documents": len(rows), "attachments": len(children), "pages": pages}))
+"##;
+
+/// `--families --images --production`: e-mails with their attachments as family members,
+/// multi-page TIFFs, volumes of DATA/NATIVES/TEXT/IMAGES, Bates numbers running on across
+/// volumes; all of it read back with Python's zipfile, csv, email, xml.etree and Pillow.
+#[test]
+fn families_images_and_a_production_in_volumes() {
+    if !have_python() {
+        return;
+    }
+    let t = tmp();
+    let out = t.path().join("prod.zip");
+    let args = |out: &Path| -> Vec<String> {
+        [
+            "archive",
+            out.to_str().unwrap(),
+            "--profile",
+            "ediscovery",
+            "--files",
+            "300",
+            "--attachment-rate",
+            "60",
+            "--families",
+            "--images",
+            "--production",
+            "--volume-size",
+            "8MB",
+            "--bates-prefix",
+            "ABC",
+            "--bates-start",
+            "7",
+            "--bates-digits",
+            "7",
+            "--load-file",
+            "dat,csv,xml",
+            "--hash-columns",
+            "md5",
+            "--text",
+            "--json",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let o = bin().args(args(&out)).output().unwrap();
+    let s = json(&o);
+    let (ok, report) = python(CHECK_PRODUCTION, &[out.to_str().unwrap(), "8000000", "ABC", "7", "7"]);
+    assert!(ok, "{report}");
+    let r: serde_json::Value = serde_json::from_str(report.trim()).unwrap();
+    assert!(r["volumes"].as_u64().unwrap() >= 2, "{r}");
+    assert_eq!(r["volumes"], s["volumes"]);
+    assert_eq!(r["documents"], s["documents"]);
+    assert_eq!(r["attachments"], s["attachments"]);
+    assert_eq!(r["pages"], s["pages"]);
+    assert_eq!(s["documents"].as_u64().unwrap(), 300 + s["attachments"].as_u64().unwrap());
+    // The DAT in each volume is the CSV's twin.
+    let (ok, dat) = python(
+        "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nopen(sys.argv[2], 'wb').write(z.read('VOL001/DATA/VOL001.dat'))",
+        &[out.to_str().unwrap(), t.path().join("v1.dat").to_str().unwrap()],
+    );
+    assert!(ok, "{dat}");
+    let dat = parse_dat(&t.path().join("v1.dat"), None);
+    assert_eq!(dat[0][..7], ["DOCID", "BEGDOC", "ENDDOC", "BEGATTACH", "ENDATTACH", "PARENTID", "ATTACHCOUNT"]);
+    assert_eq!(dat[1][1], "ABC0000007");
+    // Same bytes with one thread: numbering happens in order, not in the workers.
+    let again = t.path().join("again.zip");
+    let o = bin().args(args(&again)).args(["--threads", "1"]).output().unwrap();
+    json(&o);
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&again).unwrap());
+}
+
+/// Outside a production: attachments under ATTACHMENTS/DOCID/, page images under IMAGES/,
+/// every page in the Opticon file; and the refusals that go with these options.
+#[test]
+fn families_and_images_in_a_plain_tar() {
+    let t = tmp();
+    let out = t.path().join("plain.tar");
+    let o = bin()
+        .args(["archive", out.to_str().unwrap(), "-p", "ediscovery", "-n", "200", "--attachment-rate", "80"])
+        .args(["--families", "--images", "--json"])
+        .output()
+        .unwrap();
+    let s = json(&o);
+    let (status, listing, err) = sh(&format!("tar -tf {}", out.display()));
+    assert!(status.success(), "tar -tf: {err}");
+    let dat = parse_dat(&t.path().join("plain.dat"), None);
+    let col = |name: &str| dat[0].iter().position(|c| c == name).unwrap();
+    let (parent, path, pages) = (col("PARENTID"), col("FILEPATH"), col("PGCOUNT"));
+    let mut attachments = 0;
+    for row in &dat[1..] {
+        if row[parent].is_empty() {
+            assert!(listing.lines().any(|l| l == row[path]), "{} not in the tar", row[path]);
+        } else {
+            attachments += 1;
+            let want = format!("ATTACHMENTS/{}/{}", row[parent], row[col("FILENAME")]);
+            assert!(listing.lines().any(|l| l == want), "{want} not in the tar");
+        }
+        assert!(listing.lines().any(|l| l == format!("IMAGES/{}.tif", row[0])), "no image for {}", row[0]);
+    }
+    assert!(attachments > 10 && s["attachments"] == attachments, "{attachments} / {s}");
+    let opt = std::fs::read_to_string(t.path().join("plain.opt")).unwrap();
+    let total: u64 = dat[1..].iter().map(|r| r[pages].parse::<u64>().unwrap()).sum();
+    assert_eq!(opt.lines().count() as u64, total);
+    assert_eq!(opt.lines().filter(|l| l.split(',').nth(3) == Some("Y")).count(), dat.len() - 1);
+    for bad in [
+        &["--families", "--target-size", "10MB"][..],
+        &["--volume-size", "10MB"],
+        &["--production", "--load-file-inside"],
+        &["--attachment-rate", "120"],
+    ] {
+        let o =
+            bin().args(["archive", t.path().join("bad.zip").to_str().unwrap(), "-n", "20"]).args(bad).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", stderr(&o));
+        assert!(!t.path().join("bad.zip").exists());
+    }
+}

@@ -85,24 +85,56 @@ pub fn parse_delimiter(spec: &str) -> Result<char, String> {
     Err(format!("{spec}: expected ascii:N or char:C (one character)"))
 }
 
-/// The columns, in order: DOCID, BEGDOC and ENDDOC with Bates numbers, the document's fields,
-/// the hash columns asked for, TEXTPATH with extracted text.
-pub fn columns_for(text: bool, bates: bool, hashes: Hashes) -> Vec<&'static str> {
+/// Which optional columns a load file carries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ColumnSet {
+    /// BEGDOC and ENDDOC (Bates numbers).
+    pub bates: bool,
+    /// BEGATTACH, ENDATTACH, PARENTID and ATTACHCOUNT (e-mail families).
+    pub families: bool,
+    /// PGCOUNT (documents imaged as pages).
+    pub pages: bool,
+    /// NATIVEPATH (a production's native files).
+    pub native: bool,
+    pub hashes: Hashes,
+    /// TEXTPATH (extracted text).
+    pub text: bool,
+}
+
+/// The columns, in order: DOCID, BEGDOC and ENDDOC with Bates numbers, the family columns, the
+/// document's fields, the hash columns asked for, TEXTPATH with extracted text.
+pub fn columns(set: ColumnSet) -> Vec<&'static str> {
     let mut c = vec!["DOCID"];
-    if bates {
+    if set.bates {
         c.extend(["BEGDOC", "ENDDOC"]);
     }
-    c.extend(["FILENAME", "FILEEXT", "FILESIZE", "FILEPATH", "CUSTODIAN", "AUTHOR", "DATECREATED", "DATELASTMOD"]);
-    if hashes.md5 {
+    if set.families {
+        c.extend(["BEGATTACH", "ENDATTACH", "PARENTID", "ATTACHCOUNT"]);
+    }
+    c.extend(["FILENAME", "FILEEXT", "FILESIZE"]);
+    if set.pages {
+        c.push("PGCOUNT");
+    }
+    c.push("FILEPATH");
+    if set.native {
+        c.push("NATIVEPATH");
+    }
+    c.extend(["CUSTODIAN", "AUTHOR", "DATECREATED", "DATELASTMOD"]);
+    if set.hashes.md5 {
         c.push("MD5HASH");
     }
-    if hashes.sha1 {
+    if set.hashes.sha1 {
         c.push("SHA1HASH");
     }
-    if text {
+    if set.text {
         c.push("TEXTPATH");
     }
     c
+}
+
+/// The columns of the plainest load file, with text, Bates and hash columns as asked.
+pub fn columns_for(text: bool, bates: bool, hashes: Hashes) -> Vec<&'static str> {
+    columns(ColumnSet { bates, hashes, text, ..ColumnSet::default() })
 }
 
 /// Writes DAT rows in one encoding.
@@ -227,7 +259,16 @@ fn cp1252(c: char) -> u8 {
 
 /// One Opticon line for a single-page image document.
 pub fn opt_line(docid: &str, volume: &str, image_path: &str) -> String {
-    format!("{docid},{volume},{image_path},Y,,,1\r\n")
+    page_line(docid, volume, image_path, Some(1))
+}
+
+/// One Opticon line: a page's image key, volume and image path; the first page of a document
+/// carries the document break (`Y`) and the page count, later pages leave both empty.
+pub fn page_line(key: &str, volume: &str, image_path: &str, first_of: Option<u32>) -> String {
+    match first_of {
+        Some(pages) => format!("{key},{volume},{image_path},Y,,,{pages}\r\n"),
+        None => format!("{key},{volume},{image_path},,,,\r\n"),
+    }
 }
 
 /// Parses a DAT back into rows (the header first); for tests and for users' checks.
@@ -335,6 +376,8 @@ pub struct XmlDocument<'a> {
     /// MD5 of the native, hex; empty when not computed.
     pub md5: &'a str,
     pub text_path: Option<&'a str>,
+    /// The page images (a multi-page TIFF) and their count.
+    pub image: Option<(&'a str, u32)>,
 }
 
 /// An EDRM XML 1.2 load file (UTF-8): a batch of documents, each with its fields as tags and
@@ -342,6 +385,8 @@ pub struct XmlDocument<'a> {
 pub struct XmlWriter<W: Write> {
     out: W,
     buf: String,
+    /// Families as (parent, attachment) control numbers, written after the documents.
+    relationships: Vec<(String, String)>,
 }
 
 impl<W: Write> XmlWriter<W> {
@@ -349,7 +394,7 @@ impl<W: Write> XmlWriter<W> {
         out.write_all(
             b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<Root DataInterchangeType=\"Update\" Description=\"synthfs\">\r\n  <Batch>\r\n    <Documents>\r\n",
         )?;
-        Ok(XmlWriter { out, buf: String::new() })
+        Ok(XmlWriter { out, buf: String::new(), relationships: Vec::new() })
     }
 
     pub fn document(&mut self, d: &XmlDocument) -> io::Result<()> {
@@ -381,6 +426,15 @@ impl<W: Write> XmlWriter<W> {
             d.size,
             if d.md5.is_empty() { String::new() } else { format!(" Hash=\"{}\"", xml_escape(d.md5)) }
         );
+        if let Some((path, pages)) = d.image {
+            let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+            let _ = write!(
+                b,
+                "          <File FileType=\"Image\">\r\n            <ExternalFile FilePath=\"{}\" FileName=\"{}\" PageCount=\"{pages}\"/>\r\n          </File>\r\n",
+                xml_escape(folder),
+                xml_escape(name)
+            );
+        }
         if let Some(t) = d.text_path {
             let (folder, name) = t.rsplit_once('/').unwrap_or(("", t));
             let _ = write!(
@@ -394,8 +448,26 @@ impl<W: Write> XmlWriter<W> {
         self.out.write_all(b.as_bytes())
     }
 
+    /// Records that `child` is an attachment of `parent` (control numbers).
+    pub fn attachment(&mut self, parent: &str, child: &str) {
+        self.relationships.push((parent.to_owned(), child.to_owned()));
+    }
+
     pub fn finish(mut self) -> io::Result<W> {
-        self.out.write_all(b"    </Documents>\r\n  </Batch>\r\n</Root>\r\n")?;
+        self.out.write_all(b"    </Documents>\r\n")?;
+        if !self.relationships.is_empty() {
+            self.out.write_all(b"    <Relationships>\r\n")?;
+            for (parent, child) in &self.relationships {
+                writeln!(
+                    self.out,
+                    "      <Relationship Type=\"Attachment\" ParentDocID=\"{}\" ChildDocID=\"{}\"/>\r",
+                    xml_escape(parent),
+                    xml_escape(child)
+                )?;
+            }
+            self.out.write_all(b"    </Relationships>\r\n")?;
+        }
+        self.out.write_all(b"  </Batch>\r\n</Root>\r\n")?;
         self.out.flush()?;
         Ok(self.out)
     }

@@ -9,6 +9,7 @@
 //! parallel (see [`deflate`]).
 
 pub mod deflate;
+pub mod docs;
 pub mod loadfile;
 pub mod meta;
 mod prepare;
@@ -16,6 +17,7 @@ pub mod sink;
 pub mod size;
 pub mod tar;
 pub mod text;
+pub mod tiff;
 mod walk;
 mod writer;
 pub mod zip;
@@ -113,6 +115,12 @@ pub struct Options {
     pub docid_prefix: String,
     /// Add an extracted-text file per document under `TEXT/`.
     pub text: bool,
+    /// E-mail attachments as documents of their own, after their e-mail (families).
+    pub families: bool,
+    /// Page images: a multi-page TIFF per document, every page in the Opticon file.
+    pub images: bool,
+    /// The production layout (volumes of DATA, NATIVES, TEXT and IMAGES folders).
+    pub production: Option<Production>,
     pub manifest: bool,
     /// Write `OUT.meta` (and hash the archive as it is written for it).
     pub meta: bool,
@@ -129,7 +137,14 @@ impl Options {
 
     /// The load files' columns.
     pub fn columns(&self) -> Vec<&'static str> {
-        loadfile::columns_for(self.text, self.bates.is_some(), self.hashes)
+        loadfile::columns(loadfile::ColumnSet {
+            bates: self.bates.is_some(),
+            families: self.families,
+            pages: self.images,
+            native: self.production.is_some(),
+            hashes: self.hashes,
+            text: self.text,
+        })
     }
 
     /// Whether documents are hashed with MD5 (the MD5HASH column, the EDRM XML `Hash`).
@@ -147,6 +162,21 @@ impl Options {
     }
 }
 
+/// How a production is laid out: volumes named `{prefix}001`, `{prefix}002`, ... each with
+/// `DATA/` (its load files), `NATIVES/`, `TEXT/` and `IMAGES/`, documents named by their Bates
+/// number (else their control number) in sub-folders of `folder_docs` documents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Production {
+    /// A volume is closed before a family that would take it past this many bytes.
+    pub volume_size: Option<u64>,
+    pub folder_docs: u64,
+    pub volume_prefix: String,
+}
+
+/// Folder of e-mail attachments (by their e-mail's control number) outside a production.
+pub const ATTACHMENTS_DIR: &str = "ATTACHMENTS";
+/// Folder of page images outside a production.
+pub const IMAGES_DIR: &str = "IMAGES";
 /// Folder of extracted text inside the archive.
 pub const TEXT_DIR: &str = "TEXT";
 /// Opticon volume name.
@@ -206,7 +236,14 @@ pub struct Summary {
     pub documents: u64,
     pub folders: u64,
     pub text_files: u64,
+    /// Documents that are e-mail attachments (with families).
+    pub attachments: u64,
+    /// Documents listed in the Opticon file.
     pub image_documents: u64,
+    /// TIFF pages (with images).
+    pub pages: u64,
+    /// Production volumes (0 outside a production).
+    pub volumes: u64,
     /// Apparent bytes of the documents.
     pub bytes_in: u64,
     /// Bytes of the archive file.
@@ -324,7 +361,10 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
         documents: written.documents,
         folders: written.folders,
         text_files: written.text_files,
+        attachments: written.attachments,
         image_documents: written.images,
+        pages: written.pages,
+        volumes: written.volumes,
         bytes_in: written.bytes_in,
         archive_bytes: written.file.bytes,
         stream_bytes: written.stream_bytes,
@@ -359,14 +399,14 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
 /// Every file a run creates, for the "already exists" check.
 fn output_paths(opts: &Options) -> Vec<PathBuf> {
     let mut v = vec![opts.out.clone()];
-    if opts.load_file && !opts.load_file_inside {
+    if opts.load_file && !opts.load_file_inside && opts.production.is_none() {
         v.push(side_path(&opts.out, "dat"));
         v.push(side_path(&opts.out, "opt"));
     }
-    if opts.csv {
+    if opts.csv && opts.production.is_none() {
         v.push(side_path(&opts.out, "csv"));
     }
-    if opts.xml {
+    if opts.xml && opts.production.is_none() {
         v.push(side_path(&opts.out, "xml"));
     }
     if opts.manifest {

@@ -7,22 +7,48 @@ use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
+use crate::model::content::formats::Attachment;
+use crate::model::content::read_all;
 use crate::model::{FileAttrs, FileType, Tree};
 
+use super::docs::{Numbers, page_keys};
 use super::walk::Item;
-use super::{Compression, Format, Options, deflate, text, zip};
+use super::{Compression, Format, Options, deflate, text, tiff, zip};
 
 /// Files up to this size are prepared whole by a worker.
 pub const WHOLE_MAX: u64 = 4 << 20;
 
+/// An entry as the walk hands it to the workers: with its numbers and, for an e-mail whose
+/// family is extracted, its attachments.
+pub struct Job {
+    pub item: Item,
+    pub numbers: Numbers,
+    pub attachments: Vec<(Attachment, Numbers)>,
+}
+
 /// An entry ready to append.
 pub struct Prepared {
     pub item: Item,
+    pub numbers: Numbers,
     pub payload: Payload,
     /// The document's author as a review tool reads it.
     pub author: Option<String>,
     /// The extracted-text entry, when asked for and the type has text.
     pub text: Option<Blob>,
+    /// The page images (a multi-page TIFF), when asked for.
+    pub image: Option<Blob>,
+    pub attachments: Vec<PreparedAttachment>,
+}
+
+/// An e-mail attachment ready to append as a document of its own.
+pub struct PreparedAttachment {
+    pub attachment: Attachment,
+    pub numbers: Numbers,
+    pub blob: Blob,
+    pub digests: Hashes,
+    pub author: Option<String>,
+    pub text: Option<Blob>,
+    pub image: Option<Blob>,
 }
 
 pub enum Payload {
@@ -113,9 +139,18 @@ impl Digests {
 }
 
 /// Prepares one entry.
-pub fn prepare(tree: &Tree, opts: &Options, item: Item) -> io::Result<Prepared> {
+pub fn prepare(tree: &Tree, opts: &Options, job: Job) -> io::Result<Prepared> {
+    let Job { item, numbers, attachments } = job;
     let Some(file) = &item.file else {
-        return Ok(Prepared { item, payload: Payload::Dir, author: None, text: None });
+        return Ok(Prepared {
+            item,
+            numbers,
+            payload: Payload::Dir,
+            author: None,
+            text: None,
+            image: None,
+            attachments: Vec::new(),
+        });
     };
     let a = &file.attrs;
     let ftype = a.ftype();
@@ -138,7 +173,36 @@ pub fn prepare(tree: &Tree, opts: &Options, item: Item) -> io::Result<Prepared> 
     };
     let author = text::author(ftype, &head);
     let text = if opts.text { text::extract(ftype, &head).map(|t| text_blob(opts, t)).transpose()? } else { None };
-    Ok(Prepared { item, payload, author, text })
+    let image = page_images(opts, a.content.seed, ftype, numbers)?;
+    let attachments =
+        attachments.into_iter().map(|(att, n)| prepare_attachment(opts, att, n)).collect::<io::Result<_>>()?;
+    Ok(Prepared { item, numbers, payload, author, text, image, attachments })
+}
+
+/// An attachment: generated whole (attachments are small), hashed, its text and pages.
+fn prepare_attachment(opts: &Options, attachment: Attachment, numbers: Numbers) -> io::Result<PreparedAttachment> {
+    let raw = read_all(&attachment.spec);
+    let mut d = Digests::new(opts);
+    d.update(&raw);
+    let digests = d.finish();
+    let ftype = attachment.spec.ftype;
+    let head = &raw[..raw.len().min(text::SCAN)];
+    let author = text::author(ftype, head);
+    let text = if opts.text { text::extract(ftype, head).map(|t| text_blob(opts, t)).transpose()? } else { None };
+    let image = page_images(opts, attachment.spec.seed, ftype, numbers)?;
+    let blob = blob(opts, raw, digests.crc, digests.sha256)?;
+    Ok(PreparedAttachment { attachment, numbers, blob, digests, author, text, image })
+}
+
+/// A document's pages as one multi-page TIFF, stamped with their numbers (when asked for).
+fn page_images(opts: &Options, seed: u64, ftype: FileType, numbers: Numbers) -> io::Result<Option<Blob>> {
+    if !opts.images {
+        return Ok(None);
+    }
+    let raw = tiff::document(seed, &page_keys(opts, numbers), tiff::slip_sheet(ftype));
+    let crc = crc32fast::hash(&raw);
+    let sha256 = if opts.manifest { Sha256::digest(&raw).into() } else { [0; 32] };
+    blob(opts, raw, crc, sha256).map(Some)
 }
 
 /// The digests of a file read piece by piece; holes are hashed as zeros without being generated.

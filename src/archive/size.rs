@@ -10,10 +10,10 @@ use crate::model::accounts::Roster;
 use crate::model::{Profile, ProfileError, Tree};
 use crate::units::Bytes;
 
+use super::docs::{self, Fields, Numbers};
 use super::loadfile::{opt_line, preamble_len, row_len};
 use super::prepare::{WHOLE_MAX, is_image};
 use super::walk::{Item, walk};
-use super::writer::dat_row;
 use super::{Compression, Format, Options, TEXT_DIR, VOLUME, data_extents, deflate, docid, tar, text, zip};
 
 /// Why a target size cannot be planned.
@@ -170,7 +170,23 @@ fn part(tree: &Tree, opts: &Options, item: &Item) -> Part {
     let text_len = text.map(|t| t.len() as u64);
     let (dat_row, opt_len) = if opts.load_file && opts.load_file_inside {
         let text_path = if text_len.is_some() { format!("{TEXT_DIR}/{id}.txt") } else { String::new() };
-        let row = dat_row(tree, opts, item, &id, author, "0".repeat(32), "0".repeat(40), text_path);
+        let custodian = tree.model.accounts().account(a.owner).map_or_else(String::new, |u| u.display.clone());
+        let fields = Fields {
+            numbers: Numbers { doc: file.ordinal, page: file.ordinal, pages: 1 },
+            name: item.name().to_string(),
+            ext: a.ext.to_string(),
+            size,
+            path: item.path.clone(),
+            native_path: item.path.clone(),
+            author: author.unwrap_or_else(|| custodian.clone()),
+            custodian,
+            created: a.created.secs,
+            modified: a.modified.secs,
+            md5: "0".repeat(32),
+            sha1: "0".repeat(40),
+            text_path,
+        };
+        let row = docs::row(opts, &fields, None, false);
         let opt = if is_image(a.ftype()) { opt_line(&id, VOLUME, &item.path).len() as u64 } else { 0 };
         (row_len(&row, opts.encoding, opts.style) as u64, opt)
     } else {
@@ -294,6 +310,9 @@ mod tests {
             date_format: DateFormat::Us,
             docid_prefix: "X".into(),
             text,
+            families: false,
+            images: false,
+            production: None,
             manifest: false,
             force: true,
             cancel: Default::default(),

@@ -22,6 +22,7 @@ pub fn author(ftype: FileType, head: &[u8]) -> Option<String> {
 pub fn extract(ftype: FileType, head: &[u8]) -> Option<String> {
     let text = match ftype {
         FileType::Txt | FileType::Csv | FileType::Log | FileType::Eml => {
+            let head = if ftype == FileType::Eml { mail_text(head) } else { head };
             let s = String::from_utf8_lossy(&head[..head.len().min(MAX_TEXT)]);
             s.lines().map(str::trim_end).collect::<Vec<_>>().join("\r\n")
         }
@@ -32,6 +33,17 @@ pub fn extract(ftype: FileType, head: &[u8]) -> Option<String> {
         _ => return None,
     };
     Some(text)
+}
+
+/// An e-mail's headers and text without its attachments: a multipart message ends its text
+/// at the second boundary line (the first opens the text part).
+fn mail_text(head: &[u8]) -> &[u8] {
+    let Some(b) = between(head, b"boundary=\"", b"\"") else { return head };
+    let delimiter = format!("\r\n--{b}");
+    match find(head, delimiter.as_bytes()).map(|first| first + delimiter.len()) {
+        Some(after) => find(&head[after..], delimiter.as_bytes()).map_or(head, |second| &head[..after + second]),
+        None => head,
+    }
 }
 
 /// Every run of text between `open` and `close`, one per line.
@@ -85,7 +97,7 @@ mod tests {
     use crate::model::content::read_all;
 
     fn bytes(ftype: FileType, size: u64) -> Vec<u8> {
-        read_all(&ContentSpec { ftype, size, seed: 42, stamp: 1_600_000_000, sparse: None })
+        read_all(&ContentSpec { ftype, size, seed: 42, stamp: 1_600_000_000, sparse: None, attachments: 0 })
     }
 
     #[test]
@@ -106,5 +118,21 @@ mod tests {
         let who = author(FileType::Eml, &eml).unwrap();
         assert!(!who.contains('<') && who.contains(' '), "{who}");
         assert!(extract(FileType::Jpg, &bytes(FileType::Jpg, 5000)).is_none());
+    }
+
+    #[test]
+    fn mail_text_leaves_the_attachments_out() {
+        let spec = ContentSpec {
+            ftype: FileType::Eml,
+            size: 200_000,
+            seed: 9,
+            stamp: 1_600_000_000,
+            sparse: None,
+            attachments: 2,
+        };
+        let eml = read_all(&spec);
+        let text = extract(FileType::Eml, &eml).unwrap();
+        assert!(text.contains("Subject: ") && text.contains("text/plain"), "{text}");
+        assert!(!text.contains("base64") && text.len() < 200_000 / 4, "{} bytes", text.len());
     }
 }

@@ -13,15 +13,16 @@ use crate::materialize::Counters;
 use crate::model::Tree;
 
 use super::deflate::Piece;
-use super::loadfile::{CsvWriter, DatWriter, XmlDocument, XmlWriter, format_date, opt_line};
+use super::docs::{self, Family, Fields, Numberer, Numbers};
+use super::loadfile::{CsvWriter, DatWriter, XmlDocument, XmlWriter, page_line};
 use super::meta::FileList;
-use super::prepare::{Blob, Hashes, Payload, Prepared, WHOLE_MAX, hex, is_image, prepare};
+use super::prepare::{Blob, Hashes, Job, Payload, Prepared, PreparedAttachment, WHOLE_MAX, hex, is_image, prepare};
 use super::sink::{self, Sink};
 use super::walk::{Item, walk};
 use super::zip::{CentralEntry, Framing, Known};
 use super::{
-    ArchiveError, Compression, EntryMeta, Format, Options, TEXT_DIR, VOLUME, data_extents, deflate, docid, side_path,
-    tar, zip,
+    ATTACHMENTS_DIR, ArchiveError, Compression, EntryMeta, Format, IMAGES_DIR, Options, TEXT_DIR, VOLUME, data_extents,
+    deflate, side_path, tar, zip,
 };
 
 /// Entries per batch handed to the workers, and bytes of small files per batch.
@@ -35,9 +36,15 @@ const OUT_BUFFER: usize = 1 << 20;
 pub struct Written {
     pub entries: u64,
     pub documents: u64,
+    /// Documents that are e-mail attachments.
+    pub attachments: u64,
     pub folders: u64,
     pub text_files: u64,
+    /// Documents listed in the Opticon file.
     pub images: u64,
+    /// Page images (TIFF pages).
+    pub pages: u64,
+    pub volumes: u64,
     pub bytes_in: u64,
     /// Bytes of the archive stream before whole-stream compression.
     pub stream_bytes: u64,
@@ -62,18 +69,27 @@ pub fn write(tree: &Tree, opts: &Options, counters: &Counters, partial: &Path) -
         let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<Prepared>>>(QUEUE);
         let stop = &stop;
         s.spawn(move || {
-            let mut batch: Vec<Item> = Vec::with_capacity(BATCH_ENTRIES);
+            let mut batch: Vec<Job> = Vec::with_capacity(BATCH_ENTRIES);
             let mut bytes = 0u64;
-            let send = |batch: Vec<Item>| -> ControlFlow<()> {
-                let prepared = batch.into_par_iter().map(|i| prepare(tree, opts, i)).collect();
+            let mut numberer = Numberer::default();
+            let send = |batch: Vec<Job>| -> ControlFlow<()> {
+                let prepared = batch.into_par_iter().map(|j| prepare(tree, opts, j)).collect();
                 if tx.send(prepared).is_err() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
             };
             walk(tree, &mut |item| {
                 if stop.load(Ordering::Relaxed) || opts.cancelled() {
                     return ControlFlow::Break(());
                 }
-                bytes += item.file.as_ref().map_or(0, |f| f.attrs.size().min(WHOLE_MAX));
-                batch.push(item);
+                let job = match &item.file {
+                    Some(f) => {
+                        bytes += f.attrs.size().min(WHOLE_MAX);
+                        let (numbers, attachments) = numberer.family(opts, &f.attrs.content);
+                        bytes += attachments.iter().map(|(a, _)| a.spec.size).sum::<u64>();
+                        Job { item, numbers, attachments }
+                    }
+                    None => Job { item, numbers: Numbers::default(), attachments: Vec::new() },
+                };
+                batch.push(job);
                 if batch.len() >= BATCH_ENTRIES || bytes >= BATCH_BYTES {
                     bytes = 0;
                     return send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ENTRIES)));
@@ -102,10 +118,14 @@ pub fn write(tree: &Tree, opts: &Options, counters: &Counters, partial: &Path) -
     w.finish().map_err(io_err)
 }
 
+/// The temporary files a run may leave, by their suffix on the partial archive's name.
+const TEMPORARIES: [&str; 11] =
+    ["cd", "dat", "opt", "csv", "xml", "manifest.csv", "meta", "vol.dat", "vol.opt", "vol.csv", "vol.xml"];
+
 /// Removes what a failed run left: the partial archive and its temporary files. Side files are
 /// written under temporary names too, so files of an earlier run stay untouched.
 pub fn remove_partials(partial: &Path) {
-    for what in ["cd", "dat", "opt", "csv", "xml", "manifest.csv", "meta"] {
+    for what in TEMPORARIES {
         let _ = std::fs::remove_file(temp_path(partial, what));
     }
     let _ = std::fs::remove_file(partial);
@@ -125,6 +145,111 @@ fn create(path: &Path) -> io::Result<BufWriter<File>> {
     Ok(BufWriter::with_capacity(OUT_BUFFER, f))
 }
 
+/// The load files being written: beside the archive for a plain run, one set per volume for a
+/// production (then added to the volume's `DATA/` folder).
+struct LoadFiles {
+    partial: PathBuf,
+    /// Prefix of the temporary files' suffixes (`vol.` for a production's volumes).
+    tag: &'static str,
+    dat: Option<(DatWriter<BufWriter<File>>, PathBuf)>,
+    csv: Option<(CsvWriter<BufWriter<File>>, PathBuf)>,
+    xml: Option<(XmlWriter<BufWriter<File>>, PathBuf)>,
+    /// Created at the first image line.
+    opt: Option<(BufWriter<File>, PathBuf)>,
+}
+
+/// The finished load files' temporary paths.
+#[derive(Default)]
+struct LoadPaths {
+    dat: Option<PathBuf>,
+    opt: Option<PathBuf>,
+    csv: Option<PathBuf>,
+    xml: Option<PathBuf>,
+}
+
+impl LoadFiles {
+    fn open(partial: &Path, opts: &Options, tag: &'static str) -> io::Result<LoadFiles> {
+        let header = opts.columns();
+        let path = |ext: &str| temp_path(partial, &format!("{tag}{ext}"));
+        let dat = match opts.load_file {
+            true => Some((DatWriter::new(create(&path("dat"))?, opts.encoding, &header, opts.style)?, path("dat"))),
+            false => None,
+        };
+        let csv = match opts.csv {
+            true => Some((CsvWriter::new(create(&path("csv"))?, opts.encoding, &header, opts.style)?, path("csv"))),
+            false => None,
+        };
+        let xml = match opts.xml {
+            true => Some((XmlWriter::new(create(&path("xml"))?)?, path("xml"))),
+            false => None,
+        };
+        Ok(LoadFiles { partial: partial.to_path_buf(), tag, dat, csv, xml, opt: None })
+    }
+
+    fn row(&mut self, row: &[String]) -> io::Result<()> {
+        if let Some((d, _)) = &mut self.dat {
+            d.row(row)?;
+        }
+        if let Some((c, _)) = &mut self.csv {
+            c.row(row)?;
+        }
+        Ok(())
+    }
+
+    fn opt_line(&mut self, line: &str) -> io::Result<()> {
+        if self.opt.is_none() {
+            let path = temp_path(&self.partial, &format!("{}opt", self.tag));
+            self.opt = Some((create(&path)?, path));
+        }
+        match &mut self.opt {
+            Some((o, _)) => o.write_all(line.as_bytes()),
+            None => Err(io::Error::other("no Opticon file")),
+        }
+    }
+
+    fn finish(self) -> io::Result<LoadPaths> {
+        let mut paths = LoadPaths::default();
+        if let Some((d, p)) = self.dat {
+            d.finish()?;
+            paths.dat = Some(p);
+        }
+        if let Some((mut o, p)) = self.opt {
+            o.flush()?;
+            paths.opt = Some(p);
+        }
+        if let Some((c, p)) = self.csv {
+            c.finish()?;
+            paths.csv = Some(p);
+        }
+        if let Some((x, p)) = self.xml {
+            x.finish()?;
+            paths.xml = Some(p);
+        }
+        Ok(paths)
+    }
+}
+
+/// Where a production stands: the open volume and what it holds.
+#[derive(Default)]
+struct Volume {
+    /// From 1; 0 before the first document.
+    number: u32,
+    bytes: u64,
+    documents: u64,
+}
+
+/// Where a document's files go in the archive, and how the load files name them.
+struct Placed {
+    native: String,
+    text: String,
+    image: String,
+    /// As the load files give them: the archive path outside a production, else the path from
+    /// the volume's folder with backslashes (as Windows review platforms read them).
+    native_link: String,
+    text_link: String,
+    image_link: String,
+}
+
 struct Writer<'a> {
     tree: &'a Tree,
     opts: &'a Options,
@@ -139,22 +264,22 @@ struct Writer<'a> {
     central: Option<BufWriter<File>>,
     central_len: u64,
     zip64: bool,
-    dat: Option<DatWriter<BufWriter<File>>>,
-    csv: Option<CsvWriter<BufWriter<File>>>,
-    csv_path: Option<PathBuf>,
-    xml: Option<XmlWriter<BufWriter<File>>>,
-    xml_path: Option<PathBuf>,
-    dat_path: Option<PathBuf>,
-    opt: Option<BufWriter<File>>,
-    opt_path: Option<PathBuf>,
+    loads: Option<LoadFiles>,
+    /// A plain run's finished load files.
+    load_paths: LoadPaths,
+    volume: Volume,
+    /// Folders already given an entry (those synthfs adds: attachments, images, volumes).
+    made_dirs: std::collections::HashSet<String>,
     manifest: Option<BufWriter<File>>,
     manifest_path: Option<PathBuf>,
     header: Vec<u8>,
     entries: u64,
     documents: u64,
+    attachments: u64,
     folders: u64,
     text_files: u64,
     images: u64,
+    pages: u64,
     bytes_in: u64,
 }
 
@@ -166,24 +291,9 @@ impl<'a> Writer<'a> {
             Format::Zip => Some(create(&temp_path(partial, "cd"))?),
             Format::Tar => None,
         };
-        let header = opts.columns();
-        let (dat, dat_path) = if opts.load_file {
-            let path = temp_path(partial, "dat");
-            (Some(DatWriter::new(create(&path)?, opts.encoding, &header, opts.style)?), Some(path))
-        } else {
-            (None, None)
-        };
-        let (csv, csv_path) = if opts.csv {
-            let path = temp_path(partial, "csv");
-            (Some(CsvWriter::new(create(&path)?, opts.encoding, &header, opts.style)?), Some(path))
-        } else {
-            (None, None)
-        };
-        let (xml, xml_path) = if opts.xml {
-            let path = temp_path(partial, "xml");
-            (Some(XmlWriter::new(create(&path)?)?), Some(path))
-        } else {
-            (None, None)
+        let loads = match opts.production {
+            None if opts.any_load_file() => Some(LoadFiles::open(partial, opts, "")?),
+            _ => None,
         };
         let (manifest, manifest_path) = if opts.manifest {
             let path = temp_path(partial, "manifest.csv");
@@ -204,31 +314,28 @@ impl<'a> Writer<'a> {
             central,
             central_len: 0,
             zip64: false,
-            dat,
-            dat_path,
-            csv,
-            csv_path,
-            xml,
-            xml_path,
-            opt: None,
-            opt_path: None,
+            loads,
+            load_paths: LoadPaths::default(),
+            volume: Volume::default(),
+            made_dirs: std::collections::HashSet::new(),
             manifest,
             manifest_path,
             header: Vec::with_capacity(1024),
             entries: 0,
             documents: 0,
+            attachments: 0,
             folders: 0,
             text_files: 0,
             images: 0,
+            pages: 0,
             bytes_in: 0,
         })
     }
 
     /// Entries that come before the tree: the folder of extracted text.
     fn begin(&mut self) -> io::Result<()> {
-        if self.opts.text {
-            let meta = self.side_meta(true);
-            self.dir_entry(TEXT_DIR, &meta)?;
+        if self.opts.text && self.opts.production.is_none() {
+            self.make_dir(TEXT_DIR)?;
         }
         Ok(())
     }
@@ -249,6 +356,28 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// An entry for a folder synthfs adds, and for its parents, unless they have one.
+    fn make_dir(&mut self, path: &str) -> io::Result<()> {
+        if self.made_dirs.contains(path) {
+            return Ok(());
+        }
+        if let Some((parent, _)) = path.rsplit_once('/') {
+            self.make_dir(parent)?;
+        }
+        self.made_dirs.insert(path.to_owned());
+        let meta = self.side_meta(true);
+        self.dir_entry(path, &meta)
+    }
+
+    /// An entry synthfs adds inside a folder of its own.
+    fn side_entry(&mut self, path: &str, meta: &EntryMeta, blob: &Blob) -> io::Result<()> {
+        if let Some((parent, _)) = path.rsplit_once('/') {
+            self.make_dir(parent)?;
+        }
+        self.whole_entry(path, meta, blob)?;
+        self.manifest_line(path, blob.size, &blob.sha256)
+    }
+
     fn emit(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.out.write_all(bytes)?;
         self.offset += bytes.len() as u64;
@@ -264,22 +393,120 @@ impl<'a> Writer<'a> {
     }
 
     fn add(&mut self, p: Prepared) -> io::Result<()> {
-        let item = p.item;
-        let hashes = match p.payload {
-            Payload::Dir => {
-                self.folders += 1;
-                return self.dir_entry(&item.path, &item.meta);
+        let item = &p.item;
+        if item.file.is_none() {
+            if self.opts.production.is_some() {
+                return Ok(());
             }
+            self.folders += 1;
+            return self.dir_entry(&item.path, &item.meta);
+        }
+        if self.opts.production.is_some() {
+            self.next_volume_for(&p)?;
+        }
+        let placed = self.place(p.numbers, &item.path, item.file.as_ref().map_or("", |f| f.attrs.ext), None);
+        let hashes = match &p.payload {
+            Payload::Dir => return Ok(()),
             Payload::Whole { blob, digests } => {
-                self.whole_entry(&item.path, &item.meta, &blob)?;
-                digests
+                if self.opts.production.is_some() {
+                    self.side_entry(&placed.native, &item.meta, blob)?;
+                } else {
+                    self.whole_entry(&placed.native, &item.meta, blob)?;
+                    self.manifest_line(&placed.native, blob.size, &blob.sha256)?;
+                }
+                *digests
             }
             Payload::Stream { digests } => {
-                self.stream_entry(&item, &digests)?;
-                digests
+                if let Some((parent, _)) = placed.native.rsplit_once('/') {
+                    if self.opts.production.is_some() {
+                        self.make_dir(parent)?;
+                    }
+                }
+                self.stream_entry(item, &placed.native, digests)?;
+                self.manifest_line(&placed.native, item.file.as_ref().map_or(0, |f| f.attrs.size()), &digests.sha256)?;
+                *digests
             }
         };
-        self.document(&item, &hashes, p.author, p.text)
+        self.family(p, placed, hashes)
+    }
+
+    /// Opens the first volume, or the next one when this family would take the open one past
+    /// its size (a family never spans volumes).
+    fn next_volume_for(&mut self, p: &Prepared) -> io::Result<()> {
+        let Some(prod) = &self.opts.production else { return Ok(()) };
+        let blob_len = |b: &Option<Blob>| b.as_ref().map_or(0, |b| b.data.len() as u64);
+        let own = p.item.file.as_ref().map_or(0, |f| f.attrs.size()) + blob_len(&p.text) + blob_len(&p.image);
+        let bytes = own
+            + p.attachments
+                .iter()
+                .map(|a| a.blob.data.len() as u64 + blob_len(&a.text) + blob_len(&a.image))
+                .sum::<u64>();
+        let full = prod.volume_size.is_some_and(|max| self.volume.bytes > 0 && self.volume.bytes + bytes > max);
+        if self.volume.number == 0 || full {
+            self.close_volume()?;
+            self.volume = Volume { number: self.volume.number + 1, bytes: 0, documents: 0 };
+            self.loads = Some(LoadFiles::open(&self.partial, self.opts, "vol.")?);
+        }
+        self.volume.bytes += bytes;
+        Ok(())
+    }
+
+    /// The open volume's name (`VOL001`), or the Opticon volume of a plain run.
+    fn volume_name(&self) -> String {
+        match &self.opts.production {
+            Some(prod) => format!("{}{:03}", prod.volume_prefix, self.volume.number),
+            None => VOLUME.to_string(),
+        }
+    }
+
+    /// Adds the open volume's load files to its `DATA/` folder.
+    fn close_volume(&mut self) -> io::Result<()> {
+        let Some(loads) = self.loads.take() else { return Ok(()) };
+        let paths = loads.finish()?;
+        let vol = self.volume_name();
+        for (path, ext) in [(paths.dat, "dat"), (paths.opt, "opt"), (paths.csv, "csv"), (paths.xml, "xml")] {
+            if let Some(p) = path {
+                self.make_dir(&format!("{vol}/DATA"))?;
+                self.file_entry(&format!("{vol}/DATA/{vol}.{ext}"), &p)?;
+                std::fs::remove_file(&p)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Where a document's native, text and images go. `parent` names an attachment's e-mail.
+    fn place(&mut self, n: Numbers, path: &str, ext: &str, attachment_of: Option<(&str, &str)>) -> Placed {
+        let id = docs::control(self.opts, n);
+        let Some(prod) = &self.opts.production else {
+            let native = match attachment_of {
+                Some((parent_id, name)) => format!("{ATTACHMENTS_DIR}/{parent_id}/{name}"),
+                None => path.to_string(),
+            };
+            let text = format!("{TEXT_DIR}/{id}.txt");
+            let image = format!("{IMAGES_DIR}/{id}.tif");
+            return Placed {
+                native_link: native.clone(),
+                text_link: text.clone(),
+                image_link: image.clone(),
+                native,
+                text,
+                image,
+            };
+        };
+        let base = match &self.opts.bates {
+            Some(b) => b.number(n.page),
+            None => id,
+        };
+        let folder = format!("{:04}", self.volume.documents / prod.folder_docs.max(1) + 1);
+        self.volume.documents += 1;
+        let dot_ext = if ext.is_empty() { String::new() } else { format!(".{ext}") };
+        let vol = self.volume_name();
+        let rel =
+            |kind: &str, name: String| (format!("{vol}/{kind}/{folder}/{name}"), format!("{kind}\\{folder}\\{name}"));
+        let (native, native_link) = rel("NATIVES", format!("{base}{dot_ext}"));
+        let (text, text_link) = rel("TEXT", format!("{base}.txt"));
+        let (image, image_link) = rel("IMAGES", format!("{base}.tif"));
+        Placed { native, text, image, native_link, text_link, image_link }
     }
 
     fn dir_entry(&mut self, path: &str, meta: &EntryMeta) -> io::Result<()> {
@@ -352,7 +579,7 @@ impl<'a> Writer<'a> {
     /// A file too big to hold: generated (and compressed) again in parallel pieces and written
     /// in order; its digests were computed by a worker. Holes of sparse files are not generated:
     /// tar leaves them out (sparse entry), ZIP deflates them from one cached piece of zeros.
-    fn stream_entry(&mut self, item: &Item, h: &Hashes) -> io::Result<()> {
+    fn stream_entry(&mut self, item: &Item, path: &str, h: &Hashes) -> io::Result<()> {
         let Some(file) = &item.file else { return Err(io::Error::other("not a file")) };
         let a = &file.attrs;
         let size = a.size();
@@ -367,11 +594,11 @@ impl<'a> Writer<'a> {
         let known = (!deflate).then_some(Known { crc: h.crc, compressed: size, size });
         let offset = self.offset;
         self.entries += 1;
-        self.listed.add(&item.path, size);
+        self.listed.add(path, size);
         if zip {
-            zip::local_header(&item.path, &item.meta, &Framing { method, known, zip64 }, &mut self.header);
+            zip::local_header(path, &item.meta, &Framing { method, known, zip64 }, &mut self.header);
         } else {
-            tar::headers(&item.path, &item.meta, size, sparse.then_some(&data_runs[..]), &mut self.header);
+            tar::headers(path, &item.meta, size, sparse.then_some(&data_runs[..]), &mut self.header);
         }
         self.emit_header()?;
         let mut stored = 0u64;
@@ -409,7 +636,7 @@ impl<'a> Writer<'a> {
                 self.emit_header()?;
             }
             self.central(CentralEntry {
-                name: item.path.as_str().into(),
+                name: path.into(),
                 meta: item.meta.clone(),
                 method,
                 descriptor: known.is_none(),
@@ -435,71 +662,139 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// The load file row, Opticon line, manifest line and extracted text of a document.
-    fn document(&mut self, item: &Item, h: &Hashes, author: Option<String>, text: Option<Blob>) -> io::Result<()> {
+    /// A document's extracted text, page images and load-file records, then its attachments'.
+    fn family(&mut self, p: Prepared, placed: Placed, h: Hashes) -> io::Result<()> {
+        let Prepared { item, numbers, author, text, image, attachments, .. } = p;
         let Some(file) = &item.file else { return Ok(()) };
         let a = &file.attrs;
-        self.documents += 1;
-        self.bytes_in += a.size();
-        self.counters.files_written.fetch_add(1, Ordering::Relaxed);
-        self.counters.bytes_written.fetch_add(a.size(), Ordering::Relaxed);
-        let id = docid(&self.opts.docid_prefix, file.ordinal);
-        self.manifest_line(&item.path, a.size(), &h.sha256)?;
-        let text_path = match text {
-            Some(blob) => {
-                let path = format!("{TEXT_DIR}/{id}.txt");
-                let mut meta = item.meta.clone();
-                meta.mode = 0o644;
-                self.whole_entry(&path, &meta, &blob)?;
-                self.manifest_line(&path, blob.size, &blob.sha256)?;
-                self.text_files += 1;
-                path
-            }
-            None => String::new(),
+        let custodian = self.tree.model.accounts().account(a.owner).map_or_else(String::new, |u| u.display.clone());
+        let family = match (attachments.last(), self.opts.families) {
+            (Some(last), true) => Some(Family::new(self.opts, numbers, last.numbers, attachments.len())),
+            _ => None,
         };
-        if self.opts.any_load_file() {
-            let md5 = h.md5.map(|m| hex(&m)).unwrap_or_default();
-            let sha1 = h.sha1.map(|s| hex(&s)).unwrap_or_default();
-            let row = dat_row(self.tree, self.opts, item, &id, author, md5.clone(), sha1, text_path);
-            if let Some(d) = &mut self.dat {
-                d.row(&row)?;
-            }
-            if let Some(c) = &mut self.csv {
-                c.row(&row)?;
-            }
-            if let Some(x) = &mut self.xml {
-                let columns = self.opts.columns();
-                let text_path = self.opts.text.then(|| row[row.len() - 1].as_str()).filter(|t| !t.is_empty());
-                let (folder, name) = item.path.rsplit_once('/').unwrap_or(("", item.path.as_str()));
-                x.document(&XmlDocument {
-                    docid: &id,
-                    tags: columns.iter().zip(&row).skip(1).map(|(c, v)| (*c, v.as_str())).collect(),
-                    folder,
-                    name,
-                    size: a.size(),
-                    md5: &md5,
-                    text_path,
-                })?;
-            }
-            if self.opts.load_file && is_image(a.ftype()) {
-                self.images += 1;
-                let line = opt_line(&id, VOLUME, &item.path);
-                self.opt_writer()?.write_all(line.as_bytes())?;
+        let fields = Fields {
+            numbers,
+            name: item.name().to_string(),
+            ext: a.ext.to_string(),
+            size: a.size(),
+            path: item.path.clone(),
+            native_path: placed.native_link.clone(),
+            author: author.unwrap_or_else(|| custodian.clone()),
+            custodian: custodian.clone(),
+            created: a.created.secs,
+            modified: a.modified.secs,
+            md5: h.md5.map(|m| hex(&m)).unwrap_or_default(),
+            sha1: h.sha1.map(|s| hex(&s)).unwrap_or_default(),
+            text_path: String::new(),
+        };
+        let mut meta = item.meta.clone();
+        meta.mode = 0o644;
+        meta.hidden = false;
+        let image_doc = is_image(a.ftype());
+        self.document(fields, family.as_ref(), false, &placed, &meta, text, image, image_doc)?;
+        let parent_id = docs::control(self.opts, numbers);
+        for att in attachments {
+            let PreparedAttachment { attachment, numbers, blob, digests, author, text, image } = att;
+            let ext = attachment.spec.ftype.ext();
+            let placed = self.place(numbers, &item.path, ext, Some((&parent_id, &attachment.name)));
+            let mut meta = meta.clone();
+            meta.modified = attachment.spec.stamp;
+            meta.accessed = attachment.spec.stamp;
+            self.side_entry(&placed.native, &meta, &blob)?;
+            self.attachments += 1;
+            let fields = Fields {
+                numbers,
+                name: attachment.name.clone(),
+                ext: ext.to_string(),
+                size: attachment.spec.size,
+                path: item.path.clone(),
+                native_path: placed.native_link.clone(),
+                author: author.unwrap_or_else(|| custodian.clone()),
+                custodian: custodian.clone(),
+                created: attachment.spec.stamp,
+                modified: attachment.spec.stamp,
+                md5: digests.md5.map(|m| hex(&m)).unwrap_or_default(),
+                sha1: digests.sha1.map(|s| hex(&s)).unwrap_or_default(),
+                text_path: String::new(),
+            };
+            let image_doc = is_image(attachment.spec.ftype);
+            self.document(fields, family.as_ref(), true, &placed, &meta, text, image, image_doc)?;
+            if let (Some(loads), Some(f)) = (&mut self.loads, &family) {
+                if let Some((x, _)) = &mut loads.xml {
+                    x.attachment(&f.parent_id, &docs::control(self.opts, numbers));
+                }
             }
         }
         Ok(())
     }
 
-    fn opt_writer(&mut self) -> io::Result<&mut BufWriter<File>> {
-        if self.opt.is_none() {
-            let path = temp_path(&self.partial, "opt");
-            self.opt = Some(create(&path)?);
-            self.opt_path = Some(path);
+    /// One document's text and image entries and its load-file records.
+    #[allow(clippy::too_many_arguments)]
+    fn document(
+        &mut self,
+        mut fields: Fields,
+        family: Option<&Family>,
+        is_attachment: bool,
+        placed: &Placed,
+        meta: &EntryMeta,
+        text: Option<Blob>,
+        image: Option<Blob>,
+        image_doc: bool,
+    ) -> io::Result<()> {
+        self.documents += 1;
+        self.bytes_in += fields.size;
+        self.counters.files_written.fetch_add(1, Ordering::Relaxed);
+        self.counters.bytes_written.fetch_add(fields.size, Ordering::Relaxed);
+        if let Some(blob) = text {
+            self.side_entry(&placed.text, meta, &blob)?;
+            self.text_files += 1;
+            fields.text_path = placed.text_link.clone();
         }
-        match &mut self.opt {
-            Some(o) => Ok(o),
-            None => Err(io::Error::other("no Opticon file")),
+        let imaged = image.is_some();
+        if let Some(blob) = image {
+            self.side_entry(&placed.image, meta, &blob)?;
+            self.pages += u64::from(fields.numbers.pages);
         }
+        if self.loads.is_none() {
+            return Ok(());
+        }
+        let row = docs::row(self.opts, &fields, family, is_attachment);
+        let volume = self.volume_name();
+        let opts = self.opts;
+        let Some(loads) = &mut self.loads else { return Ok(()) };
+        loads.row(&row)?;
+        let text_path = opts.text.then_some(fields.text_path.as_str()).filter(|t| !t.is_empty());
+        if let Some((x, _)) = &mut loads.xml {
+            let columns = opts.columns();
+            let (folder, name) = fields.native_path.rsplit_once(['/', '\\']).unwrap_or(("", &fields.native_path));
+            x.document(&XmlDocument {
+                docid: &row[0],
+                tags: columns.iter().zip(&row).skip(1).map(|(c, v)| (*c, v.as_str())).collect(),
+                folder,
+                name,
+                size: fields.size,
+                md5: &fields.md5,
+                text_path,
+                image: imaged.then_some((placed.image_link.as_str(), fields.numbers.pages)),
+            })?;
+        }
+        if opts.load_file && (imaged || image_doc) {
+            self.images += 1;
+            let lines: String = if imaged {
+                (0..fields.numbers.pages)
+                    .map(|p| {
+                        let key = docs::page_key(opts, fields.numbers, p);
+                        page_line(&key, &volume, &placed.image_link, (p == 0).then_some(fields.numbers.pages))
+                    })
+                    .collect()
+            } else {
+                page_line(&docs::page_key(opts, fields.numbers, 0), &volume, &placed.native_link, Some(1))
+            };
+            if let Some(loads) = &mut self.loads {
+                loads.opt_line(&lines)?;
+            }
+        }
+        Ok(())
     }
 
     fn manifest_line(&mut self, path: &str, size: u64, sha256: &[u8; 32]) -> io::Result<()> {
@@ -529,24 +824,14 @@ impl<'a> Writer<'a> {
                 .file_name()
                 .map_or_else(|| format!("loadfile.{ext}"), |n| n.to_string_lossy().into_owned())
         };
-        let mut dat_path = None;
-        if let Some(d) = self.dat.take() {
-            d.finish()?;
-            dat_path = self.dat_path.take();
+        if self.opts.production.is_some() {
+            self.close_volume()?;
+        } else if let Some(loads) = self.loads.take() {
+            self.load_paths = loads.finish()?;
         }
-        let mut opt_path = None;
-        if let Some(mut o) = self.opt.take() {
-            o.flush()?;
-            opt_path = self.opt_path.take();
-        }
-        if let Some(c) = self.csv.take() {
-            c.finish()?;
-        }
-        if let Some(x) = self.xml.take() {
-            x.finish()?;
-        }
-        if self.opts.load_file_inside {
-            for (path, ext) in [(dat_path.take(), "dat"), (opt_path.take(), "opt")] {
+        if self.opts.load_file_inside && self.opts.production.is_none() {
+            for ext in ["dat", "opt"] {
+                let path = if ext == "dat" { self.load_paths.dat.take() } else { self.load_paths.opt.take() };
                 if let Some(p) = path {
                     self.file_entry(&inside_name(ext), &p)?;
                     std::fs::remove_file(&p)?;
@@ -579,21 +864,26 @@ impl<'a> Writer<'a> {
         }
         let out = std::mem::replace(&mut self.out, Sink::Finished);
         let file = out.finish()?;
+        let paths = std::mem::take(&mut self.load_paths);
+        let beside = |p: Option<PathBuf>, ext: &str| p.map(|p| (p, side_path(&self.opts.out, ext)));
         Ok(Written {
             entries: self.entries,
             documents: self.documents,
+            attachments: self.attachments,
             folders: self.folders,
             text_files: self.text_files,
             images: self.images,
+            pages: self.pages,
+            volumes: u64::from(self.volume.number),
             bytes_in: self.bytes_in,
             stream_bytes: self.offset,
             file,
             listed: std::mem::take(&mut self.listed),
             zip64: self.zip64,
-            dat: dat_path.map(|p| (p, side_path(&self.opts.out, "dat"))),
-            opt: opt_path.map(|p| (p, side_path(&self.opts.out, "opt"))),
-            csv: self.csv_path.take().map(|p| (p, side_path(&self.opts.out, "csv"))),
-            xml: self.xml_path.take().map(|p| (p, side_path(&self.opts.out, "xml"))),
+            dat: beside(paths.dat, "dat"),
+            opt: beside(paths.opt, "opt"),
+            csv: beside(paths.csv, "csv"),
+            xml: beside(paths.xml, "xml"),
             manifest: self.manifest_path.take().map(|p| (p, side_path(&self.opts.out, "manifest.csv"))),
         })
     }
@@ -639,49 +929,6 @@ fn make_piece(
         }
     };
     Ok(PieceOut { len: p.len, raw: None, compressed })
-}
-
-/// A document's load-file record, in [`super::loadfile::columns`] order.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn dat_row(
-    tree: &Tree,
-    opts: &Options,
-    item: &Item,
-    id: &str,
-    author: Option<String>,
-    md5: String,
-    sha1: String,
-    text_path: String,
-) -> Vec<String> {
-    let Some(file) = &item.file else { return Vec::new() };
-    let a = &file.attrs;
-    let custodian = tree.model.accounts().account(a.owner).map_or_else(String::new, |u| u.display.clone());
-    let date = |secs: i64| format_date(secs, opts.date_format);
-    let mut row = vec![id.to_string()];
-    if let Some(b) = &opts.bates {
-        let n = b.number(file.ordinal);
-        row.extend([n.clone(), n]);
-    }
-    row.extend([
-        item.name().to_string(),
-        a.ext.to_string(),
-        a.size().to_string(),
-        item.path.clone(),
-        custodian.to_string(),
-        author.unwrap_or_else(|| custodian.to_string()),
-        date(a.created.secs),
-        date(a.modified.secs),
-    ]);
-    if opts.hashes.md5 {
-        row.push(md5);
-    }
-    if opts.hashes.sha1 {
-        row.push(sha1);
-    }
-    if opts.text {
-        row.push(text_path);
-    }
-    row
 }
 
 /// A CSV field, quoted when it needs to be.

@@ -19,6 +19,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Parsed once per run, so the size of its largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// See the point in one command: mount a share, scan it as a file scanner would, show what it found.
@@ -138,6 +140,9 @@ pub struct TreeArgs {
     /// Grant each department's read, modify and full-control groups (gids from 30000) as POSIX ACLs on its folders and files, for permission scanners [default: the profile's acls.tiers].
     #[arg(long, help_heading = "Permissions")]
     pub acl_tiers: bool,
+    /// The percentage of e-mails (.eml) that carry attachments as MIME parts; `archive --families` extracts them as documents [default: the profile's email.attachment_rate].
+    #[arg(long, value_name = "PCT")]
+    pub attachment_rate: Option<f64>,
     #[command(flatten)]
     pub identities: IdentityArgs,
 }
@@ -352,6 +357,24 @@ pub struct ArchiveArgs {
     /// Add an extracted-text file per document (TEXT/DOCID.txt) and a TEXTPATH column.
     #[arg(long, help_heading = "Load file")]
     pub text: bool,
+    /// Extract e-mail attachments as documents of their own, each after its e-mail (columns BEGATTACH, ENDATTACH, PARENTID, ATTACHCOUNT; natives under ATTACHMENTS/DOCID/). How many e-mails have attachments is the tree's --attachment-rate.
+    #[arg(long, help_heading = "Production")]
+    pub families: bool,
+    /// Image every document as a multi-page TIFF (bilevel, 200 dpi, each page stamped with its number; spreadsheets, media and archives get one slip sheet) under IMAGES/, every page in the Opticon file, and a PGCOUNT column. With Bates numbers a document takes one number per page.
+    #[arg(long, help_heading = "Production")]
+    pub images: bool,
+    /// Lay the archive out as a production: VOL001/DATA (the volume's load files), VOL001/NATIVES, TEXT and IMAGES, documents named by Bates number (else control number) in sub-folders of --folder-docs.
+    #[arg(long, help_heading = "Production")]
+    pub production: bool,
+    /// With --production: start a new volume before a family would take the open one past SIZE (650MB, 4GiB) [default: one volume].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, requires = "production", help_heading = "Production")]
+    pub volume_size: Option<u64>,
+    /// With --production: documents per sub-folder of NATIVES, TEXT and IMAGES.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..), requires = "production", help_heading = "Production")]
+    pub folder_docs: u64,
+    /// With --production: the volumes' name before their number (VOL gives VOL001).
+    #[arg(long, value_name = "PREFIX", default_value = "VOL", requires = "production", help_heading = "Production")]
+    pub volume_prefix: String,
     /// Checksum manifest beside the archive (OUT.manifest.csv: path, size, SHA-256), or none.
     #[arg(long, value_enum, default_value = "sha256", help_heading = "Load file")]
     pub manifest: Manifest,

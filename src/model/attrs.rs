@@ -325,7 +325,9 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
     let content = original.map(|o| o.content).unwrap_or_else(|| {
         let size = sized.unwrap_or_else(|| clutter_size(m, ftype, &mut srng));
         let sparse = sparse_layout(m, ftype, size, &mut srng);
-        ContentSpec { ftype, size, seed: key(m.seed, index, Purpose::Content as u64), stamp: created.secs, sparse }
+        let attachments = attachment_count(m, ftype, index);
+        let seed = key(m.seed, index, Purpose::Content as u64);
+        ContentSpec { ftype, size, seed, stamp: created.secs, sparse, attachments }
     });
     let mut orng = Rng::new(m.seed, index, Purpose::Owner);
     let owner = pick_owner(m, ctx, &mut orng);
@@ -436,4 +438,22 @@ pub fn dir_attrs(tree: &Tree, plan: &DirPlan) -> DirAttrs {
     };
     let mode = super::acl::mode_with_tiers(m, ctx, dir_base_mode(m, ctx), true);
     DirAttrs { index: plan.index, mode, uid, gid, owner, created, modified, accessed }
+}
+
+/// How many attachments an original e-mail carries: none for most, else one and each further
+/// one (up to the profile's most) 40% as likely. Its own draw, so other values stay put.
+fn attachment_count(m: &Model, ftype: FileType, index: u64) -> u8 {
+    let e = &m.profile.email;
+    if ftype != FileType::Eml || e.attachment_rate <= 0.0 {
+        return 0;
+    }
+    let mut rng = Rng::new(m.seed, index, Purpose::Attachments);
+    if !rng.chance(e.attachment_rate) {
+        return 0;
+    }
+    let mut k = 1;
+    while k < e.max_attachments && rng.chance(0.4) {
+        k += 1;
+    }
+    k
 }

@@ -101,6 +101,33 @@ pub struct Profile {
     pub attributes: Attributes,
     #[serde(default, skip_serializing_if = "Names::is_default")]
     pub names: Names,
+    #[serde(default, skip_serializing_if = "Email::is_default")]
+    pub email: Email,
+}
+
+/// E-mail (`[email]`): attachments carried inside `.eml` files as MIME parts.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Email {
+    /// Share of e-mails (0 to 1) that carry attachments. `archive --families` extracts them as
+    /// documents of their own (PARENTID, BEGATTACH, ENDATTACH).
+    #[serde(default)]
+    pub attachment_rate: f64,
+    /// Most attachments one e-mail carries (1 to 9); each further one is 40% as likely.
+    #[serde(default = "defaults::max_attachments")]
+    pub max_attachments: u8,
+}
+
+impl Default for Email {
+    fn default() -> Self {
+        Email { attachment_rate: 0.0, max_attachments: defaults::max_attachments() }
+    }
+}
+
+impl Email {
+    pub fn is_default(&self) -> bool {
+        *self == Email::default()
+    }
 }
 
 /// Decorations of document names (`[names]`).
@@ -502,6 +529,9 @@ impl Default for Identities {
 
 mod defaults {
     use super::Size;
+    pub fn max_attachments() -> u8 {
+        3
+    }
     pub fn seed() -> u64 {
         1
     }
@@ -767,10 +797,14 @@ impl Profile {
             ("attributes.hidden_share", at.hidden_share),
             ("attributes.zone_share", at.zone_share),
             ("attributes.group_owner_share", at.group_owner_share),
+            ("email.attachment_rate", self.email.attachment_rate),
         ] {
             if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
                 return Err(invalid(key, "must be between 0 and 1"));
             }
+        }
+        if !(1..=9).contains(&self.email.max_attachments) {
+            return Err(invalid("email.max_attachments", "must be between 1 and 9"));
         }
         let d = &self.dates;
         if !(d.recent_bias.is_finite() && (0.0..=1.0).contains(&d.recent_bias)) {

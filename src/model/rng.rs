@@ -23,6 +23,7 @@ pub enum Purpose {
     DirAttrs = 11,
     Attributes = 12,
     NamePrefix = 13,
+    Attachments = 14,
 }
 
 /// The SplitMix64 finaliser: a bijective, well-mixing 64-bit hash.

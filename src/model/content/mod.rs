@@ -21,6 +21,8 @@ pub struct ContentSpec {
     /// A time the content speaks of (mail date, log start, document properties).
     pub stamp: i64,
     pub sparse: Option<SparseLayout>,
+    /// Attachments an e-mail carries (MIME parts, see [`formats::attachments`]); 0 otherwise.
+    pub attachments: u8,
 }
 
 /// Filesystem block size used for allocation and hole alignment.
@@ -216,6 +218,7 @@ impl<'a> Reader<'a> {
                         Trailer::None => Vec::new(),
                         Trailer::Bytes(b) => std::mem::take(b),
                         Trailer::Zip(c) => c.suffix(self.body_len as u32, body_crc(self.spec)),
+                        Trailer::Mime(m) => m.bytes(),
                     });
                 }
                 let t = self.trailer.as_deref().unwrap_or_default();
@@ -266,7 +269,7 @@ mod tests {
 
     fn spec(ftype: FileType, size: u64, sparse: bool) -> ContentSpec {
         let sparse = if sparse { SparseLayout::new(size, 64 << 10, 128 << 10, 32 << 10, 64 << 10) } else { None };
-        ContentSpec { ftype, size, seed: 1234, stamp: 1_650_000_000, sparse }
+        ContentSpec { ftype, size, seed: 1234, stamp: 1_650_000_000, sparse, attachments: 0 }
     }
 
     #[test]
@@ -294,7 +297,8 @@ mod tests {
                 if sparse && !matches!(ftype, FileType::Iso | FileType::Bak | FileType::Zip | FileType::Pdf) {
                     continue;
                 }
-                let s = spec(ftype, size, sparse);
+                let mut s = spec(ftype, size, sparse);
+                s.attachments = u8::from(ftype == FileType::Eml) * 2;
                 let all = read_all(&s);
                 assert_eq!(all.len() as u64, size);
                 for (off, n) in [(0u64, 7usize), (1, 5000), (size / 3, 70_000), (size - 100, 100), (size - 1, 10)] {
