@@ -274,12 +274,19 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
     config::set_threads(args.threads)?;
     let Some(kind) = args.format.or_else(|| Kind::from_path(&args.out)) else {
         return Err(BadInput(format!(
-            "cannot tell the format of {}: name it .zip, .tar, .tar.gz or .tar.zst, or pass --format zip|tar|tar.gz|tar.zst",
+            "cannot tell the format of {}: name it .zip, .tar, .tar.gz or .tar.zst (or DIR/ with --production), or pass --format zip|tar|tar.gz|tar.zst|dir",
             args.out.display()
         ))
         .into());
     };
     let (format, wrap) = kind.parts();
+    if format == archive::Format::Dir && !args.production {
+        return Err(BadInput(
+            "a directory output is a production: add --production (to copy the tree itself, use synthfs materialize)"
+                .into(),
+        )
+        .into());
+    }
     if wrap != Wrap::None && args.compression != archive::Compression::Store {
         return Err(BadInput(
             "--compression applies to ZIP entries; a tar.gz or tar.zst compresses the whole stream (set --level)"
@@ -339,8 +346,10 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
         )
         .into());
     }
+    // `prod/` names the directory `prod`.
+    let out = std::path::PathBuf::from(args.out.as_os_str().to_string_lossy().trim_end_matches('/'));
     let opts = Options {
-        out: args.out.clone(),
+        out,
         format,
         wrap,
         compression: args.compression,
@@ -371,7 +380,8 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
             volume_prefix: args.volume_prefix.clone(),
         }),
         manifest: args.manifest == cli::Manifest::Sha256,
-        meta: args.meta == cli::Meta::Json,
+        // A directory has no archive file to describe.
+        meta: args.meta == cli::Meta::Json && format != archive::Format::Dir,
         force: args.force,
         cancel: cancel_on_signal()?,
     };
@@ -417,13 +427,17 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "wrote {} ({}, {}): {} documents ({}) in {} folders, {} entries{}; {:.1} s, {} files/s, {}/s",
+        "wrote {} ({}, {}): {} documents ({}) in {}, {} entries{}; {:.1} s, {} files/s, {}/s",
         summary.out,
         summary.kind,
         Bytes(summary.archive_bytes),
         Count(summary.documents),
         Bytes(summary.bytes_in),
-        Count(summary.folders),
+        match summary.volumes {
+            0 => format!("{} folders", Count(summary.folders)),
+            1 => "1 volume".to_string(),
+            n => format!("{n} volumes"),
+        },
         Count(summary.entries),
         if summary.zip64 { ", ZIP64" } else { "" },
         summary.elapsed_seconds,

@@ -884,6 +884,37 @@ fn families_images_and_a_production_in_volumes() {
     let o = bin().args(args(&again)).args(["--threads", "1"]).output().unwrap();
     json(&o);
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&again).unwrap());
+    // The same production written into a directory: the same files, byte for byte, with the
+    // natives' modification times; TIFFs as `file` knows them.
+    let dir = t.path().join("prod-dir");
+    let o = bin().args(args(Path::new(&format!("{}/", dir.display())))).output().unwrap();
+    let d = json(&o);
+    assert_eq!((d["kind"].as_str(), &d["documents"], &d["pages"]), (Some("dir"), &s["documents"], &s["pages"]));
+    let same = r#"
+import calendar, os, sys, zipfile
+z, root = zipfile.ZipFile(sys.argv[1]), sys.argv[2]
+files = [i for i in z.infolist() if not i.is_dir()]
+on_disk = sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs)
+assert on_disk == sorted(i.filename for i in files), set(on_disk) ^ {i.filename for i in files}
+for i in files:
+    p = os.path.join(root, i.filename)
+    assert open(p, "rb").read() == z.read(i), i.filename
+    if "/NATIVES/" in i.filename:
+        # ZIP keeps DOS times (UTC here, two-second steps).
+        assert abs(os.stat(p).st_mtime - calendar.timegm(i.date_time + (0, 0, 0))) <= 2, i.filename
+print(len(files))
+"#;
+    let (ok, n) = python(same, &[out.to_str().unwrap(), dir.to_str().unwrap()]);
+    assert!(ok, "{n}");
+    let (_, kinds, _) = sh(&format!("file -b {}/VOL001/IMAGES/0001/*.tif | sort -u", dir.display()));
+    assert!(kinds.lines().all(|l| l.starts_with("TIFF image data, little-endian")), "{kinds}");
+    // Not into a directory that holds something, and not without --production.
+    let o = bin().args(args(Path::new(&format!("{}/", dir.display())))).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not an empty directory"), "{}", stderr(&o));
+    let o = bin().args(["archive", &format!("{}/", t.path().join("plain").display()), "-n", "10"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!t.path().join("plain").exists());
 }
 
 /// Outside a production: attachments under ATTACHMENTS/DOCID/, page images under IMAGES/,

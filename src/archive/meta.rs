@@ -81,6 +81,7 @@ pub fn format_name(format: Format, wrap: Wrap) -> &'static str {
         (Format::Tar, Wrap::None) => "tar",
         (Format::Tar, Wrap::Gzip) => "tar.gz",
         (Format::Tar, Wrap::Zstd) => "tar.zst",
+        (Format::Dir, _) => "dir",
     }
 }
 

@@ -39,6 +39,8 @@ pub use sink::Wrap;
 pub enum Format {
     Zip,
     Tar,
+    /// Files in a directory (a production written to disk).
+    Dir,
 }
 
 /// What `--format` and the output's name choose: a container and the whole-stream compression.
@@ -52,11 +54,16 @@ pub enum Kind {
     /// tar compressed with zstd (multithreaded).
     #[value(name = "tar.zst")]
     TarZst,
+    /// A directory (with --production): the volumes as folders on disk.
+    Dir,
 }
 
 impl Kind {
     /// The kind an output name implies: `.zip`, `.tar`, `.tar.gz` / `.tgz`, `.tar.zst` / `.tzst`.
     pub fn from_path(path: &Path) -> Option<Kind> {
+        if path.as_os_str().to_string_lossy().ends_with('/') {
+            return Some(Kind::Dir);
+        }
         let name = path.file_name()?.to_str()?.to_ascii_lowercase();
         [(".tar.gz", Kind::TarGz), (".tgz", Kind::TarGz), (".tar.zst", Kind::TarZst), (".tzst", Kind::TarZst)]
             .into_iter()
@@ -72,6 +79,7 @@ impl Kind {
             Kind::Tar => (Format::Tar, Wrap::None),
             Kind::TarGz => (Format::Tar, Wrap::Gzip),
             Kind::TarZst => (Format::Tar, Wrap::Zstd),
+            Kind::Dir => (Format::Dir, Wrap::None),
         }
     }
 }
@@ -269,6 +277,8 @@ pub enum ArchiveError {
     Exists(PathBuf),
     #[error("cannot write {path}")]
     Io { path: PathBuf, source: io::Error },
+    #[error("{0} is not an empty directory: a production is written into a new or empty one")]
+    NotEmpty(PathBuf),
     #[error("interrupted: removed the partial archive and its side files")]
     Interrupted,
     #[error(
@@ -280,7 +290,7 @@ pub enum ArchiveError {
 impl ArchiveError {
     /// Errors the user fixes by changing the command (exit code 2).
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, ArchiveError::Exists(_) | ArchiveError::Collides(_))
+        matches!(self, ArchiveError::Exists(_) | ArchiveError::Collides(_) | ArchiveError::NotEmpty(_))
     }
 }
 
@@ -323,8 +333,12 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
     if let Some(p) = outputs.iter().skip(1).find(|p| **p == opts.out) {
         return Err(ArchiveError::Collides(p.clone()));
     }
+    if opts.format == Format::Dir && opts.out.exists() && !is_empty_dir(&opts.out) {
+        return Err(ArchiveError::NotEmpty(opts.out.clone()));
+    }
     if !opts.force {
-        if let Some(p) = outputs.iter().find(|p| p.exists()) {
+        let taken = |p: &&PathBuf| p.exists() && !(opts.format == Format::Dir && **p == opts.out);
+        if let Some(p) = outputs.iter().find(taken) {
             return Err(ArchiveError::Exists(p.clone()));
         }
     }
@@ -344,6 +358,10 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
     let place = |from: &Path, to: &Path| {
         std::fs::rename(from, to).map_err(|source| ArchiveError::Io { path: to.into(), source })
     };
+    if opts.format == Format::Dir && opts.out.exists() {
+        // An empty directory: rename(2) replaces it.
+        std::fs::remove_dir(&opts.out).map_err(|source| ArchiveError::Io { path: opts.out.clone(), source })?;
+    }
     place(&partial, &opts.out)?;
     for (from, to) in [&written.dat, &written.opt, &written.csv, &written.xml, &written.manifest].into_iter().flatten()
     {
@@ -418,8 +436,13 @@ fn output_paths(opts: &Options) -> Vec<PathBuf> {
     v
 }
 
+fn is_empty_dir(p: &Path) -> bool {
+    std::fs::read_dir(p).is_ok_and(|mut d| d.next().is_none())
+}
+
 /// Where the archive is written until it is complete.
 fn partial_path(out: &Path) -> PathBuf {
+    let out = Path::new(out.as_os_str().to_string_lossy().trim_end_matches('/')).to_path_buf();
     let mut s = out.as_os_str().to_owned();
     s.push(".partial");
     PathBuf::from(s)

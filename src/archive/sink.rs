@@ -50,6 +50,8 @@ pub enum Sink {
     Plain(Hashed),
     Gzip(ParallelGzip<Hashed>),
     Zstd(Box<zstd::stream::write::Encoder<'static, Hashed>>),
+    /// A directory output has no stream: nothing is written to it.
+    Null,
     /// After [`Sink::finish`] took the output: writes fail.
     Finished,
 }
@@ -80,6 +82,7 @@ impl Sink {
             Sink::Plain(h) => h.finish(),
             Sink::Gzip(g) => g.finish()?.finish(),
             Sink::Zstd(z) => z.finish()?.finish(),
+            Sink::Null => Ok(Written { bytes: 0, digests: None }),
             Sink::Finished => Err(finished()),
         }
     }
@@ -91,6 +94,7 @@ impl Write for Sink {
             Sink::Plain(h) => h.write(buf),
             Sink::Gzip(g) => g.write(buf),
             Sink::Zstd(z) => z.write(buf),
+            Sink::Null => Ok(buf.len()),
             Sink::Finished => Err(finished()),
         }
     }
@@ -100,6 +104,7 @@ impl Write for Sink {
             Sink::Plain(h) => h.flush(),
             Sink::Gzip(g) => g.flush(),
             Sink::Zstd(z) => z.flush(),
+            Sink::Null => Ok(()),
             Sink::Finished => Err(finished()),
         }
     }

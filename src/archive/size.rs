@@ -35,7 +35,8 @@ pub enum SizeError {
     Profile(#[from] ProfileError),
 }
 
-/// The exact length of the archive `opts` would write for `tree` (stored archives).
+/// The exact length of the archive `opts` would write for `tree` (stored archives; for a
+/// directory, the bytes of its files).
 pub fn archive_len(tree: &Tree, opts: &Options) -> u64 {
     let mut batch: Vec<Item> = Vec::new();
     let mut acc = Acc::default();
@@ -139,7 +140,7 @@ fn part(tree: &Tree, opts: &Options, item: &Item) -> Part {
     let a = &file.attrs;
     let size = a.size();
     let data = match (&a.content.sparse, opts.format) {
-        (Some(_), Format::Tar) => data_extents(&a.content).iter().map(|(_, len)| len).sum(),
+        (Some(_), Format::Tar | Format::Dir) => data_extents(&a.content).iter().map(|(_, len)| len).sum(),
         (Some(_), Format::Zip) => {
             // Data pieces are stored deflate blocks, holes deflated zeros: both lengths depend
             // only on the piece's length.
@@ -214,6 +215,7 @@ impl Acc {
         self.entries += 1;
         match opts.format {
             Format::Tar => self.offset += tar::headers_len(path, true, None, 0),
+            Format::Dir => {}
             Format::Zip => {
                 let name = format!("{path}/");
                 let at = self.offset;
@@ -228,6 +230,7 @@ impl Acc {
         self.entries += 1;
         match opts.format {
             Format::Tar => self.offset += tar::headers_len(path, false, None, size) + size.next_multiple_of(512),
+            Format::Dir => self.offset += size,
             Format::Zip => {
                 let at = self.offset;
                 let zip64 = zip::needs_zip64(size);
@@ -266,7 +269,7 @@ impl Acc {
                 self.offset += zip::local_header_len(&item.path, zip64) + p.data + descriptor;
                 self.zip_central(&item.path, zip64, at);
             }
-            Format::Zip => self.add_file(opts, &item.path, size),
+            Format::Zip | Format::Dir => self.add_file(opts, &item.path, size),
         }
         if let Some(t) = p.text {
             let id = docid(&opts.docid_prefix, file.ordinal);
@@ -279,6 +282,7 @@ impl Acc {
     fn finish(&self, opts: &Options) -> u64 {
         match opts.format {
             Format::Tar => self.offset + tar::end_len(self.offset),
+            Format::Dir => self.offset,
             Format::Zip => self.offset + self.central + zip::end_records_len(self.entries, self.offset, self.central),
         }
     }

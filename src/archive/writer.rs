@@ -128,7 +128,12 @@ pub fn remove_partials(partial: &Path) {
     for what in TEMPORARIES {
         let _ = std::fs::remove_file(temp_path(partial, what));
     }
-    let _ = std::fs::remove_file(partial);
+    // A directory output's partial directory is this run's own (created new).
+    if partial.is_dir() {
+        let _ = std::fs::remove_dir_all(partial);
+    } else {
+        let _ = std::fs::remove_file(partial);
+    }
 }
 
 /// Where a side file (or the spooled central directory) is written until the run completes.
@@ -285,11 +290,16 @@ struct Writer<'a> {
 
 impl<'a> Writer<'a> {
     fn create(tree: &'a Tree, opts: &'a Options, counters: &'a Counters, partial: &Path) -> io::Result<Writer<'a>> {
-        let file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(partial)?;
-        let out = Sink::new(file, opts.wrap, opts.level, rayon::current_num_threads(), opts.meta)?;
+        let out = if opts.format == Format::Dir {
+            std::fs::create_dir(partial)?;
+            Sink::Null
+        } else {
+            let file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(partial)?;
+            Sink::new(file, opts.wrap, opts.level, rayon::current_num_threads(), opts.meta)?
+        };
         let central = match opts.format {
             Format::Zip => Some(create(&temp_path(partial, "cd"))?),
-            Format::Tar => None,
+            Format::Tar | Format::Dir => None,
         };
         let loads = match opts.production {
             None if opts.any_load_file() => Some(LoadFiles::open(partial, opts, "")?),
@@ -512,6 +522,7 @@ impl<'a> Writer<'a> {
     fn dir_entry(&mut self, path: &str, meta: &EntryMeta) -> io::Result<()> {
         self.entries += 1;
         match self.opts.format {
+            Format::Dir => std::fs::create_dir_all(self.partial.join(path)),
             Format::Tar => {
                 tar::headers(path, meta, 0, None, &mut self.header);
                 self.emit_header()
@@ -543,6 +554,12 @@ impl<'a> Writer<'a> {
         self.entries += 1;
         self.listed.add(path, blob.size);
         match self.opts.format {
+            Format::Dir => {
+                let f = self.dir_file(path, meta)?;
+                (&f).write_all(&blob.data)?;
+                self.offset += blob.size;
+                set_file_times(&f, meta)
+            }
             Format::Tar => {
                 tar::headers(path, meta, blob.size, None, &mut self.header);
                 self.emit_header()?;
@@ -592,6 +609,11 @@ impl<'a> Writer<'a> {
         let method = if deflate { zip::DEFLATE } else { zip::STORE };
         // Stored sizes are known up front; deflated ones follow the data in a descriptor.
         let known = (!deflate).then_some(Known { crc: h.crc, compressed: size, size });
+        if self.opts.format == Format::Dir {
+            self.entries += 1;
+            self.listed.add(path, size);
+            return self.dir_stream(path, &item.meta, a, &pieces);
+        }
         let offset = self.offset;
         self.entries += 1;
         self.listed.add(path, size);
@@ -649,6 +671,46 @@ impl<'a> Writer<'a> {
         } else {
             self.emit(&[0u8; 512][..tar::padding(stored)])
         }
+    }
+
+    /// Creates a file of a directory output with the entry's permissions.
+    fn dir_file(&self, path: &str, meta: &EntryMeta) -> io::Result<File> {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(meta.mode & 0o7777 | 0o200)
+            .open(self.partial.join(path))
+    }
+
+    /// A big or sparse file of a directory output: pieces generated in parallel and written at
+    /// their offsets; holes are left unwritten, so they stay holes.
+    fn dir_stream(
+        &mut self,
+        path: &str,
+        meta: &EntryMeta,
+        a: &crate::model::FileAttrs,
+        pieces: &[Piece],
+    ) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        let f = self.dir_file(path, meta)?;
+        f.set_len(a.size())?;
+        let window = (rayon::current_num_threads() * 2).max(2);
+        let tree = self.tree;
+        for chunk in pieces.chunks(window) {
+            if self.opts.cancelled() {
+                return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+            }
+            let outs: Vec<io::Result<PieceOut>> =
+                chunk.par_iter().map(|p| make_piece(tree, a, *p, false, false, (0, 0))).collect();
+            for (p, o) in chunk.iter().zip(outs) {
+                if let Some(raw) = o?.raw {
+                    f.write_all_at(&raw, p.start)?;
+                }
+            }
+        }
+        self.offset += a.size();
+        set_file_times(&f, meta)
     }
 
     fn central(&mut self, e: CentralEntry) -> io::Result<()> {
@@ -858,12 +920,16 @@ impl<'a> Writer<'a> {
                 let n = tar::end_len(self.offset) as usize;
                 self.emit(&vec![0u8; n])?;
             }
+            Format::Dir => {}
         }
         if let Some(mut m) = self.manifest.take() {
             m.flush()?;
         }
         let out = std::mem::replace(&mut self.out, Sink::Finished);
-        let file = out.finish()?;
+        let mut file = out.finish()?;
+        if self.opts.format == Format::Dir {
+            file.bytes = self.offset;
+        }
         let paths = std::mem::take(&mut self.load_paths);
         let beside = |p: Option<PathBuf>, ext: &str| p.map(|p| (p, side_path(&self.opts.out, ext)));
         Ok(Written {
@@ -887,6 +953,15 @@ impl<'a> Writer<'a> {
             manifest: self.manifest_path.take().map(|p| (p, side_path(&self.opts.out, "manifest.csv"))),
         })
     }
+}
+
+/// Gives a file of a directory output its entry's modification and access times.
+fn set_file_times(f: &File, meta: &EntryMeta) -> io::Result<()> {
+    let at = |secs: i64| {
+        let d = std::time::Duration::from_secs(secs.unsigned_abs());
+        if secs >= 0 { std::time::UNIX_EPOCH + d } else { std::time::UNIX_EPOCH - d }
+    };
+    f.set_times(std::fs::FileTimes::new().set_modified(at(meta.modified)).set_accessed(at(meta.accessed)))
 }
 
 struct PieceOut {

@@ -45,7 +45,7 @@ pub enum Command {
     Materialize(MaterializeArgs),
     /// Stream the tree into a ZIP or tar file, with an e-discovery load file and a checksum manifest.
     #[command(
-        after_long_help = "Writes OUT, and beside it OUT's stem with .dat (Concordance load file), .opt (Opticon, for\nimage documents) and .manifest.csv (path, size, SHA-256 of every entry).\n\nExamples:\n  synthfs archive share.zip --files 100k                       # stored ZIP, load file beside it\n  synthfs archive share.tar --files 1M                         # GNU tar, sparse files stay small\n  synthfs archive prod.zip -p ediscovery --text --load-file-inside --compression deflate\n  synthfs archive 10g.zip -p ediscovery --target-size 10GiB    # scales file sizes to land on 10 GiB"
+        after_long_help = "Writes OUT, and beside it OUT's stem with .dat (Concordance load file), .opt (Opticon, for\nimage documents) and .manifest.csv (path, size, SHA-256 of every entry).\n\nExamples:\n  synthfs archive share.zip --files 100k                       # stored ZIP, load file beside it\n  synthfs archive share.tar --files 1M                         # GNU tar, sparse files stay small\n  synthfs archive prod.zip -p ediscovery --text --load-file-inside --compression deflate\n  synthfs archive 10g.zip -p ediscovery --target-size 10GiB    # scales file sizes to land on 10 GiB\n  synthfs archive prod/ -p ediscovery --production --families --images --bates-prefix ACME --volume-size 4GiB\n                                          # a production on disk: VOL001/DATA, NATIVES, TEXT, IMAGES"
     )]
     Archive(ArchiveArgs),
     /// Compare a real directory with the model: missing, extra and different files.
@@ -295,7 +295,8 @@ pub struct MaterializeArgs {
 #[derive(Debug, Args)]
 pub struct ArchiveArgs {
     /// The archive to write: .zip, .tar, .tar.gz (.tgz) or .tar.zst (.tzst); OUT.meta is written
-    /// beside it (size, SHA-256, MD5, file list).
+    /// beside it (size, SHA-256, MD5, file list). With --production, DIR/ writes the volumes
+    /// into a new or empty directory instead.
     pub out: std::path::PathBuf,
     #[command(flatten)]
     pub tree: TreeArgs,
