@@ -463,3 +463,118 @@ fn panzura_demo_matches_the_toolkits_shares() {
         assert!(facl.lines().any(|l| l == "group:30001:rwx"), "{facl}");
     }
 }
+
+/// A folder of the model: its own files, whether it has sub-folders, its parent and top folder.
+struct Folder {
+    name: String,
+    files: u64,
+    leaf: bool,
+    parent: usize,
+    top: String,
+}
+
+fn folders(tree: &synthfs::model::Tree, plan: &synthfs::model::plan::DirPlan, me: Folder, out: &mut Vec<Folder>) {
+    let at = out.len();
+    let top = me.top.clone();
+    out.push(me);
+    for k in 0..plan.children.len() {
+        let child = tree.child_plan_uncached(plan, k);
+        let name = plan.children[k].name.to_string();
+        let top = if at == 0 { name.clone() } else { top.clone() };
+        let f = Folder { name, files: child.files, leaf: child.children.is_empty(), parent: at, top };
+        folders(tree, &child, f, out);
+    }
+}
+
+/// The Panzura toolkit's files per folder: a normal law (mean 15, std 8) clamped to 0..100, and
+/// folder kinds multiplying it (projects 1.8, archive 1.5, backup 2.0, sensitive 0.5). Measured
+/// two ways on a 300,000-file tree: a kind-named folder against its plain sibling folders (both
+/// drawn in the same place), and the top-level Projects, Archive, Backup and Sensitive folders'
+/// files per folder against the departments' (Projects) or Public's (the shared ones). Each
+/// within 25% of the profile's multiplier.
+#[test]
+fn panzura_files_per_folder_follow_kind_multipliers() {
+    let mut p = synthfs::model::Profile::builtin("panzura-demo").unwrap();
+    p.set_counts(Some(300_000), None);
+    let tree = synthfs::model::Tree::new(p.clone()).unwrap();
+    let mut all = Vec::new();
+    let root = Folder { name: String::new(), files: tree.root().files, leaf: false, parent: 0, top: String::new() };
+    folders(&tree, tree.root(), root, &mut all);
+    let kinds = &p.files_per_folder.kinds;
+    let kind_of = |name: &str| {
+        let lower = name.to_lowercase();
+        kinds.keys().find(|k| lower.contains(k.trim_end_matches('s'))).map(String::as_str)
+    };
+    let mean = |v: &[u64]| v.iter().sum::<u64>() as f64 / v.len().max(1) as f64;
+    // The law: plain leaf folders' counts.
+    let plain: Vec<u64> = all.iter().filter(|f| f.leaf && kind_of(&f.name).is_none()).map(|f| f.files).collect();
+    let (m, n) = (mean(&plain), plain.len() as f64);
+    let sd = (plain.iter().map(|&x| (x as f64 - m).powi(2)).sum::<f64>() / n).sqrt();
+    let over = plain.iter().filter(|&&x| x > 100).count();
+    eprintln!("plain leaf folders: {} with mean {m:.1}, std {sd:.1}, {over} above 100", plain.len());
+    assert!((m - 15.0).abs() < 15.0 * 0.15, "mean {m}");
+    assert!(over as f64 / n < 0.01, "{over} folders above 100 (only an exact subtree total may push one past)");
+    // Siblings.
+    let mut sums: std::collections::BTreeMap<&str, (u64, u64, u64, u64)> = Default::default();
+    for (i, parent) in all.iter().enumerate() {
+        let _ = parent;
+        let kids: Vec<&Folder> = all.iter().skip(i + 1).filter(|f| f.parent == i && f.leaf).collect();
+        if kids.len() < 2 {
+            continue;
+        }
+        for k in kinds.keys() {
+            let (named, plain): (Vec<&&Folder>, Vec<&&Folder>) = kids
+                .iter()
+                .filter(|f| kind_of(&f.name).is_none_or(|x| x == k))
+                .partition(|f| kind_of(&f.name).is_some());
+            if named.is_empty() || plain.is_empty() {
+                continue;
+            }
+            let e = sums.entry(k.as_str()).or_default();
+            e.0 += named.iter().map(|f| f.files).sum::<u64>();
+            e.1 += named.len() as u64;
+            e.2 += plain.iter().map(|f| f.files).sum::<u64>();
+            e.3 += plain.len() as u64;
+        }
+    }
+    for (k, (a, na, b, nb)) in &sums {
+        let ratio = (*a as f64 / *na as f64) / (*b as f64 / *nb as f64);
+        eprintln!("{k}: {na} named leaf folders against {nb} plain siblings: {ratio:.2}x");
+        if *na >= 30 {
+            assert!((ratio / kinds[*k] - 1.0).abs() < 0.25, "{k}: {ratio:.2}x, the profile says {}x", kinds[*k]);
+        }
+    }
+    assert!(sums.get("backup").is_some_and(|s| s.1 >= 30) && sums.get("archive").is_some_and(|s| s.1 >= 30));
+    // Top-level folders of a kind, their whole subtree. One tree gives one noisy draw per top
+    // folder (each subtree's worth has a lognormal spread), so the ratio is the geometric mean
+    // over 24 seeds.
+    let departments: Vec<String> = p.template.departments.iter().map(|d| d.name.clone()).collect();
+    let tops = [("Projects", 1.8), ("Archive", 1.5), ("Backup", 2.0), ("Sensitive", 0.5)];
+    let mut log_ratio = [0f64; 4];
+    let seeds = 24;
+    for seed in 1..=seeds {
+        let mut q = p.clone();
+        q.seed = seed;
+        q.set_counts(Some(50_000), None);
+        let tree = synthfs::model::Tree::new(q).unwrap();
+        let mut all = Vec::new();
+        let root = Folder { name: String::new(), files: 0, leaf: false, parent: 0, top: String::new() };
+        folders(&tree, tree.root(), root, &mut all);
+        let per_folder = |top: &dyn Fn(&str) -> bool| {
+            let v: Vec<u64> = all.iter().skip(1).filter(|f| top(&f.top)).map(|f| f.files).collect();
+            mean(&v)
+        };
+        let dept = per_folder(&|t| departments.iter().any(|d| d == t));
+        let public = per_folder(&|t| t == "Public");
+        for (i, (top, _)) in tops.iter().enumerate() {
+            // Projects sits beside the departments; the shared folders beside Public.
+            let base = if i == 0 { dept } else { public };
+            log_ratio[i] += (per_folder(&|t| t == *top) / base).ln() / seeds as f64;
+        }
+    }
+    for ((top, want), l) in tops.iter().zip(log_ratio) {
+        let ratio = l.exp();
+        eprintln!("/{top}: {ratio:.2}x files per folder (over {seeds} seeds)");
+        assert!((ratio / want - 1.0).abs() < 0.25, "/{top}: {ratio:.2}x, the profile says {want}x");
+    }
+}

@@ -8,6 +8,7 @@
 
 use super::Model;
 use super::layout::{self, Layout};
+use super::profile::FolderLaw;
 use super::rng::{Purpose, Rng};
 use super::words;
 
@@ -63,6 +64,8 @@ pub struct ChildDir {
     pub dirs: u64,
     pub ctx: DirContext,
     pub name: Box<str>,
+    /// Multiplier of its files per folder by its name's kind (`files_per_folder.kinds`).
+    pub kind: f32,
 }
 
 /// Everything decided about one directory.
@@ -112,6 +115,8 @@ pub struct DirSeed {
     pub files: u64,
     pub dirs: u64,
     pub ctx: DirContext,
+    /// Multiplier of its own files by its kind.
+    pub kind: f32,
 }
 
 impl ChildDir {
@@ -123,6 +128,7 @@ impl ChildDir {
             files: self.files,
             dirs: self.dirs,
             ctx: self.ctx,
+            kind: self.kind,
         }
     }
 }
@@ -135,6 +141,8 @@ struct Spec {
     weight: f64,
     /// Relative density of files per directory.
     density: f64,
+    /// Multiplier by the name's kind.
+    kind: f64,
 }
 
 /// Plans one directory.
@@ -152,18 +160,18 @@ pub fn plan_dir(m: &Model, s: DirSeed) -> DirPlan {
         DirKind::Department | DirKind::Home | DirKind::Project => 0.3,
         _ => 1.0,
     };
-    // Files held directly; statistical folders draw them from Impressions' law.
+    // Files held directly; statistical folders draw them from the profile's law.
     let mean = s.files as f64 / (s.dirs + 1) as f64;
-    let law = FilesPerDir::new(mean);
+    let law = FolderDraw::new(&m.profile.files_per_folder, mean, m.files as f64 / m.dirs.max(1) as f64);
     let own = if n == 0 {
         s.files
     } else if s.ctx.kind == DirKind::Root {
         s.files.min(u64::from(m.profile.template.loose_root_files))
     } else if own_density < 1.0 {
-        let x = mean * own_density * rng.lognormal(-0.18, 0.6);
+        let x = mean * own_density * f64::from(s.kind) * rng.lognormal(-0.18, 0.6);
         (libm::round(x) as u64).min(s.files)
     } else {
-        (law.sample(rng.unit()) as u64).min(s.files)
+        law.sample(rng.unit(), f64::from(s.kind)).min(s.files)
     };
     // Directories: each child takes one, the rest is shared by weight.
     let dir_weights: Vec<f64> = specs.iter().map(|c| c.weight).collect();
@@ -174,7 +182,7 @@ pub fn plan_dir(m: &Model, s: DirSeed) -> DirPlan {
     let draws: Vec<Option<u64>> = specs
         .iter()
         .zip(&child_dirs)
-        .map(|(c, &d)| (d == 0 && c.density >= 1.0).then(|| law.sample(rng.unit()) as u64))
+        .map(|(c, &d)| (d == 0 && c.density >= 1.0).then(|| law.sample(rng.unit(), c.kind)))
         .collect();
     let subtree_weights: Vec<f64> = specs
         .iter()
@@ -182,14 +190,26 @@ pub fn plan_dir(m: &Model, s: DirSeed) -> DirPlan {
         .zip(&draws)
         .map(|((c, &d), draw)| match draw {
             Some(_) => 0.0,
-            None => (d + 1) as f64 * mean * c.density * rng.lognormal(-0.08, 0.4),
+            None => (d + 1) as f64 * mean * c.density * c.kind * rng.lognormal(-0.08, 0.4),
         })
         .collect();
+    let mut own = own;
+    let kinds_differ = specs.iter().any(|c| c.kind != f64::from(s.kind));
     let remaining = s.files - own;
     let drawn: u64 = draws.iter().flatten().sum();
     let child_files = if subtree_weights.iter().any(|w| *w > 0.0) && drawn <= remaining {
         let rest = split(remaining - drawn, &subtree_weights);
         rest.iter().zip(&draws).map(|(r, d)| r + d.unwrap_or(0)).collect()
+    } else if kinds_differ && own_density >= 1.0 && s.ctx.kind != DirKind::Root {
+        // Nothing below to take the rest, and folder kinds in play: the folder and its
+        // children share every file by their draws (and worth), so a kind still shows against
+        // its parent (an only child would otherwise take everything whatever its kind).
+        let weights: Vec<f64> = std::iter::once(own as f64 + 1e-6)
+            .chain(draws.iter().zip(&subtree_weights).map(|(d, w)| d.map_or(*w, |k| k as f64 + 1e-6)))
+            .collect();
+        let mut parts = split(s.files, &weights);
+        own = parts.remove(0);
+        parts
     } else {
         let weights: Vec<f64> =
             draws.iter().zip(&subtree_weights).map(|(d, w)| d.map_or(*w, |k| k as f64 + 1e-6)).collect();
@@ -212,7 +232,14 @@ pub fn plan_dir(m: &Model, s: DirSeed) -> DirPlan {
         .into_iter()
         .zip(child_dirs.into_iter().zip(child_files))
         .map(|(spec, (dirs, files))| {
-            let c = ChildDir { index: next, files, dirs, ctx: spec.ctx, name: spec.name.into_boxed_str() };
+            let c = ChildDir {
+                index: next,
+                files,
+                dirs,
+                ctx: spec.ctx,
+                name: spec.name.into_boxed_str(),
+                kind: spec.kind as f32,
+            };
             next += 1 + files + dirs;
             c
         })
@@ -240,7 +267,7 @@ fn plan_folders(m: &Model, s: DirSeed) -> DirPlan {
         let mut next = s.index + 1;
         for (k, files) in counts.into_iter().enumerate() {
             let name = layout::folder_name(&t.folder_prefix, k as u64 + 1, s.dirs);
-            children.push(ChildDir { index: next, files, dirs: 0, ctx, name: name.into_boxed_str() });
+            children.push(ChildDir { index: next, files, dirs: 0, ctx, name: name.into_boxed_str(), kind: 1.0 });
             next += 1 + files;
         }
     }
@@ -305,6 +332,41 @@ impl FilesPerDir {
     }
 }
 
+/// A folder's count of files: the profile's law at a subtree's mean, times the folder's kind,
+/// clamped to the profile's bounds.
+#[derive(Clone, Copy, Debug)]
+struct FolderDraw {
+    law: Law,
+    min: f64,
+    max: f64,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Law {
+    Impressions(FilesPerDir),
+    Normal { mean: f64, std: f64 },
+}
+
+impl FolderDraw {
+    /// The law at `mean` files per folder; a normal law's spread scales with `mean / overall`.
+    fn new(f: &super::profile::FilesPerFolder, mean: f64, overall: f64) -> FolderDraw {
+        let law = match f.law {
+            FolderLaw::Impressions => Law::Impressions(FilesPerDir::new(mean)),
+            FolderLaw::Normal => Law::Normal { mean, std: f.std * mean / overall.max(1e-9) },
+        };
+        FolderDraw { law, min: f.min.map_or(0.0, |v| v as f64), max: f.max.map_or(f64::INFINITY, |v| v as f64) }
+    }
+
+    /// The count at quantile `u` for a folder of kind multiplier `kind`.
+    fn sample(&self, u: f64, kind: f64) -> u64 {
+        let x = match self.law {
+            Law::Impressions(l) => l.sample(u),
+            Law::Normal { mean, std } => mean + std * super::layout::normal_quantile(u.clamp(1e-9, 1.0 - 1e-9)),
+        };
+        libm::round(x * kind).clamp(self.min, self.max) as u64
+    }
+}
+
 /// Splits `total` into integer parts proportional to `weights`, exactly (the parts sum to
 /// `total`). Non-positive weights get nothing unless all are, then all share equally.
 pub fn split(total: u64, weights: &[f64]) -> Vec<u64> {
@@ -360,7 +422,8 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng) -> Vec<Spec> {
             unique = format!("{name} {k}");
             k += 1;
         }
-        out.push(Spec { name: unique, ctx, weight, density });
+        let kind = p.files_per_folder.multiplier(&unique);
+        out.push(Spec { name: unique, ctx, weight, density, kind });
     };
     // Picks a word not yet used among a few tries, so repeats ("Budgets 2") stay rare.
     let mut used = std::collections::HashSet::new();

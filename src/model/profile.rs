@@ -103,6 +103,74 @@ pub struct Profile {
     pub names: Names,
     #[serde(default, skip_serializing_if = "Email::is_default")]
     pub email: Email,
+    #[serde(default, skip_serializing_if = "FilesPerFolder::is_default")]
+    pub files_per_folder: FilesPerFolder,
+}
+
+/// How many files a folder holds (`[files_per_folder]`); the mean is `files_per_dir`.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesPerFolder {
+    #[serde(default)]
+    pub law: FolderLaw,
+    /// `normal`: the standard deviation at the profile's mean (scaled with a subtree's mean).
+    #[serde(default = "defaults::folder_std")]
+    pub std: f64,
+    /// Fewest and most files a folder draws (a subtree's exact total still comes first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u64>,
+    /// Multipliers of files per folder by a word in the folder's name (`backup = 2.0` gives
+    /// `Backup`, `Backups` and `SQL Backup` folders twice as many), inherited by the subtree.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kinds: BTreeMap<String, f64>,
+}
+
+impl Default for FilesPerFolder {
+    fn default() -> Self {
+        FilesPerFolder {
+            law: FolderLaw::Impressions,
+            std: defaults::folder_std(),
+            min: None,
+            max: None,
+            kinds: BTreeMap::new(),
+        }
+    }
+}
+
+impl FilesPerFolder {
+    pub fn is_default(&self) -> bool {
+        *self == FilesPerFolder::default()
+    }
+
+    /// The multiplier of a folder's files by its name: the product of the kinds it names (a
+    /// kind matches with or without a plural `s`), 1 when it names none.
+    pub fn multiplier(&self, name: &str) -> f64 {
+        if self.kinds.is_empty() {
+            return 1.0;
+        }
+        let lower = name.to_lowercase();
+        self.kinds
+            .iter()
+            .filter(|(k, _)| {
+                let k = k.to_lowercase();
+                lower.contains(k.as_str()) || k.strip_suffix('s').is_some_and(|stem| lower.contains(stem))
+            })
+            .map(|(_, m)| m)
+            .product()
+    }
+}
+
+/// The law of files per folder.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FolderLaw {
+    /// Impressions' inverse polynomial (most folders hold a few files, a few hold many).
+    #[default]
+    Impressions,
+    /// A normal law with `std`, clamped to `min`..`max` (the Panzura toolkit's).
+    Normal,
 }
 
 /// E-mail (`[email]`): attachments carried inside `.eml` files as MIME parts.
@@ -532,6 +600,9 @@ mod defaults {
     pub fn max_attachments() -> u8 {
         3
     }
+    pub fn folder_std() -> f64 {
+        8.0
+    }
     pub fn seed() -> u64 {
         1
     }
@@ -802,6 +873,23 @@ impl Profile {
             if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
                 return Err(invalid(key, "must be between 0 and 1"));
             }
+        }
+        let fpf = &self.files_per_folder;
+        if !(fpf.std.is_finite() && fpf.std >= 0.0) {
+            return Err(invalid("files_per_folder.std", "must be a non-negative number"));
+        }
+        if let (Some(lo), Some(hi)) = (fpf.min, fpf.max) {
+            if lo > hi {
+                return Err(invalid("files_per_folder", format!("min ({lo}) is above max ({hi})")));
+            }
+        }
+        if let Some((k, _)) =
+            fpf.kinds.iter().find(|(k, m)| k.trim().is_empty() || !(m.is_finite() && **m > 0.0 && **m <= 100.0))
+        {
+            return Err(invalid(
+                "files_per_folder.kinds",
+                format!("`{k}`: a non-empty word with a multiplier above 0 and at most 100"),
+            ));
         }
         if !(1..=9).contains(&self.email.max_attachments) {
             return Err(invalid("email.max_attachments", "must be between 1 and 9"));

@@ -156,7 +156,15 @@ impl Tree {
         };
         let root = Arc::new(plan_dir(
             &model,
-            DirSeed { index: 0, parent: 0, depth: 0, files: model.files, dirs: model.dirs - 1, ctx: root_ctx },
+            DirSeed {
+                index: 0,
+                parent: 0,
+                depth: 0,
+                files: model.files,
+                dirs: model.dirs - 1,
+                ctx: root_ctx,
+                kind: 1.0,
+            },
         ));
         Ok(Tree {
             model,
