@@ -16,6 +16,8 @@ const ROW_BYTES: usize = WIDTH.div_ceil(8) as usize;
 const MARGIN: u32 = 200;
 const LINE_PITCH: u32 = 44;
 const BAR: u32 = 6;
+/// About what a page of text takes (for batching: the image is made by a worker).
+pub const PAGE_BYTES: u64 = 25_000;
 /// Most pages a document is imaged as.
 pub const MAX_PAGES: u32 = 200;
 
@@ -257,20 +259,47 @@ fn glyph(c: char) -> Option<[u8; 7]> {
     }
 }
 
-/// Encodes the page row by row (each row packed on its own, as TIFF's PackBits requires).
+/// Encodes the page row by row (each row packed on its own, as TIFF's PackBits requires): bars
+/// sorted by their first row and kept in an active list, blank rows from one packed copy.
 fn encode_page(bars: &[Bar], out: &mut Vec<u8>) {
+    let mut sorted: Vec<&Bar> = bars.iter().collect();
+    sorted.sort_by_key(|b| b.y0);
+    let mut blank = Vec::new();
+    packbits(&[0u8; ROW_BYTES], &mut blank);
     let mut row = [0u8; ROW_BYTES];
     let mut live: Vec<&Bar> = Vec::new();
+    let mut next = 0;
     for y in 0..HEIGHT {
-        live.clear();
-        live.extend(bars.iter().filter(|b| b.y0 <= y && y < b.y1));
+        live.retain(|b| b.y1 > y);
+        while next < sorted.len() && sorted[next].y0 <= y {
+            if sorted[next].y1 > y {
+                live.push(sorted[next]);
+            }
+            next += 1;
+        }
+        if live.is_empty() {
+            out.extend_from_slice(&blank);
+            continue;
+        }
         row.fill(0);
         for b in &live {
-            for x in b.x0..b.x1.min(WIDTH) {
-                row[(x / 8) as usize] |= 0x80 >> (x % 8);
-            }
+            fill_bits(&mut row, b.x0, b.x1.min(WIDTH));
         }
         packbits(&row, out);
+    }
+}
+
+/// Sets bits `x0..x1` of a row (high bit first).
+fn fill_bits(row: &mut [u8], x0: u32, x1: u32) {
+    let mut x = x0;
+    while x < x1 {
+        if x % 8 == 0 && x + 8 <= x1 {
+            row[(x / 8) as usize] = 0xFF;
+            x += 8;
+        } else {
+            row[(x / 8) as usize] |= 0x80 >> (x % 8);
+            x += 1;
+        }
     }
 }
 
@@ -333,6 +362,22 @@ mod tests {
             let mut out = Vec::new();
             packbits(&c, &mut out);
             assert_eq!(unpack(&out, c.len()), c);
+        }
+    }
+
+    #[test]
+    fn pages_encode_as_the_bars_draw_them() {
+        let mut bars = text_bars(3, 0);
+        stamp_bars("ABC0001", &mut bars);
+        let mut out = Vec::new();
+        encode_page(&bars, &mut out);
+        let pixels = unpack(&out, ROW_BYTES * HEIGHT as usize);
+        for y in [0u32, 200, 203, 206, 244, 1000, 2069, 2100] {
+            for x in (0..WIDTH).step_by(3) {
+                let set = pixels[y as usize * ROW_BYTES + (x / 8) as usize] & (0x80 >> (x % 8)) != 0;
+                let want = bars.iter().any(|b| b.y0 <= y && y < b.y1 && b.x0 <= x && x < b.x1);
+                assert_eq!(set, want, "pixel ({x}, {y})");
+            }
         }
     }
 

@@ -22,7 +22,7 @@ use super::walk::{Item, walk};
 use super::zip::{CentralEntry, Framing, Known};
 use super::{
     ATTACHMENTS_DIR, ArchiveError, Compression, EntryMeta, Format, IMAGES_DIR, Options, TEXT_DIR, VOLUME, data_extents,
-    deflate, side_path, tar, zip,
+    deflate, side_path, tar, tiff, zip,
 };
 
 /// Entries per batch handed to the workers, and bytes of small files per batch.
@@ -85,6 +85,10 @@ pub fn write(tree: &Tree, opts: &Options, counters: &Counters, partial: &Path) -
                         bytes += f.attrs.size().min(WHOLE_MAX);
                         let (numbers, attachments) = numberer.family(opts, &f.attrs.content);
                         bytes += attachments.iter().map(|(a, _)| a.spec.size).sum::<u64>();
+                        if opts.images {
+                            let pages = attachments.iter().map(|(_, n)| n.pages).sum::<u32>() + numbers.pages;
+                            bytes += u64::from(pages) * tiff::PAGE_BYTES;
+                        }
                         Job { item, numbers, attachments }
                     }
                     None => Job { item, numbers: Numbers::default(), attachments: Vec::new() },
