@@ -82,6 +82,9 @@ pub fn resolve_profile(args: &TreeArgs) -> Result<Profile, BadInput> {
     if args.acl_tiers {
         profile.acls.tiers = true;
     }
+    if args.control_chars {
+        profile.torture.control_chars = true;
+    }
     if let Some(pct) = args.attachment_rate {
         if !(0.0..=100.0).contains(&pct) {
             return Err(BadInput(format!("--attachment-rate {pct}: expected a percentage from 0 to 100")));

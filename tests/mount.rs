@@ -455,3 +455,82 @@ print(nodes, with_acl)
     assert!(ok.success(), "{err}");
     assert!(!facl.contains("group:3000") && !facl.contains("mask::"), "{facl}");
 }
+
+/// The torture tree (control characters included) through the tools scanners are built on:
+/// find sees every entry the model has, du the sizes and the holes, tar archives it all, and
+/// Python's os.walk and rsync stop only where the OS refuses a path longer than PATH_MAX.
+#[test]
+fn torture_tree_through_outside_tools() {
+    if !fuse_available() {
+        return;
+    }
+    let mut p = synthfs::model::Profile::builtin("torture").unwrap();
+    p.set_counts(Some(3000), None);
+    p.torture.control_chars = true;
+    let tree = Tree::new(p).unwrap();
+    let model_stats = synthfs::stats::collect(&tree);
+    let m = Mount::start(&["--profile", "torture", "--files", "3000", "--control-chars"]);
+    let root = m.path().display().to_string();
+    // find: every path of the model, byte for byte (NUL-separated: names hold newlines).
+    let o =
+        std::process::Command::new("find").arg(&root).args(["-mindepth", "1", "-printf", "%P\\0"]).output().unwrap();
+    assert!(o.status.success(), "find: {}", String::from_utf8_lossy(&o.stderr));
+    let found: std::collections::BTreeSet<String> =
+        o.stdout.split(|b| *b == 0).filter(|p| !p.is_empty()).map(|p| String::from_utf8(p.to_vec()).unwrap()).collect();
+    let mut model: std::collections::BTreeSet<String> =
+        common::all_files(&tree).iter().map(|a| tree.path(a.index).unwrap()).collect();
+    let files = model.len() as u64;
+    for i in 1..tree.node_count() {
+        if tree.kind(i) == Some(synthfs::model::NodeKind::Dir) {
+            model.insert(tree.path(i).unwrap());
+        }
+    }
+    assert_eq!(found, model);
+    assert_eq!(files, 3000);
+    // du: apparent bytes of the files, and the 9 GiB of sparse files costing next to nothing.
+    let (_, apparent, _) =
+        sh(&format!("find '{root}' -type f -printf '%s\\n' | awk '{{s+=$1}} END {{printf \"%.0f\", s}}'"));
+    assert_eq!(apparent.trim().parse::<u64>().unwrap(), model_stats.bytes);
+    let (_, used, _) = sh(&format!("du -s -B1 '{root}' | cut -f1"));
+    assert!(used.trim().parse::<u64>().unwrap() < model_stats.bytes / 100, "du {used} of {}", model_stats.bytes);
+    // tar: every entry archived (holes detected), listed back.
+    let (ok, listed, err) = sh(&format!("tar -S -cf - -C '{root}' . | tar -tf - | wc -l"));
+    assert!(ok.success(), "{err}");
+    assert!(!err.contains("Cannot") && !err.contains("Error"), "tar: {err}");
+    assert_eq!(listed.trim().parse::<usize>().unwrap(), model.len() + 1, "tar entries (./ included)");
+    // The files whose folder's absolute path reaches PATH_MAX: what path-based walkers miss.
+    let too_long =
+        common::all_files(&tree).iter().filter(|a| root.len() + 1 + tree.path(a.parent).unwrap().len() >= 4096).count();
+    assert!(too_long > 0, "the deep chain passes PATH_MAX");
+    let walk = r#"
+import errno, json, os, sys
+seen, errors = 0, []
+for d, ds, fs in os.walk(sys.argv[1].encode(), onerror=errors.append):
+    seen += len(fs)
+print(json.dumps({"files": seen, "errors": sorted({e.errno for e in errors})}))
+"#;
+    let o = std::process::Command::new("python3").arg("-c").arg(walk).arg(&root).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let w: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(w["files"].as_u64().unwrap(), files - too_long as u64, "{w}");
+    assert_eq!(w["errors"], serde_json::json!([36]), "only ENAMETOOLONG: {w}");
+    if common::have_tool(std::process::Command::new("rsync").arg("--version"), "rsync") {
+        let dest = tempfile::tempdir().unwrap();
+        let o = std::process::Command::new("rsync")
+            .args(["-an", "--stats"])
+            .arg(format!("{root}/"))
+            .arg(dest.path())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(matches!(o.status.code(), Some(0 | 23)), "rsync: {err}");
+        for line in err.lines().filter(|l| !l.trim().is_empty()) {
+            assert!(
+                line.contains("overflows max-path")
+                    || line.contains("File name too long")
+                    || line.starts_with("rsync error: some files"),
+                "rsync: {line}"
+            );
+        }
+    }
+}

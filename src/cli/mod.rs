@@ -140,6 +140,9 @@ pub struct TreeArgs {
     /// Grant each department's read, modify and full-control groups (gids from 30000) as POSIX ACLs on its folders and files, for permission scanners [default: the profile's acls.tiers].
     #[arg(long, help_heading = "Permissions")]
     pub acl_tiers: bool,
+    /// With the torture profile: also names with newlines, tabs, carriage returns and escape sequences (POSIX only) [default: the profile's torture.control_chars].
+    #[arg(long)]
+    pub control_chars: bool,
     /// The percentage of e-mails (.eml) that carry attachments as MIME parts; `archive --families` extracts them as documents [default: the profile's email.attachment_rate].
     #[arg(long, value_name = "PCT")]
     pub attachment_rate: Option<f64>,

@@ -344,7 +344,7 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
         mode &= !0o222;
     }
     let mode = super::acl::mode_with_tiers(m, ctx, mode, false);
-    FileAttrs {
+    let a = FileAttrs {
         index,
         parent: plan.index,
         depth: plan.depth + 1,
@@ -362,7 +362,50 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
         readonly,
         zone: !always_hidden && zone < at.zone_share,
         group_owner: ctx.department_area().is_some() && group < at.group_owner_share,
+    };
+    match ctx.kind {
+        DirKind::Torture(t) => torture_file(m, t, slot, a),
+        _ => a,
     }
+}
+
+/// A file of the torture layout: its name's type, a small size (or the odd file's own), and the
+/// odd files' modes and times.
+fn torture_file(m: &Model, t: super::torture::TortureDir, slot: u64, mut a: FileAttrs) -> FileAttrs {
+    use super::content::formats::size_bounds;
+    use super::torture::{METADATA, TortureDir, When};
+    let (_, ext) = super::torture::file_name(&m.profile.torture, t, slot);
+    let mut rng = Rng::new(m.seed, a.index, Purpose::Size);
+    let mut ftype = FileType::for_ext(ext);
+    let mut size = size_bounds(ftype).0 + rng.range(64, 4096);
+    let mut sparse = None;
+    a.role = Role::Original;
+    a.mode = 0o644;
+    a.hidden = false;
+    a.readonly = false;
+    if t == TortureDir::Huge {
+        size = rng.range(0, 1024);
+    }
+    if let (TortureDir::Metadata, Some(odd)) = (t, METADATA.get(slot as usize)) {
+        ftype = odd.ftype;
+        size = odd.size;
+        if odd.sparse {
+            sparse = SparseLayout::new(size, 64 << 10, 256 << 20, 64 << 10, 64 << 10);
+        }
+        a.mode = odd.mode;
+        a.readonly = odd.mode & 0o222 == 0;
+        let modified = match odd.modified {
+            When::Model => a.modified.secs,
+            When::At(t) => t,
+            When::Future(d) => m.range.1 + d,
+        };
+        a.modified = Timestamp { secs: modified, nanos: 0 };
+        a.accessed = Timestamp { secs: modified.max(a.modified.secs), nanos: 0 };
+        a.created = Timestamp { secs: modified + odd.created_after_modified, nanos: 0 };
+    }
+    a.ext = ext;
+    a.content = ContentSpec { ftype, size, seed: a.content.seed, stamp: a.created.secs, sparse, attachments: 0 };
+    a
 }
 
 /// Picks the original a duplicate copies: an earlier file, mostly nearby (same folder or
@@ -436,7 +479,11 @@ pub fn dir_attrs(tree: &Tree, plan: &DirPlan) -> DirAttrs {
         let (uid, gid) = owner_ids(m, ctx, o);
         (Some(o), uid, gid)
     };
-    let mode = super::acl::mode_with_tiers(m, ctx, dir_base_mode(m, ctx), true);
+    let mode = match ctx.kind {
+        DirKind::Torture(super::torture::TortureDir::Locked) => 0o000,
+        DirKind::Torture(super::torture::TortureDir::Setgid) => 0o2775,
+        _ => super::acl::mode_with_tiers(m, ctx, dir_base_mode(m, ctx), true),
+    };
     DirAttrs { index: plan.index, mode, uid, gid, owner, created, modified, accessed }
 }
 

@@ -16,6 +16,9 @@ pub enum Layout {
     /// A plain hierarchy of topic folders, split statistically from the root down (what
     /// `profile fit` writes for trees that are not company shares).
     Tree,
+    /// The scanner-torture tree: hostile names, deep paths, odd metadata, a huge folder (see
+    /// [`super::torture`]).
+    Torture,
 }
 
 /// How files spread over the folders of the folders layout (file i of N goes to folder f(i)).

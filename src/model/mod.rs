@@ -27,6 +27,7 @@ pub mod plan;
 pub mod profile;
 pub mod rng;
 pub mod sizing;
+pub mod torture;
 pub mod tree;
 pub mod walk;
 pub mod words;

@@ -29,6 +29,9 @@ pub fn is_windows_safe(name: &str) -> bool {
 /// The name of a file of directory `dir` before it is made unique in its folder.
 pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> String {
     let mix = tree.model.mix_name(dir.ctx.mix);
+    if let DirKind::Torture(t) = dir.ctx.kind {
+        return super::torture::file_name(&tree.model.profile.torture, t, a.index - dir.index - 1).0.into_owned();
+    }
     if dir.ctx.kind == DirKind::Batch {
         return with_ext(format!("{:08}", batch_ordinal(tree, dir, a) + 1), a.ext);
     }

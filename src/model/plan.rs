@@ -28,6 +28,8 @@ pub enum DirKind {
     Sub,
     /// A numbered folder of the `folders` layout.
     Batch,
+    /// A folder of the scanner-torture layout.
+    Torture(super::torture::TortureDir),
 }
 
 /// What a directory passes down to its files and sub-directories.
@@ -149,6 +151,9 @@ struct Spec {
 pub fn plan_dir(m: &Model, s: DirSeed) -> DirPlan {
     if m.profile.template.layout == Layout::Folders {
         return plan_folders(m, s);
+    }
+    if m.profile.template.layout == Layout::Torture {
+        return plan_torture(m, s);
     }
     let mut rng = Rng::new(m.seed, s.index, Purpose::Plan);
     let mut specs = child_specs(m, &s, &mut rng);
@@ -277,6 +282,69 @@ fn plan_folders(m: &Model, s: DirSeed) -> DirPlan {
         parent: s.parent,
         depth: s.depth,
         files,
+        subtree_files: s.files,
+        subtree_dirs: s.dirs,
+        ctx: s.ctx,
+        junk: 0,
+        children,
+    }
+}
+
+/// The `torture` layout: a fixed frame (see [`super::torture`]) whose `huge/` folder takes
+/// every file the frame does not place.
+fn plan_torture(m: &Model, s: DirSeed) -> DirPlan {
+    use super::torture::{self as t, TortureDir as T};
+    let tp = &m.profile.torture;
+    let levels = tp.deep_levels as u16;
+    let names = t::names(tp.control_chars).len() as u64;
+    // (name, kind, subtree files, subtree folders below it)
+    let (own, specs): (u64, Vec<(String, T, u64, u64)>) = match s.ctx.kind {
+        DirKind::Root => {
+            let deep = u64::from(levels);
+            let meta = t::METADATA.len() as u64 + 2;
+            let huge = s.files.saturating_sub(names + deep + meta);
+            (
+                0,
+                vec![
+                    ("names".into(), T::Names, names, t::NAMED_DIRS.len() as u64),
+                    ("deep".into(), T::Deep(0), deep, deep),
+                    ("metadata".into(), T::Metadata, meta, 2),
+                    ("huge".into(), T::Huge, huge, 0),
+                ],
+            )
+        }
+        DirKind::Torture(T::Names) => {
+            (names, t::NAMED_DIRS.iter().map(|n| (n.to_string(), T::NamedDir, 0, 0)).collect())
+        }
+        DirKind::Torture(T::Deep(k)) => {
+            let own = u64::from(k > 0);
+            let below = if k < levels {
+                vec![(t::deep_name(k + 1), T::Deep(k + 1), s.files - own, s.dirs.saturating_sub(1))]
+            } else {
+                Vec::new()
+            };
+            (own, below)
+        }
+        DirKind::Torture(T::Metadata) => {
+            (t::METADATA.len() as u64, vec![("locked".into(), T::Locked, 1, 0), ("setgid".into(), T::Setgid, 1, 0)])
+        }
+        _ => (s.files, Vec::new()),
+    };
+    let mut next = s.index + 1 + own;
+    let children = specs
+        .into_iter()
+        .map(|(name, kind, files, dirs)| {
+            let ctx = DirContext { kind: DirKind::Torture(kind), ..s.ctx };
+            let c = ChildDir { index: next, files, dirs, ctx, name: name.into_boxed_str(), kind: 1.0 };
+            next += 1 + files + dirs;
+            c
+        })
+        .collect();
+    DirPlan {
+        index: s.index,
+        parent: s.parent,
+        depth: s.depth,
+        files: own,
         subtree_files: s.files,
         subtree_dirs: s.dirs,
         ctx: s.ctx,
@@ -530,7 +598,7 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng) -> Vec<Spec> {
                 }
             }
         }
-        DirKind::Batch => {}
+        DirKind::Batch | DirKind::Torture(_) => {}
         DirKind::Department | DirKind::Shared | DirKind::Topic | DirKind::Period | DirKind::Sub => {
             let n = fan_out(m, s, rng);
             let mix = m.mix_name(ctx.mix);

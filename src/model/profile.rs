@@ -18,6 +18,7 @@ pub const BUILTINS: &[(&str, &str)] = &[
     ("enterprise", include_str!("../../profiles/enterprise.toml")),
     ("ediscovery", include_str!("../../profiles/ediscovery.toml")),
     ("panzura-demo", include_str!("../../profiles/panzura-demo.toml")),
+    ("torture", include_str!("../../profiles/torture.toml")),
 ];
 
 /// Why a profile could not be loaded.
@@ -105,6 +106,8 @@ pub struct Profile {
     pub email: Email,
     #[serde(default, skip_serializing_if = "FilesPerFolder::is_default")]
     pub files_per_folder: FilesPerFolder,
+    #[serde(default, skip_serializing_if = "super::torture::Torture::is_default")]
+    pub torture: super::torture::Torture,
 }
 
 /// How many files a folder holds (`[files_per_folder]`); the mean is `files_per_dir`.
@@ -799,6 +802,9 @@ impl Profile {
 
     /// The number of directories, the root included.
     pub fn dir_count(&self) -> u64 {
+        if self.template.layout == super::layout::Layout::Torture {
+            return self.torture.dir_count();
+        }
         match (self.dirs, self.files_per_dir) {
             (Some(d), _) => d,
             (None, Some(r)) => ((self.files as f64 / r).ceil() as u64).max(1),
@@ -945,6 +951,18 @@ impl Profile {
         }
         if !(s.scale > 0.0 && s.scale <= 1e9) {
             return Err(invalid("sizes.scale", "must be above 0 and at most 1e9"));
+        }
+        if self.template.layout == super::layout::Layout::Torture {
+            if !(1..=60).contains(&self.torture.deep_levels) {
+                return Err(invalid("torture.deep_levels", "must be between 1 and 60"));
+            }
+            let fixed = self.torture.fixed_files();
+            if self.files < fixed {
+                return Err(invalid(
+                    "files",
+                    format!("the torture layout places {fixed} files before its huge folder: give at least that many"),
+                ));
+            }
         }
         if self.template.layout == super::layout::Layout::Folders && self.dir_count() < 2 {
             return Err(invalid("dirs", "must be at least 2 (the root and one folder) with layout = \"folders\""));

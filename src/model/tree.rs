@@ -286,7 +286,12 @@ impl Tree {
         let mut all = Vec::with_capacity(plan.files as usize);
         for slot in 0..plan.files {
             let a = attrs::file_attrs(self, plan, slot);
-            let name = names::make_unique(names::file_name(self, plan, &a), &mut taken);
+            let name = names::file_name(self, plan, &a);
+            // Torture names are distinct byte for byte and meant to clash otherwise.
+            let name = match plan.ctx.kind {
+                DirKind::Torture(_) => name,
+                _ => names::make_unique(name, &mut taken),
+            };
             entries.push(Entry { index: a.index, name: name.into_boxed_str(), kind: NodeKind::File });
             all.push(a);
         }

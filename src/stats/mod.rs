@@ -10,6 +10,7 @@ pub mod report;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::model::torture::{Hostile, Seen, case_twins, classify};
 use crate::model::walk::fold_dirs;
 use crate::model::{FileType, Role, Tree};
 
@@ -121,6 +122,8 @@ pub struct Stats {
     pub sparse: Tally,
     pub sparse_allocated: u64,
     pub attributes: AttributeCounts,
+    /// Files and folders of each hostile kind (see [`crate::model::torture::classify`]).
+    pub hostile: std::collections::BTreeMap<Hostile, u64>,
     pub empty_dirs: u64,
     pub max_depth: u32,
     pub largest: Option<Extreme>,
@@ -151,6 +154,7 @@ impl Default for Stats {
             sparse: Tally::default(),
             sparse_allocated: 0,
             attributes: AttributeCounts { group_owner: Some(0), ..AttributeCounts::default() },
+            hostile: Default::default(),
             empty_dirs: 0,
             max_depth: 0,
             largest: None,
@@ -190,6 +194,9 @@ impl Stats {
         a.hidden += b.hidden;
         a.zone += b.zone;
         a.group_owner = a.group_owner.zip(b.group_owner).map(|(x, y)| x + y);
+        for (k, n) in o.hostile {
+            *self.hostile.entry(k).or_default() += n;
+        }
         self.empty_dirs += o.empty_dirs;
         self.max_depth = self.max_depth.max(o.max_depth);
         self.largest = pick(self.largest, o.largest, |a, b| a > b);
@@ -243,6 +250,13 @@ impl Stats {
         a.hidden += u64::from(f.hidden);
         a.zone += u64::from(f.zone);
         a.group_owner = a.group_owner.zip(f.group_owner).map(|(n, g)| n + u64::from(g));
+    }
+
+    /// Counts an entry's hostile kinds.
+    pub fn add_hostile(&mut self, seen: &Seen) {
+        for k in classify(seen) {
+            *self.hostile.entry(k).or_default() += 1;
+        }
     }
 
     /// Keeps a file as largest, oldest or newest if it is; `path` is asked only then.
@@ -395,7 +409,8 @@ fn model_facts(a: &crate::model::FileAttrs) -> FileFacts<'static> {
     }
 }
 
-/// Walks the whole tree and totals it.
+/// Walks the whole tree and totals it (names included: hostile kinds and path lengths need
+/// them).
 pub fn collect(tree: &Tree) -> Stats {
     let as_of_end = tree.model.range.1;
     fold_dirs(
@@ -403,10 +418,43 @@ pub fn collect(tree: &Tree) -> Stats {
         || Stats { duplicates_known: true, ..Stats::default() },
         |s, plan| {
             s.add_dir(plan.depth, plan.files, plan.children.len() as u64);
-            for slot in 0..plan.files {
-                let a = tree.file_attrs_in(plan, slot);
-                s.add_file(&model_facts(&a), as_of_end);
+            let path = tree.path(plan.index).unwrap_or_default();
+            if plan.index != 0 {
+                let d = tree.dir_attrs(plan);
+                let name = path.rsplit('/').next().unwrap_or(&path);
+                s.add_hostile(&Seen {
+                    path_len: path.len(),
+                    name,
+                    is_dir: true,
+                    mode: d.mode,
+                    size: 0,
+                    modified: d.modified.secs,
+                    created: None,
+                    now: as_of_end,
+                    case_twin: false,
+                });
+            }
+            let (listing, attrs) = tree.build_listing_and_attrs(plan);
+            // Names are unique but for case by construction, except in the torture layout.
+            let twins = match plan.ctx.kind {
+                crate::model::plan::DirKind::Torture(_) => case_twins(listing.entries.iter().map(|e| &*e.name)),
+                _ => Default::default(),
+            };
+            let prefix = if path.is_empty() { 0 } else { path.len() + 1 };
+            for (a, e) in attrs.iter().zip(&listing.entries) {
+                s.add_file(&model_facts(a), as_of_end);
                 s.consider(a.size(), a.modified.secs, a.index, || None);
+                s.add_hostile(&Seen {
+                    path_len: prefix + e.name.len(),
+                    name: &e.name,
+                    is_dir: false,
+                    mode: a.mode,
+                    size: a.size(),
+                    modified: a.modified.secs,
+                    created: Some(a.created.secs),
+                    now: as_of_end,
+                    case_twin: twins.contains(&*e.name),
+                });
             }
         },
         Stats::merge,

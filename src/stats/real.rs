@@ -85,6 +85,9 @@ fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stat
     };
     let mut subdirs = Vec::new();
     let mut files = 0u64;
+    let entries: Vec<_> = entries.collect();
+    let names: Vec<String> = entries.iter().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let twins = crate::model::torture::case_twins(names.iter().map(String::as_str));
     for entry in entries {
         let entry = match entry {
             Ok(e) => e,
@@ -102,6 +105,21 @@ fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stat
             }
         };
         let path = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let (hidden, zone, created) =
+            if meta.is_file() { windows_attributes(&entry.path()) } else { (false, false, None) };
+        if meta.is_dir() || meta.is_file() {
+            s.add_hostile(&crate::model::torture::Seen {
+                path_len: path.len(),
+                name: &name,
+                is_dir: meta.is_dir(),
+                mode: meta.mode(),
+                size: meta.len(),
+                modified: meta.mtime(),
+                created,
+                now: as_of_end,
+                case_twin: twins.contains(&name),
+            });
+        }
         if meta.is_dir() {
             subdirs.push((entry.path(), path));
         } else if meta.is_file() {
@@ -110,7 +128,6 @@ fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stat
             let (ftype, kind) = classify(&name, &ext);
             let size = meta.len();
             let allocated = meta.blocks() * 512;
-            let (hidden, zone) = windows_attributes(&entry.path());
             let facts = FileFacts {
                 size,
                 allocated,
@@ -139,10 +156,11 @@ fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stat
 
 /// Whether a file is marked hidden and carries a `Zone.Identifier`, as Samba-style xattrs say
 /// (one `listxattr`, and a read only where the attributes are there).
-fn windows_attributes(path: &Path) -> (bool, bool) {
-    use crate::model::tree::{ATTRIBUTES_XATTR, ZONE_XATTR};
-    let Ok(names) = xattr::list(path) else { return (false, false) };
-    let (mut hidden, mut zone) = (false, false);
+/// Also the creation time synthfs records (`user.synthfs.created`), where there is one.
+fn windows_attributes(path: &Path) -> (bool, bool, Option<i64>) {
+    use crate::model::tree::{ATTRIBUTES_XATTR, XATTRS, ZONE_XATTR};
+    let Ok(names) = xattr::list(path) else { return (false, false, None) };
+    let (mut hidden, mut zone, mut created) = (false, false, None);
     for n in names {
         if n == ZONE_XATTR {
             zone = true;
@@ -151,9 +169,19 @@ fn windows_attributes(path: &Path) -> (bool, bool) {
                 .ok()
                 .flatten()
                 .is_some_and(|v| v.split(|b| *b == b',').any(|f| f == b"HIDDEN"));
+        } else if n == XATTRS[3] {
+            created = xattr::get(path, XATTRS[3]).ok().flatten().and_then(|v| parse_created(&v));
         }
     }
-    (hidden, zone)
+    (hidden, zone, created)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` as seconds since the epoch.
+fn parse_created(v: &[u8]) -> Option<i64> {
+    let s = std::str::from_utf8(v).ok()?;
+    let day = crate::model::date::Date::parse(s.get(..10)?)?;
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    Some(day.unix() + num(11..13)? * 3600 + num(14..16)? * 60 + num(17..19)?)
 }
 
 /// Account names of the host's uids (through NSS), for naming the owners of a real tree.

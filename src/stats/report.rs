@@ -253,6 +253,7 @@ pub fn to_json(subject: &Subject, stats: &Stats, digest: Option<&str>) -> Value 
             "zone_identifier": stats.attributes.zone,
             "group_owner": stats.attributes.group_owner,
         },
+        "hostile": stats.hostile.iter().map(|(k, n)| (k.key().to_string(), json!(n))).collect::<serde_json::Map<String, Value>>(),
         "temp_files": tally_json(stats.temp),
         "folder_junk": tally_json(stats.junk),
         "sparse": { "files": stats.sparse.files, "bytes": stats.sparse.bytes, "allocated_bytes": stats.sparse_allocated },
@@ -333,6 +334,10 @@ pub fn to_text(subject: &Subject, stats: &Stats, digest: Option<&str>) -> String
         Count(at.zone),
         share(at.zone)
     );
+    if !stats.hostile.is_empty() {
+        let kinds: Vec<String> = stats.hostile.iter().map(|(k, n)| format!("{} {}", k.key(), Count(*n))).collect();
+        let _ = writeln!(o, "  hostile     {:>16}   {}", Count(stats.hostile.len() as u64), kinds.join(", "));
+    }
     let _ = writeln!(
         o,
         "  sparse      {:>16}   ({} apparent, {} on disk)",

@@ -1,0 +1,514 @@
+//! The scanner-torture layout: the impolite parts of real shares, on demand. Under the root:
+//!
+//! - `names/`: files (and a few folders) whose names break naive tools: the same-looking name in
+//!   NFC and NFD, right-to-left text and a right-to-left override, emoji, combining marks, names
+//!   differing only in case, trailing dots and spaces, leading dashes, Windows reserved names and
+//!   characters, names of exactly 255 bytes (ASCII and multi-byte), and with `control_chars`
+//!   newlines, tabs and escape sequences;
+//! - `deep/`: a chain of folders with 150-byte names, so paths pass Windows' MAX_PATH (260) at
+//!   the second level and Linux's PATH_MAX (4096) below the 27th, with a file at every level;
+//! - `metadata/`: mode 000, a locked (000) and a setgid folder, zero bytes, 4 GiB and 5 GiB
+//!   sparse files, times at the epoch, before 1970, after 2038, in the future, a modification
+//!   before the creation;
+//! - `huge/`: every remaining file, in one folder.
+//!
+//! [`classify`] names the hostile kinds of any entry from its path, name and metadata, so
+//! `stats` counts them the same way for the model and for a real tree.
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use super::filetype::FileType;
+
+/// The torture layout's knobs (`[torture]`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Torture {
+    /// Names with newlines, tabs, escape sequences and other control characters (POSIX only:
+    /// Windows and most scanners' reports cannot hold them).
+    #[serde(default)]
+    pub control_chars: bool,
+    /// Levels of the `deep/` chain (150-byte names: 27 and more pass PATH_MAX).
+    #[serde(default = "default_deep_levels")]
+    pub deep_levels: u32,
+}
+
+fn default_deep_levels() -> u32 {
+    30
+}
+
+impl Default for Torture {
+    fn default() -> Self {
+        Torture { control_chars: false, deep_levels: default_deep_levels() }
+    }
+}
+
+impl Torture {
+    pub fn is_default(&self) -> bool {
+        *self == Torture::default()
+    }
+
+    /// Folders of the layout, the root included.
+    pub fn dir_count(&self) -> u64 {
+        // root, names, its folders, deep and its levels, metadata, locked, setgid, huge
+        1 + 1 + NAMED_DIRS.len() as u64 + 1 + u64::from(self.deep_levels) + 3 + 1
+    }
+
+    /// Files the layout places before `huge/` takes the rest.
+    pub fn fixed_files(&self) -> u64 {
+        names(self.control_chars).len() as u64 + u64::from(self.deep_levels) + METADATA.len() as u64 + 2
+    }
+}
+
+/// The folders of the layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TortureDir {
+    Names,
+    /// A folder with a hostile name inside `names/` (no files).
+    NamedDir,
+    Deep(u16),
+    Metadata,
+    /// Mode 000.
+    Locked,
+    /// Setgid (02775).
+    Setgid,
+    Huge,
+}
+
+/// Folders with hostile names inside `names/`.
+pub const NAMED_DIRS: [&str; 4] = ["-rf dir", "COM1", "\u{1f4c1} Dossier été", "trailing dot dir."];
+
+/// The names of `names/`'s files, in order; all distinct byte for byte.
+pub fn names(control_chars: bool) -> &'static [String] {
+    static PLAIN: OnceLock<Vec<String>> = OnceLock::new();
+    static CONTROL: OnceLock<Vec<String>> = OnceLock::new();
+    let build = |control: bool| {
+        let mut v: Vec<String> = [
+            // The same-looking name, composed (NFC) and decomposed (NFD).
+            "café.txt",
+            "cafe\u{301}.txt",
+            "Résumé 2024.docx",
+            "Re\u{301}sume\u{301} 2024.docx",
+            // Right to left, and an override that hides an executable's extension.
+            "تقرير الميزانية.pdf",
+            "דוח רבעוני.xlsx",
+            "invoice\u{202e}fdp.exe",
+            // Emoji, a joined sequence, combining marks.
+            "\u{1f4c1} Budget 2024 \u{1f4b0}.xlsx",
+            "family \u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467}.jpg",
+            "Z\u{335}\u{31b}a\u{337}l\u{336}g\u{334}o\u{338} notes.txt",
+            // Only case differs (not Windows-safe).
+            "Report.docx",
+            "report.docx",
+            "REPORT.docx",
+            // Trailing dots and spaces, leading dashes and spaces.
+            "notes.",
+            "draft ",
+            "...",
+            "-rf",
+            "--help",
+            "-n.log",
+            " leading space.txt",
+            // Windows reserved device names and characters.
+            "CON",
+            "NUL.txt",
+            "com1.log",
+            "LPT9.pdf",
+            "aux.c",
+            "what?.txt",
+            "a:b.txt",
+            "star*.csv",
+            "\"quoted\".txt",
+            "<tag>.html",
+            "pipe|name.log",
+            "back\\slash.txt",
+            // Look-alikes and invisible characters.
+            "no\u{a0}break space.txt",
+            "zero\u{200b}width.txt",
+            "\u{212b}ngström.txt",
+            "\u{fb01}nance.pdf",
+            ".hidden",
+            "#hash; semi & amp %20.txt",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Exactly 255 bytes: ASCII, two-, three- and four-byte characters.
+        v.push(format!("{}.txt", "a".repeat(251)));
+        v.push(format!("{}.md", "é".repeat(126)));
+        v.push(format!("{}.md", "日".repeat(84)));
+        v.push(format!("{}.md", "\u{1f600}".repeat(63)));
+        if control {
+            for s in
+                ["line\nbreak.txt", "tab\tname.txt", "carriage\rreturn.txt", "bell\u{7}.txt", "esc\u{1b}[31mred.txt"]
+            {
+                v.push(s.to_string());
+            }
+        }
+        v
+    };
+    if control_chars { CONTROL.get_or_init(|| build(true)) } else { PLAIN.get_or_init(|| build(false)) }
+}
+
+/// A `metadata/` file: its name, type, size, mode and times (as offsets or absolute).
+pub struct Odd {
+    pub name: &'static str,
+    pub ftype: FileType,
+    pub size: u64,
+    pub sparse: bool,
+    pub mode: u32,
+    pub modified: When,
+    /// The creation time against the modification time, in seconds.
+    pub created_after_modified: i64,
+}
+
+/// A modification time: the model's own, or a fixed one.
+#[derive(Clone, Copy)]
+pub enum When {
+    Model,
+    At(i64),
+    /// This long after the tree's reference date.
+    Future(i64),
+}
+
+/// 1969-07-20 20:17:40 UTC.
+pub const MOON_LANDING: i64 = -14_182_940;
+/// 2039-01-01 00:00:00 UTC: past 2^31 - 1 seconds.
+pub const AFTER_2038: i64 = 2_177_452_800;
+
+pub const METADATA: [Odd; 11] = [
+    odd("zero-bytes.txt", FileType::Txt, 0, 0o644, When::Model),
+    odd("mode-000.txt", FileType::Txt, 2_000, 0o000, When::Model),
+    odd("read-only.txt", FileType::Txt, 2_000, 0o444, When::Model),
+    odd("epoch.txt", FileType::Txt, 1_000, 0o644, When::At(0)),
+    odd("before-1970.txt", FileType::Txt, 1_000, 0o644, When::At(MOON_LANDING)),
+    odd("after-2038.txt", FileType::Txt, 1_000, 0o644, When::At(AFTER_2038)),
+    odd("in-the-future.txt", FileType::Txt, 1_000, 0o644, When::Future(400 * 86_400)),
+    Odd {
+        name: "modified-before-created.docx",
+        ftype: FileType::Docx,
+        size: 40_000,
+        sparse: false,
+        mode: 0o644,
+        modified: When::Model,
+        created_after_modified: 30 * 86_400,
+    },
+    Odd {
+        name: "exactly-4GiB.iso",
+        ftype: FileType::Iso,
+        size: 4 << 30,
+        sparse: true,
+        mode: 0o644,
+        modified: When::Model,
+        created_after_modified: -86_400,
+    },
+    Odd {
+        name: "over-4GiB.vhdx",
+        ftype: FileType::Vhdx,
+        size: 5 << 30,
+        sparse: true,
+        mode: 0o644,
+        modified: When::Model,
+        created_after_modified: -86_400,
+    },
+    odd("run-me.sh", FileType::Text, 300, 0o755, When::Model),
+];
+
+const fn odd(name: &'static str, ftype: FileType, size: u64, mode: u32, modified: When) -> Odd {
+    Odd { name, ftype, size, sparse: false, mode, modified, created_after_modified: -3600 }
+}
+
+/// The file in the locked (000) and in the setgid folder.
+pub const LOCKED_FILE: &str = "inside-a-locked-folder.txt";
+pub const SETGID_FILE: &str = "inherits-the-group.txt";
+
+/// The name of level `k` (from 1) of the `deep/` chain: 150 bytes.
+pub fn deep_name(k: u16) -> String {
+    let base = format!(
+        "Level {k:02} - Quarterly Financial Reports and Supporting Documentation for the Fiscal Year Ending December 31 Archive Copy"
+    );
+    let mut s = base;
+    while s.len() < 150 {
+        s.push('_');
+    }
+    s.truncate(150);
+    s
+}
+
+/// The name of the file at level `k` of the chain.
+pub fn deep_file(k: u16) -> String {
+    format!("level-{k:02}.txt")
+}
+
+/// The name of file `slot` of `huge/`.
+pub fn huge_name(slot: u64) -> String {
+    format!("file-{slot:07}.txt")
+}
+
+/// The name of file `slot` of a torture folder, and the extension it carries (as `stats` reads
+/// one: after the last dot, unless the dot leads or ends the name).
+pub fn file_name(t: &Torture, dir: TortureDir, slot: u64) -> (std::borrow::Cow<'static, str>, &'static str) {
+    use std::borrow::Cow;
+    match dir {
+        TortureDir::Names => {
+            let name: &'static str = names(t.control_chars).get(slot as usize).map_or("", String::as_str);
+            let ext = match name.rfind('.') {
+                Some(i) if i > 0 && i + 1 < name.len() => &name[i + 1..],
+                _ => "",
+            };
+            (Cow::Borrowed(name), ext)
+        }
+        TortureDir::Metadata => {
+            let odd = &METADATA[(slot as usize).min(METADATA.len() - 1)];
+            (Cow::Borrowed(odd.name), odd.name.rsplit_once('.').map_or("", |(_, e)| e))
+        }
+        TortureDir::Deep(k) => (Cow::Owned(deep_file(k)), "txt"),
+        TortureDir::Locked => (Cow::Borrowed(LOCKED_FILE), "txt"),
+        TortureDir::Setgid => (Cow::Borrowed(SETGID_FILE), "txt"),
+        TortureDir::Huge | TortureDir::NamedDir => (Cow::Owned(huge_name(slot)), "txt"),
+    }
+}
+
+/// A kind of hostility a scanner meets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Hostile {
+    /// A name of exactly 255 bytes (the Linux and NTFS limit).
+    Name255Bytes,
+    /// The same, in multi-byte UTF-8.
+    Name255BytesMultibyte,
+    /// A path longer than Windows' MAX_PATH (260 characters).
+    PathOver260,
+    /// A path longer than Linux's PATH_MAX (4096 bytes).
+    PathOver4096,
+    /// A decomposed (NFD) name: the same-looking NFC name may sit beside it.
+    Decomposed,
+    RightToLeft,
+    Emoji,
+    CombiningMarks,
+    /// Another entry of the folder has the same name but for case.
+    CaseTwins,
+    TrailingDotOrSpace,
+    LeadingDash,
+    LeadingSpace,
+    ControlCharacters,
+    WindowsReservedName,
+    WindowsForbiddenCharacter,
+    /// No-break or zero-width spaces, compatibility look-alikes.
+    InvisibleOrLookalike,
+    Mode000,
+    SetgidFolder,
+    ZeroBytes,
+    /// 4 GiB or more (ZIP needs ZIP64, FAT32 refuses it).
+    Over4GiB,
+    TimeAtEpoch,
+    TimeBefore1970,
+    TimeAfter2038,
+    TimeInFuture,
+    ModifiedBeforeCreated,
+}
+
+impl Hostile {
+    /// The kind's name in `stats` and its JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Hostile::Name255Bytes => "name-255-bytes",
+            Hostile::Name255BytesMultibyte => "name-255-bytes-multibyte",
+            Hostile::PathOver260 => "path-over-260",
+            Hostile::PathOver4096 => "path-over-4096",
+            Hostile::Decomposed => "decomposed-nfd",
+            Hostile::RightToLeft => "right-to-left",
+            Hostile::Emoji => "emoji",
+            Hostile::CombiningMarks => "combining-marks",
+            Hostile::CaseTwins => "case-twins",
+            Hostile::TrailingDotOrSpace => "trailing-dot-or-space",
+            Hostile::LeadingDash => "leading-dash",
+            Hostile::LeadingSpace => "leading-space",
+            Hostile::ControlCharacters => "control-characters",
+            Hostile::WindowsReservedName => "windows-reserved-name",
+            Hostile::WindowsForbiddenCharacter => "windows-forbidden-character",
+            Hostile::InvisibleOrLookalike => "invisible-or-lookalike",
+            Hostile::Mode000 => "mode-000",
+            Hostile::SetgidFolder => "setgid-folder",
+            Hostile::ZeroBytes => "zero-bytes",
+            Hostile::Over4GiB => "over-4gib",
+            Hostile::TimeAtEpoch => "time-at-epoch",
+            Hostile::TimeBefore1970 => "time-before-1970",
+            Hostile::TimeAfter2038 => "time-after-2038",
+            Hostile::TimeInFuture => "time-in-future",
+            Hostile::ModifiedBeforeCreated => "modified-before-created",
+        }
+    }
+}
+
+/// What [`classify`] looks at.
+pub struct Seen<'a> {
+    pub path_len: usize,
+    pub name: &'a str,
+    pub is_dir: bool,
+    pub mode: u32,
+    pub size: u64,
+    pub modified: i64,
+    /// When known.
+    pub created: Option<i64>,
+    /// The end of the tree's date range (later is the future).
+    pub now: i64,
+    /// Whether another entry of the folder differs only in case.
+    pub case_twin: bool,
+}
+
+/// The hostile kinds of one entry.
+pub fn classify(s: &Seen) -> Vec<Hostile> {
+    let mut k = Vec::new();
+    let n = s.name;
+    if n.len() == 255 {
+        k.push(if n.is_ascii() { Hostile::Name255Bytes } else { Hostile::Name255BytesMultibyte });
+    }
+    if s.path_len > 260 {
+        k.push(Hostile::PathOver260);
+    }
+    if s.path_len > 4096 {
+        k.push(Hostile::PathOver4096);
+    }
+    let combining = |c: char| matches!(c as u32, 0x300..=0x36F | 0x1AB0..=0x1AFF | 0x20D0..=0x20FF);
+    if n.chars().zip(n.chars().skip(1)).any(|(a, b)| a.is_ascii_alphabetic() && combining(b))
+        && n.chars().filter(|c| combining(*c)).count() <= 2
+    {
+        k.push(Hostile::Decomposed);
+    }
+    if n.chars().any(|c| matches!(c as u32, 0x590..=0x8FF | 0x202A..=0x202E | 0x2066..=0x2069)) {
+        k.push(Hostile::RightToLeft);
+    }
+    if n.chars().any(|c| matches!(c as u32, 0x1F300..=0x1FAFF | 0x2600..=0x27BF)) {
+        k.push(Hostile::Emoji);
+    }
+    if n.chars().filter(|c| combining(*c)).count() > 2 {
+        k.push(Hostile::CombiningMarks);
+    }
+    if s.case_twin {
+        k.push(Hostile::CaseTwins);
+    }
+    if n.ends_with('.') || n.ends_with(' ') {
+        k.push(Hostile::TrailingDotOrSpace);
+    }
+    if n.starts_with('-') {
+        k.push(Hostile::LeadingDash);
+    }
+    if n.starts_with(' ') {
+        k.push(Hostile::LeadingSpace);
+    }
+    if n.chars().any(|c| (c as u32) < 32 || c == '\u{7f}') {
+        k.push(Hostile::ControlCharacters);
+    }
+    let stem = n.split('.').next().unwrap_or("").trim_end().to_ascii_uppercase();
+    const RESERVED: [&str; 22] = [
+        "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1",
+        "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    ];
+    if RESERVED.contains(&stem.as_str()) {
+        k.push(Hostile::WindowsReservedName);
+    }
+    if n.contains(['<', '>', ':', '"', '\\', '|', '?', '*']) {
+        k.push(Hostile::WindowsForbiddenCharacter);
+    }
+    if n.chars()
+        .any(|c| matches!(c as u32, 0xA0 | 0x200B..=0x200D | 0x2060 | 0xFEFF | 0x212A | 0x212B | 0xFB00..=0xFB06))
+    {
+        k.push(Hostile::InvisibleOrLookalike);
+    }
+    if s.mode & 0o777 == 0 {
+        k.push(Hostile::Mode000);
+    }
+    if s.is_dir && s.mode & 0o2000 != 0 {
+        k.push(Hostile::SetgidFolder);
+    }
+    if !s.is_dir {
+        if s.size == 0 {
+            k.push(Hostile::ZeroBytes);
+        }
+        if s.size >= 4 << 30 {
+            k.push(Hostile::Over4GiB);
+        }
+        if s.modified == 0 {
+            k.push(Hostile::TimeAtEpoch);
+        }
+        if s.modified < 0 {
+            k.push(Hostile::TimeBefore1970);
+        }
+        if s.modified > i64::from(i32::MAX) {
+            k.push(Hostile::TimeAfter2038);
+        }
+        if s.modified > s.now {
+            k.push(Hostile::TimeInFuture);
+        }
+        if s.created.is_some_and(|c| c > s.modified) {
+            k.push(Hostile::ModifiedBeforeCreated);
+        }
+    }
+    k
+}
+
+/// Which names of a folder have a twin differing only in case.
+pub fn case_twins<'a>(names: impl Iterator<Item = &'a str>) -> std::collections::HashSet<String> {
+    let mut seen: std::collections::HashMap<String, Vec<&'a str>> = std::collections::HashMap::new();
+    for n in names {
+        seen.entry(n.to_lowercase()).or_default().push(n);
+    }
+    seen.into_values().filter(|v| v.len() > 1).flatten().map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_distinct_and_at_their_limits() {
+        for control in [false, true] {
+            let v = names(control);
+            let set: std::collections::HashSet<&String> = v.iter().collect();
+            assert_eq!(set.len(), v.len());
+            assert_eq!(v.iter().filter(|n| n.len() == 255).count(), 4);
+            assert!(v.iter().all(|n| !n.contains('/') && !n.contains('\0') && n.len() <= 255));
+            assert_eq!(v.iter().any(|n| n.contains('\n')), control);
+        }
+        assert!((1..=30).all(|k| deep_name(k).len() == 150));
+    }
+
+    #[test]
+    fn every_specimen_is_classified() {
+        let now = 1_800_000_000;
+        let twins = case_twins(names(true).iter().map(String::as_str));
+        let mut kinds = std::collections::BTreeSet::new();
+        for n in names(true) {
+            let seen = Seen {
+                path_len: n.len() + 7,
+                name: n,
+                is_dir: false,
+                mode: 0o644,
+                size: 10,
+                modified: 1_600_000_000,
+                created: None,
+                now,
+                case_twin: twins.contains(n),
+            };
+            let k = classify(&seen);
+            assert!(
+                !k.is_empty() || n == ".hidden" || n.starts_with('#') || n == "café.txt" || n == "Résumé 2024.docx",
+                "{n:?}"
+            );
+            kinds.extend(k);
+        }
+        for k in [
+            Hostile::Decomposed,
+            Hostile::RightToLeft,
+            Hostile::Emoji,
+            Hostile::CombiningMarks,
+            Hostile::CaseTwins,
+            Hostile::ControlCharacters,
+            Hostile::Name255BytesMultibyte,
+        ] {
+            assert!(kinds.contains(&k), "{k:?}");
+        }
+        assert_eq!(Hostile::PathOver4096.key(), "path-over-4096");
+    }
+}
