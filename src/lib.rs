@@ -8,6 +8,7 @@ pub mod archive;
 pub mod fit;
 pub mod fs;
 pub mod identity;
+pub mod longpath;
 #[cfg(unix)]
 pub mod materialize;
 pub mod model;

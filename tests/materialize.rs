@@ -235,3 +235,45 @@ fn a_read_only_target_is_a_clear_error() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains("Read-only") || err.contains("read-only"), "{err}");
 }
+
+/// The torture tree onto ext4: every hostile name, the chain past PATH_MAX (written through
+/// open folders), modes 000 and setgid, times before 1970 and after 2038, sparse files past
+/// 4 GiB; verify passes, and `stats` of the copy counts the same hostile kinds as the model.
+#[test]
+fn torture_tree_materializes_and_verifies() {
+    let dest = tempfile::tempdir().unwrap();
+    let d = dest.path().display().to_string();
+    let tree = ["-p", "torture", "-n", "2000", "--control-chars"];
+    let o = bin().arg("materialize").arg(&d).args(tree).output().unwrap();
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let o = bin().arg("verify").arg(&d).args(tree).output().unwrap();
+    assert!(o.status.success() && stdout(&o).starts_with("OK:"), "{}{}", stdout(&o), stderr(&o));
+    let hostile = |args: Vec<&str>| -> serde_json::Value {
+        let o = bin().arg("stats").args(args).arg("--json").output().unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["hostile"].clone()
+    };
+    let model = hostile(tree.to_vec());
+    let copy = hostile(vec![d.as_str()]);
+    assert_eq!(copy, model);
+    for kind in ["path-over-4096", "control-characters", "case-twins", "decomposed-nfd", "mode-000", "setgid-folder"] {
+        assert!(model[kind].as_u64().unwrap_or(0) > 0, "{kind} in {model}");
+    }
+    // Outside tools agree: the deepest file (find walks below PATH_MAX), modes, times, holes.
+    let (_, deepest, _) = sh(&format!("find '{d}' -name level-30.txt | wc -l"));
+    assert_eq!(deepest.trim(), "1");
+    let (_, out, _) = sh(&format!(
+        "cd '{d}/metadata' && stat -c '%n %a %Y' mode-000.txt before-1970.txt after-2038.txt setgid locked && du -B1 over-4GiB.vhdx | cut -f1"
+    ));
+    let lines: Vec<&str> = out.lines().collect();
+    let stat = |k: usize| -> (&str, &str, &str) {
+        let f: Vec<&str> = lines[k].split(' ').collect();
+        (f[0], f[1], f[2])
+    };
+    assert_eq!(stat(0).1, "0", "mode-000.txt");
+    assert_eq!(stat(1), ("before-1970.txt", "644", "-14182940"));
+    assert_eq!(stat(2), ("after-2038.txt", "644", "2177452800"));
+    assert_eq!((stat(3).0, stat(3).1), ("setgid", "2775"));
+    assert_eq!((stat(4).0, stat(4).1), ("locked", "0"));
+    assert!(lines[5].parse::<u64>().unwrap() < 64 << 20, "over-4GiB.vhdx allocates {}", lines[5]);
+}

@@ -228,6 +228,17 @@ impl Run<'_> {
             }
         }
         self.counters.dirs.fetch_add(1, Ordering::Relaxed);
+        // Below a long path, calls go through the open directory (see `longpath`).
+        let opened = if self.opts.dry_run {
+            Ok(crate::longpath::DirPath::plain(path))
+        } else {
+            crate::longpath::DirPath::new(path)
+        };
+        let here = match opened {
+            Ok(h) => h,
+            Err(e) => return self.fail(path, e),
+        };
+        let path = here.path();
         if self.resuming {
             self.remove_leftovers(path);
         }

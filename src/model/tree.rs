@@ -76,6 +76,9 @@ pub struct Tree {
     root: Arc<DirPlan>,
     plans: Cache<u64, Arc<DirPlan>, IndexHasher>,
     listings: Cache<u64, Arc<Listing>, IndexHasher>,
+    /// The last listing too big for the cache (a folder of a million files): kept alone, so a
+    /// walk through it pages and looks up without building it again, and memory holds one.
+    giant: std::sync::Mutex<Option<Arc<Listing>>>,
     crcs: Cache<ContentSpec, u32, IndexHasher>,
 }
 
@@ -129,6 +132,8 @@ pub const XATTRS: [&str; 5] = [
 /// Cache caps, in entries (a plan weighs one per child, a listing one per entry).
 const PLAN_CACHE_WEIGHT: u64 = 400_000;
 const LISTING_CACHE_WEIGHT: u64 = 800_000;
+/// Listings with this many entries or more skip the cache for the one-giant slot.
+const GIANT_LISTING: u64 = LISTING_CACHE_WEIGHT / 4;
 const CRC_CACHE_ENTRIES: u64 = 10_000;
 
 impl std::fmt::Debug for Tree {
@@ -178,6 +183,7 @@ impl Tree {
                 .weigher(|_, l: &Arc<Listing>| 1 + l.entries.len() as u32)
                 .build_with_hasher(IndexHasher),
             crcs: Cache::builder().max_capacity(CRC_CACHE_ENTRIES).build_with_hasher(IndexHasher),
+            giant: std::sync::Mutex::new(None),
         })
     }
 
@@ -267,6 +273,16 @@ impl Tree {
             return Some(l);
         }
         let plan = self.plan(dir)?;
+        let entries = plan.files + plan.children.len() as u64;
+        if entries >= GIANT_LISTING {
+            let mut giant = self.giant.lock().ok()?;
+            if let Some(l) = giant.as_ref().filter(|l| l.dir == dir) {
+                return Some(l.clone());
+            }
+            let l = Arc::new(self.build_listing(&plan));
+            *giant = Some(l.clone());
+            return Some(l);
+        }
         Some(self.listings.get_with(dir, || Arc::new(self.build_listing(&plan))))
     }
 

@@ -74,6 +74,17 @@ pub fn extension(name: &str) -> String {
 
 fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stats {
     let mut s = Stats::default();
+    // Below a long path, calls go through the open directory (see `longpath`).
+    let here = match crate::longpath::DirPath::new(dir) {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::debug!("cannot open {}: {e}", dir.display());
+            c.errors.fetch_add(1, Ordering::Relaxed);
+            s.add_dir(depth, 0, 0);
+            return s;
+        }
+    };
+    let dir = here.path();
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {

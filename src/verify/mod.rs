@@ -102,6 +102,12 @@ pub fn run(tree: &Tree, opts: &Options) -> Result<Report, NotADirectory> {
 
 fn dir(tree: &Tree, opts: &Options, t: &Tally, plan: &DirPlan, path: &Path) {
     t.dirs.fetch_add(1, Ordering::Relaxed);
+    // Below a long path, calls go through the open directory (see `longpath`).
+    let here = match crate::longpath::DirPath::new(path) {
+        Ok(h) => h,
+        Err(e) => return t.note(&t.different, 1, format!("{}: cannot open: {e}", path.display())),
+    };
+    let path = here.path();
     let on_disk: HashMap<String, Metadata> = match std::fs::read_dir(path) {
         Ok(rd) => rd
             .flatten()
