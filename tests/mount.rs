@@ -534,3 +534,104 @@ print(json.dumps({"files": seen, "errors": sorted({e.errno for e in errors})}))
         }
     }
 }
+
+/// Sixteen readers at once on one torture mount for a bounded time: find walks, du, stat storms
+/// on random names (the huge folder included), random reads at random offsets (sparse files
+/// past 4 GiB included) and listings of the huge folder. No error, no crash, the mount's
+/// memory stays under its cap, and it unmounts cleanly after.
+#[test]
+fn sixteen_readers_hammer_one_mount() {
+    if !fuse_available() {
+        return;
+    }
+    let mut m = Mount::start(&["--profile", "torture", "--files", "300000"]);
+    let root = m.path().display().to_string();
+    let pid = m.pid();
+    let script = r#"
+import os, random, subprocess, sys, threading, time
+root, seconds = sys.argv[1], float(sys.argv[2])
+deadline = time.time() + seconds
+errors, done = [], {}
+names = [p for p in (os.path.join(root, "names", n) for n in os.listdir(os.path.join(root, "names"))) if os.path.isfile(p)]
+huge = os.path.join(root, "huge")
+count = len(os.listdir(huge))
+meta = [os.path.join(root, "metadata", n) for n in ("over-4GiB.vhdx", "exactly-4GiB.iso", "modified-before-created.docx")]
+def loop(kind, step):
+    n = 0
+    rng = random.Random(kind + str(threading.get_ident()))
+    while time.time() < deadline:
+        try:
+            step(rng)
+            n += 1
+        except Exception as e:
+            errors.append(f"{kind}: {e!r}")
+    done[kind + str(threading.get_ident())] = n
+def find(rng):
+    out = subprocess.run(["find", root, "-type", "f"], capture_output=True)
+    assert out.returncode == 0 and out.stdout.count(b"\n") >= count, out.stderr[-300:]
+def du(rng):
+    out = subprocess.run(["du", "-s", root], capture_output=True)
+    assert out.returncode == 0, out.stderr[-300:]
+def stats(rng):
+    for _ in range(200):
+        if rng.random() < 0.5:
+            os.stat(os.path.join(huge, "file-%07d.txt" % rng.randrange(count)))
+        else:
+            os.lstat(rng.choice(names))
+def reads(rng):
+    path = rng.choice(meta + names[:10])
+    size = os.stat(path).st_size
+    with open(path, "rb") as f:
+        for _ in range(20):
+            f.seek(rng.randrange(max(size, 1)))
+            f.read(rng.choice([1, 4096, 65536, 1 << 20]))
+def listing(rng):
+    got = len(os.listdir(huge))
+    assert got == count, (got, count)
+work = [("find", find)] * 2 + [("du", du)] * 2 + [("stat", stats)] * 4 + [("read", reads)] * 4 + [("list", listing)] * 4
+threads = [threading.Thread(target=loop, args=w) for w in work]
+for t in threads: t.start()
+for t in threads: t.join()
+print(len(threads), sum(done.values()), len(errors))
+for e in errors[:5]: print(e)
+"#;
+    // Sample the mount's resident memory while the readers run.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+                let rss = status
+                    .lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0);
+                peak = peak.max(rss);
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            peak
+        })
+    };
+    let o = std::process::Command::new("python3").arg("-c").arg(script).arg(&root).arg("8").output().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak_kb = sampler.join().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    let fields: Vec<u64> = out.lines().next().unwrap().split(' ').map(|v| v.parse().unwrap()).collect();
+    eprintln!(
+        "{} readers, {} operations, {} errors; mount peak RSS {} MB",
+        fields[0],
+        fields[1],
+        fields[2],
+        peak_kb / 1024
+    );
+    assert_eq!(fields[0], 16);
+    assert_eq!(fields[2], 0, "{out}");
+    assert!(fields[1] > 16, "every reader got work done: {out}");
+    assert!(peak_kb > 0 && peak_kb < 300 * 1024, "peak RSS {} MB", peak_kb / 1024);
+    assert!(m.stop().success(), "SIGTERM unmounts and exits 0");
+    assert!(!Mount::is_mounted(m.path()));
+}

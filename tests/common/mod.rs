@@ -103,6 +103,11 @@ impl Mount {
         self.dir.path()
     }
 
+    /// The mount process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, |c| c.id())
+    }
+
     /// Sends SIGTERM and returns the exit status.
     pub fn stop(&mut self) -> std::process::ExitStatus {
         let mut child = self.child.take().expect("running");
