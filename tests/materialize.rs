@@ -277,3 +277,58 @@ fn torture_tree_materializes_and_verifies() {
     assert_eq!((stat(4).0, stat(4).1), ("locked", "0"));
     assert!(lines[5].parse::<u64>().unwrap() < 64 << 20, "over-4GiB.vhdx allocates {}", lines[5]);
 }
+
+/// The torture tree onto NTFS (ntfs-3g with `windows_names`, a FUSE filesystem that refuses
+/// what Windows cannot hold): each refused name is reported on its own line, every other file
+/// is written, and verify finds exactly those missing.
+#[test]
+fn torture_onto_ntfs_reports_each_refused_name() {
+    let tools = common::have_tool(Command::new("mkntfs").arg("--version"), "mkntfs (ntfs-3g)")
+        && common::have_tool(Command::new("ntfs-3g").arg("--version"), "ntfs-3g");
+    if !tools || !std::path::Path::new("/dev/fuse").exists() || !is_root() {
+        eprintln!("skipping: needs ntfs-3g, /dev/fuse and root");
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let img = work.path().join("ntfs.img");
+    let mnt = work.path().join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    let (ok, _, err) = sh(&format!(
+        "truncate -s 12G '{0}' && mkntfs -F -f -q '{0}' >/dev/null 2>&1 && ntfs-3g -o windows_names,permissions '{0}' '{1}'",
+        img.display(),
+        mnt.display()
+    ));
+    assert!(ok.success(), "ntfs-3g: {err}");
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = Command::new("fusermount3").arg("-u").arg(&self.0).status();
+        }
+    }
+    let _guard = Unmount(mnt.clone());
+    let tree = ["-p", "torture", "-n", "500"];
+    let o = bin().arg("materialize").arg(&mnt).args(tree).output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    // The names Windows cannot hold, from the model.
+    let mut p = synthfs::model::Profile::builtin("torture").unwrap();
+    p.set_counts(Some(500), None);
+    let t = synthfs::model::Tree::new(p).unwrap();
+    let unsafe_nodes: Vec<u64> =
+        (1..t.node_count()).filter(|&i| !synthfs::model::names::is_windows_safe(&t.name(i).unwrap())).collect();
+    let refused: Vec<String> = unsafe_nodes.iter().map(|&i| t.path(i).unwrap()).collect();
+    let refused_files = unsafe_nodes.iter().filter(|&&i| t.kind(i) == Some(synthfs::model::NodeKind::File)).count();
+    assert!(refused.len() >= 15, "{refused:?}");
+    let text = format!("{}{}", stdout(&o), stderr(&o));
+    for path in &refused {
+        let line = format!("error: {}: Invalid argument", mnt.join(path).display());
+        assert!(text.contains(&line), "{line} not reported in:\n{text}");
+    }
+    assert!(text.contains(&format!("wrote {} files", 500 - refused_files)), "{text}");
+    let written = std::fs::read_dir(mnt.join("names")).unwrap().count();
+    assert!(written > 20, "the rest of names/ is written: {written}");
+    // Verify finds exactly the refused entries missing, nothing else different.
+    // NTFS keeps times in 100 ns steps.
+    let o = bin().arg("verify").arg(&mnt).args(tree).args(["--no-owners", "--whole-seconds"]).output().unwrap();
+    let report = stdout(&o);
+    assert!(report.contains(&format!("{} missing, 0 extra, 0 different", refused.len())), "{report}{}", stderr(&o));
+}
