@@ -372,12 +372,11 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
 /// A file of the torture layout: its name's type, a small size (or the odd file's own), and the
 /// odd files' modes and times.
 fn torture_file(m: &Model, t: super::torture::TortureDir, slot: u64, mut a: FileAttrs) -> FileAttrs {
-    use super::content::formats::size_bounds;
     use super::torture::{METADATA, TortureDir, When};
     let (_, ext) = super::torture::file_name(&m.profile.torture, t, slot);
     let mut rng = Rng::new(m.seed, a.index, Purpose::Size);
     let mut ftype = FileType::for_ext(ext);
-    let mut size = size_bounds(ftype).0 + rng.range(64, 4096);
+    let mut size = m.size_bounds[ftype.ordinal()].0 + rng.range(64, 4096);
     let mut sparse = None;
     a.role = Role::Original;
     a.mode = 0o644;

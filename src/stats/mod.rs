@@ -409,56 +409,79 @@ fn model_facts(a: &crate::model::FileAttrs) -> FileFacts<'static> {
     }
 }
 
-/// Walks the whole tree and totals it (names included: hostile kinds and path lengths need
-/// them).
+/// Walks the whole tree and totals it. Hostile kinds that depend on names and path lengths are
+/// counted for the torture layout, whose names are made to be hostile; other layouts' names are
+/// Windows-safe by construction and building every name would triple the walk (`stats DIR` of
+/// a mount or a copy counts their path lengths). Kinds from times, sizes and modes are counted
+/// everywhere.
 pub fn collect(tree: &Tree) -> Stats {
     let as_of_end = tree.model.range.1;
+    let torture = tree.model.profile.template.layout == crate::model::layout::Layout::Torture;
     fold_dirs(
         tree,
         || Stats { duplicates_known: true, ..Stats::default() },
         |s, plan| {
             s.add_dir(plan.depth, plan.files, plan.children.len() as u64);
-            let path = tree.path(plan.index).unwrap_or_default();
-            if plan.index != 0 {
-                let d = tree.dir_attrs(plan);
-                let name = path.rsplit('/').next().unwrap_or(&path);
-                s.add_hostile(&Seen {
-                    path_len: path.len(),
-                    name,
-                    is_dir: true,
-                    mode: d.mode,
-                    size: 0,
-                    modified: d.modified.secs,
-                    created: None,
-                    now: as_of_end,
-                    case_twin: false,
-                });
+            if torture {
+                return torture_dir(tree, s, plan, as_of_end);
             }
-            let (listing, attrs) = tree.build_listing_and_attrs(plan);
-            // Names are unique but for case by construction, except in the torture layout.
-            let twins = match plan.ctx.kind {
-                crate::model::plan::DirKind::Torture(_) => case_twins(listing.entries.iter().map(|e| &*e.name)),
-                _ => Default::default(),
-            };
-            let prefix = if path.is_empty() { 0 } else { path.len() + 1 };
-            for (a, e) in attrs.iter().zip(&listing.entries) {
-                s.add_file(&model_facts(a), as_of_end);
+            for slot in 0..plan.files {
+                let a = tree.file_attrs_in(plan, slot);
+                s.add_file(&model_facts(&a), as_of_end);
                 s.consider(a.size(), a.modified.secs, a.index, || None);
                 s.add_hostile(&Seen {
-                    path_len: prefix + e.name.len(),
-                    name: &e.name,
+                    path_len: 0,
+                    name: "x",
                     is_dir: false,
                     mode: a.mode,
                     size: a.size(),
                     modified: a.modified.secs,
                     created: Some(a.created.secs),
                     now: as_of_end,
-                    case_twin: twins.contains(&*e.name),
+                    case_twin: false,
                 });
             }
         },
         Stats::merge,
     )
+}
+
+/// A folder of the torture layout, names and paths included.
+fn torture_dir(tree: &Tree, s: &mut Stats, plan: &crate::model::plan::DirPlan, as_of_end: i64) {
+    let path = tree.path(plan.index).unwrap_or_default();
+    if plan.index != 0 {
+        let d = tree.dir_attrs(plan);
+        let name = path.rsplit('/').next().unwrap_or(&path);
+        s.add_hostile(&Seen {
+            path_len: path.len(),
+            name,
+            is_dir: true,
+            mode: d.mode,
+            size: 0,
+            modified: d.modified.secs,
+            created: None,
+            now: as_of_end,
+            case_twin: false,
+        });
+    }
+    let (listing, attrs) = tree.build_listing_and_attrs(plan);
+    let twins = case_twins(listing.entries.iter().map(|e| &*e.name));
+    let prefix = if path.is_empty() { 0 } else { path.len() + 1 };
+    for (a, e) in attrs.iter().zip(&listing.entries) {
+        s.add_file(&model_facts(a), as_of_end);
+        s.consider(a.size(), a.modified.secs, a.index, || None);
+        s.add_hostile(&Seen {
+            path_len: prefix + e.name.len(),
+            name: &e.name,
+            is_dir: false,
+            mode: a.mode,
+            size: a.size(),
+            modified: a.modified.secs,
+            created: Some(a.created.secs),
+            now: as_of_end,
+            case_twin: twins.contains(&*e.name),
+        });
+    }
 }
 
 #[cfg(test)]

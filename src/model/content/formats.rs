@@ -209,7 +209,7 @@ pub fn attachments(spec: &ContentSpec) -> Vec<Attachment> {
             _ => FileType::Pptx,
         };
         let size = ((budget as f64 * w / total) as u64).min(ATTACHMENT_MAX);
-        if size < size_bounds(ftype).0 {
+        if size < floor(ftype) {
             continue;
         }
         let mut name = format!("{}.{}", title(&mut arng), ftype.ext());
@@ -221,6 +221,12 @@ pub fn attachments(spec: &ContentSpec) -> Vec<Attachment> {
         out.push(Attachment { name, spec: ContentSpec { ftype, size, seed, stamp, sparse: None, attachments: 0 } });
     }
     out
+}
+
+/// The smallest size of a type, computed once per type (it samples many framings).
+fn floor(ftype: FileType) -> u64 {
+    static FLOORS: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    FLOORS.get_or_init(|| FileType::ALL.iter().map(|t| size_bounds(*t).0).collect())[ftype.ordinal()]
 }
 
 /// The MIME type of an attachment.
