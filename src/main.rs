@@ -259,7 +259,7 @@ fn run_materialize(args: MaterializeArgs) -> anyhow::Result<()> {
         }
     }
     if summary.errors > 0 {
-        return Err(Incomplete(format!("{} files could not be written", summary.errors)).into());
+        return Err(Incomplete(format!("{} files or folders could not be written", summary.errors)).into());
     }
     Ok(())
 }
