@@ -10,6 +10,8 @@ pub mod fs;
 pub mod identity;
 pub mod longpath;
 #[cfg(unix)]
+pub mod manifest;
+#[cfg(unix)]
 pub mod materialize;
 pub mod model;
 pub mod platform;

@@ -82,6 +82,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Mount(args) => run_mount(args),
         Command::Materialize(args) => run_materialize(args),
         Command::Verify(args) => run_verify(args),
+        Command::Manifest(args) => run_manifest(args),
         Command::Archive(args) => run_archive(args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
@@ -488,6 +489,42 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
     }
     if let (Some(p), Some(sha), Some(md5)) = (&summary.files.meta, &summary.sha256, &summary.md5) {
         writeln!(out, "meta: {p} (SHA-256 {sha}, MD5 {md5})")?;
+    }
+    Ok(())
+}
+
+fn run_manifest(args: cli::ManifestArgs) -> anyhow::Result<()> {
+    use synthfs::materialize::shard::Shard;
+    use synthfs::units::{Bytes, Count};
+    config::set_threads(args.threads)?;
+    let shard = match &args.shard {
+        Some(s) => Shard::parse(s).map_err(|e| BadInput(e.to_string()))?,
+        None => Shard::ALL,
+    };
+    let profile = config::resolve_profile(&args.tree)?;
+    let roster = config::load_identities(&profile)?;
+    let tree = synthfs::model::Tree::with_roster(profile, roster).map_err(|e| BadInput(e.to_string()))?;
+    let started = std::time::Instant::now();
+    match &args.output {
+        None => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout());
+            synthfs::manifest::write(&tree, args.format, shard, &mut out)?;
+        }
+        Some(path) => {
+            let file =
+                std::fs::File::create(path).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            let w = synthfs::manifest::write(&tree, args.format, shard, &mut out)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "wrote {} records ({}) to {} in {secs:.1} s, {} records/s",
+                Count(w.records),
+                Bytes(w.bytes),
+                path.display(),
+                Count((w.records as f64 / secs.max(1e-9)) as u64)
+            );
+        }
     }
     Ok(())
 }

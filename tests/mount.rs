@@ -635,3 +635,63 @@ for e in errors[:5]: print(e)
     assert!(m.stop().success(), "SIGTERM unmounts and exits 0");
     assert!(!Mount::is_mounted(m.path()));
 }
+
+/// `synthfs manifest` is the ground truth a scan of the mount finds: every record's path,
+/// inode, size, mode, owner ids, times and Windows owner and SID (xattrs) as stat and getxattr
+/// read them; the CSV says the same as the JSONL, and shards concatenate to the whole.
+#[test]
+fn manifest_is_what_a_scan_of_the_mount_finds() {
+    if !fuse_available() {
+        return;
+    }
+    let p = small_profile_path();
+    let manifest = |extra: &[&str]| -> Vec<u8> {
+        let o = common::bin().args(["manifest", "--profile", p.as_str()]).args(extra).output().unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        o.stdout
+    };
+    let jsonl = manifest(&[]);
+    let shards: Vec<u8> = (0..3).flat_map(|k| manifest(&["--shard", &format!("{k}/3")])).collect();
+    assert_eq!(shards, jsonl);
+    let csv = manifest(&["--format", "csv"]);
+    let work = tempfile::tempdir().unwrap();
+    let (j, c) = (work.path().join("m.jsonl"), work.path().join("m.csv"));
+    std::fs::write(&j, &jsonl).unwrap();
+    std::fs::write(&c, &csv).unwrap();
+    let m = Mount::start(&small_args(&p));
+    let scan = r#"
+import csv, json, os, sys
+root, jl, cs = sys.argv[1:4]
+recs = [json.loads(l) for l in open(jl, encoding="utf-8")]
+rows = list(csv.DictReader(open(cs, encoding="utf-8", newline="")))
+assert len(recs) == len(rows) == 2000, (len(recs), len(rows))
+def iso(ns):
+    import datetime
+    s, n = divmod(ns, 10**9)
+    return datetime.datetime.fromtimestamp(s, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + ".%09dZ" % n
+for r, row in zip(recs, rows):
+    assert {k: str(v).lower() if isinstance(v, bool) else ("" if v is None else str(v)) for k, v in r.items()} == row, (r, row)
+    p = os.path.join(root, r["path"])
+    st = os.lstat(p)
+    got = (st.st_ino, st.st_size, "%04o" % (st.st_mode & 0o7777), st.st_uid, st.st_gid, iso(st.st_mtime_ns))
+    want = (r["inode"], r["size"], r["mode"], r["uid"], r["gid"], r["modified"])
+    assert got == want, (r["path"], got, want)
+    assert st.st_blocks * 512 == r["allocated"], r["path"]
+    assert os.getxattr(p, "user.synthfs.owner").decode() == r["owner"], r["path"]
+    assert os.getxattr(p, "user.synthfs.sid").decode() == r["sid"], r["path"]
+    assert os.getxattr(p, "user.synthfs.department").decode() == r["department"], r["path"]
+    assert os.getxattr(p, "user.synthfs.created").decode() == r["created"], r["path"]
+kinds = {r["owner_kind"] for r in recs}
+assert "user" in kinds, kinds
+print(len(recs))
+"#;
+    let o = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(scan)
+        .arg(m.path())
+        .arg(&j)
+        .arg(&c)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+}

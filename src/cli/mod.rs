@@ -48,6 +48,17 @@ pub enum Command {
         after_long_help = "Writes OUT, and beside it OUT's stem with .dat (Concordance load file), .opt (Opticon, for\nimage documents) and .manifest.csv (path, size, SHA-256 of every entry).\n\nExamples:\n  synthfs archive share.zip --files 100k                       # stored ZIP, load file beside it\n  synthfs archive share.tar --files 1M                         # GNU tar, sparse files stay small\n  synthfs archive prod.zip -p ediscovery --text --load-file-inside --compression deflate\n  synthfs archive 10g.zip -p ediscovery --target-size 10GiB    # scales file sizes to land on 10 GiB\n  synthfs archive prod/ -p ediscovery --production --families --images --bates-prefix ACME --volume-size 4GiB\n                                          # a production on disk: VOL001/DATA, NATIVES, TEXT, IMAGES"
     )]
     Archive(ArchiveArgs),
+    /// Print the ground truth: one record per file (path, inode, size, type, owner and SID, owner kind, department, times, attributes), straight from the model.
+    #[command(
+        after_long_help = "Records come in file order; shards split them as materialize splits the files, so the outputs of
+--shard 0/N ... N-1/N concatenated are the whole manifest.
+
+Examples:
+  synthfs manifest --files 1M > truth.jsonl
+  synthfs manifest -p panzura-demo --format csv -o truth.csv
+  synthfs manifest --files 100M --shard 3/8 > part3.jsonl"
+    )]
+    Manifest(ManifestArgs),
     /// Compare a real directory with the model: missing, extra and different files.
     #[command(
         after_long_help = "Examples:\n  synthfs verify /mnt/share --files 100k               # names, sizes, times, modes, owners\n  synthfs verify /mnt/share --files 100k --content     # and every byte (SHA-256)"
@@ -394,6 +405,24 @@ pub struct ArchiveArgs {
     /// Print the summary as one JSON object.
     #[arg(long, help_heading = "Output")]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ManifestArgs {
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// Record format: jsonl (one JSON object per line) or csv (with a header row).
+    #[arg(long, value_enum, default_value = "jsonl", help_heading = "Output")]
+    pub format: synthfs::manifest::Format,
+    /// Write to FILE (and print a summary) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE", help_heading = "Output")]
+    pub output: Option<std::path::PathBuf>,
+    /// Only shard K of N (K from 0), or auto/N to read K from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID.
+    #[arg(long, value_name = "K/N", help_heading = "Run")]
+    pub shard: Option<String>,
+    /// Worker threads [default: one per core].
+    #[arg(long, short = 't', value_name = "T", help_heading = "Run")]
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -93,6 +93,13 @@ pub fn format_datetime(t: i64) -> String {
     format!("{d} {:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
 }
 
+/// RFC 3339 UTC with nanoseconds: `2024-07-01T09:12:45.123456789Z`.
+pub fn format_rfc3339(t: i64, nanos: u32) -> String {
+    let d = Date::of_unix(t);
+    let s = t.rem_euclid(DAY);
+    format!("{d}T{:02}:{:02}:{:02}.{nanos:09}Z", s / 3600, (s / 60) % 60, s % 60)
+}
+
 /// RFC 2822 form for mail headers: `Tue, 04 Apr 2023 09:12:45 +0000`.
 pub fn format_rfc2822(t: i64) -> String {
     const WD: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];

@@ -70,6 +70,17 @@ impl Listing {
     }
 }
 
+/// An owner as Windows tools show it (see [`Tree::windows_owner`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WindowsOwner {
+    pub name: String,
+    pub sid: String,
+    pub manager: String,
+    pub department: String,
+    /// `user`, `group`, `orphan` (an account that no longer resolves) or `builtin`.
+    pub kind: &'static str,
+}
+
 /// The model with its caches.
 pub struct Tree {
     pub model: Model,
@@ -357,6 +368,31 @@ impl Tree {
         Some(parts.join("/"))
     }
 
+    /// A node's owner as Windows tools show it: the account (`DOMAIN\\name`), the department's
+    /// group where it owns the file, the bare SID of someone who left, or the built-in
+    /// administrators for the top folders; with its SID, its manager and the department (the
+    /// folder's, else the owner's own).
+    pub fn windows_owner(&self, owner: Option<u32>, department: Option<u16>, group_owner: bool) -> WindowsOwner {
+        let accounts = self.model.accounts();
+        let user = owner.and_then(|o| accounts.account(o));
+        let dept = match department.and_then(|d| self.model.profile.template.departments.get(d as usize)) {
+            Some(d) => d.name.clone(),
+            None => user.map(|u| u.department.clone()).unwrap_or_default(),
+        };
+        let (name, sid, manager, kind) = match owner {
+            _ if group_owner => {
+                let g = accounts.department_group(department);
+                (format!("{}\\{}", accounts.domain(), g.name), g.sid.clone(), String::new(), "group")
+            }
+            Some(o) => {
+                let kind = if user.is_some() { "user" } else { "orphan" };
+                (accounts.owner_name(o), accounts.sid(o), accounts.manager_name(o), kind)
+            }
+            None => ("BUILTIN\\Administrators".into(), "S-1-5-32-544".into(), String::new(), "builtin"),
+        };
+        WindowsOwner { name, sid, manager, department: dept, kind }
+    }
+
     /// The extended attributes of a node (`user.synthfs.*`): the owner's account, department,
     /// Windows-style SID and the original creation time.
     pub fn xattrs(&self, index: u64) -> Option<Vec<(&'static str, String)>> {
@@ -370,25 +406,16 @@ impl Tree {
                 (d.owner, d.created, plan.ctx.department, None)
             }
         };
-        let accounts = self.model.accounts();
-        let user = owner.and_then(|o| accounts.account(o));
-        // The folder's department, else the owner's own.
-        let dept = match department.and_then(|d| self.model.profile.template.departments.get(d as usize)) {
-            Some(d) => d.name.clone(),
-            None => user.map(|u| u.department.clone()).unwrap_or_default(),
-        };
         let group_owner = file.as_ref().is_some_and(|a| a.group_owner);
-        let (account, sid, manager) = match owner {
-            _ if group_owner => {
-                let g = accounts.department_group(department);
-                (format!("{}\\{}", accounts.domain(), g.name), g.sid.clone(), String::new())
-            }
-            Some(o) => (accounts.owner_name(o), accounts.sid(o), accounts.manager_name(o)),
-            None => ("BUILTIN\\Administrators".into(), "S-1-5-32-544".into(), String::new()),
-        };
-        let created = format!("{}.{:09}Z", super::date::format_datetime(created.secs).replace(' ', "T"), created.nanos);
-        let mut all =
-            vec![(XATTRS[0], account), (XATTRS[1], dept), (XATTRS[2], sid), (XATTRS[3], created), (XATTRS[4], manager)];
+        let w = self.windows_owner(owner, department, group_owner);
+        let created = super::date::format_rfc3339(created.secs, created.nanos);
+        let mut all = vec![
+            (XATTRS[0], w.name),
+            (XATTRS[1], w.department),
+            (XATTRS[2], w.sid),
+            (XATTRS[3], created),
+            (XATTRS[4], w.manager),
+        ];
         if let Some(a) = file {
             let flags: Vec<&str> = [(a.hidden, "HIDDEN"), (a.readonly, "READONLY")]
                 .into_iter()
