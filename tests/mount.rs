@@ -685,13 +685,6 @@ kinds = {r["owner_kind"] for r in recs}
 assert "user" in kinds, kinds
 print(len(recs))
 "#;
-    let o = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(scan)
-        .arg(m.path())
-        .arg(&j)
-        .arg(&c)
-        .output()
-        .unwrap();
+    let o = std::process::Command::new("python3").arg("-c").arg(scan).arg(m.path()).arg(&j).arg(&c).output().unwrap();
     assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
 }
