@@ -75,6 +75,11 @@ pub fn bates_needed(tree: &Tree, opts: &Options) -> u64 {
     numberer.pages()
 }
 
+/// The custodian of a document: its owner's display name (empty for someone who left).
+pub fn custodian(tree: &Tree, owner: u32) -> String {
+    tree.model.accounts().account(owner).map_or_else(String::new, |u| u.display.clone())
+}
+
 /// The control number of a document.
 pub fn control(opts: &Options, n: Numbers) -> String {
     docid(&opts.docid_prefix, n.doc)

@@ -171,7 +171,7 @@ fn part(tree: &Tree, opts: &Options, item: &Item) -> Part {
     let text_len = text.map(|t| t.len() as u64);
     let (dat_row, opt_len) = if opts.load_file && opts.load_file_inside {
         let text_path = if text_len.is_some() { format!("{TEXT_DIR}/{id}.txt") } else { String::new() };
-        let custodian = tree.model.accounts().account(a.owner).map_or_else(String::new, |u| u.display.clone());
+        let custodian = docs::custodian(tree, a.owner);
         let fields = Fields {
             numbers: Numbers { doc: file.ordinal, page: file.ordinal, pages: 1 },
             name: item.name().to_string(),

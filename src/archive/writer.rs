@@ -733,7 +733,7 @@ impl<'a> Writer<'a> {
         let Prepared { item, numbers, author, text, image, attachments, .. } = p;
         let Some(file) = &item.file else { return Ok(()) };
         let a = &file.attrs;
-        let custodian = self.tree.model.accounts().account(a.owner).map_or_else(String::new, |u| u.display.clone());
+        let custodian = docs::custodian(self.tree, a.owner);
         let family = match (attachments.last(), self.opts.families) {
             (Some(last), true) => Some(Family::new(self.opts, numbers, last.numbers, attachments.len())),
             _ => None,

@@ -121,6 +121,23 @@ pub struct DirSeed {
     pub kind: f32,
 }
 
+impl DirSeed {
+    /// The plan of this directory: `files` of its own, `junk` bits, its children.
+    fn plan(&self, files: u64, junk: u8, children: Vec<ChildDir>) -> DirPlan {
+        DirPlan {
+            index: self.index,
+            parent: self.parent,
+            depth: self.depth,
+            files,
+            subtree_files: self.files,
+            subtree_dirs: self.dirs,
+            ctx: self.ctx,
+            junk,
+            children,
+        }
+    }
+}
+
 impl ChildDir {
     pub fn seed(&self, parent: &DirPlan) -> DirSeed {
         DirSeed {
@@ -249,17 +266,7 @@ pub fn plan_dir(m: &Model, s: DirSeed) -> DirPlan {
             c
         })
         .collect();
-    DirPlan {
-        index: s.index,
-        parent: s.parent,
-        depth: s.depth,
-        files: own,
-        subtree_files: s.files,
-        subtree_dirs: s.dirs,
-        ctx: s.ctx,
-        junk,
-        children,
-    }
+    s.plan(own, junk, children)
 }
 
 /// The `folders` layout: the root holds the numbered folders, each folder its files.
@@ -277,17 +284,7 @@ fn plan_folders(m: &Model, s: DirSeed) -> DirPlan {
         }
     }
     let files = if children.is_empty() { s.files } else { 0 };
-    DirPlan {
-        index: s.index,
-        parent: s.parent,
-        depth: s.depth,
-        files,
-        subtree_files: s.files,
-        subtree_dirs: s.dirs,
-        ctx: s.ctx,
-        junk: 0,
-        children,
-    }
+    s.plan(files, 0, children)
 }
 
 /// The `torture` layout: a fixed frame (see [`super::torture`]) whose `huge/` folder takes
@@ -340,17 +337,7 @@ fn plan_torture(m: &Model, s: DirSeed) -> DirPlan {
             c
         })
         .collect();
-    DirPlan {
-        index: s.index,
-        parent: s.parent,
-        depth: s.depth,
-        files: own,
-        subtree_files: s.files,
-        subtree_dirs: s.dirs,
-        ctx: s.ctx,
-        junk: 0,
-        children,
-    }
+    s.plan(own, 0, children)
 }
 
 /// The offset of Impressions' files-per-directory law: P(k files) is proportional to

@@ -426,20 +426,8 @@ pub fn collect(tree: &Tree) -> Stats {
                 return torture_dir(tree, s, plan, as_of_end);
             }
             for slot in 0..plan.files {
-                let a = tree.file_attrs_in(plan, slot);
-                s.add_file(&model_facts(&a), as_of_end);
-                s.consider(a.size(), a.modified.secs, a.index, || None);
-                s.add_hostile(&Seen {
-                    path_len: 0,
-                    name: "x",
-                    is_dir: false,
-                    mode: a.mode,
-                    size: a.size(),
-                    modified: a.modified.secs,
-                    created: Some(a.created.secs),
-                    now: as_of_end,
-                    case_twin: false,
-                });
+                // No name: only the kinds from times, sizes and modes can show.
+                s.add_model_file(&tree.file_attrs_in(plan, slot), as_of_end, "", 0, false);
             }
         },
         Stats::merge,
@@ -468,18 +456,33 @@ fn torture_dir(tree: &Tree, s: &mut Stats, plan: &crate::model::plan::DirPlan, a
     let twins = case_twins(listing.entries.iter().map(|e| &*e.name));
     let prefix = if path.is_empty() { 0 } else { path.len() + 1 };
     for (a, e) in attrs.iter().zip(&listing.entries) {
-        s.add_file(&model_facts(a), as_of_end);
-        s.consider(a.size(), a.modified.secs, a.index, || None);
-        s.add_hostile(&Seen {
-            path_len: prefix + e.name.len(),
-            name: &e.name,
+        s.add_model_file(a, as_of_end, &e.name, prefix + e.name.len(), twins.contains(&*e.name));
+    }
+}
+
+impl Stats {
+    /// One file of the model: its totals, and its hostile kinds from its name (when given),
+    /// path length and attributes.
+    fn add_model_file(
+        &mut self,
+        a: &crate::model::FileAttrs,
+        as_of_end: i64,
+        name: &str,
+        path_len: usize,
+        case_twin: bool,
+    ) {
+        self.add_file(&model_facts(a), as_of_end);
+        self.consider(a.size(), a.modified.secs, a.index, || None);
+        self.add_hostile(&Seen {
+            path_len,
+            name,
             is_dir: false,
             mode: a.mode,
             size: a.size(),
             modified: a.modified.secs,
             created: Some(a.created.secs),
             now: as_of_end,
-            case_twin: twins.contains(&*e.name),
+            case_twin,
         });
     }
 }
