@@ -276,6 +276,33 @@ fn torture_tree_materializes_and_verifies() {
     assert_eq!((stat(3).0, stat(3).1), ("setgid", "2775"));
     assert_eq!((stat(4).0, stat(4).1), ("locked", "0"));
     assert!(lines[5].parse::<u64>().unwrap() < 64 << 20, "over-4GiB.vhdx allocates {}", lines[5]);
+    // Links: symbolic links point where the model says, with the model's times (not the time
+    // of the run); a file's three names are one inode with a link count of three.
+    let (_, n, _) = sh(&format!("find '{d}' -type l | wc -l"));
+    assert_eq!(n.trim(), "12");
+    let (_, out, _) = sh(&format!(
+        "cd '{d}/links' && readlink to-parent dangling.txt absolute-folder && stat -c '%h %i' original.docx 'original (hard link).docx' 'elsewhere/same inode as original.docx' | sort -u && stat -c %Y to-folder ."
+    ));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(&lines[..3], ["..", "no-such-file.txt", "/usr/share"]);
+    assert!(lines[3].starts_with("3 "), "{out}");
+    assert_eq!(lines.len(), 6, "one inode for the three names: {out}");
+    assert_eq!(lines[4], lines[5], "a link's times are its folder's");
+    // A copy where a hard link was, and a symbolic link pointing elsewhere: verify names both;
+    // a second run puts them right.
+    let (ok, _, err) = sh(&format!(
+        "cd '{d}/links' && cp --remove-destination 'pair.txt' 'pair (hard link).txt' && ln -sfn original.docx to-folder"
+    ));
+    assert!(ok.success(), "{err}");
+    let o = bin().arg("verify").arg(&d).args(tree).output().unwrap();
+    let out = stdout(&o);
+    assert!(!o.status.success(), "{out}");
+    assert!(out.contains("pair (hard link).txt (not a hard link to links/pair.txt)"), "{out}");
+    assert!(out.contains("to-folder (points to original.docx instead of elsewhere)"), "{out}");
+    let o = bin().arg("materialize").arg(&d).args(tree).output().unwrap();
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let o = bin().arg("verify").arg(&d).args(tree).output().unwrap();
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
 }
 
 /// The torture tree onto NTFS (ntfs-3g with `windows_names`, a FUSE filesystem that refuses

@@ -102,10 +102,46 @@ proptest! {
                     prop_assert_eq!(parent.index + 1 + slot, i);
                     prop_assert!(slot < parent.files);
                 }
+                Location::Symlink(_) => prop_assert!(false, "the enterprise layout has no links"),
             }
         }
         prop_assert!(tree.locate(n).is_none());
     }
+}
+
+/// Every node of a torture tree, links included, is found under its name in its parent; each
+/// extra name of a file leads to the file, whose link count counts its names.
+#[test]
+fn every_node_of_a_torture_tree_round_trips() {
+    let mut p = Profile::builtin("torture").unwrap();
+    p.set_counts(Some(500), None);
+    let tree = Tree::new(p).unwrap();
+    let links = tree.links().clone();
+    assert_eq!(tree.node_count(), tree.file_count() + tree.dir_count() + links.symlinks.len() as u64);
+    let mut symlinks = 0;
+    for i in 0..tree.node_count() {
+        if let Location::Symlink(k) = tree.locate(i).unwrap() {
+            assert_eq!(links.symlinks[k].index, i);
+            assert_eq!(tree.kind(i), Some(synthfs::model::NodeKind::Symlink));
+            symlinks += 1;
+        }
+        if i != 0 {
+            let parent = tree.parent(i).unwrap();
+            let name = tree.name(i).unwrap();
+            assert_eq!(tree.lookup(parent, name.as_bytes()), Some(i), "{name}");
+        }
+    }
+    assert_eq!(symlinks, 12);
+    let mut names = std::collections::HashMap::<u64, u32>::new();
+    for h in &links.hard {
+        assert_eq!(tree.lookup(h.parent, h.name.as_bytes()), Some(h.target));
+        assert!(tree.file_attrs(h.target).is_some());
+        *names.entry(h.target).or_insert(1) += 1;
+    }
+    for (file, n) in names {
+        assert_eq!(tree.nlink(file), n);
+    }
+    assert_eq!(links.hard.len(), 3);
 }
 
 #[test]
@@ -119,6 +155,7 @@ fn every_index_of_a_small_tree_round_trips() {
                 seen_dirs += 1;
             }
             Location::File { parent, slot } => assert_eq!(parent.index + 1 + slot, i),
+            Location::Symlink(_) => panic!("the enterprise layout has no links"),
         }
         // Listing the parent finds the node under its name, and looking the name up finds it.
         if i != 0 {

@@ -9,6 +9,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use common::{Mount, fuse_available, run, sh, small_profile_path, small_tree, stderr};
+use synthfs::model::torture::LinkEnd;
 use synthfs::model::{FileAttrs, Tree};
 use synthfs::stats::digest::content_sha256;
 
@@ -477,19 +478,36 @@ fn torture_tree_through_outside_tools() {
     assert!(o.status.success(), "find: {}", String::from_utf8_lossy(&o.stderr));
     let found: std::collections::BTreeSet<String> =
         o.stdout.split(|b| *b == 0).filter(|p| !p.is_empty()).map(|p| String::from_utf8(p.to_vec()).unwrap()).collect();
-    let mut model: std::collections::BTreeSet<String> =
-        common::all_files(&tree).iter().map(|a| tree.path(a.index).unwrap()).collect();
-    let files = model.len() as u64;
-    for i in 1..tree.node_count() {
+    // Every entry of every folder: files, folders, symbolic links and extra names of files.
+    let mut model = std::collections::BTreeSet::new();
+    for i in 0..tree.node_count() {
         if tree.kind(i) == Some(synthfs::model::NodeKind::Dir) {
-            model.insert(tree.path(i).unwrap());
+            let dir = tree.path(i).unwrap();
+            for e in &tree.listing(i).unwrap().entries {
+                model.insert(if dir.is_empty() { e.name.to_string() } else { format!("{dir}/{}", e.name) });
+            }
         }
     }
     assert_eq!(found, model);
+    let files = common::all_files(&tree).len() as u64;
     assert_eq!(files, 3000);
-    // du: apparent bytes of the files, and the 9 GiB of sparse files costing next to nothing.
+    let links = tree.links();
+    // Links: symbolic links are links, a file's names share its inode and count in st_nlink.
+    let (_, l, _) = sh(&format!("find '{root}' -type l | wc -l"));
+    assert_eq!(l.trim().parse::<usize>().unwrap(), links.symlinks.len());
+    let (_, same, _) = sh(&format!("find '{root}' -samefile '{root}/links/original.docx' -links 3 | wc -l"));
+    assert_eq!(same.trim(), "3", "original.docx has three names, one inode");
+    let (_, target, _) = sh(&format!("readlink '{root}/links/to-deep-file.txt'"));
+    assert!(target.trim().len() > 260 && target.starts_with("../deep/Level 01"), "{target}");
+    let (_, through, _) =
+        sh(&format!("cat '{root}/links/to-original.docx' | cmp - '{root}/links/original.docx' && echo same"));
+    assert_eq!(through.trim(), "same", "reading through a symbolic link reads its target");
+    let (ok, _, err) = sh(&format!("cat '{root}/links/loop-a'"));
+    assert!(!ok.success() && err.contains("Too many levels of symbolic links"), "{err}");
+    // du: apparent bytes of the files (each inode once), and the 9 GiB of sparse files costing
+    // next to nothing.
     let (_, apparent, _) =
-        sh(&format!("find '{root}' -type f -printf '%s\\n' | awk '{{s+=$1}} END {{printf \"%.0f\", s}}'"));
+        sh(&format!("find '{root}' -type f -printf '%i %s\\n' | sort -u | awk '{{s+=$2}} END {{printf \"%.0f\", s}}'"));
     assert_eq!(apparent.trim().parse::<u64>().unwrap(), model_stats.bytes);
     let (_, used, _) = sh(&format!("du -s -B1 '{root}' | cut -f1"));
     assert!(used.trim().parse::<u64>().unwrap() < model_stats.bytes / 100, "du {used} of {}", model_stats.bytes);
@@ -498,6 +516,11 @@ fn torture_tree_through_outside_tools() {
     assert!(ok.success(), "{err}");
     assert!(!err.contains("Cannot") && !err.contains("Error"), "tar: {err}");
     assert_eq!(listed.trim().parse::<usize>().unwrap(), model.len() + 1, "tar entries (./ included)");
+    // tar stores the second and third names of a file as hard-link entries, and symbolic links
+    // as links, without following any.
+    let (_, verbose, _) = sh(&format!("tar -S -cf - -C '{root}' links | tar -tvf -"));
+    assert_eq!(verbose.matches(" link to ").count(), links.hard.len(), "{verbose}");
+    assert_eq!(verbose.lines().filter(|l| l.starts_with('l')).count(), links.symlinks.len(), "{verbose}");
     // The files whose folder's absolute path reaches PATH_MAX: what path-based walkers miss.
     let too_long =
         common::all_files(&tree).iter().filter(|a| root.len() + 1 + tree.path(a.parent).unwrap().len() >= 4096).count();
@@ -512,7 +535,10 @@ print(json.dumps({"files": seen, "errors": sorted({e.errno for e in errors})}))
     let o = std::process::Command::new("python3").arg("-c").arg(walk).arg(&root).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let w: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(w["files"].as_u64().unwrap(), files - too_long as u64, "{w}");
+    // os.walk lists symbolic links to folders with the folders (and does not follow them),
+    // every other link and name with the files.
+    let non_dirs = links.hard.len() + links.symlinks.iter().filter(|l| l.end != LinkEnd::Dir).count();
+    assert_eq!(w["files"].as_u64().unwrap(), files + non_dirs as u64 - too_long as u64, "{w}");
     assert_eq!(w["errors"], serde_json::json!([36]), "only ENAMETOOLONG: {w}");
     if common::have_tool(std::process::Command::new("rsync").arg("--version"), "rsync") {
         let dest = tempfile::tempdir().unwrap();

@@ -272,6 +272,7 @@ fn homes_belong_to_their_users() {
                             all += 1;
                             own += u64::from(tree.file_attrs(e.index).unwrap().uid == home_uid);
                         }
+                        Location::Symlink(_) => panic!("the enterprise layout has no links"),
                     }
                 }
             }

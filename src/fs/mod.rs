@@ -75,10 +75,17 @@ pub struct DirEntry {
 /// The entry listed at `position` (after `.` and `..`): sub-directories come first, then files,
 /// so a first page can carry every sub-directory with its attributes and a walker descends
 /// without a lookup per folder. (The model keeps files first; this only orders listings.)
+/// Links (symbolic, then extra names of files) come last.
 fn listed_at(listing: &crate::model::Listing, dirs: usize, position: u64) -> &crate::model::Entry {
-    let files = listing.entries.len() - dirs;
+    let files = listing.files;
     let p = position as usize;
-    if p < dirs { &listing.entries[files + p] } else { &listing.entries[p - dirs] }
+    if p < dirs {
+        &listing.entries[files + p]
+    } else if p < dirs + files {
+        &listing.entries[p - dirs]
+    } else {
+        &listing.entries[p]
+    }
 }
 
 /// A directory entry without attributes (see [`SynthFs::readdir_names`]).
@@ -145,7 +152,7 @@ impl SynthFs {
             ctime: a.modified,
             crtime: a.created,
             perm: a.mode as u16,
-            nlink: 1,
+            nlink: self.tree.nlink(a.index),
             uid: a.uid,
             gid: a.gid,
         }
@@ -168,12 +175,45 @@ impl SynthFs {
         }
     }
 
+    /// A symbolic link: mode 0777, its target's length as its size, its folder's owner and
+    /// times.
+    fn symlink_attr(&self, index: u64) -> FsResult<Attr> {
+        let l = self.tree.symlink(index).ok_or(FsError::NotFound)?;
+        let plan = self.tree.plan(l.parent).ok_or(FsError::NotFound)?;
+        let d = self.tree.dir_attrs(&plan);
+        Ok(Attr {
+            ino: index + 1,
+            kind: NodeKind::Symlink,
+            size: l.target.len() as u64,
+            blocks: 0,
+            atime: d.accessed,
+            mtime: d.modified,
+            ctime: d.modified,
+            crtime: d.created,
+            perm: 0o777,
+            nlink: 1,
+            uid: d.uid,
+            gid: d.gid,
+        })
+    }
+
     /// Attributes of an inode.
     pub fn getattr(&self, ino: u64) -> FsResult<Attr> {
-        Ok(match self.tree.locate(index_of(ino)?).ok_or(FsError::NotFound)? {
+        let index = index_of(ino)?;
+        Ok(match self.tree.locate(index).ok_or(FsError::NotFound)? {
             Location::Dir(plan) => self.dir_attr(&self.tree.dir_attrs(&plan), plan.children.len()),
             Location::File { parent, slot } => self.file_attr(&self.tree.file_attrs_in(&parent, slot)),
+            Location::Symlink(_) => self.symlink_attr(index)?,
         })
+    }
+
+    /// The target of a symbolic link.
+    pub fn readlink(&self, ino: u64) -> FsResult<Vec<u8>> {
+        match self.tree.symlink(index_of(ino)?) {
+            Some(l) => Ok(l.target.as_bytes().to_vec()),
+            None if self.tree.kind(index_of(ino)?).is_some() => Err(FsError::Invalid),
+            None => Err(FsError::NotFound),
+        }
     }
 
     /// The entry `name` in directory `parent`.
@@ -181,7 +221,7 @@ impl SynthFs {
         let index = index_of(parent)?;
         let listing = match self.tree.locate(index).ok_or(FsError::NotFound)? {
             Location::Dir(_) => self.tree.listing(index).ok_or(FsError::NotFound)?,
-            Location::File { .. } => return Err(FsError::NotDir),
+            Location::File { .. } | Location::Symlink(_) => return Err(FsError::NotDir),
         };
         let entry = listing.find(name).ok_or(FsError::NotFound)?;
         self.getattr(entry.index + 1)
@@ -212,9 +252,12 @@ impl SynthFs {
                 1 => ("..".into(), self.getattr(plan.parent + 1)?),
                 _ => {
                     let e = listed_at(&listing, plan.children.len(), at - 2);
-                    let attr = match e.kind {
-                        NodeKind::File => self.file_attr(&self.tree.file_attrs_in(&plan, e.index - plan.index - 1)),
-                        NodeKind::Dir => self.getattr(e.index + 1)?,
+                    let own_file =
+                        e.kind == NodeKind::File && e.index > plan.index && e.index <= plan.index + plan.files;
+                    let attr = if own_file {
+                        self.file_attr(&self.tree.file_attrs_in(&plan, e.index - plan.index - 1))
+                    } else {
+                        self.getattr(e.index + 1)?
                     };
                     (e.name.clone(), attr)
                 }
@@ -237,7 +280,7 @@ impl SynthFs {
         let index = index_of(ino)?;
         let plan = match self.tree.locate(index).ok_or(FsError::NotFound)? {
             Location::Dir(plan) => plan,
-            Location::File { .. } => return Err(FsError::NotDir),
+            Location::File { .. } | Location::Symlink(_) => return Err(FsError::NotDir),
         };
         let listing = self.tree.listing(index).ok_or(FsError::NotFound)?;
         if offset == 0 {
@@ -280,6 +323,7 @@ impl SynthFs {
         match self.tree.locate(index_of(ino)?).ok_or(FsError::NotFound)? {
             Location::File { parent, slot } => Ok(self.tree.file_attrs_in(&parent, slot)),
             Location::Dir(_) => Err(FsError::IsDir),
+            Location::Symlink(_) => Err(FsError::Invalid),
         }
     }
 
@@ -356,12 +400,6 @@ impl SynthFs {
                 Err(FsError::NoAttribute)
             }
         }
-    }
-
-    /// `readlink`: the model has no symbolic links yet, so every node answers "not a link".
-    pub fn readlink(&self, ino: u64) -> FsResult<Vec<u8>> {
-        self.tree.locate(index_of(ino)?).ok_or(FsError::NotFound)?;
-        Err(FsError::Invalid)
     }
 }
 

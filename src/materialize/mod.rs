@@ -59,6 +59,8 @@ pub struct Counters {
     pub errors: AtomicU64,
     pub xattrs_unsupported: AtomicU64,
     pub temp_removed: AtomicU64,
+    /// Symbolic links and extra names of files (hard links) made or found in place.
+    pub links: AtomicU64,
 }
 
 /// The outcome of a run.
@@ -72,6 +74,8 @@ pub struct Summary {
     /// Apparent bytes of the files written.
     pub bytes_written: u64,
     pub dirs: u64,
+    /// Symbolic links and extra names of files (hard links) made or found in place.
+    pub links: u64,
     pub errors: u64,
     pub first_errors: Vec<String>,
     pub xattrs_unsupported: u64,
@@ -159,6 +163,7 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
         files_skipped: get(&counters.files_skipped),
         bytes_written: bytes,
         dirs: get(&counters.dirs),
+        links: get(&counters.links),
         errors: get(&counters.errors),
         first_errors: run.errors.into_inner().unwrap_or_default(),
         xattrs_unsupported: get(&counters.xattrs_unsupported),
@@ -168,6 +173,33 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
         files_per_second: written as f64 / elapsed.max(1e-9),
         bytes_per_second: bytes as f64 / elapsed.max(1e-9),
     })
+}
+
+/// Gives the file at `file` the other name `name` in `dir`, making `dir` if it is not there yet;
+/// a name already on the same file is kept, one on another file replaced.
+fn hard_link(file: &Path, dir: &Path, name: &Path) -> io::Result<()> {
+    let want = std::fs::metadata(file)?;
+    match std::fs::symlink_metadata(name) {
+        Ok(m) if m.dev() == want.dev() && m.ino() == want.ino() => return Ok(()),
+        Ok(_) => std::fs::remove_file(name)?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Err(e) = std::fs::create_dir(dir) {
+                if e.kind() != io::ErrorKind::AlreadyExists {
+                    return Err(e);
+                }
+            }
+        }
+        Err(e) => return Err(e),
+    }
+    std::fs::hard_link(file, name)
+}
+
+/// Sets a symbolic link's own times (not its target's).
+fn set_link_times(path: &Path, accessed: Timestamp, modified: Timestamp) -> io::Result<()> {
+    use rustix::fs::{AtFlags, CWD, Timespec, Timestamps, utimensat};
+    let ts = |t: Timestamp| Timespec { tv_sec: t.secs, tv_nsec: t.nanos.into() };
+    let times = Timestamps { last_access: ts(accessed), last_modification: ts(modified) };
+    utimensat(CWD, path, &times, AtFlags::SYMLINK_NOFOLLOW).map_err(io::Error::from)
 }
 
 /// Whether this process runs as root (and so may chown).
@@ -263,10 +295,12 @@ impl Run<'_> {
                     Ok(false) => {
                         self.counters.files_skipped.fetch_add(1, Ordering::Relaxed);
                     }
-                    Err(e) => self.fail(&file, e),
+                    Err(e) => return self.fail(&file, e),
                 }
+                self.hard_names(a.index, &file);
             });
         }
+        self.symlinks(plan, path);
         let mut bases = Vec::with_capacity(plan.children.len());
         let mut next = base + plan.files;
         for c in &plan.children {
@@ -282,6 +316,58 @@ impl Run<'_> {
                 self.fail(path, e);
             }
         }
+    }
+
+    /// The other names of a file, made by whoever wrote it (so a shard links only what it has
+    /// written); a folder not made yet is made here and finished when its turn comes.
+    fn hard_names(&self, file: u64, path: &Path) {
+        for h in self.tree.links().hard.iter().filter(|h| h.target == file) {
+            let Some(dir) = self.tree.path(h.parent) else { continue };
+            let dir = self.opts.dest.join(dir);
+            let name = dir.join(h.name);
+            let made = if self.opts.dry_run { Ok(()) } else { hard_link(path, &dir, &name) };
+            match made {
+                Ok(()) => {
+                    self.counters.links.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => self.fail(&name, e),
+            }
+        }
+    }
+
+    /// A folder's symbolic links, with its owner and times (any shard that makes the folder
+    /// makes them; one already right is left alone).
+    fn symlinks(&self, plan: &DirPlan, dir: &Path) {
+        for l in self.tree.links().symlinks.iter().filter(|l| l.parent == plan.index) {
+            let path = dir.join(l.name);
+            let made = if self.opts.dry_run { Ok(()) } else { self.symlink(plan, &l.target, &path) };
+            match made {
+                Ok(()) => {
+                    self.counters.links.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => self.fail(&path, e),
+            }
+        }
+    }
+
+    fn symlink(&self, plan: &DirPlan, target: &str, path: &Path) -> io::Result<()> {
+        match std::fs::read_link(path) {
+            Ok(t) if t.as_os_str() == target => {}
+            Ok(_) => {
+                std::fs::remove_file(path)?;
+                std::os::unix::fs::symlink(target, path)?;
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => std::os::unix::fs::symlink(target, path)?,
+            Err(e) => return Err(e),
+        }
+        let d = self.tree.dir_attrs(plan);
+        if self.opts.owners && self.is_root {
+            std::os::unix::fs::lchown(path, Some(d.uid), Some(d.gid))?;
+        }
+        if self.opts.times {
+            set_link_times(path, d.accessed, d.modified)?;
+        }
+        Ok(())
     }
 
     /// A directory's mode, owner and times, once everything below it is written.

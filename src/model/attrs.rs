@@ -460,6 +460,7 @@ pub fn node_acl(tree: &Tree, index: u64) -> Option<super::acl::NodeAcl> {
             let group = ((dir_base_mode(m, &plan.ctx) >> 3) & 7) as u16;
             super::acl::node_acl(m, &plan.ctx, d.mode, group, true)
         }
+        Location::Symlink(_) => None,
     }
 }
 

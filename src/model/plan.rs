@@ -299,13 +299,15 @@ fn plan_torture(m: &Model, s: DirSeed) -> DirPlan {
         DirKind::Root => {
             let deep = u64::from(levels);
             let meta = t::METADATA.len() as u64 + 2;
-            let huge = s.files.saturating_sub(names + deep + meta);
+            let linked = t::LINKED_FILES.len() as u64;
+            let huge = s.files.saturating_sub(names + deep + meta + linked);
             (
                 0,
                 vec![
                     ("names".into(), T::Names, names, t::NAMED_DIRS.len() as u64),
                     ("deep".into(), T::Deep(0), deep, deep),
                     ("metadata".into(), T::Metadata, meta, 2),
+                    ("links".into(), T::Links, linked, 1),
                     ("huge".into(), T::Huge, huge, 0),
                 ],
             )
@@ -325,6 +327,8 @@ fn plan_torture(m: &Model, s: DirSeed) -> DirPlan {
         DirKind::Torture(T::Metadata) => {
             (t::METADATA.len() as u64, vec![("locked".into(), T::Locked, 1, 0), ("setgid".into(), T::Setgid, 1, 0)])
         }
+        DirKind::Torture(T::Links) => (t::LINKED_FILES.len() as u64, vec![("elsewhere".into(), T::Elsewhere, 0, 0)]),
+        DirKind::Torture(T::Elsewhere) => (0, Vec::new()),
         _ => (s.files, Vec::new()),
     };
     let mut next = s.index + 1 + own;

@@ -10,7 +10,14 @@
 //! - `metadata/`: mode 000, a locked (000) and a setgid folder, zero bytes, 4 GiB and 5 GiB
 //!   sparse files, times at the epoch, before 1970, after 2038, in the future, a modification
 //!   before the creation;
+//! - `links/`: symbolic links (relative and absolute, to files and folders, dangling, in a
+//!   loop, to their own parent) and hard links (one file under three names, one in the
+//!   sub-folder `elsewhere/`; another under two);
 //! - `huge/`: every remaining file, in one folder.
+//!
+//! Links are not files: `files` counts file inodes (what `du` counts), so a file with three
+//! names is one file, and symbolic links are nodes of their own (inodes after every file and
+//! folder). [`Links`] is the table every front end reads them from.
 //!
 //! [`classify`] names the hostile kinds of any entry from its path, name and metadata, so
 //! `stats` counts them the same way for the model and for a real tree.
@@ -51,13 +58,18 @@ impl Torture {
 
     /// Folders of the layout, the root included.
     pub fn dir_count(&self) -> u64 {
-        // root, names, its folders, deep and its levels, metadata, locked, setgid, huge
-        1 + 1 + NAMED_DIRS.len() as u64 + 1 + u64::from(self.deep_levels) + 3 + 1
+        // root, names, its folders, deep and its levels, metadata, locked, setgid, links,
+        // elsewhere, huge
+        1 + 1 + NAMED_DIRS.len() as u64 + 1 + u64::from(self.deep_levels) + 3 + 2 + 1
     }
 
     /// Files the layout places before `huge/` takes the rest.
     pub fn fixed_files(&self) -> u64 {
-        names(self.control_chars).len() as u64 + u64::from(self.deep_levels) + METADATA.len() as u64 + 2
+        names(self.control_chars).len() as u64
+            + u64::from(self.deep_levels)
+            + METADATA.len() as u64
+            + 2
+            + LINKED_FILES.len() as u64
     }
 }
 
@@ -73,6 +85,10 @@ pub enum TortureDir {
     Locked,
     /// Setgid (02775).
     Setgid,
+    /// Symbolic and hard links, and the files they name.
+    Links,
+    /// Inside `links/`: a hard link from another folder, a symbolic link upwards.
+    Elsewhere,
     Huge,
 }
 
@@ -266,7 +282,116 @@ pub fn file_name(t: &Torture, dir: TortureDir, slot: u64) -> (std::borrow::Cow<'
         TortureDir::Deep(k) => (Cow::Owned(deep_file(k)), "txt"),
         TortureDir::Locked => (Cow::Borrowed(LOCKED_FILE), "txt"),
         TortureDir::Setgid => (Cow::Borrowed(SETGID_FILE), "txt"),
+        TortureDir::Links | TortureDir::Elsewhere => {
+            let name = LINKED_FILES[(slot as usize).min(LINKED_FILES.len() - 1)];
+            (Cow::Borrowed(name), name.rsplit_once('.').map_or("", |(_, e)| e))
+        }
         TortureDir::Huge | TortureDir::NamedDir => (Cow::Owned(huge_name(slot)), "txt"),
+    }
+}
+
+/// The files of `links/` that have more than one name.
+pub const LINKED_FILES: [&str; 2] = ["original.docx", "pair.txt"];
+
+/// Extra names of linked files: (folder, name, slot of the file in `links/`).
+pub const HARD_NAMES: [(TortureDir, &str, usize); 3] = [
+    (TortureDir::Links, "original (hard link).docx", 0),
+    (TortureDir::Links, "pair (hard link).txt", 1),
+    (TortureDir::Elsewhere, "same inode as original.docx", 0),
+];
+
+/// What a symbolic link leads to, as a walk that follows it finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LinkEnd {
+    File,
+    Dir,
+    /// Nothing: the link dangles.
+    Missing,
+    /// Itself, through other links (ELOOP).
+    Loop,
+}
+
+/// The symbolic links of the layout: (folder, name, target, what the target is).
+pub fn symlink_specs(t: &Torture) -> Vec<(TortureDir, &'static str, String, LinkEnd)> {
+    let deep = (1..=t.deep_levels.min(2) as u16).map(deep_name).collect::<Vec<_>>().join("/");
+    let deep_file = deep_file(t.deep_levels.min(2) as u16);
+    let l = TortureDir::Links;
+    vec![
+        (l, "to-original.docx", "original.docx".into(), LinkEnd::File),
+        (l, "to-zero-bytes.txt", "../metadata/zero-bytes.txt".into(), LinkEnd::File),
+        (l, "to-deep-file.txt", format!("../deep/{deep}/{deep_file}"), LinkEnd::File),
+        (l, "to-folder", "elsewhere".into(), LinkEnd::Dir),
+        (l, "to-parent", "..".into(), LinkEnd::Dir),
+        (l, "absolute-file", "/etc/passwd".into(), LinkEnd::File),
+        (l, "absolute-folder", "/usr/share".into(), LinkEnd::Dir),
+        (l, "dangling.txt", "no-such-file.txt".into(), LinkEnd::Missing),
+        (l, "loop-a", "loop-b".into(), LinkEnd::Loop),
+        (l, "loop-b", "loop-a".into(), LinkEnd::Loop),
+        (l, "self-loop", "self-loop".into(), LinkEnd::Loop),
+        (TortureDir::Elsewhere, "up-to-original.docx", "../original.docx".into(), LinkEnd::File),
+    ]
+}
+
+/// One symbolic link of a tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Symlink {
+    /// Its node index (after every file and folder).
+    pub index: u64,
+    /// The folder holding it.
+    pub parent: u64,
+    pub name: &'static str,
+    pub target: Box<str>,
+    pub end: LinkEnd,
+}
+
+/// One extra name of a file (a hard link).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HardName {
+    pub parent: u64,
+    pub name: &'static str,
+    /// The file's index.
+    pub target: u64,
+}
+
+/// A tree's links, resolved to node indices.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Links {
+    pub symlinks: Vec<Symlink>,
+    pub hard: Vec<HardName>,
+}
+
+impl Links {
+    /// The links of the torture layout, given its link folders' indices and the index the
+    /// first symbolic link takes.
+    pub fn new(t: &Torture, links_dir: u64, elsewhere_dir: u64, first_symlink: u64) -> Links {
+        let dir = |d: TortureDir| if d == TortureDir::Elsewhere { elsewhere_dir } else { links_dir };
+        let symlinks = symlink_specs(t)
+            .into_iter()
+            .enumerate()
+            .map(|(k, (d, name, target, end))| Symlink {
+                index: first_symlink + k as u64,
+                parent: dir(d),
+                name,
+                target: target.into_boxed_str(),
+                end,
+            })
+            .collect();
+        let hard = HARD_NAMES
+            .iter()
+            .map(|&(d, name, slot)| HardName { parent: dir(d), name, target: links_dir + 1 + slot as u64 })
+            .collect();
+        Links { symlinks, hard }
+    }
+
+    /// How many names a file has.
+    pub fn nlink(&self, file: u64) -> u32 {
+        1 + self.hard.iter().filter(|h| h.target == file).count() as u32
+    }
+
+    /// The symbolic link with this index.
+    pub fn symlink(&self, index: u64) -> Option<&Symlink> {
+        let first = self.symlinks.first()?.index;
+        self.symlinks.get(usize::try_from(index.checked_sub(first)?).ok()?)
     }
 }
 
@@ -306,6 +431,15 @@ pub enum Hostile {
     TimeAfter2038,
     TimeInFuture,
     ModifiedBeforeCreated,
+    /// A name of a file that has several (`st_nlink` above 1).
+    HardLink,
+    Symlink,
+    /// A symbolic link to an absolute path (it leaves the share).
+    SymlinkAbsolute,
+    SymlinkToFolder,
+    SymlinkDangling,
+    /// A symbolic link that resolves to itself through others (ELOOP).
+    SymlinkLoop,
 }
 
 impl Hostile {
@@ -337,6 +471,12 @@ impl Hostile {
             Hostile::TimeAfter2038 => "time-after-2038",
             Hostile::TimeInFuture => "time-in-future",
             Hostile::ModifiedBeforeCreated => "modified-before-created",
+            Hostile::HardLink => "hard-link",
+            Hostile::Symlink => "symlink",
+            Hostile::SymlinkAbsolute => "symlink-absolute",
+            Hostile::SymlinkToFolder => "symlink-to-folder",
+            Hostile::SymlinkDangling => "symlink-dangling",
+            Hostile::SymlinkLoop => "symlink-loop",
         }
     }
 }
@@ -355,6 +495,8 @@ pub struct Seen<'a> {
     pub now: i64,
     /// Whether another entry of the folder differs only in case.
     pub case_twin: bool,
+    /// Names the file has (`st_nlink`; 1 for folders).
+    pub nlink: u32,
 }
 
 /// The hostile kinds of one entry.
@@ -444,7 +586,25 @@ pub fn classify(s: &Seen) -> Vec<Hostile> {
         if s.created.is_some_and(|c| c > s.modified) {
             k.push(Hostile::ModifiedBeforeCreated);
         }
+        if s.nlink > 1 {
+            k.push(Hostile::HardLink);
+        }
     }
+    k
+}
+
+/// The hostile kinds of a symbolic link, from its target and what following it found.
+pub fn classify_symlink(target: &[u8], end: LinkEnd) -> Vec<Hostile> {
+    let mut k = vec![Hostile::Symlink];
+    if target.first() == Some(&b'/') {
+        k.push(Hostile::SymlinkAbsolute);
+    }
+    k.push(match end {
+        LinkEnd::File => return k,
+        LinkEnd::Dir => Hostile::SymlinkToFolder,
+        LinkEnd::Missing => Hostile::SymlinkDangling,
+        LinkEnd::Loop => Hostile::SymlinkLoop,
+    });
     k
 }
 
@@ -490,6 +650,7 @@ mod tests {
                 created: None,
                 now,
                 case_twin: twins.contains(n),
+                nlink: 1,
             };
             let k = classify(&seen);
             assert!(
@@ -510,5 +671,25 @@ mod tests {
             assert!(kinds.contains(&k), "{k:?}");
         }
         assert_eq!(Hostile::PathOver4096.key(), "path-over-4096");
+    }
+
+    #[test]
+    fn links_resolve_to_indices() {
+        let t = Torture::default();
+        let l = Links::new(&t, 100, 103, 5000);
+        assert_eq!(l.nlink(101), 3, "original.docx has three names");
+        assert_eq!(l.nlink(102), 2);
+        assert_eq!(l.nlink(104), 1);
+        assert_eq!(l.symlink(5000).map(|s| s.name), Some("to-original.docx"));
+        assert_eq!(l.symlink(4999), None);
+        assert_eq!(l.symlink(5000 + l.symlinks.len() as u64), None);
+        assert!(l.symlinks.iter().any(|s| s.parent == 103));
+        let deep = l.symlinks.iter().find(|s| s.name == "to-deep-file.txt").unwrap();
+        assert!(deep.target.len() > 260, "past MAX_PATH");
+        assert_eq!(
+            classify_symlink(b"/usr/share", LinkEnd::Dir),
+            vec![Hostile::Symlink, Hostile::SymlinkAbsolute, Hostile::SymlinkToFolder]
+        );
+        assert_eq!(classify_symlink(b"a", LinkEnd::File), vec![Hostile::Symlink]);
     }
 }

@@ -12,6 +12,7 @@ use super::attrs::{self, DirAttrs, FileAttrs};
 use super::content::{self, ContentSpec, Reader};
 use super::names;
 use super::plan::{DirContext, DirKind, DirPlan, DirSeed, plan_dir};
+use super::torture::{Links, Symlink, TortureDir};
 use super::{Model, Profile, ProfileError};
 
 /// Where an index lives.
@@ -21,6 +22,8 @@ pub enum Location {
     Dir(Arc<DirPlan>),
     /// A file: its directory's plan and its slot among that directory's files.
     File { parent: Arc<DirPlan>, slot: u64 },
+    /// A symbolic link: its position in [`Links::symlinks`].
+    Symlink(usize),
 }
 
 /// Whether a node is a file or a directory.
@@ -28,6 +31,7 @@ pub enum Location {
 pub enum NodeKind {
     File,
     Dir,
+    Symlink,
 }
 
 /// One entry of a directory listing.
@@ -38,12 +42,17 @@ pub struct Entry {
     pub kind: NodeKind,
 }
 
-/// A directory's entries in their stable order (files, then sub-directories), with names that
-/// are unique case-insensitively, and an index for lookups by name.
+/// A directory's entries in their stable order (files, then sub-directories, then symbolic
+/// links, then extra names of files that live elsewhere: hard links), with names that are
+/// unique case-insensitively (the torture layout's aside), and an index for lookups by name.
 #[derive(Debug)]
 pub struct Listing {
     pub dir: u64,
     pub entries: Vec<Entry>,
+    /// The directory's own files: `entries[..files]`, in slot order.
+    pub files: usize,
+    /// Entries before the hard links: their indices are distinct and ascending.
+    own: usize,
     /// (hash of name, position in `entries`), sorted.
     by_hash: Vec<(u64, u32)>,
 }
@@ -68,6 +77,16 @@ impl Listing {
             .map(|(_, i)| &self.entries[*i as usize])
             .find(|e| e.name.as_bytes() == name)
     }
+
+    /// Where the entry of node `index` (not a hard link's extra name) sits in `entries`.
+    pub fn position(&self, index: u64) -> Option<usize> {
+        self.entries[..self.own].binary_search_by_key(&index, |e| e.index).ok()
+    }
+
+    /// Whether `entries[i]` is an extra name of a file (a hard link).
+    pub fn is_extra_name(&self, i: usize) -> bool {
+        i >= self.own
+    }
 }
 
 /// An owner as Windows tools show it (see [`Tree::windows_owner`]).
@@ -91,6 +110,8 @@ pub struct Tree {
     /// walk through it pages and looks up without building it again, and memory holds one.
     giant: std::sync::Mutex<Option<Arc<Listing>>>,
     crcs: Cache<ContentSpec, u32, IndexHasher>,
+    /// Symbolic and hard links (the torture layout has them).
+    links: Links,
 }
 
 /// A fast hasher for cache keys that are (mostly) node indices: keys are not attacker-chosen,
@@ -182,9 +203,11 @@ impl Tree {
                 kind: 1.0,
             },
         ));
+        let links = find_links(&model, &root);
         Ok(Tree {
             model,
             root,
+            links,
             plans: Cache::builder()
                 .max_capacity(PLAN_CACHE_WEIGHT)
                 .weigher(|_, p: &Arc<DirPlan>| 1 + p.children.len() as u32)
@@ -206,9 +229,25 @@ impl Tree {
         self.model.dirs
     }
 
-    /// Files plus directories: indices run from 0 to `node_count() - 1`.
+    /// Files, directories and symbolic links: indices run from 0 to `node_count() - 1`
+    /// (files and directories first, symbolic links after them).
     pub fn node_count(&self) -> u64 {
-        self.model.files + self.model.dirs
+        self.model.files + self.model.dirs + self.links.symlinks.len() as u64
+    }
+
+    /// The tree's symbolic and hard links.
+    pub fn links(&self) -> &Links {
+        &self.links
+    }
+
+    /// How many names a file has (`st_nlink`).
+    pub fn nlink(&self, file: u64) -> u32 {
+        if self.links.hard.is_empty() { 1 } else { self.links.nlink(file) }
+    }
+
+    /// The symbolic link with this index.
+    pub fn symlink(&self, index: u64) -> Option<&Symlink> {
+        self.links.symlink(index)
     }
 
     pub fn root(&self) -> &Arc<DirPlan> {
@@ -232,6 +271,9 @@ impl Tree {
         if index >= self.node_count() {
             return None;
         }
+        if index >= self.model.files + self.model.dirs {
+            return Some(Location::Symlink((index - self.model.files - self.model.dirs) as usize));
+        }
         let mut plan = self.root.clone();
         loop {
             if index == plan.index {
@@ -250,7 +292,7 @@ impl Tree {
     pub fn plan(&self, index: u64) -> Option<Arc<DirPlan>> {
         match self.locate(index)? {
             Location::Dir(p) => Some(p),
-            Location::File { .. } => None,
+            Location::File { .. } | Location::Symlink(_) => None,
         }
     }
 
@@ -258,6 +300,7 @@ impl Tree {
         Some(match self.locate(index)? {
             Location::Dir(_) => NodeKind::Dir,
             Location::File { .. } => NodeKind::File,
+            Location::Symlink(_) => NodeKind::Symlink,
         })
     }
 
@@ -265,7 +308,7 @@ impl Tree {
     pub fn file_attrs(&self, index: u64) -> Option<FileAttrs> {
         match self.locate(index)? {
             Location::File { parent, slot } => Some(attrs::file_attrs(self, &parent, slot)),
-            Location::Dir(_) => None,
+            Location::Dir(_) | Location::Symlink(_) => None,
         }
     }
 
@@ -325,10 +368,17 @@ impl Tree {
         for c in &plan.children {
             entries.push(Entry { index: c.index, name: c.name.clone(), kind: NodeKind::Dir });
         }
+        for l in self.links.symlinks.iter().filter(|l| l.parent == plan.index) {
+            entries.push(Entry { index: l.index, name: l.name.into(), kind: NodeKind::Symlink });
+        }
+        let own = entries.len();
+        for h in self.links.hard.iter().filter(|h| h.parent == plan.index) {
+            entries.push(Entry { index: h.target, name: h.name.into(), kind: NodeKind::File });
+        }
         let mut by_hash: Vec<(u64, u32)> =
             entries.iter().enumerate().map(|(i, e)| (name_hash(e.name.as_bytes()), i as u32)).collect();
         by_hash.sort_unstable();
-        (Listing { dir: plan.index, entries, by_hash }, all)
+        (Listing { dir: plan.index, entries, files: plan.files as usize, own, by_hash }, all)
     }
 
     /// Looks a name up in a directory.
@@ -343,9 +393,7 @@ impl Tree {
         }
         let parent = self.parent(index)?;
         let listing = self.listing(parent)?;
-        // Files precede sub-directories, whose indices are larger: entries are in index order.
-        let pos = listing.entries.binary_search_by_key(&index, |e| e.index).ok()?;
-        Some(listing.entries[pos].name.clone())
+        Some(listing.entries[listing.position(index)?].name.clone())
     }
 
     /// The directory holding a node (the root is its own parent).
@@ -353,6 +401,7 @@ impl Tree {
         Some(match self.locate(index)? {
             Location::Dir(p) => p.parent,
             Location::File { parent, .. } => parent.index,
+            Location::Symlink(k) => self.links.symlinks.get(k)?.parent,
         })
     }
 
@@ -405,6 +454,8 @@ impl Tree {
                 let d = self.dir_attrs(&plan);
                 (d.owner, d.created, plan.ctx.department, None)
             }
+            // Linux keeps `user.*` attributes off symbolic links.
+            Location::Symlink(_) => return Some(Vec::new()),
         };
         let group_owner = file.as_ref().is_some_and(|a| a.group_owner);
         let w = self.windows_owner(owner, department, group_owner);
@@ -446,4 +497,19 @@ impl Tree {
         let a = self.file_attrs(index)?;
         Some(self.read_content(&a.content, offset, buf))
     }
+}
+
+/// The links of a torture tree (none for other layouts): the folders that hold them are found
+/// under the root, and symbolic links take the indices after every file and folder.
+fn find_links(model: &Model, root: &DirPlan) -> Links {
+    if model.profile.template.layout != super::layout::Layout::Torture {
+        return Links::default();
+    }
+    let is = |c: &&super::plan::ChildDir, d: TortureDir| c.ctx.kind == DirKind::Torture(d);
+    let Some(links) = root.children.iter().find(|c| is(c, TortureDir::Links)) else { return Links::default() };
+    let plan = plan_dir(model, links.seed(root));
+    let Some(elsewhere) = plan.children.iter().find(|c| is(c, TortureDir::Elsewhere)) else {
+        return Links::default();
+    };
+    Links::new(&model.profile.torture, plan.index, elsewhere.index, model.files + model.dirs)
 }

@@ -331,7 +331,7 @@ fn file_attr(a: &Attr) -> FileAttr {
             // 1 MiB at most), and the kernel sizes readdirplus pages by that buffer: one page
             // of attributes then covers a directory of thousands of entries.
             NodeKind::Dir => DIR_BLKSIZE,
-            NodeKind::File => crate::fs::BLOCK_SIZE,
+            NodeKind::File | NodeKind::Symlink => crate::fs::BLOCK_SIZE,
         },
         flags: 0,
     }
@@ -341,6 +341,7 @@ fn kind(k: NodeKind) -> fuser::FileType {
     match k {
         NodeKind::File => fuser::FileType::RegularFile,
         NodeKind::Dir => fuser::FileType::Directory,
+        NodeKind::Symlink => fuser::FileType::Symlink,
     }
 }
 
@@ -398,6 +399,7 @@ impl Filesystem for FuseAdapter {
     }
 
     fn readlink(&self, _req: &Request, ino: INodeNo, reply: ReplyData) {
+        tracing::debug!(ino = ino.0, "readlink");
         match self.fs.readlink(ino.0) {
             Ok(target) => reply.data(&target),
             Err(e) => reply.error(errno(e)),

@@ -41,11 +41,20 @@ pub fn tree_digest(tree: &Tree) -> String {
             put_time(&mut h, d.modified);
             put_time(&mut h, d.accessed);
             let listing = tree.build_listing(plan);
-            for e in &listing.entries {
+            for (i, e) in listing.entries.iter().enumerate() {
                 h.update(e.name.as_bytes());
-                h.update([0, (e.kind == NodeKind::Dir) as u8]);
+                let kind = match e.kind {
+                    NodeKind::File => 0,
+                    NodeKind::Dir => 1,
+                    NodeKind::Symlink => 2,
+                };
+                h.update([0, kind]);
                 h.update(e.index.to_le_bytes());
-                if e.kind == NodeKind::File {
+                if let Some(l) = tree.symlink(e.index) {
+                    h.update(l.target.as_bytes());
+                } else if listing.is_extra_name(i) {
+                    // Another name of a file hashed where it lives: its index says which.
+                } else if e.kind == NodeKind::File {
                     let a = tree.file_attrs_in(plan, e.index - plan.index - 1);
                     h.update(a.size().to_le_bytes());
                     h.update(a.allocated().to_le_bytes());

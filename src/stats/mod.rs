@@ -254,7 +254,11 @@ impl Stats {
 
     /// Counts an entry's hostile kinds.
     pub fn add_hostile(&mut self, seen: &Seen) {
-        for k in classify(seen) {
+        self.add_hostile_kinds(classify(seen));
+    }
+
+    pub fn add_hostile_kinds(&mut self, kinds: impl IntoIterator<Item = crate::model::torture::Hostile>) {
+        for k in kinds {
             *self.hostile.entry(k).or_default() += 1;
         }
     }
@@ -427,7 +431,7 @@ pub fn collect(tree: &Tree) -> Stats {
             }
             for slot in 0..plan.files {
                 // No name: only the kinds from times, sizes and modes can show.
-                s.add_model_file(&tree.file_attrs_in(plan, slot), as_of_end, "", 0, false);
+                s.add_model_file(tree, &tree.file_attrs_in(plan, slot), as_of_end, "", 0, false);
             }
         },
         Stats::merge,
@@ -450,13 +454,23 @@ fn torture_dir(tree: &Tree, s: &mut Stats, plan: &crate::model::plan::DirPlan, a
             created: None,
             now: as_of_end,
             case_twin: false,
+            nlink: 1,
         });
     }
     let (listing, attrs) = tree.build_listing_and_attrs(plan);
     let twins = case_twins(listing.entries.iter().map(|e| &*e.name));
     let prefix = if path.is_empty() { 0 } else { path.len() + 1 };
     for (a, e) in attrs.iter().zip(&listing.entries) {
-        s.add_model_file(a, as_of_end, &e.name, prefix + e.name.len(), twins.contains(&*e.name));
+        s.add_model_file(tree, a, as_of_end, &e.name, prefix + e.name.len(), twins.contains(&*e.name));
+    }
+    // Links: a symbolic link by its target, an extra name of a file as one more hard link (the
+    // file itself is counted once, under its first name, as `du` counts it).
+    for (i, e) in listing.entries.iter().enumerate().skip(listing.files) {
+        if let Some(l) = tree.symlink(e.index) {
+            s.add_hostile_kinds(crate::model::torture::classify_symlink(l.target.as_bytes(), l.end));
+        } else if listing.is_extra_name(i) {
+            s.add_hostile_kinds([crate::model::torture::Hostile::HardLink]);
+        }
     }
 }
 
@@ -465,6 +479,7 @@ impl Stats {
     /// path length and attributes.
     fn add_model_file(
         &mut self,
+        tree: &Tree,
         a: &crate::model::FileAttrs,
         as_of_end: i64,
         name: &str,
@@ -473,6 +488,7 @@ impl Stats {
     ) {
         self.add_file(&model_facts(a), as_of_end);
         self.consider(a.size(), a.modified.secs, a.index, || None);
+        let nlink = tree.nlink(a.index);
         self.add_hostile(&Seen {
             path_len,
             name,
@@ -483,6 +499,7 @@ impl Stats {
             created: Some(a.created.secs),
             now: as_of_end,
             case_twin,
+            nlink,
         });
     }
 }

@@ -44,6 +44,27 @@ pub fn collect_dir(root: &Path, as_of_end: i64) -> io::Result<DirStats> {
 struct Counters {
     errors: AtomicU64,
     others: AtomicU64,
+    /// Files with several names already counted: (device, inode).
+    linked: std::sync::Mutex<std::collections::HashSet<(u64, u64)>>,
+}
+
+impl Counters {
+    /// Whether this is the first name of a file seen (a file with several names counts once,
+    /// as `du` counts it).
+    fn first_name(&self, meta: &std::fs::Metadata) -> bool {
+        meta.nlink() < 2 || self.linked.lock().map(|mut s| s.insert((meta.dev(), meta.ino()))).unwrap_or(true)
+    }
+}
+
+/// What following a symbolic link finds.
+fn link_end(path: &Path) -> crate::model::torture::LinkEnd {
+    use crate::model::torture::LinkEnd;
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => LinkEnd::Dir,
+        Ok(_) => LinkEnd::File,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => LinkEnd::Loop,
+        Err(_) => LinkEnd::Missing,
+    }
 }
 
 /// The model's type and the role a name suggests.
@@ -129,10 +150,19 @@ fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stat
                 created,
                 now: as_of_end,
                 case_twin: twins.contains(&name),
+                nlink: if meta.is_dir() { 1 } else { meta.nlink() as u32 },
             });
+        }
+        if meta.is_symlink() {
+            use std::os::unix::ffi::OsStrExt;
+            let target = std::fs::read_link(entry.path()).unwrap_or_default();
+            let end = link_end(&entry.path());
+            s.add_hostile_kinds(crate::model::torture::classify_symlink(target.as_os_str().as_bytes(), end));
         }
         if meta.is_dir() {
             subdirs.push((entry.path(), path));
+        } else if meta.is_file() && !c.first_name(&meta) {
+            // Another name of a file already counted.
         } else if meta.is_file() {
             files += 1;
             let ext = extension(&name);

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::materialize::marker::MARKER;
 use crate::model::plan::DirPlan;
-use crate::model::{FileAttrs, NodeKind, Tree};
+use crate::model::{FileAttrs, Listing, Tree};
 use crate::stats::digest::content_sha256;
 
 /// What to compare.
@@ -39,6 +39,8 @@ pub struct Report {
     pub dest: String,
     pub files_checked: u64,
     pub dirs_checked: u64,
+    /// Symbolic links and extra names of files (hard links).
+    pub links_checked: u64,
     pub missing: u64,
     pub extra: u64,
     pub different: u64,
@@ -56,6 +58,7 @@ pub struct NotADirectory(pub PathBuf);
 struct Tally {
     files: AtomicU64,
     dirs: AtomicU64,
+    links: AtomicU64,
     missing: AtomicU64,
     extra: AtomicU64,
     different: AtomicU64,
@@ -90,6 +93,7 @@ pub fn run(tree: &Tree, opts: &Options) -> Result<Report, NotADirectory> {
         dest: opts.dest.display().to_string(),
         files_checked: g(&tally.files),
         dirs_checked: g(&tally.dirs),
+        links_checked: g(&tally.links),
         missing,
         extra,
         different,
@@ -144,8 +148,8 @@ fn dir(tree: &Tree, opts: &Options, t: &Tally, plan: &DirPlan, path: &Path) {
             }
         }
     }
-    let files: Vec<u64> =
-        listing.entries.iter().filter(|e| e.kind == NodeKind::File).map(|e| e.index - plan.index - 1).collect();
+    links(tree, opts, t, &listing, path, &on_disk);
+    let files: Vec<u64> = (0..listing.files as u64).collect();
     files.par_iter().with_min_len(8).for_each(|&slot| {
         let name = &listing.entries[slot as usize].name;
         let file = path.join(&**name);
@@ -174,11 +178,48 @@ fn dir(tree: &Tree, opts: &Options, t: &Tally, plan: &DirPlan, path: &Path) {
     });
 }
 
+/// A folder's links: symbolic links point where the model says, extra names of a file are
+/// the same inode as its first name.
+fn links(tree: &Tree, opts: &Options, t: &Tally, listing: &Listing, path: &Path, on_disk: &HashMap<String, Metadata>) {
+    for (i, e) in listing.entries.iter().enumerate() {
+        let symlink = tree.symlink(e.index);
+        if symlink.is_none() && !listing.is_extra_name(i) {
+            continue;
+        }
+        t.links.fetch_add(1, Ordering::Relaxed);
+        let at = path.join(&*e.name);
+        let Some(meta) = on_disk.get(&*e.name) else {
+            t.note(&t.missing, 1, format!("missing: {}", at.display()));
+            continue;
+        };
+        let why = match symlink {
+            Some(l) => match std::fs::read_link(&at) {
+                Ok(target) if target.as_os_str() == &*l.target => None,
+                Ok(target) => Some(format!("points to {} instead of {}", target.display(), l.target)),
+                Err(_) => Some("not a symbolic link".to_string()),
+            },
+            None => {
+                let first = tree.path(e.index).map(|p| opts.dest.join(p));
+                match first.map(std::fs::symlink_metadata) {
+                    Some(Ok(m)) if m.is_file() && (m.dev(), m.ino()) == (meta.dev(), meta.ino()) => None,
+                    _ => Some(format!("not a hard link to {}", tree.path(e.index).unwrap_or_default())),
+                }
+            }
+        };
+        if let Some(why) = why {
+            t.note(&t.different, 1, format!("different: {} ({why})", at.display()));
+        }
+    }
+}
+
 fn compare_file(tree: &Tree, opts: &Options, t: &Tally, path: &Path, meta: &Metadata, a: &FileAttrs) -> Vec<String> {
     let mut why = Vec::new();
     if !meta.is_file() {
         why.push("not a regular file".to_string());
         return why;
+    }
+    if meta.nlink() != u64::from(tree.nlink(a.index)) {
+        why.push(format!("{} names != {}", meta.nlink(), tree.nlink(a.index)));
     }
     if meta.len() != a.size() {
         why.push(format!("size {} != {}", meta.len(), a.size()));
