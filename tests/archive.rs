@@ -962,3 +962,64 @@ fn families_and_images_in_a_plain_tar() {
         assert!(!t.path().join("bad.zip").exists());
     }
 }
+
+/// The torture tree's links in archives: tar stores symbolic links as `l` entries and the second
+/// and third names of a file as hard-link entries (GNU tar restores one inode with three
+/// names); ZIP, which has no hard links, stores every link as a symbolic-link entry (Unix mode
+/// 0120000, data the target), the extra names pointing to the first name relative to their
+/// folder, and unzip restores them as links.
+#[test]
+fn torture_links_survive_tar_and_zip() {
+    let dir = tmp();
+    let args = ["-p", "torture", "-n", "300", "--load-file", "none", "--manifest", "none", "--json"];
+    let tar = dir.path().join("t.tar");
+    let o = bin().arg("archive").arg(&tar).args(args).output().unwrap();
+    json(&o);
+    let (ok, listing, err) = sh(&format!("tar -tvf '{}' links", tar.display()));
+    assert!(ok.success(), "{err}");
+    let hard: Vec<&str> = listing.lines().filter(|l| l.starts_with('h')).collect();
+    assert_eq!(hard.len(), 3, "{listing}");
+    assert!(hard.iter().all(|l| l.contains(" link to links/")), "{listing}");
+    assert_eq!(listing.lines().filter(|l| l.starts_with('l')).count(), 12, "{listing}");
+    assert!(listing.contains("links/to-parent -> .."), "{listing}");
+    let out = dir.path().join("x");
+    std::fs::create_dir(&out).unwrap();
+    let (ok, _, err) = sh(&format!("tar -xf '{}' -C '{}' links metadata", tar.display(), out.display()));
+    assert!(ok.success(), "{err}");
+    let (_, st, _) = sh(&format!(
+        "cd '{}/links' && stat -c '%h %i' original.docx 'original (hard link).docx' 'elsewhere/same inode as original.docx' | sort -u; readlink to-deep-file.txt | wc -c; cat to-zero-bytes.txt | wc -c",
+        out.display()
+    ));
+    let lines: Vec<&str> = st.lines().collect();
+    assert_eq!(lines.len(), 3, "one inode for three names: {st}");
+    assert!(lines[0].starts_with("3 "), "{st}");
+    assert_eq!(lines[1], "323", "the 322-byte target, through a GNU long-link entry");
+    assert_eq!(lines[2], "0", "a relative link into metadata/ resolves");
+
+    let zip = dir.path().join("t.zip");
+    let o = bin().arg("archive").arg(&zip).args(args).output().unwrap();
+    json(&o);
+    if have_python() {
+        let script = r#"
+import stat, sys, zipfile, posixpath
+z = zipfile.ZipFile(sys.argv[1])
+names = set(z.namelist())
+links = {i.filename: z.read(i).decode() for i in z.infolist() if stat.S_ISLNK(i.external_attr >> 16)}
+hard = {n: t for n, t in links.items() if "hard link" in n or "same inode" in n}
+for n, t in hard.items():
+    assert posixpath.normpath(posixpath.join(posixpath.dirname(n), t)) in names, (n, t)
+print(len(links), len(hard), links["links/loop-a"], links["links/absolute-folder"])
+"#;
+        let (ok, out) = python(script, &[zip.to_str().unwrap()]);
+        assert!(ok, "{out}");
+        assert_eq!(out.trim(), "15 3 loop-b /usr/share");
+    }
+    // unzip warns (exit 1) about the deep chain's names past its own limit while it scans.
+    let (ok, _, err) = sh(&format!("cd '{}' && mkdir z && cd z && unzip -q ../t.zip 'links/*'", dir.path().display()));
+    assert!(matches!(ok.code(), Some(0 | 1)), "{err}");
+    let (_, st, _) = sh(&format!(
+        "cd '{}/z/links' && readlink 'elsewhere/same inode as original.docx' && cmp original.docx 'elsewhere/same inode as original.docx' && echo same",
+        dir.path().display()
+    ));
+    assert_eq!(st, "../original.docx\nsame\n");
+}

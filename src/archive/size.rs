@@ -13,7 +13,7 @@ use crate::units::Bytes;
 use super::docs::{self, Fields, Numbers};
 use super::loadfile::{opt_line, preamble_len, row_len};
 use super::prepare::{WHOLE_MAX, is_image};
-use super::walk::{Item, walk};
+use super::walk::{Item, LinkItem, walk};
 use super::{Compression, Format, Options, TEXT_DIR, VOLUME, data_extents, deflate, docid, tar, text, zip};
 
 /// Why a target size cannot be planned.
@@ -135,6 +135,28 @@ struct Part {
     opt_line: u64,
 }
 
+/// What a link entry at `path` names: a symbolic link its target; a hard link its first name's
+/// path in tar, and in ZIP (which has no hard links) that name relative to the link's folder,
+/// as a symbolic link.
+pub fn link_target<'a>(link: &'a LinkItem, format: Format, path: &str) -> std::borrow::Cow<'a, str> {
+    use std::borrow::Cow;
+    match (link, format) {
+        (LinkItem::Symbolic(t), _) => Cow::Borrowed(t),
+        (LinkItem::Hard(first), Format::Zip) => Cow::Owned(relative(path, first)),
+        (LinkItem::Hard(first), _) => Cow::Borrowed(first),
+    }
+}
+
+/// `to` relative to the folder of `from` (both `/`-separated, from the same root).
+fn relative(from: &str, to: &str) -> String {
+    let from_dir: Vec<&str> = from.split('/').collect::<Vec<_>>().split_last().map_or(Vec::new(), |(_, d)| d.to_vec());
+    let to_parts: Vec<&str> = to.split('/').collect();
+    let common = from_dir.iter().zip(&to_parts).take_while(|(a, b)| a == b).count();
+    let mut out: Vec<&str> = vec![".."; from_dir.len() - common];
+    out.extend(&to_parts[common..]);
+    out.join("/")
+}
+
 fn part(tree: &Tree, opts: &Options, item: &Item) -> Part {
     let Some(file) = &item.file else { return Part { data: 0, text: None, dat_row: 0, opt_line: 0 } };
     let a = &file.attrs;
@@ -225,6 +247,19 @@ impl Acc {
         }
     }
 
+    fn add_link(&mut self, opts: &Options, path: &str, link: &LinkItem) {
+        self.entries += 1;
+        match opts.format {
+            Format::Tar => self.offset += tar::link_headers_len(path, link_target(link, Format::Tar, path).as_ref()),
+            Format::Dir => {}
+            Format::Zip => {
+                let at = self.offset;
+                self.offset += zip::local_header_len(path, false) + link_target(link, Format::Zip, path).len() as u64;
+                self.zip_central(path, false, at);
+            }
+        }
+    }
+
     /// A whole (non-streamed) stored entry.
     fn add_file(&mut self, opts: &Options, path: &str, size: u64) {
         self.entries += 1;
@@ -244,6 +279,9 @@ impl Acc {
         if !self.started_dat && opts.load_file && opts.load_file_inside {
             self.started_dat = true;
             self.dat_len = preamble_len(opts.encoding, &opts.columns(), opts.style) as u64;
+        }
+        if let Some(link) = &item.link {
+            return self.add_link(opts, &item.path, link);
         }
         let Some(file) = &item.file else { return self.add_dir(opts, &item.path) };
         let a = &file.attrs;
@@ -324,6 +362,16 @@ mod tests {
     }
 
     #[test]
+    fn hard_links_in_zip_point_relative_to_their_folder() {
+        let hard = |p: &str| LinkItem::Hard(p.to_string());
+        assert_eq!(link_target(&hard("links/a.docx"), Format::Zip, "links/b.docx"), "a.docx");
+        assert_eq!(link_target(&hard("links/a.docx"), Format::Zip, "links/elsewhere/c.docx"), "../a.docx");
+        assert_eq!(link_target(&hard("x/y/a"), Format::Zip, "z"), "x/y/a");
+        assert_eq!(link_target(&hard("x/y/a"), Format::Zip, "x/q/r/b"), "../../y/a");
+        assert_eq!(link_target(&hard("links/a.docx"), Format::Tar, "links/b.docx"), "links/a.docx");
+    }
+
+    #[test]
     fn planned_length_is_the_written_length() {
         let mut p = Profile::builtin("enterprise").unwrap();
         p.set_counts(Some(200), Some(20));
@@ -341,6 +389,26 @@ mod tests {
                 assert_eq!(planned, s.archive_bytes, "{format:?} text {text} inside {inside}");
                 assert_eq!(std::fs::metadata(&opts.out).unwrap().len(), s.archive_bytes);
             }
+        }
+    }
+
+    #[test]
+    fn planned_length_counts_link_entries() {
+        let mut p = Profile::builtin("torture").unwrap();
+        p.set_counts(Some(200), None);
+        p.sizes.max = crate::model::profile::Size(1 << 20);
+        let tree = Tree::new(p).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        for format in [Format::Zip, Format::Tar] {
+            // No digests: the 9 GiB of holes in metadata/ would cost seconds to hash.
+            let opts = Options {
+                load_file: false,
+                hashes: crate::archive::loadfile::Hashes { md5: false, sha1: false },
+                ..options(dir.path(), format, false, false)
+            };
+            let planned = archive_len(&tree, &opts);
+            let s = run(&tree, &opts, &Counters::default()).unwrap();
+            assert_eq!(planned, s.archive_bytes, "{format:?}");
         }
     }
 }

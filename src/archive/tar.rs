@@ -1,4 +1,5 @@
-//! GNU tar records: 512-byte headers, `././@LongLink` names past 100 bytes, old-GNU sparse
+//! GNU tar records: 512-byte headers, `././@LongLink` names and link targets past 100 bytes
+//! (types `L` and `K`), symbolic (`2`) and hard (`1`) link entries, old-GNU sparse
 //! entries (a sparse map in the header and extension blocks, only the data runs stored), base-256
 //! numbers where octal does not fit, and the end-of-archive blocks padded to a 10 KiB record.
 
@@ -14,22 +15,55 @@ const MAP_PER_EXTENSION: usize = 21;
 /// Headers of one entry: a long-name entry when needed, the header, sparse extension blocks.
 /// `runs` is the sparse map (offset, length) of a sparse file, `None` for a regular one.
 pub fn headers(path: &str, meta: &EntryMeta, size: u64, runs: Option<&[(u64, u64)]>, out: &mut Vec<u8>) {
+    entry(path, meta, size, runs, None, out);
+}
+
+/// The kind of a link entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Link {
+    /// A symbolic link: the target as it reads.
+    Symbolic,
+    /// Another name of a file stored earlier: the target is that entry's path.
+    Hard,
+}
+
+/// Headers of a link entry (no data follows).
+pub fn link_headers(path: &str, meta: &EntryMeta, link: Link, target: &str, out: &mut Vec<u8>) {
+    entry(path, meta, 0, None, Some((link, target)), out);
+}
+
+/// A GNU long-name (`L`) or long-link (`K`) entry carrying `text`.
+fn long_entry(kind: u8, text: &str, out: &mut Vec<u8>) {
+    let mut h = [0u8; 512];
+    put_str(&mut h[0..100], "././@LongLink");
+    octal(&mut h[100..108], 0o644);
+    octal(&mut h[108..116], 0);
+    octal(&mut h[116..124], 0);
+    number(&mut h[124..136], text.len() as u64 + 1);
+    octal(&mut h[136..148], 0);
+    h[156] = kind;
+    common(&mut h, "root", "root");
+    out.extend_from_slice(&h);
+    let start = out.len();
+    out.extend_from_slice(text.as_bytes());
+    out.push(0);
+    pad_to_block(out, start);
+}
+
+fn entry(
+    path: &str,
+    meta: &EntryMeta,
+    size: u64,
+    runs: Option<&[(u64, u64)]>,
+    link: Option<(Link, &str)>,
+    out: &mut Vec<u8>,
+) {
     let name = if meta.is_dir { format!("{path}/") } else { path.to_string() };
+    if let Some((_, target)) = link.filter(|(_, t)| t.len() > 100) {
+        long_entry(b'K', target, out);
+    }
     if name.len() > 100 {
-        let mut h = [0u8; 512];
-        put_str(&mut h[0..100], "././@LongLink");
-        octal(&mut h[100..108], 0o644);
-        octal(&mut h[108..116], 0);
-        octal(&mut h[116..124], 0);
-        number(&mut h[124..136], name.len() as u64 + 1);
-        octal(&mut h[136..148], 0);
-        h[156] = b'L';
-        common(&mut h, "root", "root");
-        out.extend_from_slice(&h);
-        let start = out.len();
-        out.extend_from_slice(name.as_bytes());
-        out.push(0);
-        pad_to_block(out, start);
+        long_entry(b'L', &name, out);
     }
     let mut h = [0u8; 512];
     put_bytes(&mut h[0..100], &name.as_bytes()[..name.len().min(100)]);
@@ -38,7 +72,10 @@ pub fn headers(path: &str, meta: &EntryMeta, size: u64, runs: Option<&[(u64, u64
     number(&mut h[116..124], u64::from(meta.gid));
     number(&mut h[124..136], runs.map(|r| r.iter().map(|x| x.1).sum()).unwrap_or(size));
     time(&mut h[136..148], meta.modified);
-    h[156] = if meta.is_dir {
+    h[156] = if let Some((kind, target)) = link {
+        put_bytes(&mut h[157..257], &target.as_bytes()[..target.len().min(100)]);
+        if kind == Link::Symbolic { b'2' } else { b'1' }
+    } else if meta.is_dir {
         b'5'
     } else if runs.is_some() {
         b'S'
@@ -89,12 +126,22 @@ fn sparse_map(runs: &[(u64, u64)], size: u64) -> Vec<(u64, u64)> {
 /// Bytes of an entry's headers (what `headers` writes), for size planning.
 pub fn headers_len(path: &str, is_dir: bool, runs: Option<&[(u64, u64)]>, size: u64) -> u64 {
     let name_len = path.len() + usize::from(is_dir);
-    let long = if name_len > 100 { BLOCK + (name_len as u64 + 1).next_multiple_of(BLOCK) } else { 0 };
+    let long = long_len(name_len);
     let ext = runs
         .map(|r| sparse_map(r, size).len())
         .filter(|&n| n > MAP_IN_HEADER)
         .map_or(0, |n| ((n - MAP_IN_HEADER).div_ceil(MAP_PER_EXTENSION)) as u64 * BLOCK);
     long + BLOCK + ext
+}
+
+/// Bytes of a link entry's headers (what `link_headers` writes).
+pub fn link_headers_len(path: &str, target: &str) -> u64 {
+    long_len(path.len()) + long_len(target.len()) + BLOCK
+}
+
+/// Bytes of the long-name entry a name or target of `len` bytes needs (none up to 100).
+fn long_len(len: usize) -> u64 {
+    if len > 100 { BLOCK + (len as u64 + 1).next_multiple_of(BLOCK) } else { 0 }
 }
 
 /// Zero bytes after `len` bytes of data, to the next block.
@@ -205,6 +252,25 @@ mod tests {
             headers(path, &meta(dir), size, runs, &mut out);
             assert_eq!(out.len() as u64, headers_len(path, dir, runs, size), "{path}");
         }
+        for (path, target) in [("a", "b"), (long.as_str(), "b"), ("a", long.as_str()), (long.as_str(), long.as_str())] {
+            let mut out = Vec::new();
+            link_headers(path, &meta(false), Link::Symbolic, target, &mut out);
+            assert_eq!(out.len() as u64, link_headers_len(path, target), "{path} -> {target}");
+        }
+    }
+
+    #[test]
+    fn link_entries_carry_their_kind_and_target() {
+        let mut out = Vec::new();
+        link_headers("links/to-x", &meta(false), Link::Symbolic, "x.txt", &mut out);
+        assert_eq!((out.len(), out[156]), (512, b'2'));
+        assert_eq!(&out[157..163], b"x.txt\0");
+        assert_eq!(&out[124..136], b"00000000000\0", "no data");
+        out.clear();
+        let target = "t/".repeat(70);
+        link_headers("b", &meta(false), Link::Hard, &target, &mut out);
+        assert_eq!((out[156], out.len()), (b'K', 3 * 512), "a long target goes first, as GNU tar writes it");
+        assert_eq!(&out[1024 + 156..1024 + 157], b"1");
     }
 
     #[test]

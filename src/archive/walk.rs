@@ -15,6 +15,17 @@ pub struct Item {
     pub path: String,
     pub meta: EntryMeta,
     pub file: Option<FileItem>,
+    /// A link rather than a folder (when `file` is `None`).
+    pub link: Option<LinkItem>,
+}
+
+/// A link entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkItem {
+    /// A symbolic link and its target as it reads.
+    Symbolic(Box<str>),
+    /// Another name of a file: the path of its first name, stored earlier in the archive.
+    Hard(String),
 }
 
 #[derive(Clone, Debug)]
@@ -51,7 +62,7 @@ fn dir(
     if plan.index != 0 {
         let d = tree.dir_attrs(plan);
         let meta = meta(tree, true, d.mode, d.uid, d.gid, d.modified.secs, d.accessed.secs);
-        visit(Item { path: path.to_string(), meta, file: None })?;
+        visit(Item { path: path.to_string(), meta, file: None, link: None })?;
     }
     let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
     let (listing, attrs) = tree.build_listing_and_attrs(plan);
@@ -61,7 +72,24 @@ fn dir(
         meta.hidden = a.hidden;
         let file = FileItem { attrs: a, ordinal: *ordinal, name_at: prefix.len() };
         *ordinal += 1;
-        visit(Item { path: file_path, meta, file: Some(file) })?;
+        visit(Item { path: file_path, meta, file: Some(file), link: None })?;
+    }
+    // Links after the folder's files, so a hard link's first name (stored in this folder or an
+    // earlier one) comes before it.
+    for (i, e) in listing.entries.iter().enumerate().skip(listing.files) {
+        let (meta, link) = if let Some(l) = tree.symlink(e.index) {
+            let d = tree.dir_attrs(plan);
+            (
+                meta(tree, false, 0o777, d.uid, d.gid, d.modified.secs, d.accessed.secs),
+                LinkItem::Symbolic(l.target.clone()),
+            )
+        } else if listing.is_extra_name(i) {
+            let (Some(a), Some(first)) = (tree.file_attrs(e.index), tree.path(e.index)) else { continue };
+            (meta(tree, false, a.mode, a.uid, a.gid, a.modified.secs, a.accessed.secs), LinkItem::Hard(first))
+        } else {
+            continue;
+        };
+        visit(Item { path: format!("{prefix}{}", e.name), meta, file: None, link: Some(link) })?;
     }
     for k in 0..plan.children.len() {
         let child = tree.child_plan_uncached(plan, k);

@@ -18,7 +18,7 @@ use super::loadfile::{CsvWriter, DatWriter, XmlDocument, XmlWriter, page_line};
 use super::meta::FileList;
 use super::prepare::{Blob, Hashes, Job, Payload, Prepared, PreparedAttachment, WHOLE_MAX, hex, is_image, prepare};
 use super::sink::{self, Sink};
-use super::walk::{Item, walk};
+use super::walk::{Item, LinkItem, walk};
 use super::zip::{CentralEntry, Framing, Known};
 use super::{
     ATTACHMENTS_DIR, ArchiveError, Compression, EntryMeta, Format, IMAGES_DIR, Options, TEXT_DIR, VOLUME, data_extents,
@@ -412,6 +412,9 @@ impl<'a> Writer<'a> {
             if self.opts.production.is_some() {
                 return Ok(());
             }
+            if let Some(link) = &item.link {
+                return self.link_entry(&item.path, &item.meta, link);
+            }
             self.folders += 1;
             return self.dir_entry(&item.path, &item.meta);
         }
@@ -548,6 +551,58 @@ impl<'a> Writer<'a> {
                     compressed: 0,
                     size: 0,
                     offset,
+                    symlink: false,
+                })
+            }
+        }
+    }
+
+    /// A symbolic link, or another name of a file stored earlier: a link entry in tar, a
+    /// symbolic-link entry in ZIP (its data the target), a link in a folder output. Links are
+    /// not documents: no load-file row, no manifest line.
+    fn link_entry(&mut self, path: &str, meta: &EntryMeta, link: &LinkItem) -> io::Result<()> {
+        self.entries += 1;
+        let target = super::size::link_target(link, self.opts.format, path);
+        match self.opts.format {
+            Format::Dir => {
+                let at = self.partial.join(path);
+                match link {
+                    LinkItem::Symbolic(t) => {
+                        std::os::unix::fs::symlink(&**t, &at)?;
+                        let t = |secs| crate::model::Timestamp { secs, nanos: 0 };
+                        crate::materialize::set_link_times(&at, t(meta.accessed), t(meta.modified))
+                    }
+                    LinkItem::Hard(first) => std::fs::hard_link(self.partial.join(first), &at),
+                }
+            }
+            Format::Tar => {
+                let kind = match link {
+                    LinkItem::Symbolic(_) => tar::Link::Symbolic,
+                    LinkItem::Hard(_) => tar::Link::Hard,
+                };
+                tar::link_headers(path, meta, kind, &target, &mut self.header);
+                self.emit_header()
+            }
+            Format::Zip => {
+                let data = target.as_bytes();
+                let offset = self.offset;
+                let crc = crc32fast::hash(data);
+                let known = Known { crc, compressed: data.len() as u64, size: data.len() as u64 };
+                let f = Framing { method: zip::STORE, known: Some(known), zip64: false };
+                zip::local_header(path, meta, &f, &mut self.header);
+                self.emit_header()?;
+                self.emit(data)?;
+                self.central(CentralEntry {
+                    name: path.into(),
+                    meta: meta.clone(),
+                    method: zip::STORE,
+                    descriptor: false,
+                    zip64: false,
+                    crc,
+                    compressed: data.len() as u64,
+                    size: data.len() as u64,
+                    offset,
+                    symlink: true,
                 })
             }
         }
@@ -592,6 +647,7 @@ impl<'a> Writer<'a> {
                     compressed: blob.data.len() as u64,
                     size: blob.size,
                     offset,
+                    symlink: false,
                 })
             }
         }
@@ -671,6 +727,7 @@ impl<'a> Writer<'a> {
                 compressed: stored,
                 size,
                 offset,
+                symlink: false,
             })
         } else {
             self.emit(&[0u8; 512][..tar::padding(stored)])

@@ -49,6 +49,8 @@ pub struct CentralEntry {
     pub compressed: u64,
     pub size: u64,
     pub offset: u64,
+    /// A symbolic link: its data is the target (Info-ZIP and Python read the Unix mode).
+    pub symlink: bool,
 }
 
 /// Whether an entry of this uncompressed size is framed as ZIP64. Deflate can grow random data
@@ -125,7 +127,13 @@ pub fn central_header(e: &CentralEntry, out: &mut Vec<u8>) {
     // DOS attributes in the low byte: read-only (no write bit), hidden, directory.
     let dos =
         u32::from(e.meta.mode & 0o222 == 0) | (u32::from(e.meta.hidden) << 1) | if e.meta.is_dir { 0x10 } else { 0 };
-    let kind = if e.meta.is_dir { 0o040000 } else { 0o100000 };
+    let kind = if e.symlink {
+        0o120000
+    } else if e.meta.is_dir {
+        0o040000
+    } else {
+        0o100000
+    };
     put32(out, 0x0201_4b50);
     put16(out, MADE_BY);
     put16(out, if big_size || big_offset { 45 } else { 20 });
@@ -272,6 +280,7 @@ mod tests {
                 compressed: 0,
                 size: 0,
                 offset: if off { 5 << 32 } else { 7 },
+                symlink: off,
             };
             let mut out = Vec::new();
             central_header(&e, &mut out);

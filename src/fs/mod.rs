@@ -489,6 +489,32 @@ mod tests {
         assert_eq!(fs.getxattr(fin.ino, b"security.selinux"), Err(FsError::Unsupported));
     }
 
+    #[test]
+    fn links_list_stat_and_read() {
+        let mut p = Profile::builtin("torture").unwrap();
+        p.set_counts(Some(300), None);
+        let fs = SynthFs::new(Arc::new(Tree::new(p).unwrap()));
+        let links = fs.lookup(1, b"links").unwrap();
+        let page = fs.readdir(links.ino, 0, usize::MAX).unwrap();
+        let kinds = |k: NodeKind| page.iter().filter(|e| e.attr.kind == k).count();
+        // ., .., elsewhere; two files under five names (three here); eleven symbolic links.
+        assert_eq!((kinds(NodeKind::Dir), kinds(NodeKind::File), kinds(NodeKind::Symlink)), (3, 4, 11));
+        let original = fs.lookup(links.ino, b"original.docx").unwrap();
+        let twin = fs.lookup(links.ino, b"original (hard link).docx").unwrap();
+        assert_eq!((original.ino, original.nlink), (twin.ino, 3));
+        let listed = page.iter().find(|e| &*e.name == "original (hard link).docx").unwrap();
+        assert_eq!(listed.attr, original, "a listing's attributes are the inode's");
+        let up = fs.lookup(links.ino, b"to-parent").unwrap();
+        assert_eq!((up.kind, up.size, up.perm), (NodeKind::Symlink, 2, 0o777));
+        assert_eq!(fs.readlink(up.ino).unwrap(), b"..");
+        assert_eq!(fs.readlink(original.ino), Err(FsError::Invalid));
+        assert_eq!(fs.readlink(fs.tree().node_count() + 1), Err(FsError::NotFound));
+        assert_eq!(fs.lookup(up.ino, b"x"), Err(FsError::NotDir));
+        assert_eq!(fs.read(up.ino, 0, &mut [0u8; 4]), Err(FsError::Invalid));
+        assert_eq!(fs.listxattr(up.ino).unwrap(), b"");
+        assert_eq!(fs.statfs().files, fs.tree().node_count());
+    }
+
     /// What a hostile or confused client can send: any inode, any bytes as a name, any offset.
     /// Every call answers (no panic) with a valid result or the error the kernel expects.
     mod hostile {
@@ -496,22 +522,35 @@ mod tests {
         use proptest::prelude::*;
         use std::sync::OnceLock;
 
-        fn shared() -> &'static SynthFs {
+        /// The filesystems under test: an enterprise tree, and a torture tree (hostile names,
+        /// symbolic and hard links, a folder of 2,000 files).
+        fn shared(torture: bool) -> &'static SynthFs {
             static FS: OnceLock<SynthFs> = OnceLock::new();
-            FS.get_or_init(fs)
+            static TORTURE: OnceLock<SynthFs> = OnceLock::new();
+            if torture {
+                TORTURE.get_or_init(|| {
+                    let mut p = Profile::builtin("torture").unwrap();
+                    p.set_counts(Some(2500), None);
+                    p.torture.control_chars = true;
+                    SynthFs::new(Arc::new(Tree::new(p).unwrap()))
+                })
+            } else {
+                FS.get_or_init(fs)
+            }
         }
 
-        /// Inodes around the tree's range: 0, real ones, and past the end.
+        /// Inodes around the trees' range: 0, real ones, and past the end.
         fn any_ino() -> impl Strategy<Value = u64> {
-            let n = shared().tree().node_count();
+            let n = shared(false).tree().node_count().max(shared(true).tree().node_count());
             prop_oneof![Just(0u64), 1..=n, n + 1..n + 1000, any::<u64>()]
         }
 
         /// Every directory's inode and entry names.
-        fn dirs() -> &'static [(u64, Vec<Box<str>>)] {
+        fn dirs(torture: bool) -> &'static [(u64, Vec<Box<str>>)] {
             static DIRS: OnceLock<Vec<(u64, Vec<Box<str>>)>> = OnceLock::new();
-            DIRS.get_or_init(|| {
-                let fs = shared();
+            static TORTURE_DIRS: OnceLock<Vec<(u64, Vec<Box<str>>)>> = OnceLock::new();
+            (if torture { &TORTURE_DIRS } else { &DIRS }).get_or_init(|| {
+                let fs = shared(torture);
                 let (mut out, mut todo) = (Vec::new(), vec![1u64]);
                 while let Some(d) = todo.pop() {
                     let entries = fs.readdir(d, 2, usize::MAX).unwrap();
@@ -529,11 +568,12 @@ mod tests {
 
         /// A parent and a name: anything, or a real directory with one of its names, exact or
         /// with its case changed.
-        fn any_lookup() -> impl Strategy<Value = (u64, Vec<u8>)> {
+        fn any_lookup(torture: bool) -> impl Strategy<Value = (u64, Vec<u8>)> {
             prop_oneof![
                 (any_ino(), any_name()),
-                (any::<usize>(), any::<usize>(), any::<bool>()).prop_map(|(d, k, upper)| {
-                    let (ino, names) = &dirs()[d % dirs().len()];
+                (any::<usize>(), any::<usize>(), any::<bool>()).prop_map(move |(d, k, upper)| {
+                    let dirs = dirs(torture);
+                    let (ino, names) = &dirs[d % dirs.len()];
                     let name = names.get(k % names.len().max(1)).map_or("", |n| &**n);
                     (*ino, if upper { name.to_uppercase().into_bytes() } else { name.as_bytes().to_vec() })
                 }),
@@ -544,8 +584,8 @@ mod tests {
             #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
             #[test]
-            fn lookup_answers_the_entry_or_enoent((parent, name) in any_lookup()) {
-                let fs = shared();
+            fn lookup_answers_the_entry_or_enoent((torture, (parent, name)) in any::<bool>().prop_flat_map(|t| (Just(t), any_lookup(t)))) {
+                let fs = shared(torture);
                 match fs.lookup(parent, &name) {
                     Ok(a) => {
                         // The entry found is the one of that exact name in that directory.
@@ -562,8 +602,8 @@ mod tests {
             }
 
             #[test]
-            fn readdir_at_any_offset_pages_forward(ino in any_ino(), offset in prop_oneof![0u64..300, any::<u64>()], max in 1usize..50) {
-                let fs = shared();
+            fn readdir_at_any_offset_pages_forward(torture in any::<bool>(), ino in any_ino(), offset in prop_oneof![0u64..300, any::<u64>()], max in 1usize..50) {
+                let fs = shared(torture);
                 match fs.readdir(ino, offset, max) {
                     Ok(page) => {
                         prop_assert!(page.len() <= max);
@@ -581,17 +621,22 @@ mod tests {
             }
 
             #[test]
-            fn reads_seeks_and_xattrs_answer(ino in any_ino(), offset in prop_oneof![0u64..1 << 20, any::<u64>()], len in 0usize..70_000, name in any_name()) {
-                let fs = shared();
+            fn reads_seeks_and_xattrs_answer(torture in any::<bool>(), ino in any_ino(), offset in prop_oneof![0u64..1 << 20, any::<u64>()], len in 0usize..70_000, name in any_name()) {
+                let fs = shared(torture);
                 let mut buf = vec![0u8; len];
+                // A symbolic link is not read (the kernel follows it first): EINVAL.
                 match fs.read(ino, offset, &mut buf) {
                     Ok(n) => prop_assert!(n <= len),
-                    Err(e) => prop_assert!(matches!(e, FsError::NotFound | FsError::IsDir), "{e:?}"),
+                    Err(e) => prop_assert!(matches!(e, FsError::NotFound | FsError::IsDir | FsError::Invalid), "{e:?}"),
                 }
                 for how in [Seek::Data, Seek::Hole] {
                     if let Err(e) = fs.seek(ino, offset, how) {
-                        prop_assert!(matches!(e, FsError::NotFound | FsError::IsDir | FsError::NoData), "{e:?}");
+                        prop_assert!(matches!(e, FsError::NotFound | FsError::IsDir | FsError::NoData | FsError::Invalid), "{e:?}");
                     }
+                }
+                match fs.readlink(ino) {
+                    Ok(target) => prop_assert!(!target.is_empty() && fs.getattr(ino).unwrap().kind == NodeKind::Symlink),
+                    Err(e) => prop_assert!(matches!(e, FsError::NotFound | FsError::Invalid), "{e:?}"),
                 }
                 if let Err(e) = fs.getxattr(ino, &name) {
                     prop_assert!(matches!(e, FsError::NotFound | FsError::NoAttribute | FsError::Unsupported), "{e:?}");

@@ -195,7 +195,7 @@ fn hard_link(file: &Path, dir: &Path, name: &Path) -> io::Result<()> {
 }
 
 /// Sets a symbolic link's own times (not its target's).
-fn set_link_times(path: &Path, accessed: Timestamp, modified: Timestamp) -> io::Result<()> {
+pub(crate) fn set_link_times(path: &Path, accessed: Timestamp, modified: Timestamp) -> io::Result<()> {
     use rustix::fs::{AtFlags, CWD, Timespec, Timestamps, utimensat};
     let ts = |t: Timestamp| Timespec { tv_sec: t.secs, tv_nsec: t.nanos.into() };
     let times = Timestamps { last_access: ts(accessed), last_modification: ts(modified) };
