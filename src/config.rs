@@ -85,6 +85,17 @@ pub fn resolve_profile(args: &TreeArgs) -> Result<Profile, BadInput> {
     if args.control_chars {
         profile.torture.control_chars = true;
     }
+    for (flag, value, knob) in [
+        ("--hostile-names", args.hostile_names, &mut profile.torture.hostile_names),
+        ("--odd-metadata", args.odd_metadata, &mut profile.torture.odd_metadata),
+    ] {
+        if let Some(pct) = value {
+            if !(0.0..=100.0).contains(&pct) {
+                return Err(BadInput(format!("{flag} {pct}: expected a percentage from 0 to 100")));
+            }
+            *knob = pct / 100.0;
+        }
+    }
     if let Some(pct) = args.attachment_rate {
         if !(0.0..=100.0).contains(&pct) {
             return Err(BadInput(format!("--attachment-rate {pct}: expected a percentage from 0 to 100")));

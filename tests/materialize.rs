@@ -359,3 +359,43 @@ fn torture_onto_ntfs_reports_each_refused_name() {
     let report = stdout(&o);
     assert!(report.contains(&format!("{} missing, 0 extra, 0 different", refused.len())), "{report}{}", stderr(&o));
 }
+
+/// Hostile names and odd metadata mixed into an ordinary share (`--hostile-names`,
+/// `--odd-metadata`): the copy verifies, `stats` of the copy counts the same hostile kinds as
+/// the model, and outside tools see them (names with a trailing space or dot, a leading dash,
+/// a device stem; mode 000; times before 1970).
+#[test]
+fn hostile_names_and_odd_metadata_mix_into_any_profile() {
+    let dest = tempfile::tempdir().unwrap();
+    let d = dest.path().display().to_string();
+    let tree = ["-n", "3000", "--dirs", "200", "--hostile-names", "5", "--odd-metadata", "5"];
+    let o = bin().arg("materialize").arg(&d).args(tree).output().unwrap();
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let o = bin().arg("verify").arg(&d).args(tree).output().unwrap();
+    assert!(o.status.success() && stdout(&o).starts_with("OK:"), "{}{}", stdout(&o), stderr(&o));
+    let stats = |args: Vec<&str>| -> serde_json::Value {
+        let o = bin().arg("stats").args(args).arg("--json").output().unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let model = stats(tree.to_vec());
+    // The resume marker is materialize's, not the tree's (and written today: in the future).
+    std::fs::remove_file(dest.path().join(".synthfs.json")).unwrap();
+    let copy = stats(vec![d.as_str(), "--as-of", model["as_of"].as_str().unwrap()]);
+    assert_eq!(copy["hostile"], model["hostile"]);
+    let h = &model["hostile"];
+    for kind in ["trailing-dot-or-space", "leading-dash", "windows-reserved-name", "mode-000", "time-before-1970"] {
+        let n = h[kind].as_u64().unwrap_or(0);
+        assert!(n > 0 && n < 60, "{kind}: {n} of 3000 at 5% over a dozen kinds");
+    }
+    let plain = stats(vec!["-n", "3000", "--dirs", "200"]);
+    assert_eq!(plain["hostile"].get("leading-dash"), None, "nothing hostile unless asked");
+    assert_eq!(plain["files"], model["files"]);
+    let (_, n, _) = sh(&format!("find '{d}' -type f \\( -name '* ' -o -name '-*' -o -name 'NUL.*' \\) | wc -l"));
+    assert!(n.trim().parse::<u64>().unwrap() > 0);
+    let (_, n, _) = sh(&format!("find '{d}' -type f -perm 000 | wc -l"));
+    assert_eq!(n.trim().parse::<u64>().unwrap(), h["mode-000"].as_u64().unwrap());
+    let o = bin().arg("stats").args(["-n", "10", "--hostile-names", "101"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--hostile-names 101: expected a percentage from 0 to 100"), "{}", stderr(&o));
+}

@@ -154,6 +154,12 @@ pub struct TreeArgs {
     /// With the torture profile: also names with newlines, tabs, carriage returns and escape sequences (POSIX only) [default: the profile's torture.control_chars].
     #[arg(long)]
     pub control_chars: bool,
+    /// In any profile: the percentage of files whose name gets a hostile twist (NFD, right-to-left, emoji, combining marks, trailing dot or space, leading dash, a Windows device stem or forbidden character, an invisible space, 255 bytes) [default: the profile's torture.hostile_names].
+    #[arg(long, value_name = "PCT")]
+    pub hostile_names: Option<f64>,
+    /// In any profile: the percentage of files with odd metadata (mode 000, times at 1970, before 1970, after 2038 or in the future, modified before created) [default: the profile's torture.odd_metadata].
+    #[arg(long, value_name = "PCT")]
+    pub odd_metadata: Option<f64>,
     /// The percentage of e-mails (.eml) that carry attachments as MIME parts; `archive --families` extracts them as documents [default: the profile's email.attachment_rate].
     #[arg(long, value_name = "PCT")]
     pub attachment_rate: Option<f64>,

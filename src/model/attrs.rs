@@ -365,8 +365,38 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
     };
     match ctx.kind {
         DirKind::Torture(t) => torture_file(m, t, slot, a),
+        _ if m.profile.torture.odd_metadata > 0.0 => odd_metadata(m, a),
         _ => a,
     }
+}
+
+/// For the share of files `[torture] odd_metadata` asks for (any layout), one oddity: mode 000,
+/// a modification at the epoch, before 1970, after 2038 or in the future, or a creation after
+/// the modification. Its own stream: other values stay put.
+fn odd_metadata(m: &Model, mut a: FileAttrs) -> FileAttrs {
+    use super::torture::{AFTER_2038, MOON_LANDING};
+    let mut rng = Rng::new(m.seed, a.index, Purpose::OddMetadata);
+    if !rng.chance(m.profile.torture.odd_metadata) {
+        return a;
+    }
+    let at = |secs: i64| Timestamp { secs, nanos: 0 };
+    match rng.below(6) {
+        0 => {
+            a.mode = 0;
+            a.readonly = true;
+        }
+        5 => a.created = at(a.modified.secs + rng.range(1, 90) as i64 * 86_400),
+        k => {
+            let t = match k {
+                1 => 0,
+                2 => MOON_LANDING,
+                3 => AFTER_2038,
+                _ => m.range.1 + rng.range(1, 400) as i64 * 86_400,
+            };
+            (a.created, a.modified, a.accessed) = (at(t.min(a.created.secs)), at(t), at(t));
+        }
+    }
+    a
 }
 
 /// A file of the torture layout: its name's type, a small size (or the odd file's own), and the

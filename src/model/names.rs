@@ -26,6 +26,21 @@ pub fn is_windows_safe(name: &str) -> bool {
     !RESERVED.contains(&stem.as_str())
 }
 
+/// A file's unique name, or for the share of files `[torture] hostile_names` asks for, a
+/// hostile twist of it (kept only while it is unique in its folder too).
+pub fn hostile(tree: &Tree, index: u64, name: String, taken: &mut Taken) -> String {
+    let t = &tree.model.profile.torture;
+    if t.hostile_names <= 0.0 {
+        return name;
+    }
+    let mut rng = Rng::new(tree.model.seed, index, Purpose::Hostile);
+    if !rng.chance(t.hostile_names) {
+        return name;
+    }
+    let twisted = super::torture::twist_name(&name, rng.next_u64(), t.control_chars);
+    if taken.insert(&twisted) { twisted } else { name }
+}
+
 /// The name of a file of directory `dir` before it is made unique in its folder.
 pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> String {
     let mix = tree.model.mix_name(dir.ctx.mix);

@@ -952,6 +952,13 @@ impl Profile {
         if !(s.scale > 0.0 && s.scale <= 1e9) {
             return Err(invalid("sizes.scale", "must be above 0 and at most 1e9"));
         }
+        for (key, share) in
+            [("torture.hostile_names", self.torture.hostile_names), ("torture.odd_metadata", self.torture.odd_metadata)]
+        {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(invalid(key, "must be a share from 0 to 1"));
+            }
+        }
         if self.template.layout == super::layout::Layout::Torture {
             if !(1..=60).contains(&self.torture.deep_levels) {
                 return Err(invalid("torture.deep_levels", "must be between 1 and 60"));

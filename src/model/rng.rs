@@ -24,6 +24,8 @@ pub enum Purpose {
     Attributes = 12,
     NamePrefix = 13,
     Attachments = 14,
+    Hostile = 15,
+    OddMetadata = 16,
 }
 
 /// The SplitMix64 finaliser: a bijective, well-mixing 64-bit hash.

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use super::filetype::FileType;
 
 /// The torture layout's knobs (`[torture]`).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Torture {
     /// Names with newlines, tabs, escape sequences and other control characters (POSIX only:
@@ -39,6 +39,16 @@ pub struct Torture {
     /// Levels of the `deep/` chain (150-byte names: 27 and more pass PATH_MAX).
     #[serde(default = "default_deep_levels")]
     pub deep_levels: u32,
+    /// In any layout: the share of files whose name gets a hostile twist (NFD, right-to-left,
+    /// emoji, combining marks, a trailing dot or space, a leading dash or space, a Windows
+    /// device stem or forbidden character, an invisible space, 255 bytes; control characters
+    /// with `control_chars`).
+    #[serde(default)]
+    pub hostile_names: f64,
+    /// In any layout: the share of files with odd metadata (mode 000, a time at the epoch,
+    /// before 1970, after 2038 or in the future, a modification before the creation).
+    #[serde(default)]
+    pub odd_metadata: f64,
 }
 
 fn default_deep_levels() -> u32 {
@@ -47,7 +57,7 @@ fn default_deep_levels() -> u32 {
 
 impl Default for Torture {
     fn default() -> Self {
-        Torture { control_chars: false, deep_levels: default_deep_levels() }
+        Torture { control_chars: false, deep_levels: default_deep_levels(), hostile_names: 0.0, odd_metadata: 0.0 }
     }
 }
 
@@ -395,6 +405,37 @@ impl Links {
     }
 }
 
+/// A hostile twist of a Windows-safe, unique name (see `Torture::hostile_names`); `pick` chooses
+/// the twist. Each twist is one-to-one, so distinct names stay distinct.
+pub fn twist_name(name: &str, pick: u64, control_chars: bool) -> String {
+    let (stem, ext) = match name.rfind('.') {
+        Some(i) if i > 0 => name.split_at(i),
+        _ => (name, ""),
+    };
+    let twists = if control_chars { 14 } else { 13 };
+    match pick % twists {
+        0 => format!("{stem} Re\u{301}sume\u{301}{ext}"),
+        1 => format!("{stem} \u{62a}\u{642}\u{631}\u{64a}\u{631}{ext}"),
+        2 => format!("{stem} \u{1f4c1}{ext}"),
+        3 => format!("{stem} Z\u{335}\u{31b}a\u{337}l\u{336}g\u{334}o\u{338}{ext}"),
+        4 => format!("{name}."),
+        5 => format!("{name} "),
+        6 => format!("-{name}"),
+        7 => format!(" {name}"),
+        // Windows reads the stem before the first dot: `NUL.Report.docx` is the device.
+        8 => format!("{}.{name}", ["CON", "NUL", "AUX", "PRN", "COM1", "LPT1"][(pick / 16 % 6) as usize]),
+        9 => format!("{stem}{}{ext}", [":", "?", "*", "\"", "<", ">", "|", "\\"][(pick / 16 % 8) as usize]),
+        10 => format!("{stem}\u{a0}copy{ext}"),
+        11 => format!("{stem}\u{200b}{ext}"),
+        12 => {
+            // Exactly 255 bytes, padded after a space (so the padding cannot join the stem).
+            let room = 255usize.saturating_sub(stem.len() + ext.len() + 1);
+            if room == 0 { name.to_string() } else { format!("{stem} {}{ext}", "_".repeat(room)) }
+        }
+        _ => format!("{stem}\nline two{ext}"),
+    }
+}
+
 /// A kind of hostility a scanner meets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Hostile {
@@ -671,6 +712,33 @@ mod tests {
             assert!(kinds.contains(&k), "{k:?}");
         }
         assert_eq!(Hostile::PathOver4096.key(), "path-over-4096");
+    }
+
+    #[test]
+    fn every_twist_is_hostile_and_one_to_one() {
+        let names = ["Q3 Budget Forecast.xlsx", "Q3 Budget Forecast (2).xlsx", "README", "notes.v2.txt"];
+        for pick in 0..14 * 16 * 8 {
+            let twisted: Vec<String> = names.iter().map(|n| twist_name(n, pick, true)).collect();
+            let set: std::collections::HashSet<String> = twisted.iter().map(|t| t.to_lowercase()).collect();
+            assert_eq!(set.len(), names.len(), "pick {pick}: {twisted:?}");
+            for t in &twisted {
+                let seen = Seen {
+                    path_len: t.len(),
+                    name: t,
+                    is_dir: false,
+                    mode: 0o644,
+                    size: 10,
+                    modified: 1_600_000_000,
+                    created: None,
+                    now: 1_800_000_000,
+                    case_twin: false,
+                    nlink: 1,
+                };
+                assert!(!classify(&seen).is_empty(), "pick {pick}: {t:?} is not hostile");
+                assert!(t.len() <= 255 && !t.contains('/') && !t.contains('\0'), "{t:?}");
+            }
+        }
+        assert!((0..13).all(|p| !twist_name("a.txt", p, false).contains('\n')));
     }
 
     #[test]

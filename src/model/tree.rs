@@ -360,7 +360,7 @@ impl Tree {
             // Torture names are distinct byte for byte and meant to clash otherwise.
             let name = match plan.ctx.kind {
                 DirKind::Torture(_) => name,
-                _ => names::make_unique(name, &mut taken),
+                _ => names::hostile(self, a.index, names::make_unique(name, &mut taken), &mut taken),
             };
             entries.push(Entry { index: a.index, name: name.into_boxed_str(), kind: NodeKind::File });
             all.push(a);

@@ -414,13 +414,16 @@ fn model_facts(a: &crate::model::FileAttrs) -> FileFacts<'static> {
 }
 
 /// Walks the whole tree and totals it. Hostile kinds that depend on names and path lengths are
-/// counted for the torture layout, whose names are made to be hostile; other layouts' names are
+/// counted for the torture layout and trees with hostile names mixed in; other layouts' names are
 /// Windows-safe by construction and building every name would triple the walk (`stats DIR` of
 /// a mount or a copy counts their path lengths). Kinds from times, sizes and modes are counted
 /// everywhere.
 pub fn collect(tree: &Tree) -> Stats {
     let as_of_end = tree.model.range.1;
-    let torture = tree.model.profile.template.layout == crate::model::layout::Layout::Torture;
+    // Names are built where they may be hostile: the torture layout, and trees with
+    // `[torture] hostile_names`.
+    let torture = tree.model.profile.template.layout == crate::model::layout::Layout::Torture
+        || tree.model.profile.torture.hostile_names > 0.0;
     fold_dirs(
         tree,
         || Stats { duplicates_known: true, ..Stats::default() },
