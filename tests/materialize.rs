@@ -399,3 +399,23 @@ fn hostile_names_and_odd_metadata_mix_into_any_profile() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--hostile-names 101: expected a percentage from 0 to 100"), "{}", stderr(&o));
 }
+
+/// Shards of the torture tree, run in any order, make its links once: the shard that writes a
+/// file makes its other names (making their folder if it is not there yet), every shard that
+/// makes a folder makes its symbolic links, and the whole verifies.
+#[test]
+fn torture_shards_in_any_order_make_the_links() {
+    let dest = tempfile::tempdir().unwrap();
+    let d = dest.path().display().to_string();
+    let tree = ["-p", "torture", "-n", "500", "--json"];
+    let mut links = 0;
+    for k in ["3/4", "1/4", "0/4", "2/4"] {
+        let o = bin().arg("materialize").arg(&d).args(tree).args(["--shard", k]).output().unwrap();
+        let s = json(&o);
+        assert_eq!(s["errors"], 0, "{s}");
+        links += s["links"].as_u64().unwrap();
+    }
+    assert_eq!(links, 15, "twelve symbolic links and three extra names, once");
+    let o = bin().arg("verify").arg(&d).args(&tree[..4]).output().unwrap();
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+}
