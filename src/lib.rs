@@ -15,6 +15,7 @@ pub mod manifest;
 pub mod materialize;
 pub mod model;
 pub mod platform;
+pub mod report;
 pub mod scan;
 pub mod stats;
 pub mod units;

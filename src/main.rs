@@ -83,6 +83,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Materialize(args) => run_materialize(args),
         Command::Verify(args) => run_verify(args),
         Command::Manifest(args) => run_manifest(args),
+        Command::Report(args) => run_report(args),
         Command::Archive(args) => run_archive(args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
@@ -489,6 +490,25 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
     }
     if let (Some(p), Some(sha), Some(md5)) = (&summary.files.meta, &summary.sha256, &summary.md5) {
         writeln!(out, "meta: {p} (SHA-256 {sha}, MD5 {md5})")?;
+    }
+    Ok(())
+}
+
+fn run_report(args: cli::ReportArgs) -> anyhow::Result<()> {
+    config::set_threads(args.threads)?;
+    if args.dormant_years == 0 || args.dormant_years > 100 {
+        return Err(BadInput(format!("--dormant-years {}: expected 1 to 100", args.dormant_years)).into());
+    }
+    let profile = config::resolve_profile(&args.tree)?;
+    let roster = config::load_identities(&profile)?;
+    let tree = synthfs::model::Tree::with_roster(profile, roster).map_err(|e| BadInput(e.to_string()))?;
+    let report = synthfs::report::collect(&tree, args.dormant_years);
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", synthfs::report::render(&report))?;
     }
     Ok(())
 }

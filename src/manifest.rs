@@ -128,7 +128,7 @@ pub fn write(tree: &Tree, format: Format, shard: Shard, out: &mut (dyn Write + S
 
 /// Owners as records name them, computed once per owner slot and department (with
 /// [`Tree::windows_owner`]), so a record borrows them.
-struct Owners {
+pub(crate) struct Owners {
     /// By owner slot: the person (or the SID of someone who left), department unset.
     slots: Vec<WindowsOwner>,
     /// By department + 1 (0 for none): its group as owner.
@@ -138,7 +138,7 @@ struct Owners {
 }
 
 impl Owners {
-    fn new(tree: &Tree) -> Owners {
+    pub(crate) fn new(tree: &Tree) -> Owners {
         let depts = tree.model.profile.template.departments.len();
         let slots = tree.model.accounts().slots() as u32;
         Owners {
@@ -152,7 +152,7 @@ impl Owners {
     }
 
     /// The owner of a file in a folder of `department`, and the department the record names.
-    fn of(&self, a: &FileAttrs, department: Option<u16>) -> (&WindowsOwner, &str) {
+    pub(crate) fn of(&self, a: &FileAttrs, department: Option<u16>) -> (&WindowsOwner, &str) {
         let person = self.slots.get(a.owner as usize);
         let owner = if a.group_owner {
             let i = department.map_or(0, |d| d as usize + 1);

@@ -714,3 +714,73 @@ print(len(recs))
     let o = std::process::Command::new("python3").arg("-c").arg(scan).arg(m.path()).arg(&j).arg(&c).output().unwrap();
     assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
 }
+
+/// `report --json` is what a scanner that knows nothing of the model computes from a mount:
+/// files by creation year (`user.synthfs.created`), dormancy overall and by top-level folder
+/// (access times), orphaned owners (a bare SID in `user.synthfs.owner`), built-in owners, and
+/// bytes by department (`user.synthfs.department`). Telling a department's group from a person
+/// takes the directory (AD), which this scanner does not ask: it checks their sum.
+#[test]
+fn report_is_what_a_scan_of_the_mount_computes() {
+    if !fuse_available() {
+        return;
+    }
+    let tree = ["--profile", "panzura-demo", "--files", "6000", "--as-of", "2026-06-30", "--date-preset", "aging"];
+    let o = run(&[&["report", "--json", "--dormant-years", "2"][..], &tree[..]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["files"], 6000);
+    let o = run(&["report", "--dormant-years", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).trim(), "synthfs: error: --dormant-years 0: expected 1 to 100");
+    let m = Mount::start(&tree);
+    let scan = r#"
+import collections, datetime, json, os, sys
+root, as_of, years = sys.argv[1], sys.argv[2], int(sys.argv[3])
+end = datetime.datetime.fromisoformat(as_of + "T00:00:00+00:00").timestamp() + 86400
+dormant_before = end - years * 365 * 86400
+out = {"files": 0, "bytes": 0, "dormant": 0, "created_by_year": collections.Counter(),
+       "top_folders": {}, "kinds": collections.Counter(), "orphans": collections.Counter(),
+       "departments": collections.Counter()}
+for d, dirs, files in os.walk(root):
+    rel = os.path.relpath(d, root)
+    top = "(root)" if rel == "." else rel.split(os.sep)[0]
+    f = out["top_folders"].setdefault(top, {"files": 0, "bytes": 0, "dormant": 0})
+    for n in files:
+        p = os.path.join(d, n)
+        st = os.lstat(p)
+        x = lambda k: os.getxattr(p, "user.synthfs." + k, follow_symlinks=False).decode()
+        dormant = st.st_atime < dormant_before
+        out["files"] += 1; out["bytes"] += st.st_size; out["dormant"] += dormant
+        f["files"] += 1; f["bytes"] += st.st_size; f["dormant"] += dormant
+        out["created_by_year"][x("created")[:4]] += 1
+        owner = x("owner")
+        kind = "orphan" if owner.startswith("S-1-5-21-") else "builtin" if owner.startswith("BUILTIN\\") else "user+group"
+        out["kinds"][kind] += 1
+        if kind == "orphan":
+            out["orphans"][owner] += 1
+        out["departments"][x("department")] += st.st_size
+out["top_orphans"] = sorted(out.pop("orphans").items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+print(json.dumps(out))
+"#;
+    let o = std::process::Command::new("python3")
+        .args(["-c", scan, &m.path().display().to_string(), "2026-06-30", "2"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for key in ["files", "bytes", "dormant", "top_folders", "top_orphans"] {
+        assert_eq!(s[key], report[key], "{key}");
+    }
+    let years: serde_json::Map<String, serde_json::Value> =
+        report["created_by_year"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    assert_eq!(s["created_by_year"], serde_json::Value::Object(years));
+    let kinds = &report["owner_kinds"];
+    let files = |k: &str| kinds[k]["files"].as_u64().unwrap_or(0);
+    assert_eq!(s["kinds"]["user+group"].as_u64().unwrap(), files("user") + files("group"));
+    assert_eq!(s["kinds"]["orphan"].as_u64().unwrap_or(0), files("orphan"));
+    assert!(files("orphan") > 0 && report["dormant"].as_u64().unwrap() > 0, "{report}");
+    for (dept, t) in report["departments"].as_object().unwrap() {
+        assert_eq!(s["departments"][dept], t["bytes"], "{dept}");
+    }
+}

@@ -59,6 +59,11 @@ Examples:
   synthfs manifest --files 100M --shard 3/8 > part3.jsonl"
     )]
     Manifest(ManifestArgs),
+    /// Print the storyline metrics a scanner's dashboard should show: files by creation year, dormancy by top-level folder, owner kinds, top orphaned owners, bytes by department.
+    #[command(
+        after_long_help = "Every figure is one a scanner computes from stat and the user.synthfs.* attributes of a mount or a copy (creation year from user.synthfs.created, dormancy from the access time, owner kind and department from user.synthfs.owner, .sid and .department).\n\nExamples:\n  synthfs report -p panzura-demo\n  synthfs report -p panzura-demo --files 10M --json > expected.json\n  synthfs report --dormant-years 5"
+    )]
+    Report(ReportArgs),
     /// Compare a real directory with the model: missing, extra and different files.
     #[command(
         after_long_help = "Examples:\n  synthfs verify /mnt/share --files 100k               # names, sizes, times, modes, owners\n  synthfs verify /mnt/share --files 100k --content     # and every byte (SHA-256)"
@@ -411,6 +416,21 @@ pub struct ArchiveArgs {
     /// Print the summary as one JSON object.
     #[arg(long, help_heading = "Output")]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// Files not accessed for this many years count as dormant.
+    #[arg(long, value_name = "YEARS", default_value_t = 3)]
+    pub dormant_years: u32,
+    /// Print the report as JSON.
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+    /// Worker threads [default: one per core].
+    #[arg(long, short = 't', value_name = "T", help_heading = "Run")]
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -23,6 +23,19 @@ where
     acc
 }
 
+/// [`fold_dirs`] over the subtree of one folder (its plan included).
+pub fn fold_subtree<A, I, V, M>(tree: &Tree, plan: &DirPlan, init: I, visit: V, merge: M) -> A
+where
+    A: Send,
+    I: Fn() -> A + Sync,
+    V: Fn(&mut A, &DirPlan) + Sync,
+    M: Fn(A, A) -> A + Sync,
+{
+    let mut acc = init();
+    walk_into(tree, plan, &mut acc, &init, &visit, &merge);
+    acc
+}
+
 fn walk_into<A, I, V, M>(tree: &Tree, plan: &DirPlan, acc: &mut A, init: &I, visit: &V, merge: &M)
 where
     A: Send,

@@ -1,0 +1,237 @@
+//! `synthfs report`: the storyline metrics a scanner's dashboard computes (files by creation
+//! year, dormancy overall and by top-level folder, owner kinds, the top orphaned owners, bytes by
+//! department and by top-level folder), straight from the model, so a demo engineer knows what
+//! the scan must show before running it. Every number is one a scanner can compute from `stat`
+//! and the `user.synthfs.*` attributes of a mount or a copy.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::manifest::Owners;
+use crate::model::date::{DAY, Date};
+use crate::model::plan::DirPlan;
+use crate::model::walk::fold_subtree;
+use crate::model::{FileAttrs, Tree};
+
+/// What files at the root of the share are reported under, as a top-level folder.
+pub const ROOT_FILES: &str = "(root)";
+
+/// Files and bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+impl Tally {
+    fn add(&mut self, bytes: u64) {
+        self.files += 1;
+        self.bytes += bytes;
+    }
+
+    fn merge(&mut self, o: Tally) {
+        self.files += o.files;
+        self.bytes += o.bytes;
+    }
+}
+
+/// One top-level folder: its files and bytes, and how many files are dormant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Folder {
+    pub files: u64,
+    pub bytes: u64,
+    pub dormant: u64,
+}
+
+/// The report.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Report {
+    pub files: u64,
+    pub bytes: u64,
+    /// The day ages count from (the tree's `as_of`).
+    pub as_of: String,
+    /// Files not accessed for this many years count as dormant.
+    pub dormant_years: u32,
+    pub dormant: u64,
+    /// Files by the year they were created (`user.synthfs.created`).
+    pub created_by_year: BTreeMap<i32, u64>,
+    /// By top-level folder (files at the root under `(root)`).
+    pub top_folders: BTreeMap<String, Folder>,
+    /// By the owner's kind: `user`, `group` (a department's group owns it), `orphan` (an
+    /// account that no longer resolves: a bare SID) and `builtin`.
+    pub owner_kinds: BTreeMap<String, Tally>,
+    /// The orphaned owners with the most files (by SID), most first.
+    pub top_orphans: Vec<(String, u64)>,
+    /// By department (the folder's, else the owner's own).
+    pub departments: BTreeMap<String, Tally>,
+}
+
+/// Orphaned owners listed by name.
+const TOP_ORPHANS: usize = 10;
+
+/// Totals of one subtree, merged across threads.
+#[derive(Default)]
+struct Acc {
+    created: BTreeMap<i32, u64>,
+    folder: Folder,
+    kinds: BTreeMap<&'static str, Tally>,
+    orphans: BTreeMap<String, u64>,
+    departments: BTreeMap<String, Tally>,
+}
+
+impl Acc {
+    fn merge(mut self, o: Acc) -> Acc {
+        for (y, n) in o.created {
+            *self.created.entry(y).or_default() += n;
+        }
+        self.folder.files += o.folder.files;
+        self.folder.bytes += o.folder.bytes;
+        self.folder.dormant += o.folder.dormant;
+        for (k, t) in o.kinds {
+            self.kinds.entry(k).or_default().merge(t);
+        }
+        for (k, n) in o.orphans {
+            *self.orphans.entry(k).or_default() += n;
+        }
+        for (k, t) in o.departments {
+            self.departments.entry(k).or_default().merge(t);
+        }
+        self
+    }
+}
+
+/// Computes the report; files not accessed for `dormant_years` years are dormant.
+pub fn collect(tree: &Tree, dormant_years: u32) -> Report {
+    let owners = Owners::new(tree);
+    let as_of_end = tree.model.range.1;
+    let dormant_before = as_of_end + 1 - i64::from(dormant_years) * 365 * DAY;
+    let visit = |acc: &mut Acc, plan: &DirPlan| {
+        for slot in 0..plan.files {
+            let a = tree.file_attrs_in(plan, slot);
+            add_file(acc, &owners, plan, &a, dormant_before);
+        }
+    };
+    let root = tree.root();
+    let mut own = Acc::default();
+    visit(&mut own, root);
+    let mut folders: Vec<(String, Acc)> = vec![(ROOT_FILES.to_string(), own)];
+    folders.par_extend((0..root.children.len()).into_par_iter().map(|k| {
+        let child = tree.child_plan_uncached(root, k);
+        let acc = fold_subtree(tree, &child, Acc::default, visit, Acc::merge);
+        (root.children[k].name.to_string(), acc)
+    }));
+    let mut all = Acc::default();
+    let mut top_folders = BTreeMap::new();
+    for (name, acc) in folders {
+        if acc.folder.files > 0 || name != ROOT_FILES {
+            top_folders.insert(name, acc.folder);
+        }
+        all = all.merge(acc);
+    }
+    let mut top_orphans: Vec<(String, u64)> = all.orphans.into_iter().collect();
+    top_orphans.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    top_orphans.truncate(TOP_ORPHANS);
+    Report {
+        files: all.folder.files,
+        bytes: all.folder.bytes,
+        as_of: Date::of_unix(as_of_end).to_string(),
+        dormant_years,
+        dormant: all.folder.dormant,
+        created_by_year: all.created,
+        top_folders,
+        owner_kinds: all.kinds.into_iter().map(|(k, t)| (k.to_string(), t)).collect(),
+        top_orphans,
+        departments: all.departments,
+    }
+}
+
+fn add_file(acc: &mut Acc, owners: &Owners, plan: &DirPlan, a: &FileAttrs, dormant_before: i64) {
+    let size = a.size();
+    *acc.created.entry(Date::of_unix(a.created.secs).year).or_default() += 1;
+    acc.folder.files += 1;
+    acc.folder.bytes += size;
+    acc.folder.dormant += u64::from(a.accessed.secs < dormant_before);
+    let (owner, department) = owners.of(a, plan.ctx.department);
+    acc.kinds.entry(owner.kind).or_default().add(size);
+    if owner.kind == "orphan" {
+        *acc.orphans.entry(owner.name.clone()).or_default() += 1;
+    }
+    match acc.departments.get_mut(department) {
+        Some(t) => t.add(size),
+        None => acc.departments.entry(department.to_string()).or_default().add(size),
+    }
+}
+
+/// The report as text: one line per figure, shares in percent.
+pub fn render(r: &Report) -> String {
+    use std::fmt::Write;
+    let pct = |n: u64, of: u64| if of == 0 { 0.0 } else { 100.0 * n as f64 / of as f64 };
+    let mut o = String::new();
+    let _ = writeln!(o, "files         {} ({} bytes), as of {}", r.files, r.bytes, r.as_of);
+    let _ = writeln!(
+        o,
+        "dormant       {:.1}% not accessed in {} years ({} files)",
+        pct(r.dormant, r.files),
+        r.dormant_years,
+        r.dormant
+    );
+    let _ = writeln!(o, "created by year");
+    for (y, n) in &r.created_by_year {
+        let _ = writeln!(o, "  {y}  {n:>10}  {:5.1}%", pct(*n, r.files));
+    }
+    let _ = writeln!(o, "top-level folders (files, bytes share, dormant)");
+    for (name, f) in &r.top_folders {
+        let _ = writeln!(
+            o,
+            "  {name:<28} {:>10}  {:5.1}% of bytes  {:5.1}% dormant",
+            f.files,
+            pct(f.bytes, r.bytes),
+            pct(f.dormant, f.files)
+        );
+    }
+    let _ = writeln!(o, "owners");
+    for (kind, t) in &r.owner_kinds {
+        let _ =
+            writeln!(o, "  {kind:<8} {:5.1}% of files  {:5.1}% of bytes", pct(t.files, r.files), pct(t.bytes, r.bytes));
+    }
+    if !r.top_orphans.is_empty() {
+        let _ = writeln!(o, "top orphaned owners");
+        for (sid, n) in &r.top_orphans {
+            let _ = writeln!(o, "  {sid:<48} {n:>10}");
+        }
+    }
+    let _ = writeln!(o, "departments (files, bytes share)");
+    for (d, t) in &r.departments {
+        let name = if d.is_empty() { "(none)" } else { d.as_str() };
+        let _ = writeln!(o, "  {name:<28} {:>10}  {:5.1}% of bytes", t.files, pct(t.bytes, r.bytes));
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Profile;
+
+    #[test]
+    fn totals_agree_across_breakdowns() {
+        let mut p = Profile::builtin("panzura-demo").unwrap();
+        p.set_counts(Some(5_000), None);
+        let tree = Tree::new(p).unwrap();
+        let r = collect(&tree, 3);
+        assert_eq!(r.files, 5_000);
+        assert_eq!(r.created_by_year.values().sum::<u64>(), r.files);
+        assert_eq!(r.top_folders.values().map(|f| f.files).sum::<u64>(), r.files);
+        assert_eq!(r.top_folders.values().map(|f| f.bytes).sum::<u64>(), r.bytes);
+        assert_eq!(r.top_folders.values().map(|f| f.dormant).sum::<u64>(), r.dormant);
+        assert_eq!(r.owner_kinds.values().map(|t| t.files).sum::<u64>(), r.files);
+        assert_eq!(r.departments.values().map(|t| t.bytes).sum::<u64>(), r.bytes);
+        assert!(r.owner_kinds.contains_key("user") && r.owner_kinds.contains_key("group"), "{:?}", r.owner_kinds);
+        assert!(r.dormant > 0 && r.dormant < r.files);
+        assert_eq!(collect(&tree, 3), r, "the same report whatever the threads' order");
+        assert!(collect(&tree, 1).dormant > r.dormant, "more files are a year idle than three");
+        assert!(render(&r).contains("dormant"));
+    }
+}
