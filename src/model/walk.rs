@@ -18,9 +18,7 @@ where
     V: Fn(&mut A, &DirPlan) + Sync,
     M: Fn(A, A) -> A + Sync,
 {
-    let mut acc = init();
-    walk_into(tree, tree.root(), &mut acc, &init, &visit, &merge);
-    acc
+    fold_subtree(tree, tree.root(), init, visit, merge)
 }
 
 /// [`fold_dirs`] over the subtree of one folder (its plan included).
