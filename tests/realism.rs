@@ -579,3 +579,63 @@ fn panzura_files_per_folder_follow_kind_multipliers() {
         assert!((ratio / want - 1.0).abs() < 0.25, "/{top}: {ratio:.2}x, the profile says {want}x");
     }
 }
+
+/// An `[[event]]` cohort: an acquisition's files dumped near the root of a panzura-demo share.
+/// Its folder holds exactly its share of the files, all created in its year and owned by the
+/// everyone group, none deeper than one sub-folder; the year stands out at least 2x against
+/// each neighbour in `report`'s files by creation year; counts and the index bijection hold.
+#[test]
+fn an_acquisition_event_stands_out_in_its_year() {
+    use synthfs::model::profile::{DatePreset, Event};
+    use synthfs::model::{Location, Profile, Tree};
+    let mut p = Profile::builtin("panzura-demo").unwrap();
+    p.set_counts(Some(40_000), None);
+    p.max_age_years = 9;
+    p.dates.preset = DatePreset::Aging;
+    let name = "_Acquired - Northwind 2019";
+    p.events.push(Event { name: name.into(), year: 2019, share: 0.096, owner: "all-employees".into() });
+    let dirs = p.dir_count();
+    let tree = Tree::new(p.clone()).unwrap();
+    assert_eq!((tree.file_count(), tree.dir_count()), (40_000, dirs));
+    let event = tree.lookup(0, name.as_bytes()).expect("the event's folder sits at the root");
+    let plan = tree.plan(event).unwrap();
+    assert_eq!(plan.subtree_files, 3_840, "9.6% of 40,000");
+    let everyone = tree.windows_owner(None, None, true).name;
+    let (mut seen, mut stack) = (0u64, vec![event]);
+    while let Some(d) = stack.pop() {
+        let dp = tree.plan(d).unwrap();
+        assert!(dp.depth <= 2, "within two levels of the root");
+        for e in tree.listing(d).unwrap().entries.iter() {
+            match tree.locate(e.index).unwrap() {
+                Location::Dir(_) => stack.push(e.index),
+                Location::File { .. } => {
+                    let a = tree.file_attrs(e.index).unwrap();
+                    let created = synthfs::model::date::Date::of_unix(a.created.secs).year;
+                    assert_eq!((created, a.group_owner), (2019, true), "{}", e.name);
+                    assert_eq!(tree.xattrs(e.index).unwrap()[0].1, everyone);
+                    seen += 1;
+                }
+                Location::Symlink(_) => unreachable!(),
+            }
+        }
+    }
+    assert_eq!(seen, 3_840);
+    for i in (0..tree.node_count()).step_by(97) {
+        let (parent, name) = (tree.parent(i).unwrap(), tree.name(i).unwrap());
+        assert!(i == 0 || tree.lookup(parent, name.as_bytes()) == Some(i));
+    }
+    let r = synthfs::report::collect(&tree, 3);
+    let year = |y: i32| r.created_by_year.get(&y).copied().unwrap_or(0);
+    assert!(year(2019) >= 2 * year(2018).max(year(2020)), "{:?}", r.created_by_year);
+    // Refusals name the key.
+    let mut bad = p.clone();
+    bad.events[0].year = 2001;
+    assert!(Tree::new(bad).unwrap_err().to_string().contains("event[0].year"));
+    let mut bad = p.clone();
+    bad.events[0].owner = "Nobody".into();
+    assert!(Tree::new(bad).unwrap_err().to_string().contains("event[0].owner"));
+    let mut bad = p;
+    bad.events.push(bad.events[0].clone());
+    bad.events[1].share = 0.85;
+    assert!(Tree::new(bad).unwrap_err().to_string().contains("less than 0.9"));
+}

@@ -361,7 +361,9 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
         hidden: always_hidden || hide < at.hidden_share,
         readonly,
         zone: !always_hidden && zone < at.zone_share,
-        group_owner: ctx.department_area().is_some() && group < at.group_owner_share,
+        // An event's files all belong to its group (a department's, or everyone).
+        group_owner: matches!(ctx.kind, DirKind::Event(_) | DirKind::EventSub(_))
+            || (ctx.department_area().is_some() && group < at.group_owner_share),
     };
     match ctx.kind {
         DirKind::Torture(t) => torture_file(m, t, slot, a),

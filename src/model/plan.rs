@@ -30,6 +30,10 @@ pub enum DirKind {
     Batch,
     /// A folder of the scanner-torture layout.
     Torture(super::torture::TortureDir),
+    /// An event's top-level folder (`[[event]]`, by position).
+    Event(u8),
+    /// A sub-folder of an event's folder (no sub-folders of its own).
+    EventSub(u8),
 }
 
 /// What a directory passes down to its files and sub-directories.
@@ -171,6 +175,109 @@ pub fn plan_dir(m: &Model, s: DirSeed) -> DirPlan {
     }
     if m.profile.template.layout == Layout::Torture {
         return plan_torture(m, s);
+    }
+    if s.ctx.kind == DirKind::Root && !m.profile.events.is_empty() {
+        return plan_root_with_events(m, s);
+    }
+    plan_statistical(m, s)
+}
+
+/// The root of a tree with events: each event's folder takes its share of the files (and
+/// folders to hold them at the tree's mean), then the root is planned as without them and the
+/// events' folders come after its other children.
+fn plan_root_with_events(m: &Model, s: DirSeed) -> DirPlan {
+    let events = &m.profile.events;
+    let mean = m.files as f64 / m.dirs.max(1) as f64;
+    let mut quotas = Vec::with_capacity(events.len());
+    let (mut files, mut dirs) = (s.files, s.dirs);
+    for e in events {
+        let f = (libm::round(e.share * s.files as f64) as u64).min(files);
+        // The event's folder and its sub-folders, leaving the rest of the tree a folder each.
+        let d = (libm::round(f as f64 / mean) as u64).clamp(1, dirs.saturating_sub(1).max(1)).min(dirs);
+        files -= f;
+        dirs -= d;
+        quotas.push((f, d));
+    }
+    let mut plan = plan_statistical(m, DirSeed { files, dirs, ..s });
+    let mut next = plan.last_index() + 1;
+    for (k, (e, (f, d))) in events.iter().zip(quotas).enumerate() {
+        if d == 0 {
+            continue;
+        }
+        let ctx = DirContext {
+            kind: DirKind::Event(k as u8),
+            mix: m.mix_index("shared"),
+            // The owning group: a department's, or the everyone group (no department).
+            department: m.profile.template.departments.iter().position(|d| d.name == e.owner).map(|d| d as u16),
+            owner: None,
+            year: Some(e.year),
+            months: None,
+        };
+        plan.children.push(ChildDir {
+            index: next,
+            files: f,
+            dirs: d - 1,
+            ctx,
+            name: e.name.clone().into(),
+            kind: 1.0,
+        });
+        next += d + f;
+    }
+    plan.subtree_files = s.files;
+    plan.subtree_dirs = s.dirs;
+    plan
+}
+
+/// An event's folder: sub-folders named as an acquired share's, holding its files; the
+/// folder itself keeps a few loose ones.
+fn plan_event(m: &Model, s: DirSeed, k: u8) -> DirPlan {
+    const NAMES: [&str; 16] = [
+        "Finance",
+        "Sales",
+        "Operations",
+        "Engineering",
+        "HR",
+        "Legal",
+        "Marketing",
+        "IT",
+        "Shared",
+        "Projects",
+        "Archive",
+        "Scans",
+        "Contracts",
+        "Customers",
+        "Reports",
+        "Old Server",
+    ];
+    let mut rng = Rng::new(m.seed, s.index, Purpose::Plan);
+    let n = s.dirs as usize;
+    let own = if n == 0 { s.files } else { s.files.min(rng.range(0, 20)) };
+    let weights: Vec<f64> = (0..n).map(|_| rng.lognormal(0.0, 0.6)).collect();
+    let shares = split(s.files - own, &weights);
+    let mut next = s.index + 1 + own;
+    let children = shares
+        .into_iter()
+        .enumerate()
+        .map(|(i, files)| {
+            let name = match NAMES.get(i) {
+                Some(n) => (*n).to_string(),
+                None => format!("Share {:03}", i + 1),
+            };
+            let ctx = DirContext { kind: DirKind::EventSub(k), ..s.ctx };
+            let c = ChildDir { index: next, files, dirs: 0, ctx, name: name.into(), kind: 1.0 };
+            next += 1 + files;
+            c
+        })
+        .collect();
+    s.plan(own, 0, children)
+}
+
+/// A folder of the statistical layouts: its own files, its children and their quotas.
+fn plan_statistical(m: &Model, s: DirSeed) -> DirPlan {
+    match s.ctx.kind {
+        DirKind::Event(k) => return plan_event(m, s, k),
+        DirKind::EventSub(_) => return s.plan(s.files, 0, Vec::new()),
+        _ => {}
     }
     let mut rng = Rng::new(m.seed, s.index, Purpose::Plan);
     let mut specs = child_specs(m, &s, &mut rng);
@@ -589,7 +696,7 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng) -> Vec<Spec> {
                 }
             }
         }
-        DirKind::Batch | DirKind::Torture(_) => {}
+        DirKind::Batch | DirKind::Torture(_) | DirKind::Event(_) | DirKind::EventSub(_) => {}
         DirKind::Department | DirKind::Shared | DirKind::Topic | DirKind::Period | DirKind::Sub => {
             let n = fan_out(m, s, rng);
             let mix = m.mix_name(ctx.mix);

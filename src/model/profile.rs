@@ -108,6 +108,24 @@ pub struct Profile {
     pub files_per_folder: FilesPerFolder,
     #[serde(default, skip_serializing_if = "super::torture::Torture::is_default")]
     pub torture: super::torture::Torture,
+    /// Cohorts of files a story adds (`[[event]]`): an acquisition dumped near the root, a
+    /// departed team's share, a merger.
+    #[serde(default, rename = "event", skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<Event>,
+}
+
+/// A cohort of files (`[[event]]`): a top-level folder `name` holding `share` of all files in
+/// sub-folders one level down (so every file sits within two levels of the root), all created
+/// and modified in `year`, owned by `owner`'s group: `all-employees` (the everyone group) or a
+/// department's name.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub name: String,
+    pub year: i32,
+    pub share: f64,
+    #[serde(default = "defaults::event_owner")]
+    pub owner: String,
 }
 
 /// How many files a folder holds (`[files_per_folder]`); the mean is `files_per_dir`.
@@ -600,6 +618,9 @@ impl Default for Identities {
 
 mod defaults {
     use super::Size;
+    pub fn event_owner() -> String {
+        "all-employees".into()
+    }
     pub fn max_attachments() -> u8 {
         3
     }
@@ -958,6 +979,33 @@ impl Profile {
             if !(0.0..=1.0).contains(&share) {
                 return Err(invalid(key, "must be a share from 0 to 1"));
             }
+        }
+        let mut total = 0.0;
+        for (i, e) in self.events.iter().enumerate() {
+            let key = |k: &str| format!("event[{i}].{k}");
+            if !(e.share > 0.0 && e.share < 1.0) {
+                return Err(invalid(key("share"), "must be above 0 and below 1"));
+            }
+            total += e.share;
+            let (first, last) = self.date_range();
+            if e.year < first.year || e.year > last.year {
+                return Err(invalid(
+                    key("year"),
+                    format!("{} is outside the tree's dates ({} to {})", e.year, first.year, last.year),
+                ));
+            }
+            if e.name.is_empty() || !super::names::is_windows_safe(&e.name) {
+                return Err(invalid(key("name"), "must be a Windows-safe folder name"));
+            }
+            if e.owner != "all-employees" && !self.template.departments.iter().any(|d| d.name == e.owner) {
+                return Err(invalid(key("owner"), "must be all-employees or a department's name"));
+            }
+        }
+        if total >= 0.9 {
+            return Err(invalid("event", "the events' shares must add up to less than 0.9"));
+        }
+        if !self.events.is_empty() && self.template.layout != super::layout::Layout::Share {
+            return Err(invalid("event", "events need the share layout"));
         }
         if self.template.layout == super::layout::Layout::Torture {
             if !(1..=60).contains(&self.torture.deep_levels) {
