@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::materialize::shard::Shard;
+use crate::model::attrs::SpecialOwner;
 use crate::model::plan::DirPlan;
 use crate::model::tree::WindowsOwner;
 use crate::model::{FileAttrs, Role, Timestamp, Tree};
@@ -135,6 +136,9 @@ pub(crate) struct Owners {
     groups: Vec<WindowsOwner>,
     /// Department names, by department.
     departments: Vec<String>,
+    /// The built-in administrators and the service accounts, department unset.
+    builtin: WindowsOwner,
+    services: Vec<WindowsOwner>,
 }
 
 impl Owners {
@@ -148,12 +152,25 @@ impl Owners {
                 .map(|d| tree.windows_owner(None, d, true))
                 .collect(),
             departments: tree.model.profile.template.departments.iter().map(|d| d.name.clone()).collect(),
+            builtin: tree.special_windows_owner(SpecialOwner::Builtin, None),
+            services: (0..tree.model.profile.attributes.service_accounts.len().min(255))
+                .map(|k| tree.special_windows_owner(SpecialOwner::Service(k as u8), None))
+                .collect(),
         }
     }
 
     /// The owner of a file in a folder of `department`, and the department the record names.
     pub(crate) fn of(&self, a: &FileAttrs, department: Option<u16>) -> (&WindowsOwner, &str) {
         let person = self.slots.get(a.owner as usize);
+        let special = match a.special_owner {
+            Some(SpecialOwner::Builtin) => Some(&self.builtin),
+            Some(SpecialOwner::Service(k)) => self.services.get(k as usize),
+            None => None,
+        };
+        if let Some(owner) = special {
+            let dept = department.and_then(|d| self.departments.get(d as usize)).map_or("", String::as_str);
+            return (owner, dept);
+        }
         let owner = if a.group_owner {
             let i = department.map_or(0, |d| d as usize + 1);
             self.groups.get(i).unwrap_or(&self.groups[0])

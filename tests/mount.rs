@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use common::{Mount, fuse_available, run, sh, small_profile_path, small_tree, stderr};
+use common::{Mount, fuse_available, run, sh, small_profile_path, small_tree, stderr, stdout};
 use synthfs::model::torture::LinkEnd;
 use synthfs::model::{FileAttrs, Tree};
 use synthfs::stats::digest::content_sha256;
@@ -725,7 +725,22 @@ fn report_is_what_a_scan_of_the_mount_computes() {
     if !fuse_available() {
         return;
     }
-    let tree = ["--profile", "panzura-demo", "--files", "6000", "--as-of", "2026-06-30", "--date-preset", "aging"];
+    // panzura-demo with built-in and service-account owners and an event cohort.
+    let o = run(&["profile", "show", "panzura-demo"]);
+    let mut toml = String::new();
+    for line in stdout(&o).lines() {
+        toml.push_str(line);
+        toml.push('\n');
+        if line.starts_with("[attributes]") {
+            toml.push_str("builtin_owner_share = 0.05\nservice_owner_share = 0.05\n");
+        }
+    }
+    toml.push_str("\n[[event]]\nname = \"_Acquired - Northwind\"\nyear = 2025\nshare = 0.1\n");
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("story.toml");
+    std::fs::write(&profile, toml).unwrap();
+    let profile = profile.display().to_string();
+    let tree = ["--profile", profile.as_str(), "--files", "6000", "--as-of", "2026-06-30", "--date-preset", "aging"];
     let o = run(&[&["report", "--json", "--dormant-years", "2"][..], &tree[..]].concat());
     assert!(o.status.success(), "{}", stderr(&o));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -755,7 +770,8 @@ for d, dirs, files in os.walk(root):
         f["files"] += 1; f["bytes"] += st.st_size; f["dormant"] += dormant
         out["created_by_year"][x("created")[:4]] += 1
         owner = x("owner")
-        kind = "orphan" if owner.startswith("S-1-5-21-") else "builtin" if owner.startswith("BUILTIN\\") else "user+group"
+        kind = ("orphan" if owner.startswith("S-1-5-21-") else "builtin" if owner.startswith("BUILTIN\\")
+                else "service" if "\\svc_" in owner else "user+group")
         out["kinds"][kind] += 1
         if kind == "orphan":
             out["orphans"][owner] += 1
@@ -778,8 +794,16 @@ print(json.dumps(out))
     let kinds = &report["owner_kinds"];
     let files = |k: &str| kinds[k]["files"].as_u64().unwrap_or(0);
     assert_eq!(s["kinds"]["user+group"].as_u64().unwrap(), files("user") + files("group"));
-    assert_eq!(s["kinds"]["orphan"].as_u64().unwrap_or(0), files("orphan"));
-    assert!(files("orphan") > 0 && report["dormant"].as_u64().unwrap() > 0, "{report}");
+    for kind in ["orphan", "builtin", "service"] {
+        assert_eq!(s["kinds"][kind].as_u64().unwrap_or(0), files(kind), "{kind}");
+        assert!(files(kind) > 0, "{kind}: {report}");
+    }
+    // About 5% each, of the files outside the event (whose files keep its group).
+    for kind in ["builtin", "service"] {
+        assert!((files(kind) as f64 / 5400.0 - 0.05).abs() < 0.012, "{kind}: {}", files(kind));
+    }
+    assert_eq!(report["top_folders"]["_Acquired - Northwind"]["files"], 600);
+    assert!(report["dormant"].as_u64().unwrap() > 0, "{report}");
     for (dept, t) in report["departments"].as_object().unwrap() {
         assert_eq!(s["departments"][dept], t["bytes"], "{dept}");
     }

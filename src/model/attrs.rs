@@ -68,6 +68,18 @@ pub struct FileAttrs {
     pub zone: bool,
     /// Its Windows owner is its department's group, not a person.
     pub group_owner: bool,
+    /// Its Windows owner is the built-in administrators or a service account (neither a
+    /// person nor a department's group).
+    pub special_owner: Option<SpecialOwner>,
+}
+
+/// A Windows owner that is neither a person nor a department's group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SpecialOwner {
+    /// `BUILTIN\Administrators` (S-1-5-32-544): what an admin's copy or a restore leaves.
+    Builtin,
+    /// A service account (`[attributes] service_accounts`, by position).
+    Service(u8),
 }
 
 impl FileAttrs {
@@ -364,12 +376,38 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
         // An event's files all belong to its group (a department's, or everyone).
         group_owner: matches!(ctx.kind, DirKind::Event(_) | DirKind::EventSub(_))
             || (ctx.department_area().is_some() && group < at.group_owner_share),
+        special_owner: None,
     };
+    let a = if matches!(ctx.kind, DirKind::Event(_) | DirKind::EventSub(_)) { a } else { special_owner(m, a) };
     match ctx.kind {
         DirKind::Torture(t) => torture_file(m, t, slot, a),
         _ if m.profile.torture.odd_metadata > 0.0 => odd_metadata(m, a),
         _ => a,
     }
+}
+
+/// For the shares of files `[attributes] builtin_owner_share` and `service_owner_share` ask
+/// for, the built-in administrators or a service account as the Windows owner (its own
+/// stream: other values stay put). An event's files keep their group.
+fn special_owner(m: &Model, mut a: FileAttrs) -> FileAttrs {
+    let at = &m.profile.attributes;
+    let service = if at.service_accounts.is_empty() { 0.0 } else { at.service_owner_share };
+    if at.builtin_owner_share + service <= 0.0 {
+        return a;
+    }
+    let mut rng = Rng::new(m.seed, a.index, Purpose::SpecialOwner);
+    let u = rng.unit();
+    a.special_owner = if u < at.builtin_owner_share {
+        Some(SpecialOwner::Builtin)
+    } else if u < at.builtin_owner_share + service {
+        Some(SpecialOwner::Service(rng.below(at.service_accounts.len() as u64) as u8))
+    } else {
+        None
+    };
+    if a.special_owner.is_some() {
+        a.group_owner = false;
+    }
+    a
 }
 
 /// For the share of files `[torture] odd_metadata` asks for (any layout), one oddity: mode 000,

@@ -263,6 +263,15 @@ pub struct Attributes {
     /// Share of department files whose Windows owner is the department's group.
     #[serde(default)]
     pub group_owner_share: f64,
+    /// Share of files whose Windows owner is `BUILTIN\Administrators` (any folder).
+    #[serde(default)]
+    pub builtin_owner_share: f64,
+    /// Share of files whose Windows owner is one of `service_accounts` (any folder).
+    #[serde(default)]
+    pub service_owner_share: f64,
+    /// Service accounts' names in the domain (`DOMAIN\name`, a SID of their own).
+    #[serde(default = "defaults::service_accounts")]
+    pub service_accounts: Vec<String>,
 }
 
 impl Default for Attributes {
@@ -272,6 +281,9 @@ impl Default for Attributes {
             hidden_share: 0.0,
             zone_share: 0.0,
             group_owner_share: 0.0,
+            builtin_owner_share: 0.0,
+            service_owner_share: 0.0,
+            service_accounts: defaults::service_accounts(),
         }
     }
 }
@@ -618,6 +630,22 @@ impl Default for Identities {
 
 mod defaults {
     use super::Size;
+    pub fn service_accounts() -> Vec<String> {
+        [
+            "svc_backup",
+            "svc_sql",
+            "svc_sharepoint",
+            "svc_exchange",
+            "svc_scanner",
+            "svc_print",
+            "svc_antivirus",
+            "svc_deploy",
+            "svc_monitor",
+            "svc_etl",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
     pub fn event_owner() -> String {
         "all-employees".into()
     }
@@ -979,6 +1007,17 @@ impl Profile {
             if !(0.0..=1.0).contains(&share) {
                 return Err(invalid(key, "must be a share from 0 to 1"));
             }
+        }
+        let at = &self.attributes;
+        let owners = at.builtin_owner_share + at.service_owner_share;
+        if at.builtin_owner_share < 0.0 || at.service_owner_share < 0.0 || owners > 1.0 {
+            return Err(invalid(
+                "attributes.builtin_owner_share",
+                "owner shares must be from 0 and add up to 1 at most",
+            ));
+        }
+        if at.service_accounts.len() > 255 || at.service_accounts.iter().any(|n| n.is_empty() || n.contains('\\')) {
+            return Err(invalid("attributes.service_accounts", "at most 255 plain account names"));
         }
         let mut total = 0.0;
         for (i, e) in self.events.iter().enumerate() {

@@ -26,6 +26,7 @@ pub enum Purpose {
     Attachments = 14,
     Hostile = 15,
     OddMetadata = 16,
+    SpecialOwner = 17,
 }
 
 /// The SplitMix64 finaliser: a bijective, well-mixing 64-bit hash.

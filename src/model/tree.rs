@@ -96,7 +96,7 @@ pub struct WindowsOwner {
     pub sid: String,
     pub manager: String,
     pub department: String,
-    /// `user`, `group`, `orphan` (an account that no longer resolves) or `builtin`.
+    /// `user`, `group`, `orphan` (an account that no longer resolves), `builtin` or `service`.
     pub kind: &'static str,
 }
 
@@ -442,6 +442,37 @@ impl Tree {
         WindowsOwner { name, sid, manager, department: dept, kind }
     }
 
+    /// The Windows owner of a file owned by the built-in administrators or a service account,
+    /// in a folder of `department`.
+    pub fn special_windows_owner(&self, special: super::attrs::SpecialOwner, department: Option<u16>) -> WindowsOwner {
+        let dept = department
+            .and_then(|d| self.model.profile.template.departments.get(d as usize))
+            .map_or_else(String::new, |d| d.name.clone());
+        match special {
+            super::attrs::SpecialOwner::Builtin => WindowsOwner {
+                name: "BUILTIN\\Administrators".into(),
+                sid: "S-1-5-32-544".into(),
+                manager: String::new(),
+                department: dept,
+                kind: "builtin",
+            },
+            super::attrs::SpecialOwner::Service(k) => {
+                let accounts = self.model.accounts();
+                let everyone = &accounts.department_group(None).sid;
+                let domain_sid = everyone.rsplit_once('-').map_or(everyone.as_str(), |(d, _)| d);
+                let name = self.model.profile.attributes.service_accounts.get(k as usize).map_or("svc", String::as_str);
+                WindowsOwner {
+                    name: format!("{}\\{name}", accounts.domain()),
+                    // Service accounts' RIDs sit past the people's and groups'.
+                    sid: format!("{domain_sid}-{}", 9000 + u32::from(k)),
+                    manager: String::new(),
+                    department: dept,
+                    kind: "service",
+                }
+            }
+        }
+    }
+
     /// The extended attributes of a node (`user.synthfs.*`): the owner's account, department,
     /// Windows-style SID and the original creation time.
     pub fn xattrs(&self, index: u64) -> Option<Vec<(&'static str, String)>> {
@@ -458,7 +489,10 @@ impl Tree {
             Location::Symlink(_) => return Some(Vec::new()),
         };
         let group_owner = file.as_ref().is_some_and(|a| a.group_owner);
-        let w = self.windows_owner(owner, department, group_owner);
+        let w = match file.as_ref().and_then(|a| a.special_owner) {
+            Some(special) => self.special_windows_owner(special, department),
+            None => self.windows_owner(owner, department, group_owner),
+        };
         let created = super::date::format_rfc3339(created.secs, created.nanos);
         let mut all = vec![
             (XATTRS[0], w.name),
