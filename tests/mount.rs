@@ -561,6 +561,36 @@ print(json.dumps({"files": seen, "errors": sorted({e.errno for e in errors})}))
     }
 }
 
+/// The torture tree's huge folder at a million files lists fully through the mount (getdents
+/// in pages: every name exactly once, in a stable order), and names anywhere in it are looked
+/// up (the timing is `bench/huge_dir.sh`'s, not this test's).
+#[test]
+fn a_million_entry_folder_lists_fully() {
+    if !fuse_available() {
+        return;
+    }
+    let m = Mount::start(&["--profile", "torture", "--files", "1000000"]);
+    let huge = m.path().join("huge").display().to_string();
+    let script = r#"
+import os, sys
+d = sys.argv[1]
+names = os.listdir(d)
+again = os.listdir(d)
+assert names == again, "a second listing gives the same order"
+assert len(set(names)) == len(names), "no name twice"
+for k in (0, 1, 499_999, len(names) - 1):
+    st = os.stat(os.path.join(d, "file-%07d.txt" % k))
+    assert st.st_size < 1024
+print(len(names))
+"#;
+    let o = std::process::Command::new("python3").args(["-c", script, &huge]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // A million less the 87 files the rest of the frame places.
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "999913");
+    let (_, n, _) = sh(&format!("ls -f '{huge}' | wc -l"));
+    assert_eq!(n.trim(), "999915", "ls -f: every entry, . and .. included");
+}
+
 /// Sixteen readers at once on one torture mount for a bounded time: find walks, du, stat storms
 /// on random names (the huge folder included), random reads at random offsets (sparse files
 /// past 4 GiB included) and listings of the huge folder. No error, no crash, the mount's
