@@ -166,16 +166,17 @@ fn add_file(acc: &mut Acc, owners: &Owners, plan: &DirPlan, a: &FileAttrs, dorma
 
 /// The report as text: one line per figure, shares in percent.
 pub fn render(r: &Report) -> String {
+    use crate::units::{Bytes, Count};
     use std::fmt::Write;
     let pct = |n: u64, of: u64| if of == 0 { 0.0 } else { 100.0 * n as f64 / of as f64 };
     let mut o = String::new();
-    let _ = writeln!(o, "files         {} ({} bytes), as of {}", r.files, r.bytes, r.as_of);
+    let _ = writeln!(o, "files         {} ({}), as of {}", Count(r.files), Bytes(r.bytes), r.as_of);
     let _ = writeln!(
         o,
         "dormant       {:.1}% not accessed in {} years ({} files)",
         pct(r.dormant, r.files),
         r.dormant_years,
-        r.dormant
+        Count(r.dormant)
     );
     let _ = writeln!(o, "created by year");
     for (y, n) in &r.created_by_year {
