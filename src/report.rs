@@ -60,7 +60,7 @@ pub struct Report {
     /// By top-level folder (files at the root under `(root)`).
     pub top_folders: BTreeMap<String, Folder>,
     /// By the owner's kind: `user`, `group` (a department's group owns it), `orphan` (an
-    /// account that no longer resolves: a bare SID) and `builtin`.
+    /// account that no longer resolves: a bare SID), `builtin` and `service`.
     pub owner_kinds: BTreeMap<String, Tally>,
     /// The orphaned owners with the most files (by SID), most first.
     pub top_orphans: Vec<(String, u64)>,

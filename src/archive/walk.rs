@@ -4,6 +4,7 @@
 use std::ops::ControlFlow;
 
 use crate::model::plan::DirPlan;
+use crate::model::tree::ListedLink;
 use crate::model::{FileAttrs, Tree};
 
 use super::EntryMeta;
@@ -76,18 +77,19 @@ fn dir(
     }
     // Links after the folder's files, so a hard link's first name (stored in this folder or an
     // earlier one) comes before it.
-    for (i, e) in listing.entries.iter().enumerate().skip(listing.files) {
-        let (meta, link) = if let Some(l) = tree.symlink(e.index) {
-            let d = tree.dir_attrs(plan);
-            (
-                meta(tree, false, 0o777, d.uid, d.gid, d.modified.secs, d.accessed.secs),
-                LinkItem::Symbolic(l.target.clone()),
-            )
-        } else if listing.is_extra_name(i) {
-            let (Some(a), Some(first)) = (tree.file_attrs(e.index), tree.path(e.index)) else { continue };
-            (meta(tree, false, a.mode, a.uid, a.gid, a.modified.secs, a.accessed.secs), LinkItem::Hard(first))
-        } else {
-            continue;
+    for (e, link) in tree.listed_links(&listing) {
+        let (meta, link) = match link {
+            ListedLink::Symbolic(l) => {
+                let d = tree.dir_attrs(plan);
+                (
+                    meta(tree, false, 0o777, d.uid, d.gid, d.modified.secs, d.accessed.secs),
+                    LinkItem::Symbolic(l.target.clone()),
+                )
+            }
+            ListedLink::ExtraName => {
+                let (Some(a), Some(first)) = (tree.file_attrs(e.index), tree.path(e.index)) else { continue };
+                (meta(tree, false, a.mode, a.uid, a.gid, a.modified.secs, a.accessed.secs), LinkItem::Hard(first))
+            }
         };
         visit(Item { path: format!("{prefix}{}", e.name), meta, file: None, link: Some(link) })?;
     }

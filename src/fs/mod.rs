@@ -209,9 +209,10 @@ impl SynthFs {
 
     /// The target of a symbolic link.
     pub fn readlink(&self, ino: u64) -> FsResult<Vec<u8>> {
-        match self.tree.symlink(index_of(ino)?) {
+        let index = index_of(ino)?;
+        match self.tree.symlink(index) {
             Some(l) => Ok(l.target.as_bytes().to_vec()),
-            None if self.tree.kind(index_of(ino)?).is_some() => Err(FsError::Invalid),
+            None if self.tree.kind(index).is_some() => Err(FsError::Invalid),
             None => Err(FsError::NotFound),
         }
     }

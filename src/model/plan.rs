@@ -407,7 +407,7 @@ fn plan_torture(m: &Model, s: DirSeed) -> DirPlan {
             let deep = u64::from(levels);
             let meta = t::METADATA.len() as u64 + 2;
             let linked = t::LINKED_FILES.len() as u64;
-            let huge = s.files.saturating_sub(names + deep + meta + linked);
+            let huge = s.files.saturating_sub(tp.fixed_files());
             (
                 0,
                 vec![

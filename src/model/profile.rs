@@ -1020,13 +1020,13 @@ impl Profile {
             return Err(invalid("attributes.service_accounts", "at most 255 plain account names"));
         }
         let mut total = 0.0;
+        let (first, last) = self.date_range();
         for (i, e) in self.events.iter().enumerate() {
             let key = |k: &str| format!("event[{i}].{k}");
             if !(e.share > 0.0 && e.share < 1.0) {
                 return Err(invalid(key("share"), "must be above 0 and below 1"));
             }
             total += e.share;
-            let (first, last) = self.date_range();
             if e.year < first.year || e.year > last.year {
                 return Err(invalid(
                     key("year"),

@@ -34,6 +34,14 @@ pub enum NodeKind {
     Symlink,
 }
 
+/// A link in a directory listing (see [`Tree::listed_links`]).
+#[derive(Clone, Copy, Debug)]
+pub enum ListedLink<'a> {
+    Symbolic(&'a Symlink),
+    /// Another name of a file that has its first name elsewhere in the tree.
+    ExtraName,
+}
+
 /// One entry of a directory listing.
 #[derive(Clone, Debug)]
 pub struct Entry {
@@ -248,6 +256,15 @@ impl Tree {
     /// The symbolic link with this index.
     pub fn symlink(&self, index: u64) -> Option<&Symlink> {
         self.links.symlink(index)
+    }
+
+    /// The links among a listing's entries, in listing order: symbolic links with their
+    /// target, and extra names of files (hard links).
+    pub fn listed_links<'a>(&'a self, listing: &'a Listing) -> impl Iterator<Item = (&'a Entry, ListedLink<'a>)> {
+        listing.entries.iter().enumerate().skip(listing.files).filter_map(move |(i, e)| match self.symlink(e.index) {
+            Some(l) => Some((e, ListedLink::Symbolic(l))),
+            None => listing.is_extra_name(i).then_some((e, ListedLink::ExtraName)),
+        })
     }
 
     pub fn root(&self) -> &Arc<DirPlan> {

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::model::torture::{Hostile, Seen, case_twins, classify};
+use crate::model::tree::ListedLink;
 use crate::model::walk::fold_dirs;
 use crate::model::{FileType, Role, Tree};
 
@@ -468,11 +469,12 @@ fn torture_dir(tree: &Tree, s: &mut Stats, plan: &crate::model::plan::DirPlan, a
     }
     // Links: a symbolic link by its target, an extra name of a file as one more hard link (the
     // file itself is counted once, under its first name, as `du` counts it).
-    for (i, e) in listing.entries.iter().enumerate().skip(listing.files) {
-        if let Some(l) = tree.symlink(e.index) {
-            s.add_hostile_kinds(crate::model::torture::classify_symlink(l.target.as_bytes(), l.end));
-        } else if listing.is_extra_name(i) {
-            s.add_hostile_kinds([crate::model::torture::Hostile::HardLink]);
+    for (_, link) in tree.listed_links(&listing) {
+        match link {
+            ListedLink::Symbolic(l) => {
+                s.add_hostile_kinds(crate::model::torture::classify_symlink(l.target.as_bytes(), l.end))
+            }
+            ListedLink::ExtraName => s.add_hostile_kinds([crate::model::torture::Hostile::HardLink]),
         }
     }
 }

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::materialize::marker::MARKER;
 use crate::model::plan::DirPlan;
+use crate::model::tree::ListedLink;
 use crate::model::{FileAttrs, Listing, Tree};
 use crate::stats::digest::content_sha256;
 
@@ -181,24 +182,20 @@ fn dir(tree: &Tree, opts: &Options, t: &Tally, plan: &DirPlan, path: &Path) {
 /// A folder's links: symbolic links point where the model says, extra names of a file are
 /// the same inode as its first name.
 fn links(tree: &Tree, opts: &Options, t: &Tally, listing: &Listing, path: &Path, on_disk: &HashMap<String, Metadata>) {
-    for (i, e) in listing.entries.iter().enumerate() {
-        let symlink = tree.symlink(e.index);
-        if symlink.is_none() && !listing.is_extra_name(i) {
-            continue;
-        }
+    for (e, link) in tree.listed_links(listing) {
         t.links.fetch_add(1, Ordering::Relaxed);
         let at = path.join(&*e.name);
         let Some(meta) = on_disk.get(&*e.name) else {
             t.note(&t.missing, 1, format!("missing: {}", at.display()));
             continue;
         };
-        let why = match symlink {
-            Some(l) => match std::fs::read_link(&at) {
+        let why = match link {
+            ListedLink::Symbolic(l) => match std::fs::read_link(&at) {
                 Ok(target) if target.as_os_str() == &*l.target => None,
                 Ok(target) => Some(format!("points to {} instead of {}", target.display(), l.target)),
                 Err(_) => Some("not a symbolic link".to_string()),
             },
-            None => {
+            ListedLink::ExtraName => {
                 let first = tree.path(e.index).map(|p| opts.dest.join(p));
                 match first.map(std::fs::symlink_metadata) {
                     Some(Ok(m)) if m.is_file() && (m.dev(), m.ino()) == (meta.dev(), meta.ino()) => None,
