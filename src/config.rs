@@ -112,6 +112,12 @@ pub fn resolve_profile(args: &TreeArgs) -> Result<Profile, BadInput> {
         }
         profile.dates.recent_bias = pct / 100.0;
     }
+    if let Some(pct) = dates.hot_share {
+        if !(0.0..=100.0).contains(&pct) {
+            return Err(BadInput(format!("--hot-share {pct}: expected a percentage from 0 to 100")));
+        }
+        profile.dates.hot_share = pct / 100.0;
+    }
     if let Some(d) = &dates.min_date {
         profile.dates.min = Some(parse_day("--min-date", d)?.to_string());
     }

@@ -66,6 +66,8 @@ pub fn fit(s: &Stats, opts: &FitOptions) -> Result<Profile, FitError> {
         loose_root_files: s.by_depth.get(1).map_or(0, |t| t.files).min(u64::from(u32::MAX)) as u32,
         years: 0,
         projects: 0,
+        // A power law: its exponent is the knob that sets the depth (calibrated below).
+        fanout_law: crate::model::fanout::FanoutLaw::Power,
         // The widest folder's sub-folders bound the typical fan-out.
         fanout_cap: (s.subdirs_per_dir.len().saturating_sub(1) / 4).clamp(2, 100_000) as u32,
         ..Template::default()

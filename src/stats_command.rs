@@ -98,6 +98,7 @@ fn refuse_tree_options(t: &TreeArgs) -> Result<(), BadInput> {
         || t.identities.identities.is_some()
         || t.dates.date_preset.is_some()
         || t.dates.recent_bias.is_some()
+        || t.dates.hot_share.is_some()
         || t.dates.min_date.is_some()
         || t.dates.max_date.is_some()
         || t.acl_tiers

@@ -182,6 +182,9 @@ pub struct DateArgs {
     /// With recent-skew: the percentage of files modified in the newest fifth of the range [default: 70].
     #[arg(long, value_name = "PCT")]
     pub recent_bias: Option<f64>,
+    /// Hot data: a further percentage of files modified in the last 30 days (`[dates] hot_days`) of the range, whatever the preset [default: the profile's, 0].
+    #[arg(long, value_name = "PCT")]
+    pub hot_share: Option<f64>,
     /// First day of the range, YYYY-MM-DD [default: the profile's max_age_years before --as-of].
     #[arg(long, value_name = "DATE")]
     pub min_date: Option<String>,

@@ -130,7 +130,12 @@ pub fn time_window(m: &Model, ctx: &DirContext) -> (i64, i64) {
 /// Created <= modified <= accessed, modified inside the context's window, skewed to recent.
 fn draw_times(m: &Model, ctx: &DirContext, rng: &mut Rng) -> [Timestamp; 3] {
     let (lo, hi) = time_window(m, ctx);
-    let drawn = draw_modified(m, lo, hi, rng);
+    let drawn = match hot_window(m, lo, hi) {
+        Some(from) if rng.chance(m.profile.dates.hot_share) => {
+            Drawn { secs: from + (rng.unit() * (hi - from) as f64) as i64, stamped: false, copied: None }
+        }
+        _ => draw_modified(m, lo, hi, rng),
+    };
     let modified = if drawn.stamped { drawn.secs } else { office_hours(drawn.secs, lo, hi, rng) };
     let created = if let Some(copied) = drawn.copied {
         // Copied at a migration: the copy's creation time is the migration's, after the
@@ -157,6 +162,13 @@ fn draw_times(m: &Model, ctx: &DirContext, rng: &mut Rng) -> [Timestamp; 3] {
         a = c;
     }
     [c, md, a]
+}
+
+/// Where hot data goes in a window (`[dates] hot_share`, `hot_days`): its last `hot_days`,
+/// when the window reaches the range's end; `None` without hot data.
+fn hot_window(m: &Model, lo: i64, hi: i64) -> Option<i64> {
+    let d = &m.profile.dates;
+    (d.hot_share > 0.0 && hi == m.range.1).then(|| (hi - i64::from(d.hot_days) * date::DAY).max(lo))
 }
 
 /// A modification time as the date preset draws it.

@@ -19,6 +19,7 @@ pub mod acl;
 pub mod attrs;
 pub mod content;
 pub mod date;
+pub mod fanout;
 pub mod filetype;
 pub mod identity;
 pub mod layout;

@@ -7,6 +7,7 @@
 //! pre-order: a directory, then its own files, then each child's subtree in turn.
 
 use super::Model;
+use super::fanout::Fan;
 use super::layout::{self, Layout};
 use super::profile::FolderLaw;
 use super::rng::{Purpose, Rng};
@@ -280,7 +281,8 @@ fn plan_statistical(m: &Model, s: DirSeed) -> DirPlan {
         _ => {}
     }
     let mut rng = Rng::new(m.seed, s.index, Purpose::Plan);
-    let mut specs = child_specs(m, &s, &mut rng);
+    let mut fan = Fan::default();
+    let mut specs = child_specs(m, &s, &mut rng, &mut fan);
     specs.truncate(s.dirs.min(specs.len() as u64) as usize);
     let n = specs.len() as u64;
     let own_density = match s.ctx.kind {
@@ -302,9 +304,12 @@ fn plan_statistical(m: &Model, s: DirSeed) -> DirPlan {
     } else {
         law.sample(rng.unit(), f64::from(s.kind)).min(s.files)
     };
-    // Directories: each child takes one, the rest is shared by weight.
-    let dir_weights: Vec<f64> = specs.iter().map(|c| c.weight).collect();
-    let child_dirs = split(s.dirs - n, &dir_weights);
+    // Directories: drawn by attachment, or each child takes one and the rest is shared by
+    // weight.
+    let child_dirs = match fan.subtrees {
+        Some(subtrees) if subtrees.len() == specs.len() => subtrees.into_iter().map(|m| m - 1).collect(),
+        _ => split(s.dirs - n, &specs.iter().map(|c| c.weight).collect::<Vec<f64>>()),
+    };
     // Files: a folder without sub-folders draws its count from the same law; subtrees share
     // what is left by their folders' worth. When there is no subtree to take the rest (or the
     // draws overshoot), every child shares by weight instead.
@@ -555,18 +560,24 @@ pub fn split(total: u64, weights: &[f64]) -> Vec<u64> {
     out
 }
 
-/// How many sub-directories a statistical directory gets.
-fn fan_out(m: &Model, s: &DirSeed, rng: &mut Rng) -> u64 {
-    if s.dirs == 0 {
-        return 0;
-    }
-    if s.depth + 1 >= m.profile.max_depth {
-        return s.dirs;
-    }
-    let t = &m.profile.template;
-    let median = libm::pow(s.dirs as f64, t.fanout).clamp(1.2, f64::from(t.fanout_cap).max(1.2));
-    let x = libm::round(median * rng.lognormal(0.0, 0.55)) as u64;
-    x.clamp(1, s.dirs.min(u64::from(t.fanout_cap) * 20))
+/// How many sub-directories a statistical directory gets (and, by attachment, their subtrees).
+fn fan_out(m: &Model, s: &DirSeed, rng: &mut Rng, fan: &mut Fan) -> u64 {
+    use super::fanout::{self, FanoutLaw};
+    *fan = if s.dirs == 0 {
+        Fan::leaves(0)
+    } else if s.depth + 1 >= m.profile.max_depth {
+        Fan::leaves(s.dirs)
+    } else {
+        let t = &m.profile.template;
+        match t.fanout_law {
+            FanoutLaw::Power => Fan::leaves(fanout::power(s.dirs, t.fanout, t.fanout_cap, rng)),
+            FanoutLaw::Attachment => {
+                let subtrees = fanout::attachment(s.dirs, t.attachment_offset, rng);
+                Fan { count: subtrees.len() as u64, subtrees: Some(subtrees) }
+            }
+        }
+    };
+    fan.count
 }
 
 /// Heavy-tailed weight for splitting directories among siblings.
@@ -574,7 +585,7 @@ fn skew(rng: &mut Rng) -> f64 {
     rng.pareto(1.0, 1.4).min(30.0)
 }
 
-fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng) -> Vec<Spec> {
+fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, fan: &mut Fan) -> Vec<Spec> {
     let p = &m.profile;
     let t = &p.template;
     let ctx = s.ctx;
@@ -604,7 +615,7 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng) -> Vec<Spec> {
     };
     match ctx.kind {
         DirKind::Root if t.layout == Layout::Tree => {
-            let n = fan_out(m, s, rng);
+            let n = fan_out(m, s, rng, fan);
             let topics = words::topics(m.mix_name(ctx.mix));
             for _ in 0..n {
                 let name = if rng.chance(0.5) { fresh(rng, topics) } else { fresh(rng, words::SUBFOLDERS) };
@@ -651,7 +662,7 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng) -> Vec<Spec> {
             }
         }
         DirKind::Home => {
-            let n = fan_out(m, s, rng);
+            let n = fan_out(m, s, rng, fan);
             let fixed = ["Documents", "Desktop", "Downloads", "Pictures"];
             for k in 0..n {
                 let name = match fixed.get(k as usize) {
@@ -662,7 +673,7 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng) -> Vec<Spec> {
             }
         }
         DirKind::Project => {
-            let n = fan_out(m, s, rng);
+            let n = fan_out(m, s, rng, fan);
             let phases = words::topics("projects");
             for k in 0..n {
                 let name = match phases.get(k as usize) {
@@ -673,7 +684,7 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng) -> Vec<Spec> {
             }
         }
         DirKind::Year => {
-            let n = fan_out(m, s, rng);
+            let n = fan_out(m, s, rng, fan);
             let year = ctx.year.unwrap_or(2020);
             let quarters = n <= 4 || rng.chance(0.5);
             // No period folder reaches past the reference date.
@@ -698,7 +709,7 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng) -> Vec<Spec> {
         }
         DirKind::Batch | DirKind::Torture(_) | DirKind::Event(_) | DirKind::EventSub(_) => {}
         DirKind::Department | DirKind::Shared | DirKind::Topic | DirKind::Period | DirKind::Sub => {
-            let n = fan_out(m, s, rng);
+            let n = fan_out(m, s, rng, fan);
             let mix = m.mix_name(ctx.mix);
             let topics = words::topics(mix);
             let newest = m.as_of.year;

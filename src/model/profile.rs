@@ -327,6 +327,13 @@ pub struct Dates {
     /// `recent-skew`: the share of files (0 to 1) modified in the newest fifth of the range.
     #[serde(default = "defaults::recent_bias")]
     pub recent_bias: f64,
+    /// Hot data: a further share of files (0 to 1) modified in the last `hot_days` before the
+    /// range's end, whatever the preset (files in folders about earlier periods stay in them).
+    #[serde(default)]
+    pub hot_share: f64,
+    /// How recent hot data is, in days.
+    #[serde(default = "defaults::hot_days")]
+    pub hot_days: u32,
     /// First day of the range (YYYY-MM-DD) [default: `max_age_years` before `as_of`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min: Option<String>,
@@ -337,7 +344,14 @@ pub struct Dates {
 
 impl Default for Dates {
     fn default() -> Self {
-        Dates { preset: DatePreset::Aging, recent_bias: defaults::recent_bias(), min: None, max: None }
+        Dates {
+            preset: DatePreset::Aging,
+            recent_bias: defaults::recent_bias(),
+            hot_share: 0.0,
+            hot_days: defaults::hot_days(),
+            min: None,
+            max: None,
+        }
     }
 }
 
@@ -451,8 +465,15 @@ pub struct Template {
     pub distribution: super::layout::Distribution,
     #[serde(default = "defaults::folder_prefix")]
     pub folder_prefix: String,
-    /// How wide statistical folders are: a folder with D folders below it gets about D^fanout
-    /// sub-folders (higher: wider and shallower trees).
+    /// The law of statistical folders' fan-out: `attachment` (Impressions' generative model)
+    /// or `power` (`fanout`, `fanout_cap`).
+    #[serde(default)]
+    pub fanout_law: super::fanout::FanoutLaw,
+    /// Attachment: a folder gets the next folder with weight (its sub-folders + this).
+    #[serde(default = "defaults::attachment_offset")]
+    pub attachment_offset: f64,
+    /// Power: a folder with D folders below it gets about D^fanout sub-folders (higher:
+    /// wider and shallower trees).
     #[serde(default = "defaults::fanout")]
     pub fanout: f64,
     /// The typical number of sub-folders stops growing at this (a few folders get up to 20x).
@@ -474,6 +495,8 @@ impl Default for Template {
             layout: Default::default(),
             distribution: Default::default(),
             folder_prefix: defaults::folder_prefix(),
+            fanout_law: Default::default(),
+            attachment_offset: defaults::attachment_offset(),
             fanout: defaults::fanout(),
             fanout_cap: defaults::fanout_cap(),
         }
@@ -661,6 +684,9 @@ mod defaults {
     pub fn max_age_years() -> u32 {
         10
     }
+    pub fn hot_days() -> u32 {
+        30
+    }
     pub fn recent_bias() -> f64 {
         0.7
     }
@@ -675,6 +701,9 @@ mod defaults {
     }
     pub fn prefix_share() -> f64 {
         0.5
+    }
+    pub fn attachment_offset() -> f64 {
+        2.0
     }
     pub fn fanout() -> f64 {
         0.42
@@ -950,6 +979,12 @@ impl Profile {
             return Err(invalid("email.max_attachments", "must be between 1 and 9"));
         }
         let d = &self.dates;
+        if !(d.hot_share.is_finite() && (0.0..=1.0).contains(&d.hot_share)) {
+            return Err(invalid("dates.hot_share", "must be between 0 and 1 (--hot-share takes a percentage)"));
+        }
+        if !(1..=3_650).contains(&d.hot_days) {
+            return Err(invalid("dates.hot_days", "must be between 1 and 3650"));
+        }
         if !(d.recent_bias.is_finite() && (0.0..=1.0).contains(&d.recent_bias)) {
             return Err(invalid("dates.recent_bias", "must be between 0 and 1 (--recent-bias takes a percentage)"));
         }
@@ -1104,6 +1139,9 @@ impl Profile {
         }
         if !(0.05..=0.95).contains(&t.fanout) {
             return Err(invalid("template.fanout", "must be between 0.05 and 0.95"));
+        }
+        if !(0.1..=1000.0).contains(&t.attachment_offset) {
+            return Err(invalid("template.attachment_offset", "must be between 0.1 and 1000"));
         }
         if !(1..=100_000).contains(&t.fanout_cap) {
             return Err(invalid("template.fanout_cap", "must be between 1 and 100,000"));

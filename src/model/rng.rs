@@ -120,6 +120,64 @@ impl Rng {
         -mean * libm::log(self.unit_open())
     }
 
+    /// A gamma deviate of shape `shape` (> 0) and scale 1 (Marsaglia and Tsang; shapes under 1
+    /// boosted by `U^(1/shape)`).
+    pub fn gamma(&mut self, shape: f64) -> f64 {
+        if shape < 1.0 {
+            let boost = libm::pow(self.unit_open(), 1.0 / shape);
+            return self.gamma(shape + 1.0) * boost;
+        }
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / libm::sqrt(9.0 * d);
+        loop {
+            let x = self.normal();
+            let v = 1.0 + c * x;
+            if v <= 0.0 {
+                continue;
+            }
+            let v = v * v * v;
+            let u = self.unit_open();
+            if libm::log(u) < 0.5 * x * x + d - d * v + d * libm::log(v) {
+                return d * v;
+            }
+        }
+    }
+
+    /// A beta deviate with shapes `a` and `b` (both > 0).
+    pub fn beta(&mut self, a: f64, b: f64) -> f64 {
+        let x = self.gamma(a);
+        let y = self.gamma(b);
+        if x + y > 0.0 { x / (x + y) } else { 0.5 }
+    }
+
+    /// A binomial deviate: successes in `n` trials of probability `p`. Exact (geometric skips)
+    /// while the expected count of the rarer outcome is under 30, a rounded normal beyond.
+    pub fn binomial(&mut self, n: u64, p: f64) -> u64 {
+        if n == 0 || p <= 0.0 {
+            return 0;
+        }
+        if p >= 1.0 {
+            return n;
+        }
+        if p > 0.5 {
+            return n - self.binomial(n, 1.0 - p);
+        }
+        let mean = n as f64 * p;
+        if mean < 30.0 {
+            let log_q = libm::log1p(-p);
+            let (mut count, mut at) = (0u64, 0f64);
+            loop {
+                at += libm::floor(libm::log(self.unit_open()) / log_q) + 1.0;
+                if at > n as f64 {
+                    return count;
+                }
+                count += 1;
+            }
+        }
+        let x = mean + libm::sqrt(mean * (1.0 - p)) * self.normal();
+        libm::round(x).clamp(0.0, n as f64) as u64
+    }
+
     /// One element of a non-empty slice.
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
@@ -187,6 +245,31 @@ mod tests {
         let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
         assert!(mean.abs() < 0.05, "mean {mean}");
         assert!((var - 1.0).abs() < 0.05, "var {var}");
+    }
+
+    #[test]
+    fn gamma_beta_and_binomial_have_their_means() {
+        let mut r = Rng::new(11, 4, Purpose::Plan);
+        let n = 40_000;
+        for shape in [0.4, 1.0, 2.5, 9.0] {
+            let m = (0..n).map(|_| r.gamma(shape)).sum::<f64>() / n as f64;
+            assert!((m / shape - 1.0).abs() < 0.04, "gamma({shape}) mean {m}");
+        }
+        let m = (0..n).map(|_| r.beta(2.0 / 3.0, 1.0)).sum::<f64>() / n as f64;
+        assert!((m - 0.4).abs() < 0.01, "beta mean {m}");
+        for (trials, p) in [(10u64, 0.3), (1_000, 0.01), (1_000_000, 0.2), (500, 0.9)] {
+            let draws: Vec<u64> = (0..4_000).map(|_| r.binomial(trials, p)).collect();
+            assert!(draws.iter().all(|&k| k <= trials));
+            let m = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
+            let want = trials as f64 * p;
+            let sd = (want * (1.0 - p)).sqrt();
+            assert!(
+                (m - want).abs() < 4.0 * sd / (draws.len() as f64).sqrt() + 1e-9,
+                "binomial({trials}, {p}) mean {m}"
+            );
+        }
+        assert_eq!(r.binomial(0, 0.5), 0);
+        assert_eq!(r.binomial(7, 1.0), 7);
     }
 
     #[test]
