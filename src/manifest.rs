@@ -29,7 +29,7 @@ pub enum Format {
 }
 
 /// The columns, in CSV order (the JSONL keys are the same).
-pub const COLUMNS: [&str; 22] = [
+pub const COLUMNS: [&str; 24] = [
     "path",
     "inode",
     "size",
@@ -48,6 +48,8 @@ pub const COLUMNS: [&str; 22] = [
     "created",
     "modified",
     "accessed",
+    "file_class",
+    "event",
     "hidden",
     "readonly",
     "zone_identifier",
@@ -231,7 +233,8 @@ fn records(tree: &Tree, owners: &Owners, job: &Job, (lo, hi): (u64, u64), format
         }
         path.push_str(&entry.name);
         let (owner, department) = owners.of(a, job.plan.ctx.department);
-        let r = Fields { a, path: &path, owner, department };
+        let class = tree.file_class(a).name();
+        let r = Fields { a, path: &path, owner, department, class, event: tree.event_of(&job.plan.ctx) };
         match format {
             Format::Jsonl => r.json(&mut out),
             Format::Csv => r.csv(&mut out),
@@ -246,6 +249,10 @@ struct Fields<'a> {
     path: &'a str,
     owner: &'a WindowsOwner,
     department: &'a str,
+    /// The file's timestamp class (see `model::classes`).
+    class: &'static str,
+    /// The `[[event]]` whose cohort the file is in, or "".
+    event: &'a str,
 }
 
 impl Fields<'_> {
@@ -309,7 +316,14 @@ impl Fields<'_> {
             out.extend_from_slice(key);
             rfc3339(t, out);
         }
-        out.push(b'"');
+        out.extend_from_slice(b"\",\"file_class\":\"");
+        out.extend_from_slice(self.class.as_bytes());
+        out.extend_from_slice(b"\",\"event\":");
+        if self.event.is_empty() {
+            out.extend_from_slice(b"null");
+        } else {
+            json_str(self.event, out);
+        }
         for (key, b) in [
             (&b",\"hidden\":"[..], a.hidden),
             (b",\"readonly\":", a.readonly),
@@ -357,6 +371,10 @@ impl Fields<'_> {
             out.push(b',');
             rfc3339(t, out);
         }
+        out.push(b',');
+        out.extend_from_slice(self.class.as_bytes());
+        out.push(b',');
+        csv_str(self.event, out);
         for b in [a.hidden, a.readonly, a.zone, a.content.sparse.is_some()] {
             out.push(b',');
             out.extend_from_slice(bool_str(b).as_bytes());

@@ -66,6 +66,11 @@ pub struct Report {
     pub top_orphans: Vec<(String, u64)>,
     /// By department (the folder's, else the owner's own).
     pub departments: BTreeMap<String, Tally>,
+    /// By file class: how the three times behave (see `model::classes`; a scanner applies the
+    /// same rule to `stat` and `user.synthfs.created`).
+    pub file_classes: BTreeMap<String, Tally>,
+    /// By `[[event]]` cohort.
+    pub events: BTreeMap<String, Tally>,
 }
 
 /// Orphaned owners listed by name.
@@ -79,6 +84,8 @@ struct Acc {
     kinds: BTreeMap<&'static str, Tally>,
     orphans: BTreeMap<String, u64>,
     departments: BTreeMap<String, Tally>,
+    classes: BTreeMap<&'static str, Tally>,
+    events: BTreeMap<String, Tally>,
 }
 
 impl Acc {
@@ -98,6 +105,12 @@ impl Acc {
         for (k, t) in o.departments {
             self.departments.entry(k).or_default().merge(t);
         }
+        for (k, t) in o.classes {
+            self.classes.entry(k).or_default().merge(t);
+        }
+        for (k, t) in o.events {
+            self.events.entry(k).or_default().merge(t);
+        }
         self
     }
 }
@@ -110,7 +123,7 @@ pub fn collect(tree: &Tree, dormant_years: u32) -> Report {
     let visit = |acc: &mut Acc, plan: &DirPlan| {
         for slot in 0..plan.files {
             let a = tree.file_attrs_in(plan, slot);
-            add_file(acc, &owners, plan, &a, dormant_before);
+            add_file(acc, tree, &owners, plan, &a, dormant_before);
         }
     };
     let root = tree.root();
@@ -144,11 +157,21 @@ pub fn collect(tree: &Tree, dormant_years: u32) -> Report {
         owner_kinds: all.kinds.into_iter().map(|(k, t)| (k.to_string(), t)).collect(),
         top_orphans,
         departments: all.departments,
+        file_classes: all.classes.into_iter().map(|(k, t)| (k.to_string(), t)).collect(),
+        events: all.events,
     }
 }
 
-fn add_file(acc: &mut Acc, owners: &Owners, plan: &DirPlan, a: &FileAttrs, dormant_before: i64) {
+fn add_file(acc: &mut Acc, tree: &Tree, owners: &Owners, plan: &DirPlan, a: &FileAttrs, dormant_before: i64) {
     let size = a.size();
+    acc.classes.entry(tree.file_class(a).name()).or_default().add(size);
+    let event = tree.event_of(&plan.ctx);
+    if !event.is_empty() {
+        match acc.events.get_mut(event) {
+            Some(t) => t.add(size),
+            None => acc.events.entry(event.to_string()).or_default().add(size),
+        }
+    }
     *acc.created.entry(Date::of_unix(a.created.secs).year).or_default() += 1;
     acc.folder.files += 1;
     acc.folder.bytes += size;
@@ -192,6 +215,18 @@ pub fn render(r: &Report) -> String {
             pct(f.dormant, f.files)
         );
     }
+    let _ = writeln!(o, "file classes (files, bytes share)");
+    for (class, t) in &r.file_classes {
+        let _ = writeln!(
+            o,
+            "  {class:<24} {:5.1}% of files  {:5.1}% of bytes",
+            pct(t.files, r.files),
+            pct(t.bytes, r.bytes)
+        );
+    }
+    for (event, t) in &r.events {
+        let _ = writeln!(o, "event {event}: {} files, {:.1}% of files", Count(t.files), pct(t.files, r.files));
+    }
     let _ = writeln!(o, "owners");
     for (kind, t) in &r.owner_kinds {
         let _ =
@@ -221,8 +256,7 @@ mod tests {
         let mut p = Profile::builtin("panzura-demo").unwrap();
         p.set_counts(Some(5_000), None);
         let tree = Tree::new(p).unwrap();
-        // A year idle: the profile's range is three years, so few files are idle for three.
-        let r = collect(&tree, 1);
+        let r = collect(&tree, 3);
         assert_eq!(r.files, 5_000);
         assert_eq!(r.created_by_year.values().sum::<u64>(), r.files);
         assert_eq!(r.top_folders.values().map(|f| f.files).sum::<u64>(), r.files);
@@ -230,10 +264,11 @@ mod tests {
         assert_eq!(r.top_folders.values().map(|f| f.dormant).sum::<u64>(), r.dormant);
         assert_eq!(r.owner_kinds.values().map(|t| t.files).sum::<u64>(), r.files);
         assert_eq!(r.departments.values().map(|t| t.bytes).sum::<u64>(), r.bytes);
+        assert_eq!(r.file_classes.values().map(|t| t.files).sum::<u64>(), r.files);
         assert!(r.owner_kinds.contains_key("user") && r.owner_kinds.contains_key("group"), "{:?}", r.owner_kinds);
         assert!(r.dormant > 0 && r.dormant < r.files);
-        assert_eq!(collect(&tree, 1), r, "the same report whatever the threads' order");
-        assert!(collect(&tree, 2).dormant < r.dormant, "fewer files are two years idle than one");
+        assert_eq!(collect(&tree, 3), r, "the same report whatever the threads' order");
+        assert!(collect(&tree, 8).dormant < r.dormant, "fewer files are eight years idle than three");
         assert!(render(&r).contains("dormant"));
     }
 }

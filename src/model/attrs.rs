@@ -171,6 +171,24 @@ fn hot_window(m: &Model, lo: i64, hi: i64) -> Option<i64> {
     (d.hot_share > 0.0 && hi == m.range.1).then(|| (hi - i64::from(d.hot_days) * date::DAY).max(lo))
 }
 
+/// Times of a file whose class is drawn first (`[classes]`): the class's rule holds for them
+/// (see [`super::classes`]); a second shared by two times shares its nanoseconds too.
+fn class_times(m: &Model, ctx: &DirContext, t: &super::classes::ClassTables, rng: &mut Rng) -> [Timestamp; 3] {
+    let class = t.pick(ctx.classes, rng);
+    let mut shift = |secs, lo, hi, rng: &mut Rng| office_hours(secs, lo, hi, rng);
+    let [c, md, a] = super::classes::draw_times(class, time_window(m, ctx), m.range.1, rng, &mut shift);
+    let nanos = rng.below(1_000_000_000) as u32;
+    let mut other = || rng.below(1_000_000_000) as u32;
+    let at = |secs: i64, n: u32| Timestamp { secs, nanos: if secs == md { nanos } else { n } };
+    let (cn, an) = (other(), other());
+    // Accessed no earlier than modified: the same second takes the same nanoseconds.
+    [
+        at(c, cn).min(Timestamp { secs: md, nanos }),
+        Timestamp { secs: md, nanos },
+        at(a, an).max(Timestamp { secs: md, nanos }),
+    ]
+}
+
 /// A modification time as the date preset draws it.
 struct Drawn {
     secs: i64,
@@ -345,7 +363,10 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
         sized = Some(size);
         (Role::Original, t, ext)
     };
-    let [created, modified, accessed] = draw_times(m, ctx, &mut Rng::new(m.seed, index, Purpose::Times));
+    let [created, modified, accessed] = match &m.classes {
+        Some(t) => class_times(m, ctx, t, &mut Rng::new(m.seed, index, Purpose::Times)),
+        None => draw_times(m, ctx, &mut Rng::new(m.seed, index, Purpose::Times)),
+    };
     let content = original.map(|o| o.content).unwrap_or_else(|| {
         let size = sized.unwrap_or_else(|| clutter_size(m, ftype, &mut srng));
         let sparse = sparse_layout(m, ftype, size, &mut srng);

@@ -14,7 +14,9 @@
 //!   subtree holds `1 + BetaBinomial(D - 1, 1 - discount, concentration + discount)` folders
 //!   and the rest is again such a partition with the concentration raised by the discount.
 //!   The test `attachment_matches_the_sequential_process` checks this against a direct
-//!   simulation.
+//!   simulation. The subtrees are then shuffled: the first-created child is the largest on
+//!   average, but the folder's first name (a department's newest year folder, say) should not
+//!   be.
 //! - `power`: about `D^fanout` sub-folders (lognormal spread, at most `fanout_cap`, a few up to
 //!   20 times that), folders shared by heavy-tailed weights. `profile fit` uses it: its
 //!   exponent is the one knob that sets a tree's depth.
@@ -62,6 +64,10 @@ pub fn attachment(folders: u64, offset: f64, rng: &mut Rng) -> Vec<u64> {
         out.push(m);
         rest -= m;
         concentration += discount;
+    }
+    // Creation order favours the first children; siblings are listed in any order.
+    for i in (1..out.len()).rev() {
+        out.swap(i, rng.below(i as u64 + 1) as usize);
     }
     out
 }

@@ -17,6 +17,7 @@
 pub mod accounts;
 pub mod acl;
 pub mod attrs;
+pub mod classes;
 pub mod content;
 pub mod date;
 pub mod fanout;
@@ -71,6 +72,8 @@ pub struct Model {
     pub frame_bounds: Vec<(u64, u64)>,
     pub files: u64,
     pub dirs: u64,
+    /// File classes' draws (`[classes]`), if the profile has them.
+    pub classes: Option<classes::ClassTables>,
 }
 
 #[derive(Debug)]
@@ -151,6 +154,7 @@ impl Model {
             frame_bounds,
             files: profile.files,
             dirs: profile.dir_count(),
+            classes: classes::ClassTables::new(&profile.classes),
             profile,
         })
     }

@@ -50,6 +50,8 @@ pub struct DirContext {
     pub year: Option<i32>,
     /// Months (1..=12) a period folder covers, inclusive.
     pub months: Option<(u8, u8)>,
+    /// The file-class table of the top-level folder this is in (0: the tree's).
+    pub classes: u8,
 }
 
 impl DirContext {
@@ -213,6 +215,7 @@ fn plan_root_with_events(m: &Model, s: DirSeed) -> DirPlan {
             owner: None,
             year: Some(e.year),
             months: None,
+            classes: m.classes.as_ref().map_or(0, |t| t.folder(&e.name)),
         };
         plan.children.push(ChildDir {
             index: next,
@@ -283,6 +286,11 @@ fn plan_statistical(m: &Model, s: DirSeed) -> DirPlan {
     let mut rng = Rng::new(m.seed, s.index, Purpose::Plan);
     let mut fan = Fan::default();
     let mut specs = child_specs(m, &s, &mut rng, &mut fan);
+    if let (DirKind::Root, Some(t)) = (s.ctx.kind, &m.classes) {
+        for spec in &mut specs {
+            spec.ctx.classes = t.folder(&spec.name);
+        }
+    }
     specs.truncate(s.dirs.min(specs.len() as u64) as usize);
     let n = specs.len() as u64;
     let own_density = match s.ctx.kind {
@@ -297,7 +305,9 @@ fn plan_statistical(m: &Model, s: DirSeed) -> DirPlan {
     let own = if n == 0 {
         s.files
     } else if s.ctx.kind == DirKind::Root {
-        s.files.min(u64::from(m.profile.template.loose_root_files))
+        let t = &m.profile.template;
+        let share = libm::round(t.loose_root_share * m.files as f64) as u64;
+        s.files.min(u64::from(t.loose_root_files) + share)
     } else if own_density < 1.0 {
         let x = mean * own_density * f64::from(s.kind) * rng.lognormal(-0.18, 0.6);
         (libm::round(x) as u64).min(s.files)
@@ -624,7 +634,7 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, fan: &mut Fan) -> Vec<Spec
         }
         DirKind::Root => {
             let w = &t.weights;
-            let nd = t.departments.len().max(1) as f64;
+            let nd: f64 = t.departments.iter().map(|d| d.weight).sum::<f64>().max(1e-9);
             for (i, d) in t.departments.iter().enumerate() {
                 let c = DirContext {
                     kind: DirKind::Department,
@@ -632,7 +642,7 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, fan: &mut Fan) -> Vec<Spec
                     department: Some(i as u16),
                     ..ctx
                 };
-                push(&mut out, d.name.clone(), c, w.departments / nd * rng.lognormal(0.0, 0.35), 1.0);
+                push(&mut out, d.name.clone(), c, w.departments / nd * d.weight * rng.lognormal(0.0, 0.35), 1.0);
             }
             let users = DirContext { kind: DirKind::UsersRoot, mix: m.mix_index("home"), ..ctx };
             push(&mut out, t.users_folder.clone(), users, w.users, 0.8);
@@ -715,7 +725,10 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, fan: &mut Fan) -> Vec<Spec
             let newest = m.as_of.year;
             let oldest = m.range_start_year();
             let mut next_year = newest;
-            let max_years = if ctx.kind == DirKind::Department { u64::from(t.years) } else { 3 };
+            // Topics and shared areas get up to three year folders, none where the profile
+            // wants none.
+            let max_years =
+                if ctx.kind == DirKind::Department { u64::from(t.years) } else { u64::from(t.years.min(3)) };
             let mut years_made = 0;
             let year_chance = match ctx.kind {
                 DirKind::Department => 0.35,

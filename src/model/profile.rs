@@ -108,6 +108,9 @@ pub struct Profile {
     pub files_per_folder: FilesPerFolder,
     #[serde(default, skip_serializing_if = "super::torture::Torture::is_default")]
     pub torture: super::torture::Torture,
+    /// File classes (`[classes]`): how each file's three times behave.
+    #[serde(default, skip_serializing_if = "super::classes::Classes::is_default")]
+    pub classes: super::classes::Classes,
     /// Cohorts of files a story adds (`[[event]]`): an acquisition dumped near the root, a
     /// departed team's share, a merger.
     #[serde(default, rename = "event", skip_serializing_if = "Vec::is_empty")]
@@ -455,6 +458,9 @@ pub struct Template {
     pub years: u32,
     #[serde(default = "defaults::loose_root_files")]
     pub loose_root_files: u32,
+    /// A further share of all files (0 to 0.5) left at the share's root.
+    #[serde(default)]
+    pub loose_root_share: f64,
     #[serde(default)]
     pub weights: AreaWeights,
     /// `share` (departments, homes, projects) or `folders` (numbered e-discovery folders).
@@ -491,6 +497,7 @@ impl Default for Template {
             projects: defaults::projects(),
             years: defaults::years(),
             loose_root_files: defaults::loose_root_files(),
+            loose_root_share: 0.0,
             weights: AreaWeights::default(),
             layout: Default::default(),
             distribution: Default::default(),
@@ -513,6 +520,13 @@ pub struct Department {
     /// documents start with one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub prefixes: Vec<String>,
+    /// Its share of the departments' folders (and so files) against the others' (1 each).
+    #[serde(default = "defaults::one", skip_serializing_if = "is_one")]
+    pub weight: f64,
+}
+
+fn is_one(x: &f64) -> bool {
+    *x == 1.0
 }
 
 /// Share of the directories under each top-level area.
@@ -683,6 +697,9 @@ mod defaults {
     }
     pub fn max_age_years() -> u32 {
         10
+    }
+    pub fn one() -> f64 {
+        1.0
     }
     pub fn hot_days() -> u32 {
         30
@@ -911,6 +928,7 @@ impl Profile {
 
     /// Checks every value; the error names the key.
     pub fn validate(&self) -> Result<(), ProfileError> {
+        self.classes.check().map_err(|(key, message)| invalid(key, message))?;
         if self.files == 0 {
             return Err(invalid("files", "must be at least 1"));
         }
@@ -1121,6 +1139,9 @@ impl Profile {
                     format!("no [mix] entry named `{}`", d.mix),
                 ));
             }
+            if !(d.weight.is_finite() && d.weight > 0.0 && d.weight <= 1000.0) {
+                return Err(invalid(format!("template.departments[{i}].weight"), "must be above 0 and at most 1000"));
+            }
             top.push(&d.name);
         }
         for (i, name) in t.shared.iter().enumerate() {
@@ -1131,6 +1152,10 @@ impl Profile {
         check_folder_name("template.projects_folder", &t.projects_folder)?;
         top.push(&t.users_folder);
         top.push(&t.projects_folder);
+        // Events' folders sit beside the others (only in the share layout).
+        if t.layout == super::layout::Layout::Share {
+            top.extend(self.events.iter().map(|e| e.name.as_str()));
+        }
         let mut seen = std::collections::HashSet::new();
         for name in top {
             if !seen.insert(name.to_lowercase()) {
@@ -1142,6 +1167,9 @@ impl Profile {
         }
         if !(0.1..=1000.0).contains(&t.attachment_offset) {
             return Err(invalid("template.attachment_offset", "must be between 0.1 and 1000"));
+        }
+        if !(t.loose_root_share.is_finite() && (0.0..=0.5).contains(&t.loose_root_share)) {
+            return Err(invalid("template.loose_root_share", "must be between 0 and 0.5"));
         }
         if !(1..=100_000).contains(&t.fanout_cap) {
             return Err(invalid("template.fanout_cap", "must be between 1 and 100,000"));
@@ -1274,6 +1302,29 @@ mod tests {
             let err = Profile::from_toml(&text, "p.toml").unwrap_err().to_string();
             assert!(err.contains(key), "{err} should name {key}");
         }
+    }
+
+    #[test]
+    fn storyline_sections_are_checked() {
+        let story = Profile::builtin_text("panzura-demo").unwrap();
+        assert!(Profile::from_toml(story, "p.toml").is_ok());
+        let cases = [
+            // An event named as another top-level folder, case aside.
+            ("name = \"Acquired - Northwind 2019\"", "name = \"public\"", "top-level folder `public` appears twice"),
+            ("dormant = 30.7,", "dormnt = 30.7,", "`classes.shares.dormnt`"),
+            ("IT = { active = 60,", "IT = { active = -1,", "`classes.folders.IT.active`"),
+            ("weight = 2.2 ", "weight = 0.0 ", "`template.departments[6].weight`"),
+            ("loose_root_share = 0.0003", "loose_root_share = 0.9", "`template.loose_root_share`"),
+        ];
+        for (from, to, want) in cases {
+            let text = story.replace(from, to);
+            assert_ne!(text, story, "{from}");
+            let err = Profile::from_toml(&text, "p.toml").unwrap_err().to_string();
+            assert!(err.contains(want), "{err} should say {want}");
+        }
+        let text = base().replace("[template]", "[dates]\nhot_share = 2.0\n\n[template]");
+        let err = Profile::from_toml(&text, "p.toml").unwrap_err().to_string();
+        assert!(err.contains("dates.hot_share"), "{err}");
     }
 
     #[test]

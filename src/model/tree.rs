@@ -198,6 +198,7 @@ impl Tree {
             owner: None,
             year: None,
             months: None,
+            classes: 0,
         };
         let root = Arc::new(plan_dir(
             &model,
@@ -332,6 +333,21 @@ impl Tree {
     /// The attributes of file `slot` of a directory whose plan the caller holds.
     pub fn file_attrs_in(&self, plan: &DirPlan, slot: u64) -> FileAttrs {
         attrs::file_attrs(self, plan, slot)
+    }
+
+    /// A file's timestamp class, by the rule a scanner applies (see [`super::classes`]).
+    pub fn file_class(&self, a: &FileAttrs) -> super::classes::FileClass {
+        super::classes::classify(a.created.secs, a.modified.secs, a.accessed.secs, self.model.range.1)
+    }
+
+    /// The name of the `[[event]]` a folder belongs to, or "".
+    pub fn event_of(&self, ctx: &super::plan::DirContext) -> &str {
+        match ctx.kind {
+            DirKind::Event(k) | DirKind::EventSub(k) => {
+                self.model.profile.events.get(usize::from(k)).map_or("", |e| e.name.as_str())
+            }
+            _ => "",
+        }
     }
 
     pub fn dir_attrs(&self, plan: &DirPlan) -> DirAttrs {
