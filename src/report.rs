@@ -96,22 +96,29 @@ impl Acc {
         self.folder.files += o.folder.files;
         self.folder.bytes += o.folder.bytes;
         self.folder.dormant += o.folder.dormant;
-        for (k, t) in o.kinds {
-            self.kinds.entry(k).or_default().merge(t);
-        }
+        merge_tallies(&mut self.kinds, o.kinds);
         for (k, n) in o.orphans {
             *self.orphans.entry(k).or_default() += n;
         }
-        for (k, t) in o.departments {
-            self.departments.entry(k).or_default().merge(t);
-        }
-        for (k, t) in o.classes {
-            self.classes.entry(k).or_default().merge(t);
-        }
-        for (k, t) in o.events {
-            self.events.entry(k).or_default().merge(t);
-        }
+        merge_tallies(&mut self.departments, o.departments);
+        merge_tallies(&mut self.classes, o.classes);
+        merge_tallies(&mut self.events, o.events);
         self
+    }
+}
+
+/// Adds `from`'s tallies into `into`'s, key by key.
+fn merge_tallies<K: Ord>(into: &mut BTreeMap<K, Tally>, from: BTreeMap<K, Tally>) {
+    for (k, t) in from {
+        into.entry(k).or_default().merge(t);
+    }
+}
+
+/// Counts a file of `size` bytes under `name`, allocating the key only the first time.
+fn tally_named(map: &mut BTreeMap<String, Tally>, name: &str, size: u64) {
+    match map.get_mut(name) {
+        Some(t) => t.add(size),
+        None => map.entry(name.to_string()).or_default().add(size),
     }
 }
 
@@ -167,10 +174,7 @@ fn add_file(acc: &mut Acc, tree: &Tree, owners: &Owners, plan: &DirPlan, a: &Fil
     acc.classes.entry(tree.file_class(a).name()).or_default().add(size);
     let event = tree.event_of(&plan.ctx);
     if !event.is_empty() {
-        match acc.events.get_mut(event) {
-            Some(t) => t.add(size),
-            None => acc.events.entry(event.to_string()).or_default().add(size),
-        }
+        tally_named(&mut acc.events, event, size);
     }
     *acc.created.entry(Date::of_unix(a.created.secs).year).or_default() += 1;
     acc.folder.files += 1;
@@ -181,10 +185,7 @@ fn add_file(acc: &mut Acc, tree: &Tree, owners: &Owners, plan: &DirPlan, a: &Fil
     if owner.kind == "orphan" {
         *acc.orphans.entry(owner.name.clone()).or_default() += 1;
     }
-    match acc.departments.get_mut(department) {
-        Some(t) => t.add(size),
-        None => acc.departments.entry(department.to_string()).or_default().add(size),
-    }
+    tally_named(&mut acc.departments, department, size);
 }
 
 /// The report as text: one line per figure, shares in percent.

@@ -36,21 +36,6 @@ pub enum FanoutLaw {
     Power,
 }
 
-/// A folder's sub-folders: how many, and (for attachment) each one's subtree in folders,
-/// itself included.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Fan {
-    pub count: u64,
-    pub subtrees: Option<Vec<u64>>,
-}
-
-impl Fan {
-    /// `count` leaf sub-folders.
-    pub fn leaves(count: u64) -> Fan {
-        Fan { count, subtrees: None }
-    }
-}
-
 /// The subtrees (folders each, itself included; they sum to `folders`) of the children of a
 /// folder with `folders` folders below it, under attachment weight `sub-folders + offset`.
 pub fn attachment(folders: u64, offset: f64, rng: &mut Rng) -> Vec<u64> {

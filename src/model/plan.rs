@@ -7,7 +7,6 @@
 //! pre-order: a directory, then its own files, then each child's subtree in turn.
 
 use super::Model;
-use super::fanout::Fan;
 use super::layout::{self, Layout};
 use super::profile::FolderLaw;
 use super::rng::{Purpose, Rng};
@@ -284,8 +283,8 @@ fn plan_statistical(m: &Model, s: DirSeed) -> DirPlan {
         _ => {}
     }
     let mut rng = Rng::new(m.seed, s.index, Purpose::Plan);
-    let mut fan = Fan::default();
-    let mut specs = child_specs(m, &s, &mut rng, &mut fan);
+    let mut subtrees = None;
+    let mut specs = child_specs(m, &s, &mut rng, &mut subtrees);
     if let (DirKind::Root, Some(t)) = (s.ctx.kind, &m.classes) {
         for spec in &mut specs {
             spec.ctx.classes = t.folder(&spec.name);
@@ -316,7 +315,7 @@ fn plan_statistical(m: &Model, s: DirSeed) -> DirPlan {
     };
     // Directories: drawn by attachment, or each child takes one and the rest is shared by
     // weight.
-    let child_dirs = match fan.subtrees {
+    let child_dirs = match subtrees {
         Some(subtrees) if subtrees.len() == specs.len() => subtrees.into_iter().map(|m| m - 1).collect(),
         _ => split(s.dirs - n, &specs.iter().map(|c| c.weight).collect::<Vec<f64>>()),
     };
@@ -570,24 +569,21 @@ pub fn split(total: u64, weights: &[f64]) -> Vec<u64> {
     out
 }
 
-/// How many sub-directories a statistical directory gets (and, by attachment, their subtrees).
-fn fan_out(m: &Model, s: &DirSeed, rng: &mut Rng, fan: &mut Fan) -> u64 {
+/// How many sub-directories a statistical directory gets; by attachment, `subtrees` also
+/// receives each one's subtree in folders (itself included).
+fn fan_out(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut Option<Vec<u64>>) -> u64 {
     use super::fanout::{self, FanoutLaw};
-    *fan = if s.dirs == 0 {
-        Fan::leaves(0)
-    } else if s.depth + 1 >= m.profile.max_depth {
-        Fan::leaves(s.dirs)
-    } else {
-        let t = &m.profile.template;
-        match t.fanout_law {
-            FanoutLaw::Power => Fan::leaves(fanout::power(s.dirs, t.fanout, t.fanout_cap, rng)),
-            FanoutLaw::Attachment => {
-                let subtrees = fanout::attachment(s.dirs, t.attachment_offset, rng);
-                Fan { count: subtrees.len() as u64, subtrees: Some(subtrees) }
-            }
-        }
-    };
-    fan.count
+    if s.dirs == 0 {
+        return 0;
+    }
+    if s.depth + 1 >= m.profile.max_depth {
+        return s.dirs;
+    }
+    let t = &m.profile.template;
+    match t.fanout_law {
+        FanoutLaw::Power => fanout::power(s.dirs, t.fanout, t.fanout_cap, rng),
+        FanoutLaw::Attachment => subtrees.insert(fanout::attachment(s.dirs, t.attachment_offset, rng)).len() as u64,
+    }
 }
 
 /// Heavy-tailed weight for splitting directories among siblings.
@@ -595,7 +591,7 @@ fn skew(rng: &mut Rng) -> f64 {
     rng.pareto(1.0, 1.4).min(30.0)
 }
 
-fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, fan: &mut Fan) -> Vec<Spec> {
+fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut Option<Vec<u64>>) -> Vec<Spec> {
     let p = &m.profile;
     let t = &p.template;
     let ctx = s.ctx;
@@ -625,7 +621,7 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, fan: &mut Fan) -> Vec<Spec
     };
     match ctx.kind {
         DirKind::Root if t.layout == Layout::Tree => {
-            let n = fan_out(m, s, rng, fan);
+            let n = fan_out(m, s, rng, subtrees);
             let topics = words::topics(m.mix_name(ctx.mix));
             for _ in 0..n {
                 let name = if rng.chance(0.5) { fresh(rng, topics) } else { fresh(rng, words::SUBFOLDERS) };
@@ -672,7 +668,7 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, fan: &mut Fan) -> Vec<Spec
             }
         }
         DirKind::Home => {
-            let n = fan_out(m, s, rng, fan);
+            let n = fan_out(m, s, rng, subtrees);
             let fixed = ["Documents", "Desktop", "Downloads", "Pictures"];
             for k in 0..n {
                 let name = match fixed.get(k as usize) {
@@ -683,7 +679,7 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, fan: &mut Fan) -> Vec<Spec
             }
         }
         DirKind::Project => {
-            let n = fan_out(m, s, rng, fan);
+            let n = fan_out(m, s, rng, subtrees);
             let phases = words::topics("projects");
             for k in 0..n {
                 let name = match phases.get(k as usize) {
@@ -694,7 +690,7 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, fan: &mut Fan) -> Vec<Spec
             }
         }
         DirKind::Year => {
-            let n = fan_out(m, s, rng, fan);
+            let n = fan_out(m, s, rng, subtrees);
             let year = ctx.year.unwrap_or(2020);
             let quarters = n <= 4 || rng.chance(0.5);
             // No period folder reaches past the reference date.
@@ -719,7 +715,7 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, fan: &mut Fan) -> Vec<Spec
         }
         DirKind::Batch | DirKind::Torture(_) | DirKind::Event(_) | DirKind::EventSub(_) => {}
         DirKind::Department | DirKind::Shared | DirKind::Topic | DirKind::Period | DirKind::Sub => {
-            let n = fan_out(m, s, rng, fan);
+            let n = fan_out(m, s, rng, subtrees);
             let mix = m.mix_name(ctx.mix);
             let topics = words::topics(mix);
             let newest = m.as_of.year;
