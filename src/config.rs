@@ -82,6 +82,9 @@ pub fn resolve_profile(args: &TreeArgs) -> Result<Profile, BadInput> {
     if args.acl_tiers {
         profile.acls.tiers = true;
     }
+    if args.nt_acls {
+        profile.acls.windows = true;
+    }
     if args.control_chars {
         profile.torture.control_chars = true;
     }

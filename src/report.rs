@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::manifest::Owners;
 use crate::model::date::{DAY, Date};
+use crate::model::ntacl;
 use crate::model::plan::DirPlan;
 use crate::model::walk::fold_subtree;
 use crate::model::{FileAttrs, Tree};
@@ -71,7 +72,41 @@ pub struct Report {
     pub file_classes: BTreeMap<String, Tally>,
     /// By `[[event]]` cohort.
     pub events: BTreeMap<String, Tally>,
+    /// ACL anti-patterns, where the tree has NT security descriptors (`[acls] windows`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acls: Option<AclPatterns>,
 }
+
+/// What a permission audit counts over every folder's DACL (`user.synthfs.sddl`), the way the
+/// SIDs resolve (`user.synthfs.sddl_sids`). ACEs are counted where they are explicit (set on
+/// the folder, not inherited).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AclPatterns {
+    /// Folders, the root included.
+    pub folders: u64,
+    /// Folders that stop inheriting (`P` in SDDL), the root aside.
+    pub broken_inheritance: u64,
+    /// Their paths, sorted (the first hundred).
+    pub broken_inheritance_paths: Vec<String>,
+    /// Folders that grant Everyone write access.
+    pub everyone_modify: u64,
+    pub deny_aces: u64,
+    pub explicit_aces: u64,
+    /// Explicit ACEs naming a global group, where AGDLP wants a domain-local one.
+    pub global_group_aces: u64,
+    /// Explicit ACEs naming one person (resolvable or not).
+    pub user_aces: u64,
+    /// Explicit ACEs whose SID no account resolves (someone who left).
+    pub deleted_user_aces: u64,
+    /// Distinct SIDs among those.
+    pub deleted_user_sids: u64,
+    /// Folders below a department's or project's own, inheriting: where the direct grants of
+    /// `acls.global_group_share` and `acls.user_grant_share` are drawn.
+    pub grant_folders: u64,
+}
+
+/// Broken-inheritance paths listed by name.
+const BROKEN_PATHS: usize = 100;
 
 /// Orphaned owners listed by name.
 const TOP_ORPHANS: usize = 10;
@@ -86,6 +121,8 @@ struct Acc {
     departments: BTreeMap<String, Tally>,
     classes: BTreeMap<&'static str, Tally>,
     events: BTreeMap<String, Tally>,
+    acls: AclPatterns,
+    deleted_sids: std::collections::BTreeSet<String>,
 }
 
 impl Acc {
@@ -103,6 +140,18 @@ impl Acc {
         merge_tallies(&mut self.departments, o.departments);
         merge_tallies(&mut self.classes, o.classes);
         merge_tallies(&mut self.events, o.events);
+        let (a, b) = (&mut self.acls, o.acls);
+        a.folders += b.folders;
+        a.broken_inheritance += b.broken_inheritance;
+        a.broken_inheritance_paths.extend(b.broken_inheritance_paths);
+        a.everyone_modify += b.everyone_modify;
+        a.deny_aces += b.deny_aces;
+        a.explicit_aces += b.explicit_aces;
+        a.global_group_aces += b.global_group_aces;
+        a.user_aces += b.user_aces;
+        a.deleted_user_aces += b.deleted_user_aces;
+        a.grant_folders += b.grant_folders;
+        self.deleted_sids.extend(o.deleted_sids);
         self
     }
 }
@@ -127,7 +176,11 @@ pub fn collect(tree: &Tree, dormant_years: u32) -> Report {
     let owners = Owners::new(tree);
     let as_of_end = tree.model.range.1;
     let dormant_before = as_of_end + 1 - i64::from(dormant_years) * 365 * DAY;
+    let resolver = ntacl::enabled(&tree.model).then(|| ntacl::Resolver::new(&tree.model));
     let visit = |acc: &mut Acc, plan: &DirPlan| {
+        if let Some(r) = &resolver {
+            add_folder_acl(acc, tree, r, plan);
+        }
         for slot in 0..plan.files {
             let a = tree.file_attrs_in(plan, slot);
             add_file(acc, tree, &owners, plan, &a, dormant_before);
@@ -153,6 +206,13 @@ pub fn collect(tree: &Tree, dormant_years: u32) -> Report {
     let mut top_orphans: Vec<(String, u64)> = all.orphans.into_iter().collect();
     top_orphans.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     top_orphans.truncate(TOP_ORPHANS);
+    let acls = resolver.map(|_| {
+        let mut a = all.acls;
+        a.broken_inheritance_paths.sort();
+        a.broken_inheritance_paths.truncate(BROKEN_PATHS);
+        a.deleted_user_sids = all.deleted_sids.len() as u64;
+        a
+    });
     Report {
         files: all.folder.files,
         bytes: all.folder.bytes,
@@ -166,7 +226,37 @@ pub fn collect(tree: &Tree, dormant_years: u32) -> Report {
         departments: all.departments,
         file_classes: all.classes.into_iter().map(|(k, t)| (k.to_string(), t)).collect(),
         events: all.events,
+        acls,
     }
+}
+
+/// Counts a folder's DACL into the ACL patterns.
+fn add_folder_acl(acc: &mut Acc, tree: &Tree, r: &ntacl::Resolver, plan: &DirPlan) {
+    let Some(sec) = tree.dir_security(plan.index) else { return };
+    let a = &mut acc.acls;
+    a.folders += 1;
+    if sec.protected && plan.index != 0 {
+        a.broken_inheritance += 1;
+        a.broken_inheritance_paths.push(tree.path(plan.index).unwrap_or_default());
+    }
+    a.grant_folders += u64::from(ntacl::grantable(&plan.ctx, sec.protected));
+    let mut everyone_modify = false;
+    for ace in sec.aces.iter().filter(|ace| !ace.inherited) {
+        a.explicit_aces += 1;
+        a.deny_aces += u64::from(!ace.allow);
+        everyone_modify |= ace.allow && ace.principal == ntacl::Principal::Everyone && ace.mask & ntacl::WRITE != 0;
+        match r.lookup(ace.principal).0 {
+            ntacl::SidUse::Group => a.global_group_aces += 1,
+            ntacl::SidUse::User => a.user_aces += 1,
+            ntacl::SidUse::Unknown => {
+                a.user_aces += 1;
+                a.deleted_user_aces += 1;
+                acc.deleted_sids.insert(r.sid(ace.principal));
+            }
+            ntacl::SidUse::Alias | ntacl::SidUse::WellKnownGroup => {}
+        }
+    }
+    a.everyone_modify += u64::from(everyone_modify);
 }
 
 fn add_file(acc: &mut Acc, tree: &Tree, owners: &Owners, plan: &DirPlan, a: &FileAttrs, dormant_before: i64) {
@@ -239,6 +329,33 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(o, "  {sid:<48} {n:>10}");
         }
     }
+    if let Some(a) = &r.acls {
+        let _ = writeln!(o, "ACLs over {} folders", Count(a.folders));
+        let _ = writeln!(o, "  broken inheritance   {} folders", Count(a.broken_inheritance));
+        for p in &a.broken_inheritance_paths {
+            let _ = writeln!(o, "    {p}");
+        }
+        let _ = writeln!(
+            o,
+            "  Everyone may modify  {} folders ({} deny ACEs)",
+            Count(a.everyone_modify),
+            Count(a.deny_aces)
+        );
+        let _ = writeln!(
+            o,
+            "  global groups        {} of {} explicit ACEs ({:.1}%)",
+            Count(a.global_group_aces),
+            Count(a.explicit_aces),
+            pct(a.global_group_aces, a.explicit_aces)
+        );
+        let _ = writeln!(
+            o,
+            "  deleted users        {} ACEs naming {} SIDs no account resolves ({} ACEs name a person)",
+            Count(a.deleted_user_aces),
+            Count(a.deleted_user_sids),
+            Count(a.user_aces)
+        );
+    }
     let _ = writeln!(o, "departments (files, bytes share)");
     for (d, t) in &r.departments {
         let name = if d.is_empty() { "(none)" } else { d.as_str() };
@@ -271,5 +388,12 @@ mod tests {
         assert_eq!(collect(&tree, 3), r, "the same report whatever the threads' order");
         assert!(collect(&tree, 8).dormant < r.dormant, "fewer files are eight years idle than three");
         assert!(render(&r).contains("dormant"));
+        let a = r.acls.as_ref().expect("panzura-demo has NT ACLs");
+        assert_eq!(a.folders, tree.dir_count());
+        assert_eq!(a.broken_inheritance, a.broken_inheritance_paths.len() as u64);
+        assert!(a.broken_inheritance_paths.iter().any(|p| p == "Sensitive"), "{a:?}");
+        assert_eq!(a.everyone_modify, a.deny_aces);
+        assert!(a.deleted_user_aces <= a.user_aces && a.global_group_aces < a.explicit_aces);
+        assert!(render(&r).contains("broken inheritance"));
     }
 }

@@ -102,6 +102,7 @@ fn refuse_tree_options(t: &TreeArgs) -> Result<(), BadInput> {
         || t.dates.min_date.is_some()
         || t.dates.max_date.is_some()
         || t.acl_tiers
+        || t.nt_acls
     {
         return Err(BadInput(
             "with DIR, stats walks the directory: tree options (--seed, --files, ...) do not apply".into(),

@@ -457,6 +457,77 @@ print(nodes, with_acl)
     assert!(!facl.contains("group:3000") && !facl.contains("mask::"), "{facl}");
 }
 
+/// NT ACLs: every folder and file of the panzura-demo mount has an SDDL descriptor and its SIDs
+/// resolved, as `getfattr` shows; a Temp folder stops inheriting, denies the contractors and
+/// lets Everyone modify; files inherit their folder's; materialize copies the descriptors; a
+/// tree without them has none (`--nt-acls` turns them on).
+#[test]
+fn nt_acls_are_sddl_on_the_mount_and_on_a_materialized_tree() {
+    if !fuse_available() || !common::have_tool(std::process::Command::new("getfattr").arg("--version"), "getfattr") {
+        return;
+    }
+    let tree = ["--profile", "panzura-demo", "--files", "5000", "--size-scale", "0.001"];
+    let m = Mount::start(&tree);
+    let root = m.path().display().to_string();
+    let get = |path: &str, name: &str| {
+        let (ok, out, err) = sh(&format!("cd '{root}' && getfattr --only-values -n user.synthfs.{name} '{path}'"));
+        assert!(ok.success(), "{path} {name}: {err}");
+        out
+    };
+    let temp = get("Finance/Temp", "sddl");
+    assert!(temp.starts_with("O:S-1-5-21-"), "{temp}");
+    let dacl = &temp[temp.find("D:").unwrap()..];
+    assert!(dacl.starts_with("D:PAI(D;OICI;0x1301bf;;;S-1-5-21-"), "inheritance broken, the deny first: {dacl}");
+    assert!(dacl.contains("(A;OICI;0x1301bf;;;WD)") && dacl.contains("(A;OICI;FA;;;SY)"), "{dacl}");
+    assert!(!dacl.contains("ID;"), "nothing inherited: {dacl}");
+    let sids = get("Finance/Temp", "sddl_sids");
+    assert!(sids.lines().any(|l| l.ends_with("\tAlias\tCORP\\contractors")), "{sids}");
+    assert!(sids.lines().any(|l| l.ends_with("\tAlias\tCORP\\dl-finance-modify")), "{sids}");
+    let finance = get("Finance", "sddl");
+    assert!(finance.contains("D:AI(A;OICI;0x1200a9;;;S-1-5-21-"), "the read tier, explicit: {finance}");
+    assert!(finance.contains("(A;OICIID;FA;;;SY)") && !finance.contains(";AU)"), "{finance}");
+    // A file: its owner, and its folder's inheritable ACEs, inherited.
+    let (_, file, _) = sh(&format!("cd '{root}' && find Finance -maxdepth 1 -type f | head -1"));
+    let (sddl, owner_sid) = (get(file.trim(), "sddl"), get(file.trim(), "sid"));
+    let file = sddl;
+    assert!(file.starts_with(&format!("O:{owner_sid}D:AI(A;ID;0x1200a9;;;")), "{file}");
+    assert!(file.ends_with("(A;ID;FA;;;SY)(A;ID;FA;;;BA)"), "{file}");
+    let (ok, names, _) = sh(&format!("cd '{root}' && getfattr -d -m '^user\\.synthfs\\.sddl' Public"));
+    assert!(
+        ok.success() && names.contains("user.synthfs.sddl=") && names.contains("user.synthfs.sddl_sids="),
+        "{names}"
+    );
+    // Materialized, every folder and file carries the same descriptor.
+    let dest = tempfile::tempdir_in(std::env::temp_dir()).unwrap();
+    let d = dest.path().display().to_string();
+    let o = run(&[&["materialize", &d][..], &tree[..]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let script = r#"
+import os, sys
+a, b = sys.argv[1], sys.argv[2]
+nodes = 0
+for dirpath, dirs, files in os.walk(a):
+    for n in dirs + files:
+        pa = os.path.join(dirpath, n)
+        pb = os.path.join(b, os.path.relpath(pa, a))
+        for name in ("user.synthfs.sddl", "user.synthfs.sddl_sids"):
+            assert os.getxattr(pa, name) == os.getxattr(pb, name), (pa, name)
+        nodes += 1
+print(nodes)
+"#;
+    let o = std::process::Command::new("python3").args(["-c", script, &root, &d]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).trim().parse::<u64>().unwrap() > 5000);
+    // Without them (the small profile), no descriptor; `--nt-acls` adds them.
+    let p = small_profile_path();
+    let plain = Mount::start(&small_args(&p));
+    let (ok, _, err) = sh(&format!("getfattr -n user.synthfs.sddl '{}/Finance'", plain.path().display()));
+    assert!(!ok.success() && err.contains("No such attribute"), "{err}");
+    let nt = Mount::start(&[&small_args(&p)[..], &["--nt-acls"]].concat());
+    let (ok, out, err) = sh(&format!("getfattr --only-values -n user.synthfs.sddl '{}/Finance'", nt.path().display()));
+    assert!(ok.success() && out.contains("D:AI("), "{out}{err}");
+}
+
 /// The torture tree (control characters included) through the tools scanners are built on:
 /// find sees every entry the model has, du the sizes and the holes, tar archives it all, and
 /// Python's os.walk and rsync stop only where the OS refuses a path longer than PATH_MAX.
@@ -779,9 +850,10 @@ const STORY_FILES: u64 = 200_000;
 /// the built-in `panzura-demo` tree: files by creation year (`user.synthfs.created`), dormancy
 /// overall and by top-level folder (access times), file classes (the rule over created,
 /// modified and accessed times), orphaned owners (a bare SID in `user.synthfs.owner`), built-in
-/// and service owners, and bytes by department (`user.synthfs.department`); and each storyline
-/// is within a point of what the profile tells. Telling a department's group from a person
-/// takes the directory (AD), which this scanner does not ask: it checks their sum.
+/// and service owners, bytes by department (`user.synthfs.department`), and the ACL audit
+/// (every folder's SDDL and how its SIDs resolve); and each storyline is within a point of what
+/// the profile tells. Telling a department's group from a person as a file's owner takes the
+/// directory (AD), which this scanner does not ask: it checks their sum.
 #[test]
 fn report_is_what_a_scan_of_the_mount_computes() {
     if !fuse_available() {
@@ -798,7 +870,7 @@ fn report_is_what_a_scan_of_the_mount_computes() {
     assert_eq!(stderr(&o).trim(), "synthfs: error: --dormant-years 0: expected 1 to 100");
     let m = Mount::start(&tree);
     let scan = r#"
-import collections, datetime, json, os, sys
+import collections, concurrent.futures, datetime, json, os, re, sys
 root, as_of, years = sys.argv[1], sys.argv[2], int(sys.argv[3])
 end = int(datetime.datetime.fromisoformat(as_of + "T00:00:00+00:00").timestamp()) + 86400
 now, Y, D = end - 1, 365 * 86400, 86400
@@ -808,28 +880,72 @@ def secs(rfc3339):
 out = {"files": 0, "bytes": 0, "dormant": 0, "created_by_year": collections.Counter(),
        "top_folders": {}, "kinds": collections.Counter(), "orphans": collections.Counter(),
        "departments": collections.Counter(), "classes": collections.Counter()}
-for d, dirs, files in os.walk(root):
-    rel = os.path.relpath(d, root)
-    top = "(root)" if rel == "." else rel.split(os.sep)[0]
-    f = out["top_folders"].setdefault(top, {"files": 0, "bytes": 0, "dormant": 0})
+acls = {"folders": 0, "broken_inheritance": 0, "broken_inheritance_paths": [], "everyone_modify": 0,
+        "deny_aces": 0, "explicit_aces": 0, "global_group_aces": 0, "user_aces": 0, "deleted_user_aces": 0}
+deleted = set()
+ACE = re.compile(r"\(([AD]);([A-Z]*);(\w+);;;([\w-]+)\)")
+WRITE = 0x10006  # FILE_WRITE_DATA | FILE_APPEND_DATA | DELETE
+def audit(rel, sddl, sids):
+    # The folder's DACL (SDDL) and how its SIDs resolve (LsaLookupSids), as an audit reads them.
+    uses = {}
+    for line in sids.splitlines():
+        sid, use, name = line.split("\t")
+        uses[sid] = use
+    acls["folders"] += 1
+    dacl = sddl[sddl.index("D:") + 2:]
+    if dacl.startswith("P") and rel != ".":
+        acls["broken_inheritance"] += 1
+        acls["broken_inheritance_paths"].append(rel)
+    everyone = False
+    for kind, flags, mask, sid in ACE.findall(dacl):
+        if "ID" in flags:
+            continue
+        acls["explicit_aces"] += 1
+        acls["deny_aces"] += kind == "D"
+        rights = 0x1F01FF if mask == "FA" else int(mask, 16)
+        everyone |= kind == "A" and sid == "WD" and rights & WRITE != 0
+        use = uses.get(sid, "WellKnownGroup")
+        acls["global_group_aces"] += use == "Group"
+        acls["user_aces"] += use in ("User", "Unknown")
+        if use == "Unknown":
+            acls["deleted_user_aces"] += 1
+            deleted.add(sid)
+    acls["everyone_modify"] += everyone
+def x(p, k):
+    return os.getxattr(p, "user.synthfs." + k, follow_symlinks=False).decode()
+def read_folder(item):
+    # What one folder gives a scanner: its ACL, and each file's stat and attributes. Scanners
+    # keep many requests in flight; so do these threads (the GIL is released in system calls).
+    d, files = item
+    rows = []
     for n in files:
         p = os.path.join(d, n)
         st = os.lstat(p)
-        x = lambda k: os.getxattr(p, "user.synthfs." + k, follow_symlinks=False).decode()
-        dormant = st.st_atime < dormant_before
-        out["files"] += 1; out["bytes"] += st.st_size; out["dormant"] += dormant
-        f["files"] += 1; f["bytes"] += st.st_size; f["dormant"] += dormant
-        created = x("created")
-        out["created_by_year"][created[:4]] += 1
-        m, a = st.st_mtime_ns // 10**9, st.st_atime_ns // 10**9
-        out["classes"][klass(secs(created), m, a)] += 1
-        owner = x("owner")
-        kind = ("orphan" if owner.startswith("S-1-5-21-") else "builtin" if owner.startswith("BUILTIN\\")
-                else "service" if "\\svc_" in owner else "user+group")
-        out["kinds"][kind] += 1
-        if kind == "orphan":
-            out["orphans"][owner] += 1
-        out["departments"][x("department")] += st.st_size
+        rows.append((st, x(p, "created"), x(p, "owner"), x(p, "department")))
+    return d, x(d, "sddl"), x(d, "sddl_sids"), rows
+folders = [(d, files) for d, dirs, files in os.walk(root)]
+with concurrent.futures.ThreadPoolExecutor(16) as pool:
+    for d, sddl, sids, rows in pool.map(read_folder, folders):
+        rel = os.path.relpath(d, root)
+        audit(rel, sddl, sids)
+        top = "(root)" if rel == "." else rel.split(os.sep)[0]
+        f = out["top_folders"].setdefault(top, {"files": 0, "bytes": 0, "dormant": 0})
+        for st, created, owner, department in rows:
+            dormant = st.st_atime < dormant_before
+            out["files"] += 1; out["bytes"] += st.st_size; out["dormant"] += dormant
+            f["files"] += 1; f["bytes"] += st.st_size; f["dormant"] += dormant
+            out["created_by_year"][created[:4]] += 1
+            m, a = st.st_mtime_ns // 10**9, st.st_atime_ns // 10**9
+            out["classes"][klass(secs(created), m, a)] += 1
+            kind = ("orphan" if owner.startswith("S-1-5-21-") else "builtin" if owner.startswith("BUILTIN\\")
+                    else "service" if "\\svc_" in owner else "user+group")
+            out["kinds"][kind] += 1
+            if kind == "orphan":
+                out["orphans"][owner] += 1
+            out["departments"][department] += st.st_size
+acls["broken_inheritance_paths"] = sorted(acls["broken_inheritance_paths"])[:100]
+acls["deleted_user_sids"] = len(deleted)
+out["acls"] = acls
 out["ghosts"] = len(out["orphans"])
 out["top_orphans"] = sorted(out.pop("orphans").items(), key=lambda kv: (-kv[1], kv[0]))[:10]
 print(json.dumps(out))
@@ -860,6 +976,9 @@ print(json.dumps(out))
     for (dept, t) in report["departments"].as_object().unwrap() {
         assert_eq!(s["departments"][dept], t["bytes"], "{dept}");
     }
+    let mut acls = report["acls"].clone();
+    let grant_folders = acls.as_object_mut().unwrap().remove("grant_folders").unwrap().as_f64().unwrap();
+    assert_eq!(s["acls"], acls, "the ACL audit");
 
     // The storylines, as the scan computed them, against what the profile tells (percent).
     let n = STORY_FILES as f64;
@@ -900,6 +1019,24 @@ print(json.dumps(out))
         assert!(top(mess)["files"].as_u64().unwrap_or(0) > 0, "mess folder {mess}");
     }
     assert!(top("(root)")["files"].as_u64().unwrap() >= 20 + STORY_FILES * 3 / 10_000, "loose files at the root");
+    // ACL anti-patterns: broken inheritance where the story puts it, Everyone and a Deny on
+    // every department's Temp, global groups on about 4% of explicit ACEs (the knob is 4% of
+    // direct grants, which are all but a few hundred of them), people who left on ACEs.
+    let a = &s["acls"];
+    let broken: Vec<&str> =
+        a["broken_inheritance_paths"].as_array().unwrap().iter().filter_map(|p| p.as_str()).collect();
+    for path in ["Sensitive", "Public", "Executive/Board", "IT/Credentials", "Finance/Temp", "IT/Temp"] {
+        assert!(broken.contains(&path), "{path} keeps its inheritance: {broken:?}");
+    }
+    let temps = broken.iter().filter(|p| p.ends_with("/Temp")).count() as u64;
+    assert_eq!(temps, 15, "one Temp per department");
+    assert_eq!(a["everyone_modify"], temps);
+    assert_eq!(a["deny_aces"], temps);
+    let explicit = a["explicit_aces"].as_f64().unwrap();
+    within("global groups on ACLs", 100.0 * a["global_group_aces"].as_f64().unwrap() / explicit, 4.0, 1.0);
+    assert!(explicit > 0.25 * grant_folders, "direct grants on about 30% of {grant_folders} folders");
+    assert!(a["deleted_user_aces"].as_u64().unwrap() > 0, "ACEs of people who left");
+    assert_eq!(a["deleted_user_sids"], 40, "every former employee is on some ACL");
 
     // The manifest is the same ground truth, one record per file: its classes and cohort.
     let o = run(&[&["manifest", "--format", "csv"][..], &tree[..]].concat());

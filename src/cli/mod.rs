@@ -156,6 +156,9 @@ pub struct TreeArgs {
     /// Grant each department's read, modify and full-control groups (gids from 30000) as POSIX ACLs on its folders and files, for permission scanners [default: the profile's acls.tiers].
     #[arg(long, help_heading = "Permissions")]
     pub acl_tiers: bool,
+    /// Give every folder and file an NT security descriptor (SDDL in user.synthfs.sddl, its SIDs resolved in user.synthfs.sddl_sids), with the profile's [acls] anti-patterns; `report` counts them [default: the profile's acls.windows].
+    #[arg(long, help_heading = "Permissions")]
+    pub nt_acls: bool,
     /// With the torture profile: also names with newlines, tabs, carriage returns and escape sequences (POSIX only) [default: the profile's torture.control_chars].
     #[arg(long)]
     pub control_chars: bool,

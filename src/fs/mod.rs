@@ -359,7 +359,8 @@ impl SynthFs {
         if name == ACL_ACCESS || name == ACL_DEFAULT {
             return self.acl(ino, name == ACL_DEFAULT);
         }
-        let optional = [crate::model::tree::ATTRIBUTES_XATTR, crate::model::tree::ZONE_XATTR];
+        use crate::model::tree::{ATTRIBUTES_XATTR, SDDL_SIDS_XATTR, SDDL_XATTR, ZONE_XATTR};
+        let optional = [ATTRIBUTES_XATTR, ZONE_XATTR, SDDL_XATTR, SDDL_SIDS_XATTR];
         if !XATTRS.iter().chain(&optional).any(|x| x.as_bytes() == name) {
             return Err(if name.starts_with(b"user.") { FsError::NoAttribute } else { FsError::Unsupported });
         }

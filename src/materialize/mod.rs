@@ -375,7 +375,7 @@ impl Run<'_> {
         let d = self.tree.dir_attrs(plan);
         let f = File::open(path)?;
         if self.opts.xattrs {
-            self.set_acl(&f, plan.index)?;
+            self.set_xattrs(&f, plan.index)?;
         }
         self.set_meta(&f, (d.uid, d.gid), d.mode, d.accessed, d.modified)
     }
@@ -489,16 +489,22 @@ impl Run<'_> {
             f.set_len(a.size())?;
         }
         if self.opts.xattrs {
-            if let Some(values) = self.tree.xattrs(a.index) {
-                for (name, value) in values {
-                    if !self.set_xattr(&f, name, value.as_bytes())? {
-                        break;
-                    }
-                }
-            }
-            self.set_acl(&f, a.index)?;
+            self.set_xattrs(&f, a.index)?;
         }
         self.set_meta(&f, (a.uid, a.gid), a.mode, a.accessed, a.modified)
+    }
+
+    /// A node's extended attributes (`user.synthfs.*`, the mark of the web, NT descriptors)
+    /// and POSIX ACLs, as the mount shows them.
+    fn set_xattrs(&self, f: &File, index: u64) -> io::Result<()> {
+        if let Some(values) = self.tree.xattrs(index) {
+            for (name, value) in values {
+                if !self.set_xattr(f, name, value.as_bytes())? {
+                    break;
+                }
+            }
+        }
+        self.set_acl(f, index)
     }
 
     /// Sets one extended attribute; `Ok(false)` (counted) where the target does not support it.

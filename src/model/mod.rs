@@ -25,6 +25,7 @@ pub mod filetype;
 pub mod identity;
 pub mod layout;
 pub mod names;
+pub mod ntacl;
 pub mod plan;
 pub mod profile;
 pub mod rng;

@@ -731,7 +731,16 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut Option<Vec<
                 DirKind::Topic | DirKind::Shared => 0.15,
                 _ => 0.0,
             };
-            for _ in 0..n {
+            // A department's standing folders (`Board`, `Temp`) come first.
+            let fixed: Vec<&String> = match (ctx.kind, ctx.department.and_then(|d| t.departments.get(d as usize))) {
+                (DirKind::Department, Some(d)) => d.folders.iter().chain(&t.department_folders).collect(),
+                _ => Vec::new(),
+            };
+            for k in 0..n {
+                if let Some(name) = fixed.get(k as usize) {
+                    push(&mut out, (*name).clone(), inherit(DirKind::Topic), skew(rng), 1.0);
+                    continue;
+                }
                 if ctx.year.is_none() && years_made < max_years && next_year >= oldest && rng.chance(year_chance) {
                     let c = DirContext { kind: DirKind::Year, year: Some(next_year), ..ctx };
                     push(&mut out, next_year.to_string(), c, skew(rng), 1.0);

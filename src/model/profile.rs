@@ -297,8 +297,9 @@ impl Attributes {
     }
 }
 
-/// Access tiers as POSIX ACLs (`[acls]`, see [`super::acl`]).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+/// Access control (`[acls]`): access tiers as POSIX ACLs (see [`super::acl`]) and NT security
+/// descriptors with their anti-patterns (see [`super::ntacl`]).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Acls {
     /// Grant each department's read, modify and full-control groups on its folders and files.
@@ -307,17 +308,89 @@ pub struct Acls {
     /// The first tier group's gid: department d's tiers are gid_start + 3d, + 1, + 2.
     #[serde(default = "defaults::acl_gid_start")]
     pub gid_start: u32,
+    /// Serve each folder's and file's NT security descriptor (`user.synthfs.sddl`, with the
+    /// accounts its SIDs resolve to in `user.synthfs.sddl_sids`).
+    #[serde(default)]
+    pub windows: bool,
+    /// Folders whose inheritance is broken (`Temp`, or `IT/Credentials` for a folder below
+    /// another): their ACEs are the inherited ones made explicit, less the read tier.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub protected: Vec<String>,
+    /// Folders where Everyone may modify, with a Deny for `deny_group` (as `protected`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open: Vec<String>,
+    /// The group denied on `open` folders.
+    #[serde(default = "defaults::deny_group")]
+    pub deny_group: String,
+    /// Share of the folders below a department's (or project's) own that carry a direct grant
+    /// (someone set permissions there): another department's read tier, unless drawn below.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub grant_share: f64,
+    /// Share of direct grants naming the department's global group, where AGDLP wants only
+    /// domain-local groups on ACLs.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub global_group_share: f64,
+    /// Share of direct grants naming one person.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub user_grant_share: f64,
+    /// Share of those grants that name someone who left: a SID no account resolves.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub departed_grant_share: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl Default for Acls {
     fn default() -> Self {
-        Acls { tiers: false, gid_start: defaults::acl_gid_start() }
+        Acls {
+            tiers: false,
+            gid_start: defaults::acl_gid_start(),
+            windows: false,
+            protected: Vec::new(),
+            open: Vec::new(),
+            deny_group: defaults::deny_group(),
+            grant_share: 0.0,
+            global_group_share: 0.0,
+            user_grant_share: 0.0,
+            departed_grant_share: 0.0,
+        }
     }
 }
 
 impl Acls {
     pub fn is_default(&self) -> bool {
         *self == Acls::default()
+    }
+
+    fn check(&self) -> Result<(), ProfileError> {
+        for (key, names) in [("protected", &self.protected), ("open", &self.open)] {
+            for (i, name) in names.iter().enumerate() {
+                let parts: Vec<&str> = name.split('/').collect();
+                if parts.len() > 2 {
+                    return Err(invalid(format!("acls.{key}[{i}]"), "is a folder name or `Parent/Folder`"));
+                }
+                for part in parts {
+                    check_folder_name(&format!("acls.{key}[{i}]"), part)?;
+                }
+            }
+        }
+        check_folder_name("acls.deny_group", &self.deny_group)?;
+        if self.global_group_share + self.user_grant_share > 1.0 + 1e-9 {
+            return Err(invalid("acls.user_grant_share", "global_group_share + user_grant_share must be at most 1"));
+        }
+        for (key, v) in [
+            ("grant_share", self.grant_share),
+            ("global_group_share", self.global_group_share),
+            ("user_grant_share", self.user_grant_share),
+            ("departed_grant_share", self.departed_grant_share),
+        ] {
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                return Err(invalid(format!("acls.{key}"), "must be between 0 and 1"));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -461,6 +534,9 @@ pub struct Template {
     /// A further share of all files (0 to 0.5) left at the share's root.
     #[serde(default)]
     pub loose_root_share: f64,
+    /// Sub-folders every department has (`Temp`), after its own `folders`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub department_folders: Vec<String>,
     #[serde(default)]
     pub weights: AreaWeights,
     /// `share` (departments, homes, projects) or `folders` (numbered e-discovery folders).
@@ -498,6 +574,7 @@ impl Default for Template {
             years: defaults::years(),
             loose_root_files: defaults::loose_root_files(),
             loose_root_share: 0.0,
+            department_folders: Vec::new(),
             weights: AreaWeights::default(),
             layout: Default::default(),
             distribution: Default::default(),
@@ -523,6 +600,9 @@ pub struct Department {
     /// Its share of the departments' folders (and so files) against the others' (1 each).
     #[serde(default = "defaults::one", skip_serializing_if = "is_one")]
     pub weight: f64,
+    /// Sub-folders it always has (`Board`, `Credentials`), first among its folders.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub folders: Vec<String>,
 }
 
 fn is_one(x: &f64) -> bool {
@@ -707,6 +787,10 @@ mod defaults {
     pub fn recent_bias() -> f64 {
         0.7
     }
+    pub fn deny_group() -> String {
+        "contractors".into()
+    }
+
     pub fn acl_gid_start() -> u32 {
         30_000
     }
@@ -1142,7 +1226,13 @@ impl Profile {
             if !(d.weight.is_finite() && d.weight > 0.0 && d.weight <= 1000.0) {
                 return Err(invalid(format!("template.departments[{i}].weight"), "must be above 0 and at most 1000"));
             }
+            for (k, f) in d.folders.iter().enumerate() {
+                check_folder_name(&format!("template.departments[{i}].folders[{k}]"), f)?;
+            }
             top.push(&d.name);
+        }
+        for (k, f) in t.department_folders.iter().enumerate() {
+            check_folder_name(&format!("template.department_folders[{k}]"), f)?;
         }
         for (i, name) in t.shared.iter().enumerate() {
             check_folder_name(&format!("template.shared[{i}]"), name)?;
@@ -1168,6 +1258,7 @@ impl Profile {
         if !(0.1..=1000.0).contains(&t.attachment_offset) {
             return Err(invalid("template.attachment_offset", "must be between 0.1 and 1000"));
         }
+        self.acls.check()?;
         if !(t.loose_root_share.is_finite() && (0.0..=0.5).contains(&t.loose_root_share)) {
             return Err(invalid("template.loose_root_share", "must be between 0 and 0.5"));
         }
@@ -1315,6 +1406,11 @@ mod tests {
             ("IT = { active = 60,", "IT = { active = -1,", "`classes.folders.IT.active`"),
             ("weight = 2.2 ", "weight = 0.0 ", "`template.departments[6].weight`"),
             ("loose_root_share = 0.0003", "loose_root_share = 0.9", "`template.loose_root_share`"),
+            ("grant_share = 0.3 ", "grant_share = 1.3 ", "`acls.grant_share`"),
+            ("user_grant_share = 0.2 ", "user_grant_share = 0.99 ", "`acls.user_grant_share`"),
+            ("\"IT/Credentials\"", "\"IT/Credentials/Old\"", "`acls.protected[3]`"),
+            ("folders = [\"Board\"]", "folders = [\"Bo:ard\"]", "`template.departments[8].folders[0]`"),
+            ("department_folders = [\"Temp\"]", "department_folders = [\"T*\"]", "`template.department_folders[0]`"),
         ];
         for (from, to, want) in cases {
             let text = story.replace(from, to);

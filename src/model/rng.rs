@@ -27,6 +27,7 @@ pub enum Purpose {
     Hostile = 15,
     OddMetadata = 16,
     SpecialOwner = 17,
+    Acl = 18,
 }
 
 /// The SplitMix64 finaliser: a bijective, well-mixing 64-bit hash.

@@ -11,6 +11,7 @@ use moka::sync::Cache;
 use super::attrs::{self, DirAttrs, FileAttrs};
 use super::content::{self, ContentSpec, Reader};
 use super::names;
+use super::ntacl::{self, DirSecurity};
 use super::plan::{DirContext, DirKind, DirPlan, DirSeed, plan_dir};
 use super::torture::{Links, Symlink, TortureDir};
 use super::{Model, Profile, ProfileError};
@@ -118,6 +119,8 @@ pub struct Tree {
     /// walk through it pages and looks up without building it again, and memory holds one.
     giant: std::sync::Mutex<Option<Arc<Listing>>>,
     crcs: Cache<ContentSpec, u32, IndexHasher>,
+    /// NT security of recently used folders (`[acls] windows`).
+    securities: Cache<u64, Arc<DirSecurity>, IndexHasher>,
     /// Symbolic and hard links (the torture layout has them).
     links: Links,
 }
@@ -161,6 +164,11 @@ pub const ZONE_TEXT: &str = "[ZoneTransfer]\r\nZoneId=3\r\n";
 
 /// Names of the extended attributes every node has, in the order [`Tree::xattrs`] gives them
 /// (some files have [`ATTRIBUTES_XATTR`] and [`ZONE_XATTR`] after them).
+/// A node's NT security descriptor in SDDL, where the tree has them (`[acls] windows`).
+pub const SDDL_XATTR: &str = "user.synthfs.sddl";
+/// The SIDs of [`SDDL_XATTR`]'s DACL as they resolve: `SID<TAB>use<TAB>DOMAIN\name` lines.
+pub const SDDL_SIDS_XATTR: &str = "user.synthfs.sddl_sids";
+
 pub const XATTRS: [&str; 5] = [
     "user.synthfs.owner",
     "user.synthfs.department",
@@ -175,6 +183,7 @@ const LISTING_CACHE_WEIGHT: u64 = 800_000;
 /// Listings with this many entries or more skip the cache for the one-giant slot.
 const GIANT_LISTING: u64 = LISTING_CACHE_WEIGHT / 4;
 const CRC_CACHE_ENTRIES: u64 = 10_000;
+const SECURITY_CACHE_ENTRIES: u64 = 20_000;
 
 impl std::fmt::Debug for Tree {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -226,6 +235,7 @@ impl Tree {
                 .weigher(|_, l: &Arc<Listing>| 1 + l.entries.len() as u32)
                 .build_with_hasher(IndexHasher),
             crcs: Cache::builder().max_capacity(CRC_CACHE_ENTRIES).build_with_hasher(IndexHasher),
+            securities: Cache::builder().max_capacity(SECURITY_CACHE_ENTRIES).build_with_hasher(IndexHasher),
             giant: std::sync::Mutex::new(None),
         })
     }
@@ -509,13 +519,14 @@ impl Tree {
     /// The extended attributes of a node (`user.synthfs.*`): the owner's account, department,
     /// Windows-style SID and the original creation time.
     pub fn xattrs(&self, index: u64) -> Option<Vec<(&'static str, String)>> {
-        let (owner, created, department, file) = match self.locate(index)? {
+        let location = self.locate(index)?;
+        let (owner, created, department, file) = match &location {
             Location::File { parent, slot } => {
-                let a = self.file_attrs_in(&parent, slot);
+                let a = self.file_attrs_in(parent, *slot);
                 (Some(a.owner), a.created, parent.ctx.department, Some(a))
             }
             Location::Dir(plan) => {
-                let d = self.dir_attrs(&plan);
+                let d = self.dir_attrs(plan);
                 (d.owner, d.created, plan.ctx.department, None)
             }
             // Linux keeps `user.*` attributes off symbolic links.
@@ -530,10 +541,24 @@ impl Tree {
         let mut all = vec![
             (XATTRS[0], w.name),
             (XATTRS[1], w.department),
-            (XATTRS[2], w.sid),
+            (XATTRS[2], w.sid.clone()),
             (XATTRS[3], created),
             (XATTRS[4], w.manager),
         ];
+        if ntacl::enabled(&self.model) {
+            let parent = match &location {
+                Location::File { parent, .. } => parent.index,
+                _ => index,
+            };
+            let sec = self.dir_security(parent)?;
+            let r = ntacl::Resolver::new(&self.model);
+            let (protected, aces) = match file {
+                Some(_) => (false, ntacl::file_aces(&sec)),
+                None => (sec.protected, sec.aces.clone()),
+            };
+            all.push((SDDL_XATTR, r.sddl(&w.sid, protected, &aces)));
+            all.push((SDDL_SIDS_XATTR, r.lookups(&aces)));
+        }
         if let Some(a) = file {
             let flags: Vec<&str> = [(a.hidden, "HIDDEN"), (a.readonly, "READONLY")]
                 .into_iter()
@@ -547,6 +572,26 @@ impl Tree {
             }
         }
         Some(all)
+    }
+
+    /// The NT security of folder `index` (`None` if it is not one), from the root's down
+    /// through each folder on its path (cached).
+    pub fn dir_security(&self, index: u64) -> Option<Arc<DirSecurity>> {
+        if let Some(s) = self.securities.get(&index) {
+            return Some(s);
+        }
+        let mut plan = self.root.clone();
+        let mut sec = self.securities.get_with(0, || Arc::new(ntacl::root_security()));
+        while plan.index != index {
+            if index <= plan.index + plan.files {
+                return None;
+            }
+            let k = plan.child_containing(index)?;
+            let child = &plan.children[k];
+            sec = self.securities.get_with(child.index, || Arc::new(ntacl::child_security(&self.model, &sec, child)));
+            plan = self.child_plan(&plan, k);
+        }
+        Some(sec)
     }
 
     /// The CRC of a file's body (cached; only ZIP-framed files ask for it).
