@@ -53,6 +53,7 @@ e=$(now)
 t=$(echo "$e - $s" | bc -l)
 printf 'manifest: %.1f s, %.0f records/s\n' "$t" "$(echo "$FILES / $t" | bc -l)"
 
+mkdir -p "$DEST/share"
 s=$(now)
 "$BIN" materialize "$DEST/share" "${TREE[@]}" --size-scale "$SCALE" --shard 1/10 > /dev/null
 sync

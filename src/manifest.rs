@@ -206,7 +206,8 @@ fn walk(
             let at = next;
             next += c.files;
             let sub = if path.is_empty() { c.name.to_string() } else { format!("{path}/{}", c.name) };
-            (tree.child_plan(&plan, k), sub, at)
+            // Each folder is visited once: its plan skips the cache (and its upkeep).
+            (Arc::new(tree.child_plan_uncached(&plan, k)), sub, at)
         })
         .collect();
     if plan.files > 0 && base < hi && base + plan.files > lo {
@@ -387,6 +388,12 @@ impl Fields<'_> {
 fn json_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let bytes = s.as_bytes();
+    // Almost every name needs no escape: one scan (vectorised), one copy.
+    if !bytes.iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let esc: &[u8] = match b {
@@ -435,32 +442,30 @@ fn rfc3339(t: Timestamp, out: &mut Vec<u8>) {
         return out.extend_from_slice(crate::model::date::format_rfc3339(t.secs, t.nanos).as_bytes());
     }
     let s = t.secs.rem_euclid(86_400) as u32;
-    let parts: [(u32, usize, u8); 7] = [
-        (d.year as u32, 4, b'-'),
-        (d.month, 2, b'-'),
-        (d.day, 2, b'T'),
-        (s / 3600, 2, b':'),
-        (s / 60 % 60, 2, b':'),
-        (s % 60, 2, b'.'),
-        (t.nanos, 9, b'Z'),
-    ];
-    for (v, n, sep) in parts {
-        digits(v, n, out);
-        out.push(sep);
+    // `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`, built in place and copied once.
+    let mut buf = *b"0000-00-00T00:00:00.000000000Z";
+    for (v, at, n) in [
+        (d.year as u32, 0, 4),
+        (d.month, 5, 2),
+        (d.day, 8, 2),
+        (s / 3600, 11, 2),
+        (s / 60 % 60, 14, 2),
+        (s % 60, 17, 2),
+        (t.nanos, 20, 9),
+    ] {
+        digits(v, &mut buf[at..at + n]);
     }
+    out.extend_from_slice(&buf);
 }
 
-/// `v` in `n` decimal digits, zero-padded.
-fn digits(mut v: u32, n: usize, out: &mut Vec<u8>) {
-    let mut buf = [b'0'; 10];
-    for i in (0..n).rev() {
-        buf[i] = b'0' + (v % 10) as u8;
+/// `v` in decimal, zero-padded to fill `into`.
+fn digits(mut v: u32, into: &mut [u8]) {
+    for d in into.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
         v /= 10;
     }
-    out.extend_from_slice(&buf[..n]);
 }
 
-/// The type as JSON names it (`txt`, `officelock`, `binary`).
 fn type_name(t: crate::model::FileType) -> &'static str {
     static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let names = NAMES.get_or_init(|| {

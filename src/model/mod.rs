@@ -22,6 +22,7 @@ pub mod content;
 pub mod date;
 pub mod fanout;
 pub mod filetype;
+pub mod heavy;
 pub mod identity;
 pub mod layout;
 pub mod names;

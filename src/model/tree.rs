@@ -10,6 +10,7 @@ use moka::sync::Cache;
 
 use super::attrs::{self, DirAttrs, FileAttrs};
 use super::content::{self, ContentSpec, Reader};
+use super::heavy::Heavy;
 use super::names;
 use super::ntacl::{self, DirSecurity};
 use super::plan::{DirContext, DirKind, DirPlan, DirSeed, plan_dir};
@@ -115,9 +116,10 @@ pub struct Tree {
     root: Arc<DirPlan>,
     plans: Cache<u64, Arc<DirPlan>, IndexHasher>,
     listings: Cache<u64, Arc<Listing>, IndexHasher>,
-    /// The last listing too big for the cache (a folder of a million files): kept alone, so a
-    /// walk through it pages and looks up without building it again, and memory holds one.
-    giant: std::sync::Mutex<Option<Arc<Listing>>>,
+    /// Plans and listings too heavy for the caches' admission (see [`super::heavy`]).
+    heavy_plans: Heavy<DirPlan>,
+    heavy_listings: Heavy<Listing>,
+    heavy_build: std::sync::Mutex<()>,
     crcs: Cache<ContentSpec, u32, IndexHasher>,
     /// NT security of recently used folders (`[acls] windows`).
     securities: Cache<u64, Arc<DirSecurity>, IndexHasher>,
@@ -180,8 +182,9 @@ pub const XATTRS: [&str; 5] = [
 /// Cache caps, in entries (a plan weighs one per child, a listing one per entry).
 const PLAN_CACHE_WEIGHT: u64 = 400_000;
 const LISTING_CACHE_WEIGHT: u64 = 800_000;
-/// Listings with this many entries or more skip the cache for the one-giant slot.
-const GIANT_LISTING: u64 = LISTING_CACHE_WEIGHT / 4;
+/// Plans with this many sub-folders, and listings with this many entries, or more: heavy.
+const HEAVY_PLAN: u64 = PLAN_CACHE_WEIGHT / 64;
+const HEAVY_LISTING: u64 = LISTING_CACHE_WEIGHT / 64;
 const CRC_CACHE_ENTRIES: u64 = 10_000;
 const SECURITY_CACHE_ENTRIES: u64 = 20_000;
 
@@ -236,7 +239,9 @@ impl Tree {
                 .build_with_hasher(IndexHasher),
             crcs: Cache::builder().max_capacity(CRC_CACHE_ENTRIES).build_with_hasher(IndexHasher),
             securities: Cache::builder().max_capacity(SECURITY_CACHE_ENTRIES).build_with_hasher(IndexHasher),
-            giant: std::sync::Mutex::new(None),
+            heavy_plans: Heavy::new(PLAN_CACHE_WEIGHT),
+            heavy_listings: Heavy::new(LISTING_CACHE_WEIGHT),
+            heavy_build: std::sync::Mutex::new(()),
         })
     }
 
@@ -285,7 +290,17 @@ impl Tree {
     /// The plan of the `k`th sub-directory of `parent` (cached).
     pub fn child_plan(&self, parent: &DirPlan, k: usize) -> Arc<DirPlan> {
         let c = &parent.children[k];
-        self.plans.get_with(c.index, || Arc::new(plan_dir(&self.model, c.seed(parent))))
+        if let Some(p) = self.plans.get(&c.index).or_else(|| self.heavy_plans.get(c.index)) {
+            return p;
+        }
+        let p = Arc::new(plan_dir(&self.model, c.seed(parent)));
+        let weight = 1 + p.children.len() as u64;
+        if weight >= HEAVY_PLAN {
+            self.heavy_plans.put(c.index, p.clone(), weight);
+        } else {
+            self.plans.insert(c.index, p.clone());
+        }
+        p
     }
 
     /// The plan of the `k`th sub-directory of `parent`, computed without the cache (walks that
@@ -371,13 +386,18 @@ impl Tree {
         }
         let plan = self.plan(dir)?;
         let entries = plan.files + plan.children.len() as u64;
-        if entries >= GIANT_LISTING {
-            let mut giant = self.giant.lock().ok()?;
-            if let Some(l) = giant.as_ref().filter(|l| l.dir == dir) {
-                return Some(l.clone());
+        if entries >= HEAVY_LISTING {
+            if let Some(l) = self.heavy_listings.get(dir) {
+                return Some(l);
+            }
+            // One heavy listing is built at a time: readers of the same folder wait for it
+            // instead of each building a million entries.
+            let _building = self.heavy_build.lock().ok()?;
+            if let Some(l) = self.heavy_listings.get(dir) {
+                return Some(l);
             }
             let l = Arc::new(self.build_listing(&plan));
-            *giant = Some(l.clone());
+            self.heavy_listings.put(dir, l.clone(), entries + 1);
             return Some(l);
         }
         Some(self.listings.get_with(dir, || Arc::new(self.build_listing(&plan))))
@@ -624,4 +644,30 @@ fn find_links(model: &Model, root: &DirPlan) -> Links {
         return Links::default();
     };
     Links::new(&model.profile.torture, plan.index, elsewhere.index, model.files + model.dirs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The acquisition folder of a 10M-file panzura-demo tree has about 64,000 sub-folders:
+    /// its plan and listing are kept (heavy), not rebuilt for each child a walk visits.
+    #[test]
+    fn heavy_plans_and_listings_are_kept() {
+        let mut p = Profile::builtin("panzura-demo").unwrap();
+        p.set_counts(Some(10_000_000), None);
+        let tree = Tree::new(p).unwrap();
+        let root = tree.root().clone();
+        let k = root.children.iter().position(|c| c.name.starts_with("Acquired")).unwrap();
+        let plan = tree.child_plan(&root, k);
+        assert!(plan.children.len() as u64 >= HEAVY_PLAN, "{} sub-folders", plan.children.len());
+        // Kept aside, where a full cache's admission cannot refuse it.
+        assert!(tree.plans.get(&plan.index).is_none() && tree.heavy_plans.get(plan.index).is_some());
+        assert!(Arc::ptr_eq(&plan, &tree.child_plan(&root, k)), "the plan is built once");
+        let listing = tree.listing(plan.index).unwrap();
+        assert!(tree.listings.get(&plan.index).is_none() && tree.heavy_listings.get(plan.index).is_some());
+        assert!(Arc::ptr_eq(&listing, &tree.listing(plan.index).unwrap()), "the listing is built once");
+        let child = tree.child_plan(&plan, plan.children.len() - 1);
+        assert_eq!(tree.parent(child.index), Some(plan.index));
+    }
 }
