@@ -100,8 +100,8 @@ pub struct AclPatterns {
     pub deleted_user_aces: u64,
     /// Distinct SIDs among those.
     pub deleted_user_sids: u64,
-    /// Folders below a department's or project's own, inheriting: where the direct grants of
-    /// `acls.global_group_share` and `acls.user_grant_share` are drawn.
+    /// Folders below a department's or project's own, inheriting: where `acls.grant_share`
+    /// draws direct grants.
     pub grant_folders: u64,
 }
 

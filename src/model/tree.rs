@@ -164,13 +164,14 @@ pub const ZONE_XATTR: &str = "user.Zone.Identifier";
 /// The `Zone.Identifier` text Windows writes for a file from the internet.
 pub const ZONE_TEXT: &str = "[ZoneTransfer]\r\nZoneId=3\r\n";
 
-/// Names of the extended attributes every node has, in the order [`Tree::xattrs`] gives them
-/// (some files have [`ATTRIBUTES_XATTR`] and [`ZONE_XATTR`] after them).
 /// A node's NT security descriptor in SDDL, where the tree has them (`[acls] windows`).
 pub const SDDL_XATTR: &str = "user.synthfs.sddl";
 /// The SIDs of [`SDDL_XATTR`]'s DACL as they resolve: `SID<TAB>use<TAB>DOMAIN\name` lines.
 pub const SDDL_SIDS_XATTR: &str = "user.synthfs.sddl_sids";
 
+/// Names of the extended attributes every node has, in the order [`Tree::xattrs`] gives them
+/// (some nodes have [`SDDL_XATTR`] and [`SDDL_SIDS_XATTR`] after them, and some files
+/// [`ATTRIBUTES_XATTR`] and [`ZONE_XATTR`]).
 pub const XATTRS: [&str; 5] = [
     "user.synthfs.owner",
     "user.synthfs.department",
@@ -537,7 +538,8 @@ impl Tree {
     }
 
     /// The extended attributes of a node (`user.synthfs.*`): the owner's account, department,
-    /// Windows-style SID and the original creation time.
+    /// Windows-style SID and the original creation time; the NT security descriptor where the
+    /// tree has them; a file's Windows attributes and mark of the web.
     pub fn xattrs(&self, index: u64) -> Option<Vec<(&'static str, String)>> {
         let location = self.locate(index)?;
         let (owner, created, department, file) = match &location {
