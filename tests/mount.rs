@@ -518,6 +518,15 @@ print(nodes)
     let o = std::process::Command::new("python3").args(["-c", script, &root, &d]).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).trim().parse::<u64>().unwrap() > 5000);
+    // verify checks the descriptors: one folder's, edited, is reported.
+    let o = run(&[&["verify", &d][..], &tree[..]].concat());
+    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
+    let (ok, _, err) = sh(&format!("setfattr -n user.synthfs.sddl -v 'O:BAD:AI(A;OICI;FA;;;WD)' '{d}/Finance/Temp'"));
+    assert!(ok.success(), "{err}");
+    let o = run(&[&["verify", &d][..], &tree[..]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("Finance/Temp/ (NT ACL differs"), "{out}");
     // Without them (the small profile), no descriptor; `--nt-acls` adds them.
     let p = small_profile_path();
     let plain = Mount::start(&small_args(&p));

@@ -144,6 +144,7 @@ fn dir(tree: &Tree, opts: &Options, t: &Tally, plan: &DirPlan, path: &Path) {
                 why.push(format!("owner {}:{} != {}:{}", meta.uid(), meta.gid(), d.uid, d.gid));
             }
             why.extend(acl_difference(tree, plan.index, path));
+            why.extend(nt_acl_difference(tree, plan.index, path));
             if !why.is_empty() {
                 t.note(&t.different, 1, format!("different: {}/ ({})", path.display(), why.join(", ")));
             }
@@ -239,6 +240,7 @@ fn compare_file(tree: &Tree, opts: &Options, t: &Tally, path: &Path, meta: &Meta
         why.push(format!("owner {}:{} != {}:{}", meta.uid(), meta.gid(), a.uid, a.gid));
     }
     why.extend(acl_difference(tree, a.index, path));
+    why.extend(nt_acl_difference(tree, a.index, path));
     if opts.content && why.is_empty() {
         match sha256_file(path) {
             Ok((digest, n)) => {
@@ -267,6 +269,23 @@ fn acl_difference(tree: &Tree, index: u64, path: &Path) -> Option<String> {
         None => access.is_none() && default.is_none(),
     };
     (!same).then(|| "ACL differs (getfacl shows it)".to_string())
+}
+
+/// Whether a node's NT security descriptor (`user.synthfs.sddl`) differs from the model's:
+/// checked for trees with them, where the copy kept the `user.synthfs.*` attributes (a target
+/// without them, or a copy made with `--no-xattrs`, says nothing of ACLs).
+fn nt_acl_difference(tree: &Tree, index: u64, path: &Path) -> Option<String> {
+    use crate::model::tree::{SDDL_XATTR, XATTRS};
+    if !crate::model::ntacl::enabled(&tree.model) {
+        return None;
+    }
+    let read = |name: &str| xattr::get(path, name).ok().flatten();
+    let have = read(SDDL_XATTR);
+    if have.is_none() && read(XATTRS[0]).is_none() {
+        return None;
+    }
+    let want = tree.xattrs(index)?.into_iter().find(|(n, _)| *n == SDDL_XATTR).map(|(_, v)| v.into_bytes());
+    (have != want).then(|| "NT ACL differs (user.synthfs.sddl)".to_string())
 }
 
 fn sha256_file(path: &Path) -> std::io::Result<([u8; 32], u64)> {
