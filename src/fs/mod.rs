@@ -364,7 +364,7 @@ impl SynthFs {
         if !XATTRS.iter().chain(&optional).any(|x| x.as_bytes() == name) {
             return Err(if name.starts_with(b"user.") { FsError::NoAttribute } else { FsError::Unsupported });
         }
-        let all = self.tree.xattrs(index_of(ino)?).ok_or(FsError::NotFound)?;
+        let all = self.tree.xattrs_where(index_of(ino)?, |n| n.as_bytes() == name).ok_or(FsError::NotFound)?;
         all.into_iter().find(|(n, _)| n.as_bytes() == name).map(|(_, v)| v.into_bytes()).ok_or(FsError::NoAttribute)
     }
 

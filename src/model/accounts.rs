@@ -400,6 +400,12 @@ impl Accounts {
         &self.groups[i as usize]
     }
 
+    /// The domain's SID (`S-1-5-21-a-b-c`), the prefix of its everyone group's.
+    pub fn domain_sid(&self) -> &str {
+        let everyone = &self.department_group(None).sid;
+        everyone.rsplit_once('-').map_or(everyone.as_str(), |(d, _)| d)
+    }
+
     /// The Windows domain owners are named in (`CORP`).
     pub fn domain(&self) -> &str {
         &self.domain

@@ -220,16 +220,11 @@ pub fn file_aces(folder: &DirSecurity) -> Vec<Ace> {
 pub struct Resolver<'a> {
     m: &'a Model,
     accounts: std::sync::Arc<super::accounts::Accounts>,
-    /// `S-1-5-21-a-b-c`.
-    domain_sid: String,
 }
 
 impl<'a> Resolver<'a> {
     pub fn new(m: &'a Model) -> Resolver<'a> {
-        let accounts = std::sync::Arc::clone(&m.accounts());
-        let everyone = &accounts.department_group(None).sid;
-        let domain_sid = everyone.rsplit_once('-').map_or(everyone.as_str(), |(d, _)| d).to_string();
-        Resolver { m, accounts, domain_sid }
+        Resolver { m, accounts: std::sync::Arc::clone(&m.accounts()) }
     }
 
     /// The SID in SDDL: a well-known alias (`SY`, `BA`, `AU`, `WD`) or the full SID.
@@ -241,10 +236,10 @@ impl<'a> Resolver<'a> {
             Principal::AuthenticatedUsers => "AU".into(),
             Principal::Everyone => "WD".into(),
             Principal::Tier { department, tier } => {
-                format!("{}-{}", self.domain_sid, TIER_RID + 3 * u32::from(department) + u32::from(tier))
+                format!("{}-{}", accounts.domain_sid(), TIER_RID + 3 * u32::from(department) + u32::from(tier))
             }
             Principal::Global(d) => accounts.department_group(Some(d)).sid.clone(),
-            Principal::Denied => format!("{}-{DENIED_RID}", self.domain_sid),
+            Principal::Denied => format!("{}-{DENIED_RID}", accounts.domain_sid()),
             Principal::Person(slot) => accounts.sid(slot),
         }
     }

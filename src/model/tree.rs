@@ -522,8 +522,7 @@ impl Tree {
             },
             super::attrs::SpecialOwner::Service(k) => {
                 let accounts = self.model.accounts();
-                let everyone = &accounts.department_group(None).sid;
-                let domain_sid = everyone.rsplit_once('-').map_or(everyone.as_str(), |(d, _)| d);
+                let domain_sid = accounts.domain_sid();
                 let name = self.model.profile.attributes.service_accounts.get(k as usize).map_or("svc", String::as_str);
                 WindowsOwner {
                     name: format!("{}\\{name}", accounts.domain()),
@@ -541,6 +540,12 @@ impl Tree {
     /// Windows-style SID and the original creation time; the NT security descriptor where the
     /// tree has them; a file's Windows attributes and mark of the web.
     pub fn xattrs(&self, index: u64) -> Option<Vec<(&'static str, String)>> {
+        self.xattrs_where(index, |_| true)
+    }
+
+    /// [`Tree::xattrs`], computing the NT security descriptor only if `wanted` asks for one of
+    /// its names: a `getxattr` of the owner does not format a DACL.
+    pub fn xattrs_where(&self, index: u64, wanted: impl Fn(&str) -> bool) -> Option<Vec<(&'static str, String)>> {
         let location = self.locate(index)?;
         let (owner, created, department, file) = match &location {
             Location::File { parent, slot } => {
@@ -567,7 +572,7 @@ impl Tree {
             (XATTRS[3], created),
             (XATTRS[4], w.manager),
         ];
-        if ntacl::enabled(&self.model) {
+        if ntacl::enabled(&self.model) && (wanted(SDDL_XATTR) || wanted(SDDL_SIDS_XATTR)) {
             let parent = match &location {
                 Location::File { parent, .. } => parent.index,
                 _ => index,

@@ -284,7 +284,11 @@ fn nt_acl_difference(tree: &Tree, index: u64, path: &Path) -> Option<String> {
     if have.is_none() && read(XATTRS[0]).is_none() {
         return None;
     }
-    let want = tree.xattrs(index)?.into_iter().find(|(n, _)| *n == SDDL_XATTR).map(|(_, v)| v.into_bytes());
+    let want = tree
+        .xattrs_where(index, |n| n == SDDL_XATTR)?
+        .into_iter()
+        .find(|(n, _)| *n == SDDL_XATTR)
+        .map(|(_, v)| v.into_bytes());
     (have != want).then(|| "NT ACL differs (user.synthfs.sddl)".to_string())
 }
 
