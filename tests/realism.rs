@@ -319,6 +319,59 @@ fn file_depth_is_the_studys_at_its_scale() {
     assert!((0.8..2.0).contains(&(large - small)), "{small} -> {large}");
 }
 
+/// Bytes by depth follow the five-year study (`sizes.by_depth`, the values Impressions encodes):
+/// in a 1,000,000-file default tree, the mean log2 size of files at each depth holding at least
+/// 1% of them, less that of depth 7 (the study's most populated), is the study's difference
+/// within 0.2 (the size law's clamps by type, own-law types and the tail add the rest); files
+/// near the root are larger than deep ones; the size law still holds (see the test above).
+#[test]
+fn bytes_by_depth_follow_the_study() {
+    use synthfs::model::attrs::Role;
+    let mut p = synthfs::model::Profile::builtin("enterprise").unwrap();
+    let study = p.sizes.by_depth.clone();
+    assert_eq!(study.len(), 20, "the profile carries the study's 20 depths");
+    p.set_counts(Some(1_000_000), None);
+    let tree = synthfs::model::Tree::new(p).unwrap();
+    let (logs, counts) = synthfs::model::walk::fold_dirs(
+        &tree,
+        || (vec![0f64; 64], vec![0u64; 64]),
+        |(logs, counts), plan| {
+            for slot in 0..plan.files {
+                let a = tree.file_attrs_in(plan, slot);
+                if a.role == Role::Original && a.content.size > 0 {
+                    let d = (a.depth as usize).min(63);
+                    logs[d] += (a.content.size as f64).log2();
+                    counts[d] += 1;
+                }
+            }
+        },
+        |(mut l, mut c), (l2, c2)| {
+            l.iter_mut().zip(l2).for_each(|(a, b)| *a += b);
+            c.iter_mut().zip(c2).for_each(|(a, b)| *a += b);
+            (l, c)
+        },
+    );
+    let total: u64 = counts.iter().sum();
+    let mean = |d: usize| logs[d] / counts[d] as f64;
+    let want = |d: usize| study[d.min(study.len()) - 1];
+    let mut checked = 0;
+    for (d, &n) in counts.iter().enumerate().skip(1) {
+        if n * 100 < total {
+            continue;
+        }
+        let (got, expected) = (mean(d) - mean(7), want(d) - want(7));
+        eprintln!(
+            "depth {d:2}: {:5.2}% of files, mean log2 size {:6.2}, vs depth 7 {got:+.2} (study {expected:+.2})",
+            n as f64 * 100.0 / total as f64,
+            mean(d)
+        );
+        assert!((got - expected).abs() < 0.2, "depth {d}: {got:+.3} vs the study's {expected:+.3}");
+        checked += 1;
+    }
+    assert!(checked >= 8, "{checked} depths checked");
+    assert!(mean(3) > mean(12) + 1.5, "files near the root are larger");
+}
+
 /// Every home's files belong to its user when the profile says so (`home_share = 1`, nobody
 /// left); by default most of them do, the rest are colleagues' and leavers'.
 #[test]

@@ -6,6 +6,7 @@
 use super::Model;
 use super::content::{ContentSpec, SparseLayout};
 use super::date;
+use super::depth_sizes::Tilt;
 use super::filetype::FileType;
 use super::plan::{DirContext, DirKind, DirPlan};
 use super::rng::{Purpose, Rng, key};
@@ -302,12 +303,12 @@ fn is_sensitive(m: &Model, ctx: &DirContext) -> bool {
 
 /// The size of a file whose type was chosen without its size (clutter): from the global law,
 /// within the format's bounds.
-fn clutter_size(m: &Model, t: FileType, rng: &mut Rng) -> u64 {
+fn clutter_size(m: &Model, t: FileType, tilt: Tilt, rng: &mut Rng) -> u64 {
     let (lo, hi) = m.size_bounds[t.ordinal()];
     if lo == hi {
         return lo;
     }
-    m.clamp_size(t, m.law.draw(rng))
+    m.clamp_size(t, m.law.draw(rng, tilt))
 }
 
 fn sparse_layout(m: &Model, t: FileType, size: u64, rng: &mut Rng) -> Option<SparseLayout> {
@@ -333,6 +334,7 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
     let r = rng.unit();
     let mut original: Option<FileAttrs> = None;
     let mut srng = Rng::new(m.seed, index, Purpose::Size);
+    let tilt = tree.size_tilt(plan.depth + 1);
     // Originals draw their size with their type (see `sizing`); clutter sizes come later.
     let mut sized: Option<u64> = None;
     let (role, ftype, ext) = if slot < junk {
@@ -353,13 +355,13 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
                 r
             }
             None => {
-                let (t, ext, size) = m.draw_type_and_size(ctx.mix, &mut rng, &mut srng);
+                let (t, ext, size) = m.draw_type_and_size(ctx.mix, tilt, &mut rng, &mut srng);
                 sized = Some(size);
                 (Role::Original, t, ext)
             }
         }
     } else {
-        let (t, ext, size) = m.draw_type_and_size(ctx.mix, &mut rng, &mut srng);
+        let (t, ext, size) = m.draw_type_and_size(ctx.mix, tilt, &mut rng, &mut srng);
         sized = Some(size);
         (Role::Original, t, ext)
     };
@@ -368,7 +370,7 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
         None => draw_times(m, ctx, &mut Rng::new(m.seed, index, Purpose::Times)),
     };
     let content = original.map(|o| o.content).unwrap_or_else(|| {
-        let size = sized.unwrap_or_else(|| clutter_size(m, ftype, &mut srng));
+        let size = sized.unwrap_or_else(|| clutter_size(m, ftype, tilt, &mut srng));
         let sparse = sparse_layout(m, ftype, size, &mut srng);
         let attachments = attachment_count(m, ftype, index);
         let seed = key(m.seed, index, Purpose::Content as u64);

@@ -20,6 +20,7 @@ pub mod attrs;
 pub mod classes;
 pub mod content;
 pub mod date;
+pub mod depth_sizes;
 pub mod fanout;
 pub mod filetype;
 pub mod heavy;
@@ -185,15 +186,16 @@ impl Model {
     }
 
     /// Draws a file's type, the extension it carries and its size from a folder's mix (see
-    /// [`sizing`]): `core` chooses, `size_rng` sizes.
+    /// [`sizing`]), the size tilted for the file's depth: `core` chooses, `size_rng` sizes.
     pub fn draw_type_and_size(
         &self,
         mix: u16,
+        tilt: depth_sizes::Tilt,
         core: &mut rng::Rng,
         size_rng: &mut rng::Rng,
     ) -> (FileType, &'static str, u64) {
         let m = &self.mixes[(mix as usize).min(self.mixes.len() - 1)];
-        let (i, x) = m.coupling.draw(&self.law, core, size_rng);
+        let (i, x) = m.coupling.draw(&self.law, tilt, core, size_rng);
         let (ftype, ext) = match i.and_then(|i| m.coupling.types.get(i)) {
             Some(t) => (t.ftype, t.ext),
             None => sizing::FALLBACK,

@@ -480,6 +480,12 @@ pub struct Sizes {
     /// between two points are spread log-uniformly. `profile fit` writes it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub histogram: Vec<(u64, f64)>,
+    /// Mean bytes per file by depth, as log2 of bytes: depth 1 (the root's own files) first,
+    /// the last value for every deeper level. Only the differences count: files at a depth
+    /// whose value is 1 higher are twice as large, and the tree as a whole keeps its size law
+    /// (see `model::depth_sizes`). Empty: sizes do not depend on depth.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_depth: Vec<f64>,
     /// Types with a size law of their own (disk images, backups): `{ median, sigma }`.
     #[serde(default)]
     pub by_ext: BTreeMap<String, TypeSize>,
@@ -500,6 +506,7 @@ impl Default for Sizes {
             max: defaults::max_size(),
             scale: defaults::scale(),
             histogram: Vec::new(),
+            by_depth: Vec::new(),
             by_ext: BTreeMap::new(),
             prefer: BTreeMap::new(),
         }
@@ -1135,6 +1142,12 @@ impl Profile {
         if !s.histogram.is_empty() && (last.1 - 1.0).abs() > 1e-6 {
             return Err(invalid("sizes.histogram", "the last share must be 1"));
         }
+        if s.by_depth.len() > 64 {
+            return Err(invalid("sizes.by_depth", "takes at most 64 depths"));
+        }
+        if let Some(i) = s.by_depth.iter().position(|v| !(v.is_finite() && (0.0..=64.0).contains(v))) {
+            return Err(invalid(format!("sizes.by_depth[{i}]"), "must be log2 of bytes, from 0 to 64"));
+        }
         if !(s.scale > 0.0 && s.scale <= 1e9) {
             return Err(invalid("sizes.scale", "must be above 0 and at most 1e9"));
         }
@@ -1386,6 +1399,8 @@ mod tests {
             ("rate = 1.0 ", "rate = 1.5 ", "`sparse.rate`"),
             ("finance = { xlsx = 40,", "finance = { \"x.lsx\" = 40,", "`mix.finance.x.lsx`"),
             ("head = \"1MiB\"", "head = \"1000\"", "`sparse.head`"),
+            ("by_depth = [24.86,", "by_depth = [-1.0,", "`sizes.by_depth[0]`"),
+            ("16.22, 16.15,", "16.22, nan,", "`sizes.by_depth[11]`"),
         ];
         for (from, to, key) in cases {
             let text = base().replace(from, to);

@@ -9,6 +9,7 @@
 //! law each type keeps its share of the mix. Types with a size law of their own
 //! (`sizes.by_ext`: disk images, backups) are drawn by weight first and keep their law.
 
+use super::depth_sizes::Tilt;
 use super::filetype::FileType;
 use super::profile::Sizes;
 use super::rng::Rng;
@@ -39,16 +40,35 @@ impl SizeLaw {
         }
     }
 
-    /// A size drawn from the law, scaled.
-    pub fn draw(&self, rng: &mut Rng) -> f64 {
+    /// A size drawn from the law, scaled, its normal score tilted (see [`super::depth_sizes`];
+    /// a tail size is multiplied by the tilt's factor). [`Tilt::NONE`] draws exactly as an
+    /// untilted law.
+    pub fn draw(&self, rng: &mut Rng, tilt: Tilt) -> f64 {
         let x = if !self.histogram.is_empty() {
-            from_histogram(&self.histogram, rng.unit())
+            let u = if tilt == Tilt::NONE { rng.unit() } else { normal_cdf(tilt.score(rng.normal())) };
+            from_histogram(&self.histogram, u)
         } else if rng.chance(self.tail_share) {
-            rng.pareto(self.tail_min, self.tail_alpha)
+            rng.pareto(self.tail_min, self.tail_alpha) * tilt.factor
         } else {
-            rng.lognormal(self.mu, self.sigma)
+            libm::exp(self.mu + self.sigma * tilt.score(rng.normal()))
         };
         x * self.scale
+    }
+
+    /// The standard deviation of the natural log of sizes: the lognormal's sigma, or the
+    /// histogram's (log-uniform between its points, of size + 1).
+    pub fn log_spread(&self) -> f64 {
+        if self.histogram.is_empty() {
+            return self.sigma;
+        }
+        let (mut m1, mut m2, mut lo, mut cum) = (0.0, 0.0, 0.0f64, 0.0);
+        for &(size, share) in &self.histogram {
+            let (a, b, mass) = (lo, libm::log(size as f64 + 1.0), share - cum);
+            m1 += mass * (a + b) / 2.0;
+            m2 += mass * (a * a + a * b + b * b) / 3.0;
+            (lo, cum) = (libm::log(size as f64 + 2.0), share);
+        }
+        (m2 - m1 * m1).max(0.0).sqrt()
     }
 
     /// The share of sizes below `x` (scaled sizes).
@@ -75,6 +95,11 @@ impl SizeLaw {
         let tail = if x < self.tail_min { 0.0 } else { 1.0 - libm::pow(self.tail_min / x, self.tail_alpha) };
         (1.0 - self.tail_share) * body + self.tail_share * tail
     }
+}
+
+/// The standard normal distribution function.
+pub fn normal_cdf(z: f64) -> f64 {
+    0.5 * libm::erfc(-z / std::f64::consts::SQRT_2)
 }
 
 /// The size at quantile `u` of an empirical law (see `sizes.histogram`): log-uniform between
@@ -204,17 +229,17 @@ impl Coupling {
 
     /// Draws a type (index into `types`, or `None` for [`FALLBACK`]) and its size before the
     /// format's bounds: an own-law type by weight, else a size from `law` and a type for it.
-    pub fn draw(&self, law: &SizeLaw, core: &mut Rng, size_rng: &mut Rng) -> (Option<usize>, f64) {
+    pub fn draw(&self, law: &SizeLaw, tilt: Tilt, core: &mut Rng, size_rng: &mut Rng) -> (Option<usize>, f64) {
         let total = self.cumulative.last().copied().unwrap_or(0);
         if total == 0 {
-            return (None, law.draw(size_rng));
+            return (None, law.draw(size_rng, tilt));
         }
         let r = core.below(total);
         let i = self.cumulative.partition_point(|&c| c <= r);
         if let Some((mu, sigma)) = self.types.get(i).and_then(|t| t.own) {
-            return (Some(i), size_rng.lognormal(mu, sigma) * law.scale);
+            return (Some(i), size_rng.lognormal(mu, sigma) * tilt.factor * law.scale);
         }
-        let x = law.draw(size_rng);
+        let x = law.draw(size_rng, tilt);
         let b = fine_bucket(if x.is_finite() { x.round().clamp(0.0, 1.8e19) as u64 } else { u64::MAX });
         let row = &self.by_bucket[b];
         match row.last().copied().unwrap_or(0) {
@@ -255,6 +280,42 @@ mod tests {
         assert_eq!(from_histogram(&h, 1.0), 10_000.0);
     }
 
+    /// Two depths tilted apart, half the files each: each depth's sizes move, the whole keeps
+    /// the law (lognormal and empirical alike).
+    #[test]
+    fn tilted_draws_keep_the_law_over_the_tree() {
+        use crate::model::depth_sizes::DepthTilts;
+        let mut sizes = Profile::builtin("enterprise").unwrap().sizes;
+        sizes.tail_share = 0.0;
+        let lognormal = SizeLaw::new(&sizes);
+        sizes.histogram = vec![(100, 0.05), (1_000, 0.3), (100_000, 0.8), (10_000_000, 1.0)];
+        let empirical = SizeLaw::new(&sizes);
+        for law in [empirical, lognormal] {
+            let tilts = DepthTilts::new(&[18.0, 16.0], law.log_spread(), &[0.0, 0.5, 0.5]);
+            let n = 40_000u64;
+            let mut by_depth = [Vec::new(), Vec::new()];
+            for k in 0..n {
+                let d = 1 + (k % 2) as u32;
+                let x = law.draw(&mut Rng::new(3, k, crate::model::rng::Purpose::Size), tilts.at(d));
+                by_depth[d as usize - 1].push(x);
+            }
+            let median = |v: &mut Vec<f64>| {
+                v.sort_by(f64::total_cmp);
+                v[v.len() / 2]
+            };
+            let (m1, m2) = (median(&mut by_depth[0]), median(&mut by_depth[1]));
+            assert!(m1 > 2.0 * m2, "depth 1 is larger: {m1} vs {m2}");
+            let mut all: Vec<f64> = by_depth.concat();
+            all.sort_by(f64::total_cmp);
+            let ks = all
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| (law.cdf(x) - (i as f64 + 0.5) / all.len() as f64).abs())
+                .fold(0.0, f64::max);
+            assert!(ks < 0.02, "KS {ks}");
+        }
+    }
+
     #[test]
     fn the_lognormal_cdf_is_right() {
         let law = SizeLaw::new(&Profile::builtin("enterprise").unwrap().sizes);
@@ -287,6 +348,7 @@ mod tests {
         for k in 0..200_000u64 {
             let (i, x) = c.draw(
                 &law,
+                Tilt::NONE,
                 &mut Rng::new(1, k, crate::model::rng::Purpose::FileCore),
                 &mut Rng::new(1, k, crate::model::rng::Purpose::Size),
             );
