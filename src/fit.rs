@@ -58,6 +58,7 @@ pub fn fit(s: &Stats, opts: &FitOptions) -> Result<Profile, FitError> {
     p.sizes.sigma = sigma;
     p.sizes.tail_share = 0.0;
     p.sizes.histogram = histogram(s);
+    p.sizes.by_depth = by_depth(s);
     p.sizes.max = crate::model::profile::Size(s.largest.as_ref().map_or(0, |e| e.value as u64).max(4096));
     p.sizes.by_ext.clear();
 
@@ -103,6 +104,22 @@ fn histogram(s: &Stats) -> Vec<(u64, f64)> {
         last.1 = 1.0;
     }
     out
+}
+
+/// Mean log2 size by depth (`sizes.by_depth`): depths with too few files to say take the
+/// value above them; past the deepest well-filled depth, the last value holds.
+fn by_depth(s: &Stats) -> Vec<f64> {
+    const MIN_FILES: u64 = 20;
+    let means = crate::stats::mean_log2_by_depth(s, MIN_FILES);
+    let last = means.iter().rposition(Option::is_some).unwrap_or(0);
+    let Some(first) = means.iter().flatten().next().copied() else { return Vec::new() };
+    let mut out = Vec::with_capacity(last);
+    let mut current = first;
+    for m in means.iter().take(last + 1).skip(1).take(64) {
+        current = m.unwrap_or(current);
+        out.push((current.clamp(0.0, 64.0) * 100.0).round() / 100.0);
+    }
+    if out.len() < 2 { Vec::new() } else { out }
 }
 
 /// The lognormal (mu, sigma of the natural log of bytes) of the non-empty files, from the
@@ -205,6 +222,16 @@ mod tests {
         assert!(crate::stats::ks_distance(&s, &again) < 0.05, "{}", crate::stats::ks_distance(&s, &again));
         let (a, b) = (s.mean_depth(), again.mean_depth());
         assert!((a - b).abs() / a < 0.1, "depth {a} vs {b}");
+        // Bytes by depth come back: log2 means by depth differ from depth 5's as the source's.
+        let (src, back) = (crate::stats::mean_log2_by_depth(&s, 500), crate::stats::mean_log2_by_depth(&again, 500));
+        let mut checked = 0;
+        for d in 2..src.len().min(back.len()) {
+            if let (Some(x), Some(y), Some(x5), Some(y5)) = (src[d], back[d], src[5], back[5]) {
+                assert!(((x - x5) - (y - y5)).abs() < 0.35, "depth {d}: {:+.2} vs {:+.2}", x - x5, y - y5);
+                checked += 1;
+            }
+        }
+        assert!(checked >= 4, "{checked} depths compared");
         // Only statistics: no folder or file name of the walked tree is in the profile.
         let text = f.to_toml();
         assert!(!text.contains("Finance") && !text.contains("Budget"), "{text}");

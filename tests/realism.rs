@@ -130,6 +130,9 @@ struct FitCheck {
     depth: (f64, f64),
     /// (extension, real share %, model share %) for the ten most common.
     exts: Vec<(String, f64, f64)>,
+    /// (depth, real, model): mean log2 size at the depth less the tree's, where both trees
+    /// hold 2% of their files.
+    by_depth: Vec<(usize, f64, f64)>,
 }
 
 fn fit_and_compare(dir: &std::path::Path) -> FitCheck {
@@ -152,7 +155,22 @@ fn fit_and_compare(dir: &std::path::Path) -> FitCheck {
         .take(10)
         .map(|(e, _)| (e.to_string(), share(&real, e), share(&model, e)))
         .collect();
+    // Mean log2 size by depth, less the tree's, where both trees hold 2% of their files.
+    let relative = |s: &synthfs::stats::Stats| {
+        let means = synthfs::stats::mean_log2_by_depth(s, 1);
+        let n: u64 = s.depth_fine.iter().map(|x| x.1).sum();
+        let overall: f64 =
+            means.iter().zip(&s.depth_fine).map(|(m, x)| m.unwrap_or(0.0) * x.1 as f64).sum::<f64>() / n as f64;
+        means
+            .iter()
+            .zip(&s.depth_fine)
+            .map(|(m, x)| m.filter(|_| x.1 * 50 >= n).map(|m| m - overall))
+            .collect::<Vec<_>>()
+    };
+    let (r, m) = (relative(&real), relative(&model));
+    let by_depth = (0..r.len().min(m.len())).filter_map(|d| Some((d, r[d]?, m[d]?))).collect();
     FitCheck {
+        by_depth,
         ks: synthfs::stats::ks_distance(&real, &model),
         fpd: (real.mean_files_per_dir(), model.mean_files_per_dir()),
         depth: (real.mean_depth(), model.mean_depth()),
@@ -161,7 +179,8 @@ fn fit_and_compare(dir: &std::path::Path) -> FitCheck {
 }
 
 /// `profile fit` on trees no one here wrote: the fitted tree matches within the stated
-/// tolerances (KS 0.05 on sizes, 10% on files per folder and depth, 2 points per extension).
+/// tolerances (KS 0.05 on sizes, 10% on files per folder and depth, 2 points per extension,
+/// 0.8 on the mean log2 size of each depth holding 2% of the files, against the tree's).
 #[test]
 fn fitted_profiles_reproduce_real_trees() {
     let sysroot = Command::new("rustc").args(["--print", "sysroot"]).output().ok().filter(|o| o.status.success());
@@ -189,6 +208,12 @@ fn fitted_profiles_reproduce_real_trees() {
         for (e, real, model) in &c.exts {
             assert!((real - model).abs() < 2.0, "{}: .{e} {real:.2}% vs {model:.2}%", dir.display());
         }
+        for (d, real, model) in &c.by_depth {
+            eprintln!("  depth {d}: mean log2 size against the tree's {real:+.2} real, {model:+.2} fitted");
+            // Steep real curves are flattened where a depth would take over 3/4 of the spread.
+            assert!((real - model).abs() < 0.8, "{}: bytes at depth {d}: {real:+.2} vs {model:+.2}", dir.display());
+        }
+        assert!(c.by_depth.len() >= 3, "{}: {:?}", dir.display(), c.by_depth);
     }
 }
 /// The published file-size law (Impressions, FAST 2009, from Agrawal et al., FAST 2007):

@@ -303,7 +303,7 @@ fn is_sensitive(m: &Model, ctx: &DirContext) -> bool {
 
 /// The size of a file whose type was chosen without its size (clutter): from the global law,
 /// within the format's bounds.
-fn clutter_size(m: &Model, t: FileType, tilt: Tilt, rng: &mut Rng) -> u64 {
+fn clutter_size(m: &Model, t: FileType, tilt: Tilt<'_>, rng: &mut Rng) -> u64 {
     let (lo, hi) = m.size_bounds[t.ordinal()];
     if lo == hi {
         return lo;

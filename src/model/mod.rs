@@ -190,7 +190,7 @@ impl Model {
     pub fn draw_type_and_size(
         &self,
         mix: u16,
-        tilt: depth_sizes::Tilt,
+        tilt: depth_sizes::Tilt<'_>,
         core: &mut rng::Rng,
         size_rng: &mut rng::Rng,
     ) -> (FileType, &'static str, u64) {

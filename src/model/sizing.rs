@@ -43,9 +43,9 @@ impl SizeLaw {
     /// A size drawn from the law, scaled, its normal score tilted (see [`super::depth_sizes`];
     /// a tail size is multiplied by the tilt's factor). [`Tilt::NONE`] draws exactly as an
     /// untilted law.
-    pub fn draw(&self, rng: &mut Rng, tilt: Tilt) -> f64 {
+    pub fn draw(&self, rng: &mut Rng, tilt: Tilt<'_>) -> f64 {
         let x = if !self.histogram.is_empty() {
-            let u = if tilt == Tilt::NONE { rng.unit() } else { normal_cdf(tilt.score(rng.normal())) };
+            let u = if tilt.is_none() { rng.unit() } else { normal_cdf(tilt.score(rng.normal())) };
             from_histogram(&self.histogram, u)
         } else if rng.chance(self.tail_share) {
             rng.pareto(self.tail_min, self.tail_alpha) * tilt.factor
@@ -229,7 +229,7 @@ impl Coupling {
 
     /// Draws a type (index into `types`, or `None` for [`FALLBACK`]) and its size before the
     /// format's bounds: an own-law type by weight, else a size from `law` and a type for it.
-    pub fn draw(&self, law: &SizeLaw, tilt: Tilt, core: &mut Rng, size_rng: &mut Rng) -> (Option<usize>, f64) {
+    pub fn draw(&self, law: &SizeLaw, tilt: Tilt<'_>, core: &mut Rng, size_rng: &mut Rng) -> (Option<usize>, f64) {
         let total = self.cumulative.last().copied().unwrap_or(0);
         if total == 0 {
             return (None, law.draw(size_rng, tilt));

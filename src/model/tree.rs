@@ -10,7 +10,7 @@ use moka::sync::Cache;
 
 use super::attrs::{self, DirAttrs, FileAttrs};
 use super::content::{self, ContentSpec, Reader};
-use super::depth_sizes::{DEPTH_SAMPLES, DepthTilts, Tilt, file_depths};
+use super::depth_sizes::{DepthTilts, Tilt, depth_samples, file_depths};
 use super::heavy::Heavy;
 use super::names;
 use super::ntacl::{self, DirSecurity};
@@ -252,11 +252,12 @@ impl Tree {
     }
 
     /// How the sizes of files at `depth` lean (see [`super::depth_sizes`]).
-    pub fn size_tilt(&self, depth: u32) -> Tilt {
+    pub fn size_tilt(&self, depth: u32) -> Tilt<'_> {
         let tilts = self.depth_tilts.get_or_init(|| {
             let by_depth = &self.model.profile.sizes.by_depth;
             (!by_depth.is_empty()).then(|| {
-                let shares = file_depths(&self.root, DEPTH_SAMPLES, &|p: &DirPlan, k| self.child_plan(p, k));
+                let shares =
+                    file_depths(&self.root, depth_samples(self.model.files), &|p: &DirPlan, k| self.child_plan(p, k));
                 DepthTilts::new(by_depth, self.model.law.log_spread(), &shares)
             })
         });

@@ -105,6 +105,9 @@ pub struct Stats {
     pub by_ext: HashMap<Box<str>, Tally>,
     /// Files by depth (the root's files are at depth 1).
     pub by_depth: Vec<Tally>,
+    /// Per depth, over its non-empty files: the sum of their [`fine_bucket`]s and their count
+    /// (a mean log2 size by depth, for `profile fit`'s `sizes.by_depth`).
+    pub depth_fine: Vec<(u64, u64)>,
     /// Files by age of their modified time in whole years before `as_of`.
     pub by_age_years: Vec<Tally>,
     /// Files by size: bucket 0 is empty files, bucket k holds sizes in [2^(k-1), 2^k).
@@ -143,6 +146,7 @@ impl Default for Stats {
             by_owner: HashMap::new(),
             by_ext: HashMap::new(),
             by_depth: Vec::new(),
+            depth_fine: Vec::new(),
             by_age_years: Vec::new(),
             by_size: vec![Tally::default(); SIZE_BUCKETS],
             size_fine: vec![0; FINE_BUCKETS],
@@ -179,6 +183,12 @@ impl Stats {
             self.by_ext.entry(k).or_default().merge(t);
         }
         merge_vec(&mut self.by_depth, &o.by_depth);
+        if self.depth_fine.len() < o.depth_fine.len() {
+            self.depth_fine.resize(o.depth_fine.len(), (0, 0));
+        }
+        for (a, b) in self.depth_fine.iter_mut().zip(&o.depth_fine) {
+            *a = (a.0 + b.0, a.1 + b.1);
+        }
         merge_vec(&mut self.by_age_years, &o.by_age_years);
         merge_vec(&mut self.by_size, &o.by_size);
         merge_counts(&mut self.size_fine, &o.size_fine);
@@ -232,6 +242,14 @@ impl Stats {
             }
         }
         bump(&mut self.by_depth, f.depth as usize, size);
+        if size > 0 {
+            let d = f.depth as usize;
+            if self.depth_fine.len() <= d {
+                self.depth_fine.resize(d + 1, (0, 0));
+            }
+            let slot = &mut self.depth_fine[d];
+            *slot = (slot.0 + fine_bucket(size) as u64, slot.1 + 1);
+        }
         let age = ((as_of_end - f.modified).max(0) / (365 * 86_400 + 21_600)) as usize;
         bump(&mut self.by_age_years, age, size);
         self.by_size[size_bucket(size)].add(size);
@@ -354,6 +372,18 @@ pub fn fine_bucket(size: u64) -> usize {
     let octave = 63 - size.leading_zeros() as usize;
     let mantissa = ((size << (63 - octave)) >> 60) as usize & (FINE_PER_OCTAVE - 1);
     1 + octave * FINE_PER_OCTAVE + mantissa
+}
+
+/// The mean log2 size of the non-empty files at each depth (index = depth), where at least
+/// `min_files` are: from [`Stats::depth_fine`], a fine bucket being an eighth of an octave.
+pub fn mean_log2_by_depth(s: &Stats, min_files: u64) -> Vec<Option<f64>> {
+    s.depth_fine
+        .iter()
+        .map(|&(sum, n)| {
+            (n >= min_files.max(1))
+                .then(|| (sum as f64 / n as f64 - 1.0) / FINE_PER_OCTAVE as f64 + 0.5 / FINE_PER_OCTAVE as f64)
+        })
+        .collect()
 }
 
 /// The smallest size in a fine bucket (the next bucket's is its exclusive end).
