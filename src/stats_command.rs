@@ -142,7 +142,7 @@ pub fn fit(dir: &Path, files: Option<u64>, name: String, seed: u64, as_of: Optio
     tracing::info!(files = stats.files, dirs = stats.dirs, fanout = p.template.fanout, "fitted");
     let header = format!(
         "# Fitted by `synthfs profile fit` from a tree of {} files in {} folders (as of {as_of}).\n\
-         # Only statistics are kept: counts, the size law, the extension mix, depth and ages.\n\n",
+         # Only statistics are kept: counts, the size law and bytes by depth, the extension mix, depth and ages.\n\n",
         Count(stats.files),
         Count(stats.dirs)
     );

@@ -133,8 +133,9 @@ pub struct DepthTilts {
     /// Per depth (index = depth, 0 unused), the score shift.
     shifts: Vec<f64>,
     spread: f64,
-    /// The law's log-size spread: a score shift of 1 moves log-sizes by this much.
-    sigma: f64,
+    /// Per depth, the factor of sizes not drawn by score: `exp(sigma * shift)`, where `sigma`
+    /// is the law's log-size spread.
+    factors: Vec<f64>,
     map: ScoreMap,
 }
 
@@ -160,13 +161,14 @@ impl DepthTilts {
         let spread = (1.0 - variance).sqrt();
         let mixture: Vec<(f64, f64)> = (1..depths).map(|d| (weight(d), shifts[d])).filter(|x| x.0 > 0.0).collect();
         let map = ScoreMap::new(&mixture, spread);
-        DepthTilts { shifts, spread, sigma, map }
+        let factors = shifts.iter().map(|s| libm::exp(sigma * s)).collect();
+        DepthTilts { shifts, spread, factors, map }
     }
 
     /// The tilt of files at `depth` (the root's own files are at depth 1).
     pub fn at(&self, depth: u32) -> Tilt<'_> {
-        let shift = self.shifts[(depth as usize).clamp(1, self.shifts.len() - 1)];
-        Tilt { shift, spread: self.spread, factor: libm::exp(self.sigma * shift), map: Some(&self.map) }
+        let d = (depth as usize).clamp(1, self.shifts.len() - 1);
+        Tilt { shift: self.shifts[d], spread: self.spread, factor: self.factors[d], map: Some(&self.map) }
     }
 }
 
