@@ -44,6 +44,10 @@ fn stats_of_a_materialized_tree_equal_the_models() {
     ] {
         assert_eq!(model[key], real[key], "{key}");
     }
+    // Bytes by depth as a typical (geometric mean) size, from the model and from the walk alike.
+    assert!(
+        model["by_depth"].as_array().unwrap().iter().all(|d| d["mean_log2_size"].as_f64().is_some_and(|m| m > 0.0))
+    );
     assert_eq!(model["sparse"]["files"], real["sparse"]["files"]);
     assert_eq!(model["largest"]["bytes"], real["largest"]["bytes"]);
     assert_eq!(model["oldest"]["path"], real["oldest"]["path"]);

@@ -199,12 +199,16 @@ pub fn to_json(subject: &Subject, stats: &Stats, digest: Option<&str>) -> Value 
     if rest.files > 0 {
         by_owner.insert("(others)".into(), tally_json(rest));
     }
+    let log2_means = super::mean_log2_by_depth(stats, 1);
     let by_depth: Vec<Value> = stats
         .by_depth
         .iter()
         .enumerate()
         .filter(|(_, x)| x.files > 0)
-        .map(|(d, x)| json!({ "depth": d, "files": x.files, "bytes": x.bytes }))
+        .map(|(d, x)| {
+            let mean = log2_means.get(d).copied().flatten().map(|m| (m * 1000.0).round() / 1000.0);
+            json!({ "depth": d, "files": x.files, "bytes": x.bytes, "mean_log2_size": mean })
+        })
         .collect();
     let by_age: Vec<Value> = stats
         .by_age_years
@@ -384,14 +388,18 @@ pub fn to_text(subject: &Subject, stats: &Stats, digest: Option<&str>) -> String
     for (name, display, x) in all.iter().take(10) {
         let _ = writeln!(o, "  {:<14} {:>9}   {:>10}   {}", name, Count(x.files), Bytes(x.bytes).to_string(), display);
     }
-    let _ = writeln!(o, "\nby depth           files        bytes");
+    let _ = writeln!(o, "\nby depth           files        bytes     typical");
+    let log2_means = super::mean_log2_by_depth(stats, 1);
     for (d, x) in stats.by_depth.iter().enumerate().filter(|(_, x)| x.files > 0) {
+        // The geometric mean of the non-empty files' sizes.
+        let typical = log2_means.get(d).copied().flatten().map_or(0, |m| libm::exp2(m).round() as u64);
         let _ = writeln!(
             o,
-            "  {:<8} {:>13}   {:>10}   {}",
+            "  {:<8} {:>13}   {:>10}  {:>10}   {}",
             d,
             Count(x.files),
             Bytes(x.bytes).to_string(),
+            Bytes(typical).to_string(),
             bar(x.files, stats.files, 30)
         );
     }
