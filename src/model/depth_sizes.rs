@@ -6,12 +6,13 @@
 //! The profile gives the log2 of the mean bytes per file at each depth; only their differences
 //! count, the size law keeps setting the level. A file at depth `d` draws its normal score
 //! `z' = a_d + b z` instead of `z`: `a_d` moves its depth's log-sizes by the profile's
-//! difference, and `b` narrows each depth's spread so that over the whole tree the scores are
-//! still standard normal. The tree therefore keeps its size law (the published lognormal, or an
-//! empirical histogram) while its bytes lean towards the root as the profile says. The centring
-//! and the narrowing need the share of files at each depth, which a tree's shape decides (a
-//! tree of a million files is deeper than one of a hundred thousand): [`file_depths`] reads it
-//! off the tree's plans with a systematic sample of files.
+//! difference, and `b` narrows each depth's spread so that over the whole tree the scores keep
+//! mean 0 and variance 1; a monotone [`ScoreMap`] then makes them exactly standard normal. The
+//! tree therefore keeps its size law (the published lognormal, or an empirical histogram) while
+//! its bytes lean towards the root as the profile says. The centring, the narrowing and the map
+//! need the share of files at each depth, which a tree's shape decides (a tree of a million
+//! files is deeper than one of a hundred thousand): [`file_depths`] reads it off the tree's
+//! plans, every file of a small tree and an even sample of a large one ([`depth_samples`]).
 
 use std::sync::Arc;
 
