@@ -162,13 +162,13 @@ fn fit_and_compare(dir: &std::path::Path) -> FitCheck {
     // Mean log2 size by depth, less the tree's, where both trees hold 2% of their files.
     let relative = |s: &synthfs::stats::Stats| {
         let means = synthfs::stats::mean_log2_by_depth(s, 1);
-        let n: u64 = s.depth_fine.iter().map(|x| x.1).sum();
+        let n: u64 = s.depth_fine.iter().map(|x| x.files).sum();
         let overall: f64 =
-            means.iter().zip(&s.depth_fine).map(|(m, x)| m.unwrap_or(0.0) * x.1 as f64).sum::<f64>() / n as f64;
+            means.iter().zip(&s.depth_fine).map(|(m, x)| m.unwrap_or(0.0) * x.files as f64).sum::<f64>() / n as f64;
         means
             .iter()
             .zip(&s.depth_fine)
-            .map(|(m, x)| m.filter(|_| x.1 * 50 >= n).map(|m| m - overall))
+            .map(|(m, x)| m.filter(|_| x.files * 50 >= n).map(|m| m - overall))
             .collect::<Vec<_>>()
     };
     let (r, m) = (relative(&real), relative(&model));

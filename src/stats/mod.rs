@@ -105,9 +105,9 @@ pub struct Stats {
     pub by_ext: HashMap<Box<str>, Tally>,
     /// Files by depth (the root's files are at depth 1).
     pub by_depth: Vec<Tally>,
-    /// Per depth, over its non-empty files: the sum of their [`fine_bucket`]s and their count
-    /// (a mean log2 size by depth, for `profile fit`'s `sizes.by_depth`).
-    pub depth_fine: Vec<(u64, u64)>,
+    /// Per depth, over its non-empty files: their count, and in `bytes` the sum of their
+    /// [`fine_bucket`]s (a mean log2 size by depth, for `profile fit`'s `sizes.by_depth`).
+    pub depth_fine: Vec<Tally>,
     /// Files by age of their modified time in whole years before `as_of`.
     pub by_age_years: Vec<Tally>,
     /// Files by size: bucket 0 is empty files, bucket k holds sizes in [2^(k-1), 2^k).
@@ -183,12 +183,7 @@ impl Stats {
             self.by_ext.entry(k).or_default().merge(t);
         }
         merge_vec(&mut self.by_depth, &o.by_depth);
-        if self.depth_fine.len() < o.depth_fine.len() {
-            self.depth_fine.resize(o.depth_fine.len(), (0, 0));
-        }
-        for (a, b) in self.depth_fine.iter_mut().zip(&o.depth_fine) {
-            *a = (a.0 + b.0, a.1 + b.1);
-        }
+        merge_vec(&mut self.depth_fine, &o.depth_fine);
         merge_vec(&mut self.by_age_years, &o.by_age_years);
         merge_vec(&mut self.by_size, &o.by_size);
         merge_counts(&mut self.size_fine, &o.size_fine);
@@ -243,12 +238,7 @@ impl Stats {
         }
         bump(&mut self.by_depth, f.depth as usize, size);
         if size > 0 {
-            let d = f.depth as usize;
-            if self.depth_fine.len() <= d {
-                self.depth_fine.resize(d + 1, (0, 0));
-            }
-            let slot = &mut self.depth_fine[d];
-            *slot = (slot.0 + fine_bucket(size) as u64, slot.1 + 1);
+            bump(&mut self.depth_fine, f.depth as usize, fine_bucket(size) as u64);
         }
         let age = ((as_of_end - f.modified).max(0) / (365 * 86_400 + 21_600)) as usize;
         bump(&mut self.by_age_years, age, size);
@@ -379,9 +369,10 @@ pub fn fine_bucket(size: u64) -> usize {
 pub fn mean_log2_by_depth(s: &Stats, min_files: u64) -> Vec<Option<f64>> {
     s.depth_fine
         .iter()
-        .map(|&(sum, n)| {
-            (n >= min_files.max(1))
-                .then(|| (sum as f64 / n as f64 - 1.0) / FINE_PER_OCTAVE as f64 + 0.5 / FINE_PER_OCTAVE as f64)
+        .map(|t| {
+            (t.files >= min_files.max(1)).then(|| {
+                (t.bytes as f64 / t.files as f64 - 1.0) / FINE_PER_OCTAVE as f64 + 0.5 / FINE_PER_OCTAVE as f64
+            })
         })
         .collect()
 }
