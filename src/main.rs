@@ -139,8 +139,13 @@ fn run_mount(args: MountArgs) -> anyhow::Result<()> {
     let tree = Arc::new(config::resolve_tree(&args.tree)?);
     let refresh = tree.model.profile.identities.refresh;
     let ttl = (refresh > 0).then(|| std::time::Duration::from_secs(refresh));
-    let settings =
-        MountSettings { threads: args.threads, allow_other: args.allow_other, options: args.options.clone(), ttl };
+    let settings = MountSettings {
+        threads: args.threads,
+        allow_other: args.allow_other,
+        options: args.options.clone(),
+        ttl,
+        busy_poll: Some(std::time::Duration::from_millis(args.busy_poll)),
+    };
     let started = std::time::Instant::now();
     let mounted = linux::mount(tree.clone(), &args.mountpoint, &settings).map_err(config::lift)?;
     if refresh > 0 {

@@ -137,7 +137,8 @@ fn two_mounts_of_one_seed_agree_and_another_seed_differs() {
         out
     };
     let a = listing(&Mount::start(&small_args(&p)));
-    let b = listing(&Mount::start(&small_args(&p)));
+    // Busy polling and the thread count change how requests are served, never what they see.
+    let b = listing(&Mount::start(&["--profile", &p, "--busy-poll", "0", "--threads", "1"]));
     let c = listing(&Mount::start(&["--profile", &p, "--seed", "99"]));
     assert_eq!(a, b);
     assert_ne!(a, c);
@@ -236,6 +237,12 @@ for path, ino, is_dir in seen:
     st = os.lstat(path)
     assert st.st_ino == ino, (path, st.st_ino, ino)
     assert stat.S_ISDIR(st.st_mode) == is_dir, path
+    if is_dir:
+        # st_blksize sizes the getdents buffer: a power of two from 32 KiB that holds the
+        # listing with attributes (about 192 bytes an entry), and small folders get no more.
+        b, n = st.st_blksize, len(os.listdir(path)) + 2
+        assert b & (b - 1) == 0 and 32768 <= b <= 1048576, (path, b)
+        assert b >= min(192 * n, 1048576) * 0.9 and (b == 32768 or b < 2 * 192 * n * 1.1), (path, b, n)
 for name in ("security.selinux", "system.posix_acl_access", "trusted.x"):
     try:
         os.getxattr(seen[0][0], name)

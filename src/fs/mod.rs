@@ -11,6 +11,7 @@ pub mod totals;
 
 use std::sync::Arc;
 
+use crate::model::plan::DirPlan;
 use crate::model::{DirAttrs, FileAttrs, Location, NodeKind, Timestamp, Tree};
 use totals::Totals;
 
@@ -57,10 +58,25 @@ pub struct Attr {
     pub nlink: u32,
     pub uid: u32,
     pub gid: u32,
+    /// `st_blksize`: [`BLOCK_SIZE`] for files, [`dir_blksize`] for directories.
+    pub blksize: u32,
 }
 
 /// Block size reported by `stat` and `statfs`.
 pub const BLOCK_SIZE: u32 = 4096;
+
+/// `st_blksize` of a directory of `entries` entries. glibc sizes its getdents buffer by it
+/// (32 KiB to 1 MiB), and the kernel sizes each readdir request, and the buffer it allocates
+/// for it, by that buffer. So it is enough for the whole listing with attributes in one
+/// request, and no more: 1 MiB for every folder had the kernel allocate and free 256 pages
+/// per request, the larger part of a cold `find` over thousands of small folders.
+pub fn dir_blksize(entries: u64) -> u32 {
+    /// A readdirplus entry with a typical name: 128 bytes of attributes, 24 of header, the name.
+    const PER_ENTRY: u64 = 192;
+    let want = entries.saturating_add(2).saturating_mul(PER_ENTRY).clamp(32 << 10, 1 << 20);
+    // A power of two at most 1 MiB: fits in u32.
+    u32::try_from(want.next_power_of_two()).unwrap_or(1 << 20)
+}
 /// Longest name.
 pub const NAME_MAX: u32 = 255;
 
@@ -155,10 +171,12 @@ impl SynthFs {
             nlink: self.tree.nlink(a.index),
             uid: a.uid,
             gid: a.gid,
+            blksize: BLOCK_SIZE,
         }
     }
 
-    fn dir_attr(&self, d: &DirAttrs, subdirs: usize) -> Attr {
+    fn dir_attr(&self, d: &DirAttrs, plan: &DirPlan) -> Attr {
+        let subdirs = plan.children.len();
         Attr {
             ino: d.index + 1,
             kind: NodeKind::Dir,
@@ -172,6 +190,7 @@ impl SynthFs {
             nlink: 2 + subdirs as u32,
             uid: d.uid,
             gid: d.gid,
+            blksize: dir_blksize(plan.files + subdirs as u64),
         }
     }
 
@@ -194,6 +213,7 @@ impl SynthFs {
             nlink: 1,
             uid: d.uid,
             gid: d.gid,
+            blksize: BLOCK_SIZE,
         })
     }
 
@@ -201,7 +221,7 @@ impl SynthFs {
     pub fn getattr(&self, ino: u64) -> FsResult<Attr> {
         let index = index_of(ino)?;
         Ok(match self.tree.locate(index).ok_or(FsError::NotFound)? {
-            Location::Dir(plan) => self.dir_attr(&self.tree.dir_attrs(&plan), plan.children.len()),
+            Location::Dir(plan) => self.dir_attr(&self.tree.dir_attrs(&plan), &plan),
             Location::File { parent, slot } => self.file_attr(&self.tree.file_attrs_in(&parent, slot)),
             Location::Symlink(_) => self.symlink_attr(index)?,
         })
@@ -249,7 +269,7 @@ impl SynthFs {
         let mut at = offset;
         while at < total {
             let (name, attr): (Box<str>, Attr) = match at {
-                0 => (".".into(), self.dir_attr(&self.tree.dir_attrs(&plan), plan.children.len())),
+                0 => (".".into(), self.dir_attr(&self.tree.dir_attrs(&plan), &plan)),
                 1 => ("..".into(), self.getattr(plan.parent + 1)?),
                 _ => {
                     let e = listed_at(&listing, plan.children.len(), at - 2);
@@ -414,6 +434,19 @@ mod tests {
         let mut p = Profile::builtin("enterprise").unwrap();
         p.set_counts(Some(2000), Some(200));
         SynthFs::new(Arc::new(Tree::new(p).unwrap()))
+    }
+
+    #[test]
+    fn directory_blksize_fits_the_listing_and_no_more() {
+        assert_eq!(dir_blksize(0), 32 << 10);
+        assert_eq!(dir_blksize(100), 32 << 10, "a typical folder: glibc's smallest buffer");
+        assert_eq!(dir_blksize(1_000), 256 << 10);
+        assert_eq!(dir_blksize(5_000), 1 << 20);
+        assert_eq!(dir_blksize(u64::MAX), 1 << 20, "1 MiB at most, glibc's largest");
+        for n in [0u64, 7, 170, 171, 300, 2_000, 5_459] {
+            let b = u64::from(dir_blksize(n));
+            assert!(b.is_power_of_two() && b >= (n + 2) * 192, "{n} entries: {b}");
+        }
     }
 
     #[test]

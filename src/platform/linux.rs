@@ -18,15 +18,17 @@ use fuser::{
     ReplyLseek, ReplyOpen, ReplyStatfs, ReplyXattr, Request, SessionACL,
 };
 
+use super::busy_poll::BusyPoll;
 use crate::fs::{Attr, FsError, Seek, SynthFs};
 use crate::model::{NodeKind, Tree};
 
 /// How long the kernel may cache names and attributes: the tree never changes.
 const TTL: Duration = Duration::from_secs(365 * 86_400);
-/// `st_blksize` of directories: the getdents buffer glibc uses for them.
-const DIR_BLKSIZE: u32 = 1 << 20;
 /// The largest read we ask the kernel to send, and the readahead we ask for.
 const MAX_READAHEAD: u32 = 4 << 20;
+/// How long a serving thread keeps polling after a request ([`BusyPoll`]): longer than the
+/// pause between two requests of a walk, short enough that an idle mount soon sleeps.
+pub const BUSY_POLL: Duration = Duration::from_millis(5);
 
 /// Why a mount could not be made or served.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +81,9 @@ pub struct MountSettings {
     pub options: Vec<String>,
     /// How long the kernel may keep entries and attributes [default: a year: nothing changes].
     pub ttl: Option<Duration>,
+    /// How long one serving thread keeps polling after a request [default: [`BUSY_POLL`]];
+    /// zero never polls.
+    pub busy_poll: Option<Duration>,
 }
 
 /// Refuses mount points that do not exist, are not directories, are not empty or are already
@@ -184,6 +189,7 @@ fn fuse_config(s: &MountSettings) -> Result<Config, MountError> {
 /// A mounted tree being served on background threads.
 pub struct Mounted {
     session: fuser::BackgroundSession,
+    poll: Option<Arc<BusyPoll>>,
     signals: signal_hook::iterator::Signals,
     pub mountpoint: PathBuf,
 }
@@ -200,11 +206,22 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     // the mount is visible still unmounts cleanly instead of killing the process.
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).map_err(MountError::Signals)?;
-    let adapter = FuseAdapter { fs: SynthFs::new(tree), ttl: settings.ttl.unwrap_or(TTL), demand: StatDemand::new() };
-    let session = fuser::Session::new(adapter, &canonical, &cfg)
-        .and_then(fuser::Session::spawn)
-        .map_err(|err| MountError::Mount { path: mountpoint.into(), err })?;
-    Ok(Mounted { session, signals, mountpoint: canonical })
+    let poll_slot = Arc::new(std::sync::OnceLock::new());
+    let adapter = FuseAdapter {
+        fs: SynthFs::new(tree),
+        ttl: settings.ttl.unwrap_or(TTL),
+        demand: StatDemand::new(),
+        poll: poll_slot.clone(),
+    };
+    let mount_err = |err| MountError::Mount { path: mountpoint.into(), err };
+    let session = fuser::Session::new(adapter, &canonical, &cfg).map_err(mount_err)?;
+    // Polling starts before serving does, on the descriptor the last serving thread reads.
+    let poll = BusyPoll::start(&session, settings.busy_poll.unwrap_or(BUSY_POLL)).map_err(mount_err)?;
+    if let Some(p) = &poll {
+        let _ = poll_slot.set(p.clone());
+    }
+    let session = session.spawn().map_err(mount_err)?;
+    Ok(Mounted { session, poll, signals, mountpoint: canonical })
 }
 
 /// Whether an executable of this name is on `PATH`.
@@ -229,7 +246,8 @@ pub enum Ended {
 impl Mounted {
     /// Serves until SIGINT, SIGTERM or SIGHUP (then unmounts) or an outside unmount.
     pub fn serve_until_signal(self) -> Result<Ended, MountError> {
-        let Mounted { session, mut signals, .. } = self;
+        let Mounted { session, poll, mut signals, .. } = self;
+        let _stop = StopPoll(poll);
         loop {
             if let Some(sig) = signals.pending().next() {
                 tracing::info!(signal = sig, "unmounting");
@@ -252,7 +270,19 @@ impl Mounted {
 
     /// Unmounts and waits for the serving threads.
     pub fn unmount(self) -> Result<(), MountError> {
+        let _stop = StopPoll(self.poll);
         self.session.umount_and_join().map_err(MountError::Session)
+    }
+}
+
+/// Ends busy polling when serving ends, however it ends.
+struct StopPoll(Option<Arc<BusyPoll>>);
+
+impl Drop for StopPoll {
+    fn drop(&mut self) {
+        if let Some(p) = &self.0 {
+            p.stop();
+        }
     }
 }
 
@@ -261,6 +291,17 @@ struct FuseAdapter {
     fs: SynthFs,
     ttl: Duration,
     demand: StatDemand,
+    /// Set once the session exists, when busy polling is on.
+    poll: Arc<std::sync::OnceLock<Arc<BusyPoll>>>,
+}
+
+impl FuseAdapter {
+    /// Every request starts here: it keeps a serving thread polling while requests come.
+    fn arrived(&self) {
+        if let Some(p) = self.poll.get() {
+            p.touch();
+        }
+    }
 }
 
 /// Whether someone is statting files: a lookup of a file means a walker wants attributes
@@ -326,13 +367,9 @@ fn file_attr(a: &Attr) -> FileAttr {
         uid: a.uid,
         gid: a.gid,
         rdev: 0,
-        blksize: match a.kind {
-            // glibc sizes its getdents buffer by the directory's st_blksize (32 KiB at least,
-            // 1 MiB at most), and the kernel sizes readdirplus pages by that buffer: one page
-            // of attributes then covers a directory of thousands of entries.
-            NodeKind::Dir => DIR_BLKSIZE,
-            NodeKind::File | NodeKind::Symlink => crate::fs::BLOCK_SIZE,
-        },
+        // A directory's sizes glibc's getdents buffer, and with it the kernel's readdir pages
+        // (see `fs::dir_blksize`).
+        blksize: a.blksize,
         flags: 0,
     }
 }
@@ -377,6 +414,7 @@ impl Filesystem for FuseAdapter {
     }
 
     fn lookup(&self, _req: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
+        self.arrived();
         use std::os::unix::ffi::OsStrExt;
         tracing::debug!(parent = parent.0, ?name, "lookup");
         match self.fs.lookup(parent.0, name.as_bytes()) {
@@ -391,6 +429,7 @@ impl Filesystem for FuseAdapter {
     }
 
     fn getattr(&self, _req: &Request, ino: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
+        self.arrived();
         tracing::debug!(ino = ino.0, "getattr");
         match self.fs.getattr(ino.0) {
             Ok(a) => reply.attr(&self.ttl, &file_attr(&a)),
@@ -399,6 +438,7 @@ impl Filesystem for FuseAdapter {
     }
 
     fn readlink(&self, _req: &Request, ino: INodeNo, reply: ReplyData) {
+        self.arrived();
         tracing::debug!(ino = ino.0, "readlink");
         match self.fs.readlink(ino.0) {
             Ok(target) => reply.data(&target),
@@ -427,6 +467,7 @@ impl Filesystem for FuseAdapter {
         _lock_owner: Option<LockOwner>,
         reply: ReplyData,
     ) {
+        self.arrived();
         tracing::debug!(ino = ino.0, offset, size, "read");
         READ_BUF.with(|cell| {
             let mut buf = cell.borrow_mut();
@@ -441,6 +482,7 @@ impl Filesystem for FuseAdapter {
     }
 
     fn readdir(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: u64, mut reply: ReplyDirectory) {
+        self.arrived();
         tracing::debug!(ino = ino.0, offset, "readdir");
         let result = self
             .fs
@@ -452,6 +494,7 @@ impl Filesystem for FuseAdapter {
     }
 
     fn readdirplus(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: u64, mut reply: ReplyDirectoryPlus) {
+        self.arrived();
         tracing::debug!(ino = ino.0, offset, "readdirplus");
         // The kernel (READDIRPLUS_AUTO) asks for attributes at offset 0 of every listing, and
         // later pages come as plain readdir unless something looked up a child meanwhile.
@@ -480,20 +523,24 @@ impl Filesystem for FuseAdapter {
     }
 
     fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {
+        self.arrived();
         let s = self.fs.statfs();
         reply.statfs(s.blocks, 0, 0, s.files, 0, s.block_size, s.name_max, s.block_size);
     }
 
     fn getxattr(&self, _req: &Request, ino: INodeNo, name: &OsStr, size: u32, reply: ReplyXattr) {
+        self.arrived();
         use std::os::unix::ffi::OsStrExt;
         xattr_reply(self.fs.getxattr(ino.0, name.as_bytes()), size, reply);
     }
 
     fn listxattr(&self, _req: &Request, ino: INodeNo, size: u32, reply: ReplyXattr) {
+        self.arrived();
         xattr_reply(self.fs.listxattr(ino.0), size, reply);
     }
 
     fn lseek(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: i64, whence: i32, reply: ReplyLseek) {
+        self.arrived();
         let how = match whence {
             libc::SEEK_DATA => Seek::Data,
             libc::SEEK_HOLE => Seek::Hole,
@@ -615,7 +662,13 @@ mod tests {
 
     #[test]
     fn options_parse_and_refuse() {
-        let s = |o: &str| MountSettings { threads: 2, allow_other: false, options: vec![o.into()], ttl: None };
+        let s = |o: &str| MountSettings {
+            threads: 2,
+            allow_other: false,
+            options: vec![o.into()],
+            ttl: None,
+            busy_poll: None,
+        };
         let cfg = fuse_config(&s("ro,allow_other,noatime,fsname=share")).unwrap();
         assert_eq!(cfg.acl, SessionACL::All);
         assert!(cfg.mount_options.contains(&MountOption::FSName("share".into())));

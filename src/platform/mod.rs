@@ -2,4 +2,6 @@
 //! and the platform-neutral [`crate::fs`] layer.
 
 #[cfg(target_os = "linux")]
+pub mod busy_poll;
+#[cfg(target_os = "linux")]
 pub mod linux;

@@ -177,6 +177,28 @@ impl<'a> Reader<'a> {
             return 0;
         }
         let n = (buf.len() as u64).min(size - offset) as usize;
+        let end = offset + n as u64;
+        // A read holding the whole body and the start of a ZIP trailer (every small Office
+        // file or archive is read in one go) takes the body's CRC from the bytes it has just
+        // made, instead of making the body a second time.
+        if self.trailer.is_none()
+            && matches!(self.env.trailer, Trailer::Zip(_))
+            && offset <= self.prefix_len
+            && end > self.trailer_start
+        {
+            let split = (self.trailer_start - offset) as usize;
+            self.fill_range(offset, &mut buf[..split], body_crc);
+            let crc = crc32fast::hash(&buf[(self.prefix_len - offset) as usize..split]);
+            self.fill_range(self.trailer_start, &mut buf[split..n], &|_| crc);
+        } else {
+            self.fill_range(offset, &mut buf[..n], body_crc);
+        }
+        n
+    }
+
+    /// Fills all of `buf` (which ends at or before the end of the file) from `offset`.
+    fn fill_range(&mut self, offset: u64, buf: &mut [u8], body_crc: &dyn Fn(&ContentSpec) -> u32) {
+        let n = buf.len();
         let mut pos = 0usize;
         while pos < n {
             let at = offset + pos as u64;
@@ -190,7 +212,6 @@ impl<'a> Reader<'a> {
             }
             pos += take;
         }
-        n
     }
 
     fn fill_data(&mut self, at: u64, out: &mut [u8], body_crc: &dyn Fn(&ContentSpec) -> u32) {
