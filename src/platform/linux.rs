@@ -29,6 +29,8 @@ const MAX_READAHEAD: u32 = 4 << 20;
 /// How long a serving thread keeps polling after a request ([`BusyPoll`]): longer than the
 /// pause between two requests of a walk, short enough that an idle mount soon sleeps.
 pub const BUSY_POLL: Duration = Duration::from_millis(5);
+/// Reads up to this size keep polling on (small files are read whole in one request).
+const POLLED_READ: u32 = 256 << 10;
 
 /// Why a mount could not be made or served.
 #[derive(Debug, thiserror::Error)]
@@ -467,7 +469,11 @@ impl Filesystem for FuseAdapter {
         _lock_owner: Option<LockOwner>,
         reply: ReplyData,
     ) {
-        self.arrived();
+        // Large reads are bound by making the bytes, not by waking up: polling through a
+        // stream of them would only take a CPU from the threads making them.
+        if size <= POLLED_READ {
+            self.arrived();
+        }
         tracing::debug!(ino = ino.0, offset, size, "read");
         READ_BUF.with(|cell| {
             let mut buf = cell.borrow_mut();
