@@ -191,7 +191,8 @@ fn fuse_config(s: &MountSettings) -> Result<Config, MountError> {
 /// A mounted tree being served on background threads.
 pub struct Mounted {
     session: fuser::BackgroundSession,
-    poll: Option<Arc<BusyPoll>>,
+    /// Ends busy polling when the mount goes, however it goes.
+    _poll: StopPoll,
     signals: signal_hook::iterator::Signals,
     pub mountpoint: PathBuf,
 }
@@ -223,7 +224,7 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
         let _ = poll_slot.set(p.clone());
     }
     let session = session.spawn().map_err(mount_err)?;
-    Ok(Mounted { session, poll, signals, mountpoint: canonical })
+    Ok(Mounted { session, _poll: StopPoll(poll), signals, mountpoint: canonical })
 }
 
 /// Whether an executable of this name is on `PATH`.
@@ -248,8 +249,7 @@ pub enum Ended {
 impl Mounted {
     /// Serves until SIGINT, SIGTERM or SIGHUP (then unmounts) or an outside unmount.
     pub fn serve_until_signal(self) -> Result<Ended, MountError> {
-        let Mounted { session, poll, mut signals, .. } = self;
-        let _stop = StopPoll(poll);
+        let Mounted { session, _poll, mut signals, .. } = self;
         loop {
             if let Some(sig) = signals.pending().next() {
                 tracing::info!(signal = sig, "unmounting");
@@ -272,7 +272,6 @@ impl Mounted {
 
     /// Unmounts and waits for the serving threads.
     pub fn unmount(self) -> Result<(), MountError> {
-        let _stop = StopPoll(self.poll);
         self.session.umount_and_join().map_err(MountError::Session)
     }
 }
