@@ -4,7 +4,8 @@
 //! threads until Ctrl-C, SIGTERM, SIGHUP or an outside `umount`, then unmounting cleanly.
 //! The kernel is told to cache everything for a long time (nothing ever changes), to use
 //! readdirplus (so a stat storm is not a lookup per file), and that open and opendir need no
-//! round trip (so it keeps file pages and directory listings cached across opens).
+//! round trip (so it keeps file pages and directory listings cached across opens). While
+//! requests flow, one serving thread polls for the next instead of sleeping ([`BusyPoll`]).
 
 use std::ffi::OsStr;
 use std::io;
@@ -223,8 +224,9 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     if let Some(p) = &poll {
         let _ = poll_slot.set(p.clone());
     }
+    let stop = StopPoll(poll);
     let session = session.spawn().map_err(mount_err)?;
-    Ok(Mounted { session, _poll: StopPoll(poll), signals, mountpoint: canonical })
+    Ok(Mounted { session, _poll: stop, signals, mountpoint: canonical })
 }
 
 /// Whether an executable of this name is on `PATH`.
