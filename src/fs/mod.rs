@@ -12,7 +12,7 @@ pub mod totals;
 use std::sync::Arc;
 
 use crate::model::plan::DirPlan;
-use crate::model::{DirAttrs, FileAttrs, Location, NodeKind, Timestamp, Tree};
+use crate::model::{FileAttrs, Location, NodeKind, Timestamp, Tree};
 use totals::Totals;
 
 /// Why an operation failed; adapters map these to their platform's error codes.
@@ -175,7 +175,8 @@ impl SynthFs {
         }
     }
 
-    fn dir_attr(&self, d: &DirAttrs, plan: &DirPlan) -> Attr {
+    fn dir_attr(&self, plan: &DirPlan) -> Attr {
+        let d = self.tree.dir_attrs(plan);
         let subdirs = plan.children.len();
         Attr {
             ino: d.index + 1,
@@ -221,7 +222,7 @@ impl SynthFs {
     pub fn getattr(&self, ino: u64) -> FsResult<Attr> {
         let index = index_of(ino)?;
         Ok(match self.tree.locate(index).ok_or(FsError::NotFound)? {
-            Location::Dir(plan) => self.dir_attr(&self.tree.dir_attrs(&plan), &plan),
+            Location::Dir(plan) => self.dir_attr(&plan),
             Location::File { parent, slot } => self.file_attr(&self.tree.file_attrs_in(&parent, slot)),
             Location::Symlink(_) => self.symlink_attr(index)?,
         })
@@ -269,7 +270,7 @@ impl SynthFs {
         let mut at = offset;
         while at < total {
             let (name, attr): (Box<str>, Attr) = match at {
-                0 => (".".into(), self.dir_attr(&self.tree.dir_attrs(&plan), &plan)),
+                0 => (".".into(), self.dir_attr(&plan)),
                 1 => ("..".into(), self.getattr(plan.parent + 1)?),
                 _ => {
                     let e = listed_at(&listing, plan.children.len(), at - 2);
