@@ -6,7 +6,7 @@
 //! are gathered in batches; a batch's records are formatted in parallel and written in order,
 //! so the output is identical for any thread count.
 
-use std::io::{self, Write};
+use std::io::{self, IoSlice, Write};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -79,8 +79,9 @@ struct Job {
 pub fn write(tree: &Tree, format: Format, shard: Shard, out: &mut (dyn Write + Send)) -> io::Result<Written> {
     let (lo, hi) = shard.range(tree.file_count());
     let owners = Owners::new(tree);
+    let text = Text { owner_columns: owner_columns(&owners, format), owners };
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, u64)>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Vec<u8>, u64)>>(2);
         let writer = scope.spawn(move || -> io::Result<Written> {
             let mut written = Written::default();
             if format == Format::Csv {
@@ -88,10 +89,15 @@ pub fn write(tree: &Tree, format: Format, shard: Shard, out: &mut (dyn Write + S
                 out.write_all(header.as_bytes())?;
                 written.bytes += header.len() as u64;
             }
-            for (bytes, n) in rx {
-                out.write_all(&bytes)?;
-                written.bytes += bytes.len() as u64;
-                written.records += n;
+            for parts in rx {
+                // A batch goes out in one gathered write (far larger than any buffer on the
+                // way, so no layer copies it).
+                let mut slices: Vec<IoSlice<'_>> = parts.iter().map(|(b, _)| IoSlice::new(b)).collect();
+                write_all_vectored(out, &mut slices)?;
+                for (bytes, n) in &parts {
+                    written.bytes += bytes.len() as u64;
+                    written.records += n;
+                }
             }
             out.flush()?;
             Ok(written)
@@ -119,8 +125,8 @@ pub fn write(tree: &Tree, format: Format, shard: Shard, out: &mut (dyn Write + S
         });
         for batch in jobs_rx {
             let parts: Vec<(Vec<u8>, u64)> =
-                batch.par_iter().map(|j| records(tree, &owners, j, (lo, hi), format)).collect();
-            if parts.into_iter().try_for_each(|p| tx.send(p)).is_err() {
+                batch.par_iter().map(|j| records(tree, &text, j, (lo, hi), format)).collect();
+            if tx.send(parts).is_err() {
                 break;
             }
         }
@@ -129,61 +135,93 @@ pub fn write(tree: &Tree, format: Format, shard: Shard, out: &mut (dyn Write + S
     })
 }
 
+/// Writes every byte of `slices` (what `Write::write_all_vectored` does, not yet stable).
+fn write_all_vectored(out: &mut (dyn Write + Send), mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+    IoSlice::advance_slices(&mut slices, 0);
+    while !slices.is_empty() {
+        match out.write_vectored(slices) {
+            Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "failed to write the whole manifest")),
+            Ok(n) => IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// Owners as records name them, computed once per owner slot and department (with
 /// [`Tree::windows_owner`]), so a record borrows them.
 pub(crate) struct Owners {
-    /// By owner slot: the person (or the SID of someone who left), department unset.
-    slots: Vec<WindowsOwner>,
-    /// By department + 1 (0 for none): its group as owner.
-    groups: Vec<WindowsOwner>,
+    /// Every owner a record can name: by owner slot the person (or the SID of someone who
+    /// left), then each department's group (the first for none), then the built-in
+    /// administrators, then the service accounts. Department unset in all.
+    all: Vec<WindowsOwner>,
+    groups_at: usize,
+    builtin_at: usize,
+    services_at: usize,
     /// Department names, by department.
     departments: Vec<String>,
-    /// The built-in administrators and the service accounts, department unset.
-    builtin: WindowsOwner,
-    services: Vec<WindowsOwner>,
 }
 
 impl Owners {
     pub(crate) fn new(tree: &Tree) -> Owners {
         let depts = tree.model.profile.template.departments.len();
         let slots = tree.model.accounts().slots() as u32;
+        let mut all: Vec<WindowsOwner> = (0..slots).map(|o| tree.windows_owner(Some(o), None, false)).collect();
+        let groups_at = all.len();
+        all.extend(std::iter::once(None).chain((0..depts as u16).map(Some)).map(|d| tree.windows_owner(None, d, true)));
+        let builtin_at = all.len();
+        all.push(tree.special_windows_owner(SpecialOwner::Builtin, None));
+        let services_at = all.len();
+        let services = tree.model.profile.attributes.service_accounts.len().min(255);
+        all.extend((0..services).map(|k| tree.special_windows_owner(SpecialOwner::Service(k as u8), None)));
         Owners {
-            slots: (0..slots).map(|o| tree.windows_owner(Some(o), None, false)).collect(),
-            groups: std::iter::once(None)
-                .chain((0..depts as u16).map(Some))
-                .map(|d| tree.windows_owner(None, d, true))
-                .collect(),
+            all,
+            groups_at,
+            builtin_at,
+            services_at,
             departments: tree.model.profile.template.departments.iter().map(|d| d.name.clone()).collect(),
-            builtin: tree.special_windows_owner(SpecialOwner::Builtin, None),
-            services: (0..tree.model.profile.attributes.service_accounts.len().min(255))
-                .map(|k| tree.special_windows_owner(SpecialOwner::Service(k as u8), None))
-                .collect(),
         }
+    }
+
+    /// Every owner, in the order [`Owners::which`] counts them.
+    pub(crate) fn all(&self) -> &[WindowsOwner] {
+        &self.all
     }
 
     /// The owner of a file in a folder of `department`, and the department the record names.
     pub(crate) fn of(&self, a: &FileAttrs, department: Option<u16>) -> (&WindowsOwner, &str) {
-        let person = self.slots.get(a.owner as usize);
+        let (i, dept) = self.which(a, department);
+        (&self.all[i], dept)
+    }
+
+    /// Where in [`Owners::all`] the owner of a file in a folder of `department` is, and the
+    /// department the record names.
+    pub(crate) fn which(&self, a: &FileAttrs, department: Option<u16>) -> (usize, &str) {
+        let person = (a.owner as usize) < self.groups_at;
+        let named = department.and_then(|d| self.departments.get(d as usize)).map(String::as_str);
         let special = match a.special_owner {
-            Some(SpecialOwner::Builtin) => Some(&self.builtin),
-            Some(SpecialOwner::Service(k)) => self.services.get(k as usize),
+            Some(SpecialOwner::Builtin) => Some(self.builtin_at),
+            Some(SpecialOwner::Service(k)) => Some(self.services_at + k as usize).filter(|&i| i < self.all.len()),
             None => None,
         };
-        if let Some(owner) = special {
-            let dept = department.and_then(|d| self.departments.get(d as usize)).map_or("", String::as_str);
-            return (owner, dept);
+        if let Some(i) = special {
+            return (i, named.unwrap_or(""));
         }
-        let owner = if a.group_owner {
-            let i = department.map_or(0, |d| d as usize + 1);
-            self.groups.get(i).unwrap_or(&self.groups[0])
+        let i = if a.group_owner {
+            let i = department.map_or(self.groups_at, |d| self.groups_at + d as usize + 1);
+            if i < self.builtin_at { i } else { self.groups_at }
+        } else if person {
+            a.owner as usize
         } else {
-            person.unwrap_or(&self.groups[0])
+            self.groups_at
         };
-        let dept = match department.and_then(|d| self.departments.get(d as usize)) {
-            Some(d) => d.as_str(),
-            None => person.map_or("", |p| p.department.as_str()),
+        let dept = match named {
+            Some(d) => d,
+            None if person => self.all[a.owner as usize].department.as_str(),
+            None => "",
         };
-        (owner, dept)
+        (i, dept)
     }
 }
 
@@ -219,36 +257,88 @@ fn walk(
     ControlFlow::Continue(())
 }
 
+/// The text of a record's owner columns (owner, sid, owner_kind, each with its leading
+/// separator), rendered once per owner.
+fn owner_columns(owners: &Owners, format: Format) -> Vec<Box<[u8]>> {
+    owners
+        .all()
+        .iter()
+        .map(|o| {
+            let mut out = Vec::new();
+            match format {
+                Format::Jsonl => {
+                    out.extend_from_slice(b",\"owner\":");
+                    json_str(&o.name, &mut out);
+                    out.extend_from_slice(b",\"sid\":");
+                    json_str(&o.sid, &mut out);
+                    out.extend_from_slice(b",\"owner_kind\":");
+                    json_str(o.kind, &mut out);
+                }
+                Format::Csv => {
+                    for s in [o.name.as_str(), o.sid.as_str(), o.kind] {
+                        out.push(b',');
+                        csv_str(s, &mut out);
+                    }
+                }
+            }
+            out.into_boxed_slice()
+        })
+        .collect()
+}
+
 /// The records of one folder's files within the range.
-fn records(tree: &Tree, owners: &Owners, job: &Job, (lo, hi): (u64, u64), format: Format) -> (Vec<u8>, u64) {
+fn records(tree: &Tree, text: &Text, job: &Job, (lo, hi): (u64, u64), format: Format) -> (Vec<u8>, u64) {
     let (listing, attrs) = tree.build_listing_and_attrs(&job.plan);
     let first = lo.saturating_sub(job.base) as usize;
     let last = (hi.saturating_sub(job.base)).min(job.plan.files) as usize;
-    let mut out = Vec::with_capacity((last.saturating_sub(first)) * 512);
-    let mut path = String::new();
-    for (a, entry) in attrs.iter().zip(&listing.entries).take(last).skip(first) {
-        path.clear();
-        if !job.path.is_empty() {
-            path.push_str(&job.path);
-            path.push('/');
+    let count = last.saturating_sub(first);
+    // The folder's part of every path, escaped once for all its files.
+    let mut dir = Vec::with_capacity(job.path.len() + 1);
+    if !job.path.is_empty() {
+        match format {
+            Format::Jsonl => json_chars(&job.path, &mut dir),
+            Format::Csv => dir.extend_from_slice(job.path.as_bytes()),
         }
-        path.push_str(&entry.name);
-        let (owner, department) = owners.of(a, job.plan.ctx.department);
-        let class = tree.file_class(a).name();
-        let r = Fields { a, path: &path, owner, department, class, event: tree.event_of(&job.plan.ctx) };
+        dir.push(b'/');
+    }
+    let mut out = Vec::with_capacity(count * (RECORD_BYTES + dir.len()));
+    let event = tree.event_of(&job.plan.ctx);
+    for (a, entry) in attrs.iter().zip(&listing.entries).take(last).skip(first) {
+        let (owner, department) = text.owners.which(a, job.plan.ctx.department);
+        let r = Fields {
+            a,
+            dir: &dir,
+            name: &entry.name,
+            owner: &text.owner_columns[owner],
+            department,
+            class: tree.file_class(a).name(),
+            event,
+        };
         match format {
             Format::Jsonl => r.json(&mut out),
             Format::Csv => r.csv(&mut out),
         }
     }
-    (out, last.saturating_sub(first) as u64)
+    (out, count as u64)
+}
+
+/// About how long a record is, its folder's path aside (for sizing buffers).
+const RECORD_BYTES: usize = 600;
+
+/// What every record of a run draws on: the owners, and their columns as text.
+struct Text {
+    owners: Owners,
+    owner_columns: Vec<Box<[u8]>>,
 }
 
 /// One file's values, written straight into the output.
 struct Fields<'a> {
     a: &'a FileAttrs,
-    path: &'a str,
-    owner: &'a WindowsOwner,
+    /// The folder's path with a trailing `/` (empty at the root), escaped for JSON records.
+    dir: &'a [u8],
+    name: &'a str,
+    /// The owner columns, rendered (see [`owner_columns`]).
+    owner: &'a [u8],
     department: &'a str,
     /// The file's timestamp class (see `model::classes`).
     class: &'static str,
@@ -276,14 +366,16 @@ impl Fields<'_> {
     fn json(&self, out: &mut Vec<u8>) {
         let a = self.a;
         let mut num = itoa::Buffer::new();
-        out.extend_from_slice(b"{\"path\":");
-        json_str(self.path, out);
-        for (key, n) in
-            [(&b",\"inode\":"[..], a.index + 1), (b",\"size\":", a.size()), (b",\"allocated\":", a.allocated())]
-        {
-            out.extend_from_slice(key);
-            out.extend_from_slice(num.format(n).as_bytes());
-        }
+        out.reserve(RECORD_BYTES + self.dir.len() + self.name.len());
+        out.extend_from_slice(b"{\"path\":\"");
+        out.extend_from_slice(self.dir);
+        json_chars(self.name, out);
+        out.extend_from_slice(b"\",\"inode\":");
+        out.extend_from_slice(num.format(a.index + 1).as_bytes());
+        out.extend_from_slice(b",\"size\":");
+        out.extend_from_slice(num.format(a.size()).as_bytes());
+        out.extend_from_slice(b",\"allocated\":");
+        out.extend_from_slice(num.format(a.allocated()).as_bytes());
         out.extend_from_slice(b",\"type\":\"");
         out.extend_from_slice(type_name(a.ftype()).as_bytes());
         out.extend_from_slice(b"\",\"ext\":");
@@ -295,13 +387,8 @@ impl Fields<'_> {
             Some(d) => out.extend_from_slice(num.format(d).as_bytes()),
             None => out.extend_from_slice(b"null"),
         }
-        out.extend_from_slice(b",\"owner\":");
-        json_str(&self.owner.name, out);
-        out.extend_from_slice(b",\"sid\":");
-        json_str(&self.owner.sid, out);
-        out.extend_from_slice(b",\"owner_kind\":\"");
-        out.extend_from_slice(self.owner.kind.as_bytes());
-        out.extend_from_slice(b"\",\"uid\":");
+        out.extend_from_slice(self.owner);
+        out.extend_from_slice(b",\"uid\":");
         out.extend_from_slice(num.format(a.uid).as_bytes());
         out.extend_from_slice(b",\"gid\":");
         out.extend_from_slice(num.format(a.gid).as_bytes());
@@ -309,14 +396,12 @@ impl Fields<'_> {
         json_str(self.department, out);
         out.extend_from_slice(b",\"mode\":\"");
         mode(a.mode, out);
-        for (key, t) in [
-            (&b"\",\"created\":\""[..], a.created),
-            (b"\",\"modified\":\"", a.modified),
-            (b"\",\"accessed\":\"", a.accessed),
-        ] {
-            out.extend_from_slice(key);
-            rfc3339(t, out);
-        }
+        out.extend_from_slice(b"\",\"created\":\"");
+        rfc3339(a.created, out);
+        out.extend_from_slice(b"\",\"modified\":\"");
+        rfc3339(a.modified, out);
+        out.extend_from_slice(b"\",\"accessed\":\"");
+        rfc3339(a.accessed, out);
         out.extend_from_slice(b"\",\"file_class\":\"");
         out.extend_from_slice(self.class.as_bytes());
         out.extend_from_slice(b"\",\"event\":");
@@ -325,15 +410,14 @@ impl Fields<'_> {
         } else {
             json_str(self.event, out);
         }
-        for (key, b) in [
-            (&b",\"hidden\":"[..], a.hidden),
-            (b",\"readonly\":", a.readonly),
-            (b",\"zone_identifier\":", a.zone),
-            (b",\"sparse\":", a.content.sparse.is_some()),
-        ] {
-            out.extend_from_slice(key);
-            out.extend_from_slice(bool_str(b).as_bytes());
-        }
+        out.extend_from_slice(b",\"hidden\":");
+        out.extend_from_slice(bool_str(a.hidden).as_bytes());
+        out.extend_from_slice(b",\"readonly\":");
+        out.extend_from_slice(bool_str(a.readonly).as_bytes());
+        out.extend_from_slice(b",\"zone_identifier\":");
+        out.extend_from_slice(bool_str(a.zone).as_bytes());
+        out.extend_from_slice(b",\"sparse\":");
+        out.extend_from_slice(bool_str(a.content.sparse.is_some()).as_bytes());
         out.extend_from_slice(b"}\n");
     }
 
@@ -341,7 +425,15 @@ impl Fields<'_> {
     fn csv(&self, out: &mut Vec<u8>) {
         let a = self.a;
         let mut num = itoa::Buffer::new();
-        csv_str(self.path, out);
+        out.reserve(RECORD_BYTES + self.dir.len() + self.name.len());
+        if csv_quoted(self.dir) || csv_quoted(self.name.as_bytes()) {
+            let mut path = String::from_utf8_lossy(self.dir).into_owned();
+            path.push_str(self.name);
+            csv_str(&path, out);
+        } else {
+            out.extend_from_slice(self.dir);
+            out.extend_from_slice(self.name.as_bytes());
+        }
         for n in [a.index + 1, a.size(), a.allocated()] {
             out.push(b',');
             out.extend_from_slice(num.format(n).as_bytes());
@@ -356,10 +448,7 @@ impl Fields<'_> {
         if let Some(d) = self.duplicate_of() {
             out.extend_from_slice(num.format(d).as_bytes());
         }
-        for s in [self.owner.name.as_str(), self.owner.sid.as_str(), self.owner.kind] {
-            out.push(b',');
-            csv_str(s, out);
-        }
+        out.extend_from_slice(self.owner);
         for n in [a.uid, a.gid] {
             out.push(b',');
             out.extend_from_slice(num.format(n).as_bytes());
@@ -387,11 +476,16 @@ impl Fields<'_> {
 /// A JSON string: quotes, backslashes and control characters escaped.
 fn json_str(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
+    json_chars(s, out);
+    out.push(b'"');
+}
+
+/// The inside of a JSON string (no quotes): quotes, backslashes and control characters escaped.
+fn json_chars(s: &str, out: &mut Vec<u8>) {
     let bytes = s.as_bytes();
     // Almost every name needs no escape: one scan (vectorised), one copy.
     if !bytes.iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20) {
         out.extend_from_slice(bytes);
-        out.push(b'"');
         return;
     }
     let mut start = 0;
@@ -414,12 +508,16 @@ fn json_str(s: &str, out: &mut Vec<u8>) {
         start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
+}
+
+/// Whether a CSV field must be quoted: it holds a comma, a quote or a line break.
+fn csv_quoted(s: &[u8]) -> bool {
+    s.iter().any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
 }
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break.
 fn csv_str(s: &str, out: &mut Vec<u8>) {
-    if s.contains([',', '"', '\r', '\n']) {
+    if csv_quoted(s.as_bytes()) {
         out.push(b'"');
         out.extend_from_slice(s.replace('"', "\"\"").as_bytes());
         out.push(b'"');
@@ -484,6 +582,29 @@ fn bool_str(b: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A writer that takes at most 7 bytes a call, from one slice at a time.
+    struct Trickle(Vec<u8>);
+
+    impl Write for Trickle {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let n = buf.len().min(7);
+            self.0.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn gathered_writes_survive_short_writes() {
+        let parts: Vec<Vec<u8>> = (0..50u8).map(|k| vec![k; usize::from(k % 11)]).collect();
+        let mut slices: Vec<IoSlice<'_>> = parts.iter().map(|p| IoSlice::new(p)).collect();
+        let mut out = Trickle(Vec::new());
+        write_all_vectored(&mut out, &mut slices).unwrap();
+        assert_eq!(out.0, parts.concat());
+    }
 
     #[test]
     fn records_parse_and_shards_concatenate_to_the_whole() {

@@ -348,7 +348,7 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
             (Role::Temp, FileType::Tmp, "tmp")
         }
     } else if r < c.temp_rate + c.duplicate_rate {
-        match find_original(tree, index) {
+        match find_original(tree, plan, index) {
             Some(orig) => {
                 let r = (Role::Duplicate { of: orig.index }, orig.content.ftype, orig.ext);
                 original = Some(orig);
@@ -514,7 +514,7 @@ fn torture_file(m: &Model, t: super::torture::TortureDir, slot: u64, mut a: File
 
 /// Picks the original a duplicate copies: an earlier file, mostly nearby (same folder or
 /// project), sometimes farther. Clutter is never copied. Returns an original, never a copy.
-fn find_original(tree: &Tree, index: u64) -> Option<FileAttrs> {
+fn find_original(tree: &Tree, plan: &DirPlan, index: u64) -> Option<FileAttrs> {
     if index < 2 {
         return None;
     }
@@ -525,8 +525,17 @@ fn find_original(tree: &Tree, index: u64) -> Option<FileAttrs> {
         let limit = if rng.chance(0.75) { 2_000 } else { 200_000 };
         let reach = (index - 1).min(limit) as f64;
         let d = (libm::exp(rng.unit() * libm::log(reach)) as u64).clamp(1, index - 1);
-        if let Some(Location::File { parent, slot }) = tree.locate(index - d) {
-            let a = file_attrs(tree, &parent, slot);
+        let at = index - d;
+        // An original earlier in the copy's own folder needs no lookup.
+        let a = if at > plan.index {
+            Some(file_attrs(tree, plan, at - plan.index - 1))
+        } else {
+            match tree.locate(at) {
+                Some(Location::File { parent, slot }) => Some(file_attrs(tree, &parent, slot)),
+                _ => None,
+            }
+        };
+        if let Some(a) = a {
             match a.role {
                 Role::Original => return Some(a),
                 Role::Duplicate { of } => return tree.file_attrs(of),

@@ -71,11 +71,21 @@ pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> String {
         _ => {}
     }
     if let Role::Duplicate { of } = a.role {
-        if let Some(Location::File { parent, slot }) = tree.locate(of) {
-            let orig = tree.file_attrs_in(&parent, slot);
+        // An original in the copy's own folder needs no lookup.
+        let located = if of > dir.index && of <= dir.index + dir.files {
+            Some((None, of - dir.index - 1))
+        } else {
+            match tree.locate(of) {
+                Some(Location::File { parent, slot }) => Some((Some(parent), slot)),
+                _ => None,
+            }
+        };
+        if let Some((found, slot)) = located {
+            let parent = found.as_deref().unwrap_or(dir);
+            let orig = tree.file_attrs_in(parent, slot);
             let orig_mix = tree.model.mix_name(parent.ctx.mix);
             let base = stem(tree, orig_mix, &orig, &mut Rng::new(tree.model.seed, orig.index, Purpose::Name));
-            let base = with_prefix(tree, &parent, &orig, base);
+            let base = with_prefix(tree, parent, &orig, base);
             let name = match rng.below(7) {
                 0 => format!("Copy of {base}"),
                 1 => format!("{base} - Copy"),
@@ -231,6 +241,11 @@ fn stem(tree: &Tree, mix: &str, a: &FileAttrs, rng: &mut Rng) -> String {
 pub struct Taken(std::collections::HashSet<u64, std::hash::BuildHasherDefault<Fingerprinted>>);
 
 impl Taken {
+    /// A set with room for `n` names.
+    pub fn with_capacity(n: usize) -> Taken {
+        Taken(std::collections::HashSet::with_capacity_and_hasher(n, Default::default()))
+    }
+
     /// Records `name`; `false` if a name equal to it but for case was there already.
     pub fn insert(&mut self, name: &str) -> bool {
         self.0.insert(fingerprint_folded(name))

@@ -4,6 +4,7 @@
 //! listings of recently used directories are kept in bounded caches (moka), so memory does not
 //! grow with the tree and a billion-file tree costs what is actually looked at.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use moka::sync::Cache;
@@ -129,6 +130,11 @@ pub struct Tree {
     /// How sizes lean by depth (`sizes.by_depth`), learned from this tree's files by depth
     /// when a size is first drawn (at 10^9 files the sample takes 0.2-0.4 s).
     depth_tilts: std::sync::OnceLock<Option<DepthTilts>>,
+    /// Per thread, the plans from the root down to the folder of its last [`Tree::locate`]:
+    /// most lookups land near the last one (a folder's files one after the other, a copy's
+    /// original a few files back), so a descent starts from the deepest of them that holds
+    /// the index instead of going through the caches from the root.
+    recent: thread_local::ThreadLocal<RefCell<Vec<Arc<DirPlan>>>>,
 }
 
 /// A fast hasher for cache keys that are (mostly) node indices: keys are not attacker-chosen,
@@ -235,6 +241,7 @@ impl Tree {
             root,
             links,
             depth_tilts: std::sync::OnceLock::new(),
+            recent: thread_local::ThreadLocal::new(),
             plans: Cache::builder()
                 .max_capacity(PLAN_CACHE_WEIGHT)
                 .weigher(|_, p: &Arc<DirPlan>| 1 + p.children.len() as u32)
@@ -328,7 +335,8 @@ impl Tree {
         plan_dir(&self.model, parent.children[k].seed(parent))
     }
 
-    /// Decodes an index by descending from the root: O(depth x log fan-out).
+    /// Decodes an index by descending from the root: O(depth x log fan-out), less the part of
+    /// the path it shares with this thread's last lookup.
     pub fn locate(&self, index: u64) -> Option<Location> {
         if index >= self.node_count() {
             return None;
@@ -336,18 +344,31 @@ impl Tree {
         if index >= self.model.files + self.model.dirs {
             return Some(Location::Symlink((index - self.model.files - self.model.dirs) as usize));
         }
-        let mut plan = self.root.clone();
-        loop {
+        let cell = self.recent.get_or_default();
+        // Taken out for the descent, so a lookup made while planning finds it empty (and
+        // starts from the root) instead of borrowing it twice.
+        let mut path = std::mem::take(&mut *cell.borrow_mut());
+        while path.last().is_some_and(|p| index < p.index || index > p.last_index()) {
+            path.pop();
+        }
+        if path.is_empty() {
+            path.push(self.root.clone());
+        }
+        let found = loop {
+            let Some(plan) = path.last() else { break None };
             if index == plan.index {
-                return Some(Location::Dir(plan));
+                break Some(Location::Dir(plan.clone()));
             }
             if index <= plan.index + plan.files {
                 let slot = index - plan.index - 1;
-                return Some(Location::File { parent: plan, slot });
+                break Some(Location::File { parent: plan.clone(), slot });
             }
-            let k = plan.child_containing(index)?;
-            plan = self.child_plan(&plan, k);
-        }
+            let Some(k) = plan.child_containing(index) else { break None };
+            let child = self.child_plan(plan, k);
+            path.push(child);
+        };
+        *cell.borrow_mut() = path;
+        found
     }
 
     /// The plan of a directory, `None` if `index` is not one.
@@ -430,7 +451,7 @@ impl Tree {
     /// Builds a listing and keeps the attributes of its files (in slot order), which naming
     /// them needed anyway: walks that write or check every file use both.
     pub fn build_listing_and_attrs(&self, plan: &DirPlan) -> (Listing, Vec<FileAttrs>) {
-        let mut taken = names::Taken::default();
+        let mut taken = names::Taken::with_capacity(plan.files as usize + plan.children.len());
         for c in &plan.children {
             taken.insert(&c.name);
         }
@@ -674,6 +695,38 @@ fn find_links(model: &Model, root: &DirPlan) -> Links {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn summary(l: Option<Location>) -> Option<(u8, u64, u64)> {
+        l.map(|l| match l {
+            Location::Dir(p) => (0, p.index, p.files),
+            Location::File { parent, slot } => (1, parent.index, slot),
+            Location::Symlink(k) => (2, k as u64, 0),
+        })
+    }
+
+    /// A lookup starts from the path of the thread's last one: whatever came before, every
+    /// index decodes to the same place (nodes in order, scrambled, and past the end).
+    #[test]
+    fn locate_does_not_depend_on_the_lookups_before() {
+        let mut p = Profile::builtin("enterprise").unwrap();
+        p.set_counts(Some(20_000), None);
+        let (in_order, scrambled) = (Tree::new(p.clone()).unwrap(), Tree::new(p).unwrap());
+        let n = in_order.node_count();
+        let expected: Vec<_> = (0..n + 2).map(|i| summary(in_order.locate(i))).collect();
+        assert!(expected[..n as usize].iter().all(Option::is_some) && expected[n as usize].is_none());
+        for k in 0..n + 2 {
+            let i = (k * 7_919) % (n + 2);
+            assert_eq!(summary(scrambled.locate(i)), expected[i as usize], "index {i}");
+        }
+        // Another thread keeps a path of its own.
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for i in (0..n).rev().step_by(13) {
+                    assert_eq!(summary(scrambled.locate(i)), expected[i as usize], "index {i}");
+                }
+            });
+        });
+    }
 
     /// The acquisition folder of a 10M-file panzura-demo tree has about 64,000 sub-folders:
     /// its plan and listing are kept (heavy), not rebuilt for each child a walk visits.
