@@ -556,11 +556,20 @@ fn rfc3339(t: Timestamp, out: &mut Vec<u8>) {
     out.extend_from_slice(&buf);
 }
 
-/// `v` in decimal, zero-padded to fill `into`.
+/// `v` in decimal, zero-padded to fill `into` (two digits a step).
 fn digits(mut v: u32, into: &mut [u8]) {
-    for d in into.iter_mut().rev() {
-        *d = b'0' + (v % 10) as u8;
-        v /= 10;
+    const PAIRS: &[u8; 200] = b"00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    let mut at = into.len();
+    while at >= 2 {
+        let pair = (v % 100) as usize * 2;
+        into[at - 2..at].copy_from_slice(&PAIRS[pair..pair + 2]);
+        v /= 100;
+        at -= 2;
+    }
+    if at == 1 {
+        into[0] = b'0' + (v % 10) as u8;
     }
 }
 
@@ -594,6 +603,15 @@ mod tests {
         }
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
+        }
+    }
+
+    #[test]
+    fn digits_fill_their_field() {
+        for (v, n) in [(0u32, 1), (7, 2), (2026, 4), (59, 2), (5, 9), (123_456_789, 9), (999_999_999, 9), (10, 3)] {
+            let mut buf = vec![b'x'; n];
+            digits(v, &mut buf);
+            assert_eq!(buf, format!("{v:0n$}").as_bytes());
         }
     }
 

@@ -114,7 +114,10 @@ fn with_prefix(tree: &Tree, dir: &DirPlan, a: &FileAttrs, stem: String) -> Strin
         return stem;
     }
     let prefix = &d.prefixes[rng.below(d.prefixes.len() as u64) as usize];
-    format!("{prefix}{stem}")
+    let mut s = String::with_capacity(prefix.len() + stem.len() + 8);
+    s.push_str(prefix);
+    s.push_str(&stem);
+    s
 }
 
 /// `stem.ext`, or the stem alone for files without an extension.
@@ -141,87 +144,87 @@ fn stem(tree: &Tree, mix: &str, a: &FileAttrs, rng: &mut Rng) -> String {
     let topic = *rng.pick(words::topics(mix));
     let quarter = (d.month - 1) / 3 + 1;
     let month = words::MONTHS[d.month as usize - 1];
+    let b = Build::new();
     let mut s = match a.content.ftype {
         FileType::Jpg => match rng.below(4) {
-            0 => format!("IMG_{:04}", rng.below(10_000)),
-            1 => format!("DSC{:05}", rng.below(100_000)),
-            2 => format!("IMG_{:04}{:02}{:02}_{:06}", d.year, d.month, d.day, rng.below(240_000)),
-            _ => format!("{topic} {d}"),
+            0 => b.s("IMG_").z(rng.below(10_000), 4),
+            1 => b.s("DSC").z(rng.below(100_000), 5),
+            2 => b.s("IMG_").year(d.year).z(d.month.into(), 2).z(d.day.into(), 2).s("_").z(rng.below(240_000), 6),
+            _ => b.s(topic).s(" ").date(d),
         },
         FileType::Png => match rng.below(3) {
-            0 => format!("Screenshot {d} {:02}{:02}{:02}", rng.below(24), rng.below(60), rng.below(60)),
-            1 => format!("{} diagram", noun),
-            _ => format!("image{:03}", rng.below(1000)),
+            0 => b.s("Screenshot ").date(d).s(" ").z(rng.below(24), 2).z(rng.below(60), 2).z(rng.below(60), 2),
+            1 => b.s(noun).s(" diagram"),
+            _ => b.s("image").z(rng.below(1000), 3),
         },
         FileType::Pdf => match rng.below(5) {
-            0 => format!("Invoice_{}", rng.range(10_000, 99_999)),
-            1 => format!("Scan_{}{:02}{:02}_{:04}", d.year, d.month, d.day, rng.below(10_000)),
-            2 => format!("{noun} - {}", rng.pick(words::COMPANIES)),
-            3 => format!("{topic} {noun} {}", d.year),
-            _ => format!("{noun} {d}"),
+            0 => b.s("Invoice_").z(rng.range(10_000, 99_999), 0),
+            1 => b.s("Scan_").year(d.year).z(d.month.into(), 2).z(d.day.into(), 2).s("_").z(rng.below(10_000), 4),
+            2 => b.s(noun).s(" - ").s(rng.word(words::COMPANIES)),
+            3 => b.s(topic).s(" ").s(noun).s(" ").int(d.year),
+            _ => b.s(noun).s(" ").date(d),
         },
         FileType::Xlsx | FileType::Csv => match rng.below(5) {
-            0 => format!("Q{quarter} {noun}"),
-            1 => format!("{noun} {}", d.year),
-            2 => format!("{noun} {month} {}", d.year),
-            3 => format!("export_{}{:02}{:02}", d.year, d.month, d.day),
-            _ => format!("{topic} {noun}"),
+            0 => b.s("Q").z(quarter.into(), 0).s(" ").s(noun),
+            1 => b.s(noun).s(" ").int(d.year),
+            2 => b.s(noun).s(" ").s(month).s(" ").int(d.year),
+            3 => b.s("export_").year(d.year).z(d.month.into(), 2).z(d.day.into(), 2),
+            _ => b.s(topic).s(" ").s(noun),
         },
         FileType::Log => match rng.below(3) {
-            0 => format!("{}_{}{:02}{:02}", rng.pick(words::LOG_COMPONENTS), d.year, d.month, d.day),
-            1 => format!("server-{:02}", rng.below(40)),
-            _ => format!("{}-{d}", rng.pick(words::LOG_COMPONENTS)),
+            0 => b.s(rng.word(words::LOG_COMPONENTS)).s("_").year(d.year).z(d.month.into(), 2).z(d.day.into(), 2),
+            1 => b.s("server-").z(rng.below(40), 2),
+            _ => b.s(rng.word(words::LOG_COMPONENTS)).s("-").date(d),
         },
-        FileType::Eml => format!("{} {}", if rng.chance(0.5) { "RE" } else { "FW" }, noun),
+        FileType::Eml => b.s(if rng.chance(0.5) { "RE" } else { "FW" }).s(" ").s(noun),
         FileType::Zip => match rng.below(3) {
-            0 => format!("{topic} {}", d.year),
-            1 => format!("backup_{}{:02}{:02}", d.year, d.month, d.day),
-            _ => format!("{noun} files"),
+            0 => b.s(topic).s(" ").int(d.year),
+            1 => b.s("backup_").year(d.year).z(d.month.into(), 2).z(d.day.into(), 2),
+            _ => b.s(noun).s(" files"),
         },
         FileType::Mp4 => match rng.below(2) {
-            0 => format!("Recording {d}"),
-            _ => format!("Training - {topic}"),
+            0 => b.s("Recording ").date(d),
+            _ => b.s("Training - ").s(topic),
         },
-        FileType::Iso => format!(
-            "{}_{}.{}",
-            rng.pick(&[
+        FileType::Iso => b
+            .s(rng.word(&[
                 "SW_DVD9_Win_Server_2019",
                 "ubuntu-22.04-server",
                 "SQLServer2019",
                 "Office_2021",
                 "rhel-9.2-x86_64",
-                "VMware-VCSA"
-            ]),
-            rng.pick(&["English", "x64", "dvd", "amd64"]),
-            rng.below(10)
-        ),
-        FileType::Vhdx | FileType::Vmdk => format!(
-            "{}-{}{:02}",
-            rng.pick(&["VM", "SRV", "APP", "DC", "SQL", "WEB"]),
-            rng.pick(&["PRD", "DEV", "TST"]),
-            rng.below(100)
-        ),
-        FileType::Bak => format!(
-            "{}_FULL_{}{:02}{:02}",
-            rng.pick(&["CRM", "ERP", "HRIS", "Finance", "Sales", "DW"]),
-            d.year,
-            d.month,
-            d.day
-        ),
+                "VMware-VCSA",
+            ]))
+            .s("_")
+            .s(rng.word(&["English", "x64", "dvd", "amd64"]))
+            .s(".")
+            .z(rng.below(10), 0),
+        FileType::Vhdx | FileType::Vmdk => b
+            .s(rng.word(&["VM", "SRV", "APP", "DC", "SQL", "WEB"]))
+            .s("-")
+            .s(rng.word(&["PRD", "DEV", "TST"]))
+            .z(rng.below(100), 2),
+        FileType::Bak => b
+            .s(rng.word(&["CRM", "ERP", "HRIS", "Finance", "Sales", "DW"]))
+            .s("_FULL_")
+            .year(d.year)
+            .z(d.month.into(), 2)
+            .z(d.day.into(), 2),
         FileType::Txt => match rng.below(3) {
-            0 => format!("{topic} notes"),
-            1 => "README".into(),
-            _ => format!("{noun} {d}"),
+            0 => b.s(topic).s(" notes"),
+            1 => b.s("README"),
+            _ => b.s(noun).s(" ").date(d),
         },
         _ => match rng.below(6) {
-            0 => format!("Meeting Notes {d}"),
-            1 => format!("Q{quarter} {noun}"),
-            2 => format!("{noun} {}", d.year),
-            3 => format!("{topic} {noun}"),
-            4 => format!("{noun} - {}", rng.pick(words::COMPANIES)),
-            _ => noun.to_string(),
+            0 => b.s("Meeting Notes ").date(d),
+            1 => b.s("Q").z(quarter.into(), 0).s(" ").s(noun),
+            2 => b.s(noun).s(" ").int(d.year),
+            3 => b.s(topic).s(" ").s(noun),
+            4 => b.s(noun).s(" - ").s(rng.word(words::COMPANIES)),
+            _ => b.s(noun),
         },
-    };
+    }
+    .0;
     let names = &tree.model.profile.names;
     if rng.chance(names.suffix_share) {
         match &names.suffixes {
@@ -231,6 +234,54 @@ fn stem(tree: &Tree, mix: &str, a: &FileAttrs, rng: &mut Rng) -> String {
     }
     const RESERVED: [char; 9] = ['/', '\\', ':', '*', '?', '"', '<', '>', '|'];
     if s.contains(RESERVED) { s.replace(RESERVED, "-") } else { s }
+}
+
+/// A name built piece by piece: what `format!` gives, without its machinery (a name is made
+/// for every file listed).
+struct Build(String);
+
+impl Build {
+    fn new() -> Build {
+        Build(String::with_capacity(48))
+    }
+
+    fn s(mut self, text: &str) -> Build {
+        self.0.push_str(text);
+        self
+    }
+
+    /// `v` in decimal, zero-padded to `width` digits (`{:0width$}`).
+    fn z(mut self, v: u64, width: usize) -> Build {
+        let mut buf = itoa::Buffer::new();
+        let digits = buf.format(v);
+        for _ in digits.len()..width {
+            self.0.push('0');
+        }
+        self.0.push_str(digits);
+        self
+    }
+
+    /// A signed number (`{}`).
+    fn int(mut self, v: i32) -> Build {
+        self.0.push_str(itoa::Buffer::new().format(v));
+        self
+    }
+
+    /// A year in four digits at least (`{:04}`).
+    fn year(mut self, y: i32) -> Build {
+        match u64::try_from(y) {
+            Ok(y) => self.z(y, 4),
+            Err(_) => {
+                self.0.push_str(&format!("{y:04}"));
+                self
+            }
+        }
+    }
+
+    /// `YYYY-MM-DD`, as [`Date`] displays.
+    fn date(self, d: Date) -> Build {
+        self.year(d.year).s("-").z(d.month.into(), 2).s("-").z(d.day.into(), 2)
+    }
 }
 
 /// Names already used in one folder, compared case-insensitively (as Windows and SMB compare
@@ -313,6 +364,21 @@ pub fn make_unique(name: String, taken: &mut Taken) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_built_piece_by_piece_read_as_format_writes_them() {
+        for v in [0u64, 7, 42, 999, 1_000, 99_999, 240_000, u64::from(u32::MAX)] {
+            for w in [0, 2, 4, 6] {
+                assert_eq!(Build::new().z(v, w).0, format!("{v:0w$}"));
+            }
+        }
+        for y in [-44, 0, 7, 999, 1999, 2026, 10_000] {
+            assert_eq!(Build::new().year(y).0, format!("{y:04}"));
+            assert_eq!(Build::new().int(y).0, format!("{y}"));
+            let d = Date { year: y, month: 3, day: 9 };
+            assert_eq!(Build::new().s("x ").date(d).0, format!("x {d}"));
+        }
+    }
 
     #[test]
     fn windows_rules() {
