@@ -3,6 +3,8 @@
 //! One function answers each question for every front end: [`file_attrs`] for a file slot of
 //! a planned directory, [`dir_attrs`] for a directory.
 
+use std::sync::Arc;
+
 use super::Model;
 use super::content::{ContentSpec, SparseLayout};
 use super::date;
@@ -325,6 +327,18 @@ fn sparse_layout(m: &Model, t: FileType, size: u64, rng: &mut Rng) -> Option<Spa
 
 /// The attributes of file `slot` of a planned directory.
 pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
+    file_attrs_and_original(tree, plan, slot).0
+}
+
+/// The original a copy was found to copy, and the folder holding it (`None`: the copy's own).
+pub struct Original {
+    pub attrs: FileAttrs,
+    pub parent: Option<Arc<DirPlan>>,
+}
+
+/// The attributes of file `slot` of a planned directory and, for a copy, its original (which
+/// naming the copy needs too: handing it on saves finding it again).
+pub fn file_attrs_and_original(tree: &Tree, plan: &DirPlan, slot: u64) -> (FileAttrs, Option<Original>) {
     let m = &tree.model;
     let index = plan.index + 1 + slot;
     let ctx = &plan.ctx;
@@ -332,7 +346,7 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
     let c = &m.profile.clutter;
     let junk = plan.junk_count();
     let r = rng.unit();
-    let mut original: Option<FileAttrs> = None;
+    let mut original: Option<Original> = None;
     let mut srng = Rng::new(m.seed, index, Purpose::Size);
     let tilt = tree.size_tilt(plan.depth + 1);
     // Originals draw their size with their type (see `sizing`); clutter sizes come later.
@@ -350,7 +364,7 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
     } else if r < c.temp_rate + c.duplicate_rate {
         match find_original(tree, plan, index) {
             Some(orig) => {
-                let r = (Role::Duplicate { of: orig.index }, orig.content.ftype, orig.ext);
+                let r = (Role::Duplicate { of: orig.attrs.index }, orig.attrs.content.ftype, orig.attrs.ext);
                 original = Some(orig);
                 r
             }
@@ -369,7 +383,7 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
         Some(t) => class_times(m, ctx, t, &mut Rng::new(m.seed, index, Purpose::Times)),
         None => draw_times(m, ctx, &mut Rng::new(m.seed, index, Purpose::Times)),
     };
-    let content = original.map(|o| o.content).unwrap_or_else(|| {
+    let content = original.as_ref().map(|o| o.attrs.content).unwrap_or_else(|| {
         let size = sized.unwrap_or_else(|| clutter_size(m, ftype, tilt, &mut srng));
         let sparse = sparse_layout(m, ftype, size, &mut srng);
         let attachments = attachment_count(m, ftype, index);
@@ -414,11 +428,12 @@ pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
         special_owner: None,
     };
     let a = if matches!(ctx.kind, DirKind::Event(_) | DirKind::EventSub(_)) { a } else { special_owner(m, a) };
-    match ctx.kind {
+    let a = match ctx.kind {
         DirKind::Torture(t) => torture_file(m, t, slot, a),
         _ if m.profile.torture.odd_metadata > 0.0 => odd_metadata(m, a),
         _ => a,
-    }
+    };
+    (a, original)
 }
 
 /// For the shares of files `[attributes] builtin_owner_share` and `service_owner_share` ask
@@ -514,7 +529,7 @@ fn torture_file(m: &Model, t: super::torture::TortureDir, slot: u64, mut a: File
 
 /// Picks the original a duplicate copies: an earlier file, mostly nearby (same folder or
 /// project), sometimes farther. Clutter is never copied. Returns an original, never a copy.
-fn find_original(tree: &Tree, plan: &DirPlan, index: u64) -> Option<FileAttrs> {
+fn find_original(tree: &Tree, plan: &DirPlan, index: u64) -> Option<Original> {
     if index < 2 {
         return None;
     }
@@ -525,22 +540,22 @@ fn find_original(tree: &Tree, plan: &DirPlan, index: u64) -> Option<FileAttrs> {
         let limit = if rng.chance(0.75) { 2_000 } else { 200_000 };
         let reach = (index - 1).min(limit) as f64;
         let d = (libm::exp(rng.unit() * libm::log(reach)) as u64).clamp(1, index - 1);
-        let at = index - d;
         // An original earlier in the copy's own folder needs no lookup.
-        let a = if at > plan.index {
-            Some(file_attrs(tree, plan, at - plan.index - 1))
-        } else {
-            match tree.locate(at) {
-                Some(Location::File { parent, slot }) => Some(file_attrs(tree, &parent, slot)),
-                _ => None,
-            }
+        let (parent, slot) = match index - d {
+            at if at > plan.index => (None, at - plan.index - 1),
+            at => match tree.locate(at) {
+                Some(Location::File { parent, slot }) => (Some(parent), slot),
+                _ => continue,
+            },
         };
-        if let Some(a) = a {
-            match a.role {
-                Role::Original => return Some(a),
-                Role::Duplicate { of } => return tree.file_attrs(of),
-                Role::Temp | Role::Junk => {}
+        let a = file_attrs(tree, parent.as_deref().unwrap_or(plan), slot);
+        match a.role {
+            Role::Original => return Some(Original { attrs: a, parent }),
+            Role::Duplicate { of } => {
+                let Some(Location::File { parent, slot }) = tree.locate(of) else { return None };
+                return Some(Original { attrs: file_attrs(tree, &parent, slot), parent: Some(parent) });
             }
+            Role::Temp | Role::Junk => {}
         }
     }
     None

@@ -1,7 +1,7 @@
 //! File names: believable stems by type and folder theme, decorated copies, clutter names,
 //! and the Windows rules every generated name obeys.
 
-use super::attrs::{FileAttrs, Role};
+use super::attrs::{FileAttrs, Original, Role};
 use super::date::Date;
 use super::filetype::FileType;
 use super::plan::{DirKind, DirPlan};
@@ -41,8 +41,9 @@ pub fn hostile(tree: &Tree, index: u64, name: String, taken: &mut Taken) -> Stri
     if taken.insert(&twisted) { twisted } else { name }
 }
 
-/// The name of a file of directory `dir` before it is made unique in its folder.
-pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> String {
+/// The name of a file of directory `dir` before it is made unique in its folder; for a copy,
+/// `original` is its original if the caller has it at hand.
+pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs, original: Option<&Original>) -> String {
     let mix = tree.model.mix_name(dir.ctx.mix);
     if let DirKind::Torture(t) = dir.ctx.kind {
         return super::torture::file_name(&tree.model.profile.torture, t, a.index - dir.index - 1).0.into_owned();
@@ -71,21 +72,31 @@ pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> String {
         _ => {}
     }
     if let Role::Duplicate { of } = a.role {
-        // An original in the copy's own folder needs no lookup.
-        let located = if of > dir.index && of <= dir.index + dir.files {
-            Some((None, of - dir.index - 1))
-        } else {
-            match tree.locate(of) {
-                Some(Location::File { parent, slot }) => Some((Some(parent), slot)),
-                _ => None,
+        // The original as the copy's attributes found it, or found again: in the copy's own
+        // folder without a lookup.
+        let looked_up = match original {
+            Some(_) => None,
+            None if of > dir.index && of <= dir.index + dir.files => {
+                Some((None, tree.file_attrs_in(dir, of - dir.index - 1)))
             }
+            None => match tree.locate(of) {
+                Some(Location::File { parent, slot }) => {
+                    let orig = tree.file_attrs_in(&parent, slot);
+                    Some((Some(parent), orig))
+                }
+                _ => None,
+            },
         };
-        if let Some((found, slot)) = located {
-            let parent = found.as_deref().unwrap_or(dir);
-            let orig = tree.file_attrs_in(parent, slot);
+        let found = match (original, &looked_up) {
+            (Some(o), _) => Some((o.parent.as_deref(), &o.attrs)),
+            (None, Some((parent, orig))) => Some((parent.as_deref(), orig)),
+            (None, None) => None,
+        };
+        if let Some((parent, orig)) = found {
+            let parent = parent.unwrap_or(dir);
             let orig_mix = tree.model.mix_name(parent.ctx.mix);
-            let base = stem(tree, orig_mix, &orig, &mut Rng::new(tree.model.seed, orig.index, Purpose::Name));
-            let base = with_prefix(tree, parent, &orig, base);
+            let base = stem(tree, orig_mix, orig, &mut Rng::new(tree.model.seed, orig.index, Purpose::Name));
+            let base = with_prefix(tree, parent, orig, base);
             let name = match rng.below(7) {
                 0 => format!("Copy of {base}"),
                 1 => format!("{base} - Copy"),

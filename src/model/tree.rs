@@ -458,8 +458,8 @@ impl Tree {
         let mut entries = Vec::with_capacity(plan.files as usize + plan.children.len());
         let mut all = Vec::with_capacity(plan.files as usize);
         for slot in 0..plan.files {
-            let a = attrs::file_attrs(self, plan, slot);
-            let name = names::file_name(self, plan, &a);
+            let (a, original) = attrs::file_attrs_and_original(self, plan, slot);
+            let name = names::file_name(self, plan, &a, original.as_ref());
             // Torture names are distinct byte for byte and meant to clash otherwise.
             let name = match plan.ctx.kind {
                 DirKind::Torture(_) => name,
