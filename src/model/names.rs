@@ -244,7 +244,8 @@ fn stem(tree: &Tree, mix: &str, a: &FileAttrs, rng: &mut Rng) -> String {
         }
     }
     const RESERVED: [char; 9] = ['/', '\\', ':', '*', '?', '"', '<', '>', '|'];
-    if s.contains(RESERVED) { s.replace(RESERVED, "-") } else { s }
+    // All ASCII, so a byte scan finds them (no UTF-8 byte of another character matches).
+    if s.bytes().any(|b| RESERVED.contains(&char::from(b))) { s.replace(RESERVED, "-") } else { s }
 }
 
 /// A name built piece by piece: what `format!` gives, without its machinery (a name is made
