@@ -288,7 +288,6 @@ fn owner_columns(owners: &Owners, format: Format) -> Vec<Box<[u8]>> {
 
 /// The records of one folder's files within the range.
 fn records(tree: &Tree, text: &Text, job: &Job, (lo, hi): (u64, u64), format: Format) -> (Vec<u8>, u64) {
-    let (listing, attrs) = tree.build_listing_and_attrs(&job.plan);
     let first = lo.saturating_sub(job.base) as usize;
     let last = (hi.saturating_sub(job.base)).min(job.plan.files) as usize;
     let count = last.saturating_sub(first);
@@ -303,22 +302,28 @@ fn records(tree: &Tree, text: &Text, job: &Job, (lo, hi): (u64, u64), format: Fo
     }
     let mut out = Vec::with_capacity(count * (RECORD_BYTES + dir.len()));
     let event = tree.event_of(&job.plan.ctx);
-    for (a, entry) in attrs.iter().zip(&listing.entries).take(last).skip(first) {
-        let (owner, department) = text.owners.which(a, job.plan.ctx.department);
-        let r = Fields {
-            a,
-            dir: &dir,
-            name: &entry.name,
-            owner: &text.owner_columns[owner],
-            department,
-            class: tree.file_class(a).name(),
-            event,
-        };
-        match format {
-            Format::Jsonl => r.json(&mut out),
-            Format::Csv => r.csv(&mut out),
+    let mut slot = 0;
+    // Every file is named (a name is made unique against the ones before it); those of the
+    // range get a record.
+    tree.each_file(&job.plan, |a, name| {
+        if (first..last).contains(&slot) {
+            let (owner, department) = text.owners.which(&a, job.plan.ctx.department);
+            let r = Fields {
+                a: &a,
+                dir: &dir,
+                name: &name,
+                owner: &text.owner_columns[owner],
+                department,
+                class: tree.file_class(&a).name(),
+                event,
+            };
+            match format {
+                Format::Jsonl => r.json(&mut out),
+                Format::Csv => r.csv(&mut out),
+            }
         }
-    }
+        slot += 1;
+    });
     (out, count as u64)
 }
 

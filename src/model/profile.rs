@@ -178,8 +178,10 @@ impl FilesPerFolder {
         self.kinds
             .iter()
             .filter(|(k, _)| {
-                let k = k.to_lowercase();
-                lower.contains(k.as_str()) || k.strip_suffix('s').is_some_and(|stem| lower.contains(stem))
+                // Kinds are mostly written in lower case already: no copy for those.
+                let k: std::borrow::Cow<'_, str> =
+                    if k.chars().any(char::is_uppercase) { k.to_lowercase().into() } else { k.as_str().into() };
+                lower.contains(&*k) || k.strip_suffix('s').is_some_and(|stem| lower.contains(stem))
             })
             .map(|(_, m)| m)
             .product()

@@ -451,23 +451,12 @@ impl Tree {
     /// Builds a listing and keeps the attributes of its files (in slot order), which naming
     /// them needed anyway: walks that write or check every file use both.
     pub fn build_listing_and_attrs(&self, plan: &DirPlan) -> (Listing, Vec<FileAttrs>) {
-        let mut taken = names::Taken::with_capacity(plan.files as usize + plan.children.len());
-        for c in &plan.children {
-            taken.insert(&c.name);
-        }
         let mut entries = Vec::with_capacity(plan.files as usize + plan.children.len());
         let mut all = Vec::with_capacity(plan.files as usize);
-        for slot in 0..plan.files {
-            let (a, original) = attrs::file_attrs_and_original(self, plan, slot);
-            let name = names::file_name(self, plan, &a, original.as_ref());
-            // Torture names are distinct byte for byte and meant to clash otherwise.
-            let name = match plan.ctx.kind {
-                DirKind::Torture(_) => name,
-                _ => names::hostile(self, a.index, names::make_unique(name, &mut taken), &mut taken),
-            };
+        self.each_file(plan, |a, name| {
             entries.push(Entry { index: a.index, name: name.into_boxed_str(), kind: NodeKind::File });
             all.push(a);
-        }
+        });
         for c in &plan.children {
             entries.push(Entry { index: c.index, name: c.name.clone(), kind: NodeKind::Dir });
         }
@@ -482,6 +471,25 @@ impl Tree {
             entries.iter().enumerate().map(|(i, e)| (name_hash(e.name.as_bytes()), i as u32)).collect();
         by_hash.sort_unstable();
         (Listing { dir: plan.index, entries, files: plan.files as usize, own, by_hash }, all)
+    }
+
+    /// The files of a directory in order, each with its attributes and its name (unique in
+    /// the folder, as its listing has it), for walks that need no listing.
+    pub fn each_file(&self, plan: &DirPlan, mut visit: impl FnMut(FileAttrs, String)) {
+        let mut taken = names::Taken::with_capacity(plan.files as usize + plan.children.len());
+        for c in &plan.children {
+            taken.insert(&c.name);
+        }
+        for slot in 0..plan.files {
+            let (a, original) = attrs::file_attrs_and_original(self, plan, slot);
+            let name = names::file_name(self, plan, &a, original.as_ref());
+            // Torture names are distinct byte for byte and meant to clash otherwise.
+            let name = match plan.ctx.kind {
+                DirKind::Torture(_) => name,
+                _ => names::hostile(self, a.index, names::make_unique(name, &mut taken), &mut taken),
+            };
+            visit(a, name);
+        }
     }
 
     /// Looks a name up in a directory.
