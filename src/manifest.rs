@@ -244,8 +244,8 @@ fn walk(
             let at = next;
             next += c.files;
             let sub = if path.is_empty() { c.name.to_string() } else { format!("{path}/{}", c.name) };
-            // Each folder is visited once: its plan skips the cache (and its upkeep).
-            (Arc::new(tree.child_plan_uncached(&plan, k)), sub, at)
+            // Through the cache: copies a few folders on look their originals up in these.
+            (tree.child_plan(&plan, k), sub, at)
         })
         .collect();
     if plan.files > 0 && base < hi && base + plan.files > lo {
