@@ -1,5 +1,6 @@
-//! Model benchmarks: file attributes per second over a full walk, and decoding one random index
-//! of a billion-file tree with a warm and a cold cache. The README quotes these names.
+//! Model benchmarks: file attributes per second over a full walk, decoding one random index
+//! of a billion-file tree with a warm and a cold cache, and manifest records per second. The
+//! README quotes these names.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -91,5 +92,28 @@ fn content(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, attrs_walk, listings_walk, decode, content);
+/// `manifest` of a 100,000-file panzura-demo tree as JSONL, on one thread (records/s is the
+/// throughput; the target is a million a second).
+fn manifest(c: &mut Criterion) {
+    let mut p = Profile::builtin("panzura-demo").expect("built-in");
+    p.set_counts(Some(100_000), None);
+    let t = Tree::new(p).expect("valid");
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("pool");
+    let mut g = c.benchmark_group("manifest");
+    g.throughput(Throughput::Elements(100_000));
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(8));
+    g.bench_function("jsonl_100k_1thread", |b| {
+        b.iter(|| {
+            pool.install(|| {
+                let mut out = std::io::sink();
+                let all = synthfs::materialize::shard::Shard::ALL;
+                synthfs::manifest::write(&t, synthfs::manifest::Format::Jsonl, all, &mut out).expect("sink")
+            })
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, attrs_walk, listings_walk, decode, content, manifest);
 criterion_main!(benches);
