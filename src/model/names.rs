@@ -6,7 +6,7 @@ use super::date::Date;
 use super::filetype::FileType;
 use super::plan::{DirKind, DirPlan};
 use super::rng::{Purpose, Rng};
-use super::tree::{Location, Tree};
+use super::tree::Tree;
 use super::words;
 
 /// Whether a name is valid on Windows (NTFS / SMB): no reserved characters, no trailing dot
@@ -42,7 +42,7 @@ pub fn hostile(tree: &Tree, index: u64, name: String, taken: &mut Taken) -> Stri
 }
 
 /// The name of a file of directory `dir` before it is made unique in its folder; for a copy,
-/// `original` is its original if the caller has it at hand.
+/// `original` is the original [`super::attrs::file_attrs_and_original`] found for it.
 pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs, original: Option<&Original>) -> String {
     let mix = tree.model.mix_name(dir.ctx.mix);
     if let DirKind::Torture(t) = dir.ctx.kind {
@@ -71,41 +71,20 @@ pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs, original: Option<&Or
         }
         _ => {}
     }
-    if let Role::Duplicate { of } = a.role {
-        // The original as the copy's attributes found it, or found again: in the copy's own
-        // folder without a lookup.
-        let looked_up = match original {
-            Some(_) => None,
-            None if of > dir.index && of <= dir.index + dir.files => {
-                Some((None, tree.file_attrs_in(dir, of - dir.index - 1)))
-            }
-            None => match tree.locate(of) {
-                Some(Location::File { parent, slot }) => {
-                    let orig = tree.file_attrs_in(&parent, slot);
-                    Some((Some(parent), orig))
-                }
-                _ => None,
-            },
+    // A copy is named after the original its attributes were drawn from.
+    if let (Role::Duplicate { .. }, Some(Original { attrs: orig, parent })) = (a.role, original) {
+        let parent = parent.as_deref().unwrap_or(dir);
+        let orig_mix = tree.model.mix_name(parent.ctx.mix);
+        let base = stem(tree, orig_mix, orig, &mut Rng::new(tree.model.seed, orig.index, Purpose::Name));
+        let base = with_prefix(tree, parent, orig, base);
+        let name = match rng.below(7) {
+            0 => format!("Copy of {base}"),
+            1 => format!("{base} - Copy"),
+            2 => format!("{base} (1)"),
+            3 => format!("{base} - Final"),
+            _ => base,
         };
-        let found = match (original, &looked_up) {
-            (Some(o), _) => Some((o.parent.as_deref(), &o.attrs)),
-            (None, Some((parent, orig))) => Some((parent.as_deref(), orig)),
-            (None, None) => None,
-        };
-        if let Some((parent, orig)) = found {
-            let parent = parent.unwrap_or(dir);
-            let orig_mix = tree.model.mix_name(parent.ctx.mix);
-            let base = stem(tree, orig_mix, orig, &mut Rng::new(tree.model.seed, orig.index, Purpose::Name));
-            let base = with_prefix(tree, parent, orig, base);
-            let name = match rng.below(7) {
-                0 => format!("Copy of {base}"),
-                1 => format!("{base} - Copy"),
-                2 => format!("{base} (1)"),
-                3 => format!("{base} - Final"),
-                _ => base,
-            };
-            return with_ext(name, a.ext);
-        }
+        return with_ext(name, a.ext);
     }
     with_ext(with_prefix(tree, dir, a, stem(tree, mix, a, &mut rng)), a.ext)
 }
