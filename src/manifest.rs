@@ -311,7 +311,7 @@ fn records(tree: &Tree, text: &Text, job: &Job, (lo, hi): (u64, u64), format: Fo
             let r = Fields {
                 a: &a,
                 dir: &dir,
-                name: &name,
+                name,
                 owner: &text.owner_columns[owner],
                 department,
                 class: tree.file_class(&a).name(),

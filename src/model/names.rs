@@ -26,48 +26,69 @@ pub fn is_windows_safe(name: &str) -> bool {
     !RESERVED.contains(&stem.as_str())
 }
 
-/// A file's unique name, or for the share of files `[torture] hostile_names` asks for, a
-/// hostile twist of it (kept only while it is unique in its folder too).
-pub fn hostile(tree: &Tree, index: u64, name: String, taken: &mut Taken) -> String {
+/// Makes the unique name in `name` hostile for the share of files `[torture] hostile_names`
+/// asks for: a twist of it, kept only while it is unique in its folder too.
+pub fn hostile(tree: &Tree, index: u64, name: &mut String, taken: &mut Taken) {
     let t = &tree.model.profile.torture;
     if t.hostile_names <= 0.0 {
-        return name;
+        return;
     }
     let mut rng = Rng::new(tree.model.seed, index, Purpose::Hostile);
     if !rng.chance(t.hostile_names) {
-        return name;
+        return;
     }
-    let twisted = super::torture::twist_name(&name, rng.next_u64(), t.control_chars);
-    if taken.insert(&twisted) { twisted } else { name }
+    let twisted = super::torture::twist_name(name, rng.next_u64(), t.control_chars);
+    if taken.insert(&twisted) {
+        *name = twisted;
+    }
 }
 
-/// The name of a file of directory `dir` before it is made unique in its folder; for a copy,
-/// `original` is the original [`super::attrs::file_attrs_and_original`] found for it.
-pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs, original: Option<&Original>) -> String {
+/// Writes into `out` (emptied first) the name of a file of directory `dir` before it is made
+/// unique in its folder; for a copy, `original` is the original
+/// [`super::attrs::file_attrs_and_original`] found for it. Every file listed is named, so the
+/// name is built in place: one buffer serves a whole folder.
+pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs, original: Option<&Original>, out: &mut String) {
+    out.clear();
     let mix = tree.model.mix_name(dir.ctx.mix);
     if let DirKind::Torture(t) = dir.ctx.kind {
-        return super::torture::file_name(&tree.model.profile.torture, t, a.index - dir.index - 1).0.into_owned();
+        out.push_str(&super::torture::file_name(&tree.model.profile.torture, t, a.index - dir.index - 1).0);
+        return;
     }
     if dir.ctx.kind == DirKind::Batch {
-        return with_ext(format!("{:08}", batch_ordinal(tree, dir, a) + 1), a.ext);
+        Build(out).z(batch_ordinal(tree, dir, a) + 1, 8);
+        return push_ext(out, a.ext);
     }
     let mut rng = Rng::new(tree.model.seed, a.index, Purpose::Name);
     match a.content.ftype {
-        FileType::ThumbsDb => return "Thumbs.db".into(),
-        FileType::DesktopIni => return "desktop.ini".into(),
-        FileType::DsStore => return ".DS_Store".into(),
+        FileType::ThumbsDb => return out.push_str("Thumbs.db"),
+        FileType::DesktopIni => return out.push_str("desktop.ini"),
+        FileType::DsStore => return out.push_str(".DS_Store"),
         FileType::OfficeLock => {
-            let stem = stem(tree, mix, a, &mut rng);
             // Word shortens the owner file's name to fit, as `~$` replaces the first letters.
-            let short: String = stem.chars().skip(if stem.chars().count() > 8 { 2 } else { 0 }).collect();
-            return format!("~${short}.{}", a.ext);
+            out.push_str("~$");
+            stem(tree, mix, a, &mut rng, out);
+            if out[2..].chars().count() > 8 {
+                let second = out[2..].char_indices().nth(2).map_or(out.len(), |(i, _)| i + 2);
+                out.replace_range(2..second, "");
+            }
+            return push_ext_always(out, a.ext);
         }
         FileType::Tmp => {
-            return match rng.below(3) {
-                0 => format!("~WRL{:04}.tmp", rng.below(10_000)),
-                1 => format!("~{}.tmp", stem(tree, mix, a, &mut rng)),
-                _ => format!("{:X}.tmp", rng.next_u64() as u32),
-            };
+            match rng.below(3) {
+                0 => {
+                    let n = rng.below(10_000);
+                    Build(out).s("~WRL").z(n, 4);
+                }
+                1 => {
+                    out.push('~');
+                    stem(tree, mix, a, &mut rng, out);
+                }
+                _ => {
+                    let n = rng.next_u64() as u32;
+                    out.push_str(&format!("{n:X}"));
+                }
+            }
+            return out.push_str(".tmp");
         }
         _ => {}
     }
@@ -75,49 +96,52 @@ pub fn file_name(tree: &Tree, dir: &DirPlan, a: &FileAttrs, original: Option<&Or
     if let (Role::Duplicate { .. }, Some(Original { attrs: orig, parent })) = (a.role, original) {
         let parent = parent.as_deref().unwrap_or(dir);
         let orig_mix = tree.model.mix_name(parent.ctx.mix);
-        let base = stem(tree, orig_mix, orig, &mut Rng::new(tree.model.seed, orig.index, Purpose::Name));
-        let base = with_prefix(tree, parent, orig, base);
-        let name = match rng.below(7) {
-            0 => format!("Copy of {base}"),
-            1 => format!("{base} - Copy"),
-            2 => format!("{base} (1)"),
-            3 => format!("{base} - Final"),
-            _ => base,
-        };
-        return with_ext(name, a.ext);
+        let decoration = rng.below(7);
+        if decoration == 0 {
+            out.push_str("Copy of ");
+        }
+        push_prefix(tree, parent, orig, out);
+        stem(tree, orig_mix, orig, &mut Rng::new(tree.model.seed, orig.index, Purpose::Name), out);
+        out.push_str(match decoration {
+            1 => " - Copy",
+            2 => " (1)",
+            3 => " - Final",
+            _ => "",
+        });
+        return push_ext(out, a.ext);
     }
-    with_ext(with_prefix(tree, dir, a, stem(tree, mix, a, &mut rng)), a.ext)
+    push_prefix(tree, dir, a, out);
+    stem(tree, mix, a, &mut rng, out);
+    push_ext(out, a.ext)
 }
 
 /// A department's name prefix on a share of its documents (its own random stream, so trees
 /// without prefixes keep every other name).
-fn with_prefix(tree: &Tree, dir: &DirPlan, a: &FileAttrs, stem: String) -> String {
+fn push_prefix(tree: &Tree, dir: &DirPlan, a: &FileAttrs, out: &mut String) {
     let m = &tree.model;
     let Some(d) = dir.ctx.department_area().and_then(|d| m.profile.template.departments.get(d as usize)) else {
-        return stem;
+        return;
     };
     if d.prefixes.is_empty() {
-        return stem;
+        return;
     }
     let mut rng = Rng::new(m.seed, a.index, Purpose::NamePrefix);
-    if !rng.chance(m.profile.names.prefix_share) {
-        return stem;
+    if rng.chance(m.profile.names.prefix_share) {
+        out.push_str(&d.prefixes[rng.below(d.prefixes.len() as u64) as usize]);
     }
-    let prefix = &d.prefixes[rng.below(d.prefixes.len() as u64) as usize];
-    let mut s = String::with_capacity(prefix.len() + stem.len() + 8);
-    s.push_str(prefix);
-    s.push_str(&stem);
-    s
 }
 
-/// `stem.ext`, or the stem alone for files without an extension.
-fn with_ext(mut stem: String, ext: &str) -> String {
+/// `.ext`, for files with an extension.
+fn push_ext(out: &mut String, ext: &str) {
     if !ext.is_empty() {
-        stem.reserve(ext.len() + 1);
-        stem.push('.');
-        stem.push_str(ext);
+        push_ext_always(out, ext);
     }
-    stem
+}
+
+/// `.ext`, even an empty one.
+fn push_ext_always(out: &mut String, ext: &str) {
+    out.push('.');
+    out.push_str(ext);
 }
 
 /// The file ordinal (from 0) of a file in a numbered folder: its index less the directories
@@ -127,15 +151,16 @@ fn batch_ordinal(tree: &Tree, dir: &DirPlan, a: &FileAttrs) -> u64 {
     a.index - 1 - position
 }
 
-/// A stem for a document of this type in this folder.
-fn stem(tree: &Tree, mix: &str, a: &FileAttrs, rng: &mut Rng) -> String {
+/// Appends to `out` a stem for a document of this type in this folder.
+fn stem(tree: &Tree, mix: &str, a: &FileAttrs, rng: &mut Rng, out: &mut String) {
+    let start = out.len();
     let d = Date::of_unix(a.modified.secs);
     let noun = *rng.pick(words::doc_nouns(mix));
     let topic = *rng.pick(words::topics(mix));
     let quarter = (d.month - 1) / 3 + 1;
     let month = words::MONTHS[d.month as usize - 1];
-    let b = Build::new();
-    let mut s = match a.content.ftype {
+    let b = Build(out);
+    match a.content.ftype {
         FileType::Jpg => match rng.below(4) {
             0 => b.s("IMG_").z(rng.below(10_000), 4),
             1 => b.s("DSC").z(rng.below(100_000), 5),
@@ -213,36 +238,35 @@ fn stem(tree: &Tree, mix: &str, a: &FileAttrs, rng: &mut Rng) -> String {
             4 => b.s(noun).s(" - ").s(rng.word(words::COMPANIES)),
             _ => b.s(noun),
         },
-    }
-    .0;
+    };
     let names = &tree.model.profile.names;
     if rng.chance(names.suffix_share) {
         match &names.suffixes {
-            Some(own) => s.push_str(&own[rng.below(own.len() as u64) as usize]),
-            None => s.push_str(rng.word(words::NAME_SUFFIXES)),
+            Some(own) => out.push_str(&own[rng.below(own.len() as u64) as usize]),
+            None => out.push_str(rng.word(words::NAME_SUFFIXES)),
         }
     }
     const RESERVED: [char; 9] = ['/', '\\', ':', '*', '?', '"', '<', '>', '|'];
     // All ASCII, so a byte scan finds them (no UTF-8 byte of another character matches).
-    if s.bytes().any(|b| RESERVED.contains(&char::from(b))) { s.replace(RESERVED, "-") } else { s }
+    if out[start..].bytes().any(|b| RESERVED.contains(&char::from(b))) {
+        let fixed = out[start..].replace(RESERVED, "-");
+        out.truncate(start);
+        out.push_str(&fixed);
+    }
 }
 
-/// A name built piece by piece: what `format!` gives, without its machinery (a name is made
-/// for every file listed).
-struct Build(String);
+/// A name built piece by piece at the end of a buffer: what `format!` gives, without its
+/// machinery (a name is made for every file listed).
+struct Build<'a>(&'a mut String);
 
-impl Build {
-    fn new() -> Build {
-        Build(String::with_capacity(48))
-    }
-
-    fn s(mut self, text: &str) -> Build {
+impl Build<'_> {
+    fn s(self, text: &str) -> Self {
         self.0.push_str(text);
         self
     }
 
     /// `v` in decimal, zero-padded to `width` digits (`{:0width$}`).
-    fn z(mut self, v: u64, width: usize) -> Build {
+    fn z(self, v: u64, width: usize) -> Self {
         let mut buf = itoa::Buffer::new();
         let digits = buf.format(v);
         for _ in digits.len()..width {
@@ -253,13 +277,13 @@ impl Build {
     }
 
     /// A signed number (`{}`).
-    fn int(mut self, v: i32) -> Build {
+    fn int(self, v: i32) -> Self {
         self.0.push_str(itoa::Buffer::new().format(v));
         self
     }
 
     /// A year in four digits at least (`{:04}`).
-    fn year(mut self, y: i32) -> Build {
+    fn year(self, y: i32) -> Self {
         match u64::try_from(y) {
             Ok(y) => self.z(y, 4),
             Err(_) => {
@@ -270,7 +294,7 @@ impl Build {
     }
 
     /// `YYYY-MM-DD`, as [`Date`] displays.
-    fn date(self, d: Date) -> Build {
+    fn date(self, d: Date) -> Self {
         self.year(d.year).s("-").z(d.month.into(), 2).s("-").z(d.day.into(), 2)
     }
 }
@@ -280,17 +304,24 @@ impl Build {
 /// Two different names with one fingerprint (odds about 2^-64 per pair) would only give the
 /// second a ` (2)`: names stay unique and deterministic.
 #[derive(Default)]
-pub struct Taken(std::collections::HashSet<u64, std::hash::BuildHasherDefault<Fingerprinted>>);
+pub struct Taken {
+    set: std::collections::HashSet<u64, std::hash::BuildHasherDefault<Fingerprinted>>,
+    /// Where [`make_unique`] builds its candidates.
+    scratch: String,
+}
 
 impl Taken {
     /// A set with room for `n` names.
     pub fn with_capacity(n: usize) -> Taken {
-        Taken(std::collections::HashSet::with_capacity_and_hasher(n, Default::default()))
+        Taken {
+            set: std::collections::HashSet::with_capacity_and_hasher(n, Default::default()),
+            scratch: String::new(),
+        }
     }
 
     /// Records `name`; `false` if a name equal to it but for case was there already.
     pub fn insert(&mut self, name: &str) -> bool {
-        self.0.insert(fingerprint_folded(name))
+        self.set.insert(fingerprint_folded(name))
     }
 }
 
@@ -353,40 +384,54 @@ impl std::hash::Hasher for Fingerprinted {
 
 /// Makes `name` unique among `taken` by adding ` (2)`, ` (3)`, ... before the extension, as
 /// Windows Explorer does.
-pub fn make_unique(name: String, taken: &mut Taken) -> String {
-    if taken.insert(&name) {
-        return name;
+pub fn make_unique(name: &mut String, taken: &mut Taken) {
+    if taken.insert(name) {
+        return;
     }
-    let (stem, ext) = match name.rfind('.') {
-        Some(i) if i > 0 => (&name[..i], &name[i..]),
-        _ => (name.as_str(), ""),
+    let dot = match name.rfind('.') {
+        Some(i) if i > 0 => i,
+        _ => name.len(),
     };
-    let mut k = 2;
-    loop {
-        let candidate = format!("{stem} ({k}){ext}");
+    // Candidates are built in the set's own buffer: no allocation per try.
+    let mut candidate = std::mem::take(&mut taken.scratch);
+    for k in 2u64.. {
+        candidate.clear();
+        candidate.push_str(&name[..dot]);
+        candidate.push_str(" (");
+        candidate.push_str(itoa::Buffer::new().format(k));
+        candidate.push(')');
+        candidate.push_str(&name[dot..]);
         if taken.insert(&candidate) {
-            return candidate;
+            break;
         }
-        k += 1;
     }
+    std::mem::swap(name, &mut candidate);
+    taken.scratch = candidate;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// What `build` appends to an empty buffer.
+    fn built(build: impl FnOnce(Build<'_>) -> Build<'_>) -> String {
+        let mut out = String::new();
+        build(Build(&mut out));
+        out
+    }
+
     #[test]
     fn names_built_piece_by_piece_read_as_format_writes_them() {
         for v in [0u64, 7, 42, 999, 1_000, 99_999, 240_000, u64::from(u32::MAX)] {
             for w in [0, 2, 4, 6] {
-                assert_eq!(Build::new().z(v, w).0, format!("{v:0w$}"));
+                assert_eq!(built(|b| b.z(v, w)), format!("{v:0w$}"));
             }
         }
         for y in [-44, 0, 7, 999, 1999, 2026, 10_000] {
-            assert_eq!(Build::new().year(y).0, format!("{y:04}"));
-            assert_eq!(Build::new().int(y).0, format!("{y}"));
+            assert_eq!(built(|b| b.year(y)), format!("{y:04}"));
+            assert_eq!(built(|b| b.int(y)), format!("{y}"));
             let d = Date { year: y, month: 3, day: 9 };
-            assert_eq!(Build::new().s("x ").date(d).0, format!("x {d}"));
+            assert_eq!(built(|b| b.s("x ").date(d)), format!("x {d}"));
         }
     }
 
@@ -405,13 +450,18 @@ mod tests {
     #[test]
     fn unique_names_follow_explorer() {
         let mut taken = Taken::default();
-        assert_eq!(make_unique("Report.docx".into(), &mut taken), "Report.docx");
-        assert_eq!(make_unique("report.DOCX".into(), &mut taken), "report (2).DOCX");
-        assert_eq!(make_unique("Report.docx".into(), &mut taken), "Report (3).docx");
-        assert_eq!(make_unique(".DS_Store".into(), &mut taken), ".DS_Store");
+        let mut unique = |name: &str| {
+            let mut name = name.to_string();
+            make_unique(&mut name, &mut taken);
+            name
+        };
+        assert_eq!(unique("Report.docx"), "Report.docx");
+        assert_eq!(unique("report.DOCX"), "report (2).DOCX");
+        assert_eq!(unique("Report.docx"), "Report (3).docx");
+        assert_eq!(unique(".DS_Store"), ".DS_Store");
         // Non-ASCII names fold case too, the same way as ASCII ones.
-        assert_eq!(make_unique("Übersicht.pdf".into(), &mut taken), "Übersicht.pdf");
-        assert_eq!(make_unique("übersicht.PDF".into(), &mut taken), "übersicht (2).PDF");
+        assert_eq!(unique("Übersicht.pdf"), "Übersicht.pdf");
+        assert_eq!(unique("übersicht.PDF"), "übersicht (2).PDF");
         assert!(taken.insert("Résumé 2.docx") && !taken.insert("RÉSUMÉ 2.DOCX"));
         // A non-ASCII name whose lower case is ASCII clashes with that ASCII name.
         assert!(taken.insert("Kelvin.txt") && !taken.insert("\u{212A}elvin.txt"));

@@ -65,8 +65,9 @@ pub struct Listing {
     pub files: usize,
     /// Entries before the hard links: their indices are distinct and ascending.
     own: usize,
-    /// (hash of name, position in `entries`), sorted.
-    by_hash: Vec<(u64, u32)>,
+    /// (hash of name, position in `entries`), sorted: made on the first lookup by name (a
+    /// walk that only lists, such as `find`, never looks a name up).
+    by_hash: std::sync::OnceLock<Vec<(u64, u32)>>,
 }
 
 fn name_hash(name: &[u8]) -> u64 {
@@ -82,8 +83,14 @@ impl Listing {
     /// The entry with exactly this name.
     pub fn find(&self, name: &[u8]) -> Option<&Entry> {
         let h = name_hash(name);
-        let start = self.by_hash.partition_point(|(x, _)| *x < h);
-        self.by_hash[start..]
+        let by_hash = self.by_hash.get_or_init(|| {
+            let mut by_hash: Vec<(u64, u32)> =
+                self.entries.iter().enumerate().map(|(i, e)| (name_hash(e.name.as_bytes()), i as u32)).collect();
+            by_hash.sort_unstable();
+            by_hash
+        });
+        let start = by_hash.partition_point(|(x, _)| *x < h);
+        by_hash[start..]
             .iter()
             .take_while(|(x, _)| *x == h)
             .map(|(_, i)| &self.entries[*i as usize])
@@ -445,17 +452,23 @@ impl Tree {
 
     /// Builds a listing without caching it.
     pub fn build_listing(&self, plan: &DirPlan) -> Listing {
-        self.build_listing_and_attrs(plan).0
+        self.listing_keeping(plan, |_| {})
     }
 
     /// Builds a listing and keeps the attributes of its files (in slot order), which naming
     /// them needed anyway: walks that write or check every file use both.
     pub fn build_listing_and_attrs(&self, plan: &DirPlan) -> (Listing, Vec<FileAttrs>) {
-        let mut entries = Vec::with_capacity(plan.files as usize + plan.children.len());
         let mut all = Vec::with_capacity(plan.files as usize);
+        let listing = self.listing_keeping(plan, |a| all.push(a));
+        (listing, all)
+    }
+
+    /// Builds a listing, handing each file's attributes to `keep`.
+    fn listing_keeping(&self, plan: &DirPlan, mut keep: impl FnMut(FileAttrs)) -> Listing {
+        let mut entries = Vec::with_capacity(plan.files as usize + plan.children.len());
         self.each_file(plan, |a, name| {
-            entries.push(Entry { index: a.index, name: name.into_boxed_str(), kind: NodeKind::File });
-            all.push(a);
+            entries.push(Entry { index: a.index, name: name.into(), kind: NodeKind::File });
+            keep(a);
         });
         for c in &plan.children {
             entries.push(Entry { index: c.index, name: c.name.clone(), kind: NodeKind::Dir });
@@ -467,28 +480,26 @@ impl Tree {
         for h in self.links.hard.iter().filter(|h| h.parent == plan.index) {
             entries.push(Entry { index: h.target, name: h.name.into(), kind: NodeKind::File });
         }
-        let mut by_hash: Vec<(u64, u32)> =
-            entries.iter().enumerate().map(|(i, e)| (name_hash(e.name.as_bytes()), i as u32)).collect();
-        by_hash.sort_unstable();
-        (Listing { dir: plan.index, entries, files: plan.files as usize, own, by_hash }, all)
+        Listing { dir: plan.index, entries, files: plan.files as usize, own, by_hash: Default::default() }
     }
 
     /// The files of a directory in order, each with its attributes and its name (unique in
     /// the folder, as its listing has it), for walks that need no listing.
-    pub fn each_file(&self, plan: &DirPlan, mut visit: impl FnMut(FileAttrs, String)) {
+    pub fn each_file(&self, plan: &DirPlan, mut visit: impl FnMut(FileAttrs, &str)) {
         let mut taken = names::Taken::with_capacity(plan.files as usize + plan.children.len());
         for c in &plan.children {
             taken.insert(&c.name);
         }
+        let mut name = String::with_capacity(64);
         for slot in 0..plan.files {
             let (a, original) = attrs::file_attrs_and_original(self, plan, slot);
-            let name = names::file_name(self, plan, &a, original.as_ref());
+            names::file_name(self, plan, &a, original.as_ref(), &mut name);
             // Torture names are distinct byte for byte and meant to clash otherwise.
-            let name = match plan.ctx.kind {
-                DirKind::Torture(_) => name,
-                _ => names::hostile(self, a.index, names::make_unique(name, &mut taken), &mut taken),
-            };
-            visit(a, name);
+            if !matches!(plan.ctx.kind, DirKind::Torture(_)) {
+                names::make_unique(&mut name, &mut taken);
+                names::hostile(self, a.index, &mut name, &mut taken);
+            }
+            visit(a, &name);
         }
     }
 
