@@ -79,7 +79,7 @@ struct Job {
 pub fn write(tree: &Tree, format: Format, shard: Shard, out: &mut (dyn Write + Send)) -> io::Result<Written> {
     let (lo, hi) = shard.range(tree.file_count());
     let owners = Owners::new(tree);
-    let text = Text { owner_columns: owner_columns(&owners, format), owners };
+    let text = Text { owner_columns: owner_columns(&owners, format), owners, tails: tails(format) };
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(Vec<u8>, u64)>>(2);
         let writer = scope.spawn(move || -> io::Result<Written> {
@@ -317,6 +317,7 @@ fn records(tree: &Tree, text: &Text, job: &Job, (lo, hi): (u64, u64), format: Fo
                 department,
                 class: tree.file_class(&a).name(),
                 event,
+                tails: &text.tails,
             };
             match format {
                 Format::Jsonl => r.json(&mut out),
@@ -335,6 +336,53 @@ const RECORD_BYTES: usize = 600;
 struct Text {
     owners: Owners,
     owner_columns: Vec<Box<[u8]>>,
+    /// The end of a record outside any event's cohort, by [`Fields::flags`].
+    tails: Vec<Vec<u8>>,
+}
+
+/// The ends of records outside any event's cohort, rendered once for each set of flags.
+fn tails(format: Format) -> Vec<Vec<u8>> {
+    (0..16)
+        .map(|flags| {
+            let mut out = Vec::new();
+            tail(format, "", flags, &mut out);
+            out
+        })
+        .collect()
+}
+
+/// The end of a record: its event and its four flags (see [`Fields::flags`]).
+fn tail(format: Format, event: &str, flags: usize, out: &mut Vec<u8>) {
+    let [hidden, readonly, zone, sparse] = [0, 1, 2, 3].map(|bit| bool_str(flags & (1 << bit) != 0).as_bytes());
+    match format {
+        Format::Jsonl => {
+            out.extend_from_slice(b"\",\"event\":");
+            if event.is_empty() {
+                out.extend_from_slice(b"null");
+            } else {
+                json_str(event, out);
+            }
+            for (key, value) in [
+                (&b",\"hidden\":"[..], hidden),
+                (b",\"readonly\":", readonly),
+                (b",\"zone_identifier\":", zone),
+                (b",\"sparse\":", sparse),
+            ] {
+                out.extend_from_slice(key);
+                out.extend_from_slice(value);
+            }
+            out.extend_from_slice(b"}\n");
+        }
+        Format::Csv => {
+            out.push(b',');
+            csv_str(event, out);
+            for value in [hidden, readonly, zone, sparse] {
+                out.push(b',');
+                out.extend_from_slice(value);
+            }
+            out.extend_from_slice(b"\r\n");
+        }
+    }
 }
 
 /// One file's values, written straight into the output.
@@ -350,9 +398,28 @@ struct Fields<'a> {
     class: &'static str,
     /// The `[[event]]` whose cohort the file is in, or "".
     event: &'a str,
+    /// The ends of records outside any event's cohort (see [`tails`]).
+    tails: &'a [Vec<u8>],
 }
 
 impl Fields<'_> {
+    /// Hidden, read-only, zone identifier and sparse, one bit each.
+    fn flags(&self) -> usize {
+        let a = self.a;
+        usize::from(a.hidden)
+            | usize::from(a.readonly) << 1
+            | usize::from(a.zone) << 2
+            | usize::from(a.content.sparse.is_some()) << 3
+    }
+
+    /// The event and the flags: rendered once for records outside any event's cohort.
+    fn tail(&self, format: Format, out: &mut Vec<u8>) {
+        match self.tails.get(self.flags()).filter(|_| self.event.is_empty()) {
+            Some(t) => out.extend_from_slice(t),
+            None => tail(format, self.event, self.flags(), out),
+        }
+    }
+
     fn role(&self) -> &'static str {
         match self.a.role {
             Role::Original => "original",
@@ -410,21 +477,7 @@ impl Fields<'_> {
         rfc3339(a.accessed, out);
         out.extend_from_slice(b"\",\"file_class\":\"");
         out.extend_from_slice(self.class.as_bytes());
-        out.extend_from_slice(b"\",\"event\":");
-        if self.event.is_empty() {
-            out.extend_from_slice(b"null");
-        } else {
-            json_str(self.event, out);
-        }
-        out.extend_from_slice(b",\"hidden\":");
-        out.extend_from_slice(bool_str(a.hidden).as_bytes());
-        out.extend_from_slice(b",\"readonly\":");
-        out.extend_from_slice(bool_str(a.readonly).as_bytes());
-        out.extend_from_slice(b",\"zone_identifier\":");
-        out.extend_from_slice(bool_str(a.zone).as_bytes());
-        out.extend_from_slice(b",\"sparse\":");
-        out.extend_from_slice(bool_str(a.content.sparse.is_some()).as_bytes());
-        out.extend_from_slice(b"}\n");
+        self.tail(Format::Jsonl, out);
     }
 
     /// A CSV row, in [`COLUMNS`] order.
@@ -469,13 +522,7 @@ impl Fields<'_> {
         }
         out.push(b',');
         out.extend_from_slice(self.class.as_bytes());
-        out.push(b',');
-        csv_str(self.event, out);
-        for b in [a.hidden, a.readonly, a.zone, a.content.sparse.is_some()] {
-            out.push(b',');
-            out.extend_from_slice(bool_str(b).as_bytes());
-        }
-        out.extend_from_slice(b"\r\n");
+        self.tail(Format::Csv, out);
     }
 }
 
