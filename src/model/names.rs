@@ -378,6 +378,23 @@ fn fingerprint_lowered(bytes: &[u8], ascii: bool) -> u64 {
     h
 }
 
+/// A fast hasher for sets of names the model made (no untrusted keys, so no need for
+/// SipHash's resistance to flooding): bytes hashed a word at a time.
+#[derive(Default)]
+pub struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = super::rng::mix64(self.0 ^ fingerprint_lowered(bytes, false));
+    }
+}
+
+/// A set of strings hashed with [`WordHasher`].
+pub type WordSet<T> = std::collections::HashSet<T, std::hash::BuildHasherDefault<WordHasher>>;
+
 /// The set's hasher: the keys are fingerprints already, so it passes them through.
 #[derive(Default)]
 pub struct Fingerprinted(u64);

@@ -597,19 +597,36 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut Option<Vec<
     let ctx = s.ctx;
     let inherit = |kind: DirKind| DirContext { kind, ..ctx };
     let mut out: Vec<Spec> = Vec::new();
-    let mut taken = std::collections::HashSet::new();
+    let mut taken = super::names::WordSet::default();
+    // For each name (lower case) that clashed, the first suffix not yet tried: every one below
+    // was taken, and stays so. Without it a folder of thousands of sub-folders drawn from a
+    // few dozen words tried every suffix again for each repeat (quadratic).
+    let mut next_suffix: std::collections::HashMap<
+        String,
+        u64,
+        std::hash::BuildHasherDefault<super::names::WordHasher>,
+    > = Default::default();
     let mut push = |out: &mut Vec<Spec>, name: String, ctx: DirContext, weight: f64, density: f64| {
-        let mut unique = name.clone();
-        let mut k = 2;
-        while !taken.insert(unique.to_lowercase()) {
-            unique = format!("{name} {k}");
-            k += 1;
-        }
+        let lower = name.to_lowercase();
+        let unique = if taken.insert(lower.clone()) {
+            name
+        } else {
+            let mut k = next_suffix.get(&lower).copied().unwrap_or(2);
+            let unique = loop {
+                let candidate = format!("{name} {k}");
+                if taken.insert(candidate.to_lowercase()) {
+                    break candidate;
+                }
+                k += 1;
+            };
+            next_suffix.insert(lower, k + 1);
+            unique
+        };
         let kind = p.files_per_folder.multiplier(&unique);
         out.push(Spec { name: unique, ctx, weight, density, kind });
     };
     // Picks a word not yet used among a few tries, so repeats ("Budgets 2") stay rare.
-    let mut used = std::collections::HashSet::new();
+    let mut used = super::names::WordSet::default();
     let mut fresh = |rng: &mut Rng, list: &'static [&'static str]| -> String {
         for _ in 0..4 {
             let w = *rng.pick(list);
@@ -774,6 +791,36 @@ fn project_name(rng: &mut Rng, k: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// In a folder of thousands of sub-folders named from a few dozen words, repeats take the
+    /// smallest free suffix (`Budgets`, `Budgets 2`, `Budgets 3`, ...), as trying every suffix
+    /// in turn gives, and names stay unique without regard to case.
+    #[test]
+    fn repeated_folder_names_take_the_smallest_free_suffix() {
+        let mut p = crate::model::Profile::builtin("enterprise").unwrap();
+        p.set_counts(Some(1_000_000_000), None);
+        let tree = crate::model::Tree::new(p).unwrap();
+        let root = tree.root();
+        let widest =
+            (0..root.children.len()).map(|k| tree.child_plan(root, k)).max_by_key(|c| c.children.len()).unwrap();
+        assert!(widest.children.len() > 1_000, "{} sub-folders", widest.children.len());
+        let names: Vec<String> = widest.children.iter().map(|c| c.name.to_lowercase()).collect();
+        let all: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(all.len(), names.len(), "names are unique without regard to case");
+        let mut suffixed = 0;
+        for name in &names {
+            let Some((base, k)) = name.rsplit_once(' ').and_then(|(b, k)| Some((b, k.parse::<u64>().ok()?))) else {
+                continue;
+            };
+            if all.contains(base) {
+                suffixed += 1;
+                for j in 2..k {
+                    assert!(all.contains(format!("{base} {j}").as_str()), "{name} without {base} {j}");
+                }
+            }
+        }
+        assert!(suffixed > 500, "{suffixed} repeats");
+    }
 
     #[test]
     fn split_is_exact_and_proportional() {
