@@ -119,10 +119,16 @@ fn inverse_normal_cdf(p: f64) -> f64 {
     let (mut lo, mut hi) = (-40.0f64, 40.0f64);
     for _ in 0..100 {
         let mid = 0.5 * (lo + hi);
+        // Once the midpoint is an end, this step leaves (lo, hi) where every later one would:
+        // unchanged, or both ends equal. Stopping after it gives what all 100 steps give.
+        let last = mid == lo || mid == hi;
         if normal_cdf(mid) < p {
             lo = mid;
         } else {
             hi = mid;
+        }
+        if last {
+            break;
         }
     }
     0.5 * (lo + hi)
@@ -220,6 +226,30 @@ fn visit(plan: &DirPlan, ranks: &[u64], counts: &mut Vec<u64>, child: &impl Fn(&
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Stopping the bisection once the midpoint is an end gives, bit for bit, what all 100
+    /// steps give (tiny, middle and near-one probabilities alike).
+    #[test]
+    fn the_bisection_stops_where_it_would_stay() {
+        let full = |p: f64| {
+            let (mut lo, mut hi) = (-40.0f64, 40.0f64);
+            for _ in 0..100 {
+                let mid = 0.5 * (lo + hi);
+                if normal_cdf(mid) < p {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            0.5 * (lo + hi)
+        };
+        let mut ps = vec![1e-300, 1e-30, 1e-9, 0.5, 0.5 + 1e-17, 0.5 - 1e-17, 1.0 - 1e-16, 1.0, 2.0, 0.0];
+        ps.extend((1..5_000).map(|i| i as f64 / 5_000.0));
+        ps.extend((1..300).map(|e| 10f64.powi(-e)));
+        for p in ps {
+            assert_eq!(inverse_normal_cdf(p).to_bits(), full(p).to_bits(), "{p}");
+        }
+    }
 
     /// The study's values as Impressions encodes them (log2 of mean bytes per file, depth 1..20).
     const STUDY: [f64; 20] = [

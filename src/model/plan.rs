@@ -608,19 +608,22 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut Option<Vec<
     > = Default::default();
     let mut push = |out: &mut Vec<Spec>, name: String, ctx: DirContext, weight: f64, density: f64| {
         let lower = name.to_lowercase();
-        let unique = if taken.insert(lower.clone()) {
+        let unique = if !taken.contains(&lower) {
+            taken.insert(lower);
             name
         } else {
-            let mut k = next_suffix.get(&lower).copied().unwrap_or(2);
-            let unique = loop {
-                let candidate = format!("{name} {k}");
+            let next = next_suffix.entry(lower).or_insert(2);
+            let mut candidate = String::with_capacity(name.len() + 4);
+            loop {
+                candidate.clear();
+                candidate.push_str(&name);
+                candidate.push(' ');
+                candidate.push_str(itoa::Buffer::new().format(*next));
+                *next += 1;
                 if taken.insert(candidate.to_lowercase()) {
                     break candidate;
                 }
-                k += 1;
-            };
-            next_suffix.insert(lower, k + 1);
-            unique
+            }
         };
         let kind = p.files_per_folder.multiplier(&unique);
         out.push(Spec { name: unique, ctx, weight, density, kind });
