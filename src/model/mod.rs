@@ -82,8 +82,22 @@ pub struct Model {
 #[derive(Debug)]
 struct Mix {
     name: String,
-    /// Types with their extensions and weights, and how sizes choose among them.
-    coupling: sizing::Coupling,
+    /// Types with their extensions and weights.
+    types: Vec<sizing::MixType>,
+    /// How sizes choose among the types: made on the first draw from the mix (a few hundred
+    /// rounds of scaling each, so a tree does not wait at start-up for mixes it draws later or
+    /// never).
+    coupling: std::sync::OnceLock<sizing::Coupling>,
+}
+
+impl Mix {
+    fn new(name: String, types: Vec<sizing::MixType>) -> Mix {
+        Mix { name, types, coupling: std::sync::OnceLock::new() }
+    }
+
+    fn coupling(&self, law: &sizing::SizeLaw) -> &sizing::Coupling {
+        self.coupling.get_or_init(|| sizing::Coupling::new(self.types.clone(), law))
+    }
 }
 
 impl Model {
@@ -128,13 +142,13 @@ impl Model {
             .map(|(name, weights)| {
                 let types =
                     weights.iter().filter(|(_, w)| **w > 0).map(|(ext, w)| mix_type(ext, u64::from(*w))).collect();
-                Mix { name: name.clone(), coupling: sizing::Coupling::new(types, &law) }
+                Mix::new(name.clone(), types)
             })
             .collect();
         if !mixes.iter().any(|m| m.name == "default") {
             let types =
                 [("docx", 30), ("xlsx", 20), ("pdf", 35), ("txt", 15)].iter().map(|(e, w)| mix_type(e, *w)).collect();
-            mixes.push(Mix { name: "default".into(), coupling: sizing::Coupling::new(types, &law) });
+            mixes.push(Mix::new("default".into(), types));
         }
         let mut sparse_types = vec![false; FileType::ALL.len()];
         for ext in &profile.sparse.types {
@@ -195,8 +209,9 @@ impl Model {
         size_rng: &mut rng::Rng,
     ) -> (FileType, &'static str, u64) {
         let m = &self.mixes[(mix as usize).min(self.mixes.len() - 1)];
-        let (i, x) = m.coupling.draw(&self.law, tilt, core, size_rng);
-        let (ftype, ext) = match i.and_then(|i| m.coupling.types.get(i)) {
+        let coupling = m.coupling(&self.law);
+        let (i, x) = coupling.draw(&self.law, tilt, core, size_rng);
+        let (ftype, ext) = match i.and_then(|i| coupling.types.get(i)) {
             Some(t) => (t.ftype, t.ext),
             None => sizing::FALLBACK,
         };
