@@ -414,9 +414,10 @@ impl Fields<'_> {
 
     /// The event and the flags: rendered once for records outside any event's cohort.
     fn tail(&self, format: Format, out: &mut Vec<u8>) {
-        match self.tails.get(self.flags()).filter(|_| self.event.is_empty()) {
+        let flags = self.flags();
+        match self.tails.get(flags).filter(|_| self.event.is_empty()) {
             Some(t) => out.extend_from_slice(t),
-            None => tail(format, self.event, self.flags(), out),
+            None => tail(format, self.event, flags, out),
         }
     }
 

@@ -395,6 +395,9 @@ impl std::hash::Hasher for WordHasher {
 /// A set of strings hashed with [`WordHasher`].
 pub type WordSet<T> = std::collections::HashSet<T, std::hash::BuildHasherDefault<WordHasher>>;
 
+/// A map from strings hashed with [`WordHasher`].
+pub type WordMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
+
 /// The set's hasher: the keys are fingerprints already, so it passes them through.
 #[derive(Default)]
 pub struct Fingerprinted(u64);

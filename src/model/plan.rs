@@ -601,11 +601,7 @@ fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut Option<Vec<
     // For each name (lower case) that clashed, the first suffix not yet tried: every one below
     // was taken, and stays so. Without it a folder of thousands of sub-folders drawn from a
     // few dozen words tried every suffix again for each repeat (quadratic).
-    let mut next_suffix: std::collections::HashMap<
-        String,
-        u64,
-        std::hash::BuildHasherDefault<super::names::WordHasher>,
-    > = Default::default();
+    let mut next_suffix: super::names::WordMap<String, u64> = Default::default();
     let mut push = |out: &mut Vec<Spec>, name: String, ctx: DirContext, weight: f64, density: f64| {
         let lower = name.to_lowercase();
         let unique = if !taken.contains(&lower) {
