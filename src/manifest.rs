@@ -246,7 +246,7 @@ fn walk(
             let sub = if path.is_empty() { c.name.to_string() } else { format!("{path}/{}", c.name) };
             // Each folder is visited once: its plan skips the cache (and its upkeep; at 10M files
             // inserting every plan cost more than the copies' lookups it saves).
-            (Arc::new(tree.child_plan_uncached(&plan, k)), sub, at)
+            (tree.child_plan_uncached(&plan, k), sub, at)
         })
         .collect();
     if plan.files > 0 && base < hi && base + plan.files > lo {

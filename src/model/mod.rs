@@ -30,6 +30,7 @@ pub mod names;
 pub mod ntacl;
 pub mod plan;
 pub mod profile;
+pub mod recent;
 pub mod rng;
 pub mod sizing;
 pub mod torture;

@@ -16,6 +16,7 @@ use super::heavy::Heavy;
 use super::names;
 use super::ntacl::{self, DirSecurity};
 use super::plan::{DirContext, DirKind, DirPlan, DirSeed, plan_dir};
+use super::recent::RecentPlans;
 use super::torture::{Links, Symlink, TortureDir};
 use super::{Model, Profile, ProfileError};
 
@@ -142,6 +143,8 @@ pub struct Tree {
     /// original a few files back), so a descent starts from the deepest of them that holds
     /// the index instead of going through the caches from the root.
     recent: thread_local::ThreadLocal<RefCell<Vec<Arc<DirPlan>>>>,
+    /// The last plans made or found, walks' included (see [`super::recent`]).
+    recent_plans: RecentPlans,
 }
 
 /// A fast hasher for cache keys that are (mostly) node indices: keys are not attacker-chosen,
@@ -249,6 +252,7 @@ impl Tree {
             links,
             depth_tilts: std::sync::OnceLock::new(),
             recent: thread_local::ThreadLocal::new(),
+            recent_plans: RecentPlans::default(),
             plans: Cache::builder()
                 .max_capacity(PLAN_CACHE_WEIGHT)
                 .weigher(|_, p: &Arc<DirPlan>| 1 + p.children.len() as u32)
@@ -323,7 +327,11 @@ impl Tree {
     /// The plan of the `k`th sub-directory of `parent` (cached).
     pub fn child_plan(&self, parent: &DirPlan, k: usize) -> Arc<DirPlan> {
         let c = &parent.children[k];
+        if let Some(p) = self.recent_plans.get(c.index) {
+            return p;
+        }
         if let Some(p) = self.plans.get(&c.index).or_else(|| self.heavy_plans.get(c.index)) {
+            self.remember(&p);
             return p;
         }
         let p = Arc::new(plan_dir(&self.model, c.seed(parent)));
@@ -333,13 +341,28 @@ impl Tree {
         } else {
             self.plans.insert(c.index, p.clone());
         }
+        self.remember(&p);
         p
     }
 
-    /// The plan of the `k`th sub-directory of `parent`, computed without the cache (walks that
-    /// visit each directory once).
-    pub fn child_plan_uncached(&self, parent: &DirPlan, k: usize) -> DirPlan {
-        plan_dir(&self.model, parent.children[k].seed(parent))
+    /// The plan of the `k`th sub-directory of `parent`, for walks that visit each directory
+    /// once: kept out of the cache, only among the recent plans (where a copy's lookup of its
+    /// original a few folders back finds it).
+    pub fn child_plan_uncached(&self, parent: &DirPlan, k: usize) -> Arc<DirPlan> {
+        let c = &parent.children[k];
+        if let Some(p) = self.recent_plans.get(c.index) {
+            return p;
+        }
+        let p = Arc::new(plan_dir(&self.model, c.seed(parent)));
+        self.remember(&p);
+        p
+    }
+
+    /// Keeps a plan among the recent ones, unless it is heavy (its own cache keeps it).
+    fn remember(&self, plan: &Arc<DirPlan>) {
+        if (plan.children.len() as u64) < HEAVY_PLAN {
+            self.recent_plans.put(plan);
+        }
     }
 
     /// Decodes an index by descending from the root: O(depth x log fan-out), less the part of
