@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::plan::DirPlan;
 
 /// Slots in the table (a power of two).
-const SLOTS: usize = 4096;
+const SLOTS: usize = 16384;
 
 /// Recently planned folders, each in the slot its index hashes to (a newer plan takes the
 /// slot).
