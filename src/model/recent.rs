@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use super::plan::DirPlan;
 
-/// Slots in the table (a power of two).
+/// Slots in the table.
 const SLOTS: usize = 16384;
+const _: () = assert!(SLOTS.is_power_of_two());
 
 /// Recently planned folders, each in the slot its index hashes to (a newer plan takes the
 /// slot).
@@ -49,30 +50,35 @@ impl RecentPlans {
 mod tests {
     use super::*;
 
+    /// A plan of the tree's root, moved to `index`.
+    fn plan_at(root: &DirPlan, index: u64) -> Arc<DirPlan> {
+        Arc::new(DirPlan { index, ..root.clone() })
+    }
+
     #[test]
     fn a_plan_is_found_until_another_takes_its_slot() {
         let mut p = crate::model::Profile::builtin("enterprise").unwrap();
-        p.set_counts(Some(50_000), None);
+        p.set_counts(Some(1_000), None);
         let tree = crate::model::Tree::new(p).unwrap();
         let recent = RecentPlans::default();
-        let root = tree.root().clone();
-        assert!(recent.get(root.index).is_none());
-        recent.put(&root);
-        assert!(Arc::ptr_eq(&recent.get(root.index).unwrap(), &root));
-        // Another folder's index never answers with this plan.
-        let child = tree.child_plan_uncached(&root, 0);
-        assert!(recent.get(child.index).is_none());
-        // Every folder's plan put is found again while it holds its slot; a plan that lost its
-        // slot is gone, never answered for another index.
-        let plans: Vec<Arc<DirPlan>> = (0..root.children.len()).map(|k| tree.child_plan_uncached(&root, k)).collect();
-        for p in &plans {
+        let a = plan_at(tree.root(), 12_345);
+        assert!(recent.get(a.index).is_none());
+        recent.put(&a);
+        assert!(Arc::ptr_eq(&recent.get(a.index).unwrap(), &a));
+        // Two indices that share a slot: the newer plan takes it, and neither index is ever
+        // answered with the other's plan.
+        let b_index = (a.index + 1..).find(|&i| std::ptr::eq(recent.slot(i), recent.slot(a.index))).unwrap();
+        assert!(recent.get(b_index).is_none(), "a slot answers only for its own index");
+        let b = plan_at(tree.root(), b_index);
+        recent.put(&b);
+        assert!(recent.get(a.index).is_none(), "the older plan lost its slot");
+        assert!(Arc::ptr_eq(&recent.get(b_index).unwrap(), &b));
+        // Plans in other slots stay.
+        let others: Vec<Arc<DirPlan>> = (1..=SLOTS as u64 / 4).map(|i| plan_at(tree.root(), i * 7)).collect();
+        for p in &others {
             recent.put(p);
-            assert!(Arc::ptr_eq(&recent.get(p.index).unwrap(), p));
         }
-        for p in &plans {
-            if let Some(found) = recent.get(p.index) {
-                assert_eq!(found.index, p.index);
-            }
-        }
+        let kept = others.iter().filter(|p| recent.get(p.index).is_some_and(|f| Arc::ptr_eq(&f, p))).count();
+        assert!(kept > others.len() * 3 / 4, "{kept} of {} kept: the hash does not spread", others.len());
     }
 }
