@@ -245,7 +245,8 @@ fn walk(
             next += c.files;
             let sub = if path.is_empty() { c.name.to_string() } else { format!("{path}/{}", c.name) };
             // Each folder is visited once: its plan skips the cache (and its upkeep; at 10M files
-            // inserting every plan cost more than the copies' lookups it saves).
+            // inserting every plan cost more than the copies' lookups it saves) and stays only
+            // among the recent plans, where copies find their originals' folders.
             (tree.child_plan_uncached(&plan, k), sub, at)
         })
         .collect();
