@@ -212,6 +212,27 @@ fn extended_attributes_and_statfs() {
     assert_eq!(got, want);
 }
 
+/// As root the mount lifts the kernel's 128 KiB readahead cap for FUSE to 4 MiB (so sequential
+/// reads come as 1 MiB requests, several in flight); the kernel's own view in sysfs says so.
+#[test]
+fn readahead_is_raised_to_four_mebibytes() {
+    if !fuse_available() {
+        return;
+    }
+    let (_, uid, _) = sh("id -u");
+    if uid.trim() != "0" {
+        eprintln!("skipping: only root may raise a device's readahead in sysfs");
+        return;
+    }
+    let p = small_profile_path();
+    let m = Mount::start(&small_args(&p));
+    let (ok, dev, err) = sh(&format!("mountpoint -d '{}'", m.path().display()));
+    assert!(ok.success(), "{err}");
+    let knob = format!("/sys/class/bdi/{}/read_ahead_kb", dev.trim());
+    let kb = std::fs::read_to_string(&knob).unwrap_or_else(|e| panic!("{knob}: {e}"));
+    assert_eq!(kb.trim(), "4096", "{knob}");
+}
+
 /// Names-only listings (a walk that never stats) and attribute listings (one that does) give
 /// the same inodes and kinds, whichever comes first on a fresh mount; namespaces the tree has
 /// nothing in answer "not supported", and `ls -lR` shows every entry without a stat failure.

@@ -113,29 +113,7 @@ pub fn check_mountpoint(path: &Path) -> Result<PathBuf, MountError> {
 
 /// Whether `path` (canonical) is a mount point, from /proc/self/mountinfo.
 fn is_mount_point(path: &Path) -> bool {
-    let Ok(info) = std::fs::read_to_string("/proc/self/mountinfo") else {
-        return false;
-    };
-    let want = path.to_string_lossy();
-    info.lines().filter_map(|l| l.split(' ').nth(4)).any(|m| unescape_mountinfo(m) == want)
-}
-
-/// mountinfo escapes space, tab, newline and backslash as octal.
-fn unescape_mountinfo(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 4 <= b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
-            let v = (b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0');
-            out.push(v as char);
-            i += 4;
-        } else {
-            out.push(b[i] as char);
-            i += 1;
-        }
-    }
-    out
+    mount_device(path).is_some()
 }
 
 /// Turns the user's settings into fuser's configuration.
@@ -226,7 +204,72 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     }
     let stop = StopPoll(poll);
     let session = session.spawn().map_err(mount_err)?;
+    raise_readahead(&canonical);
     Ok(Mounted { session, _poll: stop, signals, mountpoint: canonical })
+}
+
+/// Raises the mount's readahead to [`MAX_READAHEAD`]. The kernel caps a FUSE mount's
+/// readahead at the 128 KiB default whatever INIT asks for, so a sequential reader gets
+/// 128 KiB requests one after another; the device's `read_ahead_kb` in sysfs lifts the cap
+/// (as root: anyone else keeps the default), and reads then come as 1 MiB requests, several
+/// in flight, made in parallel by the serving threads.
+fn raise_readahead(mountpoint: &Path) {
+    let Some(dev) = mount_device(mountpoint) else {
+        tracing::debug!("mount not found in /proc/self/mountinfo; readahead left as is");
+        return;
+    };
+    let knob = PathBuf::from(format!("/sys/class/bdi/{dev}/read_ahead_kb"));
+    let want = MAX_READAHEAD / 1024;
+    let now = std::fs::read_to_string(&knob).ok().and_then(|s| s.trim().parse::<u32>().ok());
+    if now.is_some_and(|kb| kb >= want) {
+        return;
+    }
+    match std::fs::write(&knob, want.to_string()) {
+        Ok(()) => tracing::debug!(%dev, kb = want, "readahead raised"),
+        Err(err) => tracing::debug!(%dev, %err, "readahead left at the kernel's default"),
+    }
+}
+
+/// The `major:minor` of the filesystem mounted at `mountpoint`, from the process's mount
+/// table (a `stat` would be a request to the mount itself).
+fn mount_device(mountpoint: &Path) -> Option<String> {
+    let table = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    device_in_mountinfo(&table, mountpoint)
+}
+
+/// The device of the last mount at `mountpoint` in a mountinfo table (the last is the one on
+/// top, so the table is read from its end). Fields: id, parent id, `major:minor`, root, mount point (octal escapes for space,
+/// tab, newline and backslash), ...
+fn device_in_mountinfo(table: &str, mountpoint: &Path) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt;
+    let want = mountpoint.as_os_str().as_bytes();
+    table.lines().rev().find_map(|line| {
+        let mut fields = line.split(' ');
+        let dev = fields.nth(2)?;
+        let at = fields.nth(1)?;
+        (unescape_mountinfo(at) == want).then(|| dev.to_string())
+    })
+}
+
+/// Undoes mountinfo's `\ooo` escapes.
+fn unescape_mountinfo(field: &str) -> Vec<u8> {
+    let b = field.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let code = b.get(i + 1..i + 4).filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
+        match code {
+            Some(d) if b[i] == b'\\' => {
+                out.push(d.iter().fold(0u8, |v, c| v.wrapping_mul(8).wrapping_add(c - b'0')));
+                i += 4;
+            }
+            _ => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Whether an executable of this name is on `PATH`.
@@ -668,6 +711,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_device_of_a_mount_comes_from_mountinfo() {
+        let table = "\
+22 1 253:1 / / rw,relatime shared:1 - ext4 /dev/vda rw
+46 27 0:41 / /tmp/a\\040b ro,nosuid,nodev,relatime shared:5 - fuse synthfs ro,user_id=0,group_id=0
+47 22 0:44 / /mnt/x rw shared:6 - tmpfs tmpfs rw
+48 47 0:45 / /mnt/x ro shared:7 - fuse synthfs ro
+";
+        assert_eq!(device_in_mountinfo(table, Path::new("/tmp/a b")).as_deref(), Some("0:41"));
+        assert_eq!(device_in_mountinfo(table, Path::new("/mnt/x")).as_deref(), Some("0:45"), "the mount on top");
+        assert_eq!(device_in_mountinfo(table, Path::new("/tmp/a")), None);
+        assert_eq!(unescape_mountinfo("a\\011b\\134c\\9"), b"a\tb\\c\\9");
+    }
+
+    #[test]
     fn options_parse_and_refuse() {
         let s = |o: &str| MountSettings {
             threads: 2,
@@ -686,8 +743,9 @@ mod tests {
 
     #[test]
     fn mountinfo_escapes() {
-        assert_eq!(unescape_mountinfo("/mnt/a\\040b"), "/mnt/a b");
-        assert_eq!(unescape_mountinfo("/plain"), "/plain");
+        assert_eq!(unescape_mountinfo("/mnt/a\\040b"), b"/mnt/a b");
+        assert_eq!(unescape_mountinfo("/plain"), b"/plain");
+        assert_eq!(unescape_mountinfo("/d\u{e9}j\u{e0}"), "/d\u{e9}j\u{e0}".as_bytes(), "UTF-8 names stay bytes");
     }
 
     #[test]

@@ -78,20 +78,28 @@ fn fill_block(body: Body, seed: u64, stamp: i64, block: u64, out: &mut [u8]) {
 }
 
 /// Fills a block with whole records, padding the last one with spaces before its terminator.
+/// While a whole record's room is left, records are written in place; only the last few go
+/// through a scratch record, to see whether they fit.
 fn records(body: Body, rng: &mut Rng, stamp: i64, block: u64, out: &mut [u8]) {
     let n = out.len();
     let mut pos = 0usize;
     let mut last_term = 0usize;
-    let mut rec = Rec::default();
     let mut line = 0u64;
+    while n - pos >= REC_MAX {
+        let mut rec = Rec::new(&mut out[pos..pos + REC_MAX]);
+        last_term = write_record(body, rng, stamp, block, line, &mut rec);
+        pos += rec.len;
+        line += 1;
+    }
+    let mut scratch = [0u8; REC_MAX];
     loop {
-        rec.len = 0;
+        let mut rec = Rec::new(&mut scratch);
         let term = write_record(body, rng, stamp, block, line, &mut rec);
         let len = rec.len;
         if pos + len > n {
             break;
         }
-        out[pos..pos + len].copy_from_slice(&rec.buf[..len]);
+        out[pos..pos + len].copy_from_slice(&scratch[..len]);
         pos += len;
         last_term = term;
         line += 1;
@@ -109,26 +117,40 @@ fn records(body: Body, rng: &mut Rng, stamp: i64, block: u64, out: &mut [u8]) {
     }
 }
 
-/// A record being built: plain byte pushes, no formatting machinery (text bodies are
-/// generated at hundreds of MB/s, so this is the hot path).
-pub struct Rec {
-    buf: [u8; 512],
+/// The longest record: longer ones are cut (none comes near).
+pub const REC_MAX: usize = 512;
+
+/// A record being built in a buffer of up to [`REC_MAX`] bytes: plain byte pushes, no
+/// formatting machinery (text bodies are generated at gigabytes a second, so this is the hot
+/// path: fixed-size moves where the length is known, no call to `memcpy` per token).
+pub struct Rec<'a> {
+    buf: &'a mut [u8],
     len: usize,
 }
 
-impl Default for Rec {
-    fn default() -> Self {
-        Rec { buf: [0; 512], len: 0 }
+impl<'a> Rec<'a> {
+    /// An empty record over `buf` (its bytes are overwritten).
+    pub fn new(buf: &'a mut [u8]) -> Rec<'a> {
+        Rec { buf, len: 0 }
     }
-}
 
-impl Rec {
     #[inline]
     fn push(&mut self, b: &[u8]) {
         let end = (self.len + b.len()).min(self.buf.len());
         let take = end - self.len;
         self.buf[self.len..end].copy_from_slice(&b[..take]);
         self.len = end;
+    }
+
+    /// A literal: its length is known, so the copy is a few moves.
+    #[inline]
+    fn lit<const N: usize>(&mut self, b: &[u8; N]) {
+        if self.len + N <= self.buf.len() {
+            self.buf[self.len..self.len + N].copy_from_slice(b);
+            self.len += N;
+        } else {
+            self.push(b);
+        }
     }
 
     /// A [`Spaced`] word: 16 bytes copied at once where they fit, its length kept.
@@ -151,8 +173,25 @@ impl Rec {
         }
     }
 
-    /// A decimal number, zero-padded to `width` digits.
-    fn num(&mut self, mut v: u64, width: usize) {
+    /// A decimal number, zero-padded to `width` digits, written in place.
+    fn num(&mut self, v: u64, width: usize) {
+        let digits = v.checked_ilog10().map_or(1, |l| l as usize + 1);
+        let w = digits.max(width.min(20));
+        if self.len + w > self.buf.len() {
+            return self.num_cut(v, width);
+        }
+        let field = &mut self.buf[self.len..self.len + w];
+        let mut v = v;
+        for d in field.iter_mut().rev() {
+            *d = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        self.len += w;
+    }
+
+    /// [`Rec::num`] where the record is cut short: as many leading digits as fit.
+    #[cold]
+    fn num_cut(&mut self, mut v: u64, width: usize) {
         let mut d = [b'0'; 20];
         let mut i = 20;
         loop {
@@ -201,11 +240,11 @@ fn write_record(body: Body, rng: &mut Rng, stamp: i64, block: u64, line: u64, w:
             w.byte(b'\n');
         }
         Body::PdfText => {
-            w.push(b"BT /F1 10 Tf 56 ");
+            w.lit(b"BT /F1 10 Tf 56 ");
             w.num(760 - (line % 60) * 12, 1);
-            w.push(b" Td (");
+            w.lit(b" Td (");
             sentence(rng, w);
-            w.push(b") Tj ET\n");
+            w.lit(b") Tj ET\n");
         }
         Body::Log => {
             let t = stamp + (block as i64) * 900 + (line as i64) * 13;
@@ -216,9 +255,9 @@ fn write_record(body: Body, rng: &mut Rng, stamp: i64, block: u64, line: u64, w:
             w.num(rng.below(1000), 3);
             w.byte(b' ');
             w.push(rng.word(words::LOG_LEVELS).as_bytes());
-            w.push(b" [");
+            w.lit(b" [");
             w.push(rng.word(words::LOG_COMPONENTS).as_bytes());
-            w.push(b"] ");
+            w.lit(b"] ");
             sentence(rng, w);
             w.byte(b'\n');
         }
@@ -241,7 +280,7 @@ fn write_record(body: Body, rng: &mut Rng, stamp: i64, block: u64, line: u64, w:
                     w.num(rng.below(50_000), 1);
                     w.byte(b'.');
                     w.num(rng.below(100), 2);
-                    w.push(b",USD");
+                    w.lit(b",USD");
                 }
                 1 => {
                     w.byte(b'E');
@@ -267,7 +306,7 @@ fn write_record(body: Body, rng: &mut Rng, stamp: i64, block: u64, line: u64, w:
                     w.num(rng.below(24), 2);
                     w.byte(b':');
                     w.num(rng.below(60), 2);
-                    w.push(b":00Z,srv-");
+                    w.lit(b":00Z,srv-");
                     w.num(rng.below(200), 3);
                     w.byte(b',');
                     w.push(rng.word(words::LOG_COMPONENTS).as_bytes());
@@ -281,7 +320,7 @@ fn write_record(body: Body, rng: &mut Rng, stamp: i64, block: u64, line: u64, w:
                     w.push(rng.word(words::PROSE).as_bytes());
                 }
             }
-            w.push(b"\r\n");
+            w.lit(b"\r\n");
             return 2;
         }
     }
@@ -296,9 +335,7 @@ pub fn sentence(rng: &mut Rng, w: &mut Rec) {
         // The same draw as `rng.word(words::PROSE)`.
         let k = rng.below(words::PROSE.len() as u64) as usize;
         if i == 0 {
-            let word = words::PROSE[k].as_bytes();
-            w.byte(word[0].to_ascii_uppercase());
-            w.push(&word[1..]);
+            w.push16(&capital_prose()[k]);
         } else {
             w.push16(&spaced[k]);
         }
@@ -311,22 +348,36 @@ pub fn sentence(rng: &mut Rng, w: &mut Rec) {
 /// here.
 type Spaced = [u8; 16];
 
-fn spaced_prose() -> &'static [Spaced] {
+/// The same words capitalised, without the space: a sentence's first word.
+fn capital_prose() -> &'static [Spaced] {
     static TABLE: std::sync::OnceLock<Vec<Spaced>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
         words::PROSE
             .iter()
             .map(|word| {
-                let mut e = [0u8; 16];
-                let b = word.as_bytes();
-                let n = (b.len() + 1).min(15);
-                e[0] = b' ';
-                e[1..n].copy_from_slice(&b[..n - 1]);
-                e[15] = n as u8;
+                let mut e = padded(b"", word.as_bytes());
+                e[0] = e[0].to_ascii_uppercase();
                 e
             })
             .collect()
     })
+}
+
+/// `head` then `tail` in 16 bytes, the length in the last (at most 15 bytes are kept).
+fn padded(head: &[u8], tail: &[u8]) -> Spaced {
+    let mut e = [0u8; 16];
+    let mut n = 0;
+    for &b in head.iter().chain(tail).take(15) {
+        e[n] = b;
+        n += 1;
+    }
+    e[15] = n as u8;
+    e
+}
+
+fn spaced_prose() -> &'static [Spaced] {
+    static TABLE: std::sync::OnceLock<Vec<Spaced>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| words::PROSE.iter().map(|word| padded(b" ", word.as_bytes())).collect())
 }
 
 #[cfg(test)]
@@ -363,6 +414,39 @@ mod tests {
         let log = whole(Body::Log, BLOCK);
         assert_eq!(log[BLOCK as usize - 1], b'\n');
         assert!(log.starts_with(b"2020-09-13 12:26:40."), "{:?}", String::from_utf8_lossy(&log[..30]));
+    }
+
+    #[test]
+    fn numbers_in_place_match_the_cut_path() {
+        for v in [0u64, 7, 10, 99, 760, 12_345, 999_999, u64::MAX] {
+            for width in [0usize, 1, 2, 3, 4, 5, 12, 20, 25] {
+                let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+                let mut fast = Rec::new(&mut a);
+                fast.num(v, width);
+                let mut cut = Rec::new(&mut b);
+                cut.num_cut(v, width);
+                assert_eq!(fast.as_bytes(), cut.as_bytes(), "{v} to {width} digits");
+                let text = format!("{v:0width$}", width = width.min(20));
+                assert_eq!(fast.as_bytes(), text.as_bytes());
+            }
+        }
+        // A record cut short keeps the leading digits that fit.
+        let mut small = [0u8; 3];
+        let mut r = Rec::new(&mut small);
+        r.num(12_345, 1);
+        assert_eq!(r.as_bytes(), b"123");
+    }
+
+    #[test]
+    fn first_words_are_capitalised_and_the_rest_spaced() {
+        let (cap, spaced) = (capital_prose(), spaced_prose());
+        for (k, word) in words::PROSE.iter().enumerate() {
+            let n = cap[k][15] as usize;
+            let mut want = word.as_bytes().to_vec();
+            want[0] = want[0].to_ascii_uppercase();
+            assert_eq!(&cap[k][..n], &want[..]);
+            assert_eq!(&spaced[k][..spaced[k][15] as usize], format!(" {word}").as_bytes());
+        }
     }
 
     #[test]

@@ -416,7 +416,8 @@ fn core_props(title: &str, author: &str, stamp: i64) -> String {
 fn paragraphs(rng: &mut Rng, n: u64) -> Vec<String> {
     (0..n)
         .map(|_| {
-            let mut r = super::body::Rec::default();
+            let mut buf = [0u8; super::body::REC_MAX];
+            let mut r = super::body::Rec::new(&mut buf);
             super::body::sentence(rng, &mut r);
             String::from_utf8_lossy(r.as_bytes()).into_owned()
         })
