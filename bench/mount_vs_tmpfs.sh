@@ -79,8 +79,8 @@ for _ in $(seq 200); do mountpoint -q "$MNT" && break; sleep 0.05; done
 BIG=$(find "$MNT" -type f -printf '%s\t%b\t%p\n' | awk -F'\t' '$2 * 512 >= $1 && $1 > 268435456 {print $1 "\t" $3}' | sort -n | tail -1 | cut -f2-)
 if [ -n "$BIG" ]; then
   SIZE=$(stat -c %s "$BIG")
-  # The first 8 GiB, then the whole file: once the page cache has filled free memory the
-  # kernel reclaims as it reads, and the whole-file figure includes that.
+  # The first 8 GiB, then the whole file: on the 2-core VM a whole-file read slows after about
+  # 10 GB wherever it starts in the file (cause not found; see docs/performance.md).
   HEAD=$(( SIZE < 8589934592 ? SIZE : 8589934592 ))
   AVAIL=$(awk '/MemAvailable/ {printf "%.1f GB", $2 / 1e6}' /proc/meminfo)
   S8=$(t dd if="$BIG" of=/dev/null bs=1M count=$(( HEAD / 1048576 )))
