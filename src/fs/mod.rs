@@ -6,13 +6,14 @@
 //! can reuse the same layer. Inode numbers are model index + 1, so they are stable across
 //! mounts and unique; nothing is stored per inode, so there is no lookup count to keep.
 
+pub mod attr_pages;
 pub mod prefetch;
 pub mod totals;
 
 use std::sync::Arc;
 
 use crate::model::plan::DirPlan;
-use crate::model::{FileAttrs, Location, NodeKind, Timestamp, Tree};
+use crate::model::{FileAttrs, Listing, Location, NodeKind, Timestamp, Tree};
 use totals::Totals;
 
 /// Why an operation failed; adapters map these to their platform's error codes.
@@ -134,6 +135,7 @@ pub struct SynthFs {
     tree: Arc<Tree>,
     totals: Arc<Totals>,
     prefetch: prefetch::Prefetch,
+    pages: Arc<attr_pages::AttrPages>,
 }
 
 pub use crate::model::tree::XATTRS;
@@ -142,6 +144,33 @@ pub use crate::model::tree::XATTRS;
 pub const ACL_ACCESS: &[u8] = b"system.posix_acl_access";
 pub const ACL_DEFAULT: &[u8] = b"system.posix_acl_default";
 
+/// A folder opened for listing: its plan, its attribute page (when asked for and the folder
+/// is small enough to have one) and its listing.
+struct OpenDir {
+    plan: Arc<DirPlan>,
+    page: Option<Arc<[Attr]>>,
+    listing: Arc<Listing>,
+}
+
+/// A file's attributes as `stat` shows them.
+fn file_attr(tree: &Tree, a: &FileAttrs) -> Attr {
+    Attr {
+        ino: a.index + 1,
+        kind: NodeKind::File,
+        size: a.size(),
+        blocks: a.allocated() / 512,
+        atime: a.accessed,
+        mtime: a.modified,
+        ctime: a.modified,
+        crtime: a.created,
+        perm: a.mode as u16,
+        nlink: tree.nlink(a.index),
+        uid: a.uid,
+        gid: a.gid,
+        blksize: BLOCK_SIZE,
+    }
+}
+
 pub fn index_of(ino: u64) -> FsResult<u64> {
     ino.checked_sub(1).ok_or(FsError::NotFound)
 }
@@ -149,8 +178,16 @@ pub fn index_of(ino: u64) -> FsResult<u64> {
 impl SynthFs {
     pub fn new(tree: Arc<Tree>) -> SynthFs {
         let totals = Totals::start(tree.clone());
-        let prefetch = prefetch::Prefetch::start(tree.clone());
-        SynthFs { tree, totals, prefetch }
+        let pages = Arc::new(attr_pages::AttrPages::new(tree.clone()));
+        let (t, p) = (tree.clone(), pages.clone());
+        // Listings ahead of any walk; attribute pages too while a stat walk goes on.
+        let prefetch = prefetch::Prefetch::start(move |dir, attrs| {
+            let paged = attrs && t.plan(dir).is_some_and(|plan| p.page(&plan).is_some());
+            if !paged {
+                let _ = t.listing(dir);
+            }
+        });
+        SynthFs { tree, totals, prefetch, pages }
     }
 
     pub fn tree(&self) -> &Tree {
@@ -158,21 +195,7 @@ impl SynthFs {
     }
 
     fn file_attr(&self, a: &FileAttrs) -> Attr {
-        Attr {
-            ino: a.index + 1,
-            kind: NodeKind::File,
-            size: a.size(),
-            blocks: a.allocated() / 512,
-            atime: a.accessed,
-            mtime: a.modified,
-            ctime: a.modified,
-            crtime: a.created,
-            perm: a.mode as u16,
-            nlink: self.tree.nlink(a.index),
-            uid: a.uid,
-            gid: a.gid,
-            blksize: BLOCK_SIZE,
-        }
+        file_attr(&self.tree, a)
     }
 
     fn dir_attr(&self, plan: &DirPlan) -> Attr {
@@ -255,7 +278,7 @@ impl SynthFs {
     /// of the next, so paging gives each entry exactly once whatever else is being read.
     pub fn readdir(&self, ino: u64, offset: u64, max: usize) -> FsResult<Vec<DirEntry>> {
         let mut out = Vec::new();
-        self.readdir_each(ino, offset, &mut |e| {
+        self.readdir_each(ino, offset, true, &mut |e| {
             out.push(e);
             out.len() >= max
         })?;
@@ -263,9 +286,19 @@ impl SynthFs {
     }
 
     /// Like [`SynthFs::readdir`], handing entries one at a time to `take` until it returns
-    /// `true` (its buffer is full), so no entry's attributes are computed in vain.
-    pub fn readdir_each(&self, ino: u64, offset: u64, take: &mut dyn FnMut(DirEntry) -> bool) -> FsResult<()> {
-        let (plan, listing) = self.open_dir(ino, offset)?;
+    /// `true` (its buffer is full), so no entry's attributes are computed in vain. Without
+    /// `files` the listing stops before its first file (sub-directories come first): a walker
+    /// that wants no file attributes gets the sub-directories' and nothing is made for files;
+    /// with `files`, the folder's attribute page is used (see [`attr_pages`]) and the
+    /// sub-directories' pages are made ahead.
+    pub fn readdir_each(
+        &self,
+        ino: u64,
+        offset: u64,
+        files: bool,
+        take: &mut dyn FnMut(DirEntry) -> bool,
+    ) -> FsResult<()> {
+        let OpenDir { plan, page, listing } = self.open_dir(ino, offset, files)?;
         let total = listing.entries.len() as u64 + 2;
         let mut at = offset;
         while at < total {
@@ -274,10 +307,17 @@ impl SynthFs {
                 1 => ("..".into(), self.getattr(plan.parent + 1)?),
                 _ => {
                     let e = listed_at(&listing, plan.children.len(), at - 2);
+                    if !files && e.kind == NodeKind::File {
+                        break;
+                    }
                     let own_file =
                         e.kind == NodeKind::File && e.index > plan.index && e.index <= plan.index + plan.files;
+                    let slot = e.index.wrapping_sub(plan.index + 1);
                     let attr = if own_file {
-                        self.file_attr(&self.tree.file_attrs_in(&plan, e.index - plan.index - 1))
+                        match page.as_deref().and_then(|p| p.get(slot as usize)) {
+                            Some(a) => *a,
+                            None => self.file_attr(&self.tree.file_attrs_in(&plan, slot)),
+                        }
                     } else {
                         self.getattr(e.index + 1)?
                     };
@@ -292,30 +332,29 @@ impl SynthFs {
         Ok(())
     }
 
-    /// A directory's plan and listing for a listing from `offset`; a listing read from its start
-    /// also queues its sub-directories' listings to be built ahead.
-    fn open_dir(
-        &self,
-        ino: u64,
-        offset: u64,
-    ) -> FsResult<(Arc<crate::model::plan::DirPlan>, Arc<crate::model::Listing>)> {
+    /// A directory's plan, attribute page (with `attrs`, for a folder small enough to have
+    /// one) and listing for a listing from `offset`; a listing read from its start also queues
+    /// its sub-directories' listings (and, with `attrs`, their pages) to be built ahead.
+    fn open_dir(&self, ino: u64, offset: u64, attrs: bool) -> FsResult<OpenDir> {
         let index = index_of(ino)?;
         let plan = match self.tree.locate(index).ok_or(FsError::NotFound)? {
             Location::Dir(plan) => plan,
             Location::File { .. } | Location::Symlink(_) => return Err(FsError::NotDir),
         };
+        // The page first: made with the listing when neither is built yet.
+        let page = if attrs { self.pages.page(&plan) } else { None };
         let listing = self.tree.listing(index).ok_or(FsError::NotFound)?;
         if offset == 0 {
-            self.prefetch.ask(plan.children.iter().map(|c| c.index));
+            self.prefetch.ask(plan.children.iter().map(|c| c.index), attrs);
         }
-        Ok((plan, listing))
+        Ok(OpenDir { plan, page, listing })
     }
 
     /// Names, kinds and inodes from `offset` on, without attributes (plain `readdir`: a
     /// walker that only wants names, such as `find -type f`, costs no attribute generation).
     /// Offsets are those of [`SynthFs::readdir`]; `take` returns `true` when its buffer is full.
     pub fn readdir_names(&self, ino: u64, offset: u64, take: &mut dyn FnMut(NameEntry<'_>) -> bool) -> FsResult<()> {
-        let (plan, listing) = self.open_dir(ino, offset)?;
+        let OpenDir { plan, listing, .. } = self.open_dir(ino, offset, false)?;
         let total = listing.entries.len() as u64 + 2;
         let mut at = offset;
         while at < total {
@@ -480,6 +519,45 @@ mod tests {
         assert_eq!(paged, names);
         assert_eq!(&*names[0], ".");
         assert_eq!(&*names[1], "..");
+    }
+
+    /// Attribute pages (made with the listing, with the listing already built, or ahead by the
+    /// read-ahead) give what `getattr` makes afresh; without files a listing stops before them.
+    #[test]
+    fn attribute_pages_agree_with_getattr() {
+        let fs = fs();
+        let finance = fs.lookup(1, b"Finance").unwrap().ino;
+        // The root's page is made with its listing; Finance's listing is built first.
+        let _ = fs.readdir_names(finance, 0, &mut |_| true);
+        let mut files = 0;
+        for dir in [1, finance] {
+            for e in fs.readdir(dir, 0, usize::MAX).unwrap().into_iter().skip(2) {
+                assert_eq!(e.attr, fs.getattr(e.attr.ino).unwrap(), "{}", e.name);
+                files += usize::from(e.attr.kind == NodeKind::File);
+            }
+            let mut kinds = Vec::new();
+            fs.readdir_each(dir, 0, false, &mut |e| {
+                kinds.push(e.attr.kind);
+                false
+            })
+            .unwrap();
+            assert!(kinds.iter().all(|k| *k == NodeKind::Dir), "{kinds:?}");
+        }
+        assert!(files > 0);
+        // A sub-directory's page asked for ahead, once it is there, agrees too.
+        let sub =
+            fs.readdir(finance, 0, usize::MAX).unwrap().into_iter().find(|e| e.attr.kind == NodeKind::Dir).unwrap();
+        let index = sub.attr.ino - 1;
+        for _ in 0..500 {
+            if fs.pages.cached(index) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(fs.pages.cached(index), "the read-ahead made the page");
+        for e in fs.readdir(sub.attr.ino, 0, usize::MAX).unwrap().into_iter().skip(2) {
+            assert_eq!(e.attr, fs.getattr(e.attr.ino).unwrap(), "{}", e.name);
+        }
     }
 
     #[test]

@@ -12,15 +12,13 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use crate::model::Tree;
-
 /// Directories queued at most; beyond that the oldest asks are dropped (the folders a
 /// depth-first walker reaches last, if it still wants them it builds them itself).
 const QUEUE: usize = 256;
 
 struct Queue {
-    /// Newest at the back.
-    dirs: VecDeque<u64>,
+    /// Newest at the back: a folder, and whether its attribute page is wanted too.
+    dirs: VecDeque<(u64, bool)>,
     closed: bool,
 }
 
@@ -35,17 +33,18 @@ pub struct Prefetch {
 }
 
 impl Prefetch {
-    /// Starts the thread; without one (the OS refused it), asks are simply ignored.
-    pub fn start(tree: Arc<Tree>) -> Prefetch {
+    /// Starts the thread, which calls `build(dir, attrs)` for each ask; without one (the OS
+    /// refused it), asks are simply ignored.
+    pub fn start(build: impl Fn(u64, bool) + Send + 'static) -> Prefetch {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue { dirs: VecDeque::new(), closed: false }),
             ready: Condvar::new(),
         });
         let worker = shared.clone();
         let spawned = std::thread::Builder::new().name("synthfs-prefetch".into()).spawn(move || {
-            while let Some(dir) = worker.next() {
-                // Builds and caches the listing unless someone already has.
-                let _ = tree.listing(dir);
+            while let Some((dir, attrs)) = worker.next() {
+                // Builds and caches unless someone already has.
+                build(dir, attrs);
             }
         });
         match spawned {
@@ -57,13 +56,13 @@ impl Prefetch {
         }
     }
 
-    /// Queues these directories' listings (model indices, in listing order): the first is
-    /// built first.
-    pub fn ask(&self, dirs: impl DoubleEndedIterator<Item = u64>) {
+    /// Queues these directories' listings (model indices, in listing order), with `attrs`
+    /// their attribute pages too: the first is built first.
+    pub fn ask(&self, dirs: impl DoubleEndedIterator<Item = u64>, attrs: bool) {
         let Some(shared) = &self.shared else { return };
         let mut q = shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
         let before = q.dirs.len();
-        q.dirs.extend(dirs.rev());
+        q.dirs.extend(dirs.rev().map(|d| (d, attrs)));
         let excess = q.dirs.len().saturating_sub(QUEUE);
         q.dirs.drain(..excess);
         if q.dirs.len() != before {
@@ -74,7 +73,7 @@ impl Prefetch {
 
 impl Shared {
     /// The newest ask, waiting for one; `None` once the queue is closed and empty.
-    fn next(&self) -> Option<u64> {
+    fn next(&self) -> Option<(u64, bool)> {
         let mut q = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
             if let Some(dir) = q.dirs.pop_back() {
@@ -118,29 +117,27 @@ mod tests {
     #[test]
     fn the_first_child_of_the_newest_folder_comes_first() {
         let p = queue_only();
-        p.ask([10, 11, 12].into_iter());
-        p.ask([20, 21].into_iter()); // the walker entered 10, which holds 20 and 21
+        p.ask([10, 11, 12].into_iter(), false);
+        p.ask([20, 21].into_iter(), true); // the walker entered 10, which holds 20 and 21
         let s = shared_of(&p);
-        let order: Vec<u64> = std::iter::from_fn(|| {
+        let order: Vec<(u64, bool)> = std::iter::from_fn(|| {
             let mut q = s.queue.lock().unwrap_or_else(PoisonError::into_inner);
             q.dirs.pop_back()
         })
         .collect();
-        assert_eq!(order, [20, 21, 10, 11, 12]);
+        assert_eq!(order, [(20, true), (21, true), (10, false), (11, false), (12, false)]);
     }
 
     #[test]
     fn a_full_queue_drops_the_oldest_asks() {
         let p = queue_only();
-        p.ask(0..QUEUE as u64);
-        p.ask([1000, 1001].into_iter());
+        p.ask(0..QUEUE as u64, false);
+        p.ask([1000, 1001].into_iter(), false);
         let q = shared_of(&p).queue.lock().unwrap_or_else(PoisonError::into_inner);
         assert_eq!(q.dirs.len(), QUEUE);
-        assert_eq!(q.dirs.back(), Some(&1000), "the newest folder's first child is next");
-        assert!(
-            !q.dirs.contains(&(QUEUE as u64 - 1)) && !q.dirs.contains(&(QUEUE as u64 - 2)),
-            "the last asks of the oldest batch went"
-        );
-        assert!(q.dirs.contains(&0), "the oldest batch's first child stays");
+        let has = |d: u64| q.dirs.contains(&(d, false));
+        assert_eq!(q.dirs.back(), Some(&(1000, false)), "the newest folder's first child is next");
+        assert!(!has(QUEUE as u64 - 1) && !has(QUEUE as u64 - 2), "the last asks of the oldest batch went");
+        assert!(has(0), "the oldest batch's first child stays");
     }
 }

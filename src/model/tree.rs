@@ -473,6 +473,16 @@ impl Tree {
         Some(self.listings.get_with(dir, || Arc::new(self.build_listing(&plan))))
     }
 
+    /// A directory's entries (cached), handing its files' attributes (slot order) to `keep`
+    /// when this call builds the listing; when it was cached, or is heavy, `keep` is not
+    /// called.
+    pub fn listing_keeping_attrs(&self, plan: &DirPlan, keep: impl FnMut(FileAttrs)) -> Option<Arc<Listing>> {
+        if plan.files + plan.children.len() as u64 >= HEAVY_LISTING {
+            return self.listing(plan.index);
+        }
+        Some(self.listings.get_with(plan.index, || Arc::new(self.listing_keeping(plan, keep))))
+    }
+
     /// Builds a listing without caching it.
     pub fn build_listing(&self, plan: &DirPlan) -> Listing {
         self.listing_keeping(plan, |_| {})

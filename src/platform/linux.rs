@@ -555,16 +555,8 @@ impl Filesystem for FuseAdapter {
         if !names_only {
             self.demand.extend();
         }
-        let result = self.fs.readdir_each(ino.0, offset, &mut |e| {
-            (names_only && e.attr.kind == NodeKind::File)
-                || reply.add(
-                    INodeNo(e.attr.ino),
-                    e.next_offset,
-                    &*e.name,
-                    &self.ttl,
-                    &file_attr(&e.attr),
-                    Generation(0),
-                )
+        let result = self.fs.readdir_each(ino.0, offset, !names_only, &mut |e| {
+            reply.add(INodeNo(e.attr.ino), e.next_offset, &*e.name, &self.ttl, &file_attr(&e.attr), Generation(0))
         });
         match result {
             Ok(()) => reply.ok(),
