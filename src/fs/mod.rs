@@ -288,7 +288,7 @@ impl SynthFs {
     /// Like [`SynthFs::readdir`], handing entries one at a time to `take` until it returns
     /// `true` (its buffer is full), so no entry's attributes are computed in vain. Without
     /// `files` the listing stops before its first file (sub-directories come first): a walker
-    /// that wants no file attributes gets the sub-directories' and nothing is made for files;
+    /// that wants no file attributes gets the sub-directories' entries and nothing is made for files;
     /// with `files`, the folder's attribute page is used (see [`attr_pages`]) and the
     /// sub-directories' pages are made ahead.
     pub fn readdir_each(
