@@ -455,6 +455,14 @@ impl Tree {
             return Some(l);
         }
         let plan = self.plan(dir)?;
+        self.listing_keeping_attrs(&plan, |_| {})
+    }
+
+    /// A directory's entries (cached), handing its files' attributes (slot order) to `keep`
+    /// when this call builds the listing; when it was cached, or is heavy, `keep` is not
+    /// called.
+    pub fn listing_keeping_attrs(&self, plan: &DirPlan, keep: impl FnMut(FileAttrs)) -> Option<Arc<Listing>> {
+        let dir = plan.index;
         let entries = plan.files + plan.children.len() as u64;
         if entries >= HEAVY_LISTING {
             if let Some(l) = self.heavy_listings.get(dir) {
@@ -466,21 +474,11 @@ impl Tree {
             if let Some(l) = self.heavy_listings.get(dir) {
                 return Some(l);
             }
-            let l = Arc::new(self.build_listing(&plan));
+            let l = Arc::new(self.build_listing(plan));
             self.heavy_listings.put(dir, l.clone(), entries + 1);
             return Some(l);
         }
-        Some(self.listings.get_with(dir, || Arc::new(self.build_listing(&plan))))
-    }
-
-    /// A directory's entries (cached), handing its files' attributes (slot order) to `keep`
-    /// when this call builds the listing; when it was cached, or is heavy, `keep` is not
-    /// called.
-    pub fn listing_keeping_attrs(&self, plan: &DirPlan, keep: impl FnMut(FileAttrs)) -> Option<Arc<Listing>> {
-        if plan.files + plan.children.len() as u64 >= HEAVY_LISTING {
-            return self.listing(plan.index);
-        }
-        Some(self.listings.get_with(plan.index, || Arc::new(self.listing_keeping(plan, keep))))
+        Some(self.listings.get_with(dir, || Arc::new(self.listing_keeping(plan, keep))))
     }
 
     /// Builds a listing without caching it.

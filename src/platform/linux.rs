@@ -238,8 +238,8 @@ fn mount_device(mountpoint: &Path) -> Option<String> {
 }
 
 /// The device of the last mount at `mountpoint` in a mountinfo table (the last is the one on
-/// top, so the table is read from its end). Fields: id, parent id, `major:minor`, root, mount point (octal escapes for space,
-/// tab, newline and backslash), ...
+/// top, so the table is read from its end). Fields: id, parent id, `major:minor`, root, mount
+/// point (octal escapes for space, tab, newline and backslash), ...
 fn device_in_mountinfo(table: &str, mountpoint: &Path) -> Option<String> {
     use std::os::unix::ffi::OsStrExt;
     let want = mountpoint.as_os_str().as_bytes();
