@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Metadata walks and content reads on the same tree: a copy on tmpfs against the synthfs mount,
 # cold (just mounted) and warm (second pass), side by side in one run, with ratios.
-# Usage: bench/mount_vs_tmpfs.sh [FILES] [DIRS]   (default 200000 files in 2000 folders)
+# Usage: [ROUNDS=3] bench/mount_vs_tmpfs.sh [FILES] [DIRS]   (default 200000 files in 2000 folders)
+# Each walk runs ROUNDS times, tmpfs and fresh mounts alternating, and the table shows medians:
+# the machine is shared and a single run can be off by a third. Ratios are the median of each
+# round's own ratio (mount over the tmpfs run just before it), with their range.
 # Needs root (tmpfs and the FUSE mount). Writes nothing outside a temp directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FILES=${1:-200000}
 DIRS=${2:-2000}
+ROUNDS=${ROUNDS:-3}
 cargo build --release --quiet
 BIN=$PWD/target/release/synthfs
 WORK=$(mktemp -d /tmp/synthfs-bench.XXXXXX)
@@ -54,24 +58,33 @@ run_op() { # op root
     read) t sh -c "find '$2' -type f -print0 | xargs -0 -P 1 cat" ;;
   esac
 }
+med() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
 for op in "${ops[@]}"; do
-  drop; RES[tmpfs_$op]=$(run_op "$op" "$TMPFS")
-  mount_synthfs; RES[cold_$op]=$(run_op "$op" "$MNT"); RES[warm_$op]=$(run_op "$op" "$MNT"); unmount_synthfs
-  # The same cold walk without busy polling, to show what polling buys on this machine.
-  mount_synthfs --busy-poll 0; RES[nopoll_$op]=$(run_op "$op" "$MNT"); unmount_synthfs
+  for _ in $(seq "$ROUNDS"); do
+    drop; tm=$(run_op "$op" "$TMPFS")
+    mount_synthfs; c=$(run_op "$op" "$MNT"); w=$(run_op "$op" "$MNT"); unmount_synthfs
+    # The same cold walk without busy polling, to show what polling buys on this machine.
+    mount_synthfs --busy-poll 0; np=$(run_op "$op" "$MNT"); unmount_synthfs
+    RES[tmpfs_$op]+="$tm "; RES[cold_$op]+="$c "; RES[warm_$op]+="$w "; RES[nopoll_$op]+="$np "
+    RES[rc_$op]+="$(ratio "$c" "$tm") "; RES[rw_$op]+="$(ratio "$w" "$tm") "; RES[rn_$op]+="$(ratio "$np" "$tm") "
+  done
 done
 
-printf '\n%-28s %9s %12s %12s %12s %12s %16s\n' operation tmpfs "mount cold" "mount warm" "cold/tmpfs" "warm/tmpfs" "cold, no poll"
+# A paired ratio's median and range, as "2.9x (2.6-3.2)".
+spread() { local v; v=$(printf '%s\n' $1 | sort -g); printf '%.1fx (%.1f-%.1f)' "$(med $1)" "$(head -1 <<< "$v")" "$(tail -1 <<< "$v")"; }
+printf '\nmedians of %s rounds\n%-24s %8s %8s %8s %17s %17s %8s %17s\n' "$ROUNDS" operation tmpfs "cold" "warm" \
+  "cold/tmpfs" "warm/tmpfs" "no poll" "no poll/tmpfs"
 for op in "${ops[@]}"; do
   case $op in
     find) label="find -type f" ;; du) label="du -s --apparent-size" ;; ls) label="ls -lR > /dev/null" ;; read) label="read all content (cat)" ;;
   esac
-  tm=${RES[tmpfs_$op]}; c=${RES[cold_$op]}; w=${RES[warm_$op]}; np=${RES[nopoll_$op]}
-  printf '%-28s %8ss %11ss %11ss %11.1fx %11.1fx %8ss %5.1fx\n' "$label" "$tm" "$c" "$w" "$(echo "$c / $tm" | bc -l)" \
-    "$(echo "$w / $tm" | bc -l)" "$np" "$(echo "$np / $tm" | bc -l)"
+  printf '%-24s %7ss %7ss %7ss %17s %17s %7ss %17s\n' "$label" "$(med ${RES[tmpfs_$op]})" "$(med ${RES[cold_$op]})" \
+    "$(med ${RES[warm_$op]})" "$(spread "${RES[rc_$op]}")" "$(spread "${RES[rw_$op]}")" "$(med ${RES[nopoll_$op]})" \
+    "$(spread "${RES[rn_$op]}")"
 done
-echo "(content read: $BYTES bytes; ratios are time on the mount over time on tmpfs: lower is better;"
-echo " \"cold, no poll\" is a fresh mount with --busy-poll 0)"
+echo "(content read: $BYTES bytes; ratios are time on the mount over time on tmpfs in the same round: lower is"
+echo " better; \"cold\" is a fresh mount, \"warm\" a second pass on it, \"no poll\" a fresh mount with --busy-poll 0)"
 
 # Single-stream sequential read of one large, non-sparse file.
 "$BIN" mount "$MNT" --files 20000 > "$WORK/banner" & PID=$!
@@ -83,13 +96,19 @@ if [ -n "$BIG" ]; then
   # 10 GB wherever it starts in the file (cause not found; see docs/performance.md).
   HEAD=$(( SIZE < 8589934592 ? SIZE : 8589934592 ))
   AVAIL=$(awk '/MemAvailable/ {printf "%.1f GB", $2 / 1e6}' /proc/meminfo)
-  S8=$(t dd if="$BIG" of=/dev/null bs=1M count=$(( HEAD / 1048576 )))
+  gbs() { echo "$1 / $2 / 1000000000" | bc -l | xargs printf '%.2f'; }
+  R1=(); R8=()
+  for _ in $(seq "$ROUNDS"); do
+    drop; R1+=("$(gbs 1073741824 "$(t dd if="$BIG" of=/dev/null bs=1M count=1024)")")
+    drop; R8+=("$(gbs "$HEAD" "$(t dd if="$BIG" of=/dev/null bs=1M count=$(( HEAD / 1048576 )))")")
+  done
   drop
   S=$(t dd if="$BIG" of=/dev/null bs=1M)
   S2=$(t dd if="$BIG" of=/dev/null bs=1M)
-  printf '\nsequential read of one %s-byte file (dd bs=1M): cold, first %s bytes %.2f GB/s; cold, whole file %.2f GB/s; warm %.2f GB/s\n' \
-    "$SIZE" "$HEAD" "$(echo "$HEAD / $S8 / 1000000000" | bc -l)" "$(echo "$SIZE / $S / 1000000000" | bc -l)" \
-    "$(echo "$SIZE / $S2 / 1000000000" | bc -l)"
+  printf '\nsequential read of one %s-byte file (dd bs=1M), cold, medians of %s rounds: first GiB %s GB/s (%s);\n' \
+    "$SIZE" "$ROUNDS" "$(med "${R1[@]}")" "${R1[*]}"
+  printf 'first %s bytes %s GB/s (%s); whole file once: cold %s GB/s, warm %s GB/s\n' "$HEAD" "$(med "${R8[@]}")" \
+    "${R8[*]}" "$(gbs "$SIZE" "$S")" "$(gbs "$SIZE" "$S2")"
   echo "(memory available before the reads: $AVAIL)"
 fi
 unmount_synthfs
