@@ -613,16 +613,11 @@ fn rfc3339(t: Timestamp, out: &mut Vec<u8>) {
         (25, nanos / 100 % 100),
         (27, nanos % 100),
     ] {
-        buf[at..at + 2].copy_from_slice(&PAIRS[v as usize * 2..v as usize * 2 + 2]);
+        buf[at..at + 2].copy_from_slice(&crate::model::date::DIGIT_PAIRS[v as usize]);
     }
     buf[20] = b'0' + (nanos / 100_000_000) as u8;
     out.extend_from_slice(&buf);
 }
-
-/// The decimal digits of 0 to 99, two by two.
-const PAIRS: &[u8; 200] = b"00010203040506070809101112131415161718192021222324252627282930313233343536373839\
-    40414243444546474849505152535455565758596061626364656667686970717273747576777879\
-    8081828384858687888990919293949596979899";
 
 fn type_name(t: crate::model::FileType) -> &'static str {
     static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();

@@ -117,17 +117,6 @@ fn records(body: Body, rng: &mut Rng, stamp: i64, block: u64, out: &mut [u8]) {
     }
 }
 
-/// "00" to "99".
-const DIGIT_PAIRS: [[u8; 2]; 100] = {
-    let mut t = [[0u8; 2]; 100];
-    let mut i = 0;
-    while i < 100 {
-        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
-        i += 1;
-    }
-    t
-};
-
 /// The longest record: longer ones are cut (none comes near).
 pub const REC_MAX: usize = 512;
 
@@ -245,12 +234,12 @@ impl<'a> Rec<'a> {
     fn date(&mut self, t: i64) {
         let d = date::Date::of_unix(t);
         if let (Ok(y @ 0..=9999), Some(field)) = (usize::try_from(d.year), self.buf.get_mut(self.len..self.len + 10)) {
-            field[0..2].copy_from_slice(&DIGIT_PAIRS[y / 100]);
-            field[2..4].copy_from_slice(&DIGIT_PAIRS[y % 100]);
+            field[0..2].copy_from_slice(&date::DIGIT_PAIRS[y / 100]);
+            field[2..4].copy_from_slice(&date::DIGIT_PAIRS[y % 100]);
             field[4] = b'-';
-            field[5..7].copy_from_slice(&DIGIT_PAIRS[d.month as usize % 100]);
+            field[5..7].copy_from_slice(&date::DIGIT_PAIRS[d.month as usize % 100]);
             field[7] = b'-';
-            field[8..10].copy_from_slice(&DIGIT_PAIRS[d.day as usize % 100]);
+            field[8..10].copy_from_slice(&date::DIGIT_PAIRS[d.day as usize % 100]);
             self.len += 10;
             return;
         }
