@@ -177,12 +177,13 @@ impl<'a> Rec<'a> {
         }
     }
 
-    /// A [`Spaced`] word: 16 bytes copied at once where they fit, its length kept.
+    /// A padded entry ([`Spaced`], [`pdf_line_start`]): `N` bytes copied at once where they
+    /// fit, its length (the last byte) kept.
     #[inline]
-    fn push16(&mut self, e: &Spaced) {
-        let n = e[15] as usize;
-        if self.len + 16 <= self.buf.len() {
-            self.buf[self.len..self.len + 16].copy_from_slice(e);
+    fn padded<const N: usize>(&mut self, e: &[u8; N]) {
+        let n = usize::from(e[N - 1]);
+        if self.len + N <= self.buf.len() {
+            self.buf[self.len..self.len + N].copy_from_slice(e);
             self.len += n;
         } else {
             self.push(&e[..n]);
@@ -280,9 +281,7 @@ fn write_record(body: Body, rng: &mut Rng, stamp: i64, block: u64, line: u64, w:
             w.byte(b'\n');
         }
         Body::PdfText => {
-            w.lit(b"BT /F1 10 Tf 56 ");
-            w.num(760 - (line % 60) * 12, 1);
-            w.lit(b" Td (");
+            w.padded(&pdf_line_start()[(line % PDF_LINES) as usize]);
             sentence(rng, w);
             w.lit(b") Tj ET\n");
         }
@@ -369,18 +368,57 @@ fn write_record(body: Body, rng: &mut Rng, stamp: i64, block: u64, line: u64, w:
 
 /// Eight to sixteen words, capitalised, ending with a full stop.
 pub fn sentence(rng: &mut Rng, w: &mut Rec) {
-    let spaced = spaced_prose();
-    let n = rng.range(8, 16);
-    for i in 0..n {
-        // The same draw as `rng.word(words::PROSE)`.
-        let k = rng.below(words::PROSE.len() as u64) as usize;
-        if i == 0 {
-            w.push16(&capital_prose()[k]);
-        } else {
-            w.push16(&spaced[k]);
+    let n = rng.range(8, 16) as usize;
+    // Each word is one 16-byte move that advances at most 15 bytes: where the longest such
+    // sentence fits, the words go in through locals (the length and the generator in
+    // registers, not reloaded from the record after every store), else through the checked
+    // pushes. The draws are the same either way: `rng.word(words::PROSE)` for each word.
+    if w.len + 15 * n < w.buf.len() {
+        let mut r = rng.clone();
+        let (buf, mut len) = (&mut *w.buf, w.len);
+        let mut put = |e: &Spaced| {
+            buf[len..len + 16].copy_from_slice(e);
+            len += usize::from(e[15]);
+        };
+        put(&capital_prose()[prose_index(&mut r)]);
+        let spaced = spaced_prose();
+        for _ in 1..n {
+            put(&spaced[prose_index(&mut r)]);
         }
+        buf[len] = b'.';
+        (w.len, *rng) = (len + 1, r);
+        return;
+    }
+    w.padded(&capital_prose()[prose_index(rng)]);
+    let spaced = spaced_prose();
+    for _ in 1..n {
+        w.padded(&spaced[prose_index(rng)]);
     }
     w.byte(b'.');
+}
+
+/// The draw of `rng.word(words::PROSE)`, as an index.
+#[inline]
+fn prose_index(rng: &mut Rng) -> usize {
+    rng.below(words::PROSE.len() as u64) as usize
+}
+
+/// Text lines per PDF page: each block's lines step down the page from y = 760 by 12 points.
+const PDF_LINES: u64 = 60;
+
+/// The start of each PDF text line, `BT /F1 10 Tf 56 <y> Td (`, padded to 32 bytes (the
+/// last holds the length): one fixed-size move per line.
+fn pdf_line_start() -> &'static [[u8; 32]; PDF_LINES as usize] {
+    static TABLE: std::sync::OnceLock<[[u8; 32]; PDF_LINES as usize]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        std::array::from_fn(|line| {
+            let text = format!("BT /F1 10 Tf 56 {} Td (", 760 - line * 12);
+            let mut e = [0u8; 32];
+            e[..text.len()].copy_from_slice(text.as_bytes());
+            e[31] = text.len() as u8;
+            e
+        })
+    })
 }
 
 /// A word with a space before it, padded to 16 bytes (the last byte holds its length), so
@@ -514,6 +552,28 @@ mod tests {
         let mut r = Rec::new(&mut small);
         r.num(12_345, 1);
         assert_eq!(r.as_bytes(), b"123");
+    }
+
+    #[test]
+    fn sentences_through_either_path_agree() {
+        for seed in 0..200u64 {
+            let mut big = [0u8; REC_MAX];
+            let mut r = Rng::from_key(seed);
+            let mut fast = Rec::new(&mut big);
+            sentence(&mut r, &mut fast);
+            let want = fast.as_bytes().to_vec();
+            let after = r.next_u64();
+            // Rooms too small for the fast path: the checked pushes give the same words, cut
+            // where the room ends, and leave the generator where the fast path did.
+            for room in [want.len() + 1, want.len(), want.len() - 3, 5] {
+                let mut small = [0u8; REC_MAX];
+                let mut r = Rng::from_key(seed);
+                let mut slow = Rec::new(&mut small[..room]);
+                sentence(&mut r, &mut slow);
+                assert_eq!(slow.as_bytes(), &want[..room.min(want.len())], "seed {seed}, room {room}");
+                assert_eq!(r.next_u64(), after);
+            }
+        }
     }
 
     #[test]

@@ -293,6 +293,71 @@ mod tests {
         ContentSpec { ftype, size, seed: 1234, stamp: 1_650_000_000, sparse, attachments: 0 }
     }
 
+    /// The first 8 bytes of the SHA-256 of each type's whole content at a small and a large
+    /// size, in [`FileType::ALL`] order. A change here changes the bytes of every tree users
+    /// have generated (and the digests in their manifests): a speed-up must leave it alone.
+    #[test]
+    fn content_never_changes() {
+        use sha2::Digest as _;
+        let digests: Vec<String> = FileType::ALL
+            .iter()
+            .flat_map(|&t| [2_000u64, 300_000].map(move |size| (t, size)))
+            .map(|(t, size)| {
+                let sha = sha2::Sha256::digest(read_all(&spec(t, size, false)));
+                sha[..8].iter().map(|b| format!("{b:02x}")).collect()
+            })
+            .collect();
+        let want: [&str; 2 * FileType::ALL.len()] = [
+            "399a394db4b6b90f",
+            "9d327215332e8914",
+            "d481a21b809f7c0d",
+            "2eac847ebbdeca9b",
+            "4488fac5e32e90b6",
+            "ac219070347f244c",
+            "8e784d6e687d8153",
+            "26083ea58e9c9cfd",
+            "49e53c00377a5c8e",
+            "d53e8326d62a93e1",
+            "eb6c8e03de61e202",
+            "07fb2371f4559146",
+            "5bc61020ec6ea641",
+            "a9144db42457b36b",
+            "5e2720bf8640083e",
+            "8a65c8f75d65e4ed",
+            "7503602fd2b9297b",
+            "1f307eccaadc8a3a",
+            "a72db684812e8ac0",
+            "9912e2aaf84a0ad2",
+            "518eed42d98c65b9",
+            "24e62c2612951873",
+            "9a30055b005cb8ea",
+            "4ece3dae29c9ecbf",
+            "2da42fb1d7bd8524",
+            "d6d68a4bb234cfa3",
+            "52f7485ed6485944",
+            "81dc8d8ac1e19652",
+            "44d87820e8307f6c",
+            "e2e81927130850ad",
+            "d67a4a1ef99d8d81",
+            "4073f49cfdc13725",
+            "ff8541ae5c16260d",
+            "4e763fb1d0399d13",
+            "a2f5c7a80aca84e9",
+            "16ae96ea97fd0e8d",
+            "caa91a7cb4d7d5d4",
+            "b08e5eff0e6e7c70",
+            "782bf0f87bef071a",
+            "dfe480849535fb06",
+            "a0e34659f19187aa",
+            "e1092cbceb3d7a7c",
+            "399a394db4b6b90f",
+            "9d327215332e8914",
+            "ff8541ae5c16260d",
+            "4e763fb1d0399d13",
+        ];
+        assert_eq!(digests, want);
+    }
+
     #[test]
     fn sparse_runs_and_allocation() {
         let s = spec(FileType::Iso, 1 << 20, true);
