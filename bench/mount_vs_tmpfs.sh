@@ -93,13 +93,21 @@ BIG=$(find "$MNT" -type f -printf '%s\t%b\t%p\n' | awk -F'\t' '$2 * 512 >= $1 &&
 if [ -n "$BIG" ]; then
   SIZE=$(stat -c %s "$BIG")
   # The first 8 GiB, then the whole file: on the 2-core VM a whole-file read slows after about
-  # 10 GB wherever it starts in the file (cause not found; see docs/performance.md).
+  # 10 GB wherever it starts in the file, as writing that much into tmpfs does (see
+  # docs/performance.md).
   HEAD=$(( SIZE < 8589934592 ? SIZE : 8589934592 ))
   AVAIL=$(awk '/MemAvailable/ {printf "%.1f GB", $2 / 1e6}' /proc/meminfo)
   gbs() { echo "$1 / $2 / 1000000000" | bc -l | xargs printf '%.2f'; }
-  R1=(); R8=()
+  # Every byte a cold read returns lands in a page-cache page touched for the first time; the
+  # kernel's own cheapest way to fill such pages, zeros written into a new tmpfs file, is the
+  # machine's ceiling for any filesystem that fills the page cache (on a VM, first touches
+  # can cost the host's page faults).
+  fill() { rm -f "$TMPFS/fill"; t dd if=/dev/zero of="$TMPFS/fill" bs=1M count=1024; }
+  R1=(); R8=(); RF=(); RR=()
   for _ in $(seq "$ROUNDS"); do
-    drop; R1+=("$(gbs 1073741824 "$(t dd if="$BIG" of=/dev/null bs=1M count=1024)")")
+    drop; f=$(fill); rm -f "$TMPFS/fill"; RF+=("$(gbs 1073741824 "$f")")
+    drop; r=$(t dd if="$BIG" of=/dev/null bs=1M count=1024); R1+=("$(gbs 1073741824 "$r")")
+    RR+=("$(ratio "$f" "$r")")
     drop; R8+=("$(gbs "$HEAD" "$(t dd if="$BIG" of=/dev/null bs=1M count=$(( HEAD / 1048576 )))")")
   done
   drop
@@ -109,6 +117,11 @@ if [ -n "$BIG" ]; then
     "$SIZE" "$ROUNDS" "$(med "${R1[@]}")" "${R1[*]}"
   printf 'first %s bytes %s GB/s (%s); whole file once: cold %s GB/s, warm %s GB/s\n' "$HEAD" "$(med "${R8[@]}")" \
     "${R8[*]}" "$(gbs "$SIZE" "$S")" "$(gbs "$SIZE" "$S2")"
+  printf 'page-cache fill ceiling (1 GiB of zeros into a new tmpfs file), same rounds: %s GB/s (%s);\n' \
+    "$(med "${RF[@]}")" "${RF[*]}"
+  RRS=$(printf '%s\n' "${RR[@]}" | sort -g)
+  printf 'the first GiB through the mount as a share of that ceiling, paired by round: %.2f (%.2f-%.2f)\n' \
+    "$(med "${RR[@]}")" "$(head -1 <<< "$RRS")" "$(tail -1 <<< "$RRS")"
   echo "(memory available before the reads: $AVAIL)"
 fi
 unmount_synthfs
