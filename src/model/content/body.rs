@@ -257,9 +257,23 @@ impl<'a> Rec<'a> {
         self.num(u64::from(d.day), 2);
     }
 
-    /// `HH:MM:SS`.
+    /// `HH:MM:SS`: two-digit pairs from the table where it fits.
     fn time(&mut self, t: i64) {
-        let s = t.rem_euclid(86_400) as u64;
+        let s = t.rem_euclid(86_400) as usize;
+        let Some(field) = self.buf.get_mut(self.len..self.len + 8) else {
+            return self.time_cut(s as u64);
+        };
+        field[0..2].copy_from_slice(&date::DIGIT_PAIRS[s / 3600]);
+        field[2] = b':';
+        field[3..5].copy_from_slice(&date::DIGIT_PAIRS[s / 60 % 60]);
+        field[5] = b':';
+        field[6..8].copy_from_slice(&date::DIGIT_PAIRS[s % 60]);
+        self.len += 8;
+    }
+
+    /// [`Rec::time`] where the record is cut short (`s`: seconds into the day).
+    #[cold]
+    fn time_cut(&mut self, s: u64) {
         self.num(s / 3600, 2);
         self.byte(b':');
         self.num((s / 60) % 60, 2);
@@ -531,6 +545,24 @@ mod tests {
             }
             t += 86_400 * 7 + 3_601;
         }
+    }
+
+    #[test]
+    fn times_from_the_table_match_the_long_way() {
+        for t in (-86_400i64 * 2..86_400 * 2).step_by(7) {
+            for room in [0, 7, 8, 9, 16] {
+                let (mut fast, mut slow) = ([0u8; 16], [0u8; 16]);
+                let mut a = Rec::new(&mut fast[..room]);
+                a.time(t);
+                let mut b = Rec::new(&mut slow[..room]);
+                b.time_cut(t.rem_euclid(86_400) as u64);
+                assert_eq!(a.as_bytes(), b.as_bytes(), "{t} in {room}");
+            }
+        }
+        let mut buf = [0u8; 8];
+        let mut r = Rec::new(&mut buf);
+        r.time(86_400 * 3 + 23 * 3600 + 59 * 60 + 7);
+        assert_eq!(r.as_bytes(), b"23:59:07");
     }
 
     #[test]
