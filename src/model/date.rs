@@ -1,7 +1,8 @@
 //! Civil dates and Unix times, without time zones (the model works in UTC).
 //!
-//! Small and exact (Howard Hinnant's days-from-civil algorithms), so the model needs no date
-//! crate and every machine computes the same seconds.
+//! Small and exact (Howard Hinnant's days-from-civil algorithms, and Neri and Schneider's for
+//! the hot day-to-date direction), so the model needs no date crate and every machine
+//! computes the same seconds.
 
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;
@@ -49,13 +50,15 @@ impl Date {
 
     /// The date of a day number (days since 1970-01-01): multiplications and shifts on 32
     /// bits (Neri and Schneider, "Euclidean affine functions and their application to
-    /// calendar algorithms", 2022) for the days of years -34,000 to 2,900,000, the eras of
+    /// calendar algorithms", 2022) from -32800-03-01 to about year 2,907,000, the eras of
     /// [`Date::from_days_long`] outside. Text bodies write a date per CSV row and log line,
     /// where the divisions of the long way were a third of the time.
     pub fn from_days(z: i64) -> Date {
-        // The day count shifted by 82 eras of 400 years, so that it is positive.
-        const SHIFT: u32 = 719_468 + 146_097 * 82;
-        let Some(n) = u32::try_from(z + i64::from(SHIFT)).ok().filter(|&n| n < 1 << 30) else {
+        // Days since 0000-03-01 (719,468 days before 1970), shifted by 82 eras of 400 years
+        // so that the count is positive; below 2^30 no step overflows 32 bits.
+        const SHIFT: i64 = 719_468 + 146_097 * 82;
+        let n = z.checked_add(SHIFT).and_then(|n| u32::try_from(n).ok()).filter(|&n| n < 1 << 30);
+        let Some(n) = n else {
             return Date::from_days_long(z);
         };
         let n1 = 4 * n + 3;
@@ -161,11 +164,21 @@ mod tests {
     #[test]
     fn the_short_way_agrees_with_the_long_way() {
         const SHIFT: i64 = 719_468 + 146_097 * 82;
-        // Every day of years 1600 to 2800, then strides to both ends of the short way's range
-        // and beyond it.
+        // Every day of years 1600 to 2800 (three whole eras: the short way repeats itself every
+        // 400 years, so with no overflow this covers its range), the ends of that range, day
+        // numbers whose shift would overflow, and strides through and beyond the range.
         let every = Date { year: 1600, month: 1, day: 1 }.days()..Date { year: 2800, month: 1, day: 1 }.days();
-        let edges =
-            [-SHIFT - 5, -SHIFT - 1, -SHIFT, -SHIFT + 1, (1 << 30) - SHIFT - 1, (1 << 30) - SHIFT, i64::from(i32::MAX)];
+        let edges = [
+            -SHIFT - 5,
+            -SHIFT - 1,
+            -SHIFT,
+            -SHIFT + 1,
+            (1 << 30) - SHIFT - 1,
+            (1 << 30) - SHIFT,
+            i64::from(i32::MAX),
+            i64::MAX - 1_000_000,
+            i64::MIN + 1_000_000,
+        ];
         let strided = (-SHIFT - 1_000_000..(1 << 30)).step_by(9_973);
         for z in every.chain(edges).chain(strided) {
             assert_eq!(Date::from_days(z), Date::from_days_long(z), "day {z}");

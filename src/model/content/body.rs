@@ -157,13 +157,14 @@ impl<'a> Rec<'a> {
         self.aside(|r| r.push_slow(b));
     }
 
-    /// Runs a cold path on a second record over the same place, so this one never has its
-    /// address taken: a record built in a function stays in registers there (its length not
-    /// stored and reloaded around every byte).
+    /// Runs `f` (a cut-short path, or a call that is not inlined such as [`sentence`]) on a
+    /// second record over the same place, so this one never has its address taken: a record
+    /// built in a function then stays in registers there (its length not stored and reloaded
+    /// around every byte).
     #[inline(always)]
-    fn aside(&mut self, cut: impl FnOnce(&mut Rec)) {
+    fn aside(&mut self, f: impl FnOnce(&mut Rec)) {
         let mut r = Rec { buf: &mut *self.buf, len: self.len };
-        cut(&mut r);
+        f(&mut r);
         self.len = r.len;
     }
 
@@ -190,6 +191,7 @@ impl<'a> Rec<'a> {
     #[inline]
     fn padded<const N: usize>(&mut self, e: &[u8; N]) {
         let n = usize::from(e[N - 1]);
+        debug_assert!(n < N, "a padded entry keeps its length in its last byte");
         if self.len + N <= self.buf.len() {
             self.buf[self.len..self.len + N].copy_from_slice(e);
             self.len += n;
@@ -460,7 +462,7 @@ fn capital_prose() -> &'static [Spaced] {
         words::PROSE
             .iter()
             .map(|word| {
-                let mut e = padded(b"", word.as_bytes());
+                let mut e = pad16(b"", word.as_bytes());
                 e[0] = e[0].to_ascii_uppercase();
                 e
             })
@@ -469,7 +471,7 @@ fn capital_prose() -> &'static [Spaced] {
 }
 
 /// `head` then `tail` in 16 bytes, the length in the last (at most 15 bytes are kept).
-fn padded(head: &[u8], tail: &[u8]) -> Spaced {
+fn pad16(head: &[u8], tail: &[u8]) -> Spaced {
     let mut e = [0u8; 16];
     let mut n = 0;
     for &b in head.iter().chain(tail).take(15) {
@@ -482,7 +484,7 @@ fn padded(head: &[u8], tail: &[u8]) -> Spaced {
 
 fn spaced_prose() -> &'static [Spaced] {
     static TABLE: std::sync::OnceLock<Vec<Spaced>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| words::PROSE.iter().map(|word| padded(b" ", word.as_bytes())).collect())
+    TABLE.get_or_init(|| words::PROSE.iter().map(|word| pad16(b" ", word.as_bytes())).collect())
 }
 
 #[cfg(test)]
@@ -600,6 +602,21 @@ mod tests {
     }
 
     #[test]
+    fn pdf_line_starts_are_the_text_operators_they_stand_for() {
+        for line in 0..PDF_LINES {
+            let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+            let mut table = Rec::new(&mut a);
+            table.padded(&pdf_line_start()[line as usize]);
+            let mut parts = Rec::new(&mut b);
+            parts.lit(b"BT /F1 10 Tf 56 ");
+            parts.num(760 - line * 12, 1);
+            parts.lit(b" Td (");
+            assert_eq!(table.as_bytes(), parts.as_bytes(), "line {line}");
+        }
+        assert_eq!(&pdf_line_start()[59][..23], b"BT /F1 10 Tf 56 52 Td (");
+    }
+
+    #[test]
     fn sentences_through_either_path_agree() {
         for seed in 0..200u64 {
             let mut big = [0u8; REC_MAX];
@@ -608,9 +625,11 @@ mod tests {
             sentence(&mut r, &mut fast);
             let want = fast.as_bytes().to_vec();
             let after = r.next_u64();
-            // Rooms too small for the fast path: the checked pushes give the same words, cut
-            // where the room ends, and leave the generator where the fast path did.
-            for room in [want.len() + 1, want.len(), want.len() - 3, 5] {
+            // At the fast path's edge (it needs 15 bytes a word and one more) and in rooms too
+            // small for it: the checked pushes give the same words, cut where the room ends,
+            // and leave the generator where the fast path did.
+            let words = Rng::from_key(seed).range(8, 16) as usize;
+            for room in [15 * words + 1, 15 * words, want.len() + 1, want.len(), want.len() - 3, 5] {
                 let mut small = [0u8; REC_MAX];
                 let mut r = Rng::from_key(seed);
                 let mut slow = Rec::new(&mut small[..room]);
