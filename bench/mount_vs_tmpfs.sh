@@ -72,7 +72,8 @@ for op in "${ops[@]}"; do
 done
 
 # A paired ratio's median and range, as "2.9x (2.6-3.2)".
-spread() { local v; v=$(printf '%s\n' $1 | sort -g); printf '%.1fx (%.1f-%.1f)' "$(med $1)" "$(head -1 <<< "$v")" "$(tail -1 <<< "$v")"; }
+# An optional second argument is the printf format of the three numbers.
+spread() { local v; v=$(printf '%s\n' $1 | sort -g); printf "${2:-%.1fx (%.1f-%.1f)}" "$(med $1)" "$(head -1 <<< "$v")" "$(tail -1 <<< "$v")"; }
 printf '\nmedians of %s rounds\n%-24s %8s %8s %8s %17s %17s %8s %17s\n' "$ROUNDS" operation tmpfs "cold" "warm" \
   "cold/tmpfs" "warm/tmpfs" "no poll" "no poll/tmpfs"
 for op in "${ops[@]}"; do
@@ -119,9 +120,8 @@ if [ -n "$BIG" ]; then
     "${R8[*]}" "$(gbs "$SIZE" "$S")" "$(gbs "$SIZE" "$S2")"
   printf 'page-cache fill ceiling (1 GiB of zeros into a new tmpfs file), same rounds: %s GB/s (%s);\n' \
     "$(med "${RF[@]}")" "${RF[*]}"
-  RRS=$(printf '%s\n' "${RR[@]}" | sort -g)
-  printf 'the first GiB through the mount as a share of that ceiling, paired by round: %.2f (%.2f-%.2f)\n' \
-    "$(med "${RR[@]}")" "$(head -1 <<< "$RRS")" "$(tail -1 <<< "$RRS")"
+  printf 'the first GiB through the mount as a share of that ceiling, paired by round: %s\n' \
+    "$(spread "${RR[*]}" '%.2f (%.2f-%.2f)')"
   echo "(memory available before the reads: $AVAIL)"
 fi
 unmount_synthfs

@@ -18,6 +18,10 @@ pub const DIGIT_PAIRS: [[u8; 2]; 100] = {
     t
 };
 
+/// [`Date::from_days`]'s shift: days since 0000-03-01 (719,468 days before 1970) plus 82
+/// eras of 400 years, so that the count is positive; below 2^30 no step overflows 32 bits.
+const SHORT_WAY_SHIFT: i64 = 719_468 + 146_097 * 82;
+
 /// A calendar date (proleptic Gregorian).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date {
@@ -54,10 +58,7 @@ impl Date {
     /// [`Date::from_days_long`] outside. Text bodies write a date per CSV row and log line,
     /// where the divisions of the long way were a third of the time.
     pub fn from_days(z: i64) -> Date {
-        // Days since 0000-03-01 (719,468 days before 1970), shifted by 82 eras of 400 years
-        // so that the count is positive; below 2^30 no step overflows 32 bits.
-        const SHIFT: i64 = 719_468 + 146_097 * 82;
-        let n = z.checked_add(SHIFT).and_then(|n| u32::try_from(n).ok()).filter(|&n| n < 1 << 30);
+        let n = z.checked_add(SHORT_WAY_SHIFT).and_then(|n| u32::try_from(n).ok()).filter(|&n| n < 1 << 30);
         let Some(n) = n else {
             return Date::from_days_long(z);
         };
@@ -163,7 +164,7 @@ mod tests {
 
     #[test]
     fn the_short_way_agrees_with_the_long_way() {
-        const SHIFT: i64 = 719_468 + 146_097 * 82;
+        const SHIFT: i64 = SHORT_WAY_SHIFT;
         // Every day of years 1600 to 2800 (three whole eras: the short way repeats itself every
         // 400 years, so with no overflow this covers its range), the ends of that range, day
         // numbers whose shift would overflow, and strides through and beyond the range.

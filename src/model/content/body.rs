@@ -440,13 +440,7 @@ const PDF_LINES: u64 = 60;
 fn pdf_line_start() -> &'static [[u8; 32]; PDF_LINES as usize] {
     static TABLE: std::sync::OnceLock<[[u8; 32]; PDF_LINES as usize]> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
-        std::array::from_fn(|line| {
-            let text = format!("BT /F1 10 Tf 56 {} Td (", 760 - line * 12);
-            let mut e = [0u8; 32];
-            e[..text.len()].copy_from_slice(text.as_bytes());
-            e[31] = text.len() as u8;
-            e
-        })
+        std::array::from_fn(|line| pad(format!("BT /F1 10 Tf 56 {} Td (", 760 - line * 12).as_bytes(), b""))
     })
 }
 
@@ -462,7 +456,7 @@ fn capital_prose() -> &'static [Spaced] {
         words::PROSE
             .iter()
             .map(|word| {
-                let mut e = pad16(b"", word.as_bytes());
+                let mut e = pad(b"", word.as_bytes());
                 e[0] = e[0].to_ascii_uppercase();
                 e
             })
@@ -470,21 +464,22 @@ fn capital_prose() -> &'static [Spaced] {
     })
 }
 
-/// `head` then `tail` in 16 bytes, the length in the last (at most 15 bytes are kept).
-fn pad16(head: &[u8], tail: &[u8]) -> Spaced {
-    let mut e = [0u8; 16];
+/// `head` then `tail` in `N` bytes, the length in the last (at most `N - 1` bytes are
+/// kept): the entries [`Rec::padded`] copies.
+fn pad<const N: usize>(head: &[u8], tail: &[u8]) -> [u8; N] {
+    let mut e = [0u8; N];
     let mut n = 0;
-    for &b in head.iter().chain(tail).take(15) {
+    for &b in head.iter().chain(tail).take(N - 1) {
         e[n] = b;
         n += 1;
     }
-    e[15] = n as u8;
+    e[N - 1] = n as u8;
     e
 }
 
 fn spaced_prose() -> &'static [Spaced] {
     static TABLE: std::sync::OnceLock<Vec<Spaced>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| words::PROSE.iter().map(|word| pad16(b" ", word.as_bytes())).collect())
+    TABLE.get_or_init(|| words::PROSE.iter().map(|word| pad(b" ", word.as_bytes())).collect())
 }
 
 #[cfg(test)]
