@@ -138,7 +138,7 @@ fn two_mounts_of_one_seed_agree_and_another_seed_differs() {
     };
     let a = listing(&Mount::start(&small_args(&p)));
     // Busy polling and the thread count change how requests are served, never what they see.
-    let b = listing(&Mount::start(&["--profile", &p, "--busy-poll", "0", "--threads", "1"]));
+    let b = listing(&Mount::start(&["--profile", &p, "--busy-poll", "5", "--threads", "1"]));
     let c = listing(&Mount::start(&["--profile", &p, "--seed", "99"]));
     assert_eq!(a, b);
     assert_ne!(a, c);
@@ -708,7 +708,9 @@ fn sixteen_readers_hammer_one_mount() {
     if !fuse_available() {
         return;
     }
-    let mut m = Mount::start(&["--profile", "torture", "--files", "300000"]);
+    // With busy polling on (off by default), so its non-blocking reads of the device are
+    // hammered too.
+    let mut m = Mount::start(&["--profile", "torture", "--files", "300000", "--busy-poll", "5"]);
     let root = m.path().display().to_string();
     let pid = m.pid();
     let script = r#"

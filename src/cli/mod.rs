@@ -281,10 +281,11 @@ pub struct MountArgs {
     #[arg(long, short = 't', value_name = "T", default_value_t = 2, help_heading = "Run")]
     pub threads: usize,
     /// After each request, one serving thread polls for the next for this many milliseconds
-    /// instead of sleeping, so a walk's requests need no wake-up across CPUs (on a virtual
-    /// machine the main cost of a cold walk). It uses a CPU while a walk goes on; 0 turns it
-    /// off; it is always off on a single CPU.
-    #[arg(long, value_name = "MS", default_value_t = 5, help_heading = "Run")]
+    /// instead of sleeping, so a walk's requests need no wake-up across CPUs. It keeps a CPU
+    /// busy while a walk goes on, and on the 2-vCPU VM we measure on it no longer makes walks
+    /// faster (docs/performance.md), so it is off (0) unless asked for; try 5 on a machine
+    /// where waking a sleeping CPU is slow. Always off on a single CPU.
+    #[arg(long, value_name = "MS", default_value_t = 0, help_heading = "Run")]
     pub busy_poll: u64,
     /// Let users other than the one who mounted see the tree (needs user_allow_other in /etc/fuse.conf for non-root).
     #[arg(long, help_heading = "Mount")]

@@ -27,9 +27,10 @@ use crate::model::{NodeKind, Tree};
 const TTL: Duration = Duration::from_secs(365 * 86_400);
 /// The largest read we ask the kernel to send, and the readahead we ask for.
 const MAX_READAHEAD: u32 = 4 << 20;
-/// How long a serving thread keeps polling after a request ([`BusyPoll`]): longer than the
-/// pause between two requests of a walk, short enough that an idle mount soon sleeps.
-pub const BUSY_POLL: Duration = Duration::from_millis(5);
+/// How long a serving thread keeps polling after a request ([`BusyPoll`]) unless told: not
+/// at all. On the 2-vCPU VM we measure on, cold walks took as long with polling (5 ms) as
+/// without, for 2-7 times the server's CPU (docs/performance.md, 2026-12-04).
+pub const BUSY_POLL: Duration = Duration::ZERO;
 /// Reads up to this size keep polling on (small files are read whole in one request).
 const POLLED_READ: u32 = 256 << 10;
 
