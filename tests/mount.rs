@@ -124,6 +124,48 @@ fn sparse_files_have_real_holes() {
     }
 }
 
+/// Scanners map files instead of reading them (ClamAV, ripgrep on large files): the pages a
+/// mapping faults in come from the same reads and hold the model's bytes, holes included.
+#[test]
+fn mapped_files_hold_the_models_bytes() {
+    if !fuse_available() {
+        return;
+    }
+    let p = small_profile_path();
+    let tree = small_tree(2000, 150, 7);
+    let mut files: Vec<(String, FileAttrs)> = files_by_path(&tree).into_iter().filter(|(_, a)| a.size() > 0).collect();
+    files.sort_by_key(|(path, _)| path.clone());
+    // Every sparse file, and a spread of the others.
+    let chosen: Vec<_> =
+        files.iter().enumerate().filter(|(i, (_, a))| a.content.sparse.is_some() || i % 10 == 0).collect();
+    assert!(chosen.iter().any(|(_, (_, a))| a.content.sparse.is_some()));
+    let m = Mount::start(&small_args(&p));
+    let script = "import hashlib, mmap, sys\n\
+        for p in sys.stdin.read().split('\\0')[:-1]:\n\
+        \x20   with open(p, 'rb') as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:\n\
+        \x20       print(hashlib.sha256(m).hexdigest())\n";
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        for (_, (path, _)) in &chosen {
+            write!(stdin, "{}\0", m.path().join(path).display()).unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let digests: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(digests.len(), chosen.len());
+    for ((_, (path, a)), got) in chosen.iter().zip(&digests) {
+        let want: String = content_sha256(&tree, &a.content).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(got, &want, "{path}");
+    }
+}
 #[test]
 fn two_mounts_of_one_seed_agree_and_another_seed_differs() {
     if !fuse_available() {
