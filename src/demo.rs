@@ -71,7 +71,14 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     config::set_threads(args.threads)?;
     let tree = Arc::new(config::resolve_tree(&args.tree)?);
     let dir = DemoDir::create()?;
-    let settings = MountSettings { threads: 2, allow_other: false, options: Vec::new(), ttl: None, busy_poll: None };
+    let settings = MountSettings {
+        threads: 2,
+        allow_other: false,
+        options: Vec::new(),
+        ttl: None,
+        busy_poll: None,
+        file_ahead: None,
+    };
     let started = Instant::now();
     let mut mounted = linux::mount(tree.clone(), &dir.0, &settings).map_err(config::lift)?;
     let mount_ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -145,6 +145,7 @@ fn run_mount(args: MountArgs) -> anyhow::Result<()> {
         options: args.options.clone(),
         ttl,
         busy_poll: Some(std::time::Duration::from_millis(args.busy_poll)),
+        file_ahead: Some(args.file_ahead),
     };
     let started = std::time::Instant::now();
     let mounted = linux::mount(tree.clone(), &args.mountpoint, &settings).map_err(config::lift)?;

@@ -124,6 +124,88 @@ fn sparse_files_have_real_holes() {
     }
 }
 
+/// A reader going through a folder file by file finds the files after the one it read already
+/// in the page cache (`fincore`), holding the model's bytes; `--file-ahead 0` pushes nothing,
+/// and neither is anything pushed for a folder listed names only.
+#[test]
+fn files_after_a_small_file_read_whole_are_pushed_into_the_page_cache() {
+    if !fuse_available() {
+        return;
+    }
+    let p = small_profile_path();
+    let tree = small_tree(2000, 150, 7);
+    // Folders with at least 6 small files, each file with its model attributes, in listing order.
+    let mut folders: std::collections::BTreeMap<String, Vec<(String, FileAttrs)>> = Default::default();
+    for (path, a) in files_by_path(&tree) {
+        let dir = Path::new(&path).parent().map(|d| d.display().to_string()).unwrap_or_default();
+        folders.entry(dir).or_default().push((path, a));
+    }
+    let small = |a: &FileAttrs| a.size() > 0 && a.size() <= 128 << 10 && a.content.sparse.is_none();
+    let mut folders: Vec<Vec<(String, FileAttrs)>> = folders
+        .into_values()
+        .map(|mut f| {
+            f.sort_by_key(|(_, a)| a.index);
+            f
+        })
+        .filter(|f| f.len() >= 6 && f.iter().filter(|(_, a)| small(a)).count() >= 6 && small(&f[0].1))
+        .collect();
+    assert!(folders.len() >= 4, "the small tree has folders of small files");
+    // A file elsewhere, whose stat tells the mount a stat walk is on.
+    let probe = folders[0][0].0.clone();
+    let resident = |m: &Mount, path: &str| -> u64 {
+        let (ok, out, err) =
+            sh(&format!("fincore --bytes --noheadings --output RES '{}'", m.path().join(path).display()));
+        assert!(ok.success(), "fincore: {err}");
+        out.trim().parse().unwrap_or_else(|_| panic!("fincore said {out:?}"))
+    };
+    // Reads the folder's first file whole after listing the folder with attributes (a stat of
+    // any file first tells the mount a stat walk is on), then waits for the pushes.
+    let read_first = |m: &Mount, folder: &[(String, FileAttrs)]| {
+        let dir = Path::new(&folder[0].0).parent().unwrap().display().to_string();
+        let (ok, _, err) = sh(&format!(
+            "stat '{}' > /dev/null && ls -l '{}' > /dev/null && cat '{}' > /dev/null && sleep 1",
+            m.path().join(&probe).display(),
+            m.path().join(&dir).display(),
+            m.path().join(&folder[0].0).display()
+        ));
+        assert!(ok.success(), "{err}");
+    };
+    let on = Mount::start(&small_args(&p));
+    let folder = folders.pop().unwrap();
+    read_first(&on, &folder);
+    let pushed: Vec<&(String, FileAttrs)> = folder[1..].iter().filter(|(_, a)| small(a)).collect();
+    for (path, a) in &pushed {
+        assert!(resident(&on, path) >= a.size(), "{path} ({} bytes) was not pushed", a.size());
+    }
+    // What was pushed is what a read returns: the model's bytes.
+    for (path, a) in &pushed {
+        let bytes = std::fs::read(on.path().join(path)).unwrap();
+        use sha2::Digest;
+        let got: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+        assert_eq!(got, content_sha256(&tree, &a.content), "{path}");
+    }
+    // A folder listed names only (no stat walk on: a fresh mount, `ls` without -l): the kernel
+    // lacks its files' inodes, so nothing is pushed.
+    let fresh = Mount::start(&small_args(&p));
+    let folder = folders.pop().unwrap();
+    let (ok, _, err) = sh(&format!(
+        "ls '{}' > /dev/null && cat '{}' > /dev/null && sleep 1",
+        fresh.path().join(Path::new(&folder[0].0).parent().unwrap()).display(),
+        fresh.path().join(&folder[0].0).display()
+    ));
+    assert!(ok.success(), "{err}");
+    for (path, a) in folder[1..].iter().filter(|(_, a)| small(a)) {
+        assert_eq!(resident(&fresh, path), 0, "{path} ({} bytes) was pushed", a.size());
+    }
+    // Turned off: nothing is pushed even after a listing with attributes.
+    let off = Mount::start(&[&small_args(&p)[..], &["--file-ahead", "0"]].concat());
+    let folder = folders.pop().unwrap();
+    read_first(&off, &folder);
+    for (path, a) in folder[1..].iter().filter(|(_, a)| small(a)) {
+        assert_eq!(resident(&off, path), 0, "{path} ({} bytes) was pushed", a.size());
+    }
+}
+
 /// Scanners map files instead of reading them (ClamAV, ripgrep on large files): the pages a
 /// mapping faults in come from the same reads and hold the model's bytes, holes included.
 #[test]

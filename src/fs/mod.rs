@@ -7,6 +7,7 @@
 //! mounts and unique; nothing is stored per inode, so there is no lookup count to keep.
 
 pub mod attr_pages;
+pub mod file_ahead;
 pub mod prefetch;
 pub mod totals;
 

@@ -4,8 +4,10 @@
 //! threads until Ctrl-C, SIGTERM, SIGHUP or an outside `umount`, then unmounting cleanly.
 //! The kernel is told to cache everything for a long time (nothing ever changes), to use
 //! readdirplus (so a stat storm is not a lookup per file), and that open and opendir need no
-//! round trip (so it keeps file pages and directory listings cached across opens). While
-//! requests flow, one serving thread polls for the next instead of sleeping ([`BusyPoll`]).
+//! round trip (so it keeps file pages and directory listings cached across opens). After a
+//! small file is read whole, the next small files of its folder are pushed into the page
+//! cache ([`FileAhead`], `FUSE_NOTIFY_STORE`). On request, one serving thread polls for the
+//! next request instead of sleeping ([`BusyPoll`]).
 
 use std::ffi::OsStr;
 use std::io;
@@ -20,6 +22,7 @@ use fuser::{
 };
 
 use super::busy_poll::BusyPoll;
+use crate::fs::file_ahead::{FileAhead, Limits};
 use crate::fs::{Attr, FsError, Seek, SynthFs};
 use crate::model::{NodeKind, Tree};
 
@@ -33,6 +36,11 @@ const MAX_READAHEAD: u32 = 4 << 20;
 pub const BUSY_POLL: Duration = Duration::ZERO;
 /// Reads up to this size keep polling on (small files are read whole in one request).
 const POLLED_READ: u32 = 256 << 10;
+/// How many files after a small file read whole are pushed into the page cache, unless told
+/// ([`FileAhead`]).
+pub const FILE_AHEAD: u64 = 64;
+/// The largest file pushed ahead: what the kernel reads in one request anyway.
+const FILE_AHEAD_MAX: u64 = 128 << 10;
 
 /// Why a mount could not be made or served.
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +96,9 @@ pub struct MountSettings {
     /// How long one serving thread keeps polling after a request [default: [`BUSY_POLL`]];
     /// zero never polls.
     pub busy_poll: Option<Duration>,
+    /// Files pushed ahead after a small file is read whole [default: [`FILE_AHEAD`]]; zero
+    /// pushes none.
+    pub file_ahead: Option<u64>,
 }
 
 /// Refuses mount points that do not exist, are not directories, are not empty or are already
@@ -190,14 +201,29 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).map_err(MountError::Signals)?;
     let poll_slot = Arc::new(std::sync::OnceLock::new());
+    // The session's notifier, to push files ahead with, exists only once the session does.
+    let notifier: Arc<std::sync::OnceLock<fuser::Notifier>> = Arc::new(std::sync::OnceLock::new());
+    let count = settings.file_ahead.unwrap_or(FILE_AHEAD);
+    let ahead = (count > 0).then(|| {
+        let to = notifier.clone();
+        FileAhead::start(tree.clone(), Limits { count, max_size: FILE_AHEAD_MAX }, move |ino, bytes| {
+            if let Some(n) = to.get()
+                && let Err(err) = n.store(INodeNo(ino), 0, bytes)
+            {
+                tracing::debug!(ino, %err, "cannot push a file ahead");
+            }
+        })
+    });
     let adapter = FuseAdapter {
         fs: SynthFs::new(tree),
+        ahead,
         ttl: settings.ttl.unwrap_or(TTL),
         demand: StatDemand::new(),
         poll: poll_slot.clone(),
     };
     let mount_err = |err| MountError::Mount { path: mountpoint.into(), err };
     let session = fuser::Session::new(adapter, &canonical, &cfg).map_err(mount_err)?;
+    let _ = notifier.set(session.notifier());
     // Polling starts before serving does, on the descriptor the last serving thread reads.
     let poll = BusyPoll::start(&session, settings.busy_poll.unwrap_or(BUSY_POLL)).map_err(mount_err)?;
     if let Some(p) = &poll {
@@ -336,6 +362,8 @@ impl Drop for StopPoll {
 /// The fuser `Filesystem`: a thin translation onto [`SynthFs`].
 struct FuseAdapter {
     fs: SynthFs,
+    /// Pushes the files after a small file read whole into the page cache.
+    ahead: Option<FileAhead>,
     ttl: Duration,
     demand: StatDemand,
     /// Set once the session exists, when busy polling is on.
@@ -526,7 +554,17 @@ impl Filesystem for FuseAdapter {
                 buf.resize(size as usize, 0);
             }
             match self.fs.read(ino.0, offset, &mut buf[..size as usize]) {
-                Ok(n) => reply.data(&buf[..n]),
+                Ok(n) => {
+                    reply.data(&buf[..n]);
+                    // The whole file in one request: a reader going file by file, maybe.
+                    if offset == 0
+                        && n > 0
+                        && n < size as usize
+                        && let Some(ahead) = &self.ahead
+                    {
+                        ahead.read_whole(ino.0);
+                    }
+                }
                 Err(e) => reply.error(errno(e)),
             }
         });
@@ -557,7 +595,16 @@ impl Filesystem for FuseAdapter {
             self.demand.extend();
         }
         let result = self.fs.readdir_each(ino.0, offset, !names_only, &mut |e| {
-            reply.add(INodeNo(e.attr.ino), e.next_offset, &*e.name, &self.ttl, &file_attr(&e.attr), Generation(0))
+            let full =
+                reply.add(INodeNo(e.attr.ino), e.next_offset, &*e.name, &self.ttl, &file_attr(&e.attr), Generation(0));
+            if !full
+                && !names_only
+                && e.attr.kind == NodeKind::File
+                && let Some(ahead) = &self.ahead
+            {
+                ahead.given(e.attr.ino);
+            }
+            full
         });
         match result {
             Ok(()) => reply.ok(),
@@ -725,6 +772,7 @@ mod tests {
             options: vec![o.into()],
             ttl: None,
             busy_poll: None,
+            file_ahead: None,
         };
         let cfg = fuse_config(&s("ro,allow_other,noatime,fsname=share")).unwrap();
         assert_eq!(cfg.acl, SessionACL::All);
