@@ -287,11 +287,11 @@ pub struct MountArgs {
     /// where waking a sleeping CPU is slow. Always off on a single CPU.
     #[arg(long, value_name = "MS", default_value_t = 0, help_heading = "Run")]
     pub busy_poll: u64,
-    /// When a small file is read whole, the next N small files of its folder are made on a
-    /// background thread and put in the kernel's page cache, so a reader going file by file
-    /// (cat, tar, a virus or DLP scanner) finds them there instead of waiting for each. Only
-    /// files up to 128 KiB that the kernel already knows from a listing with attributes (as a
-    /// walk that stats files gets them); 0 turns it off.
+    /// When a file is read whole in one request, the files of up to 128 KiB among the next N of
+    /// its folder are made on a background thread and put in the kernel's page cache, so a
+    /// reader going file by file (cat, tar, a virus or DLP scanner) finds them there instead of
+    /// waiting for each. Only files the kernel already knows from a listing with attributes
+    /// (as a walk that stats files gets them); 0 turns it off.
     #[arg(long, value_name = "N", default_value_t = 64, help_heading = "Run")]
     pub file_ahead: u64,
     /// Let users other than the one who mounted see the tree (needs user_allow_other in /etc/fuse.conf for non-root).

@@ -7,8 +7,8 @@
 //!
 //! The kernel keeps stored bytes only for inodes it already has, so only files it was given
 //! with their attributes (a `readdirplus` page) are pushed: a reader that looks every file up
-//! by name (its folder was listed names only) gets nothing pushed, and no work is wasted on
-//! it. Pushes are bounded: `count` files after each read that the page cache did not answer,
+//! by name (its folder was listed names only) gets nothing pushed, and next to no work is
+//! spent on it. Pushes are bounded: `count` files after each read that the page cache did not answer,
 //! each at most `max_size` bytes and without holes; a read elsewhere ends the batch under way.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,36 +18,44 @@ use crate::model::{FileAttrs, Location, Tree};
 
 /// Slots of the table of inode blocks given to the kernel with attributes.
 const GIVEN_SLOTS: usize = 4096;
-/// Inodes per block of that table: a folder's files have consecutive inodes.
+/// Inodes per block of that table (one bit each): a folder's files have consecutive inodes.
 const BLOCK_SHIFT: u32 = 6;
 
-/// Which inodes the kernel was given with attributes, by blocks of 64 consecutive inodes in a
-/// direct-mapped table: a block forgotten by a collision only means fewer pushes.
+/// Which inodes the kernel was given with attributes: blocks of 64 consecutive inodes, a bit
+/// per inode, in a direct-mapped table. A block lost to a collision means fewer pushes; two
+/// serving threads marking colliding blocks at once can leave a stray bit, which costs one
+/// store the kernel ignores. Neither changes what a read returns.
 struct Given {
-    blocks: Vec<AtomicU64>,
+    /// Block number plus one (zero: no block), per slot.
+    tags: Vec<AtomicU64>,
+    /// The given inodes of that block, per slot.
+    bits: Vec<AtomicU64>,
 }
 
 impl Given {
     fn new() -> Given {
-        // Block numbers are stored plus one, so the zeroed table holds no block.
-        Given { blocks: (0..GIVEN_SLOTS).map(|_| AtomicU64::new(0)).collect() }
+        let zeros = || (0..GIVEN_SLOTS).map(|_| AtomicU64::new(0)).collect();
+        Given { tags: zeros(), bits: zeros() }
     }
 
-    fn slot(&self, ino: u64) -> (&AtomicU64, u64) {
+    /// The slot, the tag and the bit of `ino`.
+    fn place(ino: u64) -> (usize, u64, u64) {
         let block = ino >> BLOCK_SHIFT;
-        (&self.blocks[(block % GIVEN_SLOTS as u64) as usize], block + 1)
+        ((block % GIVEN_SLOTS as u64) as usize, block + 1, 1 << (ino & ((1 << BLOCK_SHIFT) - 1)))
     }
 
     fn mark(&self, ino: u64) {
-        let (slot, tag) = self.slot(ino);
-        if slot.load(Ordering::Relaxed) != tag {
-            slot.store(tag, Ordering::Relaxed);
+        let (slot, tag, bit) = Self::place(ino);
+        if self.tags[slot].load(Ordering::Relaxed) != tag {
+            self.bits[slot].store(0, Ordering::Relaxed);
+            self.tags[slot].store(tag, Ordering::Relaxed);
         }
+        self.bits[slot].fetch_or(bit, Ordering::Relaxed);
     }
 
     fn has(&self, ino: u64) -> bool {
-        let (slot, tag) = self.slot(ino);
-        slot.load(Ordering::Relaxed) == tag
+        let (slot, tag, bit) = Self::place(ino);
+        self.tags[slot].load(Ordering::Relaxed) == tag && self.bits[slot].load(Ordering::Relaxed) & bit != 0
     }
 }
 
@@ -201,6 +209,20 @@ mod tests {
     }
 
     #[test]
+    fn given_inodes_are_told_apart_within_a_block_and_across_colliding_blocks() {
+        let g = Given::new();
+        assert!(!g.has(0) && !g.has(1));
+        g.mark(130);
+        assert!(g.has(130) && !g.has(129) && !g.has(131), "one bit per inode");
+        g.mark(131);
+        assert!(g.has(130) && g.has(131));
+        // A block that takes the same slot replaces the first one.
+        let colliding = 130 + ((GIVEN_SLOTS as u64) << BLOCK_SHIFT);
+        g.mark(colliding);
+        assert!(g.has(colliding) && !g.has(130) && !g.has(131));
+    }
+
+    #[test]
     fn a_batch_is_the_next_small_files_of_the_folder() {
         let tree = tree();
         let files = folder_with(&tree, 12);
@@ -225,7 +247,7 @@ mod tests {
         let limits = Limits { count: 10, max_size: u64::MAX };
         let read = files[0].index + 1;
         let odd = batch(&tree, read, 0, limits, |ino| ino % 2 == 1);
-        assert!(odd.iter().all(|a| (a.index + 1) % 2 == 1));
+        assert!(!odd.is_empty() && odd.iter().all(|a| (a.index + 1) % 2 == 1));
         assert!(batch(&tree, read, 0, limits, |_| false).is_empty());
         // Pushed up to the sixth file already: the batch goes on from the seventh.
         let done = files[5].index + 1;

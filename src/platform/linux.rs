@@ -39,7 +39,8 @@ const POLLED_READ: u32 = 256 << 10;
 /// How many files after a small file read whole are pushed into the page cache, unless told
 /// ([`FileAhead`]).
 pub const FILE_AHEAD: u64 = 64;
-/// The largest file pushed ahead: what the kernel reads in one request anyway.
+/// The largest file pushed ahead: the kernel's first readahead window. Larger files are read
+/// in large requests, where a round trip is small next to making the bytes.
 const FILE_AHEAD_MAX: u64 = 128 << 10;
 
 /// Why a mount could not be made or served.
@@ -556,7 +557,9 @@ impl Filesystem for FuseAdapter {
             match self.fs.read(ino.0, offset, &mut buf[..size as usize]) {
                 Ok(n) => {
                     reply.data(&buf[..n]);
-                    // The whole file in one request: a reader going file by file, maybe.
+                    // The whole file in one request (short of it: a file that fills the request
+                    // exactly, one in some thousand, starts no batch): a reader going file by
+                    // file, maybe.
                     if offset == 0
                         && n > 0
                         && n < size as usize
