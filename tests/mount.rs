@@ -17,6 +17,14 @@ fn small_args(p: &str) -> Vec<&str> {
     vec!["--profile", p]
 }
 
+/// The bytes read through the mount at `path` hash to the model's content digest.
+fn assert_reads_as_model(tree: &Tree, root: &Path, path: &str, a: &FileAttrs) {
+    use sha2::Digest;
+    let bytes = std::fs::read(root.join(path)).unwrap();
+    let got: [u8; 32] = sha2::Sha256::digest(&bytes).into();
+    assert_eq!(got, content_sha256(tree, &a.content), "{path}");
+}
+
 /// Every file of the model by path.
 fn files_by_path(tree: &Tree) -> HashMap<String, FileAttrs> {
     let all = common::all_files(tree);
@@ -75,10 +83,7 @@ fn every_file_matches_the_model() {
         assert_eq!(meta.gid(), a.gid);
         assert_eq!(meta.blocks(), a.allocated() / 512, "{path}");
         // Content: SHA-256 of the bytes read through the mount equals the model's digest.
-        let bytes = std::fs::read(root.join(path)).unwrap();
-        use sha2::Digest;
-        let got: [u8; 32] = sha2::Sha256::digest(&bytes).into();
-        assert_eq!(got, content_sha256(&tree, &a.content), "{path}");
+        assert_reads_as_model(&tree, &root, path, a);
         seen += 1;
     }
     assert_eq!(seen, 2000);
@@ -179,6 +184,13 @@ fn files_after_a_small_file_read_whole_are_pushed_into_the_page_cache() {
         ));
         assert!(ok.success(), "{err}");
     };
+    // After time enough for pushes to land, were there any: none of the files after the first.
+    let nothing_pushed = |m: &Mount, folder: &[(String, FileAttrs)]| {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        for (path, a) in folder[1..].iter().filter(|(_, a)| small(a)) {
+            assert_eq!(resident(m, path), 0, "{path} ({} bytes) was pushed", a.size());
+        }
+    };
     let on = Mount::start(&small_args(&p));
     let folder = folders.pop().unwrap();
     read_first(&on, &folder);
@@ -193,33 +205,24 @@ fn files_after_a_small_file_read_whole_are_pushed_into_the_page_cache() {
     }
     // What was pushed is what a read returns: the model's bytes.
     for (path, a) in &pushed {
-        let bytes = std::fs::read(on.path().join(path)).unwrap();
-        use sha2::Digest;
-        let got: [u8; 32] = sha2::Sha256::digest(&bytes).into();
-        assert_eq!(got, content_sha256(&tree, &a.content), "{path}");
+        assert_reads_as_model(&tree, on.path(), path, a);
     }
     // A folder listed names only (no stat walk on: a fresh mount, `ls` without -l): the kernel
     // lacks its files' inodes, so nothing is pushed.
     let fresh = Mount::start(&small_args(&p));
     let folder = folders.pop().unwrap();
     let (ok, _, err) = sh(&format!(
-        "ls '{}' > /dev/null && cat '{}' > /dev/null && sleep 1",
+        "ls '{}' > /dev/null && cat '{}' > /dev/null",
         fresh.path().join(Path::new(&folder[0].0).parent().unwrap()).display(),
         fresh.path().join(&folder[0].0).display()
     ));
     assert!(ok.success(), "{err}");
-    for (path, a) in folder[1..].iter().filter(|(_, a)| small(a)) {
-        assert_eq!(resident(&fresh, path), 0, "{path} ({} bytes) was pushed", a.size());
-    }
+    nothing_pushed(&fresh, &folder);
     // Turned off: nothing is pushed even after a listing with attributes.
     let off = Mount::start(&[&small_args(&p)[..], &["--file-ahead", "0"]].concat());
     let folder = folders.pop().unwrap();
     read_first(&off, &folder);
-    // Time enough for pushes to land, were there any.
-    std::thread::sleep(std::time::Duration::from_secs(1));
-    for (path, a) in folder[1..].iter().filter(|(_, a)| small(a)) {
-        assert_eq!(resident(&off, path), 0, "{path} ({} bytes) was pushed", a.size());
-    }
+    nothing_pushed(&off, &folder);
 }
 
 /// Scanners map files instead of reading them (ClamAV, ripgrep on large files): the pages a

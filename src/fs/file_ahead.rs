@@ -8,8 +8,9 @@
 //! The kernel keeps stored bytes only for inodes it already has, so only files it was given
 //! with their attributes (a `readdirplus` page) are pushed: a reader that looks every file up
 //! by name (its folder was listed names only) gets nothing pushed, and next to no work is
-//! spent on it. Pushes are bounded: `count` files after each read that the page cache did not answer,
-//! each at most `max_size` bytes and without holes; a read elsewhere ends the batch under way.
+//! spent on it. Pushes are bounded: `count` files after each read that the page cache did
+//! not answer, each at most `max_size` bytes and without holes; a read elsewhere ends the
+//! batch under way.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
