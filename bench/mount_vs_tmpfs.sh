@@ -37,9 +37,14 @@ unmount_synthfs() { kill -TERM "$PID"; wait "$PID" || true; PID=; }
 
 # seconds, 3 decimals
 t() { local s e; s=$(date +%s.%N); "$@" > /dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l | xargs printf '%.3f'; }
+# "elapsed cpu": seconds, and the CPU (user + system) of the command and its children, which
+# for a walk on FUSE is mostly the kernel making inodes and dentries in the walker's context.
+tc() { local TIMEFORMAT='%R %U %S' r; r=$({ time "$@" > /dev/null 2>&1; } 2>&1 | tail -1); awk '{printf "%.3f %.3f", $1, $2 + $3}' <<< "$r"; }
 drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 
 echo "tree: $FILES files in $DIRS folders (bench/bench.toml)"
+wake=/sys/module/fuse/parameters/wake_here
+echo "machine: $(nproc) CPUs, kernel $(uname -r)$([ -r $wake ] && echo ", fuse wake_here=$(cat $wake)")"
 mount -t tmpfs -o size=20g tmpfs "$TMPFS"
 mount_synthfs
 echo "copying the tree onto tmpfs through the mount (cp -a keeps sizes, times, modes, owners) ..."
@@ -50,23 +55,24 @@ echo "tmpfs copy: $(find "$TMPFS" -type f | wc -l) files, $BYTES bytes"
 
 declare -A RES
 ops=(find du ls read)
-run_op() { # op root
+run_op() { # op root: prints "elapsed cpu"
   case $1 in
-    find) t find "$2" -type f ;;
-    du) t du -s --apparent-size "$2" ;;
-    ls) t ls -lR "$2" ;;
-    read) t sh -c "find '$2' -type f -print0 | xargs -0 -P 1 cat" ;;
+    find) tc find "$2" -type f ;;
+    du) tc du -s --apparent-size "$2" ;;
+    ls) tc ls -lR "$2" ;;
+    read) tc sh -c "find '$2' -type f -print0 | xargs -0 -P 1 cat" ;;
   esac
 }
 med() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
 for op in "${ops[@]}"; do
   for _ in $(seq "$ROUNDS"); do
-    drop; tm=$(run_op "$op" "$TMPFS")
-    mount_synthfs; c=$(run_op "$op" "$MNT"); w=$(run_op "$op" "$MNT"); unmount_synthfs
+    drop; read -r tm tmc <<< "$(run_op "$op" "$TMPFS")"
+    mount_synthfs; read -r c cc <<< "$(run_op "$op" "$MNT")"; read -r w _ <<< "$(run_op "$op" "$MNT")"; unmount_synthfs
     # The same cold walk with busy polling (off by default), to show what it buys on this machine.
-    mount_synthfs --busy-poll 5; np=$(run_op "$op" "$MNT"); unmount_synthfs
+    mount_synthfs --busy-poll 5; read -r np _ <<< "$(run_op "$op" "$MNT")"; unmount_synthfs
     RES[tmpfs_$op]+="$tm "; RES[cold_$op]+="$c "; RES[warm_$op]+="$w "; RES[poll_$op]+="$np "
+    RES[tmpfs_cpu_$op]+="$tmc "; RES[cold_cpu_$op]+="$cc "; RES[rf_$op]+="$(ratio "$cc" "$tm") "
     RES[rc_$op]+="$(ratio "$c" "$tm") "; RES[rw_$op]+="$(ratio "$w" "$tm") "; RES[rp_$op]+="$(ratio "$np" "$tm") "
   done
 done
@@ -86,6 +92,23 @@ for op in "${ops[@]}"; do
 done
 echo "(content read: $BYTES bytes; ratios are time on the mount over time on tmpfs in the same round: lower is"
 echo " better; \"cold\" is a fresh mount, \"warm\" a second pass on it, \"poll\" a fresh mount with --busy-poll 5)"
+
+# Where a cold walk's time goes: the walker's own CPU, which on a FUSE mount is mostly the
+# kernel making an inode and a dentry for each entry in the walker's context (no server can
+# avoid it), and the rest, waiting for replies. The walker's CPU alone over tmpfs's whole time
+# is the floor of the cold ratio on this machine, whatever the server does.
+printf '\ncold walks, where the time goes (medians)\n%-24s %8s %12s %8s %12s %10s %17s\n' operation tmpfs "tmpfs cpu" \
+  "cold" "walker cpu" "waiting" "floor"
+for op in "${ops[@]}"; do
+  case $op in
+    find) label="find -type f" ;; du) label="du -s --apparent-size" ;; ls) label="ls -lR > /dev/null" ;; read) label="read all content (cat)" ;;
+  esac
+  c=$(med ${RES[cold_$op]}); cc=$(med ${RES[cold_cpu_$op]})
+  printf '%-24s %7ss %11ss %7ss %11ss %9ss %17s\n' "$label" "$(med ${RES[tmpfs_$op]})" "$(med ${RES[tmpfs_cpu_$op]})" \
+    "$c" "$cc" "$(echo "w = $c - $cc; if (w < 0) w = 0; w" | bc -l | xargs printf '%.3f')" "$(spread "${RES[rf_$op]}")"
+done
+echo "(walker cpu: user + system time of the walk and its children on the cold mount; floor: that CPU over the"
+echo " tmpfs walk's elapsed time in the same round, the ratio the cold walk would have if no reply kept it waiting)"
 
 # Single-stream sequential read of one large, non-sparse file.
 "$BIN" mount "$MNT" --files 20000 > "$WORK/banner" & PID=$!
