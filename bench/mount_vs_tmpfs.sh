@@ -63,6 +63,11 @@ run_op() { # op root: prints "elapsed cpu"
     read) tc sh -c "find '$2' -type f -print0 | xargs -0 -P 1 cat" ;;
   esac
 }
+label_of() { # op
+  case $1 in
+    find) echo "find -type f" ;; du) echo "du -s --apparent-size" ;; ls) echo "ls -lR > /dev/null" ;; read) echo "read all content (cat)" ;;
+  esac
+}
 med() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
 for op in "${ops[@]}"; do
@@ -83,9 +88,7 @@ spread() { local v; v=$(printf '%s\n' $1 | sort -g); printf "${2:-%.1fx (%.1f-%.
 printf '\nmedians of %s rounds\n%-24s %8s %8s %8s %17s %17s %8s %17s\n' "$ROUNDS" operation tmpfs "cold" "warm" \
   "cold/tmpfs" "warm/tmpfs" "poll 5ms" "poll/tmpfs"
 for op in "${ops[@]}"; do
-  case $op in
-    find) label="find -type f" ;; du) label="du -s --apparent-size" ;; ls) label="ls -lR > /dev/null" ;; read) label="read all content (cat)" ;;
-  esac
+  label=$(label_of "$op")
   printf '%-24s %7ss %7ss %7ss %17s %17s %7ss %17s\n' "$label" "$(med ${RES[tmpfs_$op]})" "$(med ${RES[cold_$op]})" \
     "$(med ${RES[warm_$op]})" "$(spread "${RES[rc_$op]}")" "$(spread "${RES[rw_$op]}")" "$(med ${RES[poll_$op]})" \
     "$(spread "${RES[rp_$op]}")"
@@ -100,9 +103,7 @@ echo " better; \"cold\" is a fresh mount, \"warm\" a second pass on it, \"poll\"
 printf '\ncold walks, where the time goes (medians)\n%-24s %8s %12s %8s %12s %10s %17s\n' operation tmpfs "tmpfs cpu" \
   "cold" "walker cpu" "waiting" "floor"
 for op in "${ops[@]}"; do
-  case $op in
-    find) label="find -type f" ;; du) label="du -s --apparent-size" ;; ls) label="ls -lR > /dev/null" ;; read) label="read all content (cat)" ;;
-  esac
+  label=$(label_of "$op")
   c=$(med ${RES[cold_$op]}); cc=$(med ${RES[cold_cpu_$op]})
   printf '%-24s %7ss %11ss %7ss %11ss %9ss %17s\n' "$label" "$(med ${RES[tmpfs_$op]})" "$(med ${RES[tmpfs_cpu_$op]})" \
     "$c" "$cc" "$(echo "w = $c - $cc; if (w < 0) w = 0; w" | bc -l | xargs printf '%.3f')" "$(spread "${RES[rf_$op]}")"
