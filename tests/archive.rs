@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{bin, fixture, have_tool, sh, stderr, stdout};
+use common::{bin, fixture, have_tool, sh, signal, stderr, stdout};
 
 fn profile() -> String {
     fixture("materialize.toml").display().to_string()
@@ -476,7 +476,7 @@ fn sigterm_stops_cleanly_and_leaves_nothing() {
     // The default profile's sparse images take minutes to hash: plenty of time to interrupt.
     let mut child = bin().arg("archive").arg(&out).args(["--files", "5000"]).spawn().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    assert!(signal(child.id(), "TERM"), "kill the archive");
     let started = std::time::Instant::now();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130), "interrupted runs exit 130");
@@ -515,7 +515,7 @@ fn large_ids_and_side_files_of_earlier_runs_survive() {
     let mut child =
         bin().arg("archive").arg(t.path().join("keep.tar")).args(["--files", "5000", "--force"]).spawn().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let _ = Command::new("kill").arg("-INT").arg(child.id().to_string()).status();
+    assert!(signal(child.id(), "INT"), "kill the archive");
     assert_eq!(child.wait().unwrap().code(), Some(130));
     for side in ["keep.dat", "keep.opt", "keep.manifest.csv"] {
         assert_eq!(std::fs::read(t.path().join(side)).unwrap(), b"mine", "{side} was touched");

@@ -6,7 +6,7 @@ mod common;
 use std::io::BufRead;
 use std::process::{Command, Stdio};
 
-use common::{Mount, bin, fuse_available, stderr, stdout};
+use common::{Mount, bin, fuse_available, signal, stderr, stdout};
 
 fn stats_json(files: &str) -> serde_json::Value {
     let o = bin().args(["stats", "--files", files, "--json"]).output().unwrap();
@@ -95,7 +95,7 @@ fn demo_keep_stays_mounted_until_sigterm() {
     };
     let o = Command::new("find").arg(&mountpoint).args(["-type", "f"]).output().unwrap();
     assert_eq!(stdout(&o).lines().count(), 2000);
-    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    assert!(signal(child.id(), "TERM"), "kill -TERM the demo");
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
     assert!(!Mount::is_mounted(std::path::Path::new(&mountpoint)));

@@ -244,7 +244,7 @@ directory {0}/db\nmaxsize 33554432\n",
 
 impl Drop for Slapd {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        signal(self.child.id(), "TERM");
         let deadline = Instant::now() + Duration::from_secs(10);
         while self.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(50));

@@ -7,7 +7,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::{bin, fixture, sh, stderr, stdout};
+use common::{bin, fixture, sh, sh_pipefail, signal, stderr, stdout};
 
 fn profile() -> String {
     fixture("materialize.toml").display().to_string()
@@ -41,7 +41,7 @@ fn json(o: &std::process::Output) -> serde_json::Value {
 
 /// Names, sizes, times, modes, owners and a digest of every file: what two copies share.
 fn listing(dest: &Path) -> String {
-    let (ok, out, err) = sh(&format!(
+    let (ok, out, err) = sh_pipefail(&format!(
         "cd '{}' && find . -mindepth 1 -type d -printf '%T@ %m %U %G %p\\n' | sort && find . -type f -not -name .synthfs.json -printf '%s %T@ %m %U %G %p\\n' | sort && find . -type f -exec sha256sum {{}} + | sort",
         dest.display()
     ));
@@ -50,7 +50,8 @@ fn listing(dest: &Path) -> String {
 }
 
 fn no_temp_files(dest: &Path) {
-    let (_, out, _) = sh(&format!("find '{}' -name '*.synthfs-tmp'", dest.display()));
+    let (ok, out, err) = sh(&format!("find '{}' -name '*.synthfs-tmp'", dest.display()));
+    assert!(ok.success(), "{err}");
     assert!(out.trim().is_empty(), "temporary files remain: {out}");
 }
 
@@ -129,7 +130,7 @@ fn kill_9_then_rerun_completes() {
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    Command::new("kill").args(["-9", &child.id().to_string()]).status().unwrap();
+    assert!(signal(child.id(), "KILL"), "kill -KILL materialize");
     child.wait().unwrap();
     let (_, n, _) = sh(&format!("find '{}' -type f | wc -l", dest.path().display()));
     let before: u64 = n.trim().parse().unwrap();

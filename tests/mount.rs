@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use common::{Mount, fuse_available, run, sh, small_profile_path, small_tree, stderr};
+use common::{Mount, fuse_available, run, sh, sh_pipefail, small_profile_path, small_tree, stderr};
 use synthfs::model::torture::LinkEnd;
 use synthfs::model::{FileAttrs, Tree};
 use synthfs::stats::digest::content_sha256;
@@ -446,8 +446,10 @@ fn eight_concurrent_readers_finish_cleanly() {
         format!("find '{root}' -type f -name '*.docx' -exec head -c 100 {{}} + > /dev/null"),
         format!("find '{root}' -printf '%s %p\\n' | sort > /dev/null"),
     ];
-    let children: Vec<_> =
-        cmds.iter().map(|c| std::process::Command::new("sh").args(["-c", c]).spawn().unwrap()).collect();
+    let children: Vec<_> = cmds
+        .iter()
+        .map(|c| std::process::Command::new("bash").args(["-o", "pipefail", "-c", c]).spawn().unwrap())
+        .collect();
     for (mut child, cmd) in children.into_iter().zip(cmds.iter()) {
         assert!(child.wait().unwrap().success(), "{cmd}");
     }
@@ -763,9 +765,9 @@ fn torture_tree_through_outside_tools() {
     let (_, used, _) = sh(&format!("du -s -B1 '{root}' | cut -f1"));
     assert!(used.trim().parse::<u64>().unwrap() < model_stats.bytes / 100, "du {used} of {}", model_stats.bytes);
     // tar: every entry archived (holes detected), listed back.
-    let (ok, listed, err) = sh(&format!("tar -S -cf - -C '{root}' . | tar -tf - | wc -l"));
+    let (ok, listed, err) = sh_pipefail(&format!("tar -S -cf - -C '{root}' . | tar -tf - | wc -l"));
     assert!(ok.success(), "{err}");
-    assert!(!err.contains("Cannot") && !err.contains("Error"), "tar: {err}");
+    assert!(!err.contains("Cannot") && !err.contains("Error") && !err.contains("error"), "tar: {err}");
     assert_eq!(listed.trim().parse::<usize>().unwrap(), model.len() + 1, "tar entries (./ included)");
     // tar stores the second and third names of a file as hard-link entries, and symbolic links
     // as links, without following any.

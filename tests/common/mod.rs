@@ -111,7 +111,7 @@ impl Mount {
     /// Sends SIGTERM and returns the exit status.
     pub fn stop(&mut self) -> std::process::ExitStatus {
         let mut child = self.child.take().expect("running");
-        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        signal(child.id(), "TERM");
         child.wait().expect("wait for synthfs")
     }
 
@@ -136,9 +136,25 @@ impl Drop for Mount {
     }
 }
 
+/// Sends a signal (`TERM`, `INT`, `KILL`) with the shell's own `kill` (no procps needed);
+/// false when it could not be sent, as to a process that has ended.
+pub fn signal(pid: u32, sig: &str) -> bool {
+    Command::new("sh").args(["-c", &format!("kill -{sig} {pid}")]).status().is_ok_and(|s| s.success())
+}
+
 /// Runs a shell command line and returns (status, stdout, stderr).
 pub fn sh(script: &str) -> (std::process::ExitStatus, String, String) {
-    let o = Command::new("sh").arg("-c").arg(script).output().expect("sh runs");
+    shell(Command::new("sh").arg("-c").arg(script))
+}
+
+/// Like [`sh`], in bash with `pipefail`: a pipeline fails when any of its commands does, so a
+/// reader's error (`tar -cf - MNT | tar -t | wc -l`) is not hidden by the last command's success.
+pub fn sh_pipefail(script: &str) -> (std::process::ExitStatus, String, String) {
+    shell(Command::new("bash").args(["-o", "pipefail", "-c", script]))
+}
+
+fn shell(command: &mut Command) -> (std::process::ExitStatus, String, String) {
+    let o = command.output().expect("the shell runs");
     (o.status, String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
 }
 
