@@ -292,7 +292,7 @@ pub struct MountArgs {
     /// reader going file by file (cat, tar, a virus or DLP scanner) finds them there instead of
     /// waiting for each. Only files the kernel already knows from a listing with attributes
     /// (as a walk that stats files gets them); 0 turns it off.
-    #[arg(long, value_name = "N", default_value_t = 64, help_heading = "Run")]
+    #[arg(long, value_name = "N", default_value_t = synthfs::fs::file_ahead::FILE_AHEAD, help_heading = "Run")]
     pub file_ahead: u64,
     /// Let users other than the one who mounted see the tree (needs user_allow_other in /etc/fuse.conf for non-root).
     #[arg(long, help_heading = "Mount")]

@@ -17,6 +17,9 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use crate::model::{FileAttrs, Location, Tree};
 
+/// How many files after a small file read whole are looked at for pushing, unless told (the
+/// mount's `--file-ahead`).
+pub const FILE_AHEAD: u64 = 64;
 /// Slots of the table of inode blocks given to the kernel with attributes.
 const GIVEN_SLOTS: usize = 4096;
 /// Inodes per block of that table (one bit each): a folder's files have consecutive inodes.

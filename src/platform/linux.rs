@@ -22,7 +22,7 @@ use fuser::{
 };
 
 use super::busy_poll::BusyPoll;
-use crate::fs::file_ahead::{FileAhead, Limits};
+use crate::fs::file_ahead::{FILE_AHEAD, FileAhead, Limits};
 use crate::fs::{Attr, FsError, Seek, SynthFs};
 use crate::model::{NodeKind, Tree};
 
@@ -36,9 +36,6 @@ const MAX_READAHEAD: u32 = 4 << 20;
 pub const BUSY_POLL: Duration = Duration::ZERO;
 /// Reads up to this size keep polling on (small files are read whole in one request).
 const POLLED_READ: u32 = 256 << 10;
-/// How many files after a small file read whole are pushed into the page cache, unless told
-/// ([`FileAhead`]).
-pub const FILE_AHEAD: u64 = 64;
 /// The largest file pushed ahead: the kernel's first readahead window. Larger files are read
 /// in large requests, where a round trip is small next to making the bytes.
 const FILE_AHEAD_MAX: u64 = 128 << 10;
