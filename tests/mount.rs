@@ -446,10 +446,7 @@ fn eight_concurrent_readers_finish_cleanly() {
         format!("find '{root}' -type f -name '*.docx' -exec head -c 100 {{}} + > /dev/null"),
         format!("find '{root}' -printf '%s %p\\n' | sort > /dev/null"),
     ];
-    let children: Vec<_> = cmds
-        .iter()
-        .map(|c| std::process::Command::new("bash").args(["-o", "pipefail", "-c", c]).spawn().unwrap())
-        .collect();
+    let children: Vec<_> = cmds.iter().map(|c| common::bash_pipefail(c).spawn().unwrap()).collect();
     for (mut child, cmd) in children.into_iter().zip(cmds.iter()) {
         assert!(child.wait().unwrap().success(), "{cmd}");
     }

@@ -150,7 +150,14 @@ pub fn sh(script: &str) -> (std::process::ExitStatus, String, String) {
 /// Like [`sh`], in bash with `pipefail`: a pipeline fails when any of its commands does, so a
 /// reader's error (`tar -cf - MNT | tar -t | wc -l`) is not hidden by the last command's success.
 pub fn sh_pipefail(script: &str) -> (std::process::ExitStatus, String, String) {
-    shell(Command::new("bash").args(["-o", "pipefail", "-c", script]))
+    shell(&mut bash_pipefail(script))
+}
+
+/// The command [`sh_pipefail`] runs, to spawn instead.
+pub fn bash_pipefail(script: &str) -> Command {
+    let mut bash = Command::new("bash");
+    bash.args(["-o", "pipefail", "-c", script]);
+    bash
 }
 
 fn shell(command: &mut Command) -> (std::process::ExitStatus, String, String) {
