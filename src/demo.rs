@@ -78,6 +78,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         ttl: None,
         busy_poll: None,
         file_ahead: None,
+        dir_ahead: None,
     };
     let started = Instant::now();
     let mut mounted = linux::mount(tree.clone(), &dir.0, &settings).map_err(config::lift)?;

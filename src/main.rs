@@ -146,6 +146,7 @@ fn run_mount(args: MountArgs) -> anyhow::Result<()> {
         ttl,
         busy_poll: Some(std::time::Duration::from_millis(args.busy_poll)),
         file_ahead: Some(args.file_ahead),
+        dir_ahead: Some(args.dir_ahead),
     };
     let started = std::time::Instant::now();
     let mounted = linux::mount(tree.clone(), &args.mountpoint, &settings).map_err(config::lift)?;

@@ -225,6 +225,125 @@ fn files_after_a_small_file_read_whole_are_pushed_into_the_page_cache() {
     nothing_pushed(&off, &folder);
 }
 
+/// Whether the tests run as root (the listing read-ahead reads through a clone of the mount,
+/// which only root can make); prints why a test skips otherwise.
+fn root_for_read_ahead() -> bool {
+    let root = std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
+    if !root {
+        eprintln!("skipping: the listing read-ahead needs root (it clones the mount)");
+    }
+    root
+}
+
+/// A folder with at least three sub-folders, the last holding files, and a file elsewhere
+/// whose `stat` tells the mount a stat walk is on; as (folder, its last sub-folder, the file).
+fn folder_with_sub_folders(tree: &Tree) -> (u64, u64, String) {
+    let found: Vec<(u64, u64)> = common::fold_dirs_of(tree, |p| {
+        let last = p.children.last()?;
+        let last_files = tree.plan(last.index)?.files;
+        (p.index != 0 && p.children.len() >= 3 && last_files >= 3).then_some((p.index, last.index))
+    });
+    let (dir, last) = found.into_iter().min().expect("the small tree has a folder with sub-folders");
+    let under = format!("{}/", tree.path(dir).unwrap());
+    let probe = files_by_path(tree).into_keys().filter(|f| !f.starts_with(&under)).min().expect("a file elsewhere");
+    (dir, last, probe)
+}
+
+/// The mount's log from byte `from` on, and its length.
+fn log_since(log: &Path, from: usize) -> (String, usize) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let len = text.len();
+    (text.get(from..).unwrap_or_default().to_string(), len)
+}
+
+/// Whether the log has a request listing the folder of inode `ino`, or looking a name up in it.
+fn lists_or_looks_up(log: &str, ino: u64) -> bool {
+    let (listed, looked) = (format!(" ino={ino} "), format!("parent={ino} "));
+    log.lines()
+        .any(|l| (l.contains(" readdir") && l.contains(&listed)) || (l.contains(" lookup ") && l.contains(&looked)))
+}
+
+/// A walk that stats files (`ls -l`) has the mount list the folders after it, through the
+/// mount, ahead of it: the kernel then has their listings and attributes, and the walker's own
+/// `ls -l` of one of them makes no request. Turned off, nothing is listed ahead, and the same
+/// `ls -l` is a request.
+#[test]
+fn a_stat_walk_finds_the_folders_after_it_listed_ahead() {
+    if !fuse_available() || !root_for_read_ahead() {
+        return;
+    }
+    let p = small_profile_path();
+    let tree = small_tree(2000, 150, 7);
+    let (dir, last, probe) = folder_with_sub_folders(&tree);
+    let (dir_path, last_path) = (tree.path(dir).unwrap(), tree.path(last).unwrap());
+    let last_ino = last + 1;
+    let entries = tree.listing(last).unwrap().entries.len();
+    let logs = tempfile::tempdir().unwrap();
+    let walk = |m: &Mount| {
+        let (ok, _, err) = sh(&format!(
+            "stat '{}' > /dev/null && ls -l '{}' > /dev/null",
+            m.path().join(&probe).display(),
+            m.path().join(&dir_path).display()
+        ));
+        assert!(ok.success(), "{err}");
+    };
+    let ls_last = |m: &Mount| {
+        let (ok, out, err) = sh(&format!("ls -lA '{}'", m.path().join(&last_path).display()));
+        assert!(ok.success() && err.is_empty(), "{err}");
+        assert_eq!(out.lines().skip(1).count(), entries, "{out}");
+    };
+
+    let log = logs.path().join("on.log");
+    let on = Mount::start_logged(&small_args(&p), &log);
+    walk(&on);
+    // Listed ahead by the mount's own threads: no one else listed it.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !log_since(&log, 0).0.contains(&format!("readdirplus ino={last_ino} offset=0")) {
+        assert!(std::time::Instant::now() < until, "{last_path} was not listed ahead");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let (_, from) = log_since(&log, 0);
+    ls_last(&on);
+    let (after, _) = log_since(&log, from);
+    assert!(!lists_or_looks_up(&after, last_ino), "ls -l {last_path} made requests:\n{after}");
+
+    let log = logs.path().join("off.log");
+    let off = Mount::start_logged(&[&small_args(&p)[..], &["--dir-ahead", "0"]].concat(), &log);
+    walk(&off);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let (before, from) = log_since(&log, 0);
+    assert!(!lists_or_looks_up(&before, last_ino), "listed ahead with --dir-ahead 0");
+    ls_last(&off);
+    let (after, _) = log_since(&log, from);
+    assert!(lists_or_looks_up(&after, last_ino), "ls -l {last_path} made no request:\n{after}");
+}
+
+/// The listing read-ahead goes on a little after a walk ends, and still an outside `umount`
+/// right after the walk succeeds (it reads through a clone of the mount, never the mount
+/// point); the mount then ends cleanly. Reading through the mount point instead failed this
+/// 15 times in 20.
+#[test]
+fn an_outside_umount_right_after_a_stat_walk_is_not_busy() {
+    if !fuse_available() || !root_for_read_ahead() {
+        return;
+    }
+    // Folders of about 200 files, whose listings take the threads a while.
+    let p = small_profile_path();
+    let tree = small_tree(40_000, 200, 7);
+    let (_, _, probe) = folder_with_sub_folders(&tree);
+    for round in 0..5 {
+        let mut m = Mount::start(&["--profile", &p, "--files", "40000", "--dirs", "200"]);
+        let mnt = m.path().display().to_string();
+        let (ok, _, err) =
+            sh(&format!("stat '{mnt}/{probe}' > /dev/null && ls -l '{mnt}'/*/ > /dev/null && umount '{mnt}'"));
+        assert!(ok.success(), "round {round}: {err}");
+        let status = m.child.take().unwrap().wait().unwrap();
+        assert!(status.success(), "round {round}: {status:?}");
+        assert!(!Mount::is_mounted(m.path()), "round {round}: still mounted");
+    }
+}
+
 /// Scanners map files instead of reading them (ClamAV, ripgrep on large files): the pages a
 /// mapping faults in come from the same reads and hold the model's bytes, holes included.
 #[test]

@@ -294,6 +294,13 @@ pub struct MountArgs {
     /// (as a walk that stats files gets them); 0 turns it off.
     #[arg(long, value_name = "N", default_value_t = synthfs::fs::file_ahead::FILE_AHEAD, help_heading = "Run")]
     pub file_ahead: u64,
+    /// When a walk that stats files (du, ls -l, a scanner) reads a folder, two background
+    /// threads list the folders it will reach next through the mount, from the far end of that
+    /// folder's sub-tree, so the kernel has their entries and attributes when the walker gets
+    /// there. N: how many folders they may list after the walker's latest listing of its own;
+    /// 0 turns it off. Never on a single CPU.
+    #[arg(long, value_name = "N", default_value_t = synthfs::platform::DIR_AHEAD, help_heading = "Run")]
+    pub dir_ahead: u32,
     /// Let users other than the one who mounted see the tree (needs user_allow_other in /etc/fuse.conf for non-root).
     #[arg(long, help_heading = "Mount")]
     pub allow_other: bool,

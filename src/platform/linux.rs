@@ -21,7 +21,9 @@ use fuser::{
     ReplyLseek, ReplyOpen, ReplyStatfs, ReplyXattr, Request, SessionACL,
 };
 
+use super::DIR_AHEAD;
 use super::busy_poll::BusyPoll;
+use super::dir_ahead::DirAhead;
 use crate::fs::file_ahead::{FILE_AHEAD, FileAhead, Limits};
 use crate::fs::{Attr, FsError, Seek, SynthFs};
 use crate::model::{NodeKind, Tree};
@@ -97,6 +99,9 @@ pub struct MountSettings {
     /// Files pushed ahead after a small file is read whole [default: [`FILE_AHEAD`]]; zero
     /// pushes none.
     pub file_ahead: Option<u64>,
+    /// Folders listed ahead of a stat walk through the mount [default: [`DIR_AHEAD`]]; zero
+    /// lists none.
+    pub dir_ahead: Option<u32>,
 }
 
 /// Refuses mount points that do not exist, are not directories, are not empty or are already
@@ -182,6 +187,8 @@ pub struct Mounted {
     session: fuser::BackgroundSession,
     /// Ends busy polling when the mount goes, however it goes.
     _poll: StopPoll,
+    /// Stopped before unmounting, so no listing is left half done.
+    dirs_ahead: Option<Arc<DirAhead>>,
     signals: signal_hook::iterator::Signals,
     pub mountpoint: PathBuf,
 }
@@ -212,9 +219,12 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
             }
         })
     });
+    // The listing read-ahead reads through the mount, so it starts once the mount exists.
+    let dirs_ahead_slot: Arc<std::sync::OnceLock<Arc<DirAhead>>> = Arc::new(std::sync::OnceLock::new());
     let adapter = FuseAdapter {
-        fs: SynthFs::new(tree),
+        fs: SynthFs::new(tree.clone()),
         ahead,
+        dirs_ahead: dirs_ahead_slot.clone(),
         ttl: settings.ttl.unwrap_or(TTL),
         demand: StatDemand::new(),
         poll: poll_slot.clone(),
@@ -222,6 +232,10 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     let mount_err = |err| MountError::Mount { path: mountpoint.into(), err };
     let session = fuser::Session::new(adapter, &canonical, &cfg).map_err(mount_err)?;
     let _ = notifier.set(session.notifier());
+    let dirs_ahead = DirAhead::start(tree, &canonical, settings.dir_ahead.unwrap_or(DIR_AHEAD)).map(Arc::new);
+    if let Some(d) = &dirs_ahead {
+        let _ = dirs_ahead_slot.set(d.clone());
+    }
     // Polling starts before serving does, on the descriptor the last serving thread reads.
     let poll = BusyPoll::start(&session, settings.busy_poll.unwrap_or(BUSY_POLL)).map_err(mount_err)?;
     if let Some(p) = &poll {
@@ -230,7 +244,7 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     let stop = StopPoll(poll);
     let session = session.spawn().map_err(mount_err)?;
     raise_readahead(&canonical);
-    Ok(Mounted { session, _poll: stop, signals, mountpoint: canonical })
+    Ok(Mounted { session, _poll: stop, dirs_ahead, signals, mountpoint: canonical })
 }
 
 /// Raises the mount's readahead to [`MAX_READAHEAD`]. The kernel caps a FUSE mount's
@@ -319,10 +333,13 @@ pub enum Ended {
 impl Mounted {
     /// Serves until SIGINT, SIGTERM or SIGHUP (then unmounts) or an outside unmount.
     pub fn serve_until_signal(self) -> Result<Ended, MountError> {
-        let Mounted { session, _poll, mut signals, .. } = self;
+        let Mounted { session, _poll, dirs_ahead, mut signals, .. } = self;
         loop {
             if let Some(sig) = signals.pending().next() {
                 tracing::info!(signal = sig, "unmounting");
+                if let Some(d) = &dirs_ahead {
+                    d.stop();
+                }
                 session.umount_and_join().map_err(MountError::Session)?;
                 return Ok(Ended::Signal(sig));
             }
@@ -342,6 +359,9 @@ impl Mounted {
 
     /// Unmounts and waits for the serving threads.
     pub fn unmount(self) -> Result<(), MountError> {
+        if let Some(d) = &self.dirs_ahead {
+            d.stop();
+        }
         self.session.umount_and_join().map_err(MountError::Session)
     }
 }
@@ -362,6 +382,9 @@ struct FuseAdapter {
     fs: SynthFs,
     /// Pushes the files after a small file read whole into the page cache.
     ahead: Option<FileAhead>,
+    /// Lists the sub-folders of a folder a stat walk reads, through the mount, ahead of it
+    /// (set once the mount exists, where a clone of it can be made).
+    dirs_ahead: Arc<std::sync::OnceLock<Arc<DirAhead>>>,
     ttl: Duration,
     demand: StatDemand,
     /// Set once the session exists, when busy polling is on.
@@ -582,7 +605,7 @@ impl Filesystem for FuseAdapter {
         }
     }
 
-    fn readdirplus(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: u64, mut reply: ReplyDirectoryPlus) {
+    fn readdirplus(&self, req: &Request, ino: INodeNo, _fh: FileHandle, offset: u64, mut reply: ReplyDirectoryPlus) {
         self.arrived();
         tracing::debug!(ino = ino.0, offset, "readdirplus");
         // The kernel (READDIRPLUS_AUTO) asks for attributes at offset 0 of every listing, and
@@ -590,7 +613,10 @@ impl Filesystem for FuseAdapter {
         // While no one stats files, the first page ends before the first file (listings put
         // sub-directories first): the walker descends without lookups, and the files come as
         // names only, so `find -type f` costs no attribute generation and no kernel inodes.
-        let names_only = offset == 0 && !self.demand.wanted();
+        // The listing read-ahead ([`DirAhead`]) follows stat walks only, and its listings stay
+        // in the kernel's cache: they always carry attributes.
+        let own = self.dirs_ahead.get().is_some_and(|d| d.is_own(req.pid()));
+        let names_only = offset == 0 && !own && !self.demand.wanted();
         if !names_only {
             self.demand.extend();
         }
@@ -608,7 +634,15 @@ impl Filesystem for FuseAdapter {
         });
         match result {
             Ok(()) => reply.ok(),
-            Err(e) => reply.error(errno(e)),
+            Err(e) => return reply.error(errno(e)),
+        }
+        if offset == 0
+            && !names_only
+            && !own
+            && let Some(d) = self.dirs_ahead.get()
+            && let Ok(dir) = crate::fs::index_of(ino.0)
+        {
+            d.walked(dir);
         }
     }
 
@@ -773,6 +807,7 @@ mod tests {
             ttl: None,
             busy_poll: None,
             file_ahead: None,
+            dir_ahead: None,
         };
         let cfg = fuse_config(&s("ro,allow_other,noatime,fsname=share")).unwrap();
         assert_eq!(cfg.acl, SessionACL::All);

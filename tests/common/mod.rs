@@ -82,14 +82,23 @@ pub struct Mount {
 impl Mount {
     /// Mounts with `args` (tree options) on a fresh empty directory and waits until it serves.
     pub fn start(args: &[&str]) -> Mount {
+        Mount::spawn(args, bin().stderr(std::process::Stdio::inherit()))
+    }
+
+    /// Like [`Mount::start`], with the mount's debug log (a line per request) in `log`.
+    pub fn start_logged(args: &[&str], log: &std::path::Path) -> Mount {
+        let file = std::fs::File::create(log).expect("create the log");
+        Mount::spawn(args, bin().env("RUST_LOG", "debug").env("NO_COLOR", "1").stderr(file))
+    }
+
+    fn spawn(args: &[&str], command: &mut Command) -> Mount {
         use std::io::BufRead;
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut child = bin()
+        let mut child = command
             .arg("mount")
             .arg(dir.path())
             .args(args)
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
             .spawn()
             .expect("spawn synthfs mount");
         let stdout = child.stdout.take().expect("stdout");
@@ -178,4 +187,17 @@ pub fn all_files(tree: &Tree) -> Vec<FileAttrs> {
     );
     v.sort_by_key(|a| a.index);
     v
+}
+
+/// What `pick` returns for the tree's folders that it picks, in no particular order.
+pub fn fold_dirs_of<T: Send>(tree: &Tree, pick: impl Fn(&synthfs::model::plan::DirPlan) -> Option<T> + Sync) -> Vec<T> {
+    fold_dirs(
+        tree,
+        Vec::new,
+        |acc, plan| acc.extend(pick(plan)),
+        |mut a, b| {
+            a.extend(b);
+            a
+        },
+    )
 }
