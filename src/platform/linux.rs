@@ -219,7 +219,7 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
             }
         })
     });
-    // The listing read-ahead reads through the mount, so it starts once the mount exists.
+    // The listing read-ahead reads through the mount, so it starts once the mount serves.
     let dirs_ahead_slot: Arc<std::sync::OnceLock<Arc<DirAhead>>> = Arc::new(std::sync::OnceLock::new());
     let adapter = FuseAdapter {
         fs: SynthFs::new(tree.clone()),
@@ -232,10 +232,6 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     let mount_err = |err| MountError::Mount { path: mountpoint.into(), err };
     let session = fuser::Session::new(adapter, &canonical, &cfg).map_err(mount_err)?;
     let _ = notifier.set(session.notifier());
-    let dirs_ahead = DirAhead::start(tree, &canonical, settings.dir_ahead.unwrap_or(DIR_AHEAD)).map(Arc::new);
-    if let Some(d) = &dirs_ahead {
-        let _ = dirs_ahead_slot.set(d.clone());
-    }
     // Polling starts before serving does, on the descriptor the last serving thread reads.
     let poll = BusyPoll::start(&session, settings.busy_poll.unwrap_or(BUSY_POLL)).map_err(mount_err)?;
     if let Some(p) = &poll {
@@ -244,6 +240,11 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     let stop = StopPoll(poll);
     let session = session.spawn().map_err(mount_err)?;
     raise_readahead(&canonical);
+    // Started once requests are served: cloning the mount must not wait on a request.
+    let dirs_ahead = DirAhead::start(tree, &canonical, settings.dir_ahead.unwrap_or(DIR_AHEAD)).map(Arc::new);
+    if let Some(d) = &dirs_ahead {
+        let _ = dirs_ahead_slot.set(d.clone());
+    }
     Ok(Mounted { session, _poll: stop, dirs_ahead, signals, mountpoint: canonical })
 }
 
