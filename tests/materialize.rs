@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::Command;
 
@@ -191,16 +190,12 @@ fn another_tree_is_refused_unless_forced_and_dry_run_writes_nothing() {
     assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
 }
 
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
-}
-
 /// A tmpfs mounted for one test, unmounted on drop.
 struct Tmpfs(tempfile::TempDir);
 
 impl Tmpfs {
     fn new(opts: &str) -> Option<Tmpfs> {
-        if !is_root() {
+        if !common::is_root() {
             eprintln!("skipping: mounting a tmpfs needs root");
             return None;
         }
@@ -313,7 +308,7 @@ fn torture_tree_materializes_and_verifies() {
 fn torture_onto_ntfs_reports_each_refused_name() {
     let tools = common::have_tool(Command::new("mkntfs").arg("--version"), "mkntfs (ntfs-3g)")
         && common::have_tool(Command::new("ntfs-3g").arg("--version"), "ntfs-3g");
-    if !tools || !common::fuse_available() || !is_root() {
+    if !tools || !common::fuse_available() || !common::is_root() {
         eprintln!("skipping: needs ntfs-3g, /dev/fuse and root");
         return;
     }

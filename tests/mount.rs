@@ -228,7 +228,7 @@ fn files_after_a_small_file_read_whole_are_pushed_into_the_page_cache() {
 /// Whether the tests run as root (the listing read-ahead reads through a clone of the mount,
 /// which only root can make); prints why a test skips otherwise.
 fn root_for_read_ahead() -> bool {
-    let root = std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
+    let root = common::is_root();
     if !root {
         eprintln!("skipping: the listing read-ahead needs root (it clones the mount)");
     }

@@ -206,12 +206,11 @@ impl DirAhead {
     /// A walker read `dir` from its start and wants attributes: its sub-folders are listed
     /// next, ahead of what was queued before, and the lead starts again.
     pub fn walked(&self, dir: u64) {
+        // A folder the threads listed already had its sub-folders queued then.
+        let plan = if self.shared.first_listing(dir) { self.tree.plan(dir) } else { None };
         let mut q = self.shared.lock();
         q.lead = 0;
-        // A folder the threads listed already had its sub-folders queued then.
-        if self.shared.first_listing(dir)
-            && let Some(plan) = self.tree.plan(dir)
-        {
+        if let Some(plan) = plan {
             Shared::push(&mut q, plan.children.iter().map(|c| c.index));
         }
         drop(q);

@@ -187,8 +187,9 @@ pub struct Mounted {
     session: fuser::BackgroundSession,
     /// Ends busy polling when the mount goes, however it goes.
     _poll: StopPoll,
-    /// Stopped before unmounting, so no listing is left half done.
-    dirs_ahead: Option<Arc<DirAhead>>,
+    /// The listing read-ahead (set once serving), stopped before unmounting so no listing is
+    /// left half done.
+    dirs_ahead: Arc<std::sync::OnceLock<DirAhead>>,
     signals: signal_hook::iterator::Signals,
     pub mountpoint: PathBuf,
 }
@@ -220,11 +221,11 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
         })
     });
     // The listing read-ahead reads through the mount, so it starts once the mount serves.
-    let dirs_ahead_slot: Arc<std::sync::OnceLock<Arc<DirAhead>>> = Arc::new(std::sync::OnceLock::new());
+    let dirs_ahead: Arc<std::sync::OnceLock<DirAhead>> = Arc::new(std::sync::OnceLock::new());
     let adapter = FuseAdapter {
         fs: SynthFs::new(tree.clone()),
         ahead,
-        dirs_ahead: dirs_ahead_slot.clone(),
+        dirs_ahead: dirs_ahead.clone(),
         ttl: settings.ttl.unwrap_or(TTL),
         demand: StatDemand::new(),
         poll: poll_slot.clone(),
@@ -241,9 +242,8 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     let session = session.spawn().map_err(mount_err)?;
     raise_readahead(&canonical);
     // Started once requests are served: cloning the mount must not wait on a request.
-    let dirs_ahead = DirAhead::start(tree, &canonical, settings.dir_ahead.unwrap_or(DIR_AHEAD)).map(Arc::new);
-    if let Some(d) = &dirs_ahead {
-        let _ = dirs_ahead_slot.set(d.clone());
+    if let Some(d) = DirAhead::start(tree, &canonical, settings.dir_ahead.unwrap_or(DIR_AHEAD)) {
+        let _ = dirs_ahead.set(d);
     }
     Ok(Mounted { session, _poll: stop, dirs_ahead, signals, mountpoint: canonical })
 }
@@ -338,7 +338,7 @@ impl Mounted {
         loop {
             if let Some(sig) = signals.pending().next() {
                 tracing::info!(signal = sig, "unmounting");
-                if let Some(d) = &dirs_ahead {
+                if let Some(d) = dirs_ahead.get() {
                     d.stop();
                 }
                 session.umount_and_join().map_err(MountError::Session)?;
@@ -360,7 +360,7 @@ impl Mounted {
 
     /// Unmounts and waits for the serving threads.
     pub fn unmount(self) -> Result<(), MountError> {
-        if let Some(d) = &self.dirs_ahead {
+        if let Some(d) = self.dirs_ahead.get() {
             d.stop();
         }
         self.session.umount_and_join().map_err(MountError::Session)
@@ -385,7 +385,7 @@ struct FuseAdapter {
     ahead: Option<FileAhead>,
     /// Lists the sub-folders of a folder a stat walk reads, through the mount, ahead of it
     /// (set once the mount exists, where a clone of it can be made).
-    dirs_ahead: Arc<std::sync::OnceLock<Arc<DirAhead>>>,
+    dirs_ahead: Arc<std::sync::OnceLock<DirAhead>>,
     ttl: Duration,
     demand: StatDemand,
     /// Set once the session exists, when busy polling is on.

@@ -47,6 +47,12 @@ pub fn small_tree(files: u64, dirs: u64, seed: u64) -> Tree {
     Tree::new(p).expect("valid tree")
 }
 
+/// Whether the tests run as root.
+pub fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
 /// Whether an outside tool is present. Missing tools skip a check with a printed reason,
 /// except in CI (`SYNTHFS_REQUIRE_TOOLS=1`), where `.ci/run` installs them and a missing one
 /// is a failure.
