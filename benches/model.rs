@@ -6,9 +6,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use synthfs::model::plan::DirPlan;
-use synthfs::model::walk::fold_dirs;
-use synthfs::model::{Profile, Tree};
+use synthfs::walk::fold_dirs;
+use synthfs_model::plan::DirPlan;
+use synthfs_model::{Profile, Tree};
 
 fn tree(files: u64) -> Tree {
     let mut p = Profile::builtin("enterprise").expect("built-in");
@@ -73,8 +73,8 @@ fn decode(c: &mut Criterion) {
 
 /// Content generation: 1 MiB reads from a 64 MiB file of each body style.
 fn content(c: &mut Criterion) {
-    use synthfs::model::FileType;
-    use synthfs::model::content::{ContentSpec, Reader, body_crc};
+    use synthfs_model::FileType;
+    use synthfs_model::content::{ContentSpec, Reader, body_crc};
     let mut g = c.benchmark_group("content");
     g.throughput(Throughput::Bytes(1 << 20));
     let mut buf = vec![0u8; 1 << 20];

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use synthfs::identity;
-use synthfs::model::accounts::Roster;
-use synthfs::model::{Profile, Tree};
+use synthfs_model::accounts::Roster;
+use synthfs_model::{Profile, Tree};
 
 use crate::cli::TreeArgs;
 
@@ -21,9 +21,9 @@ pub trait MaybeBadInput: std::error::Error + Send + Sync + 'static {
 }
 
 #[cfg(target_os = "linux")]
-impl MaybeBadInput for synthfs::platform::linux::MountError {
+impl MaybeBadInput for synthfs_fuse::MountError {
     fn is_bad_input(&self) -> bool {
-        synthfs::platform::linux::MountError::is_bad_input(self)
+        synthfs_fuse::MountError::is_bad_input(self)
     }
 }
 
@@ -62,7 +62,7 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 
 /// Loads the profile and applies the command-line overrides.
 pub fn resolve_profile(args: &TreeArgs) -> Result<Profile, BadInput> {
-    let mut profile = Profile::load(&args.profile).map_err(|e| BadInput(e.to_string()))?;
+    let mut profile = synthfs::profile_file::load(&args.profile).map_err(|e| BadInput(e.to_string()))?;
     if let Some(seed) = args.seed {
         profile.seed = seed;
     }
@@ -152,8 +152,8 @@ pub fn resolve_profile(args: &TreeArgs) -> Result<Profile, BadInput> {
 }
 
 /// A day given on the command line: YYYY-MM-DD, or `today` (UTC).
-pub fn parse_day(flag: &str, value: &str) -> Result<synthfs::model::date::Date, BadInput> {
-    use synthfs::model::date::Date;
+pub fn parse_day(flag: &str, value: &str) -> Result<synthfs_model::date::Date, BadInput> {
+    use synthfs_model::date::Date;
     if value.eq_ignore_ascii_case("today") {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         return Ok(Date::of_unix(now as i64));
@@ -170,7 +170,9 @@ pub fn load_identities(profile: &Profile) -> anyhow::Result<Option<Arc<Roster>>>
 pub fn resolve_tree(args: &TreeArgs) -> anyhow::Result<Tree> {
     let profile = resolve_profile(args)?;
     let roster = load_identities(&profile)?;
-    Ok(Tree::with_roster(profile, roster).map_err(|e| BadInput(e.to_string()))?)
+    Ok(Tree::with_roster(profile, roster)
+        .map_err(|e| BadInput(e.to_string()))?
+        .with_workers(Arc::new(synthfs::workers::ScopedThreads)))
 }
 
 /// Sets the size of rayon's global pool.

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use serde::Serialize;
-use synthfs::model::Tree;
 use synthfs::scan::{self, ScanOptions, ScanReport};
-use synthfs::units::{Bytes, Count};
+use synthfs_model::Tree;
+use synthfs_model::units::{Bytes, Count};
 
 use crate::cli::DemoArgs;
 use crate::config;
@@ -66,7 +66,7 @@ struct Owner {
 
 #[cfg(target_os = "linux")]
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
-    use synthfs::platform::linux::{self, MountSettings};
+    use synthfs_fuse::MountSettings;
 
     config::set_threads(args.threads)?;
     let tree = Arc::new(config::resolve_tree(&args.tree)?);
@@ -81,7 +81,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         dir_ahead: None,
     };
     let started = Instant::now();
-    let mut mounted = linux::mount(tree.clone(), &dir.0, &settings).map_err(config::lift)?;
+    let mut mounted = synthfs_fuse::mount(tree.clone(), &dir.0, &settings).map_err(config::lift)?;
     let mount_ms = started.elapsed().as_secs_f64() * 1000.0;
     let p = &tree.model.profile;
     let say = |line: String| {
@@ -188,7 +188,7 @@ fn rate(n: f64, secs: f64) -> f64 {
 fn print_report(r: &ScanReport, owners: &[Owner], root: &Path) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let rel = |p: &str| p.strip_prefix(&format!("{}/", root.display())).unwrap_or(p).to_string();
-    let date = |t: i64| synthfs::model::date::format_datetime(t);
+    let date = |t: i64| synthfs_model::date::format_datetime(t);
     writeln!(out)?;
     writeln!(out, "What a scanner sees")?;
     writeln!(out, "  files              {:>14}", Count(r.files).to_string())?;

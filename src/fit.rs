@@ -6,11 +6,11 @@
 //! mix, the files at the root, the depth (by calibrating the fan-out on the model itself), the
 //! age range and the share of temp files.
 
-use crate::model::layout::Layout;
-use crate::model::profile::{Profile, Template};
-use crate::model::walk::fold_dirs;
-use crate::model::{ProfileError, Tree};
 use crate::stats::{FINE_BUCKETS, Stats, fine_bucket_start};
+use crate::walk::fold_dirs;
+use synthfs_model::layout::Layout;
+use synthfs_model::profile::{Profile, Template};
+use synthfs_model::{ProfileError, Tree};
 
 /// Extensions kept in the fitted mix (the rest, a small share in real trees, is dropped).
 pub const TOP_EXTENSIONS: usize = 80;
@@ -59,7 +59,7 @@ pub fn fit(s: &Stats, opts: &FitOptions) -> Result<Profile, FitError> {
     p.sizes.tail_share = 0.0;
     p.sizes.histogram = histogram(s);
     p.sizes.by_depth = by_depth(s);
-    p.sizes.max = crate::model::profile::Size(s.largest.as_ref().map_or(0, |e| e.value as u64).max(4096));
+    p.sizes.max = synthfs_model::profile::Size(s.largest.as_ref().map_or(0, |e| e.value as u64).max(4096));
     p.sizes.by_ext.clear();
 
     p.template = Template {
@@ -68,7 +68,7 @@ pub fn fit(s: &Stats, opts: &FitOptions) -> Result<Profile, FitError> {
         years: 0,
         projects: 0,
         // A power law: its exponent is the knob that sets the depth (calibrated below).
-        fanout_law: crate::model::fanout::FanoutLaw::Power,
+        fanout_law: synthfs_model::fanout::FanoutLaw::Power,
         // The widest folder's sub-folders bound the typical fan-out.
         fanout_cap: (s.subdirs_per_dir.len().saturating_sub(1) / 4).clamp(2, 100_000) as u32,
         ..Template::default()
@@ -148,7 +148,7 @@ fn mix(s: &Stats) -> std::collections::BTreeMap<String, u32> {
     let mut exts: Vec<(&str, u64)> = s.by_ext.iter().map(|(e, t)| (&**e, t.files)).collect();
     exts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     exts.into_iter()
-        .filter(|(e, _)| crate::model::FileType::valid_ext(e))
+        .filter(|(e, _)| synthfs_model::FileType::valid_ext(e))
         .take(TOP_EXTENSIONS)
         .map(|(e, n)| (e.to_string(), ((n as f64 / s.files as f64 * 100_000.0).round() as u32).max(1)))
         .collect()

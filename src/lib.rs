@@ -1,23 +1,32 @@
 //! synthfs: a realistic enterprise file share that is never stored.
 //!
 //! Every name, attribute and byte is a pure function of a profile, a seed and a node index
-//! ([`model`]). Front ends show the same tree: [`stats`] summarises it; the mount,
-//! materialize and archive front ends walk the same model.
+//! (the `synthfs-model` crate). This crate holds the front ends, each a walk over the same
+//! model: [`stats`] summarises it, [`materialize`] writes it to disk, [`archive`] streams it
+//! into ZIP or tar with load files, [`manifest`] prints the ground truth, [`verify`] checks a
+//! copy. The mount lives in `synthfs-fuse` (platform/linux) over `synthfs-fs`.
+//!
+//! ```
+//! use synthfs_model::{Profile, Tree};
+//! let mut profile = Profile::builtin("enterprise").unwrap();
+//! profile.set_counts(Some(500), None);
+//! let stats = synthfs::stats::collect(&Tree::new(profile).unwrap());
+//! assert_eq!(stats.files, 500);
+//! ```
 
 pub mod archive;
 pub mod fit;
-pub mod fs;
 pub mod identity;
 pub mod longpath;
 #[cfg(unix)]
 pub mod manifest;
 #[cfg(unix)]
 pub mod materialize;
-pub mod model;
-pub mod platform;
+pub mod profile_file;
 pub mod report;
 pub mod scan;
 pub mod stats;
-pub mod units;
 #[cfg(unix)]
 pub mod verify;
+pub mod walk;
+pub mod workers;

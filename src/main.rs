@@ -14,8 +14,8 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use clap::Parser;
-use synthfs::model::Profile;
-use synthfs::model::profile::builtin_names;
+use synthfs_model::Profile;
+use synthfs_model::profile::builtin_names;
 
 use cli::{ArchiveArgs, Cli, Command, MaterializeArgs, MountArgs, ProfileCommand, VerifyArgs};
 use config::BadInput;
@@ -122,7 +122,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Profile(ProfileCommand::Show { profile }) => {
             let text = match Profile::builtin_text(&profile) {
                 Some(t) => t.to_string(),
-                None => Profile::load(&profile).map_err(|e| BadInput(e.to_string()))?.to_toml(),
+                None => synthfs::profile_file::load(&profile).map_err(|e| BadInput(e.to_string()))?.to_toml(),
             };
             std::io::stdout().lock().write_all(text.as_bytes())?;
             Ok(())
@@ -133,8 +133,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 #[cfg(target_os = "linux")]
 fn run_mount(args: MountArgs) -> anyhow::Result<()> {
     use std::sync::Arc;
-    use synthfs::platform::linux::{self, Ended, MountSettings};
-    use synthfs::units::Count;
+    use synthfs_fuse::{Ended, MountSettings};
+    use synthfs_model::units::Count;
 
     let tree = Arc::new(config::resolve_tree(&args.tree)?);
     let refresh = tree.model.profile.identities.refresh;
@@ -149,7 +149,7 @@ fn run_mount(args: MountArgs) -> anyhow::Result<()> {
         dir_ahead: Some(args.dir_ahead),
     };
     let started = std::time::Instant::now();
-    let mounted = linux::mount(tree.clone(), &args.mountpoint, &settings).map_err(config::lift)?;
+    let mounted = synthfs_fuse::mount(tree.clone(), &args.mountpoint, &settings).map_err(config::lift)?;
     if refresh > 0 {
         refresh_identities(tree.clone(), refresh)?;
     }
@@ -176,7 +176,7 @@ fn run_mount(args: MountArgs) -> anyhow::Result<()> {
 /// Re-reads the identity source every `secs` seconds in the background while the mount serves;
 /// a failed read keeps the accounts it has.
 #[cfg(target_os = "linux")]
-fn refresh_identities(tree: Arc<synthfs::model::Tree>, secs: u64) -> anyhow::Result<()> {
+fn refresh_identities(tree: Arc<synthfs_model::Tree>, secs: u64) -> anyhow::Result<()> {
     std::thread::Builder::new()
         .name("synthfs-identities".into())
         .spawn(move || {
@@ -210,7 +210,7 @@ struct Incomplete(String);
 fn run_materialize(args: MaterializeArgs) -> anyhow::Result<()> {
     use std::sync::Arc;
     use synthfs::materialize::{self, Counters, Options, Shard};
-    use synthfs::units::{Bytes, Count};
+    use synthfs_model::units::{Bytes, Count};
 
     config::set_threads(args.threads)?;
     let tree = config::resolve_tree(&args.tree)?;
@@ -277,8 +277,8 @@ fn run_archive(args: ArchiveArgs) -> anyhow::Result<()> {
     use std::sync::Arc;
     use synthfs::archive::{self, Kind, Options, Wrap};
     use synthfs::materialize::Counters;
-    use synthfs::model::Tree;
-    use synthfs::units::{Bytes, Count};
+    use synthfs_model::Tree;
+    use synthfs_model::units::{Bytes, Count};
 
     config::set_threads(args.threads)?;
     let Some(kind) = args.format.or_else(|| Kind::from_path(&args.out)) else {
@@ -508,7 +508,7 @@ fn run_report(args: cli::ReportArgs) -> anyhow::Result<()> {
     }
     let profile = config::resolve_profile(&args.tree)?;
     let roster = config::load_identities(&profile)?;
-    let tree = synthfs::model::Tree::with_roster(profile, roster).map_err(|e| BadInput(e.to_string()))?;
+    let tree = synthfs_model::Tree::with_roster(profile, roster).map_err(|e| BadInput(e.to_string()))?;
     let report = synthfs::report::collect(&tree, args.dormant_years);
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -522,7 +522,7 @@ fn run_report(args: cli::ReportArgs) -> anyhow::Result<()> {
 
 fn run_manifest(args: cli::ManifestArgs) -> anyhow::Result<()> {
     use synthfs::materialize::shard::Shard;
-    use synthfs::units::{Bytes, Count};
+    use synthfs_model::units::{Bytes, Count};
     config::set_threads(args.threads)?;
     let shard = match &args.shard {
         Some(s) => Shard::parse(s).map_err(|e| BadInput(e.to_string()))?,
@@ -530,7 +530,7 @@ fn run_manifest(args: cli::ManifestArgs) -> anyhow::Result<()> {
     };
     let profile = config::resolve_profile(&args.tree)?;
     let roster = config::load_identities(&profile)?;
-    let tree = synthfs::model::Tree::with_roster(profile, roster).map_err(|e| BadInput(e.to_string()))?;
+    let tree = synthfs_model::Tree::with_roster(profile, roster).map_err(|e| BadInput(e.to_string()))?;
     let started = std::time::Instant::now();
     match &args.output {
         None => {
@@ -569,11 +569,11 @@ fn cancel_on_signal() -> anyhow::Result<Arc<std::sync::atomic::AtomicBool>> {
 
 /// The load file and the manifest hash every byte of every file, sparse holes included: say so
 /// before a run that would spend hours on it.
-fn warn_if_hashing_is_long(tree: &synthfs::model::Tree) {
-    use synthfs::units::Bytes;
+fn warn_if_hashing_is_long(tree: &synthfs_model::Tree) {
+    use synthfs_model::units::Bytes;
     /// Rough rate of MD5 + SHA-1 + SHA-256 over zeros on two cores.
     const HASH_BYTES_PER_SEC: f64 = 0.6e9;
-    let (apparent, allocated) = synthfs::fs::totals::of(tree);
+    let (apparent, allocated) = synthfs_fs::totals::of(tree);
     let hours = apparent as f64 / HASH_BYTES_PER_SEC / 3600.0;
     if hours >= 0.25 {
         eprintln!(
@@ -585,8 +585,8 @@ fn warn_if_hashing_is_long(tree: &synthfs::model::Tree) {
 }
 
 fn run_verify(args: VerifyArgs) -> anyhow::Result<()> {
-    use synthfs::units::Count;
     use synthfs::verify::{self, Options};
+    use synthfs_model::units::Count;
 
     config::set_threads(args.threads)?;
     let tree = config::resolve_tree(&args.tree)?;

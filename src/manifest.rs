@@ -14,10 +14,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::materialize::shard::Shard;
-use crate::model::attrs::SpecialOwner;
-use crate::model::plan::DirPlan;
-use crate::model::tree::WindowsOwner;
-use crate::model::{FileAttrs, Role, Timestamp, Tree};
+use synthfs_model::attrs::SpecialOwner;
+use synthfs_model::plan::DirPlan;
+use synthfs_model::tree::WindowsOwner;
+use synthfs_model::{FileAttrs, Role, Timestamp, Tree};
 
 /// Record formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -589,11 +589,11 @@ fn mode(m: u32, out: &mut Vec<u8>) {
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (UTC), as [`crate::model::date::format_rfc3339`] writes it.
+/// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (UTC), as [`synthfs_model::date::format_rfc3339`] writes it.
 fn rfc3339(t: Timestamp, out: &mut Vec<u8>) {
-    let d = crate::model::date::Date::of_unix(t.secs);
+    let d = synthfs_model::date::Date::of_unix(t.secs);
     if !(0..=9999).contains(&d.year) || t.nanos >= 1_000_000_000 {
-        return out.extend_from_slice(crate::model::date::format_rfc3339(t.secs, t.nanos).as_bytes());
+        return out.extend_from_slice(synthfs_model::date::format_rfc3339(t.secs, t.nanos).as_bytes());
     }
     let s = t.secs.rem_euclid(86_400) as u32;
     let year = d.year as u32;
@@ -613,16 +613,16 @@ fn rfc3339(t: Timestamp, out: &mut Vec<u8>) {
         (25, nanos / 100 % 100),
         (27, nanos % 100),
     ] {
-        buf[at..at + 2].copy_from_slice(&crate::model::date::DIGIT_PAIRS[v as usize]);
+        buf[at..at + 2].copy_from_slice(&synthfs_model::date::DIGIT_PAIRS[v as usize]);
     }
     buf[20] = b'0' + (nanos / 100_000_000) as u8;
     out.extend_from_slice(&buf);
 }
 
-fn type_name(t: crate::model::FileType) -> &'static str {
+fn type_name(t: synthfs_model::FileType) -> &'static str {
     static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let names = NAMES.get_or_init(|| {
-        crate::model::FileType::ALL
+        synthfs_model::FileType::ALL
             .iter()
             .map(|t| serde_json::to_value(t).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
             .collect()
@@ -666,7 +666,7 @@ mod tests {
         for (secs, nanos) in cases.into_iter().chain(spread) {
             let mut out = Vec::new();
             rfc3339(Timestamp { secs, nanos }, &mut out);
-            assert_eq!(String::from_utf8(out).unwrap(), crate::model::date::format_rfc3339(secs, nanos));
+            assert_eq!(String::from_utf8(out).unwrap(), synthfs_model::date::format_rfc3339(secs, nanos));
         }
     }
 
@@ -681,7 +681,7 @@ mod tests {
 
     #[test]
     fn records_parse_and_shards_concatenate_to_the_whole() {
-        let mut p = crate::model::Profile::builtin("torture").unwrap();
+        let mut p = synthfs_model::Profile::builtin("torture").unwrap();
         p.set_counts(Some(500), None);
         p.torture.control_chars = true;
         let tree = Tree::new(p).unwrap();
@@ -703,14 +703,14 @@ mod tests {
             let w = tree.windows_owner(
                 Some(a.owner),
                 tree.locate(a.index).and_then(|l| match l {
-                    crate::model::Location::File { parent, .. } => parent.ctx.department,
+                    synthfs_model::Location::File { parent, .. } => parent.ctx.department,
                     _ => None,
                 }),
                 a.group_owner,
             );
             assert_eq!((r["owner"].as_str().unwrap(), r["sid"].as_str().unwrap()), (w.name.as_str(), w.sid.as_str()));
             assert_eq!(r["department"], w.department);
-            assert_eq!(r["modified"], crate::model::date::format_rfc3339(a.modified.secs, a.modified.nanos));
+            assert_eq!(r["modified"], synthfs_model::date::format_rfc3339(a.modified.secs, a.modified.nanos));
         }
         let mut csv = Vec::new();
         write(&tree, Format::Csv, Shard::ALL, &mut csv).unwrap();

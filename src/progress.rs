@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use synthfs::materialize::Counters;
-use synthfs::units::{Bytes, Count};
+use synthfs_model::units::{Bytes, Count};
 
 /// A running progress display; `finish` stops it.
 pub struct Reporter {

@@ -10,11 +10,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::manifest::Owners;
-use crate::model::date::{DAY, Date};
-use crate::model::ntacl;
-use crate::model::plan::DirPlan;
-use crate::model::walk::fold_subtree;
-use crate::model::{FileAttrs, Tree};
+use crate::walk::fold_subtree;
+use synthfs_model::date::{DAY, Date};
+use synthfs_model::ntacl;
+use synthfs_model::plan::DirPlan;
+use synthfs_model::{FileAttrs, Tree};
 
 /// What files at the root of the share are reported under, as a top-level folder.
 pub const ROOT_FILES: &str = "(root)";
@@ -280,8 +280,8 @@ fn add_file(acc: &mut Acc, tree: &Tree, owners: &Owners, plan: &DirPlan, a: &Fil
 
 /// The report as text: one line per figure, shares in percent.
 pub fn render(r: &Report) -> String {
-    use crate::units::{Bytes, Count};
     use std::fmt::Write;
+    use synthfs_model::units::{Bytes, Count};
     let pct = |n: u64, of: u64| if of == 0 { 0.0 } else { 100.0 * n as f64 / of as f64 };
     let mut o = String::new();
     let _ = writeln!(o, "files         {} ({}), as of {}", Count(r.files), Bytes(r.bytes), r.as_of);
@@ -367,7 +367,7 @@ pub fn render(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Profile;
+    use synthfs_model::Profile;
 
     #[test]
     fn totals_agree_across_breakdowns() {

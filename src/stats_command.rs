@@ -6,10 +6,10 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use synthfs::model::Tree;
-use synthfs::model::date::{DAY, Date};
 use synthfs::stats::{self, Stats, plot, real, report::Subject};
-use synthfs::units::Count;
+use synthfs_model::Tree;
+use synthfs_model::date::{DAY, Date};
+use synthfs_model::units::Count;
 
 use crate::cli::{StatsArgs, TreeArgs};
 use crate::config::{self, BadInput};

@@ -5,8 +5,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use synthfs::model::FileType;
-use synthfs::model::content::read_all;
+use synthfs_model::FileType;
+use synthfs_model::content::read_all;
 
 use common::{have_tool, small_tree};
 

@@ -334,13 +334,13 @@ fn torture_onto_ntfs_reports_each_refused_name() {
     let o = bin().arg("materialize").arg(&mnt).args(tree).output().unwrap();
     assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
     // The names Windows cannot hold, from the model.
-    let mut p = synthfs::model::Profile::builtin("torture").unwrap();
+    let mut p = synthfs_model::Profile::builtin("torture").unwrap();
     p.set_counts(Some(500), None);
-    let t = synthfs::model::Tree::new(p).unwrap();
+    let t = synthfs_model::Tree::new(p).unwrap();
     let unsafe_nodes: Vec<u64> =
-        (1..t.node_count()).filter(|&i| !synthfs::model::names::is_windows_safe(&t.name(i).unwrap())).collect();
+        (1..t.node_count()).filter(|&i| !synthfs_model::names::is_windows_safe(&t.name(i).unwrap())).collect();
     let refused: Vec<String> = unsafe_nodes.iter().map(|&i| t.path(i).unwrap()).collect();
-    let refused_files = unsafe_nodes.iter().filter(|&&i| t.kind(i) == Some(synthfs::model::NodeKind::File)).count();
+    let refused_files = unsafe_nodes.iter().filter(|&&i| t.kind(i) == Some(synthfs_model::NodeKind::File)).count();
     assert!(refused.len() >= 15, "{refused:?}");
     let text = format!("{}{}", stdout(&o), stderr(&o));
     for path in &refused {

@@ -7,11 +7,11 @@ use std::collections::HashSet;
 use proptest::prelude::*;
 use std::sync::Arc;
 
-use synthfs::model::accounts::{Person, Roster};
-use synthfs::model::content::{Reader, body_crc, read_all};
-use synthfs::model::names::is_windows_safe;
-use synthfs::model::walk::fold_dirs;
-use synthfs::model::{FileType, Location, NodeKind, Profile, Role, Tree};
+use synthfs::walk::fold_dirs;
+use synthfs_model::accounts::{Person, Roster};
+use synthfs_model::content::{Reader, body_crc, read_all};
+use synthfs_model::names::is_windows_safe;
+use synthfs_model::{FileType, Location, NodeKind, Profile, Role, Tree};
 
 use common::{all_files, small_profile, small_tree};
 
@@ -122,7 +122,7 @@ fn every_node_of_a_torture_tree_round_trips() {
     for i in 0..tree.node_count() {
         if let Location::Symlink(k) = tree.locate(i).unwrap() {
             assert_eq!(links.symlinks[k].index, i);
-            assert_eq!(tree.kind(i), Some(synthfs::model::NodeKind::Symlink));
+            assert_eq!(tree.kind(i), Some(synthfs_model::NodeKind::Symlink));
             symlinks += 1;
         }
         if i != 0 {
@@ -219,7 +219,7 @@ fn year_folders_hold_files_of_their_year() {
     for a in all_files(&tree) {
         let plan = tree.plan(a.parent).unwrap();
         if let Some(y) = plan.ctx.year {
-            let year = |t: i64| synthfs::model::date::Date::of_unix(t).year;
+            let year = |t: i64| synthfs_model::date::Date::of_unix(t).year;
             assert_eq!(year(a.modified.secs), y, "{}", tree.path(a.index).unwrap());
             assert_eq!(year(a.created.secs), y, "{}", tree.path(a.index).unwrap());
             checked += 1;
@@ -381,7 +381,7 @@ fn golden_listing_of_a_small_tree() {
 /// Modification times of the files whose folder spans the tree's whole range (year and quarter
 /// folders narrow theirs), and every file's (created, modified).
 fn dated(tree: &Tree) -> (Vec<i64>, Vec<(i64, i64)>) {
-    use synthfs::model::attrs::time_window;
+    use synthfs_model::attrs::time_window;
     fold_dirs(
         tree,
         || (Vec::new(), Vec::new()),
@@ -438,7 +438,7 @@ fn date_presets_have_their_stated_shapes() {
     let (m, _) = dated(&t);
     let mut per_year = std::collections::BTreeMap::new();
     for s in &m {
-        *per_year.entry(synthfs::model::date::Date::of_unix(*s).year).or_insert(0u64) += 1;
+        *per_year.entry(synthfs_model::date::Date::of_unix(*s).year).or_insert(0u64) += 1;
     }
     assert_eq!(per_year.keys().copied().collect::<Vec<_>>(), (2018..=2024).collect::<Vec<_>>());
     let each = m.len() as f64 / 7.0;
@@ -447,7 +447,7 @@ fn date_presets_have_their_stated_shapes() {
     }
     // legacy-mess: 15% stamped at the migration, half modified before it and created at it.
     let t = preset_tree("legacy-mess", "");
-    let migration = synthfs::model::attrs::legacy_migration(&t.model);
+    let migration = synthfs_model::attrs::legacy_migration(&t.model);
     let (m, all) = dated(&t);
     let stamped = m.iter().filter(|&&s| s == migration).count() as f64 / m.len() as f64;
     let before = m.iter().filter(|&&s| s < migration).count() as f64 / m.len() as f64;
@@ -463,7 +463,7 @@ fn date_presets_have_their_stated_shapes() {
 #[test]
 fn the_aging_preset_is_the_default_and_bad_dates_are_refused() {
     let mut p = Profile::builtin("enterprise").unwrap();
-    assert_eq!(p.dates.preset, synthfs::model::profile::DatePreset::Aging);
+    assert_eq!(p.dates.preset, synthfs_model::profile::DatePreset::Aging);
     for bad in ["recent_bias = 1.5", "min = \"2020-02-30\"", "min = \"2025-01-01\"\nmax = \"2024-01-01\""] {
         p.dates = toml::from_str(bad).unwrap();
         let err = p.validate().unwrap_err().to_string();

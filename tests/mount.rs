@@ -9,9 +9,9 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use common::{Mount, fuse_available, run, sh, sh_pipefail, small_profile_path, small_tree, stderr};
-use synthfs::model::torture::LinkEnd;
-use synthfs::model::{FileAttrs, Tree};
 use synthfs::stats::digest::content_sha256;
+use synthfs_model::torture::LinkEnd;
+use synthfs_model::{FileAttrs, Tree};
 
 fn small_args(p: &str) -> Vec<&str> {
     vec!["--profile", p]
@@ -645,7 +645,7 @@ fn a_billion_files_mount_at_once() {
 }
 
 fn tree_nodes_for_a_billion() -> u64 {
-    let mut p = synthfs::model::Profile::builtin("enterprise").unwrap();
+    let mut p = synthfs_model::Profile::builtin("enterprise").unwrap();
     p.set_counts(Some(1_000_000_000), None);
     Tree::new(p).unwrap().node_count()
 }
@@ -836,7 +836,7 @@ fn torture_tree_through_outside_tools() {
     if !fuse_available() {
         return;
     }
-    let mut p = synthfs::model::Profile::builtin("torture").unwrap();
+    let mut p = synthfs_model::Profile::builtin("torture").unwrap();
     p.set_counts(Some(3000), None);
     p.torture.control_chars = true;
     let tree = Tree::new(p).unwrap();
@@ -852,7 +852,7 @@ fn torture_tree_through_outside_tools() {
     // Every entry of every folder: files, folders, symbolic links and extra names of files.
     let mut model = std::collections::BTreeSet::new();
     for i in 0..tree.node_count() {
-        if tree.kind(i) == Some(synthfs::model::NodeKind::Dir) {
+        if tree.kind(i) == Some(synthfs_model::NodeKind::Dir) {
             let dir = tree.path(i).unwrap();
             for e in &tree.listing(i).unwrap().entries {
                 model.insert(if dir.is_empty() { e.name.to_string() } else { format!("{dir}/{}", e.name) });

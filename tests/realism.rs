@@ -140,7 +140,7 @@ struct FitCheck {
 }
 
 fn fit_and_compare(dir: &std::path::Path) -> FitCheck {
-    use synthfs::model::{Profile, Tree};
+    use synthfs_model::{Profile, Tree};
     let d = dir.display().to_string();
     // The real command, as a user runs it, and its TOML read back.
     let o = run(&["profile", "fit", &d, "--as-of", "2026-11-23"]);
@@ -148,7 +148,7 @@ fn fit_and_compare(dir: &std::path::Path) -> FitCheck {
     let text = stdout(&o);
     assert!(text.starts_with("# Fitted by `synthfs profile fit`"));
     let fitted = Profile::from_toml(&text, "fitted.toml").expect("the fitted profile loads");
-    let end = synthfs::model::date::Date::parse("2026-11-23").unwrap().unix() + 86_399;
+    let end = synthfs_model::date::Date::parse("2026-11-23").unwrap().unix() + 86_399;
     let real = synthfs::stats::real::collect_dir(dir, end).unwrap().stats;
     let model = synthfs::stats::collect(&Tree::new(fitted).unwrap());
     assert_eq!(model.files, real.files);
@@ -266,9 +266,9 @@ fn ks_to_published(s: &synthfs::stats::Stats) -> f64 {
 
 #[test]
 fn default_tree_sizes_follow_the_published_law() {
-    let mut p = synthfs::model::Profile::builtin("enterprise").unwrap();
+    let mut p = synthfs_model::Profile::builtin("enterprise").unwrap();
     p.set_counts(Some(1_000_000), None);
-    let s = synthfs::stats::collect(&synthfs::model::Tree::new(p).unwrap());
+    let s = synthfs::stats::collect(&synthfs_model::Tree::new(p).unwrap());
     let ks = ks_to_published(&s);
     eprintln!("KS distance to the published lognormal + Pareto law: {ks:.4}");
     assert!(ks < 0.02, "{ks}");
@@ -296,15 +296,15 @@ fn folder_fanout_follows_preferential_attachment() {
         let total: f64 = h.iter().sum();
         h.map(|x| x / total)
     }
-    fn model(law: synthfs::model::fanout::FanoutLaw) -> (u64, [f64; 7]) {
-        let mut p = synthfs::model::Profile::builtin("enterprise").unwrap();
-        p.template.layout = synthfs::model::layout::Layout::Tree;
+    fn model(law: synthfs_model::fanout::FanoutLaw) -> (u64, [f64; 7]) {
+        let mut p = synthfs_model::Profile::builtin("enterprise").unwrap();
+        p.template.layout = synthfs_model::layout::Layout::Tree;
         p.template.fanout_law = law;
         p.set_counts(Some(400_000), None);
-        let s = synthfs::stats::collect(&synthfs::model::Tree::new(p).unwrap());
+        let s = synthfs::stats::collect(&synthfs_model::Tree::new(p).unwrap());
         (s.dirs, shape(s.subdirs_per_dir.iter().enumerate().map(|(k, &n)| (k as u64, n))))
     }
-    let (dirs, attachment) = model(synthfs::model::fanout::FanoutLaw::Attachment);
+    let (dirs, attachment) = model(synthfs_model::fanout::FanoutLaw::Attachment);
     // The generative model: each folder appears (2 + its sub-folders) times in `urn`, so a
     // uniform pick from it is a pick by weight.
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
@@ -326,7 +326,7 @@ fn folder_fanout_follows_preferential_attachment() {
     }
     let grown = shape(children.iter().map(|&c| (c, 1)));
     let gap = |a: &[f64; 7], b: &[f64; 7]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
-    let (_, power) = model(synthfs::model::fanout::FanoutLaw::Power);
+    let (_, power) = model(synthfs_model::fanout::FanoutLaw::Power);
     eprintln!("{dirs} folders: model {attachment:.3?}\n grown one by one {grown:.3?}\n power law {power:.3?}");
     assert!(gap(&attachment, &grown) < 0.015, "{}", gap(&attachment, &grown));
     assert!(gap(&power, &grown) > 0.05, "the check tells the laws apart: {}", gap(&power, &grown));
@@ -338,9 +338,9 @@ fn folder_fanout_follows_preferential_attachment() {
 #[test]
 fn file_depth_is_the_studys_at_its_scale() {
     let depth = |files: u64| {
-        let mut p = synthfs::model::Profile::builtin("enterprise").unwrap();
+        let mut p = synthfs_model::Profile::builtin("enterprise").unwrap();
         p.set_counts(Some(files), None);
-        synthfs::stats::collect(&synthfs::model::Tree::new(p).unwrap()).mean_depth()
+        synthfs::stats::collect(&synthfs_model::Tree::new(p).unwrap()).mean_depth()
     };
     let (small, large) = (depth(100_000), depth(1_000_000));
     eprintln!("mean file depth: {small:.3} at 100,000 files, {large:.3} at 1,000,000");
@@ -355,13 +355,13 @@ fn file_depth_is_the_studys_at_its_scale() {
 /// near the root are larger than deep ones; the size law still holds (see the test above).
 #[test]
 fn bytes_by_depth_follow_the_study() {
-    use synthfs::model::attrs::Role;
-    let mut p = synthfs::model::Profile::builtin("enterprise").unwrap();
+    use synthfs_model::attrs::Role;
+    let mut p = synthfs_model::Profile::builtin("enterprise").unwrap();
     let study = p.sizes.by_depth.clone();
     assert_eq!(study.len(), 20, "the profile carries the study's 20 depths");
     p.set_counts(Some(1_000_000), None);
-    let tree = synthfs::model::Tree::new(p).unwrap();
-    let (logs, counts) = synthfs::model::walk::fold_dirs(
+    let tree = synthfs_model::Tree::new(p).unwrap();
+    let (logs, counts) = synthfs::walk::fold_dirs(
         &tree,
         || (vec![0f64; 64], vec![0u64; 64]),
         |(logs, counts), plan| {
@@ -405,7 +405,7 @@ fn bytes_by_depth_follow_the_study() {
 /// left); by default most of them do, the rest are colleagues' and leavers'.
 #[test]
 fn homes_belong_to_their_users() {
-    use synthfs::model::{Location, Profile, Tree};
+    use synthfs_model::{Location, Profile, Tree};
     for (home_share, departed_share, at_least) in [(1.0, 0.0, 1.0), (0.9, 0.02, 0.85)] {
         let mut p = Profile::builtin("enterprise").unwrap();
         p.set_counts(Some(60_000), None);
@@ -441,9 +441,9 @@ fn homes_belong_to_their_users() {
 /// Files change when people work: mostly on weekdays and in office hours.
 #[test]
 fn modification_times_follow_the_working_week() {
-    let mut p = synthfs::model::Profile::builtin("enterprise").unwrap();
+    let mut p = synthfs_model::Profile::builtin("enterprise").unwrap();
     p.set_counts(Some(20_000), None);
-    let tree = synthfs::model::Tree::new(p).unwrap();
+    let tree = synthfs_model::Tree::new(p).unwrap();
     let (mut weekday, mut office, mut all) = (0u64, 0u64, 0u64);
     for a in all_files(&tree) {
         let day = a.modified.secs.div_euclid(86_400);
@@ -465,10 +465,10 @@ fn modification_times_follow_the_working_week() {
 #[test]
 fn hot_data_sits_in_the_last_days() {
     let recent = |hot: f64| {
-        let mut p = synthfs::model::Profile::builtin("enterprise").unwrap();
+        let mut p = synthfs_model::Profile::builtin("enterprise").unwrap();
         p.set_counts(Some(3_000), None);
         p.dates.hot_share = hot;
-        let tree = synthfs::model::Tree::new(p).unwrap();
+        let tree = synthfs_model::Tree::new(p).unwrap();
         let since = tree.model.range.1 - 30 * 86_400;
         // As `find -newermt` compares: strictly later, nanoseconds included.
         let n = all_files(&tree).iter().filter(|a| (a.modified.secs, a.modified.nanos) > (since, 0)).count() as f64;
@@ -500,11 +500,11 @@ fn hot_data_sits_in_the_last_days() {
 /// keeps every count exact squeezes small folders a little: measured 0.11).
 #[test]
 fn files_per_folder_follow_the_inverse_polynomial() {
-    use synthfs::model::plan::FilesPerDir;
-    let mut p = synthfs::model::Profile::builtin("enterprise").unwrap();
+    use synthfs_model::plan::FilesPerDir;
+    let mut p = synthfs_model::Profile::builtin("enterprise").unwrap();
     p.set_counts(Some(1_000_000), None);
     let want_mean = p.files as f64 / p.dir_count() as f64;
-    let s = synthfs::stats::collect(&synthfs::model::Tree::new(p).unwrap());
+    let s = synthfs::stats::collect(&synthfs_model::Tree::new(p).unwrap());
     let mean = s.mean_files_per_dir();
     assert!((mean - want_mean).abs() / want_mean < 0.10, "mean {mean} vs the profile's {want_mean}");
     let law = FilesPerDir::new(mean);
@@ -557,7 +557,7 @@ fn date_presets_shape_a_materialized_tree() {
     // `today` ends the range today; bad values are refused with one line and exit 2.
     let today = stats_json(&["--profile", profile.as_str(), "--as-of", "today", "--files", "100"]);
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    assert_eq!(today["as_of"], synthfs::model::date::Date::of_unix(now).to_string());
+    assert_eq!(today["as_of"], synthfs_model::date::Date::of_unix(now).to_string());
     for bad in [
         &["--recent-bias", "150"][..],
         &["--min-date", "2020-13-01"],
@@ -668,7 +668,7 @@ struct Folder {
     top: String,
 }
 
-fn folders(tree: &synthfs::model::Tree, plan: &synthfs::model::plan::DirPlan, me: Folder, out: &mut Vec<Folder>) {
+fn folders(tree: &synthfs_model::Tree, plan: &synthfs_model::plan::DirPlan, me: Folder, out: &mut Vec<Folder>) {
     let at = out.len();
     let top = me.top.clone();
     out.push(me);
@@ -689,9 +689,9 @@ fn folders(tree: &synthfs::model::Tree, plan: &synthfs::model::plan::DirPlan, me
 /// within 25% of the profile's multiplier.
 #[test]
 fn panzura_files_per_folder_follow_kind_multipliers() {
-    let mut p = synthfs::model::Profile::builtin("panzura-demo").unwrap();
+    let mut p = synthfs_model::Profile::builtin("panzura-demo").unwrap();
     p.set_counts(Some(300_000), None);
-    let tree = synthfs::model::Tree::new(p.clone()).unwrap();
+    let tree = synthfs_model::Tree::new(p.clone()).unwrap();
     let mut all = Vec::new();
     let root = Folder { name: String::new(), files: tree.root().files, leaf: false, parent: 0, top: String::new() };
     folders(&tree, tree.root(), root, &mut all);
@@ -751,7 +751,7 @@ fn panzura_files_per_folder_follow_kind_multipliers() {
         let mut q = p.clone();
         q.seed = seed;
         q.set_counts(Some(50_000), None);
-        let tree = synthfs::model::Tree::new(q).unwrap();
+        let tree = synthfs_model::Tree::new(q).unwrap();
         let mut all = Vec::new();
         let root = Folder { name: String::new(), files: 0, leaf: false, parent: 0, top: String::new() };
         folders(&tree, tree.root(), root, &mut all);
@@ -780,8 +780,8 @@ fn panzura_files_per_folder_follow_kind_multipliers() {
 /// each neighbour in `report`'s files by creation year; counts and the index bijection hold.
 #[test]
 fn an_acquisition_event_stands_out_in_its_year() {
-    use synthfs::model::profile::{DatePreset, Event};
-    use synthfs::model::{Location, Profile, Tree};
+    use synthfs_model::profile::{DatePreset, Event};
+    use synthfs_model::{Location, Profile, Tree};
     let mut p = Profile::builtin("panzura-demo").unwrap();
     p.set_counts(Some(40_000), None);
     p.max_age_years = 9;
@@ -804,7 +804,7 @@ fn an_acquisition_event_stands_out_in_its_year() {
                 Location::Dir(_) => stack.push(e.index),
                 Location::File { .. } => {
                     let a = tree.file_attrs(e.index).unwrap();
-                    let created = synthfs::model::date::Date::of_unix(a.created.secs).year;
+                    let created = synthfs_model::date::Date::of_unix(a.created.secs).year;
                     assert_eq!((created, a.group_owner), (2019, true), "{}", e.name);
                     assert_eq!(tree.xattrs(e.index).unwrap()[0].1, everyone);
                     seen += 1;

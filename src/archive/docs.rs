@@ -4,9 +4,9 @@
 
 use std::ops::ControlFlow;
 
-use crate::model::Tree;
-use crate::model::content::ContentSpec;
-use crate::model::content::formats::{Attachment, attachments};
+use synthfs_model::Tree;
+use synthfs_model::content::ContentSpec;
+use synthfs_model::content::formats::{Attachment, attachments};
 
 use super::walk::walk;
 use super::{Options, docid, tiff};

@@ -211,7 +211,7 @@ pub fn preamble_len(encoding: Encoding, header: &[&str], style: Style) -> usize 
 
 /// A date as the DAT writes it.
 pub fn format_date(secs: i64, f: DateFormat) -> String {
-    let d = crate::model::date::Date::of_unix(secs);
+    let d = synthfs_model::date::Date::of_unix(secs);
     match f {
         DateFormat::Us => format!("{:02}/{:02}/{:04}", d.month, d.day, d.year),
         DateFormat::Iso => format!("{:04}-{:02}-{:02}", d.year, d.month, d.day),

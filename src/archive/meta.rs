@@ -92,7 +92,7 @@ pub fn describe(
     list: FileList,
     bytes: u64,
     digests: &super::sink::Digests,
-    tree: &crate::model::Tree,
+    tree: &synthfs_model::Tree,
 ) -> Meta {
     let FileList { sha256, count, paths } = list;
     let files =
@@ -119,7 +119,7 @@ pub fn describe(
 /// The current time as RFC 3339 UTC, to the second.
 fn now_utc() -> String {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let d = crate::model::date::Date::of_unix(secs as i64);
+    let d = synthfs_model::date::Date::of_unix(secs as i64);
     let s = secs % 86_400;
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", d.year, d.month, d.day, s / 3600, s / 60 % 60, s % 60)
 }

@@ -29,9 +29,9 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::materialize::Counters;
-use crate::model::Tree;
 pub use loadfile::{DateFormat, Encoding};
 pub use sink::Wrap;
+use synthfs_model::Tree;
 
 /// Archive containers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -317,7 +317,7 @@ pub fn meta_path(out: &Path) -> PathBuf {
 
 /// A file's data runs as `(offset, length)`: the form of tar's sparse map and of the pieces a
 /// big file is streamed in (one run for a file without holes).
-fn data_extents(spec: &crate::model::ContentSpec) -> Vec<(u64, u64)> {
+fn data_extents(spec: &synthfs_model::ContentSpec) -> Vec<(u64, u64)> {
     spec.data_runs().into_iter().map(|(start, end)| (start, end - start)).collect()
 }
 

@@ -7,9 +7,9 @@ use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-use crate::model::content::formats::Attachment;
-use crate::model::content::read_all;
-use crate::model::{FileAttrs, FileType, Tree};
+use synthfs_model::content::formats::Attachment;
+use synthfs_model::content::read_all;
+use synthfs_model::{FileAttrs, FileType, Tree};
 
 use super::docs::{Numbers, page_keys};
 use super::walk::Item;

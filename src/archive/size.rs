@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::model::accounts::Roster;
-use crate::model::{Profile, ProfileError, Tree};
-use crate::units::Bytes;
+use synthfs_model::accounts::Roster;
+use synthfs_model::units::Bytes;
+use synthfs_model::{Profile, ProfileError, Tree};
 
 use super::docs::{self, Fields, Numbers};
 use super::loadfile::{opt_line, preamble_len, row_len};
@@ -375,8 +375,8 @@ mod tests {
     fn planned_length_is_the_written_length() {
         let mut p = Profile::builtin("enterprise").unwrap();
         p.set_counts(Some(200), Some(20));
-        p.sizes.max = crate::model::profile::Size(6 << 20);
-        p.sparse.hole = crate::model::profile::Size(3 << 20);
+        p.sizes.max = synthfs_model::profile::Size(6 << 20);
+        p.sparse.hole = synthfs_model::profile::Size(3 << 20);
         let sparse = Tree::new(p.clone()).unwrap();
         p.sparse.rate = 0.0;
         let dense = Tree::new(p).unwrap();
@@ -396,7 +396,7 @@ mod tests {
     fn planned_length_counts_link_entries() {
         let mut p = Profile::builtin("torture").unwrap();
         p.set_counts(Some(200), None);
-        p.sizes.max = crate::model::profile::Size(1 << 20);
+        p.sizes.max = synthfs_model::profile::Size(1 << 20);
         let tree = Tree::new(p).unwrap();
         let dir = tempfile::tempdir().unwrap();
         for format in [Format::Zip, Format::Tar] {

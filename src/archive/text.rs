@@ -1,7 +1,7 @@
 //! What an e-discovery processor extracts from a document: its author and its text, read from
 //! the bytes the archive holds (the first part of the file), not from the model's internals.
 
-use crate::model::FileType;
+use synthfs_model::FileType;
 
 /// Bytes of a file's start that extraction looks at.
 pub const SCAN: usize = 256 << 10;
@@ -93,8 +93,8 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ContentSpec;
-    use crate::model::content::read_all;
+    use synthfs_model::ContentSpec;
+    use synthfs_model::content::read_all;
 
     fn bytes(ftype: FileType, size: u64) -> Vec<u8> {
         read_all(&ContentSpec { ftype, size, seed: 42, stamp: 1_600_000_000, sparse: None, attachments: 0 })

@@ -4,8 +4,8 @@
 //! its Bates number stamped at the bottom right; documents kept native (spreadsheets, media,
 //! archives) get one slip sheet saying so.
 
-use crate::model::FileType;
-use crate::model::rng::{Rng, key};
+use synthfs_model::FileType;
+use synthfs_model::rng::{Rng, key};
 
 /// Resolution, dots per inch.
 pub const DPI: u32 = 200;

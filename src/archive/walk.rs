@@ -3,9 +3,9 @@
 
 use std::ops::ControlFlow;
 
-use crate::model::plan::DirPlan;
-use crate::model::tree::ListedLink;
-use crate::model::{FileAttrs, Tree};
+use synthfs_model::plan::DirPlan;
+use synthfs_model::tree::ListedLink;
+use synthfs_model::{FileAttrs, Tree};
 
 use super::EntryMeta;
 

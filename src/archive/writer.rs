@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::materialize::Counters;
-use crate::model::Tree;
+use synthfs_model::Tree;
 
 use super::deflate::Piece;
 use super::docs::{self, Family, Fields, Numberer, Numbers};
@@ -569,7 +569,7 @@ impl<'a> Writer<'a> {
                 match link {
                     LinkItem::Symbolic(t) => {
                         std::os::unix::fs::symlink(&**t, &at)?;
-                        let t = |secs| crate::model::Timestamp { secs, nanos: 0 };
+                        let t = |secs| synthfs_model::Timestamp { secs, nanos: 0 };
                         crate::materialize::set_link_times(&at, t(meta.accessed), t(meta.modified))
                     }
                     LinkItem::Hard(first) => std::fs::hard_link(self.partial.join(first), &at),
@@ -750,7 +750,7 @@ impl<'a> Writer<'a> {
         &mut self,
         path: &str,
         meta: &EntryMeta,
-        a: &crate::model::FileAttrs,
+        a: &synthfs_model::FileAttrs,
         pieces: &[Piece],
     ) -> io::Result<()> {
         use std::os::unix::fs::FileExt;
@@ -1035,7 +1035,7 @@ struct PieceOut {
 /// Generates (and deflates, at `levels` (data, holes)) one piece.
 fn make_piece(
     tree: &Tree,
-    a: &crate::model::FileAttrs,
+    a: &synthfs_model::FileAttrs,
     p: Piece,
     last: bool,
     deflate: bool,

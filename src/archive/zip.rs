@@ -235,7 +235,7 @@ fn clamp32(secs: i64) -> i32 {
 
 /// MS-DOS time and date (two-second resolution, 1980 to 2107) of a UTC time.
 fn dos_time(secs: i64) -> (u16, u16) {
-    let d = crate::model::date::Date::of_unix(secs);
+    let d = synthfs_model::date::Date::of_unix(secs);
     if d.year < 1980 {
         return (0, (1 << 5) | 1);
     }

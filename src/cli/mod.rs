@@ -181,7 +181,7 @@ pub struct TreeArgs {
 pub struct DateArgs {
     /// How modification times spread over the range: aging (most recent, a long tail), uniform, recent-skew, year-spread or legacy-mess [default: the profile's].
     #[arg(long, value_enum, value_name = "PRESET")]
-    pub date_preset: Option<synthfs::model::profile::DatePreset>,
+    pub date_preset: Option<synthfs_model::profile::DatePreset>,
     /// With recent-skew: the percentage of files modified in the newest fifth of the range [default: 70].
     #[arg(long, value_name = "PCT")]
     pub recent_bias: Option<f64>,
@@ -292,14 +292,14 @@ pub struct MountArgs {
     /// reader going file by file (cat, tar, a virus or DLP scanner) finds them there instead of
     /// waiting for each. Only files the kernel already knows from a listing with attributes
     /// (as a walk that stats files gets them); 0 turns it off.
-    #[arg(long, value_name = "N", default_value_t = synthfs::fs::file_ahead::FILE_AHEAD, help_heading = "Run")]
+    #[arg(long, value_name = "N", default_value_t = synthfs_fuse::FILE_AHEAD, help_heading = "Run")]
     pub file_ahead: u64,
     /// When a walk that stats files (du, ls -l, a scanner) reads a folder, two background
     /// threads list the folders it will reach next through the mount, from the far end of that
     /// folder's sub-tree, so the kernel has their entries and attributes when the walker gets
     /// there. N: how many folders they may list after the walker's latest listing of its own;
     /// 0 turns it off. Never on a single CPU.
-    #[arg(long, value_name = "N", default_value_t = synthfs::platform::DIR_AHEAD, help_heading = "Run")]
+    #[arg(long, value_name = "N", default_value_t = synthfs_fuse::DIR_AHEAD, help_heading = "Run")]
     pub dir_ahead: u32,
     /// Let users other than the one who mounted see the tree (needs user_allow_other in /etc/fuse.conf for non-root).
     #[arg(long, help_heading = "Mount")]
@@ -537,11 +537,11 @@ pub struct VerifyArgs {
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {
-    synthfs::units::parse_size(s).map_err(|e| e.to_string())
+    synthfs_model::units::parse_size(s).map_err(|e| e.to_string())
 }
 
 fn parse_count(s: &str) -> Result<u64, String> {
-    synthfs::units::parse_count(s).map_err(|e| e.to_string())
+    synthfs_model::units::parse_count(s).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use super::IdentityError;
-use crate::model::accounts::{Person, Roster};
+use synthfs_model::accounts::{Person, Roster};
 
 const REQUIRED: [&str; 5] = ["SamAccountName", "Name", "Department", "Title", "SID"];
 

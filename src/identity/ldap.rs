@@ -15,8 +15,8 @@ use ldap3::adapters::{Adapter, EntriesOnly, PagedResults};
 use ldap3::{LdapConn, LdapConnSettings, LdapResult, Scope, SearchEntry};
 
 use super::IdentityError;
-use crate::model::accounts::{Person, Roster, RosterGroup};
-use crate::model::profile::Identities;
+use synthfs_model::accounts::{Person, Roster, RosterGroup};
+use synthfs_model::profile::Identities;
 
 /// Entries per page of a search.
 const PAGE: i32 = 500;

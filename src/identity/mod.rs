@@ -2,7 +2,7 @@
 //!
 //! `synthetic` (the default) needs nothing; the others are read once, before anything is
 //! mounted or written, into a [`Roster`] that the model resolves its owner slots against
-//! (see [`crate::model::accounts`]):
+//! (see [`synthfs_model::accounts`]):
 //! - `system`: the host's accounts through NSS (`getent`), so an AD-joined host (SSSD,
 //!   winbind) gives its directory's users;
 //! - `FILE.csv`: an Active Directory export (`Get-ADUser ... | Export-Csv`);
@@ -15,8 +15,8 @@ mod system;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::model::accounts::Roster;
-use crate::model::profile::Identities;
+use synthfs_model::accounts::Roster;
+use synthfs_model::profile::Identities;
 
 /// A parsed `identities.source` / `--identities`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::process::Command;
 
 use super::IdentityError;
-use crate::model::accounts::{Person, Roster, RosterGroup};
-use crate::model::profile::Identities;
+use synthfs_model::accounts::{Person, Roster, RosterGroup};
+use synthfs_model::profile::Identities;
 
 /// Which accounts to take.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::MaterializeError;
-use crate::model::Tree;
+use synthfs_model::Tree;
 
 /// The marker's file name.
 pub const MARKER: &str = ".synthfs.json";

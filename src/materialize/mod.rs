@@ -21,9 +21,9 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::model::plan::DirPlan;
-use crate::model::{FileAttrs, Timestamp, Tree};
 pub use shard::Shard;
+use synthfs_model::plan::DirPlan;
+use synthfs_model::{FileAttrs, Timestamp, Tree};
 
 /// Suffix of temporary files; a rerun removes leftovers.
 pub const TMP_SUFFIX: &str = ".synthfs-tmp";
@@ -521,7 +521,7 @@ impl Run<'_> {
 
     /// The node's POSIX ACLs (access tiers), as `setfacl` would set them.
     fn set_acl(&self, f: &File, index: u64) -> io::Result<()> {
-        if let Some(acl) = crate::model::attrs::node_acl(self.tree, index) {
+        if let Some(acl) = synthfs_model::attrs::node_acl(self.tree, index) {
             if self.set_xattr(f, "system.posix_acl_access", &acl.access)? {
                 if let Some(default) = &acl.default {
                     self.set_xattr(f, "system.posix_acl_default", default)?;

@@ -6,8 +6,8 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::model::walk::map_ordered;
-use crate::model::{ContentSpec, NodeKind, Timestamp, Tree};
+use crate::walk::map_ordered;
+use synthfs_model::{ContentSpec, NodeKind, Timestamp, Tree};
 
 /// SHA-256 of a file's bytes, as `sha256sum` would print it.
 pub fn content_sha256(tree: &Tree, spec: &ContentSpec) -> [u8; 32] {

@@ -10,16 +10,14 @@ pub mod report;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::model::torture::{Hostile, Seen, case_twins, classify};
-use crate::model::tree::ListedLink;
-use crate::model::walk::fold_dirs;
-use crate::model::{FileType, Role, Tree};
+use crate::walk::fold_dirs;
+use synthfs_model::torture::{Hostile, Seen, case_twins, classify};
+use synthfs_model::tree::ListedLink;
+use synthfs_model::{FileType, Role, Tree};
 
 /// Size histogram buckets: powers of two, `0` first (empty files).
 pub const SIZE_BUCKETS: usize = 48;
-/// Finer size buckets for distances and fits: eight per power of two.
-pub const FINE_PER_OCTAVE: usize = 8;
-pub const FINE_BUCKETS: usize = 1 + 64 * FINE_PER_OCTAVE;
+pub use synthfs_model::buckets::{FINE_BUCKETS, FINE_PER_OCTAVE, fine_bucket, fine_bucket_start};
 /// Directories with this many files (or sub-folders) or more share the last histogram slot.
 pub const PER_DIR_CAP: usize = 1 << 16;
 
@@ -126,7 +124,7 @@ pub struct Stats {
     pub sparse: Tally,
     pub sparse_allocated: u64,
     pub attributes: AttributeCounts,
-    /// Files and folders of each hostile kind (see [`crate::model::torture::classify`]).
+    /// Files and folders of each hostile kind (see [`synthfs_model::torture::classify`]).
     pub hostile: std::collections::BTreeMap<Hostile, u64>,
     pub empty_dirs: u64,
     pub max_depth: u32,
@@ -266,7 +264,7 @@ impl Stats {
         self.add_hostile_kinds(classify(seen));
     }
 
-    pub fn add_hostile_kinds(&mut self, kinds: impl IntoIterator<Item = crate::model::torture::Hostile>) {
+    pub fn add_hostile_kinds(&mut self, kinds: impl IntoIterator<Item = synthfs_model::torture::Hostile>) {
         for k in kinds {
             *self.hostile.entry(k).or_default() += 1;
         }
@@ -353,17 +351,6 @@ pub fn size_bucket(size: u64) -> usize {
     ((64 - size.leading_zeros()) as usize).min(SIZE_BUCKETS - 1)
 }
 
-/// The fine bucket of a size: 0 for empty files, then eight per power of two, split by the
-/// three bits after the leading one (exact integer arithmetic, the same everywhere).
-pub fn fine_bucket(size: u64) -> usize {
-    if size == 0 {
-        return 0;
-    }
-    let octave = 63 - size.leading_zeros() as usize;
-    let mantissa = ((size << (63 - octave)) >> 60) as usize & (FINE_PER_OCTAVE - 1);
-    1 + octave * FINE_PER_OCTAVE + mantissa
-}
-
 /// The mean log2 size of the non-empty files at each depth (index = depth), where at least
 /// `min_files` are: from [`Stats::depth_fine`], a fine bucket being an eighth of an octave.
 pub fn mean_log2_by_depth(s: &Stats, min_files: u64) -> Vec<Option<f64>> {
@@ -375,20 +362,6 @@ pub fn mean_log2_by_depth(s: &Stats, min_files: u64) -> Vec<Option<f64>> {
             })
         })
         .collect()
-}
-
-/// The smallest size in a fine bucket (the next bucket's is its exclusive end).
-pub fn fine_bucket_start(bucket: usize) -> u64 {
-    if bucket == 0 {
-        return 0;
-    }
-    let (octave, mantissa) = ((bucket - 1) / FINE_PER_OCTAVE, (bucket - 1) % FINE_PER_OCTAVE);
-    if octave >= 64 {
-        return u64::MAX;
-    }
-    let base = 1u128 << octave;
-    // Rounded up: below 8 a bucket may hold no integer at all, and then starts where the next does.
-    (base + (base * mantissa as u128).div_ceil(FINE_PER_OCTAVE as u128)).min(u64::MAX as u128) as u64
 }
 
 /// The Kolmogorov-Smirnov distance between two trees' file-size distributions: the largest
@@ -411,7 +384,7 @@ pub fn cdf_distance(a: &[u64], b: &[u64]) -> f64 {
 }
 
 /// The model's view of a file.
-fn model_facts(a: &crate::model::FileAttrs) -> FileFacts<'static> {
+fn model_facts(a: &synthfs_model::FileAttrs) -> FileFacts<'static> {
     FileFacts {
         size: a.size(),
         allocated: a.allocated(),
@@ -444,7 +417,7 @@ pub fn collect(tree: &Tree) -> Stats {
     let as_of_end = tree.model.range.1;
     // Names are built where they may be hostile: the torture layout, and trees with
     // `[torture] hostile_names`.
-    let torture = tree.model.profile.template.layout == crate::model::layout::Layout::Torture
+    let torture = tree.model.profile.template.layout == synthfs_model::layout::Layout::Torture
         || tree.model.profile.torture.hostile_names > 0.0;
     fold_dirs(
         tree,
@@ -464,7 +437,7 @@ pub fn collect(tree: &Tree) -> Stats {
 }
 
 /// A folder of the torture layout, names and paths included.
-fn torture_dir(tree: &Tree, s: &mut Stats, plan: &crate::model::plan::DirPlan, as_of_end: i64) {
+fn torture_dir(tree: &Tree, s: &mut Stats, plan: &synthfs_model::plan::DirPlan, as_of_end: i64) {
     let path = tree.path(plan.index).unwrap_or_default();
     if plan.index != 0 {
         let d = tree.dir_attrs(plan);
@@ -493,9 +466,9 @@ fn torture_dir(tree: &Tree, s: &mut Stats, plan: &crate::model::plan::DirPlan, a
     for (_, link) in tree.listed_links(&listing) {
         match link {
             ListedLink::Symbolic(l) => {
-                s.add_hostile_kinds(crate::model::torture::classify_symlink(l.target.as_bytes(), l.end))
+                s.add_hostile_kinds(synthfs_model::torture::classify_symlink(l.target.as_bytes(), l.end))
             }
-            ListedLink::ExtraName => s.add_hostile_kinds([crate::model::torture::Hostile::HardLink]),
+            ListedLink::ExtraName => s.add_hostile_kinds([synthfs_model::torture::Hostile::HardLink]),
         }
     }
 }
@@ -506,7 +479,7 @@ impl Stats {
     fn add_model_file(
         &mut self,
         tree: &Tree,
-        a: &crate::model::FileAttrs,
+        a: &synthfs_model::FileAttrs,
         as_of_end: i64,
         name: &str,
         path_len: usize,

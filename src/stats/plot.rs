@@ -11,7 +11,7 @@ use plotters::prelude::*;
 
 use super::report::extensions;
 use super::{SIZE_BUCKETS, Stats, Tally};
-use crate::units::Bytes;
+use synthfs_model::units::Bytes;
 
 /// Why a plot could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -284,11 +284,11 @@ mod tests {
 
     #[test]
     fn one_and_two_trees_render_with_their_labels() {
-        let mut p = crate::model::Profile::builtin("enterprise").unwrap();
+        let mut p = synthfs_model::Profile::builtin("enterprise").unwrap();
         p.set_counts(Some(2000), None);
-        let a = super::super::collect(&crate::model::Tree::new(p.clone()).unwrap());
+        let a = super::super::collect(&synthfs_model::Tree::new(p.clone()).unwrap());
         p.seed = 9;
-        let b = super::super::collect(&crate::model::Tree::new(p).unwrap());
+        let b = super::super::collect(&synthfs_model::Tree::new(p).unwrap());
         let one = render(&[Series { label: "enterprise".into(), stats: &a }]).unwrap();
         assert!(one.starts_with("<svg") && one.contains("synthfs stats: enterprise") && one.contains("extension mix"));
         let two = render(&[Series { label: "seed 1".into(), stats: &a }, Series { label: "seed 9".into(), stats: &b }])

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use super::{FileFacts, Kind, Stats};
-use crate::model::FileType;
+use synthfs_model::FileType;
 
 /// What a walk of a real tree found.
 #[derive(Debug)]
@@ -57,8 +57,8 @@ impl Counters {
 }
 
 /// What following a symbolic link finds.
-fn link_end(path: &Path) -> crate::model::torture::LinkEnd {
-    use crate::model::torture::LinkEnd;
+fn link_end(path: &Path) -> synthfs_model::torture::LinkEnd {
+    use synthfs_model::torture::LinkEnd;
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => LinkEnd::Dir,
         Ok(_) => LinkEnd::File,
@@ -119,7 +119,7 @@ fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stat
     let mut files = 0u64;
     let entries: Vec<_> = entries.collect();
     let names: Vec<String> = entries.iter().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-    let twins = crate::model::torture::case_twins(names.iter().map(String::as_str));
+    let twins = synthfs_model::torture::case_twins(names.iter().map(String::as_str));
     for entry in entries {
         let entry = match entry {
             Ok(e) => e,
@@ -140,7 +140,7 @@ fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stat
         let (hidden, zone, created) =
             if meta.is_file() { windows_attributes(&entry.path()) } else { (false, false, None) };
         if meta.is_dir() || meta.is_file() {
-            s.add_hostile(&crate::model::torture::Seen {
+            s.add_hostile(&synthfs_model::torture::Seen {
                 path_len: path.len(),
                 name: &name,
                 is_dir: meta.is_dir(),
@@ -157,7 +157,7 @@ fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stat
             use std::os::unix::ffi::OsStrExt;
             let target = std::fs::read_link(entry.path()).unwrap_or_default();
             let end = link_end(&entry.path());
-            s.add_hostile_kinds(crate::model::torture::classify_symlink(target.as_os_str().as_bytes(), end));
+            s.add_hostile_kinds(synthfs_model::torture::classify_symlink(target.as_os_str().as_bytes(), end));
         }
         if meta.is_dir() {
             subdirs.push((entry.path(), path));
@@ -199,7 +199,7 @@ fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stat
 /// (one `listxattr`, and a read only where the attributes are there).
 /// Also the creation time synthfs records (`user.synthfs.created`), where there is one.
 fn windows_attributes(path: &Path) -> (bool, bool, Option<i64>) {
-    use crate::model::tree::{ATTRIBUTES_XATTR, XATTRS, ZONE_XATTR};
+    use synthfs_model::tree::{ATTRIBUTES_XATTR, XATTRS, ZONE_XATTR};
     let Ok(names) = xattr::list(path) else { return (false, false, None) };
     let (mut hidden, mut zone, mut created) = (false, false, None);
     for n in names {
@@ -220,14 +220,14 @@ fn windows_attributes(path: &Path) -> (bool, bool, Option<i64>) {
 /// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` as seconds since the epoch.
 fn parse_created(v: &[u8]) -> Option<i64> {
     let s = std::str::from_utf8(v).ok()?;
-    let day = crate::model::date::Date::parse(s.get(..10)?)?;
+    let day = synthfs_model::date::Date::parse(s.get(..10)?)?;
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
     Some(day.unix() + num(11..13)? * 3600 + num(14..16)? * 60 + num(17..19)?)
 }
 
 /// Account names of the host's uids (through NSS), for naming the owners of a real tree.
 pub fn host_owner_names() -> HashMap<u32, String> {
-    let ids = crate::model::profile::Identities {
+    let ids = synthfs_model::profile::Identities {
         source: "system".into(),
         uid_range: Some(format!("0-{}", u32::MAX)),
         ..Default::default()

@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 
 use super::{Extreme, PER_DIR_CAP, SIZE_BUCKETS, Stats, Tally};
-use crate::model::date::format_datetime;
-use crate::model::{FileType, Tree};
+use synthfs_model::date::format_datetime;
+use synthfs_model::{FileType, Tree};
 
 /// What a report describes: the model's tree, or a real directory that was walked.
 pub enum Subject<'a> {
@@ -48,7 +48,7 @@ impl Subject<'_> {
         }
     }
 }
-use crate::units::{Bytes, Count};
+use synthfs_model::units::{Bytes, Count};
 
 /// Owners listed by name in reports; the rest are summed as `(others)`.
 const TOP_OWNERS: usize = 20;

@@ -16,10 +16,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::materialize::marker::MARKER;
-use crate::model::plan::DirPlan;
-use crate::model::tree::ListedLink;
-use crate::model::{FileAttrs, Listing, Tree};
 use crate::stats::digest::content_sha256;
+use synthfs_model::plan::DirPlan;
+use synthfs_model::tree::ListedLink;
+use synthfs_model::{FileAttrs, Listing, Tree};
 
 /// What to compare.
 #[derive(Clone, Debug)]
@@ -261,7 +261,7 @@ fn acl_difference(tree: &Tree, index: u64, path: &Path) -> Option<String> {
     if !tree.model.profile.acls.tiers {
         return None;
     }
-    let want = crate::model::attrs::node_acl(tree, index);
+    let want = synthfs_model::attrs::node_acl(tree, index);
     let read = |name: &str| xattr::get(path, name).ok().flatten();
     let (access, default) = (read("system.posix_acl_access"), read("system.posix_acl_default"));
     let same = match &want {
@@ -275,8 +275,8 @@ fn acl_difference(tree: &Tree, index: u64, path: &Path) -> Option<String> {
 /// checked for trees with them, where the copy kept the `user.synthfs.*` attributes (a target
 /// without them, or a copy made with `--no-xattrs`, says nothing of ACLs).
 fn nt_acl_difference(tree: &Tree, index: u64, path: &Path) -> Option<String> {
-    use crate::model::tree::{SDDL_XATTR, XATTRS};
-    if !crate::model::ntacl::enabled(&tree.model) {
+    use synthfs_model::tree::{SDDL_XATTR, XATTRS};
+    if !synthfs_model::ntacl::enabled(&tree.model) {
         return None;
     }
     let read = |name: &str| xattr::get(path, name).ok().flatten();

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use synthfs::model::walk::fold_dirs;
-use synthfs::model::{FileAttrs, Profile, Tree};
+use synthfs::walk::fold_dirs;
+use synthfs_model::{FileAttrs, Profile, Tree};
 
 /// The `synthfs` binary cargo built for these tests.
 pub fn bin() -> Command {
@@ -36,7 +36,7 @@ pub fn small_profile_path() -> String {
 
 /// The small test profile.
 pub fn small_profile() -> Profile {
-    Profile::from_file(&fixture("small.toml")).expect("the test profile is valid")
+    synthfs::profile_file::from_file(&fixture("small.toml")).expect("the test profile is valid")
 }
 
 /// A tree of the small profile with the given counts and seed.
@@ -196,7 +196,7 @@ pub fn all_files(tree: &Tree) -> Vec<FileAttrs> {
 }
 
 /// What `pick` returns for the tree's folders that it picks, in no particular order.
-pub fn fold_dirs_of<T: Send>(tree: &Tree, pick: impl Fn(&synthfs::model::plan::DirPlan) -> Option<T> + Sync) -> Vec<T> {
+pub fn fold_dirs_of<T: Send>(tree: &Tree, pick: impl Fn(&synthfs_model::plan::DirPlan) -> Option<T> + Sync) -> Vec<T> {
     fold_dirs(
         tree,
         Vec::new,

@@ -1,4 +1,4 @@
-//! Read-ahead for directories: when a listing is read from its start, the listings of its
+//! Listings read ahead: when a listing is read from its start, the listings of its
 //! sub-directories are built on a background thread, so a walker that descends into them next
 //! finds them ready. The building (names need each file's attributes) then overlaps the
 //! kernel's and the walker's own work instead of following it.
@@ -27,31 +27,31 @@ struct Shared {
     ready: Condvar,
 }
 
-/// The prefetching thread's queue. Dropping it lets the thread finish what is queued and end.
-pub struct Prefetch {
+/// The read-ahead thread's queue. Dropping it lets the thread finish what is queued and end.
+pub struct ListingsAhead {
     shared: Option<Arc<Shared>>,
 }
 
-impl Prefetch {
+impl ListingsAhead {
     /// Starts the thread, which calls `build(dir, attrs)` for each ask; without one (the OS
     /// refused it), asks are simply ignored.
-    pub fn start(build: impl Fn(u64, bool) + Send + 'static) -> Prefetch {
+    pub fn start(build: impl Fn(u64, bool) + Send + 'static) -> ListingsAhead {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue { dirs: VecDeque::new(), closed: false }),
             ready: Condvar::new(),
         });
         let worker = shared.clone();
-        let spawned = std::thread::Builder::new().name("synthfs-prefetch".into()).spawn(move || {
+        let spawned = std::thread::Builder::new().name("synthfs-listings".into()).spawn(move || {
             while let Some((dir, attrs)) = worker.next() {
                 // Builds and caches unless someone already has.
                 build(dir, attrs);
             }
         });
         match spawned {
-            Ok(_) => Prefetch { shared: Some(shared) },
+            Ok(_) => ListingsAhead { shared: Some(shared) },
             Err(err) => {
-                tracing::debug!(%err, "no prefetch thread");
-                Prefetch { shared: None }
+                tracing::debug!(%err, "no listing read-ahead thread");
+                ListingsAhead { shared: None }
             }
         }
     }
@@ -87,7 +87,7 @@ impl Shared {
     }
 }
 
-impl Drop for Prefetch {
+impl Drop for ListingsAhead {
     fn drop(&mut self) {
         if let Some(shared) = &self.shared {
             shared.queue.lock().unwrap_or_else(PoisonError::into_inner).closed = true;
@@ -101,8 +101,8 @@ mod tests {
     use super::*;
 
     /// A queue without a thread, to look at its order.
-    fn queue_only() -> Prefetch {
-        Prefetch {
+    fn queue_only() -> ListingsAhead {
+        ListingsAhead {
             shared: Some(Arc::new(Shared {
                 queue: Mutex::new(Queue { dirs: VecDeque::new(), closed: false }),
                 ready: Condvar::new(),
@@ -110,8 +110,8 @@ mod tests {
         }
     }
 
-    fn shared_of(p: &Prefetch) -> &Shared {
-        p.shared.as_deref().expect("a prefetch thread")
+    fn shared_of(p: &ListingsAhead) -> &Shared {
+        p.shared.as_deref().expect("a read-ahead thread")
     }
 
     #[test]

@@ -4,7 +4,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use crate::model::{Location, Tree};
+use synthfs_model::plan::DirPlan;
+use synthfs_model::{Location, Tree};
 
 /// Trees up to this many files get exact totals (a walk of about a second).
 pub const EXACT_LIMIT: u64 = 2_000_000;
@@ -24,9 +25,9 @@ impl Totals {
         if totals.tree.file_count() <= EXACT_LIMIT {
             let t = totals.clone();
             let spawned = std::thread::Builder::new().name("synthfs-totals".into()).spawn(move || {
-                let s = crate::stats::collect(&t.tree);
-                let _ = t.exact.set((s.bytes, s.allocated));
-                tracing::debug!(bytes = s.bytes, allocated = s.allocated, "exact totals ready");
+                let (bytes, allocated) = exact(&t.tree);
+                let _ = t.exact.set((bytes, allocated));
+                tracing::debug!(bytes, allocated, "exact totals ready");
             });
             if let Err(e) = spawned {
                 tracing::warn!("cannot start the totals walk, statfs will estimate: {e}");
@@ -48,10 +49,28 @@ impl Totals {
 /// about a second), estimated from a sample beyond.
 pub fn of(tree: &Tree) -> (u64, u64) {
     if tree.file_count() <= EXACT_LIMIT {
-        let s = crate::stats::collect(tree);
-        return (s.bytes, s.allocated);
+        return exact(tree);
     }
     sample(tree)
+}
+
+/// (apparent, allocated) bytes of every file, summed over a walk of the plans (on the calling
+/// thread: the mount's totals are computed in the background, and the model's own walks are
+/// the front ends').
+fn exact(tree: &Tree) -> (u64, u64) {
+    fn into(tree: &Tree, plan: &DirPlan, sum: &mut (u64, u64)) {
+        for slot in 0..plan.files {
+            let a = tree.file_attrs_in(plan, slot);
+            sum.0 += a.size();
+            sum.1 += a.allocated();
+        }
+        for k in 0..plan.children.len() {
+            into(tree, &tree.child_plan_uncached(plan, k), sum);
+        }
+    }
+    let mut sum = (0, 0);
+    into(tree, tree.root(), &mut sum);
+    sum
 }
 
 /// Totals estimated from an even sample of nodes.

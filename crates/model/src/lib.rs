@@ -5,7 +5,7 @@
 //! bytes) and gets the same answers on every machine, with any thread count.
 //!
 //! ```
-//! use synthfs::model::{Profile, Tree};
+//! use synthfs_model::{Profile, Tree};
 //! let mut profile = Profile::builtin("enterprise").unwrap();
 //! profile.set_counts(Some(1000), Some(100));
 //! let tree = Tree::new(profile).unwrap();
@@ -17,6 +17,7 @@
 pub mod accounts;
 pub mod acl;
 pub mod attrs;
+pub mod buckets;
 pub mod classes;
 pub mod content;
 pub mod date;
@@ -35,14 +36,16 @@ pub mod rng;
 pub mod sizing;
 pub mod torture;
 pub mod tree;
-pub mod walk;
+pub mod units;
 pub mod words;
+pub mod workers;
 
 pub use attrs::{DirAttrs, FileAttrs, Role, Timestamp};
 pub use content::ContentSpec;
 pub use filetype::FileType;
 pub use profile::{Profile, ProfileError};
 pub use tree::{Entry, Listing, Location, NodeKind, Tree};
+pub use workers::{OnCallerThread, Workers};
 
 use std::sync::Arc;
 

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use moka::sync::Cache;
 
 use super::{Attr, file_attr};
-use crate::model::Tree;
-use crate::model::plan::DirPlan;
-use crate::model::tree::IndexHasher;
+use synthfs_model::Tree;
+use synthfs_model::plan::DirPlan;
+use synthfs_model::tree::IndexHasher;
 
 /// Attributes kept at most (about 110 bytes each: some 30 MB).
 const PAGE_CACHE_WEIGHT: u64 = 262_144;

@@ -311,7 +311,7 @@ impl<'a> Resolver<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Profile, Tree};
+    use crate::{Profile, Tree};
 
     fn story() -> Tree {
         let mut p = Profile::builtin("panzura-demo").unwrap();

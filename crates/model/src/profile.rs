@@ -2,10 +2,9 @@
 //!
 //! A profile is plain data (serde, unknown keys refused). [`Profile::validate`] checks every
 //! value and names the offending key; the model then reads the profile through
-//! [`crate::model::Tree`], which precomputes the tables it needs.
+//! [`crate::Tree`], which precomputes the tables it needs.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -15,10 +14,10 @@ use crate::units::parse_size;
 
 /// The built-in profiles: name, TOML text.
 pub const BUILTINS: &[(&str, &str)] = &[
-    ("enterprise", include_str!("../../profiles/enterprise.toml")),
-    ("ediscovery", include_str!("../../profiles/ediscovery.toml")),
-    ("panzura-demo", include_str!("../../profiles/panzura-demo.toml")),
-    ("torture", include_str!("../../profiles/torture.toml")),
+    ("enterprise", include_str!("../../../profiles/enterprise.toml")),
+    ("ediscovery", include_str!("../../../profiles/ediscovery.toml")),
+    ("panzura-demo", include_str!("../../../profiles/panzura-demo.toml")),
+    ("torture", include_str!("../../../profiles/torture.toml")),
 ];
 
 /// Why a profile could not be loaded.
@@ -440,7 +439,7 @@ impl Dates {
 }
 
 /// The shape of modification times over the range.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DatePreset {
     /// Ages grow like u^1.5 of the range: most files recent, a long tail of old ones.
@@ -456,6 +455,39 @@ pub enum DatePreset {
     /// (at 40% of the range) and created that night (created after modified), 15% stamped
     /// with the migration's own time, the rest after.
     LegacyMess,
+}
+
+impl DatePreset {
+    /// Every preset, in the order help texts list them.
+    pub const ALL: [DatePreset; 5] = [
+        DatePreset::Aging,
+        DatePreset::Uniform,
+        DatePreset::RecentSkew,
+        DatePreset::YearSpread,
+        DatePreset::LegacyMess,
+    ];
+
+    /// The preset's name in profiles and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            DatePreset::Aging => "aging",
+            DatePreset::Uniform => "uniform",
+            DatePreset::RecentSkew => "recent-skew",
+            DatePreset::YearSpread => "year-spread",
+            DatePreset::LegacyMess => "legacy-mess",
+        }
+    }
+}
+
+impl std::str::FromStr for DatePreset {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<DatePreset, String> {
+        DatePreset::ALL.into_iter().find(|p| p.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = DatePreset::ALL.iter().map(|p| p.name()).collect();
+            format!("unknown date preset {s:?}; the presets are {}", names.join(", "))
+        })
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -933,27 +965,6 @@ impl Profile {
         BUILTINS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
     }
 
-    /// Loads `spec`: a built-in name, or a path to a TOML file.
-    pub fn load(spec: &str) -> Result<Profile, ProfileError> {
-        if let Some(p) = Profile::builtin(spec) {
-            return Ok(p);
-        }
-        Profile::from_file(Path::new(spec))
-    }
-
-    /// Reads and validates a profile file.
-    pub fn from_file(path: &Path) -> Result<Profile, ProfileError> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::NotFound {
-                ProfileError::NotFound { path: shown.clone(), builtins: builtin_names().join(", ") }
-            } else {
-                ProfileError::Io { path: shown.clone(), source }
-            }
-        })?;
-        Profile::from_toml(&text, &shown)
-    }
-
     /// Parses and validates TOML text; `origin` names it in errors.
     pub fn from_toml(text: &str, origin: &str) -> Result<Profile, ProfileError> {
         let profile: Profile = toml::from_str(text).map_err(|e| {
@@ -1371,6 +1382,16 @@ fn check_folder_name(key: &str, name: &str) -> Result<(), ProfileError> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn date_preset_names_are_the_profiles() {
+        for p in DatePreset::ALL {
+            let dates: Dates = toml::from_str(&format!("preset = \"{}\"", p.name())).unwrap();
+            assert_eq!(dates.preset, p);
+            assert_eq!(p.name().parse::<DatePreset>(), Ok(p));
+        }
+        assert!("recent_skew".parse::<DatePreset>().unwrap_err().contains("recent-skew"));
+    }
+
     fn base() -> String {
         Profile::builtin_text("enterprise").unwrap().to_string()
     }
@@ -1455,11 +1476,5 @@ mod tests {
         assert_eq!(p.dir_count(), 80_000);
         p.set_counts(None, Some(5));
         assert_eq!(p.dir_count(), 5);
-    }
-
-    #[test]
-    fn missing_file_is_not_found() {
-        let err = Profile::load("/nonexistent/profile.toml").unwrap_err();
-        assert!(matches!(err, ProfileError::NotFound { .. }));
     }
 }

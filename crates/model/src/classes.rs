@@ -264,7 +264,7 @@ pub fn draw_times(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::rng::Purpose;
+    use crate::rng::Purpose;
 
     #[test]
     fn every_class_draws_times_its_rule_names() {

@@ -57,9 +57,9 @@ mod tests {
 
     #[test]
     fn a_plan_is_found_until_another_takes_its_slot() {
-        let mut p = crate::model::Profile::builtin("enterprise").unwrap();
+        let mut p = crate::Profile::builtin("enterprise").unwrap();
         p.set_counts(Some(1_000), None);
-        let tree = crate::model::Tree::new(p).unwrap();
+        let tree = crate::Tree::new(p).unwrap();
         let recent = RecentPlans::default();
         let a = plan_at(tree.root(), 12_345);
         assert!(recent.get(a.index).is_none());

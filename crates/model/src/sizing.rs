@@ -13,7 +13,7 @@ use super::depth_sizes::Tilt;
 use super::filetype::FileType;
 use super::profile::Sizes;
 use super::rng::Rng;
-use crate::stats::{FINE_BUCKETS, fine_bucket, fine_bucket_start};
+use crate::buckets::{FINE_BUCKETS, fine_bucket, fine_bucket_start};
 
 /// The global size law (before a format's bounds apply).
 #[derive(Clone, Debug)]
@@ -275,7 +275,7 @@ fn bucket_mid(b: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::profile::Profile;
+    use crate::profile::Profile;
 
     #[test]
     fn an_empirical_law_gives_its_quantiles() {
@@ -292,7 +292,7 @@ mod tests {
     /// the law (lognormal and empirical alike).
     #[test]
     fn tilted_draws_keep_the_law_over_the_tree() {
-        use crate::model::depth_sizes::DepthTilts;
+        use crate::depth_sizes::DepthTilts;
         let mut sizes = Profile::builtin("enterprise").unwrap().sizes;
         sizes.tail_share = 0.0;
         let lognormal = SizeLaw::new(&sizes);
@@ -304,7 +304,7 @@ mod tests {
             let mut by_depth = [Vec::new(), Vec::new()];
             for k in 0..n {
                 let d = 1 + (k % 2) as u32;
-                let x = law.draw(&mut Rng::new(3, k, crate::model::rng::Purpose::Size), tilts.at(d));
+                let x = law.draw(&mut Rng::new(3, k, crate::rng::Purpose::Size), tilts.at(d));
                 by_depth[d as usize - 1].push(x);
             }
             let median = |v: &mut Vec<f64>| {
@@ -357,8 +357,8 @@ mod tests {
             let (i, x) = c.draw(
                 &law,
                 Tilt::NONE,
-                &mut Rng::new(1, k, crate::model::rng::Purpose::FileCore),
-                &mut Rng::new(1, k, crate::model::rng::Purpose::Size),
+                &mut Rng::new(1, k, crate::rng::Purpose::FileCore),
+                &mut Rng::new(1, k, crate::rng::Purpose::Size),
             );
             let i = i.unwrap();
             count[i] += 1;

@@ -796,9 +796,9 @@ mod tests {
     /// in turn gives, and names stay unique without regard to case.
     #[test]
     fn repeated_folder_names_take_the_smallest_free_suffix() {
-        let mut p = crate::model::Profile::builtin("enterprise").unwrap();
+        let mut p = crate::Profile::builtin("enterprise").unwrap();
         p.set_counts(Some(1_000_000_000), None);
-        let tree = crate::model::Tree::new(p).unwrap();
+        let tree = crate::Tree::new(p).unwrap();
         let root = tree.root();
         let widest =
             (0..root.children.len()).map(|k| tree.child_plan(root, k)).max_by_key(|c| c.children.len()).unwrap();

@@ -71,7 +71,7 @@ pub fn power(folders: u64, exponent: f64, cap: u32, rng: &mut Rng) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::rng::Purpose;
+    use crate::rng::Purpose;
 
     /// Sub-folder counts of every folder of a tree of `n` folders grown one folder at a time,
     /// each under a folder drawn with weight `sub-folders + offset`.

@@ -18,6 +18,7 @@ use super::ntacl::{self, DirSecurity};
 use super::plan::{DirContext, DirKind, DirPlan, DirSeed, plan_dir};
 use super::recent::RecentPlans;
 use super::torture::{Links, Symlink, TortureDir};
+use super::workers::{OnCallerThread, Workers};
 use super::{Model, Profile, ProfileError};
 
 /// Where an index lives.
@@ -138,6 +139,8 @@ pub struct Tree {
     /// How sizes lean by depth (`sizes.by_depth`), learned from this tree's files by depth
     /// when a size is first drawn (at 10^9 files the sample takes 0.2-0.4 s).
     depth_tilts: std::sync::OnceLock<Option<DepthTilts>>,
+    /// The threads the front end lends for the depth survey (none unless given).
+    workers: Arc<dyn Workers>,
     /// Per thread, the plans from the root down to the folder of its last [`Tree::locate`]:
     /// most lookups land near the last one (a folder's files one after the other, a copy's
     /// original a few files back), so a descent starts from the deepest of them that holds
@@ -251,6 +254,7 @@ impl Tree {
             root,
             links,
             depth_tilts: std::sync::OnceLock::new(),
+            workers: Arc::new(OnCallerThread),
             recent: thread_local::ThreadLocal::new(),
             recent_plans: RecentPlans::default(),
             plans: Cache::builder()
@@ -269,13 +273,24 @@ impl Tree {
         })
     }
 
+    /// Lends the tree threads for its one parallel computation (see [`super::workers`]); the
+    /// answers are the same with any threads or none.
+    pub fn with_workers(mut self, workers: Arc<dyn Workers>) -> Tree {
+        self.workers = workers;
+        self
+    }
+
     /// How the sizes of files at `depth` lean (see [`super::depth_sizes`]).
     pub fn size_tilt(&self, depth: u32) -> Tilt<'_> {
         let tilts = self.depth_tilts.get_or_init(|| {
             let by_depth = &self.model.profile.sizes.by_depth;
             (!by_depth.is_empty()).then(|| {
-                let shares =
-                    file_depths(&self.root, depth_samples(self.model.files), &|p: &DirPlan, k| self.child_plan(p, k));
+                let shares = file_depths(
+                    &self.root,
+                    depth_samples(self.model.files),
+                    &|p: &DirPlan, k| self.child_plan(p, k),
+                    &*self.workers,
+                );
                 DepthTilts::new(by_depth, self.model.law.log_spread(), &shares)
             })
         });

@@ -12,12 +12,14 @@
 //! its bytes lean towards the root as the profile says. The centring, the narrowing and the map
 //! need the share of files at each depth, which a tree's shape decides (a tree of a million
 //! files is deeper than one of a hundred thousand): [`file_depths`] reads it off the tree's
-//! plans, every file of a small tree and an even sample of a large one ([`depth_samples`]).
+//! plans, every file of a small tree and an even sample of a large one ([`depth_samples`]), on
+//! the threads the front end lends ([`Workers`]).
 
 use std::sync::Arc;
 
 use super::plan::DirPlan;
 use super::sizing::normal_cdf;
+use super::workers::Workers;
 
 /// How many files (evenly spaced in index order) to sample to learn a tree of `files` files'
 /// shares by depth: all of them up to 2^17 (a walk of the plans, tens of milliseconds; a small
@@ -188,6 +190,7 @@ pub fn file_depths(
     root: &DirPlan,
     samples: u64,
     child: &(impl Fn(&DirPlan, usize) -> Arc<DirPlan> + Sync),
+    workers: &dyn Workers,
 ) -> Vec<f64> {
     let n = root.subtree_files;
     if n == 0 {
@@ -200,26 +203,16 @@ pub fn file_depths(
     let mut subtrees = Vec::new();
     own_and_subtrees(root, &ranks, &mut counts, |k, ranks| subtrees.push((k, ranks)));
     subtrees.sort_by_key(|(_, ranks)| std::cmp::Reverse(ranks.len()));
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(subtrees.len());
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
+    let parts = std::sync::Mutex::new(Vec::new());
+    workers.run(subtrees.len(), &|| {
         let mut mine = Vec::new();
         while let Some((k, ranks)) = subtrees.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
             visit(&child(root, *k), ranks, &mut mine, child);
         }
-        mine
-    };
-    let parts: Vec<Vec<u64>> = if threads > 1 {
-        std::thread::scope(|s| {
-            let helpers: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
-            let mut parts = vec![work()];
-            // A helper's panic is the caller's.
-            parts.extend(helpers.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))));
-            parts
-        })
-    } else {
-        vec![work()]
-    };
+        parts.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(mine);
+    });
+    let parts = parts.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     for part in parts {
         if counts.len() < part.len() {
             counts.resize(part.len(), 0);
@@ -268,6 +261,7 @@ fn visit(plan: &DirPlan, ranks: &[u64], counts: &mut Vec<u64>, child: &impl Fn(&
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workers::OnCallerThread;
 
     /// Stopping the bisection once the midpoint is an end gives, bit for bit, what all 100
     /// steps give (tiny, middle and near-one probabilities alike).
@@ -344,7 +338,7 @@ mod tests {
         let shares = [0.0, 0.3, 0.1, 0.6];
         let t = DepthTilts::new(&[26.0, 12.0, 17.0], 1.2, &shares);
         let mut scores = Vec::new();
-        let mut rng = crate::model::rng::Rng::new(5, 5, crate::model::rng::Purpose::Size);
+        let mut rng = crate::rng::Rng::new(5, 5, crate::rng::Purpose::Size);
         for d in 1..4u32 {
             let n = (200_000.0 * shares[d as usize]) as usize;
             scores.extend((0..n).map(|_| t.at(d).score(rng.normal())));
@@ -372,18 +366,41 @@ mod tests {
 
     #[test]
     fn sampled_depths_are_the_trees_own() {
-        let mut p = crate::model::profile::Profile::builtin("enterprise").unwrap();
+        fn count(tree: &crate::Tree, plan: &DirPlan, by_depth: &mut Vec<u64>) {
+            let d = plan.depth as usize + 1;
+            if by_depth.len() <= d {
+                by_depth.resize(d + 1, 0);
+            }
+            by_depth[d] += plan.files;
+            for k in 0..plan.children.len() {
+                count(tree, &tree.child_plan(plan, k), by_depth);
+            }
+        }
+        let mut p = crate::profile::Profile::builtin("enterprise").unwrap();
         p.set_counts(Some(3000), None);
-        let tree = crate::model::Tree::new(p).unwrap();
-        let stats = crate::stats::collect(&tree);
+        let tree = crate::Tree::new(p).unwrap();
+        let mut by_depth = Vec::new();
+        count(&tree, tree.root(), &mut by_depth);
+        assert_eq!(by_depth.iter().sum::<u64>(), 3000);
         let child = |p: &DirPlan, k: usize| tree.child_plan(p, k);
-        let exact = file_depths(tree.root(), 1 << 20, &child);
-        assert!(exact.len() >= stats.by_depth.len());
+        let exact = file_depths(tree.root(), 1 << 20, &child, &OnCallerThread);
+        assert!(exact.len() >= by_depth.len());
         for (d, &e) in exact.iter().enumerate() {
-            let share = stats.by_depth.get(d).map_or(0, |t| t.files) as f64 / 3000.0;
+            let share = by_depth.get(d).copied().unwrap_or(0) as f64 / 3000.0;
             assert!((e - share).abs() < 1e-12, "depth {d}: {e} vs {share}");
         }
-        let sampled = file_depths(tree.root(), 500, &child);
+        /// Two real threads sharing the queue count what one does.
+        struct TwoThreads;
+        impl Workers for TwoThreads {
+            fn run(&self, _n: usize, job: &(dyn Fn() + Sync)) {
+                std::thread::scope(|s| {
+                    s.spawn(job);
+                    job();
+                });
+            }
+        }
+        assert_eq!(file_depths(tree.root(), 1 << 20, &child, &TwoThreads), exact);
+        let sampled = file_depths(tree.root(), 500, &child, &OnCallerThread);
         for (d, (&a, &b)) in exact.iter().zip(&sampled).enumerate() {
             assert!((a - b).abs() < 0.02, "depth {d}: {a} vs {b}");
         }

@@ -15,7 +15,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use crate::model::{FileAttrs, Location, Tree};
+use synthfs_model::{FileAttrs, Location, Tree};
 
 /// How many files after a small file read whole are looked at for pushing, unless told (the
 /// mount's `--file-ahead`).
@@ -187,8 +187,8 @@ impl Drop for FileAhead {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Profile;
     use std::time::{Duration, Instant};
+    use synthfs_model::Profile;
 
     fn tree() -> Arc<Tree> {
         let mut p = Profile::builtin("enterprise").unwrap();

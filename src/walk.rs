@@ -5,8 +5,8 @@
 
 use rayon::prelude::*;
 
-use super::plan::DirPlan;
-use super::tree::Tree;
+use synthfs_model::plan::DirPlan;
+use synthfs_model::tree::Tree;
 
 /// Folds every directory of the tree into accumulators and merges them. `visit` sees each
 /// directory once, in no particular order; use commutative accumulation for deterministic

@@ -1,20 +1,19 @@
 //! The filesystem as any OS adapter sees it: inodes, attributes, directory pages, reads, holes,
 //! extended attributes and totals, all answered from the model.
 //!
-//! Platform-neutral: no FUSE or WinFsp types here. The Linux adapter (`platform::linux`)
-//! translates kernel requests into these calls and [`FsError`] into errno; a Windows adapter
-//! can reuse the same layer. Inode numbers are model index + 1, so they are stable across
+//! Platform-neutral: no FUSE or WinFsp types here. The Linux adapter (`synthfs-fuse`, in
+//! `platform/linux`) translates kernel requests into these calls and [`FsError`] into errno;
+//! a Windows adapter can reuse the same layer. Inode numbers are model index + 1, so they are stable across
 //! mounts and unique; nothing is stored per inode, so there is no lookup count to keep.
 
 pub mod attr_pages;
-pub mod file_ahead;
-pub mod prefetch;
+pub mod read_ahead;
 pub mod totals;
 
 use std::sync::Arc;
 
-use crate::model::plan::DirPlan;
-use crate::model::{FileAttrs, Listing, Location, NodeKind, Timestamp, Tree};
+use synthfs_model::plan::DirPlan;
+use synthfs_model::{FileAttrs, Listing, Location, NodeKind, Timestamp, Tree};
 use totals::Totals;
 
 /// Why an operation failed; adapters map these to their platform's error codes.
@@ -94,7 +93,7 @@ pub struct DirEntry {
 /// so a first page can carry every sub-directory with its attributes and a walker descends
 /// without a lookup per folder. (The model keeps files first; this only orders listings.)
 /// Links (symbolic, then extra names of files) come last.
-fn listed_at(listing: &crate::model::Listing, dirs: usize, position: u64) -> &crate::model::Entry {
+fn listed_at(listing: &synthfs_model::Listing, dirs: usize, position: u64) -> &synthfs_model::Entry {
     let files = listing.files;
     let p = position as usize;
     if p < dirs {
@@ -135,11 +134,11 @@ pub enum Seek {
 pub struct SynthFs {
     tree: Arc<Tree>,
     totals: Arc<Totals>,
-    prefetch: prefetch::Prefetch,
+    listings_ahead: read_ahead::ListingsAhead,
     pages: Arc<attr_pages::AttrPages>,
 }
 
-pub use crate::model::tree::XATTRS;
+pub use synthfs_model::tree::XATTRS;
 
 /// The POSIX ACL attributes (access tiers), as Linux names them.
 pub const ACL_ACCESS: &[u8] = b"system.posix_acl_access";
@@ -182,13 +181,13 @@ impl SynthFs {
         let pages = Arc::new(attr_pages::AttrPages::new(tree.clone()));
         let (t, p) = (tree.clone(), pages.clone());
         // Listings ahead of any walk; attribute pages too while a stat walk goes on.
-        let prefetch = prefetch::Prefetch::start(move |dir, attrs| {
+        let listings_ahead = read_ahead::ListingsAhead::start(move |dir, attrs| {
             let paged = attrs && t.plan(dir).is_some_and(|plan| p.page(&plan).is_some());
             if !paged {
                 let _ = t.listing(dir);
             }
         });
-        SynthFs { tree, totals, prefetch, pages }
+        SynthFs { tree, totals, listings_ahead, pages }
     }
 
     pub fn tree(&self) -> &Tree {
@@ -346,7 +345,7 @@ impl SynthFs {
         let page = if attrs { self.pages.page(&plan) } else { None };
         let listing = self.tree.listing(index).ok_or(FsError::NotFound)?;
         if offset == 0 {
-            self.prefetch.ask(plan.children.iter().map(|c| c.index), attrs);
+            self.listings_ahead.ask(plan.children.iter().map(|c| c.index), attrs);
         }
         Ok(OpenDir { plan, page, listing })
     }
@@ -420,7 +419,7 @@ impl SynthFs {
         if name == ACL_ACCESS || name == ACL_DEFAULT {
             return self.acl(ino, name == ACL_DEFAULT);
         }
-        use crate::model::tree::{ATTRIBUTES_XATTR, SDDL_SIDS_XATTR, SDDL_XATTR, ZONE_XATTR};
+        use synthfs_model::tree::{ATTRIBUTES_XATTR, SDDL_SIDS_XATTR, SDDL_XATTR, ZONE_XATTR};
         let optional = [ATTRIBUTES_XATTR, ZONE_XATTR, SDDL_XATTR, SDDL_SIDS_XATTR];
         if !XATTRS.iter().chain(&optional).any(|x| x.as_bytes() == name) {
             return Err(if name.starts_with(b"user.") { FsError::NoAttribute } else { FsError::Unsupported });
@@ -433,7 +432,7 @@ impl SynthFs {
     pub fn listxattr(&self, ino: u64) -> FsResult<Vec<u8>> {
         let all = self.tree.xattrs(index_of(ino)?).ok_or(FsError::NotFound)?;
         let mut out = Vec::new();
-        let acl = if self.has_acls() { crate::model::attrs::node_acl(&self.tree, index_of(ino)?) } else { None };
+        let acl = if self.has_acls() { synthfs_model::attrs::node_acl(&self.tree, index_of(ino)?) } else { None };
         let acl_names =
             acl.map(|a| if a.default.is_some() { &[ACL_ACCESS, ACL_DEFAULT][..] } else { &[ACL_ACCESS][..] });
         for n in all.iter().map(|(n, _)| n.as_bytes()).chain(acl_names.unwrap_or_default().iter().copied()) {
@@ -454,7 +453,7 @@ impl SynthFs {
         if !self.has_acls() {
             return Err(FsError::Unsupported);
         }
-        let acl = crate::model::attrs::node_acl(&self.tree, index_of(ino)?);
+        let acl = synthfs_model::attrs::node_acl(&self.tree, index_of(ino)?);
         let found = acl.and_then(|a| if default { a.default } else { Some(a.access) });
         match found {
             Some(v) => Ok(v),
@@ -469,7 +468,7 @@ impl SynthFs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Profile;
+    use synthfs_model::Profile;
 
     fn fs() -> SynthFs {
         let mut p = Profile::builtin("enterprise").unwrap();
