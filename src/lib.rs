@@ -15,6 +15,8 @@
 //! ```
 
 pub mod archive;
+#[cfg(unix)]
+pub mod content_digest;
 pub mod fit;
 pub mod identity;
 pub mod longpath;

@@ -10,15 +10,25 @@ use std::time::{Duration, Instant};
 use synthfs::materialize::Counters;
 use synthfs_model::units::{Bytes, Count};
 
+/// Runs `work` with fresh counters while the progress of `total` files shows on stderr: the
+/// one way materialize and archive show theirs.
+pub fn track<T>(total: u64, work: impl FnOnce(&Counters) -> T) -> T {
+    let counters = Arc::new(Counters::default());
+    let reporter = Reporter::start(counters.clone(), total);
+    let result = work(&counters);
+    reporter.finish();
+    result
+}
+
 /// A running progress display; `finish` stops it.
-pub struct Reporter {
+struct Reporter {
     done: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Reporter {
     /// Shows progress of `total` files on stderr until `finish`.
-    pub fn start(counters: Arc<Counters>, total: u64) -> Reporter {
+    fn start(counters: Arc<Counters>, total: u64) -> Reporter {
         let done = Arc::new(AtomicBool::new(false));
         let stop = done.clone();
         let tty = std::io::stderr().is_terminal();
@@ -29,7 +39,7 @@ impl Reporter {
         Reporter { done, thread }
     }
 
-    pub fn finish(mut self) {
+    fn finish(mut self) {
         self.done.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::manifest::Owners;
+use crate::stats::FilesAndBytes;
 use crate::walk::fold_subtree;
 use synthfs_model::date::{DAY, Date};
 use synthfs_model::ntacl;
@@ -18,25 +19,6 @@ use synthfs_model::{FileAttrs, Tree};
 
 /// What files at the root of the share are reported under, as a top-level folder.
 pub const ROOT_FILES: &str = "(root)";
-
-/// Files and bytes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Tally {
-    pub files: u64,
-    pub bytes: u64,
-}
-
-impl Tally {
-    fn add(&mut self, bytes: u64) {
-        self.files += 1;
-        self.bytes += bytes;
-    }
-
-    fn merge(&mut self, o: Tally) {
-        self.files += o.files;
-        self.bytes += o.bytes;
-    }
-}
 
 /// One top-level folder: its files and bytes, and how many files are dormant.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -62,16 +44,16 @@ pub struct Report {
     pub top_folders: BTreeMap<String, Folder>,
     /// By the owner's kind: `user`, `group` (a department's group owns it), `orphan` (an
     /// account that no longer resolves: a bare SID), `builtin` and `service`.
-    pub owner_kinds: BTreeMap<String, Tally>,
+    pub owner_kinds: BTreeMap<String, FilesAndBytes>,
     /// The orphaned owners with the most files (by SID), most first.
     pub top_orphans: Vec<(String, u64)>,
     /// By department (the folder's, else the owner's own).
-    pub departments: BTreeMap<String, Tally>,
+    pub departments: BTreeMap<String, FilesAndBytes>,
     /// By file class: how the three times behave (see `model::classes`; a scanner applies the
     /// same rule to `stat` and `user.synthfs.created`).
-    pub file_classes: BTreeMap<String, Tally>,
+    pub file_classes: BTreeMap<String, FilesAndBytes>,
     /// By `[[event]]` cohort.
-    pub events: BTreeMap<String, Tally>,
+    pub events: BTreeMap<String, FilesAndBytes>,
     /// ACL anti-patterns, where the tree has NT security descriptors (`[acls] windows`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acls: Option<AclPatterns>,
@@ -116,11 +98,11 @@ const TOP_ORPHANS: usize = 10;
 struct Acc {
     created: BTreeMap<i32, u64>,
     folder: Folder,
-    kinds: BTreeMap<&'static str, Tally>,
+    kinds: BTreeMap<&'static str, FilesAndBytes>,
     orphans: BTreeMap<String, u64>,
-    departments: BTreeMap<String, Tally>,
-    classes: BTreeMap<&'static str, Tally>,
-    events: BTreeMap<String, Tally>,
+    departments: BTreeMap<String, FilesAndBytes>,
+    classes: BTreeMap<&'static str, FilesAndBytes>,
+    events: BTreeMap<String, FilesAndBytes>,
     acls: AclPatterns,
     deleted_sids: std::collections::BTreeSet<String>,
 }
@@ -157,14 +139,14 @@ impl Acc {
 }
 
 /// Adds `from`'s tallies into `into`'s, key by key.
-fn merge_tallies<K: Ord>(into: &mut BTreeMap<K, Tally>, from: BTreeMap<K, Tally>) {
+fn merge_tallies<K: Ord>(into: &mut BTreeMap<K, FilesAndBytes>, from: BTreeMap<K, FilesAndBytes>) {
     for (k, t) in from {
         into.entry(k).or_default().merge(t);
     }
 }
 
 /// Counts a file of `size` bytes under `name`, allocating the key only the first time.
-fn tally_named(map: &mut BTreeMap<String, Tally>, name: &str, size: u64) {
+fn tally_named(map: &mut BTreeMap<String, FilesAndBytes>, name: &str, size: u64) {
     match map.get_mut(name) {
         Some(t) => t.add(size),
         None => map.entry(name.to_string()).or_default().add(size),

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 /// Text encodings a DAT may be written in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Encoding {
     /// UTF-8 with a byte-order mark (what review platforms detect most reliably).
@@ -18,7 +18,7 @@ pub enum Encoding {
 }
 
 /// How dates are written in the DAT.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DateFormat {
     /// MM/DD/YYYY, as US production specifications ask.
@@ -137,27 +137,46 @@ pub fn columns_for(text: bool, bates: bool, hashes: Hashes) -> Vec<&'static str>
     columns(ColumnSet { bates, hashes, text, ..ColumnSet::default() })
 }
 
-/// Writes DAT rows in one encoding.
-pub struct DatWriter<W: Write> {
+/// How a load file's records are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowFormat {
+    /// Concordance DAT: every value qualified, line breaks inside values replaced.
+    Dat,
+    /// RFC 4180 CSV: values quoted only when they need it.
+    Csv,
+}
+
+/// Writes the rows of a DAT or CSV load file in one encoding.
+pub struct RowWriter<W: Write> {
     out: W,
+    format: RowFormat,
     encoding: Encoding,
     style: Style,
     line: String,
     bytes: Vec<u8>,
 }
 
-impl<W: Write> DatWriter<W> {
-    /// Starts a DAT: the byte-order mark if the encoding has one, and the header row.
-    pub fn new(mut out: W, encoding: Encoding, header: &[&str], style: Style) -> io::Result<DatWriter<W>> {
+impl<W: Write> RowWriter<W> {
+    /// Starts a load file: the byte-order mark if the encoding has one, and the header row.
+    pub fn new(
+        mut out: W,
+        format: RowFormat,
+        encoding: Encoding,
+        header: &[&str],
+        style: Style,
+    ) -> io::Result<RowWriter<W>> {
         out.write_all(bom(encoding, style))?;
-        let mut w = DatWriter { out, encoding, style, line: String::new(), bytes: Vec::new() };
+        let mut w = RowWriter { out, format, encoding, style, line: String::new(), bytes: Vec::new() };
         w.row(header)?;
         Ok(w)
     }
 
-    /// One record: every value qualified, line breaks inside values replaced.
+    /// One record.
     pub fn row<S: AsRef<str>>(&mut self, values: &[S]) -> io::Result<()> {
-        format_row(values, &mut self.line, self.style);
+        match self.format {
+            RowFormat::Dat => format_row(values, &mut self.line, self.style),
+            RowFormat::Csv => format_csv_row(values, &mut self.line, self.style),
+        }
         encode(&self.line, self.encoding, &mut self.bytes);
         self.out.write_all(&self.bytes)
     }
@@ -322,47 +341,23 @@ impl Bates {
     }
 }
 
-/// A CSV load file: RFC 4180 quoting, a header row, CR LF, in the DAT's encoding.
-pub struct CsvWriter<W: Write> {
-    out: W,
-    encoding: Encoding,
-    style: Style,
-    line: String,
-    bytes: Vec<u8>,
+/// A record as CSV text: RFC 4180 quoting (a value is quoted when it holds a comma, a quote
+/// or a line break), the style's line end.
+fn format_csv_row<S: AsRef<str>>(values: &[S], line: &mut String, style: Style) {
+    line.clear();
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        line.push_str(&csv_field(v.as_ref()));
+    }
+    line.push_str(style.eol());
 }
 
-impl<W: Write> CsvWriter<W> {
-    pub fn new(mut out: W, encoding: Encoding, header: &[&str], style: Style) -> io::Result<CsvWriter<W>> {
-        out.write_all(bom(encoding, style))?;
-        let mut w = CsvWriter { out, encoding, style, line: String::new(), bytes: Vec::new() };
-        w.row(header)?;
-        Ok(w)
-    }
-
-    pub fn row<S: AsRef<str>>(&mut self, values: &[S]) -> io::Result<()> {
-        self.line.clear();
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                self.line.push(',');
-            }
-            let v = v.as_ref();
-            if v.contains([',', '"', '\r', '\n']) {
-                self.line.push('"');
-                self.line.push_str(&v.replace('"', "\"\""));
-                self.line.push('"');
-            } else {
-                self.line.push_str(v);
-            }
-        }
-        self.line.push_str(self.style.eol());
-        encode(&self.line, self.encoding, &mut self.bytes);
-        self.out.write_all(&self.bytes)
-    }
-
-    pub fn finish(mut self) -> io::Result<W> {
-        self.out.flush()?;
-        Ok(self.out)
-    }
+/// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180): the CSV load
+/// file's values and the checksum manifest's paths.
+pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")).into() } else { s.into() }
 }
 
 /// One document of an EDRM XML load file.
@@ -498,13 +493,18 @@ fn xml_escape(s: &str) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::*;
 
+    /// A DAT in `encoding` with the header row and one record.
+    fn dat(encoding: Encoding, row: &[&str]) -> Vec<u8> {
+        let header = columns_for(false, false, Hashes::BOTH);
+        let mut w = RowWriter::new(Vec::new(), RowFormat::Dat, encoding, &header, Style::default()).unwrap();
+        w.row(row).unwrap();
+        w.finish().unwrap()
+    }
+
     #[test]
     fn dat_round_trips_in_every_encoding() {
         for enc in [Encoding::Utf8, Encoding::Utf8NoBom, Encoding::Utf16] {
-            let mut w =
-                DatWriter::new(Vec::new(), enc, &columns_for(false, false, Hashes::BOTH), Style::default()).unwrap();
-            w.row(&["DOC00000001", "Müller\r\nnotes.docx", ""]).unwrap();
-            let bytes = w.finish().unwrap();
+            let bytes = dat(enc, &["DOC00000001", "Müller\r\nnotes.docx", ""]);
             let rows = parse_dat(&bytes).unwrap();
             assert_eq!(rows.len(), 2);
             assert_eq!(rows[0][0], "DOCID");
@@ -514,17 +514,9 @@ mod tests {
 
     #[test]
     fn bytes_are_the_concordance_ones() {
-        let mut w =
-            DatWriter::new(Vec::new(), Encoding::Cp1252, &columns_for(false, false, Hashes::BOTH), Style::default())
-                .unwrap();
-        w.row(&["a", "€"]).unwrap();
-        let bytes = w.finish().unwrap();
+        let bytes = dat(Encoding::Cp1252, &["a", "€"]);
         assert!(bytes.ends_with(b"\xFEa\xFE\x14\xFE\x80\xFE\r\n"));
-        let mut w =
-            DatWriter::new(Vec::new(), Encoding::Utf8, &columns_for(false, false, Hashes::BOTH), Style::default())
-                .unwrap();
-        w.row(&["a"]).unwrap();
-        let bytes = w.finish().unwrap();
+        let bytes = dat(Encoding::Utf8, &["a"]);
         assert!(bytes.starts_with(b"\xEF\xBB\xBF\xC3\xBEDOCID\xC3\xBE\x14"));
         assert!(bytes.ends_with(b"\xC3\xBEa\xC3\xBE\r\n"));
     }
@@ -554,11 +546,18 @@ mod tests {
 
     #[test]
     fn csv_and_xml_escape_what_they_must() {
-        let mut csv = CsvWriter::new(Vec::new(), Encoding::Utf8NoBom, &["A", "B"], Style::default()).unwrap();
+        let mut csv =
+            RowWriter::new(Vec::new(), RowFormat::Csv, Encoding::Utf8NoBom, &["A", "B"], Style::default()).unwrap();
         csv.row(&["x,y", "say \"hi\""]).unwrap();
         let text = String::from_utf8(csv.finish().unwrap()).unwrap();
         assert_eq!(text, "A,B\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n");
         assert_eq!(xml_escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;\u{fffd}");
         assert_eq!(xml_escape("plain"), "plain");
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("a/b.txt"), "a/b.txt");
+        assert_eq!(csv_field("a, \"b\".txt"), "\"a, \"\"b\"\".txt\"");
     }
 }

@@ -44,15 +44,13 @@ pub enum Format {
 }
 
 /// What `--format` and the output's name choose: a container and the whole-stream compression.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Zip,
     Tar,
     /// tar compressed with gzip (parallel pieces, any gunzip reads it).
-    #[value(name = "tar.gz")]
     TarGz,
     /// tar compressed with zstd (multithreaded).
-    #[value(name = "tar.zst")]
     TarZst,
     /// A directory (with --production): the volumes as folders on disk.
     Dir,
@@ -85,7 +83,7 @@ impl Kind {
 }
 
 /// How entry data is stored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     /// As is (ZIP method 0; tar is never compressed).
@@ -375,15 +373,15 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
         format: opts.format,
         kind: meta::format_name(opts.format, opts.wrap),
         compression: opts.compression,
-        entries: written.entries,
-        documents: written.documents,
-        folders: written.folders,
-        text_files: written.text_files,
-        attachments: written.attachments,
-        image_documents: written.images,
-        pages: written.pages,
+        entries: written.counts.entries,
+        documents: written.counts.documents,
+        folders: written.counts.folders,
+        text_files: written.counts.text_files,
+        attachments: written.counts.attachments,
+        image_documents: written.counts.images,
+        pages: written.counts.pages,
         volumes: written.volumes,
-        bytes_in: written.bytes_in,
+        bytes_in: written.counts.bytes_in,
         archive_bytes: written.file.bytes,
         stream_bytes: written.stream_bytes,
         sha256: written.file.digests.map(|d| prepare::hex(&d.sha256)),
@@ -400,7 +398,7 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
         },
         size_scale: tree.model.profile.sizes.scale,
         elapsed_seconds: elapsed,
-        files_per_second: written.documents as f64 / elapsed.max(1e-9),
+        files_per_second: written.counts.documents as f64 / elapsed.max(1e-9),
         bytes_per_second: written.file.bytes as f64 / elapsed.max(1e-9),
     };
     if let Some(digests) = written.file.digests {

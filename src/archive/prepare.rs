@@ -31,13 +31,34 @@ pub struct Prepared {
     pub item: Item,
     pub numbers: Numbers,
     pub payload: Payload,
-    /// The document's author as a review tool reads it.
-    pub author: Option<String>,
-    /// The extracted-text entry, when asked for and the type has text.
-    pub text: Option<Blob>,
-    /// The page images (a multi-page TIFF), when asked for.
-    pub image: Option<Blob>,
+    pub renditions: Renditions,
     pub attachments: Vec<PreparedAttachment>,
+}
+
+/// What review tools get of a document besides its native: its author as they read it, its
+/// extracted-text entry (when asked for and the type has text) and its page images (a
+/// multi-page TIFF, when asked for).
+#[derive(Default)]
+pub struct Renditions {
+    pub author: Option<String>,
+    pub text: Option<Blob>,
+    pub image: Option<Blob>,
+}
+
+impl Renditions {
+    /// A document's renditions, from the head of its bytes.
+    fn of(opts: &Options, ftype: FileType, head: &[u8], seed: u64, numbers: Numbers) -> io::Result<Renditions> {
+        let author = text::author(ftype, head);
+        let text = if opts.text { text::extract(ftype, head).map(|t| text_blob(opts, t)).transpose()? } else { None };
+        let image = page_images(opts, seed, ftype, numbers)?;
+        Ok(Renditions { author, text, image })
+    }
+
+    /// Bytes of the text and image entries.
+    pub fn bytes(&self) -> u64 {
+        let len = |b: &Option<Blob>| b.as_ref().map_or(0, |b| b.data.len() as u64);
+        len(&self.text) + len(&self.image)
+    }
 }
 
 /// An e-mail attachment ready to append as a document of its own.
@@ -46,9 +67,7 @@ pub struct PreparedAttachment {
     pub numbers: Numbers,
     pub blob: Blob,
     pub digests: Hashes,
-    pub author: Option<String>,
-    pub text: Option<Blob>,
-    pub image: Option<Blob>,
+    pub renditions: Renditions,
 }
 
 pub enum Payload {
@@ -146,9 +165,7 @@ pub fn prepare(tree: &Tree, opts: &Options, job: Job) -> io::Result<Prepared> {
             item,
             numbers,
             payload: Payload::Dir,
-            author: None,
-            text: None,
-            image: None,
+            renditions: Renditions::default(),
             attachments: Vec::new(),
         });
     };
@@ -171,12 +188,10 @@ pub fn prepare(tree: &Tree, opts: &Options, job: Job) -> io::Result<Prepared> {
         head.truncate(n);
         (Payload::Stream { digests: stream_digests(tree, a, opts) }, head)
     };
-    let author = text::author(ftype, &head);
-    let text = if opts.text { text::extract(ftype, &head).map(|t| text_blob(opts, t)).transpose()? } else { None };
-    let image = page_images(opts, a.content.seed, ftype, numbers)?;
+    let renditions = Renditions::of(opts, ftype, &head, a.content.seed, numbers)?;
     let attachments =
         attachments.into_iter().map(|(att, n)| prepare_attachment(opts, att, n)).collect::<io::Result<_>>()?;
-    Ok(Prepared { item, numbers, payload, author, text, image, attachments })
+    Ok(Prepared { item, numbers, payload, renditions, attachments })
 }
 
 /// An attachment: generated whole (attachments are small), hashed, its text and pages.
@@ -187,11 +202,9 @@ fn prepare_attachment(opts: &Options, attachment: Attachment, numbers: Numbers) 
     let digests = d.finish();
     let ftype = attachment.spec.ftype;
     let head = &raw[..raw.len().min(text::SCAN)];
-    let author = text::author(ftype, head);
-    let text = if opts.text { text::extract(ftype, head).map(|t| text_blob(opts, t)).transpose()? } else { None };
-    let image = page_images(opts, attachment.spec.seed, ftype, numbers)?;
+    let renditions = Renditions::of(opts, ftype, head, attachment.spec.seed, numbers)?;
     let blob = blob(opts, raw, digests.crc, digests.sha256)?;
-    Ok(PreparedAttachment { attachment, numbers, blob, digests, author, text, image })
+    Ok(PreparedAttachment { attachment, numbers, blob, digests, renditions })
 }
 
 /// A document's pages as one multi-page TIFF, stamped with their numbers (when asked for).

@@ -4,6 +4,14 @@
 //! Every entry carries the extended timestamp (0x5455, modified and accessed) and the Info-ZIP
 //! Unix owner (0x7875) extra fields, and its Unix mode in the external attributes, so `unzip`
 //! and Python's `zipfile` restore times, modes and (`unzip -X`) owners.
+//!
+//! This file decides the fields (ZIP64 or not, flags, extra fields, attributes); the records'
+//! bytes are written by [`synthfs_model::zip_records`], as are the model's own containers'.
+
+use synthfs_model::zip_records::{
+    self, CENTRAL_RECORD_LEN, CentralRecord, END_RECORD_LEN, EntryFields, FLAG_DESCRIPTOR, FLAG_UTF8, LOCAL_HEADER_LEN,
+    LocalHeader, ZIP64_END_RECORDS_LEN, dos_time,
+};
 
 use super::EntryMeta;
 
@@ -16,9 +24,6 @@ const MAX32: u64 = 0xFFFF_FFFF;
 const MAX_ENTRIES16: u64 = 0xFFFF;
 /// Unix, APPNOTE 4.5.
 const MADE_BY: u16 = (3 << 8) | 45;
-/// Bit 3: sizes and CRC follow the data; bit 11: names are UTF-8.
-const FLAG_DESCRIPTOR: u16 = 1 << 3;
-const FLAG_UTF8: u16 = 1 << 11;
 
 /// How an entry's data is framed.
 #[derive(Clone, Copy, Debug)]
@@ -66,7 +71,6 @@ pub fn local_header(name: &str, meta: &EntryMeta, f: &Framing, out: &mut Vec<u8>
         None => (0, 0, 0),
     };
     let flags = FLAG_UTF8 | if f.known.is_none() { FLAG_DESCRIPTOR } else { 0 };
-    let (time, date) = dos_time(meta.modified);
     let mut extra = Vec::with_capacity(48);
     if f.zip64 {
         extra.extend_from_slice(&0x0001u16.to_le_bytes());
@@ -76,32 +80,17 @@ pub fn local_header(name: &str, meta: &EntryMeta, f: &Framing, out: &mut Vec<u8>
     }
     times_extra(meta, true, &mut extra);
     owner_extra(meta, &mut extra);
-    put32(out, 0x0403_4b50);
-    put16(out, if f.zip64 { 45 } else { 20 });
-    put16(out, flags);
-    put16(out, f.method);
-    put16(out, time);
-    put16(out, date);
-    put32(out, crc);
-    put32(out, if f.zip64 { MAX32 as u32 } else { csize as u32 });
-    put32(out, if f.zip64 { MAX32 as u32 } else { usize_ as u32 });
-    put16(out, name.len() as u16);
-    put16(out, extra.len() as u16);
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(&extra);
-}
-
-/// The data descriptor that follows an entry whose sizes were not known up front.
-pub fn descriptor(zip64: bool, crc: u32, compressed: u64, size: u64, out: &mut Vec<u8>) {
-    put32(out, 0x0807_4b50);
-    put32(out, crc);
-    if zip64 {
-        out.extend_from_slice(&compressed.to_le_bytes());
-        out.extend_from_slice(&size.to_le_bytes());
-    } else {
-        put32(out, compressed as u32);
-        put32(out, size as u32);
-    }
+    let fields = EntryFields {
+        version: if f.zip64 { 45 } else { 20 },
+        flags,
+        method: f.method,
+        time: dos_time(meta.modified),
+        crc,
+        compressed: if f.zip64 { MAX32 as u32 } else { csize as u32 },
+        size: if f.zip64 { MAX32 as u32 } else { usize_ as u32 },
+    };
+    let header = LocalHeader { fields, name, extra: &extra };
+    header.encode(out);
 }
 
 /// One central directory record.
@@ -123,7 +112,6 @@ pub fn central_header(e: &CentralEntry, out: &mut Vec<u8>) {
     }
     times_extra(&e.meta, false, &mut extra);
     owner_extra(&e.meta, &mut extra);
-    let (time, date) = dos_time(e.meta.modified);
     // DOS attributes in the low byte: read-only (no write bit), hidden, directory.
     let dos =
         u32::from(e.meta.mode & 0o222 == 0) | (u32::from(e.meta.hidden) << 1) | if e.meta.is_dir { 0x10 } else { 0 };
@@ -134,61 +122,45 @@ pub fn central_header(e: &CentralEntry, out: &mut Vec<u8>) {
     } else {
         0o100000
     };
-    put32(out, 0x0201_4b50);
-    put16(out, MADE_BY);
-    put16(out, if big_size || big_offset { 45 } else { 20 });
-    put16(out, FLAG_UTF8 | if e.descriptor { FLAG_DESCRIPTOR } else { 0 });
-    put16(out, e.method);
-    put16(out, time);
-    put16(out, date);
-    put32(out, e.crc);
-    put32(out, if big_size { MAX32 as u32 } else { e.compressed as u32 });
-    put32(out, if big_size { MAX32 as u32 } else { e.size as u32 });
-    put16(out, e.name.len() as u16);
-    put16(out, extra.len() as u16);
-    put16(out, 0); // comment
-    put16(out, 0); // disk
-    put16(out, 0); // internal attributes
-    put32(out, ((kind | e.meta.mode) << 16) | dos);
-    put32(out, if big_offset { MAX32 as u32 } else { e.offset as u32 });
-    out.extend_from_slice(e.name.as_bytes());
-    out.extend_from_slice(&extra);
+    let fields = EntryFields {
+        version: if big_size || big_offset { 45 } else { 20 },
+        flags: FLAG_UTF8 | if e.descriptor { FLAG_DESCRIPTOR } else { 0 },
+        method: e.method,
+        time: dos_time(e.meta.modified),
+        crc: e.crc,
+        compressed: if big_size { MAX32 as u32 } else { e.compressed as u32 },
+        size: if big_size { MAX32 as u32 } else { e.size as u32 },
+    };
+    let record = CentralRecord {
+        made_by: MADE_BY,
+        fields,
+        name: &e.name,
+        extra: &extra,
+        external: ((kind | e.meta.mode) << 16) | dos,
+        offset: if big_offset { MAX32 as u32 } else { e.offset as u32 },
+    };
+    record.encode(out);
 }
 
 /// The end records: ZIP64 ones when the count or offsets need them, then the classic one.
 pub fn end_records(entries: u64, cd_offset: u64, cd_size: u64, out: &mut Vec<u8>) {
-    let zip64 = entries >= MAX_ENTRIES16 || cd_offset >= MAX32 || cd_size >= MAX32;
+    let zip64 = needs_zip64_end(entries, cd_offset, cd_size);
     if zip64 {
-        let record_at = cd_offset + cd_size;
-        put32(out, 0x0606_4b50);
-        out.extend_from_slice(&44u64.to_le_bytes());
-        put16(out, MADE_BY);
-        put16(out, 45);
-        put32(out, 0);
-        put32(out, 0);
-        out.extend_from_slice(&entries.to_le_bytes());
-        out.extend_from_slice(&entries.to_le_bytes());
-        out.extend_from_slice(&cd_size.to_le_bytes());
-        out.extend_from_slice(&cd_offset.to_le_bytes());
-        put32(out, 0x0706_4b50);
-        put32(out, 0);
-        out.extend_from_slice(&record_at.to_le_bytes());
-        put32(out, 1);
+        zip_records::zip64_end_records(MADE_BY, entries, cd_offset, cd_size, out);
     }
     let n16 = if zip64 { 0xFFFF } else { entries as u16 };
-    put32(out, 0x0605_4b50);
-    put16(out, 0);
-    put16(out, 0);
-    put16(out, n16);
-    put16(out, n16);
-    put32(out, if zip64 { MAX32 as u32 } else { cd_size as u32 });
-    put32(out, if zip64 { MAX32 as u32 } else { cd_offset as u32 });
-    put16(out, 0);
+    let (size32, offset32) = if zip64 { (MAX32 as u32, MAX32 as u32) } else { (cd_size as u32, cd_offset as u32) };
+    zip_records::end_record(n16, size32, offset32, out);
+}
+
+/// Whether the entry count or the central directory's size or offset need the ZIP64 end records.
+fn needs_zip64_end(entries: u64, cd_offset: u64, cd_size: u64) -> bool {
+    entries >= MAX_ENTRIES16 || cd_offset >= MAX32 || cd_size >= MAX32
 }
 
 /// Bytes of the local header for a name (what `local_header` writes), for size planning.
 pub fn local_header_len(name: &str, zip64: bool) -> u64 {
-    30 + name.len() as u64 + if zip64 { 20 } else { 0 } + 13 + 15
+    LOCAL_HEADER_LEN as u64 + name.len() as u64 + if zip64 { 20 } else { 0 } + 13 + 15
 }
 
 /// Bytes of the central record for an entry, for size planning.
@@ -198,13 +170,13 @@ pub fn central_header_len(name: &str, zip64_size: bool, zip64_offset: bool) -> u
     } else {
         0
     };
-    46 + name.len() as u64 + z + 9 + 15
+    CENTRAL_RECORD_LEN as u64 + name.len() as u64 + z + 9 + 15
 }
 
 /// Bytes of the end records for an archive, for size planning.
 pub fn end_records_len(entries: u64, cd_offset: u64, cd_size: u64) -> u64 {
-    let zip64 = entries >= MAX_ENTRIES16 || cd_offset >= MAX32 || cd_size >= MAX32;
-    22 + if zip64 { 56 + 20 } else { 0 }
+    let zip64 = if needs_zip64_end(entries, cd_offset, cd_size) { ZIP64_END_RECORDS_LEN } else { 0 };
+    (END_RECORD_LEN + zip64) as u64
 }
 
 /// Extended timestamp: modified and accessed in the local header, modified only in the central.
@@ -231,26 +203,6 @@ fn owner_extra(meta: &EntryMeta, out: &mut Vec<u8>) {
 
 fn clamp32(secs: i64) -> i32 {
     secs.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
-}
-
-/// MS-DOS time and date (two-second resolution, 1980 to 2107) of a UTC time.
-fn dos_time(secs: i64) -> (u16, u16) {
-    let d = synthfs_model::date::Date::of_unix(secs);
-    if d.year < 1980 {
-        return (0, (1 << 5) | 1);
-    }
-    let year = (d.year - 1980).min(127) as u16;
-    let sod = secs.rem_euclid(86_400);
-    let (h, m, s) = ((sod / 3600) as u16, ((sod / 60) % 60) as u16, (sod % 60) as u16);
-    ((h << 11) | (m << 5) | (s / 2), (year << 9) | ((d.month as u16) << 5) | d.day as u16)
-}
-
-fn put16(out: &mut Vec<u8>, v: u16) {
-    out.extend_from_slice(&v.to_le_bytes());
-}
-
-fn put32(out: &mut Vec<u8>, v: u32) {
-    out.extend_from_slice(&v.to_le_bytes());
 }
 
 #[cfg(test)]
@@ -289,13 +241,5 @@ mod tests {
         let mut out = Vec::new();
         end_records(70_000, 10, 20, &mut out);
         assert_eq!(out.len() as u64, end_records_len(70_000, 10, 20));
-    }
-
-    #[test]
-    fn dos_time_packs_fields() {
-        // 2023-11-14 22:13:20 UTC
-        let (t, d) = dos_time(1_700_000_000);
-        assert_eq!(t, (22 << 11) | (13 << 5) | 10);
-        assert_eq!(d, (43 << 9) | (11 << 5) | 14);
     }
 }

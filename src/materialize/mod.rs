@@ -89,8 +89,8 @@ pub struct Summary {
 /// Errors that stop a run.
 #[derive(Debug, thiserror::Error)]
 pub enum MaterializeError {
-    #[error("destination {0} does not exist or is not a directory")]
-    NoDest(PathBuf),
+    #[error("destination {0} is not a directory")]
+    NotADirectory(PathBuf),
     #[error("{path} holds another tree ({found}); use --force to write this one over it")]
     DifferentTree { path: PathBuf, found: String },
     #[error("{0} is not empty and holds no synthfs tree; choose an empty directory or use --force")]
@@ -108,7 +108,7 @@ impl MaterializeError {
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            MaterializeError::NoDest(_) | MaterializeError::DifferentTree { .. } | MaterializeError::NotEmpty(_)
+            MaterializeError::NotADirectory(_) | MaterializeError::DifferentTree { .. } | MaterializeError::NotEmpty(_)
         )
     }
 }
@@ -132,9 +132,7 @@ thread_local! {
 /// Writes the tree (or this shard of it) under `opts.dest`.
 pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, MaterializeError> {
     let started = Instant::now();
-    if !opts.dest.is_dir() {
-        return Err(MaterializeError::NoDest(opts.dest.clone()));
-    }
+    prepare_dest(&opts.dest, opts.dry_run)?;
     let resuming = if opts.dry_run { false } else { marker::claim(tree, &opts.dest, opts.force)? };
     let run = Run {
         tree,
@@ -173,6 +171,22 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
         files_per_second: written as f64 / elapsed.max(1e-9),
         bytes_per_second: bytes as f64 / elapsed.max(1e-9),
     })
+}
+
+/// Makes `dest` (and its parents) when it is not there yet, as `cp -r`, `rsync` and `rclone`
+/// do; a dry run makes nothing. Anything but a directory in the way is refused.
+fn prepare_dest(dest: &Path, dry_run: bool) -> Result<(), MaterializeError> {
+    match std::fs::metadata(dest) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(MaterializeError::NotADirectory(dest.into())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound && dry_run => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dest).map_err(|source| MaterializeError::Io { path: dest.into(), source })?;
+            tracing::info!(dest = %dest.display(), "made the destination");
+            Ok(())
+        }
+        Err(source) => Err(MaterializeError::Io { path: dest.into(), source }),
+    }
 }
 
 /// Gives the file at `file` the other name `name` in `dir`, making `dir` if it is not there yet;

@@ -15,6 +15,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::stats::real::file_extension;
+
 /// Files up to this size are hashed whole when they are duplicate candidates; bigger ones by
 /// their first and last MiB (what scanners call a partial hash).
 pub const FULL_HASH_MAX: u64 = 2 << 20;
@@ -31,9 +33,9 @@ pub struct ScanOptions {
     pub duplicates: bool,
 }
 
-/// Files and bytes of one group.
+/// Files and bytes of one extension.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
-pub struct Tally {
+pub struct ExtensionTotals {
     pub name: String,
     pub files: u64,
     pub bytes: u64,
@@ -58,7 +60,7 @@ pub struct ScanReport {
     pub bytes: u64,
     /// Bytes the files take on disk (`st_blocks` x 512).
     pub allocated_bytes: u64,
-    pub by_extension: Vec<Tally>,
+    pub by_extension: Vec<ExtensionTotals>,
     /// By numeric uid (named by the caller).
     pub by_uid: Vec<(u32, u64, u64)>,
     pub oldest: Option<Found>,
@@ -131,8 +133,8 @@ pub fn scan(root: &Path, opts: &ScanOptions, stop: &AtomicBool) -> io::Result<Sc
     let dups = if opts.duplicates { find_duplicates(&total.seen, stop) } else { Duplicates::default() };
     let dedup_seconds = dedup_started.elapsed().as_secs_f64();
 
-    let mut by_extension: Vec<Tally> =
-        total.by_ext.into_iter().map(|(name, (files, bytes))| Tally { name, files, bytes }).collect();
+    let mut by_extension: Vec<ExtensionTotals> =
+        total.by_ext.into_iter().map(|(name, (files, bytes))| ExtensionTotals { name, files, bytes }).collect();
     by_extension.sort_by(|a, b| b.files.cmp(&a.files).then_with(|| a.name.cmp(&b.name)));
     let mut by_uid: Vec<(u32, u64, u64)> = total.by_uid.into_iter().map(|(u, (f, b))| (u, f, b)).collect();
     by_uid.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -193,7 +195,7 @@ fn walk_dir(dir: &Path, acc: &Acc, stop: &AtomicBool) {
             acc.files.fetch_add(1, Ordering::Relaxed);
             acc.bytes.fetch_add(size, Ordering::Relaxed);
             acc.allocated.fetch_add(m.blocks() * 512, Ordering::Relaxed);
-            let ext = extension(&path);
+            let ext = extension_key(&path);
             let t = s.by_ext.entry(ext).or_default();
             t.0 += 1;
             t.1 += size;
@@ -249,10 +251,10 @@ fn merge(total: &mut DirSummary, s: DirSummary) {
     total.seen.extend(s.seen);
 }
 
-/// The lower-cased extension a scanner groups by (`(none)` without one).
-fn extension(path: &Path) -> String {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some(e) if !e.is_empty() && e.len() <= 12 => e.to_ascii_lowercase(),
+/// The lower-cased extension a scanner groups by (`(none)` without one, or past 12 bytes).
+fn extension_key(path: &Path) -> String {
+    match path.file_name().and_then(file_extension) {
+        Some(e) if e.len() <= 12 => e,
         _ => "(none)".into(),
     }
 }
@@ -353,7 +355,7 @@ mod tests {
         let stop = AtomicBool::new(false);
         let r = scan(d, &ScanOptions { sample_every: 1, duplicates: true }, &stop).unwrap();
         assert_eq!((r.files, r.dirs, r.bytes), (4, 3, 15));
-        assert_eq!(r.by_extension[0], Tally { name: "txt".into(), files: 2, bytes: 10 });
+        assert_eq!(r.by_extension[0], ExtensionTotals { name: "txt".into(), files: 2, bytes: 10 });
         assert_eq!((r.duplicate_files, r.duplicate_bytes, r.duplicate_sets), (1, 5, 1));
         assert_eq!(r.files_read, 4);
         assert_eq!(r.bytes_read, 15);

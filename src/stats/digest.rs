@@ -28,6 +28,16 @@ fn put_time(h: &mut Sha256, t: Timestamp) {
     h.update(t.nanos.to_le_bytes());
 }
 
+/// A node's mode, uid and gid, then its created, modified and accessed times.
+fn put_owner_and_times(h: &mut Sha256, (mode, uid, gid): (u32, u32, u32), times: [Timestamp; 3]) {
+    h.update(mode.to_le_bytes());
+    h.update(uid.to_le_bytes());
+    h.update(gid.to_le_bytes());
+    for t in times {
+        put_time(h, t);
+    }
+}
+
 /// The digest of the whole tree, as lowercase hex.
 pub fn tree_digest(tree: &Tree) -> String {
     let root: [u8; 32] = map_ordered(
@@ -35,12 +45,7 @@ pub fn tree_digest(tree: &Tree) -> String {
         &|plan| {
             let mut h = Sha256::new();
             let d = tree.dir_attrs(plan);
-            h.update(d.mode.to_le_bytes());
-            h.update(d.uid.to_le_bytes());
-            h.update(d.gid.to_le_bytes());
-            put_time(&mut h, d.created);
-            put_time(&mut h, d.modified);
-            put_time(&mut h, d.accessed);
+            put_owner_and_times(&mut h, (d.mode, d.uid, d.gid), [d.created, d.modified, d.accessed]);
             let listing = tree.build_listing(plan);
             for (i, e) in listing.entries.iter().enumerate() {
                 h.update(e.name.as_bytes());
@@ -59,12 +64,7 @@ pub fn tree_digest(tree: &Tree) -> String {
                     let a = tree.file_attrs_in(plan, e.index - plan.index - 1);
                     h.update(a.size().to_le_bytes());
                     h.update(a.allocated().to_le_bytes());
-                    h.update(a.mode.to_le_bytes());
-                    h.update(a.uid.to_le_bytes());
-                    h.update(a.gid.to_le_bytes());
-                    put_time(&mut h, a.created);
-                    put_time(&mut h, a.modified);
-                    put_time(&mut h, a.accessed);
+                    put_owner_and_times(&mut h, (a.mode, a.uid, a.gid), [a.created, a.modified, a.accessed]);
                     h.update(content_sha256(tree, &a.content));
                 }
             }

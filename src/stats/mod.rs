@@ -5,10 +5,15 @@
 pub mod digest;
 pub mod plot;
 pub mod real;
-pub mod report;
+pub mod render;
+/// Transitional: the binary and the tests still name [`render`] `stats::report`; this goes
+/// once they say `stats::render`.
+pub use render as report;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+
+use serde::Serialize;
 
 use crate::walk::fold_dirs;
 use synthfs_model::torture::{Hostile, Seen, case_twins, classify};
@@ -22,18 +27,20 @@ pub use synthfs_model::buckets::{FINE_BUCKETS, FINE_PER_OCTAVE, fine_bucket, fin
 pub const PER_DIR_CAP: usize = 1 << 16;
 
 /// Count and bytes of a group of files.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Tally {
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FilesAndBytes {
     pub files: u64,
     pub bytes: u64,
 }
 
-impl Tally {
-    fn add(&mut self, size: u64) {
+impl FilesAndBytes {
+    /// Counts one file of `size` bytes.
+    pub fn add(&mut self, size: u64) {
         self.files += 1;
         self.bytes += size;
     }
-    fn merge(&mut self, o: Tally) {
+
+    pub fn merge(&mut self, o: FilesAndBytes) {
         self.files += o.files;
         self.bytes += o.bytes;
     }
@@ -97,19 +104,19 @@ pub struct Stats {
     pub bytes: u64,
     pub allocated: u64,
     /// By model type ([`FileType::ordinal`]).
-    pub by_type: Vec<Tally>,
-    pub by_owner: HashMap<u32, Tally>,
+    pub by_type: Vec<FilesAndBytes>,
+    pub by_owner: HashMap<u32, FilesAndBytes>,
     /// By extension (lower case, without the dot; empty for none).
-    pub by_ext: HashMap<Box<str>, Tally>,
+    pub by_ext: HashMap<Box<str>, FilesAndBytes>,
     /// Files by depth (the root's files are at depth 1).
-    pub by_depth: Vec<Tally>,
+    pub by_depth: Vec<FilesAndBytes>,
     /// Per depth, over its non-empty files: their count, and in `bytes` the sum of their
     /// [`fine_bucket`]s (a mean log2 size by depth, for `profile fit`'s `sizes.by_depth`).
-    pub depth_fine: Vec<Tally>,
+    pub depth_fine: Vec<FilesAndBytes>,
     /// Files by age of their modified time in whole years before `as_of`.
-    pub by_age_years: Vec<Tally>,
+    pub by_age_years: Vec<FilesAndBytes>,
     /// Files by size: bucket 0 is empty files, bucket k holds sizes in [2^(k-1), 2^k).
-    pub by_size: Vec<Tally>,
+    pub by_size: Vec<FilesAndBytes>,
     /// File counts by [`fine_bucket`].
     pub size_fine: Vec<u64>,
     /// Directories by how many files they hold directly (capped at [`PER_DIR_CAP`]).
@@ -118,10 +125,10 @@ pub struct Stats {
     pub subdirs_per_dir: Vec<u64>,
     /// Whether duplicates were looked for (the model knows them; a plain walk does not).
     pub duplicates_known: bool,
-    pub duplicates: Tally,
-    pub temp: Tally,
-    pub junk: Tally,
-    pub sparse: Tally,
+    pub duplicates: FilesAndBytes,
+    pub temp: FilesAndBytes,
+    pub junk: FilesAndBytes,
+    pub sparse: FilesAndBytes,
     pub sparse_allocated: u64,
     pub attributes: AttributeCounts,
     /// Files and folders of each hostile kind (see [`synthfs_model::torture::classify`]).
@@ -140,21 +147,21 @@ impl Default for Stats {
             dirs: 0,
             bytes: 0,
             allocated: 0,
-            by_type: vec![Tally::default(); FileType::ALL.len()],
+            by_type: vec![FilesAndBytes::default(); FileType::ALL.len()],
             by_owner: HashMap::new(),
             by_ext: HashMap::new(),
             by_depth: Vec::new(),
             depth_fine: Vec::new(),
             by_age_years: Vec::new(),
-            by_size: vec![Tally::default(); SIZE_BUCKETS],
+            by_size: vec![FilesAndBytes::default(); SIZE_BUCKETS],
             size_fine: vec![0; FINE_BUCKETS],
             files_per_dir: Vec::new(),
             subdirs_per_dir: Vec::new(),
             duplicates_known: false,
-            duplicates: Tally::default(),
-            temp: Tally::default(),
-            junk: Tally::default(),
-            sparse: Tally::default(),
+            duplicates: FilesAndBytes::default(),
+            temp: FilesAndBytes::default(),
+            junk: FilesAndBytes::default(),
+            sparse: FilesAndBytes::default(),
             sparse_allocated: 0,
             attributes: AttributeCounts { group_owner: Some(0), ..AttributeCounts::default() },
             hostile: Default::default(),
@@ -231,7 +238,7 @@ impl Stats {
         match self.by_ext.get_mut(f.ext) {
             Some(t) => t.add(size),
             None => {
-                self.by_ext.insert(f.ext.into(), Tally { files: 1, bytes: size });
+                self.by_ext.insert(f.ext.into(), FilesAndBytes { files: 1, bytes: size });
             }
         }
         bump(&mut self.by_depth, f.depth as usize, size);
@@ -302,9 +309,9 @@ impl Stats {
     }
 }
 
-fn merge_vec(a: &mut Vec<Tally>, b: &[Tally]) {
+fn merge_vec(a: &mut Vec<FilesAndBytes>, b: &[FilesAndBytes]) {
     if a.len() < b.len() {
-        a.resize(b.len(), Tally::default());
+        a.resize(b.len(), FilesAndBytes::default());
     }
     for (x, y) in a.iter_mut().zip(b) {
         x.merge(*y);
@@ -320,9 +327,9 @@ fn merge_counts(a: &mut Vec<u64>, b: &[u64]) {
     }
 }
 
-fn bump(v: &mut Vec<Tally>, i: usize, size: u64) {
+fn bump(v: &mut Vec<FilesAndBytes>, i: usize, size: u64) {
     if v.len() <= i {
-        v.resize(i + 1, Tally::default());
+        v.resize(i + 1, FilesAndBytes::default());
     }
     v[i].add(size);
 }

@@ -9,8 +9,8 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::report::extensions;
-use super::{SIZE_BUCKETS, Stats, Tally};
+use super::render::extensions;
+use super::{FilesAndBytes, SIZE_BUCKETS, Stats};
 use synthfs_model::units::Bytes;
 
 /// Why a plot could not be written.
@@ -116,14 +116,7 @@ fn panels(series: &[Series]) -> Vec<Panel> {
 
     // Ages in whole years.
     let years = stats.iter().map(|s| s.by_age_years.len()).max().unwrap_or(0).min(40);
-    out.push(Panel {
-        title: "age: years since last modified".into(),
-        labels: (0..years).map(|y| y.to_string()).collect(),
-        shares: stats
-            .iter()
-            .map(|s| (0..years).map(|y| share(tally(&s.by_age_years, y).files, s.files)).collect())
-            .collect(),
-    });
+    out.push(files_panel(&stats, "age: years since last modified", 0..years, |s| &s.by_age_years));
 
     // Files per folder and sub-folders per folder, in power-of-two ranges.
     for (title, pick) in [
@@ -148,14 +141,7 @@ fn panels(series: &[Series]) -> Vec<Panel> {
 
     // Depth of files.
     let depth = stats.iter().map(|s| s.by_depth.len()).max().unwrap_or(1);
-    out.push(Panel {
-        title: "depth of files (root's files at 1)".into(),
-        labels: (1..depth).map(|d| d.to_string()).collect(),
-        shares: stats
-            .iter()
-            .map(|s| (1..depth).map(|d| share(tally(&s.by_depth, d).files, s.files)).collect())
-            .collect(),
-    });
+    out.push(files_panel(&stats, "depth of files (root's files at 1)", 1..depth, |s| &s.by_depth));
 
     // Extension mix: the twelve with the largest share in either tree.
     let mut by_share: HashMap<&str, f64> = HashMap::new();
@@ -196,8 +182,20 @@ impl Panel {
     }
 }
 
-fn tally(v: &[Tally], i: usize) -> Tally {
-    v.get(i).copied().unwrap_or_default()
+/// A panel of each tree's share of files in slots `range` of a per-slot count (by age in
+/// years, by depth), labelled by slot.
+fn files_panel(
+    stats: &[&Stats],
+    title: &str,
+    range: std::ops::Range<usize>,
+    by: impl Fn(&Stats) -> &Vec<FilesAndBytes>,
+) -> Panel {
+    let files = |s: &Stats, i: usize| by(s).get(i).map_or(0, |t| t.files);
+    Panel {
+        title: title.into(),
+        labels: range.clone().map(|i| i.to_string()).collect(),
+        shares: stats.iter().map(|s| range.clone().map(|i| share(files(s, i), s.files)).collect()).collect(),
+    }
 }
 
 fn share(part: u64, whole: u64) -> f64 {

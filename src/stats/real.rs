@@ -3,6 +3,7 @@
 //! stats every entry without following symbolic links and reads no content.
 
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -84,37 +85,34 @@ pub fn classify(name: &str, ext: &str) -> (FileType, Kind) {
     (FileType::for_ext(ext), Kind::Original)
 }
 
-/// The extension as reports show it: lower case, without the dot, empty for none (a leading
-/// dot alone, as in `.bashrc`, is not one).
-pub fn extension(name: &str) -> String {
-    match name.rfind('.') {
-        Some(i) if i > 0 && i + 1 < name.len() => name[i + 1..].to_ascii_lowercase(),
-        _ => String::new(),
-    }
+/// The extension of a file name as reports show it: lower case, without the dot; `None` for
+/// none (a leading dot alone, as in `.bashrc`, is not one, nor is a trailing dot) and for one
+/// that is not UTF-8. `stats DIR` and `scan` group files by it.
+pub fn file_extension(name: &OsStr) -> Option<String> {
+    Path::new(name).extension().and_then(|e| e.to_str()).filter(|e| !e.is_empty()).map(str::to_ascii_lowercase)
+}
+
+/// A folder that could not be opened or listed: an error, and an empty folder.
+fn unreadable(dir: &Path, what: &str, e: &io::Error, depth: u32, c: &Counters) -> Stats {
+    tracing::debug!("cannot {what} {}: {e}", dir.display());
+    c.errors.fetch_add(1, Ordering::Relaxed);
+    let mut s = Stats::default();
+    s.add_dir(depth, 0, 0);
+    s
 }
 
 fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stats {
-    let mut s = Stats::default();
     // Below a long path, calls go through the open directory (see `longpath`).
     let here = match crate::longpath::DirPath::new(dir) {
         Ok(h) => h,
-        Err(e) => {
-            tracing::debug!("cannot open {}: {e}", dir.display());
-            c.errors.fetch_add(1, Ordering::Relaxed);
-            s.add_dir(depth, 0, 0);
-            return s;
-        }
+        Err(e) => return unreadable(dir, "open", &e, depth, c),
     };
     let dir = here.path();
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
-        Err(e) => {
-            tracing::debug!("cannot list {}: {e}", dir.display());
-            c.errors.fetch_add(1, Ordering::Relaxed);
-            s.add_dir(depth, 0, 0);
-            return s;
-        }
+        Err(e) => return unreadable(dir, "list", &e, depth, c),
     };
+    let mut s = Stats::default();
     let mut subdirs = Vec::new();
     let mut files = 0u64;
     let entries: Vec<_> = entries.collect();
@@ -165,7 +163,7 @@ fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stat
             // Another name of a file already counted.
         } else if meta.is_file() {
             files += 1;
-            let ext = extension(&name);
+            let ext = file_extension(name.as_ref()).unwrap_or_default();
             let (ftype, kind) = classify(&name, &ext);
             let size = meta.len();
             let allocated = meta.blocks() * 512;
@@ -244,10 +242,13 @@ mod tests {
 
     #[test]
     fn names_are_classified_like_the_model_names_them() {
-        assert_eq!(extension("Report.final.DOCX"), "docx");
-        assert_eq!(extension(".bashrc"), "");
-        assert_eq!(extension("Makefile"), "");
-        assert_eq!(extension("trailing."), "");
+        let ext = |name: &str| file_extension(name.as_ref());
+        assert_eq!(ext("Report.final.DOCX").as_deref(), Some("docx"));
+        assert_eq!(ext(".bashrc"), None);
+        assert_eq!(ext("Makefile"), None);
+        assert_eq!(ext("trailing."), None);
+        assert_eq!(ext("..."), None);
+        assert_eq!(ext("a..b").as_deref(), Some("b"));
         assert_eq!(classify("~$port.docx", "docx"), (FileType::OfficeLock, Kind::Temp));
         assert_eq!(classify("Thumbs.db", "db"), (FileType::ThumbsDb, Kind::Junk));
         assert_eq!(classify("a.tmp", "tmp"), (FileType::Tmp, Kind::Temp));

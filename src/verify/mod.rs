@@ -55,8 +55,9 @@ pub struct Report {
 #[error("{0} is not a directory")]
 pub struct NotADirectory(pub PathBuf);
 
+/// What the comparison counted and found, shared by the threads that walk the copy.
 #[derive(Default)]
-struct Tally {
+struct Findings {
     files: AtomicU64,
     dirs: AtomicU64,
     links: AtomicU64,
@@ -67,7 +68,7 @@ struct Tally {
     problems: Mutex<Vec<String>>,
 }
 
-impl Tally {
+impl Findings {
     fn note(&self, counter: &AtomicU64, by: u64, what: String) {
         counter.fetch_add(by, Ordering::Relaxed);
         if let Ok(mut p) = self.problems.lock() {
@@ -84,28 +85,28 @@ pub fn run(tree: &Tree, opts: &Options) -> Result<Report, NotADirectory> {
     if !opts.dest.is_dir() {
         return Err(NotADirectory(opts.dest.clone()));
     }
-    let tally = Tally::default();
-    dir(tree, opts, &tally, tree.root(), &opts.dest);
+    let findings = Findings::default();
+    dir(tree, opts, &findings, tree.root(), &opts.dest);
     let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
-    let (missing, extra, different) = (g(&tally.missing), g(&tally.extra), g(&tally.different));
-    let mut problems = tally.problems.into_inner().unwrap_or_default();
+    let (missing, extra, different) = (g(&findings.missing), g(&findings.extra), g(&findings.different));
+    let mut problems = findings.problems.into_inner().unwrap_or_default();
     problems.sort();
     Ok(Report {
         dest: opts.dest.display().to_string(),
-        files_checked: g(&tally.files),
-        dirs_checked: g(&tally.dirs),
-        links_checked: g(&tally.links),
+        files_checked: g(&findings.files),
+        dirs_checked: g(&findings.dirs),
+        links_checked: g(&findings.links),
         missing,
         extra,
         different,
-        bytes_hashed: g(&tally.hashed),
+        bytes_hashed: g(&findings.hashed),
         first_problems: problems,
         ok: missing == 0 && extra == 0 && different == 0,
         elapsed_seconds: started.elapsed().as_secs_f64(),
     })
 }
 
-fn dir(tree: &Tree, opts: &Options, t: &Tally, plan: &DirPlan, path: &Path) {
+fn dir(tree: &Tree, opts: &Options, t: &Findings, plan: &DirPlan, path: &Path) {
     t.dirs.fetch_add(1, Ordering::Relaxed);
     // Below a long path, calls go through the open directory (see `longpath`).
     let here = match crate::longpath::DirPath::new(path) {
@@ -137,14 +138,7 @@ fn dir(tree: &Tree, opts: &Options, t: &Tally, plan: &DirPlan, path: &Path) {
     if plan.index != 0 {
         if let Ok(meta) = std::fs::symlink_metadata(path) {
             let mut why = Vec::new();
-            if meta.mode() & 0o7777 != d.mode {
-                why.push(format!("mode {:o} != {:o}", meta.mode() & 0o7777, d.mode));
-            }
-            if opts.owners && (meta.uid(), meta.gid()) != (d.uid, d.gid) {
-                why.push(format!("owner {}:{} != {}:{}", meta.uid(), meta.gid(), d.uid, d.gid));
-            }
-            why.extend(acl_difference(tree, plan.index, path));
-            why.extend(nt_acl_difference(tree, plan.index, path));
+            access_differences(tree, opts, &meta, (d.mode, d.uid, d.gid), plan.index, path, &mut why);
             if !why.is_empty() {
                 t.note(&t.different, 1, format!("different: {}/ ({})", path.display(), why.join(", ")));
             }
@@ -182,7 +176,14 @@ fn dir(tree: &Tree, opts: &Options, t: &Tally, plan: &DirPlan, path: &Path) {
 
 /// A folder's links: symbolic links point where the model says, extra names of a file are
 /// the same inode as its first name.
-fn links(tree: &Tree, opts: &Options, t: &Tally, listing: &Listing, path: &Path, on_disk: &HashMap<String, Metadata>) {
+fn links(
+    tree: &Tree,
+    opts: &Options,
+    t: &Findings,
+    listing: &Listing,
+    path: &Path,
+    on_disk: &HashMap<String, Metadata>,
+) {
     for (e, link) in tree.listed_links(listing) {
         t.links.fetch_add(1, Ordering::Relaxed);
         let at = path.join(&*e.name);
@@ -210,7 +211,27 @@ fn links(tree: &Tree, opts: &Options, t: &Tally, listing: &Listing, path: &Path,
     }
 }
 
-fn compare_file(tree: &Tree, opts: &Options, t: &Tally, path: &Path, meta: &Metadata, a: &FileAttrs) -> Vec<String> {
+/// Where a copy's mode, owner (with `--owners`) and ACLs differ from node `index`'s.
+fn access_differences(
+    tree: &Tree,
+    opts: &Options,
+    meta: &Metadata,
+    (mode, uid, gid): (u32, u32, u32),
+    index: u64,
+    path: &Path,
+    why: &mut Vec<String>,
+) {
+    if meta.mode() & 0o7777 != mode {
+        why.push(format!("mode {:o} != {:o}", meta.mode() & 0o7777, mode));
+    }
+    if opts.owners && (meta.uid(), meta.gid()) != (uid, gid) {
+        why.push(format!("owner {}:{} != {}:{}", meta.uid(), meta.gid(), uid, gid));
+    }
+    why.extend(acl_difference(tree, index, path));
+    why.extend(nt_acl_difference(tree, index, path));
+}
+
+fn compare_file(tree: &Tree, opts: &Options, t: &Findings, path: &Path, meta: &Metadata, a: &FileAttrs) -> Vec<String> {
     let mut why = Vec::new();
     if !meta.is_file() {
         why.push("not a regular file".to_string());
@@ -233,14 +254,7 @@ fn compare_file(tree: &Tree, opts: &Options, t: &Tally, path: &Path, meta: &Meta
             a.modified.nanos
         ));
     }
-    if meta.mode() & 0o7777 != a.mode {
-        why.push(format!("mode {:o} != {:o}", meta.mode() & 0o7777, a.mode));
-    }
-    if opts.owners && (meta.uid(), meta.gid()) != (a.uid, a.gid) {
-        why.push(format!("owner {}:{} != {}:{}", meta.uid(), meta.gid(), a.uid, a.gid));
-    }
-    why.extend(acl_difference(tree, a.index, path));
-    why.extend(nt_acl_difference(tree, a.index, path));
+    access_differences(tree, opts, meta, (a.mode, a.uid, a.gid), a.index, path, &mut why);
     if opts.content && why.is_empty() {
         match sha256_file(path) {
             Ok((digest, n)) => {

@@ -39,6 +39,7 @@ pub mod tree;
 pub mod units;
 pub mod words;
 pub mod workers;
+pub mod zip_records;
 
 pub use attrs::{DirAttrs, FileAttrs, Role, Timestamp};
 pub use content::ContentSpec;

@@ -1,5 +1,8 @@
 //! Per-type framing: the header (prefix) and trailer (suffix) around a generated body, so
 //! every file starts with its type's magic bytes and real parsers accept it.
+//!
+//! E-mails (headers and MIME attachments) are framed in `email.rs`, Office Open XML documents
+//! and ZIP archives in `ooxml.rs`; the other types here.
 
 use std::fmt::Write as _;
 
@@ -9,7 +12,10 @@ use super::super::rng::{Purpose, Rng, key};
 use super::super::words;
 use super::ContentSpec;
 use super::body::{Body, csv_header};
-use super::zipfile::{Container, Entry, dos_time};
+use super::email::eml;
+pub use super::email::{ATTACHMENT_MAX, Attachment, Mime, attachments};
+use super::ooxml::ooxml;
+use super::zipfile::Container;
 
 const TINY_JPEG: &[u8] = include_bytes!("assets/tiny.jpg");
 const TINY_PNG: &[u8] = include_bytes!("assets/tiny.png");
@@ -49,7 +55,7 @@ impl Trailer {
 }
 
 impl Envelope {
-    fn plain(prefix: Vec<u8>, body: Body) -> Envelope {
+    pub(super) fn plain(prefix: Vec<u8>, body: Body) -> Envelope {
         Envelope { prefix, body, trailer: Trailer::None }
     }
 
@@ -127,14 +133,14 @@ pub fn frame_bounds(ftype: FileType) -> (u64, u64) {
         .fold((0, 0), |(p, t), (a, b)| (p.max(a), t.max(b)))
 }
 
-fn person(rng: &mut Rng) -> (String, String) {
+pub(super) fn person(rng: &mut Rng) -> (String, String) {
     let first = rng.pick(words::FIRST_NAMES);
     let last = rng.pick(words::LAST_NAMES);
     let addr: String = format!("{first}.{last}").chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
     (format!("{first} {last}"), format!("{}@example.com", addr.to_ascii_lowercase()))
 }
 
-fn title(rng: &mut Rng) -> String {
+pub(super) fn title(rng: &mut Rng) -> String {
     let n = rng.range(3, 6);
     let mut s = String::new();
     for i in 0..n {
@@ -149,179 +155,6 @@ fn title(rng: &mut Rng) -> String {
         }
     }
     s
-}
-
-/// An e-mail: headers and a plain-text body, and when it has attachments a `multipart/mixed`
-/// message whose attachments follow the body as base64 parts.
-fn eml(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
-    let mut prefix = mail_headers(spec, rng);
-    let parts = attachments(spec);
-    if parts.is_empty() {
-        return Envelope::plain(prefix, Body::Prose);
-    }
-    let mime = Mime::new(spec.seed, parts);
-    const PLAIN: &[u8] = b"Content-Type: text/plain; charset=\"us-ascii\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n";
-    prefix.truncate(prefix.len() - PLAIN.len());
-    let b = &mime.boundary;
-    prefix.extend_from_slice(
-        format!(
-            "Content-Type: multipart/mixed; boundary=\"{b}\"\r\n\r\nThis is a multi-part message in MIME format.\r\n\r\n--{b}\r\n"
-        )
-        .as_bytes(),
-    );
-    prefix.extend_from_slice(PLAIN);
-    Envelope { prefix, body: Body::Prose, trailer: Trailer::Mime(mime) }
-}
-
-/// A file an e-mail carries: its name and content.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Attachment {
-    pub name: String,
-    pub spec: ContentSpec,
-}
-
-/// Largest attachment: bigger e-mails have longer bodies, so reading one stays cheap.
-pub const ATTACHMENT_MAX: u64 = 2 << 20;
-
-/// The attachments of an e-mail, in order: up to `spec.attachments` files (PDF, Word, Excel,
-/// JPEG, PowerPoint) sharing about 85% of the message's bytes once base64-encoded. Fewer when
-/// the message is too small to hold them at their formats' minimum sizes.
-pub fn attachments(spec: &ContentSpec) -> Vec<Attachment> {
-    if spec.ftype != FileType::Eml || spec.attachments == 0 {
-        return Vec::new();
-    }
-    let k = u64::from(spec.attachments);
-    // Room for headers (< 1 KiB), a body of some length and each part's headers.
-    let room = spec.size.saturating_sub(4096 + 400 * k);
-    let budget = room / 100 * 85 / 78 * 57;
-    let mut rng = Rng::from_key(key(spec.seed, u64::MAX - 1, Purpose::Attachments as u64));
-    let weights: Vec<f64> = (0..k).map(|_| rng.lognormal(0.0, 0.6)).collect();
-    let total: f64 = weights.iter().sum();
-    let mut out = Vec::new();
-    let mut names = std::collections::HashSet::new();
-    for (i, w) in weights.iter().enumerate() {
-        let mut arng = Rng::from_key(key(spec.seed, i as u64, Purpose::Attachments as u64));
-        let ftype = match arng.below(100) {
-            0..35 => FileType::Pdf,
-            35..60 => FileType::Docx,
-            60..80 => FileType::Xlsx,
-            80..92 => FileType::Jpg,
-            _ => FileType::Pptx,
-        };
-        let size = ((budget as f64 * w / total) as u64).min(ATTACHMENT_MAX);
-        if size < floor(ftype) {
-            continue;
-        }
-        let mut name = format!("{}.{}", title(&mut arng), ftype.ext());
-        if !names.insert(name.to_ascii_lowercase()) {
-            name = format!("{} ({}).{}", name.trim_end_matches(&format!(".{}", ftype.ext())), i + 1, ftype.ext());
-        }
-        let stamp = spec.stamp - arng.range(600, 30 * 86_400) as i64;
-        let seed = key(spec.seed, i as u64, Purpose::Content as u64);
-        out.push(Attachment { name, spec: ContentSpec { ftype, size, seed, stamp, sparse: None, attachments: 0 } });
-    }
-    out
-}
-
-/// The smallest size of a type, computed once per type (it samples many framings).
-fn floor(ftype: FileType) -> u64 {
-    static FLOORS: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
-    FLOORS.get_or_init(|| FileType::ALL.iter().map(|t| size_bounds(*t).0).collect())[ftype.ordinal()]
-}
-
-/// The MIME type of an attachment.
-fn mime_type(t: FileType) -> &'static str {
-    match t {
-        FileType::Pdf => "application/pdf",
-        FileType::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        FileType::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        FileType::Pptx => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        FileType::Jpg => "image/jpeg",
-        _ => "application/octet-stream",
-    }
-}
-
-/// The attachment parts that close a `multipart/mixed` e-mail.
-pub struct Mime {
-    boundary: String,
-    parts: Vec<Attachment>,
-}
-
-/// Base64 line length (RFC 2045's limit).
-const B64_LINE: u64 = 76;
-
-impl Mime {
-    fn new(seed: u64, parts: Vec<Attachment>) -> Mime {
-        Mime { boundary: format!("----=_Part_{:016x}", seed), parts }
-    }
-
-    fn part_header(&self, a: &Attachment) -> String {
-        let (b, n, t) = (&self.boundary, &a.name, mime_type(a.spec.ftype));
-        format!(
-            "\r\n--{b}\r\nContent-Type: {t}; name=\"{n}\"\r\nContent-Disposition: attachment; filename=\"{n}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-        )
-    }
-
-    fn closing(&self) -> String {
-        format!("\r\n--{}--\r\n", self.boundary)
-    }
-
-    /// Bytes of the parts, known without generating them.
-    pub fn encoded_len(&self) -> u64 {
-        let parts: u64 = self.parts.iter().map(|a| self.part_header(a).len() as u64 + base64_len(a.spec.size)).sum();
-        parts + self.closing().len() as u64
-    }
-
-    /// The parts' bytes: every attachment generated and encoded.
-    pub fn bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.encoded_len() as usize);
-        for a in &self.parts {
-            out.extend_from_slice(self.part_header(a).as_bytes());
-            base64_lines(&super::read_all(&a.spec), &mut out);
-        }
-        out.extend_from_slice(self.closing().as_bytes());
-        out
-    }
-}
-
-/// Length of `n` bytes in base64, in lines of 76 characters separated by CR LF.
-fn base64_len(n: u64) -> u64 {
-    let chars = n.div_ceil(3) * 4;
-    chars + 2 * chars.div_ceil(B64_LINE).saturating_sub(1)
-}
-
-/// Appends `data` in base64, in lines of 76 characters separated by CR LF.
-fn base64_lines(data: &[u8], out: &mut Vec<u8>) {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (i, chunk) in data.chunks(B64_LINE as usize / 4 * 3).enumerate() {
-        if i > 0 {
-            out.extend_from_slice(b"\r\n");
-        }
-        for g in chunk.chunks(3) {
-            let n = (u32::from(g[0]) << 16)
-                | (u32::from(*g.get(1).unwrap_or(&0)) << 8)
-                | u32::from(*g.get(2).unwrap_or(&0));
-            out.push(ALPHABET[(n >> 18) as usize & 63]);
-            out.push(ALPHABET[(n >> 12) as usize & 63]);
-            out.push(if g.len() > 1 { ALPHABET[(n >> 6) as usize & 63] } else { b'=' });
-            out.push(if g.len() > 2 { ALPHABET[n as usize & 63] } else { b'=' });
-        }
-    }
-}
-
-fn mail_headers(spec: &ContentSpec, rng: &mut Rng) -> Vec<u8> {
-    let (from_name, from) = person(rng);
-    let (to_name, to) = person(rng);
-    let subject = title(rng);
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "Return-Path: <{from}>\r\nMessage-ID: <{:016x}@mail.example.com>\r\nDate: {}\r\nFrom: {from_name} <{from}>\r\nTo: {to_name} <{to}>\r\nSubject: {}{subject}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n",
-        spec.seed,
-        date::format_rfc2822(spec.stamp),
-        if rng.chance(0.4) { "RE: " } else { "" },
-    );
-    h.into_bytes()
 }
 
 fn pdf(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
@@ -373,184 +206,6 @@ fn pdf_parts(head_objs: &[String], stream_len: u64, title: &str, stamp: i64) -> 
     }
     let _ = write!(t, "trailer\n<< /Size 7 /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n");
     (p.into_bytes(), t.into_bytes())
-}
-
-const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
-const NS_PKG_REL: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
-const NS_DOC_REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
-
-fn content_types(overrides: &[(&str, &str)]) -> String {
-    let mut s = format!(
-        "{XML_DECL}<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Default Extension=\"bin\" ContentType=\"application/octet-stream\"/>"
-    );
-    for (part, ct) in overrides {
-        let _ = write!(s, "<Override PartName=\"/{part}\" ContentType=\"{ct}\"/>");
-    }
-    s.push_str("<Override PartName=\"/docProps/core.xml\" ContentType=\"application/vnd.openxmlformats-package.core-properties+xml\"/></Types>");
-    s
-}
-
-fn rels(items: &[(&str, &str)]) -> String {
-    let mut s = format!("{XML_DECL}<Relationships xmlns=\"{NS_PKG_REL}\">");
-    for (i, (ty, target)) in items.iter().enumerate() {
-        let _ = write!(s, "<Relationship Id=\"rId{}\" Type=\"{ty}\" Target=\"{target}\"/>", i + 1);
-    }
-    s.push_str("</Relationships>");
-    s
-}
-
-fn root_rels(main: &str) -> String {
-    rels(&[
-        (&format!("{NS_DOC_REL}/officeDocument"), main),
-        ("http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties", "docProps/core.xml"),
-    ])
-}
-
-fn core_props(title: &str, author: &str, stamp: i64) -> String {
-    let d = date::format_datetime(stamp).replace(' ', "T");
-    format!(
-        "{XML_DECL}<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><dc:title>{title}</dc:title><dc:creator>{author}</dc:creator><cp:lastModifiedBy>{author}</cp:lastModifiedBy><dcterms:created xsi:type=\"dcterms:W3CDTF\">{d}Z</dcterms:created><dcterms:modified xsi:type=\"dcterms:W3CDTF\">{d}Z</dcterms:modified></cp:coreProperties>"
-    )
-}
-
-fn paragraphs(rng: &mut Rng, n: u64) -> Vec<String> {
-    (0..n)
-        .map(|_| {
-            let mut buf = [0u8; super::body::REC_MAX];
-            let mut r = super::body::Rec::new(&mut buf);
-            super::body::sentence(rng, &mut r);
-            String::from_utf8_lossy(r.as_bytes()).into_owned()
-        })
-        .collect()
-}
-
-/// Office Open XML documents and plain ZIP archives: stored entries, then a bulk entry.
-fn ooxml(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
-    let title = title(rng);
-    let (author, _) = person(rng);
-    let texts = paragraphs(rng, 6);
-    let e = |name: &str, data: String| Entry { name: name.to_string(), data: data.into_bytes() };
-    let (entries, bulk) = match spec.ftype {
-        FileType::Docx => {
-            let mut doc = String::from(XML_DECL);
-            doc.push_str(
-                "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>",
-            );
-            let _ = write!(doc, "<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>{title}</w:t></w:r></w:p>");
-            for t in &texts {
-                let _ = write!(doc, "<w:p><w:r><w:t>{t}</w:t></w:r></w:p>");
-            }
-            doc.push_str("</w:body></w:document>");
-            (
-                vec![
-                    e(
-                        "[Content_Types].xml",
-                        content_types(&[(
-                            "word/document.xml",
-                            "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
-                        )]),
-                    ),
-                    e("_rels/.rels", root_rels("word/document.xml")),
-                    e("word/document.xml", doc),
-                    e("docProps/core.xml", core_props(&title, &author, spec.stamp)),
-                ],
-                "word/embeddings/oleObject1.bin",
-            )
-        }
-        FileType::Xlsx => {
-            let mut sheet = String::from(XML_DECL);
-            sheet
-                .push_str("<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>");
-            sheet.push_str("<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Item</t></is></c><c r=\"B1\" t=\"inlineStr\"><is><t>Amount</t></is></c></row>");
-            for r in 2..=12 {
-                let _ = write!(
-                    sheet,
-                    "<row r=\"{r}\"><c r=\"A{r}\" t=\"inlineStr\"><is><t>{}</t></is></c><c r=\"B{r}\"><v>{}.{:02}</v></c></row>",
-                    rng.pick(words::PROSE),
-                    rng.below(100_000),
-                    rng.below(100)
-                );
-            }
-            sheet.push_str("</sheetData></worksheet>");
-            let workbook = format!(
-                "{XML_DECL}<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"{NS_DOC_REL}\"><sheets><sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
-            );
-            (
-                vec![
-                    e(
-                        "[Content_Types].xml",
-                        content_types(&[
-                            (
-                                "xl/workbook.xml",
-                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-                            ),
-                            (
-                                "xl/worksheets/sheet1.xml",
-                                "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
-                            ),
-                        ]),
-                    ),
-                    e("_rels/.rels", root_rels("xl/workbook.xml")),
-                    e("xl/workbook.xml", workbook),
-                    e(
-                        "xl/_rels/workbook.xml.rels",
-                        rels(&[(&format!("{NS_DOC_REL}/worksheet"), "worksheets/sheet1.xml")]),
-                    ),
-                    e("xl/worksheets/sheet1.xml", sheet),
-                    e("docProps/core.xml", core_props(&title, &author, spec.stamp)),
-                ],
-                "xl/embeddings/oleObject1.bin",
-            )
-        }
-        FileType::Pptx => {
-            let pres = format!(
-                "{XML_DECL}<p:presentation xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" xmlns:r=\"{NS_DOC_REL}\" xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\"><p:sldIdLst><p:sldId id=\"256\" r:id=\"rId1\"/></p:sldIdLst><p:sldSz cx=\"12192000\" cy=\"6858000\"/><p:notesSz cx=\"6858000\" cy=\"9144000\"/></p:presentation>"
-            );
-            let mut slide = format!(
-                "{XML_DECL}<p:sld xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" xmlns:r=\"{NS_DOC_REL}\" xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\"><p:cSld><p:spTree><p:nvGrpSpPr><p:cNvPr id=\"1\" name=\"\"/><p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr><p:grpSpPr/><p:sp><p:nvSpPr><p:cNvPr id=\"2\" name=\"Title\"/><p:cNvSpPr/><p:nvPr/></p:nvSpPr><p:spPr/><p:txBody><a:bodyPr/><a:p><a:r><a:t>{title}</a:t></a:r></a:p>"
-            );
-            for t in &texts[..3] {
-                let _ = write!(slide, "<a:p><a:r><a:t>{t}</a:t></a:r></a:p>");
-            }
-            slide.push_str("</p:txBody></p:sp></p:spTree></p:cSld></p:sld>");
-            (
-                vec![
-                    e(
-                        "[Content_Types].xml",
-                        content_types(&[
-                            (
-                                "ppt/presentation.xml",
-                                "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
-                            ),
-                            (
-                                "ppt/slides/slide1.xml",
-                                "application/vnd.openxmlformats-officedocument.presentationml.slide+xml",
-                            ),
-                        ]),
-                    ),
-                    e("_rels/.rels", root_rels("ppt/presentation.xml")),
-                    e("ppt/presentation.xml", pres),
-                    e(
-                        "ppt/_rels/presentation.xml.rels",
-                        rels(&[(&format!("{NS_DOC_REL}/slide"), "slides/slide1.xml")]),
-                    ),
-                    e("ppt/slides/slide1.xml", slide),
-                    e("docProps/core.xml", core_props(&title, &author, spec.stamp)),
-                ],
-                "ppt/embeddings/oleObject1.bin",
-            )
-        }
-        _ => {
-            let mut readme = format!("{title}\r\n\r\n");
-            for t in &texts[..2] {
-                readme.push_str(t);
-                readme.push_str("\r\n");
-            }
-            (vec![e("README.txt", readme)], "data/part-0001.bin")
-        }
-    };
-    let container = Container { entries, bulk_name: bulk.to_string(), time: dos_time(spec.stamp) };
-    Envelope { prefix: container.prefix(), body: Body::Random, trailer: Trailer::Zip(container) }
 }
 
 fn mp4(spec: &ContentSpec) -> Envelope {
@@ -710,64 +365,4 @@ fn ole_header() -> Vec<u8> {
     }
     v[76..80].copy_from_slice(&0u32.to_le_bytes());
     v
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn mail(size: u64, attachments: u8) -> ContentSpec {
-        ContentSpec { ftype: FileType::Eml, size, seed: 77, stamp: 1_650_000_000, sparse: None, attachments }
-    }
-
-    #[test]
-    fn base64_matches_the_rfc_examples_and_its_length() {
-        for (raw, enc) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
-            let mut out = Vec::new();
-            base64_lines(raw.as_bytes(), &mut out);
-            assert_eq!(out, enc.as_bytes());
-        }
-        for n in [0u64, 1, 56, 57, 58, 114, 1000, 4097] {
-            let mut out = Vec::new();
-            base64_lines(&vec![7u8; n as usize], &mut out);
-            assert_eq!(out.len() as u64, base64_len(n), "{n} bytes");
-            assert!(out.split(|&b| b == b'\n').all(|l| l.len() <= 77));
-        }
-    }
-
-    #[test]
-    fn an_email_carries_its_attachments_encoded_after_the_body() {
-        let spec = mail(400_000, 3);
-        let parts = attachments(&spec);
-        assert_eq!(parts.len(), 3);
-        let all = super::super::read_all(&spec);
-        assert_eq!(all.len(), 400_000);
-        let text = String::from_utf8(all).unwrap();
-        assert!(text.contains("Content-Type: multipart/mixed; boundary=\"----=_Part_"));
-        for a in &parts {
-            let mut enc = Vec::new();
-            base64_lines(&super::super::read_all(&a.spec), &mut enc);
-            let enc = String::from_utf8(enc).unwrap();
-            assert!(
-                text.contains(&format!(
-                    "filename=\"{}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{enc}\r\n--",
-                    a.name
-                ))
-            );
-        }
-        assert!(text.ends_with("--\r\n"));
-        // Attachments take most of the message.
-        let raw: u64 = parts.iter().map(|a| a.spec.size).sum();
-        assert!(raw * 4 / 3 > 400_000 * 7 / 10, "{raw}");
-    }
-
-    #[test]
-    fn small_emails_carry_fewer_attachments_and_plain_ones_none() {
-        assert!(attachments(&mail(5_000, 3)).is_empty());
-        assert!(attachments(&mail(1 << 20, 0)).is_empty());
-        let plain = String::from_utf8(super::super::read_all(&mail(20_000, 0))).unwrap();
-        assert!(plain.contains("Content-Type: text/plain") && !plain.contains("multipart"));
-        let big = attachments(&mail(200 << 20, 3));
-        assert!(big.iter().all(|a| a.spec.size <= ATTACHMENT_MAX));
-    }
 }

@@ -6,7 +6,9 @@
 //! ([`SparseLayout`]): bytes in holes read as zeros and take no disk space.
 
 pub mod body;
+mod email;
 pub mod formats;
+mod ooxml;
 pub mod zipfile;
 
 use super::filetype::FileType;

@@ -3,7 +3,13 @@
 //!
 //! The small entries are complete in the prefix. The bulk entry sets general-purpose flag bit 3,
 //! so its CRC and sizes live in a data descriptor after the data and in the central directory:
-//! the prefix never needs the CRC, and only a read of the trailer pays for computing it.
+//! the prefix never needs the CRC, and only a read of the trailer pays for computing it. The
+//! records' bytes are written by [`crate::zip_records`].
+
+use crate::zip_records::{
+    self, CENTRAL_RECORD_LEN, CentralRecord, DESCRIPTOR_LEN, END_RECORD_LEN, EntryFields, FLAG_DESCRIPTOR, FLAG_UTF8,
+    LOCAL_HEADER_LEN, LocalHeader,
+};
 
 /// A small entry known in full.
 pub struct Entry {
@@ -11,24 +17,19 @@ pub struct Entry {
     pub data: Vec<u8>,
 }
 
-/// The MS-DOS time and date of Unix seconds (UTC), as ZIP stores them.
-pub fn dos_time(t: i64) -> (u16, u16) {
-    let d = super::super::date::Date::of_unix(t.max(315_532_800));
-    let s = t.rem_euclid(86_400);
-    let time = (((s / 3600) << 11) | (((s / 60) % 60) << 5) | ((s % 60) / 2)) as u16;
-    let date = (((d.year - 1980).clamp(0, 127) as u32) << 9 | d.month << 5 | d.day) as u16;
-    (time, date)
+/// The MS-DOS time and date a container's entries carry for Unix seconds (UTC): the date no
+/// earlier than 1980-01-01, the time of day kept even before it (where an archive's entries
+/// take [`zip_records::dos_time`], midnight).
+pub fn entry_time(t: i64) -> (u16, u16) {
+    (zip_records::dos_clock(t), zip_records::dos_date(t.max(zip_records::DOS_EPOCH)))
 }
 
-const LOCAL: u32 = 0x0403_4b50;
-const CENTRAL: u32 = 0x0201_4b50;
-const END: u32 = 0x0605_4b50;
-const DESCRIPTOR: u32 = 0x0807_4b50;
-/// Bytes of a local header before the name.
-const LOCAL_FIXED: usize = 30;
-const CENTRAL_FIXED: usize = 46;
-const END_LEN: usize = 22;
-const DESCRIPTOR_LEN: usize = 16;
+/// Made by Unix (3), APPNOTE 2.0.
+const MADE_BY: u16 = 0x0314;
+/// Version needed to extract: 2.0 (stored entries, no ZIP64).
+const VERSION: u16 = 20;
+/// Unix mode of every entry: a regular file, rw-r--r--.
+const EXTERNAL: u32 = 0o100644 << 16;
 
 /// A container: small entries, then one bulk entry of `bulk_len` bytes named `bulk_name`.
 pub struct Container {
@@ -37,91 +38,60 @@ pub struct Container {
     pub time: (u16, u16),
 }
 
-fn put16(v: &mut Vec<u8>, x: u16) {
-    v.extend_from_slice(&x.to_le_bytes());
-}
-fn put32(v: &mut Vec<u8>, x: u32) {
-    v.extend_from_slice(&x.to_le_bytes());
-}
-
 impl Container {
     /// Local headers and data of the small entries, then the bulk entry's local header.
     pub fn prefix(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(4096);
         for e in &self.entries {
-            self.local_header(&mut v, &e.name, crc32fast::hash(&e.data), e.data.len() as u32, 0);
+            let fields = self.fields(crc32fast::hash(&e.data), e.data.len() as u32, 0);
+            LocalHeader { fields, name: &e.name, extra: &[] }.encode(&mut v);
             v.extend_from_slice(&e.data);
         }
-        self.local_header(&mut v, &self.bulk_name, 0, 0, 1 << 3);
+        let fields = self.fields(0, 0, FLAG_DESCRIPTOR);
+        LocalHeader { fields, name: &self.bulk_name, extra: &[] }.encode(&mut v);
         v
     }
 
-    fn local_header(&self, v: &mut Vec<u8>, name: &str, crc: u32, size: u32, flags: u16) {
-        put32(v, LOCAL);
-        put16(v, 20);
-        put16(v, flags | 1 << 11);
-        put16(v, 0);
-        put16(v, self.time.0);
-        put16(v, self.time.1);
-        put32(v, crc);
-        put32(v, size);
-        put32(v, size);
-        put16(v, name.len() as u16);
-        put16(v, 0);
-        v.extend_from_slice(name.as_bytes());
+    /// The fields of a stored entry's records (sizes zero and `FLAG_DESCRIPTOR` in the bulk
+    /// entry's local header).
+    fn fields(&self, crc: u32, size: u32, flags: u16) -> EntryFields {
+        EntryFields {
+            version: VERSION,
+            flags: flags | FLAG_UTF8,
+            method: 0,
+            time: self.time,
+            crc,
+            compressed: size,
+            size,
+        }
     }
 
     /// Length of the trailer: data descriptor, central directory and end record.
     pub fn suffix_len(&self) -> usize {
         let names: usize = self.entries.iter().map(|e| e.name.len()).sum::<usize>() + self.bulk_name.len();
-        DESCRIPTOR_LEN + CENTRAL_FIXED * (self.entries.len() + 1) + names + END_LEN
+        DESCRIPTOR_LEN + CENTRAL_RECORD_LEN * (self.entries.len() + 1) + names + END_RECORD_LEN
     }
 
     /// The trailer, given the bulk entry's length and CRC.
     pub fn suffix(&self, bulk_len: u32, bulk_crc: u32) -> Vec<u8> {
         let mut v = Vec::with_capacity(self.suffix_len());
-        put32(&mut v, DESCRIPTOR);
-        put32(&mut v, bulk_crc);
-        put32(&mut v, bulk_len);
-        put32(&mut v, bulk_len);
+        zip_records::data_descriptor(false, bulk_crc, u64::from(bulk_len), u64::from(bulk_len), &mut v);
         let mut offset = 0u32;
         let cd_start = v.len();
         let central = |v: &mut Vec<u8>, name: &str, crc: u32, size: u32, flags: u16, at: u32| {
-            put32(v, CENTRAL);
-            put16(v, 0x0314);
-            put16(v, 20);
-            put16(v, flags | 1 << 11);
-            put16(v, 0);
-            put16(v, self.time.0);
-            put16(v, self.time.1);
-            put32(v, crc);
-            put32(v, size);
-            put32(v, size);
-            put16(v, name.len() as u16);
-            put16(v, 0);
-            put16(v, 0);
-            put16(v, 0);
-            put16(v, 0);
-            put32(v, 0o100644 << 16);
-            put32(v, at);
-            v.extend_from_slice(name.as_bytes());
+            let fields = self.fields(crc, size, flags);
+            let record = CentralRecord { made_by: MADE_BY, fields, name, extra: &[], external: EXTERNAL, offset: at };
+            record.encode(v);
         };
         for e in &self.entries {
             central(&mut v, &e.name, crc32fast::hash(&e.data), e.data.len() as u32, 0, offset);
-            offset += (LOCAL_FIXED + e.name.len() + e.data.len()) as u32;
+            offset += (LOCAL_HEADER_LEN + e.name.len() + e.data.len()) as u32;
         }
-        central(&mut v, &self.bulk_name, bulk_crc, bulk_len, 1 << 3, offset);
+        central(&mut v, &self.bulk_name, bulk_crc, bulk_len, FLAG_DESCRIPTOR, offset);
         let cd_len = (v.len() - cd_start) as u32;
-        let cd_offset = offset + (LOCAL_FIXED + self.bulk_name.len()) as u32 + bulk_len + DESCRIPTOR_LEN as u32;
+        let cd_offset = offset + (LOCAL_HEADER_LEN + self.bulk_name.len()) as u32 + bulk_len + DESCRIPTOR_LEN as u32;
         let n = (self.entries.len() + 1) as u16;
-        put32(&mut v, END);
-        put16(&mut v, 0);
-        put16(&mut v, 0);
-        put16(&mut v, n);
-        put16(&mut v, n);
-        put32(&mut v, cd_len);
-        put32(&mut v, cd_offset);
-        put16(&mut v, 0);
+        zip_records::end_record(n, cd_len, cd_offset, &mut v);
         debug_assert_eq!(v.len(), self.suffix_len());
         v
     }
@@ -132,9 +102,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dos_times() {
+    fn entry_times() {
         // 2023-11-14 22:13:20 UTC
-        let (t, d) = dos_time(1_700_000_000);
+        let (t, d) = entry_time(1_700_000_000);
         assert_eq!(t >> 11, 22);
         assert_eq!((t >> 5) & 63, 13);
         assert_eq!(d >> 9, 43);

@@ -96,6 +96,22 @@ impl Shared {
         slot.swap(dir + 1, Ordering::Relaxed) != dir + 1
     }
 
+    /// The walker listed `dir` itself. A folder listed before (by the walker or the threads)
+    /// comes back only when the kernel lost its listing: it dropped its caches (`drop_caches`,
+    /// memory pressure), and the folders listed lately went with it. So the table is forgotten
+    /// and the read-ahead starts over from here; otherwise a second cold walk would find every
+    /// folder marked and get no read-ahead at all. (A walker that reaches a folder while a
+    /// thread is still listing it costs a few listings the kernel answers from its cache.)
+    fn walker_listed(&self, dir: u64) {
+        if !self.first_listing(dir) {
+            tracing::debug!(dir, "a folder listed before is asked again: forgetting the folders listed");
+            for slot in self.seen.iter() {
+                slot.store(0, Ordering::Relaxed);
+            }
+            self.first_listing(dir);
+        }
+    }
+
     /// The next folder to list, waiting while there is none or the lead is used up (calling
     /// `idle` before it waits); `None` once closed.
     fn next(&self, idle: &mut dyn FnMut()) -> Option<u64> {
@@ -209,8 +225,8 @@ impl DirAhead {
     /// A walker read `dir` from its start and wants attributes: its sub-folders are listed
     /// next, ahead of what was queued before, and the lead starts again.
     pub fn walked(&self, dir: u64) {
-        // A folder the threads listed already had its sub-folders queued then.
-        let plan = if self.shared.first_listing(dir) { self.tree.plan(dir) } else { None };
+        self.shared.walker_listed(dir);
+        let plan = self.tree.plan(dir);
         let mut q = self.shared.lock();
         q.lead = 0;
         if let Some(plan) = plan {
@@ -308,5 +324,17 @@ mod tests {
         assert!(!s.first_listing(7));
         assert!(s.first_listing(7 + SEEN as u64), "another folder in the same slot");
         assert!(s.first_listing(7), "listed again once forgotten");
+    }
+
+    #[test]
+    fn a_folder_the_walker_lists_again_starts_the_read_ahead_over() {
+        let s = Shared::new(1);
+        s.walker_listed(1);
+        assert!(s.first_listing(2) && s.first_listing(3), "the threads list 2 and 3");
+        assert!(!s.first_listing(2), "listed lately");
+        // The kernel dropped its caches: the walker lists 1 again, so 2 and 3 are gone too.
+        s.walker_listed(1);
+        assert!(s.first_listing(2) && s.first_listing(3), "listed again on the second walk");
+        assert!(!s.first_listing(1), "the walker's folder stays marked");
     }
 }

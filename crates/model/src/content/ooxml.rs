@@ -1,0 +1,201 @@
+//! Office Open XML documents (`.docx`, `.xlsx`, `.pptx`) and plain ZIP archives: small stored
+//! entries (content types, relationships, properties, the document's XML), then one bulk entry
+//! generated on demand (see [`super::zipfile`]).
+
+use std::fmt::Write as _;
+
+use super::ContentSpec;
+use super::body::{self, Body};
+use super::formats::{Envelope, Trailer, person, title};
+use super::zipfile::{Container, Entry, entry_time};
+use crate::date;
+use crate::filetype::FileType;
+use crate::rng::Rng;
+use crate::words;
+
+const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
+const NS_PKG_REL: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
+const NS_DOC_REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+
+fn content_types(overrides: &[(&str, &str)]) -> String {
+    let mut s = format!(
+        "{XML_DECL}<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Default Extension=\"bin\" ContentType=\"application/octet-stream\"/>"
+    );
+    for (part, ct) in overrides {
+        let _ = write!(s, "<Override PartName=\"/{part}\" ContentType=\"{ct}\"/>");
+    }
+    s.push_str("<Override PartName=\"/docProps/core.xml\" ContentType=\"application/vnd.openxmlformats-package.core-properties+xml\"/></Types>");
+    s
+}
+
+fn rels(items: &[(&str, &str)]) -> String {
+    let mut s = format!("{XML_DECL}<Relationships xmlns=\"{NS_PKG_REL}\">");
+    for (i, (ty, target)) in items.iter().enumerate() {
+        let _ = write!(s, "<Relationship Id=\"rId{}\" Type=\"{ty}\" Target=\"{target}\"/>", i + 1);
+    }
+    s.push_str("</Relationships>");
+    s
+}
+
+fn root_rels(main: &str) -> String {
+    rels(&[
+        (&format!("{NS_DOC_REL}/officeDocument"), main),
+        ("http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties", "docProps/core.xml"),
+    ])
+}
+
+fn core_props(title: &str, author: &str, stamp: i64) -> String {
+    let d = date::format_datetime(stamp).replace(' ', "T");
+    format!(
+        "{XML_DECL}<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><dc:title>{title}</dc:title><dc:creator>{author}</dc:creator><cp:lastModifiedBy>{author}</cp:lastModifiedBy><dcterms:created xsi:type=\"dcterms:W3CDTF\">{d}Z</dcterms:created><dcterms:modified xsi:type=\"dcterms:W3CDTF\">{d}Z</dcterms:modified></cp:coreProperties>"
+    )
+}
+
+fn paragraphs(rng: &mut Rng, n: u64) -> Vec<String> {
+    (0..n)
+        .map(|_| {
+            let mut buf = [0u8; body::REC_MAX];
+            let mut r = body::Rec::new(&mut buf);
+            body::sentence(rng, &mut r);
+            String::from_utf8_lossy(r.as_bytes()).into_owned()
+        })
+        .collect()
+}
+
+fn entry(name: &str, xml: String) -> Entry {
+    Entry { name: name.to_string(), data: xml.into_bytes() }
+}
+
+/// A part of a package: its name, content type and XML.
+struct Part<'a> {
+    name: &'a str,
+    content_type: &'a str,
+    xml: String,
+}
+
+/// A part the main part relates to (a workbook's sheet, a presentation's slide): the
+/// relationship's type, where the main part's relationships are, and the part as they name it.
+struct Related<'a> {
+    kind: &'a str,
+    rels: &'a str,
+    target: &'a str,
+    part: Part<'a>,
+}
+
+/// A package's stored entries: content types, the root relationships, the main part, the main
+/// part's relationships and the part it relates to (if any), and the core properties.
+fn package(main: Part, related: Option<Related>, core: String) -> Vec<Entry> {
+    let mut types = vec![(main.name, main.content_type)];
+    types.extend(related.as_ref().map(|r| (r.part.name, r.part.content_type)));
+    let mut entries =
+        vec![entry("[Content_Types].xml", content_types(&types)), entry("_rels/.rels", root_rels(main.name))];
+    entries.push(entry(main.name, main.xml));
+    if let Some(r) = related {
+        entries.push(entry(r.rels, rels(&[(&format!("{NS_DOC_REL}/{}", r.kind), r.target)])));
+        entries.push(entry(r.part.name, r.part.xml));
+    }
+    entries.push(entry("docProps/core.xml", core));
+    entries
+}
+
+/// Office Open XML documents and plain ZIP archives: stored entries, then a bulk entry.
+pub(super) fn ooxml(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
+    let title = title(rng);
+    let (author, _) = person(rng);
+    let texts = paragraphs(rng, 6);
+    let core = core_props(&title, &author, spec.stamp);
+    let (entries, bulk) = match spec.ftype {
+        FileType::Docx => {
+            let mut doc = String::from(XML_DECL);
+            doc.push_str(
+                "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>",
+            );
+            let _ = write!(doc, "<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>{title}</w:t></w:r></w:p>");
+            for t in &texts {
+                let _ = write!(doc, "<w:p><w:r><w:t>{t}</w:t></w:r></w:p>");
+            }
+            doc.push_str("</w:body></w:document>");
+            let main = Part {
+                name: "word/document.xml",
+                content_type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+                xml: doc,
+            };
+            (package(main, None, core), "word/embeddings/oleObject1.bin")
+        }
+        FileType::Xlsx => {
+            let mut sheet = String::from(XML_DECL);
+            sheet
+                .push_str("<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>");
+            sheet.push_str("<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Item</t></is></c><c r=\"B1\" t=\"inlineStr\"><is><t>Amount</t></is></c></row>");
+            for r in 2..=12 {
+                let _ = write!(
+                    sheet,
+                    "<row r=\"{r}\"><c r=\"A{r}\" t=\"inlineStr\"><is><t>{}</t></is></c><c r=\"B{r}\"><v>{}.{:02}</v></c></row>",
+                    rng.pick(words::PROSE),
+                    rng.below(100_000),
+                    rng.below(100)
+                );
+            }
+            sheet.push_str("</sheetData></worksheet>");
+            let workbook = format!(
+                "{XML_DECL}<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"{NS_DOC_REL}\"><sheets><sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
+            );
+            let main = Part {
+                name: "xl/workbook.xml",
+                content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                xml: workbook,
+            };
+            let sheet = Part {
+                name: "xl/worksheets/sheet1.xml",
+                content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
+                xml: sheet,
+            };
+            let related = Related {
+                kind: "worksheet",
+                rels: "xl/_rels/workbook.xml.rels",
+                target: "worksheets/sheet1.xml",
+                part: sheet,
+            };
+            (package(main, Some(related), core), "xl/embeddings/oleObject1.bin")
+        }
+        FileType::Pptx => {
+            let pres = format!(
+                "{XML_DECL}<p:presentation xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" xmlns:r=\"{NS_DOC_REL}\" xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\"><p:sldIdLst><p:sldId id=\"256\" r:id=\"rId1\"/></p:sldIdLst><p:sldSz cx=\"12192000\" cy=\"6858000\"/><p:notesSz cx=\"6858000\" cy=\"9144000\"/></p:presentation>"
+            );
+            let mut slide = format!(
+                "{XML_DECL}<p:sld xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" xmlns:r=\"{NS_DOC_REL}\" xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\"><p:cSld><p:spTree><p:nvGrpSpPr><p:cNvPr id=\"1\" name=\"\"/><p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr><p:grpSpPr/><p:sp><p:nvSpPr><p:cNvPr id=\"2\" name=\"Title\"/><p:cNvSpPr/><p:nvPr/></p:nvSpPr><p:spPr/><p:txBody><a:bodyPr/><a:p><a:r><a:t>{title}</a:t></a:r></a:p>"
+            );
+            for t in &texts[..3] {
+                let _ = write!(slide, "<a:p><a:r><a:t>{t}</a:t></a:r></a:p>");
+            }
+            slide.push_str("</p:txBody></p:sp></p:spTree></p:cSld></p:sld>");
+            let main = Part {
+                name: "ppt/presentation.xml",
+                content_type: "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+                xml: pres,
+            };
+            let slide = Part {
+                name: "ppt/slides/slide1.xml",
+                content_type: "application/vnd.openxmlformats-officedocument.presentationml.slide+xml",
+                xml: slide,
+            };
+            let related = Related {
+                kind: "slide",
+                rels: "ppt/_rels/presentation.xml.rels",
+                target: "slides/slide1.xml",
+                part: slide,
+            };
+            (package(main, Some(related), core), "ppt/embeddings/oleObject1.bin")
+        }
+        _ => {
+            let mut readme = format!("{title}\r\n\r\n");
+            for t in &texts[..2] {
+                readme.push_str(t);
+                readme.push_str("\r\n");
+            }
+            (vec![entry("README.txt", readme)], "data/part-0001.bin")
+        }
+    };
+    let container = Container { entries, bulk_name: bulk.to_string(), time: entry_time(spec.stamp) };
+    Envelope { prefix: container.prefix(), body: Body::Random, trailer: Trailer::Zip(container) }
+}

@@ -1,0 +1,239 @@
+//! The sub-folders a statistical folder gets, before their quotas are known: how many (the
+//! fan-out law), their names (from the word lists, unique without regard to case), their
+//! kinds and their weights.
+
+use super::{DirContext, DirKind, DirSeed};
+use crate::Model;
+use crate::layout::Layout;
+use crate::rng::Rng;
+use crate::words;
+
+/// A child before its quota is known.
+pub(super) struct Spec {
+    pub(super) name: String,
+    pub(super) ctx: DirContext,
+    /// Relative share of the directories.
+    pub(super) weight: f64,
+    /// Relative density of files per directory.
+    pub(super) density: f64,
+    /// Multiplier by the name's kind.
+    pub(super) kind: f64,
+}
+
+/// How many sub-directories a statistical directory gets; by attachment, `subtrees` also
+/// receives each one's subtree in folders (itself included).
+fn fan_out(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut Option<Vec<u64>>) -> u64 {
+    use crate::fanout::{self, FanoutLaw};
+    if s.dirs == 0 {
+        return 0;
+    }
+    if s.depth + 1 >= m.profile.max_depth {
+        return s.dirs;
+    }
+    let t = &m.profile.template;
+    match t.fanout_law {
+        FanoutLaw::Power => fanout::power(s.dirs, t.fanout, t.fanout_cap, rng),
+        FanoutLaw::Attachment => subtrees.insert(fanout::attachment(s.dirs, t.attachment_offset, rng)).len() as u64,
+    }
+}
+
+/// Heavy-tailed weight for splitting directories among siblings.
+fn skew(rng: &mut Rng) -> f64 {
+    rng.pareto(1.0, 1.4).min(30.0)
+}
+
+pub(super) fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut Option<Vec<u64>>) -> Vec<Spec> {
+    let p = &m.profile;
+    let t = &p.template;
+    let ctx = s.ctx;
+    let inherit = |kind: DirKind| DirContext { kind, ..ctx };
+    let mut out: Vec<Spec> = Vec::new();
+    let mut taken = crate::names::WordSet::default();
+    // For each name (lower case) that clashed, the first suffix not yet tried: every one below
+    // was taken, and stays so. Without it a folder of thousands of sub-folders drawn from a
+    // few dozen words tried every suffix again for each repeat (quadratic).
+    let mut next_suffix: crate::names::WordMap<String, u64> = Default::default();
+    let mut push = |out: &mut Vec<Spec>, name: String, ctx: DirContext, weight: f64, density: f64| {
+        let lower = name.to_lowercase();
+        let unique = if !taken.contains(&lower) {
+            taken.insert(lower);
+            name
+        } else {
+            let next = next_suffix.entry(lower).or_insert(2);
+            let mut candidate = String::with_capacity(name.len() + 4);
+            loop {
+                candidate.clear();
+                candidate.push_str(&name);
+                candidate.push(' ');
+                candidate.push_str(itoa::Buffer::new().format(*next));
+                *next += 1;
+                if taken.insert(candidate.to_lowercase()) {
+                    break candidate;
+                }
+            }
+        };
+        let kind = p.files_per_folder.multiplier(&unique);
+        out.push(Spec { name: unique, ctx, weight, density, kind });
+    };
+    // Picks a word not yet used among a few tries, so repeats ("Budgets 2") stay rare.
+    let mut used = crate::names::WordSet::default();
+    let mut fresh = |rng: &mut Rng, list: &'static [&'static str]| -> String {
+        for _ in 0..4 {
+            let w = *rng.pick(list);
+            if used.insert(w) {
+                return w.to_string();
+            }
+        }
+        rng.pick(list).to_string()
+    };
+    match ctx.kind {
+        DirKind::Root if t.layout == Layout::Tree => {
+            let n = fan_out(m, s, rng, subtrees);
+            let topics = words::topics(m.mix_name(ctx.mix));
+            for _ in 0..n {
+                let name = if rng.chance(0.5) { fresh(rng, topics) } else { fresh(rng, words::SUBFOLDERS) };
+                push(&mut out, name, inherit(DirKind::Sub), skew(rng), 1.0);
+            }
+        }
+        DirKind::Root => {
+            let w = &t.weights;
+            let nd: f64 = t.departments.iter().map(|d| d.weight).sum::<f64>().max(1e-9);
+            for (i, d) in t.departments.iter().enumerate() {
+                let c = DirContext {
+                    kind: DirKind::Department,
+                    mix: m.mix_index(&d.mix),
+                    department: Some(i as u16),
+                    ..ctx
+                };
+                push(&mut out, d.name.clone(), c, w.departments / nd * d.weight * rng.lognormal(0.0, 0.35), 1.0);
+            }
+            let users = DirContext { kind: DirKind::UsersRoot, mix: m.mix_index("home"), ..ctx };
+            push(&mut out, t.users_folder.clone(), users, w.users, 0.8);
+            let projects = DirContext { kind: DirKind::ProjectsRoot, mix: m.mix_index("projects"), ..ctx };
+            push(&mut out, t.projects_folder.clone(), projects, w.projects, 1.0);
+            let ns = t.shared.len().max(1) as f64;
+            for name in &t.shared {
+                let c = DirContext { kind: DirKind::Shared, mix: m.mix_index("shared"), ..ctx };
+                push(&mut out, name.clone(), c, w.shared / ns, 0.8);
+            }
+        }
+        DirKind::UsersRoot => {
+            let n = (m.identities.users.len() as u64).min(s.dirs);
+            for u in 0..n as u32 {
+                let user = &m.identities.users[u as usize];
+                let c = DirContext { kind: DirKind::Home, owner: Some(u), department: user.department, ..ctx };
+                push(&mut out, user.account.clone(), c, rng.lognormal(0.0, 0.5), 1.0);
+            }
+        }
+        DirKind::ProjectsRoot => {
+            let n = u64::from(t.projects).min(s.dirs);
+            for k in 0..n {
+                let name = project_name(rng, k);
+                let dept = (!t.departments.is_empty()).then(|| rng.below(t.departments.len() as u64) as u16);
+                let c = DirContext { kind: DirKind::Project, department: dept, ..ctx };
+                push(&mut out, name, c, skew(rng), 1.0);
+            }
+        }
+        DirKind::Home => {
+            let n = fan_out(m, s, rng, subtrees);
+            let fixed = ["Documents", "Desktop", "Downloads", "Pictures"];
+            for k in 0..n {
+                let name = match fixed.get(k as usize) {
+                    Some(f) => (*f).to_string(),
+                    None => fresh(rng, words::topics("home")),
+                };
+                push(&mut out, name, inherit(DirKind::Sub), skew(rng), 1.0);
+            }
+        }
+        DirKind::Project => {
+            let n = fan_out(m, s, rng, subtrees);
+            let phases = words::topics("projects");
+            for k in 0..n {
+                let name = match phases.get(k as usize) {
+                    Some(f) => (*f).to_string(),
+                    None => fresh(rng, words::SUBFOLDERS),
+                };
+                push(&mut out, name, inherit(DirKind::Topic), skew(rng), 1.0);
+            }
+        }
+        DirKind::Year => {
+            let n = fan_out(m, s, rng, subtrees);
+            let year = ctx.year.unwrap_or(2020);
+            let quarters = n <= 4 || rng.chance(0.5);
+            // No period folder reaches past the reference date.
+            let last_month = if year == m.as_of.year { m.as_of.month as u64 } else { 12 };
+            let periods = if quarters { last_month.div_ceil(3) } else { last_month };
+            for k in 0..n {
+                if k < periods {
+                    let (name, months) = if quarters {
+                        let q = k as u8;
+                        (format!("Q{} {year}", q + 1), (q * 3 + 1, q * 3 + 3))
+                    } else {
+                        let mo = k as usize;
+                        (format!("{year}-{:02} {}", mo + 1, words::MONTHS[mo]), (mo as u8 + 1, mo as u8 + 1))
+                    };
+                    let c = DirContext { kind: DirKind::Period, months: Some(months), ..ctx };
+                    push(&mut out, name, c, skew(rng), 1.0);
+                } else {
+                    let name = fresh(rng, words::SUBFOLDERS);
+                    push(&mut out, name, inherit(DirKind::Sub), skew(rng), 1.0);
+                }
+            }
+        }
+        DirKind::Batch | DirKind::Torture(_) | DirKind::Event(_) | DirKind::EventSub(_) => {}
+        DirKind::Department | DirKind::Shared | DirKind::Topic | DirKind::Period | DirKind::Sub => {
+            let n = fan_out(m, s, rng, subtrees);
+            let mix = m.mix_name(ctx.mix);
+            let topics = words::topics(mix);
+            let newest = m.as_of.year;
+            let oldest = m.range_start_year();
+            let mut next_year = newest;
+            // Topics and shared areas get up to three year folders, none where the profile
+            // wants none.
+            let max_years =
+                if ctx.kind == DirKind::Department { u64::from(t.years) } else { u64::from(t.years.min(3)) };
+            let mut years_made = 0;
+            let year_chance = match ctx.kind {
+                DirKind::Department => 0.35,
+                DirKind::Topic | DirKind::Shared => 0.15,
+                _ => 0.0,
+            };
+            // A department's standing folders (`Board`, `Temp`) come first.
+            let fixed: Vec<&String> = match (ctx.kind, ctx.department.and_then(|d| t.departments.get(d as usize))) {
+                (DirKind::Department, Some(d)) => d.folders.iter().chain(&t.department_folders).collect(),
+                _ => Vec::new(),
+            };
+            for k in 0..n {
+                if let Some(name) = fixed.get(k as usize) {
+                    push(&mut out, (*name).clone(), inherit(DirKind::Topic), skew(rng), 1.0);
+                    continue;
+                }
+                if ctx.year.is_none() && years_made < max_years && next_year >= oldest && rng.chance(year_chance) {
+                    let c = DirContext { kind: DirKind::Year, year: Some(next_year), ..ctx };
+                    push(&mut out, next_year.to_string(), c, skew(rng), 1.0);
+                    next_year -= 1;
+                    years_made += 1;
+                    continue;
+                }
+                let name = if ctx.kind == DirKind::Department || ctx.kind == DirKind::Shared || rng.chance(0.35) {
+                    fresh(rng, topics)
+                } else {
+                    fresh(rng, words::SUBFOLDERS)
+                };
+                let kind = if ctx.kind == DirKind::Department { DirKind::Topic } else { DirKind::Sub };
+                push(&mut out, name, inherit(kind), skew(rng), 1.0);
+            }
+        }
+    }
+    out
+}
+
+fn project_name(rng: &mut Rng, k: u64) -> String {
+    let name = rng.pick(words::PROJECT_NAMES);
+    let kind = rng.pick(words::PROJECT_KINDS);
+    match rng.below(3) {
+        0 => format!("PRJ-{} {name} {kind}", 1001 + k * 7 + rng.below(7)),
+        1 => format!("{} - {name} {kind}", rng.pick(words::COMPANIES)),
+        _ => format!("{name} {kind}"),
+    }
+}

@@ -1,0 +1,132 @@
+//! `synthfs materialize DEST`: write the tree to real storage, in parallel, resumably, one
+//! shard of it if asked.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use synthfs::materialize::{self, Options, Shard, Summary};
+use synthfs_model::units::{Bytes, Count};
+
+use super::errors::{BadInput, Incomplete, lift};
+use super::output::print_json;
+use super::threads::ThreadArgs;
+use super::tree::{TreeArgs, TreeJob};
+use crate::progress;
+
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Examples:\n  synthfs materialize /mnt/share --files 100k           # write 100,000 files\n  synthfs materialize /mnt/share --files 100k           # again after Ctrl-C: resumes\n  synthfs materialize /mnt/share --files 10M --shard 3/8  # machine 3 of 8\n  synthfs materialize /data --dry-run --json            # what would be written"
+)]
+pub struct MaterializeArgs {
+    /// The directory to write into, made (with its parents) if it is not there yet.
+    pub dest: PathBuf,
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+    /// Write only shard K of N (K from 0), or auto/N to read K from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID.
+    #[arg(long, value_name = "K/N", help_heading = "Run")]
+    pub shard: Option<String>,
+    /// Do not chown files and folders (owners are set only when running as root).
+    #[arg(long, help_heading = "What to keep")]
+    pub no_owners: bool,
+    /// Do not set access and modification times.
+    #[arg(long, help_heading = "What to keep")]
+    pub no_times: bool,
+    /// Do not write the user.synthfs.* extended attributes.
+    #[arg(long, help_heading = "What to keep")]
+    pub no_xattrs: bool,
+    /// On resume, compare the bytes of files whose size and mtime already match.
+    #[arg(long, help_heading = "Run")]
+    pub check_content: bool,
+    /// Write even into a directory that holds another tree or other files.
+    #[arg(long, help_heading = "Run")]
+    pub force: bool,
+    /// Walk and count, write nothing.
+    #[arg(long, help_heading = "Run")]
+    pub dry_run: bool,
+    /// Print the summary as one JSON object.
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+}
+
+/// What `materialize` does, decided from its options.
+pub struct Config {
+    job: TreeJob,
+    /// Where to write, which shard, and what to keep.
+    writing: Options,
+    json: bool,
+}
+
+impl TryFrom<MaterializeArgs> for Config {
+    type Error = BadInput;
+
+    fn try_from(args: MaterializeArgs) -> Result<Config, BadInput> {
+        let job = TreeJob::new(&args.tree, &args.threads)?;
+        let shard = match &args.shard {
+            Some(s) => Shard::parse(s).map_err(|e| BadInput(e.to_string()))?,
+            None => Shard::ALL,
+        };
+        let writing = Options {
+            dest: args.dest,
+            shard,
+            owners: !args.no_owners,
+            times: !args.no_times,
+            xattrs: !args.no_xattrs,
+            dry_run: args.dry_run,
+            check_content: args.check_content,
+            force: args.force,
+        };
+        Ok(Config { job, writing, json: args.json })
+    }
+}
+
+pub fn run(config: Config) -> anyhow::Result<()> {
+    let tree = config.job.start()?;
+    let (lo, hi) = config.writing.shard.range(tree.file_count());
+    let summary =
+        progress::track(hi - lo, |counters| materialize::run(&tree, &config.writing, counters)).map_err(lift)?;
+    if config.json {
+        print_json(&summary)?;
+    } else {
+        print_summary(&summary)?;
+    }
+    if summary.errors > 0 {
+        return Err(Incomplete(format!("{} files or folders could not be written", summary.errors)).into());
+    }
+    Ok(())
+}
+
+fn print_summary(summary: &Summary) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let verb = if summary.dry_run { "would write" } else { "wrote" };
+    writeln!(
+        out,
+        "{verb} {} files ({}) and {} folders into {} (shard {}); {} already complete; {} errors; {:.1} s, {} files/s, {}/s",
+        Count(summary.files_written),
+        Bytes(summary.bytes_written),
+        Count(summary.dirs),
+        summary.dest,
+        summary.shard,
+        Count(summary.files_skipped),
+        Count(summary.errors),
+        summary.elapsed_seconds,
+        Count(summary.files_per_second as u64),
+        Bytes(summary.bytes_per_second as u64)
+    )?;
+    if summary.temp_removed > 0 {
+        writeln!(out, "removed {} temporary files left by an interrupted run", Count(summary.temp_removed))?;
+    }
+    if summary.xattrs_unsupported > 0 {
+        writeln!(
+            out,
+            "the destination does not support extended attributes ({} files without them)",
+            Count(summary.xattrs_unsupported)
+        )?;
+    }
+    for e in &summary.first_errors {
+        writeln!(out, "  error: {e}")?;
+    }
+    Ok(())
+}

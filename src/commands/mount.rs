@@ -1,0 +1,156 @@
+//! `synthfs mount MOUNTPOINT`: serve the tree read-only with FUSE until a signal or an unmount,
+//! every byte computed when it is read.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use synthfs_model::units::Count;
+use synthfs_model::{Profile, Tree};
+
+use super::errors::{BadInput, lift};
+use super::tree::{self, TreeArgs};
+
+#[derive(Debug, Args)]
+#[command(
+    after_long_help = "Examples:\n  synthfs mount /mnt/share                     # serve until Ctrl-C or umount\n  synthfs mount /mnt/share --files 100M        # mounts instantly at any size\n  synthfs mount /mnt/share -o allow_other      # let other users in\n  synthfs mount /mnt/share --identities users.csv   # owners from an AD export (also system, ldap://)"
+)]
+pub struct MountArgs {
+    /// An empty directory to mount on.
+    pub mountpoint: PathBuf,
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    /// Threads serving requests.
+    #[arg(long, short = 't', value_name = "T", default_value_t = 2, help_heading = "Run")]
+    pub threads: usize,
+    /// After each request, one serving thread polls for the next for this many milliseconds
+    /// instead of sleeping, which spares a walk the wake-ups but keeps a CPU busy while it goes
+    /// on. Try 5 on machines where waking a sleeping CPU is slow; 0 turns it off. Never on a
+    /// single CPU.
+    #[arg(long, value_name = "MS", default_value_t = 0, help_heading = "Run")]
+    pub busy_poll: u64,
+    /// When a file is read whole, the files of up to 128 KiB among the next N of its folder are
+    /// put in the page cache on a background thread, so a reader going file by file (cat, tar,
+    /// a scanner) finds them there; only files a listing with attributes has shown the kernel.
+    /// 0 turns it off.
+    #[arg(long, value_name = "N", default_value_t = synthfs_fuse::FILE_AHEAD, help_heading = "Run")]
+    pub file_ahead: u64,
+    /// When a walk that stats files (du, ls -l, a scanner) lists a folder, two background
+    /// threads list the folders it will reach next, so the kernel has their entries and
+    /// attributes when the walker gets there. N: how many folders they may list ahead of the
+    /// walker; 0 turns it off. Never on a single CPU.
+    #[arg(long, value_name = "N", default_value_t = synthfs_fuse::DIR_AHEAD, help_heading = "Run")]
+    pub dir_ahead: u32,
+    /// Let users other than the one who mounted see the tree (needs user_allow_other in /etc/fuse.conf for non-root).
+    #[arg(long, help_heading = "Mount")]
+    pub allow_other: bool,
+    /// Mount options, comma-separated, as for mount(8): ro, allow_other, default_permissions, fsname=NAME.
+    #[arg(short = 'o', value_name = "OPTS", help_heading = "Mount")]
+    pub options: Vec<String>,
+}
+
+/// What `mount` does, decided from its options.
+pub struct Config {
+    mountpoint: PathBuf,
+    profile: Profile,
+    threads: usize,
+    busy_poll: Duration,
+    file_ahead: u64,
+    dir_ahead: u32,
+    allow_other: bool,
+    options: Vec<String>,
+}
+
+impl TryFrom<MountArgs> for Config {
+    type Error = BadInput;
+
+    fn try_from(args: MountArgs) -> Result<Config, BadInput> {
+        Ok(Config {
+            profile: args.tree.profile()?,
+            mountpoint: args.mountpoint,
+            threads: args.threads,
+            busy_poll: Duration::from_millis(args.busy_poll),
+            file_ahead: args.file_ahead,
+            dir_ahead: args.dir_ahead,
+            allow_other: args.allow_other,
+            options: args.options,
+        })
+    }
+}
+
+#[cfg(target_os = "linux")]
+pub fn run(config: Config) -> anyhow::Result<()> {
+    use synthfs_fuse::{Ended, MountSettings};
+
+    let tree = Arc::new(tree::load(config.profile)?);
+    let refresh = tree.model.profile.identities.refresh;
+    // Owners that may change must not be cached by the kernel for longer than a refresh.
+    let ttl = (refresh > 0).then(|| Duration::from_secs(refresh));
+    let settings = MountSettings {
+        threads: config.threads,
+        allow_other: config.allow_other,
+        options: config.options,
+        ttl,
+        busy_poll: Some(config.busy_poll),
+        file_ahead: Some(config.file_ahead),
+        dir_ahead: Some(config.dir_ahead),
+    };
+    let started = Instant::now();
+    let mounted = synthfs_fuse::mount(tree.clone(), &config.mountpoint, &settings).map_err(lift)?;
+    if refresh > 0 {
+        refresh_identities(tree.clone(), refresh)?;
+    }
+    let took = started.elapsed();
+    let p = &tree.model.profile;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "mounted on {} in {:.1} ms: {} files in {} folders (profile {}, seed {}); Ctrl-C or `umount {}` to stop",
+        mounted.mountpoint.display(),
+        took.as_secs_f64() * 1000.0,
+        Count(tree.file_count()),
+        Count(tree.dir_count()),
+        p.name,
+        p.seed,
+        mounted.mountpoint.display()
+    )?;
+    out.flush()?;
+    drop(out);
+    match mounted.serve_until_signal().map_err(lift)? {
+        Ended::Signal(sig) => tracing::info!(signal = sig, "unmounted after a signal"),
+        Ended::Unmounted => tracing::info!("unmounted from outside"),
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn run(_config: Config) -> anyhow::Result<()> {
+    Err(BadInput("mount is available on Linux only for now".into()).into())
+}
+
+/// Re-reads the identity source every `secs` seconds in the background while the mount serves;
+/// a failed read keeps the accounts it has.
+#[cfg(target_os = "linux")]
+fn refresh_identities(tree: Arc<Tree>, secs: u64) -> anyhow::Result<()> {
+    std::thread::Builder::new()
+        .name("synthfs-identities".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(secs));
+                let ids = &tree.model.profile.identities;
+                match synthfs::identity::load(ids) {
+                    Ok(Some(roster)) => match tree.model.refresh_accounts(&roster) {
+                        Ok(()) => tracing::info!(people = roster.people.len(), "identities refreshed"),
+                        Err(e) => tracing::warn!("identities not refreshed: {e}"),
+                    },
+                    Ok(None) => return,
+                    Err(e) => tracing::warn!("identities not refreshed, keeping the last ones: {e}"),
+                }
+            }
+        })
+        .context("cannot start the identity refresh")?;
+    Ok(())
+}
