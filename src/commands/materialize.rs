@@ -11,7 +11,7 @@ use synthfs_model::units::{Bytes, Count};
 use super::errors::{BadInput, Incomplete, lift};
 use super::output::print_json;
 use super::threads::ThreadArgs;
-use super::tree::{TreeArgs, TreeJob};
+use super::tree::{TreeArgs, TreeCommand, TreeJob};
 use crate::progress;
 
 #[derive(Debug, Args)]
@@ -51,13 +51,8 @@ pub struct MaterializeArgs {
     pub json: bool,
 }
 
-/// What `materialize` does, decided from its options.
-pub struct Config {
-    job: TreeJob,
-    /// Where to write, which shard, and what to keep.
-    writing: Options,
-    json: bool,
-}
+/// What `materialize` does, decided from its options; the task: where to write, which shard, and what to keep.
+pub type Config = TreeCommand<Options>;
 
 impl TryFrom<MaterializeArgs> for Config {
     type Error = BadInput;
@@ -78,15 +73,14 @@ impl TryFrom<MaterializeArgs> for Config {
             check_content: args.check_content,
             force: args.force,
         };
-        Ok(Config { job, writing, json: args.json })
+        Ok(Config { job, task: writing, json: args.json })
     }
 }
 
 pub fn run(config: Config) -> anyhow::Result<()> {
     let tree = config.job.start()?;
-    let (lo, hi) = config.writing.shard.range(tree.file_count());
-    let summary =
-        progress::track(hi - lo, |counters| materialize::run(&tree, &config.writing, counters)).map_err(lift)?;
+    let (lo, hi) = config.task.shard.range(tree.file_count());
+    let summary = progress::track(hi - lo, |counters| materialize::run(&tree, &config.task, counters)).map_err(lift)?;
     if config.json {
         print_json(&summary)?;
     } else {

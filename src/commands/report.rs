@@ -7,7 +7,7 @@ use clap::Args;
 use super::errors::BadInput;
 use super::output::print_json;
 use super::threads::{ThreadArgs, Threads};
-use super::tree::{TreeArgs, TreeJob};
+use super::tree::{TreeArgs, TreeCommand, TreeJob};
 
 #[derive(Debug, Args)]
 #[command(
@@ -26,12 +26,8 @@ pub struct ReportArgs {
     pub threads: ThreadArgs,
 }
 
-/// What `report` does, decided from its options.
-pub struct Config {
-    job: TreeJob,
-    dormant_years: u32,
-    json: bool,
-}
+/// What `report` does, decided from its options; the task: the years without access after which a file counts as dormant.
+pub type Config = TreeCommand<u32>;
 
 impl TryFrom<ReportArgs> for Config {
     type Error = BadInput;
@@ -42,13 +38,13 @@ impl TryFrom<ReportArgs> for Config {
             return Err(BadInput(format!("--dormant-years {}: expected 1 to 100", args.dormant_years)));
         }
         let job = TreeJob::with_threads(&args.tree, threads)?;
-        Ok(Config { job, dormant_years: args.dormant_years, json: args.json })
+        Ok(Config { job, task: args.dormant_years, json: args.json })
     }
 }
 
 pub fn run(config: Config) -> anyhow::Result<()> {
     let tree = config.job.start()?;
-    let report = synthfs::report::collect(&tree, config.dormant_years);
+    let report = synthfs::report::collect(&tree, config.task);
     if config.json {
         print_json(&report)?;
     } else {

@@ -246,6 +246,14 @@ fn date_preset() -> impl TypedValueParser<Value = DatePreset> {
     PossibleValuesParser::new(values).try_map(|name| name.parse::<DatePreset>())
 }
 
+/// A command over the model, decided from its options: its tree and threads, what it was
+/// asked to do, and whether it prints JSON.
+pub struct TreeCommand<T> {
+    pub job: TreeJob,
+    pub task: T,
+    pub json: bool,
+}
+
 /// What every command over the model decides first: the tree's profile and its worker
 /// threads, checked with the options and started with the work.
 pub struct TreeJob {

@@ -11,7 +11,7 @@ use synthfs_model::units::Count;
 use super::errors::{BadInput, Incomplete};
 use super::output::print_json;
 use super::threads::ThreadArgs;
-use super::tree::{TreeArgs, TreeJob};
+use super::tree::{TreeArgs, TreeCommand, TreeJob};
 
 #[derive(Debug, Args)]
 #[command(
@@ -41,13 +41,8 @@ pub struct VerifyArgs {
     pub json: bool,
 }
 
-/// What `verify` does, decided from its options.
-pub struct Config {
-    job: TreeJob,
-    /// What to compare, and where.
-    checks: Options,
-    json: bool,
-}
+/// What `verify` does, decided from its options; the task: what to compare, and where.
+pub type Config = TreeCommand<Options>;
 
 impl TryFrom<VerifyArgs> for Config {
     type Error = BadInput;
@@ -62,17 +57,17 @@ impl TryFrom<VerifyArgs> for Config {
             times: !args.no_times,
             whole_seconds: args.whole_seconds,
         };
-        Ok(Config { job, checks, json: args.json })
+        Ok(Config { job, task: checks, json: args.json })
     }
 }
 
 pub fn run(config: Config) -> anyhow::Result<()> {
     let tree = config.job.start()?;
-    let report = verify::run(&tree, &config.checks).map_err(|e| BadInput(e.to_string()))?;
+    let report = verify::run(&tree, &config.task).map_err(|e| BadInput(e.to_string()))?;
     if config.json {
         print_json(&report)?;
     } else {
-        print_report(&report, config.checks.content)?;
+        print_report(&report, config.task.content)?;
     }
     if !report.ok {
         return Err(Incomplete(format!(

@@ -23,6 +23,17 @@ fn materialize(dest: &Path, extra: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// The run failed (with `code`, where given) and said why in one line that holds `needle`.
+fn one_line_failure(o: &std::process::Output, code: Option<i32>, needle: &str) {
+    let err = stderr(o);
+    match code {
+        Some(c) => assert_eq!(o.status.code(), Some(c), "{}{err}", stdout(o)),
+        None => assert!(!o.status.success(), "{}{err}", stdout(o)),
+    }
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.to_lowercase().contains(needle), "{err}");
+}
+
 fn verify(dest: &Path, extra: &[&str]) -> std::process::Output {
     let p = profile();
     bin()
@@ -218,31 +229,19 @@ fn a_missing_destination_is_made_and_a_file_in_the_way_refused() {
     assert!(v.status.success(), "{}{}", stdout(&v), stderr(&v));
     let file = root.path().join("a-file");
     std::fs::write(&file, b"x").unwrap();
-    let o = materialize(&file, &[]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    let err = stderr(&o);
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(err.contains("is not a directory"), "{err}");
+    one_line_failure(&materialize(&file, &[]), Some(2), "is not a directory");
 }
 
 #[test]
 fn a_full_target_stops_with_one_clear_line() {
     let Some(t) = Tmpfs::new("size=20m") else { return };
-    let o = materialize(t.path(), &[]);
-    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
-    let err = stderr(&o);
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(err.contains("no space left"), "{err}");
+    one_line_failure(&materialize(t.path(), &[]), Some(1), "no space left");
 }
 
 #[test]
 fn a_read_only_target_is_a_clear_error() {
     let Some(t) = Tmpfs::new("size=1m,ro") else { return };
-    let o = materialize(t.path(), &[]);
-    assert_ne!(o.status.code(), Some(0));
-    let err = stderr(&o);
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(err.contains("Read-only") || err.contains("read-only"), "{err}");
+    one_line_failure(&materialize(t.path(), &[]), None, "read-only");
 }
 
 /// The torture tree onto ext4: every hostile name, the chain past PATH_MAX (written through
