@@ -110,25 +110,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes() {
-        assert_eq!(parse_size("4096"), Ok(4096));
-        assert_eq!(parse_size("64KiB"), Ok(65536));
-        assert_eq!(parse_size("64k"), Ok(65536));
-        assert_eq!(parse_size("1.5MB"), Ok(1_500_000));
-        assert_eq!(parse_size("10 GiB"), Ok(10 << 30));
-        assert!(parse_size("ten").is_err());
-        assert!(parse_size("1.5").is_err());
-        assert!(parse_size("5 parsecs").is_err());
-    }
-
-    #[test]
-    fn counts() {
-        assert_eq!(parse_count("1,000,000"), Ok(1_000_000));
-        assert_eq!(parse_count("2.5M"), Ok(2_500_000));
-        assert_eq!(parse_count("10k"), Ok(10_000));
-        assert_eq!(parse_count("1G"), Ok(1_000_000_000));
-        assert!(parse_count("1.5").is_err());
-        assert!(parse_count("").is_err());
+    fn sizes_and_counts() {
+        type Parse = fn(&str) -> Result<u64, ParseError>;
+        let cases: [(Parse, &str, Option<u64>); 14] = [
+            (parse_size, "4096", Some(4096)),
+            (parse_size, "64KiB", Some(65536)),
+            (parse_size, "64k", Some(65536)),
+            (parse_size, "1.5MB", Some(1_500_000)),
+            (parse_size, "10 GiB", Some(10 << 30)),
+            (parse_size, "ten", None),
+            (parse_size, "1.5", None),
+            (parse_size, "5 parsecs", None),
+            (parse_count, "1,000,000", Some(1_000_000)),
+            (parse_count, "2.5M", Some(2_500_000)),
+            (parse_count, "10k", Some(10_000)),
+            (parse_count, "1G", Some(1_000_000_000)),
+            (parse_count, "1.5", None),
+            (parse_count, "", None),
+        ];
+        for (parse, input, want) in cases {
+            assert_eq!(parse(input).ok(), want, "{input:?}");
+        }
     }
 
     #[test]
