@@ -80,10 +80,11 @@ pub fn of_model(tree: &Tree, spec: &ContentSpec) -> [u8; 32] {
     digest_chunks(spec.size, &mut in_hole, &mut read).expect("reading the model cannot fail")
 }
 
-/// The digest of the first `size` bytes of an open file. Chunks the filesystem reports as
-/// holes (`SEEK_DATA` finds no data in them) are not read; where it reports none (a copy that
-/// filled its holes, a filesystem without `SEEK_DATA`), every chunk is read.
-pub fn of_file(file: &File, size: u64) -> io::Result<[u8; 32]> {
+/// The digest of the first `size` bytes of an open file, and how many bytes were read for it.
+/// Chunks the filesystem reports as holes (`SEEK_DATA` finds no data in them) are not read;
+/// where it reports none (a copy that filled its holes, a filesystem without `SEEK_DATA`),
+/// every chunk is read.
+pub fn of_file(file: &File, size: u64) -> io::Result<([u8; 32], u64)> {
     use std::os::unix::fs::FileExt;
     // The next data offset known at or after the last question, or `u64::MAX` for none.
     let mut next_data: Option<u64> = None;
@@ -99,7 +100,9 @@ pub fn of_file(file: &File, size: u64) -> io::Result<[u8; 32]> {
         }
         Ok(next_data.is_some_and(|d| d >= end))
     };
+    let mut bytes_read = 0u64;
     let mut read = |start: u64, buf: &mut [u8]| -> io::Result<()> {
+        bytes_read += buf.len() as u64;
         let mut done = 0;
         while done < buf.len() {
             match file.read_at(&mut buf[done..], start + done as u64) {
@@ -113,7 +116,8 @@ pub fn of_file(file: &File, size: u64) -> io::Result<[u8; 32]> {
         }
         Ok(())
     };
-    digest_chunks(size, &mut in_hole, &mut read)
+    let digest = digest_chunks(size, &mut in_hole, &mut read)?;
+    Ok((digest, bytes_read))
 }
 
 /// Lowercase hex of a digest.
@@ -177,16 +181,18 @@ mod tests {
         f.sync_all().unwrap();
         let read_back = std::fs::read(&path).unwrap();
         let f = File::open(&path).unwrap();
-        assert_eq!(of_file(&f, size).unwrap(), by_definition(&read_back));
+        let (digest, read) = of_file(&f, size).unwrap();
+        assert_eq!(digest, by_definition(&read_back));
+        assert!(read <= 2 * CHUNK, "the holes were read: {read} bytes");
         // A byte written into a hole changes the digest.
         let mut w = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
         w.seek(SeekFrom::Start(CHUNK + 5)).unwrap();
         w.write_all(b"x").unwrap();
         drop(w);
-        let changed = of_file(&File::open(&path).unwrap(), size).unwrap();
+        let (changed, _) = of_file(&File::open(&path).unwrap(), size).unwrap();
         assert_ne!(changed, by_definition(&read_back));
         assert_eq!(changed, by_definition(&std::fs::read(&path).unwrap()));
         // An empty file has no chunk.
-        assert_eq!(of_file(&f, 0).unwrap(), <[u8; 32]>::from(Sha256::new().finalize()));
+        assert_eq!(of_file(&f, 0).unwrap(), (<[u8; 32]>::from(Sha256::new().finalize()), 0));
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use synthfs::stats::{self, Stats, plot, real, report::Subject};
+use synthfs::stats::{self, Stats, plot, real, render::Subject};
 use synthfs_model::date::{DAY, Date};
 use synthfs_model::units::Count;
 use synthfs_model::{Profile, Tree};
@@ -201,10 +201,10 @@ pub fn walk_dir(dir: &Path, as_of: Date) -> anyhow::Result<Stats> {
 
 fn print(subject: &Subject, s: &Stats, digest: Option<&str>, json: bool, elapsed: Duration) -> anyhow::Result<()> {
     if json {
-        return Ok(print_json(&stats::report::to_json(subject, s, digest))?);
+        return Ok(print_json(&stats::render::to_json(subject, s, digest))?);
     }
     let mut out = std::io::stdout().lock();
-    out.write_all(stats::report::to_text(subject, s, digest).as_bytes())?;
+    out.write_all(stats::render::to_text(subject, s, digest).as_bytes())?;
     let secs = elapsed.as_secs_f64();
     writeln!(out, "\nwalked in {secs:.2} s ({} files/s)", Count((s.files as f64 / secs.max(1e-9)) as u64))?;
     Ok(())

@@ -6,9 +6,6 @@ pub mod digest;
 pub mod plot;
 pub mod real;
 pub mod render;
-/// Transitional: the binary and the tests still name [`render`] `stats::report`; this goes
-/// once they say `stats::render`.
-pub use render as report;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -13,10 +13,9 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
+use crate::content_digest;
 use crate::materialize::marker::MARKER;
-use crate::stats::digest::content_sha256;
 use synthfs_model::plan::DirPlan;
 use synthfs_model::tree::ListedLink;
 use synthfs_model::{FileAttrs, Listing, Tree};
@@ -256,10 +255,11 @@ fn compare_file(tree: &Tree, opts: &Options, t: &Findings, path: &Path, meta: &M
     }
     access_differences(tree, opts, meta, (a.mode, a.uid, a.gid), a.index, path, &mut why);
     if opts.content && why.is_empty() {
-        match sha256_file(path) {
+        // Chunk digests: holes the filesystem reports are not read, the model's not made.
+        match std::fs::File::open(path).and_then(|f| content_digest::of_file(&f, a.size())) {
             Ok((digest, n)) => {
                 t.hashed.fetch_add(n, Ordering::Relaxed);
-                if digest != content_sha256(tree, &a.content) {
+                if digest != content_digest::of_model(tree, &a.content) {
                     why.push("content differs".to_string());
                 }
             }
@@ -304,26 +304,4 @@ fn nt_acl_difference(tree: &Tree, index: u64, path: &Path) -> Option<String> {
         .find(|(n, _)| *n == SDDL_XATTR)
         .map(|(_, v)| v.into_bytes());
     (have != want).then(|| "NT ACL differs (user.synthfs.sddl)".to_string())
-}
-
-fn sha256_file(path: &Path) -> std::io::Result<([u8; 32], u64)> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    // One buffer per thread: zeroing a fresh 1 MiB per small file costs more than reading it.
-    thread_local! {
-        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 1 << 20]);
-    }
-    let mut total = 0u64;
-    BUF.with_borrow_mut(|buf| -> std::io::Result<()> {
-        loop {
-            let n = f.read(buf)?;
-            if n == 0 {
-                return Ok(());
-            }
-            h.update(&buf[..n]);
-            total += n as u64;
-        }
-    })?;
-    Ok((h.finalize().into(), total))
 }

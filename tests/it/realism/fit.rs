@@ -29,7 +29,7 @@ fn fit_and_compare(dir: &std::path::Path) -> FitCheck {
     assert_eq!(model.files, real.files);
     let share =
         |s: &synthfs::stats::Stats, e: &str| 100.0 * s.by_ext.get(e).map_or(0, |t| t.files) as f64 / s.files as f64;
-    let exts = synthfs::stats::report::extensions(&real)
+    let exts = synthfs::stats::render::extensions(&real)
         .into_iter()
         .take(10)
         .map(|(e, _)| (e.to_string(), share(&real, e), share(&model, e)))
