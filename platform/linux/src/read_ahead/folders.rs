@@ -18,7 +18,8 @@
 //!
 //! Bounded: the threads list at most `lead` folders after the walker's latest listing of its
 //! own, so a walker that stops leaves at most that many folders listed in vain; a folder is
-//! listed once (a table of the folders listed lately).
+//! listed once (a table of the folders listed lately), until the walker lists one of them again,
+//! which means the kernel dropped its caches and the table is forgotten.
 //!
 //! The threads never hold the mount busy. They read through a detached clone of it
 //! (`open_tree(OPEN_TREE_CLONE)`, which needs root), opened when there is work and closed when
