@@ -4,7 +4,8 @@
 //! (the `synthfs-model` crate). This crate holds the front ends, each a walk over the same
 //! model: [`stats`] summarises it, [`materialize`] writes it to disk, [`archive`] streams it
 //! into ZIP or tar with load files, [`manifest`] prints the ground truth, [`verify`] checks a
-//! copy. The mount lives in `synthfs-fuse` (platform/linux) over `synthfs-fs`.
+//! copy, [`serve`] runs a real server (Samba) over a mount. The mount lives in `synthfs-fuse`
+//! (platform/linux) over `synthfs-fs`.
 //!
 //! ```
 //! use synthfs_model::{Profile, Tree};
@@ -27,6 +28,8 @@ pub mod materialize;
 pub mod profile_file;
 pub mod report;
 pub mod scan;
+#[cfg(unix)]
+pub mod serve;
 pub mod stats;
 #[cfg(unix)]
 pub mod verify;

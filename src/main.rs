@@ -55,6 +55,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Manifest(args) => manifest::run(args.try_into()?),
         Command::Report(args) => report::run(args.try_into()?),
         Command::Verify(args) => verify::run(args.try_into()?),
+        Command::Serve(command) => serve::run(command.try_into()?),
         Command::Profile(command) => profile::run(command.try_into()?),
         Command::Completions(args) => completions::run(args.into()),
         Command::Man(args) => man::run(args.try_into()?),

@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{
     archive::ArchiveArgs, completions::CompletionsArgs, demo::DemoArgs, man::ManArgs, manifest::ManifestArgs,
-    materialize::MaterializeArgs, mount::MountArgs, profile::ProfileCommand, report::ReportArgs, stats::StatsArgs,
-    verify::VerifyArgs,
+    materialize::MaterializeArgs, mount::MountArgs, profile::ProfileCommand, report::ReportArgs, serve::ServeCommand,
+    stats::StatsArgs, verify::VerifyArgs,
 };
 pub use usage::{is_usage_error, one_line};
 
@@ -49,6 +49,9 @@ pub enum Command {
     Manifest(ManifestArgs),
     /// Print the storyline metrics a scanner's dashboard should show: files by creation year, dormancy by top-level folder, owner kinds, top orphaned owners, bytes by department.
     Report(ReportArgs),
+    /// Share the tree over SMB with Windows metadata intact: owners, NT ACLs, attributes, creation times, streams.
+    #[command(subcommand, after_help = crate::commands::serve::SERVE_EXAMPLES)]
+    Serve(ServeCommand),
     /// Compare a real directory with the model: missing, extra and different files.
     Verify(VerifyArgs),
     /// List or print the profiles: the TOML that describes a tree.

@@ -126,6 +126,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         busy_poll: None,
         file_ahead: None,
         dir_ahead: None,
+        samba_xattrs: false,
     };
     let started = Instant::now();
     let mut mounted = synthfs_fuse::mount(tree.clone(), &dir.0, &settings).map_err(lift)?;

@@ -40,6 +40,13 @@ impl MaybeBadInput for synthfs::identity::IdentityError {
     }
 }
 
+#[cfg(unix)]
+impl MaybeBadInput for synthfs::serve::SmbdError {
+    fn is_bad_input(&self) -> bool {
+        synthfs::serve::SmbdError::is_bad_input(self)
+    }
+}
+
 impl MaybeBadInput for synthfs::archive::ArchiveError {
     fn is_bad_input(&self) -> bool {
         synthfs::archive::ArchiveError::is_bad_input(self)

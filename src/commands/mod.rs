@@ -11,6 +11,7 @@ pub mod materialize;
 pub mod mount;
 pub mod profile;
 pub mod report;
+pub mod serve;
 pub mod stats;
 pub mod verify;
 

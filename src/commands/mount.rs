@@ -44,6 +44,9 @@ pub struct MountArgs {
     /// walker; 0 turns it off. Never on a single CPU.
     #[arg(long, value_name = "N", default_value_t = synthfs_fuse::DIR_AHEAD, help_heading = "Run")]
     pub dir_ahead: u32,
+    /// Also give the extended attributes Samba reads for Windows clients (security.NTACL with --nt-acls, user.DOSATTRIB, user.DosStream.*), to share this mount with your own smbd (vfs objects = acl_xattr streams_xattr); `serve smb` does it all for you.
+    #[arg(long, help_heading = "Mount")]
+    pub samba_xattrs: bool,
     /// Let users other than the one who mounted see the tree (needs user_allow_other in /etc/fuse.conf for non-root).
     #[arg(long, help_heading = "Mount")]
     pub allow_other: bool,
@@ -61,6 +64,7 @@ pub struct Config {
     file_ahead: u64,
     dir_ahead: u32,
     allow_other: bool,
+    samba_xattrs: bool,
     options: Vec<String>,
 }
 
@@ -76,6 +80,7 @@ impl TryFrom<MountArgs> for Config {
             file_ahead: args.file_ahead,
             dir_ahead: args.dir_ahead,
             allow_other: args.allow_other,
+            samba_xattrs: args.samba_xattrs,
             options: args.options,
         })
     }
@@ -97,6 +102,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         busy_poll: Some(config.busy_poll),
         file_ahead: Some(config.file_ahead),
         dir_ahead: Some(config.dir_ahead),
+        samba_xattrs: config.samba_xattrs,
     };
     let started = Instant::now();
     let mounted = synthfs_fuse::mount(tree.clone(), &config.mountpoint, &settings).map_err(lift)?;

@@ -32,7 +32,9 @@ pub fn collect_dir(root: &Path, as_of_end: i64) -> io::Result<DirStats> {
         return Err(io::Error::new(io::ErrorKind::NotADirectory, format!("{} is not a directory", root.display())));
     }
     std::fs::read_dir(root)?;
-    let counters = Counters::default();
+    // A copy made by materialize keeps its resume marker at the root: not part of the tree.
+    let marker = crate::materialize::marker::read(root).ok().flatten().is_some();
+    let counters = Counters { skip_marker: marker, ..Counters::default() };
     let stats = walk(root, "", 0, as_of_end, &counters);
     Ok(DirStats {
         stats,
@@ -45,6 +47,8 @@ pub fn collect_dir(root: &Path, as_of_end: i64) -> io::Result<DirStats> {
 struct Counters {
     errors: AtomicU64,
     others: AtomicU64,
+    /// Whether the root's `.synthfs.json` is materialize's marker, left out.
+    skip_marker: bool,
     /// Files with several names already counted: (device, inode).
     linked: std::sync::Mutex<std::collections::HashSet<(u64, u64)>>,
 }
@@ -127,6 +131,9 @@ fn walk(dir: &Path, rel: &str, depth: u32, as_of_end: i64, c: &Counters) -> Stat
             }
         };
         let name = entry.file_name().to_string_lossy().into_owned();
+        if depth == 0 && c.skip_marker && name == crate::materialize::marker::MARKER {
+            continue;
+        }
         let meta = match entry.metadata() {
             Ok(m) => m,
             Err(_) => {

@@ -150,6 +150,9 @@ fn commands() -> Vec<Vec<String>> {
         if n == "profile" {
             out.push(vec![n.clone(), "list".into()]);
             out.push(vec![n.clone(), "show".into()]);
+        } else if n == "serve" {
+            out.push(vec![n.clone()]);
+            out.push(vec![n.clone(), "smb".into()]);
         } else {
             out.push(vec![n]);
         }

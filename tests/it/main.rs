@@ -18,3 +18,4 @@ mod materialize;
 mod model;
 mod mount;
 mod realism;
+mod smb;

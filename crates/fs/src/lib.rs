@@ -136,6 +136,8 @@ pub struct SynthFs {
     totals: Arc<Totals>,
     listings_ahead: read_ahead::ListingsAhead,
     pages: Arc<attr_pages::AttrPages>,
+    /// Whether the xattrs Samba reads for Windows clients are served too.
+    samba: bool,
 }
 
 pub use synthfs_model::tree::XATTRS;
@@ -187,7 +189,15 @@ impl SynthFs {
                 let _ = t.listing(dir);
             }
         });
-        SynthFs { tree, totals, listings_ahead, pages }
+        SynthFs { tree, totals, listings_ahead, pages, samba: false }
+    }
+
+    /// Also serves the extended attributes Samba reads for Windows clients: `security.NTACL`
+    /// (where the tree has NT security descriptors), `user.DOSATTRIB` and the streams'
+    /// `user.DosStream.*` (see `synthfs_model::windows::samba`).
+    pub fn with_samba_xattrs(mut self, on: bool) -> SynthFs {
+        self.samba = on;
+        self
     }
 
     pub fn tree(&self) -> &Tree {
@@ -419,6 +429,14 @@ impl SynthFs {
         if name == ACL_ACCESS || name == ACL_DEFAULT {
             return self.acl(ino, name == ACL_DEFAULT);
         }
+        if self.samba && synthfs_model::windows::is_samba_xattr(name) {
+            // What Samba reads for Windows clients: the descriptor, attributes, streams.
+            let index = index_of(ino)?;
+            return self.tree.samba_xattr(index, name).ok_or_else(|| match self.tree.locate(index) {
+                None => FsError::NotFound,
+                Some(_) => FsError::NoAttribute,
+            });
+        }
         use synthfs_model::tree::{ATTRIBUTES_XATTR, SDDL_SIDS_XATTR, SDDL_XATTR, ZONE_XATTR};
         let optional = [ATTRIBUTES_XATTR, ZONE_XATTR, SDDL_XATTR, SDDL_SIDS_XATTR];
         if !XATTRS.iter().chain(&optional).any(|x| x.as_bytes() == name) {
@@ -435,7 +453,13 @@ impl SynthFs {
         let acl = if self.has_acls() { synthfs_model::attrs::node_acl(&self.tree, index_of(ino)?) } else { None };
         let acl_names =
             acl.map(|a| if a.default.is_some() { &[ACL_ACCESS, ACL_DEFAULT][..] } else { &[ACL_ACCESS][..] });
-        for n in all.iter().map(|(n, _)| n.as_bytes()).chain(acl_names.unwrap_or_default().iter().copied()) {
+        let samba = match self.samba {
+            true => self.tree.samba_xattr_names(index_of(ino)?).unwrap_or_default(),
+            false => Vec::new(),
+        };
+        let samba_names = samba.iter().map(|n| n.as_bytes());
+        let names = all.iter().map(|(n, _)| n.as_bytes()).chain(samba_names);
+        for n in names.chain(acl_names.unwrap_or_default().iter().copied()) {
             out.extend_from_slice(n);
             out.push(0);
         }

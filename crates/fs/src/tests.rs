@@ -127,6 +127,20 @@ fn xattrs() {
     let names = fs.listxattr(1).unwrap();
     assert_eq!(names.iter().filter(|b| **b == 0).count(), XATTRS.len());
     let fin = fs.lookup(1, b"Finance").unwrap();
+    assert_eq!(fs.getxattr(fin.ino, b"user.DOSATTRIB"), Err(FsError::NoAttribute), "only when asked");
+    assert_eq!(fs.getxattr(fin.ino, b"user.synthfs.department").unwrap(), b"Finance");
+    // Asked for: the attributes and creation time Samba reads (no NT ACLs in this tree).
+    let fs = fs.with_samba_xattrs(true);
+    let names = fs.listxattr(1).unwrap();
+    assert_eq!(names.iter().filter(|b| **b == 0).count(), XATTRS.len() + 1);
+    assert!(names.ends_with(b"user.DOSATTRIB\0"));
+    let dos = fs.getxattr(fin.ino, b"user.DOSATTRIB").unwrap();
+    let (attributes, created) = synthfs_model::windows::dos_attrib::parse_dos_attrib(&dos).unwrap();
+    assert_eq!(attributes, synthfs_model::windows::dos_attrib::FILE_ATTRIBUTE_DIRECTORY);
+    assert!(created.is_some());
+    assert_eq!(fs.getxattr(fin.ino, b"security.NTACL"), Err(FsError::NoAttribute), "no NT ACLs in this tree");
+    assert_eq!(fs.getxattr(fin.ino, b"user.DosStream.Zone.Identifier:$DATA"), Err(FsError::NoAttribute));
+    assert_eq!(fs.getxattr(u64::MAX, b"user.DOSATTRIB"), Err(FsError::NotFound));
     assert_eq!(fs.getxattr(fin.ino, b"user.synthfs.department").unwrap(), b"Finance");
     assert!(fs.getxattr(fin.ino, b"user.synthfs.sid").unwrap().starts_with(b"S-1-5-21-"));
     assert!(fs.getxattr(fin.ino, b"user.synthfs.owner").unwrap().starts_with(b"CORP\\"));

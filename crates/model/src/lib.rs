@@ -37,6 +37,7 @@ pub mod sizing;
 pub mod torture;
 pub mod tree;
 pub mod units;
+pub mod windows;
 pub mod words;
 pub mod workers;
 pub mod zip_records;

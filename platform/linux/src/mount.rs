@@ -89,6 +89,8 @@ pub struct MountSettings {
     /// Folders listed ahead of a stat walk through the mount [default: [`DIR_AHEAD`]]; zero
     /// lists none.
     pub dir_ahead: Option<u32>,
+    /// Also serve the xattrs Samba reads for Windows clients (`SynthFs::with_samba_xattrs`).
+    pub samba_xattrs: bool,
 }
 
 /// Refuses mount points that do not exist, are not directories, are not empty or are already
@@ -210,7 +212,7 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     // The listing read-ahead reads through the mount, so it starts once the mount serves.
     let dirs_ahead: Arc<std::sync::OnceLock<DirAhead>> = Arc::new(std::sync::OnceLock::new());
     let adapter = FuseAdapter {
-        fs: SynthFs::new(tree.clone()),
+        fs: SynthFs::new(tree.clone()).with_samba_xattrs(settings.samba_xattrs),
         ahead,
         dirs_ahead: dirs_ahead.clone(),
         ttl: settings.ttl.unwrap_or(TTL),
@@ -345,6 +347,11 @@ impl Mounted {
         self.signals.pending().next()
     }
 
+    /// Whether serving has ended: someone unmounted the filesystem from outside.
+    pub fn ended(&self) -> bool {
+        self.session.guard.is_finished()
+    }
+
     /// Unmounts and waits for the serving threads.
     pub fn unmount(self) -> Result<(), MountError> {
         if let Some(d) = self.dirs_ahead.get() {
@@ -393,6 +400,7 @@ mod tests {
             busy_poll: None,
             file_ahead: None,
             dir_ahead: None,
+            samba_xattrs: false,
         };
         let cfg = fuse_config(&s("ro,allow_other,noatime,fsname=share")).unwrap();
         assert_eq!(cfg.acl, SessionACL::All);

@@ -65,6 +65,14 @@ impl Run {
         Run::new(args, None)
     }
 
+    /// Runs `synthfs ARGS` with the environment variables `env` set.
+    pub fn with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = bin();
+        command.args(args).env_remove("RUST_LOG").envs(env.iter().copied());
+        let output = command.output().expect("the synthfs binary runs");
+        Run { output, command: format!("synthfs {}", args.join(" ")) }
+    }
+
     fn new(args: &[&str], dir: Option<&Path>) -> Run {
         let mut command = bin();
         command.args(args).env_remove("RUST_LOG");

@@ -25,6 +25,7 @@ use super::workers::{OnCallerThread, Workers};
 use super::{Model, Profile, ProfileError};
 
 mod listing;
+mod windows_xattrs;
 mod xattrs;
 
 pub use listing::{Entry, ListedLink, Listing};

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::{Location, Tree};
+use crate::attrs::{FileAttrs, Timestamp};
 use crate::ntacl::{self, DirSecurity};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +39,19 @@ pub const XATTRS: [&str; 5] = [
     "user.synthfs.created",
     "user.synthfs.manager",
 ];
+
+/// What a file's or folder's Windows metadata (owner, DACL, attributes) is made from.
+pub(super) struct NodeFacts {
+    /// The file's attributes; `None` for a folder.
+    pub file: Option<FileAttrs>,
+    /// The owner slot (a folder may have none: the built-in administrators own it).
+    pub owner: Option<u32>,
+    pub created: Timestamp,
+    /// The department of the folder (a file's parent).
+    pub department: Option<u16>,
+    /// The folder whose security applies: the folder itself, or a file's parent.
+    pub folder: u64,
+}
 
 impl Tree {
     /// A node's owner as Windows tools show it: the account (`DOMAIN\\name`), the department's
@@ -105,25 +119,10 @@ impl Tree {
     /// [`Tree::xattrs`], computing the NT security descriptor only if `wanted` asks for one of
     /// its names: a `getxattr` of the owner does not format a DACL.
     pub fn xattrs_where(&self, index: u64, wanted: impl Fn(&str) -> bool) -> Option<Vec<(&'static str, String)>> {
-        let location = self.locate(index)?;
-        let (owner, created, department, file) = match &location {
-            Location::File { parent, slot } => {
-                let a = self.file_attrs_in(parent, *slot);
-                (Some(a.owner), a.created, parent.ctx.department, Some(a))
-            }
-            Location::Dir(plan) => {
-                let d = self.dir_attrs(plan);
-                (d.owner, d.created, plan.ctx.department, None)
-            }
-            // Linux keeps `user.*` attributes off symbolic links.
-            Location::Symlink(_) => return Some(Vec::new()),
-        };
-        let group_owner = file.as_ref().is_some_and(|a| a.group_owner);
-        let w = match file.as_ref().and_then(|a| a.special_owner) {
-            Some(special) => self.special_windows_owner(special, department),
-            None => self.windows_owner(owner, department, group_owner),
-        };
-        let created = crate::date::format_rfc3339(created.secs, created.nanos);
+        // Linux keeps `user.*` attributes off symbolic links.
+        let Some(node) = self.node_facts(&self.locate(index)?) else { return Some(Vec::new()) };
+        let w = self.node_owner(&node);
+        let created = crate::date::format_rfc3339(node.created.secs, node.created.nanos);
         let mut all = vec![
             (XATTRS[0], w.name),
             (XATTRS[1], w.department),
@@ -132,20 +131,12 @@ impl Tree {
             (XATTRS[4], w.manager),
         ];
         if ntacl::enabled(&self.model) && (wanted(SDDL_XATTR) || wanted(SDDL_SIDS_XATTR)) {
-            let parent = match &location {
-                Location::File { parent, .. } => parent.index,
-                _ => index,
-            };
-            let sec = self.dir_security(parent)?;
+            let (protected, aces) = self.node_dacl(&node)?;
             let r = ntacl::Resolver::new(&self.model);
-            let (protected, aces) = match file {
-                Some(_) => (false, ntacl::file_aces(&sec)),
-                None => (sec.protected, sec.aces.clone()),
-            };
             all.push((SDDL_XATTR, r.sddl(&w.sid, protected, &aces)));
             all.push((SDDL_SIDS_XATTR, r.lookups(&aces)));
         }
-        if let Some(a) = file {
+        if let Some(a) = node.file {
             let flags: Vec<&str> = [(a.hidden, "HIDDEN"), (a.readonly, "READONLY")]
                 .into_iter()
                 .filter_map(|(on, name)| on.then_some(name))
@@ -158,6 +149,54 @@ impl Tree {
             }
         }
         Some(all)
+    }
+
+    /// What a file's or folder's Windows metadata is made from; `None` for a symbolic link.
+    pub(super) fn node_facts(&self, location: &Location) -> Option<NodeFacts> {
+        Some(match location {
+            Location::File { parent, slot } => {
+                let a = self.file_attrs_in(parent, *slot);
+                NodeFacts {
+                    owner: Some(a.owner),
+                    created: a.created,
+                    department: parent.ctx.department,
+                    folder: parent.index,
+                    file: Some(a),
+                }
+            }
+            Location::Dir(plan) => {
+                let d = self.dir_attrs(plan);
+                NodeFacts {
+                    owner: d.owner,
+                    created: d.created,
+                    department: plan.ctx.department,
+                    folder: plan.index,
+                    file: None,
+                }
+            }
+            Location::Symlink(_) => return None,
+        })
+    }
+
+    /// A node's Windows owner: the one choice `user.synthfs.sid` and the owner of
+    /// [`Tree::security_descriptor`] both come from (a special owner, the department's group,
+    /// else the owner slot's account).
+    pub(super) fn node_owner(&self, node: &NodeFacts) -> WindowsOwner {
+        let file = node.file.as_ref();
+        match file.and_then(|a| a.special_owner) {
+            Some(special) => self.special_windows_owner(special, node.department),
+            None => self.windows_owner(node.owner, node.department, file.is_some_and(|a| a.group_owner)),
+        }
+    }
+
+    /// A node's DACL: whether it is protected, and its ACEs (a folder's own; a file's are what
+    /// its folder passes on to files, inherited, never protected).
+    pub(super) fn node_dacl(&self, node: &NodeFacts) -> Option<(bool, Vec<ntacl::Ace>)> {
+        let sec = self.dir_security(node.folder)?;
+        Some(match node.file {
+            Some(_) => (false, ntacl::file_aces(&sec)),
+            None => (sec.protected, sec.aces.clone()),
+        })
     }
 
     /// The NT security of folder `index` (`None` if it is not one), from the root's down
