@@ -77,7 +77,7 @@ pub struct DateArgs {
     /// First day of the range, YYYY-MM-DD [default: the profile's max_age_years before --as-of].
     #[arg(long, value_name = "DATE")]
     pub min_date: Option<String>,
-    /// Last day of the range, YYYY-MM-DD or `today`; after --as-of gives files from the future [default: --as-of].
+    /// Last day of the range, YYYY-MM-DD, or `today` for the last whole day (no file newer than now); after --as-of gives files from the future [default: --as-of, or yesterday with --as-of today].
     #[arg(long, value_name = "DATE")]
     pub max_date: Option<String>,
 }
@@ -131,6 +131,10 @@ impl TreeArgs {
         }
         if let Some(d) = &self.as_of {
             profile.as_of = parse_day("--as-of", d)?.to_string();
+            // Today is not over: a range that ran to its end would hold files newer than now.
+            if is_today(d) && self.dates.max_date.is_none() && profile.dates.max.is_none() {
+                profile.dates.max = Some(yesterday().to_string());
+            }
         }
         if self.acl_tiers {
             profile.acls.tiers = true;
@@ -164,7 +168,8 @@ impl TreeArgs {
             profile.dates.min = Some(parse_day("--min-date", d)?.to_string());
         }
         if let Some(d) = &dates.max_date {
-            profile.dates.max = Some(parse_day("--max-date", d)?.to_string());
+            let last = if is_today(d) { yesterday() } else { parse_day("--max-date", d)? };
+            profile.dates.max = Some(last.to_string());
         }
         let id = &self.identities;
         let ids = &mut profile.identities;
@@ -201,11 +206,27 @@ fn fraction(flag: &str, pct: f64) -> Result<f64, BadInput> {
 
 /// A day given on the command line: YYYY-MM-DD, or `today` (UTC).
 pub fn parse_day(flag: &str, value: &str) -> Result<Date, BadInput> {
-    if value.eq_ignore_ascii_case("today") {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        return Ok(Date::of_unix(now as i64));
+    if is_today(value) {
+        return Ok(today());
     }
     Date::parse(value).ok_or_else(|| BadInput(format!("{flag} {value}: expected YYYY-MM-DD or today")))
+}
+
+/// Whether a day given on the command line is `today`.
+fn is_today(value: &str) -> bool {
+    value.eq_ignore_ascii_case("today")
+}
+
+/// Today (UTC).
+fn today() -> Date {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    Date::of_unix(now as i64)
+}
+
+/// The last whole day before today (UTC): where `today` ends a range, so that no file is
+/// newer than now and the tree stays the same all day.
+fn yesterday() -> Date {
+    Date::from_days(today().days() - 1)
 }
 
 /// Reads the accounts the profile's identity source names (nothing for synthetic ones).

@@ -111,3 +111,16 @@ fn date_presets_shape_a_materialized_tree() {
     let o = run(&["stats", "/usr/share", "--date-preset", "uniform"]);
     assert_eq!(o.status.code(), Some(2), "a date preset means nothing for a real directory");
 }
+
+/// `--as-of today` (and `--max-date today`) never gives a file a time after now: today is not
+/// over, so the range ends with yesterday, and the tree stays the same all day.
+#[test]
+fn as_of_today_has_no_file_from_the_future() {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    for args in [&["--as-of", "today"][..], &["--as-of", "today", "--max-date", "today"]] {
+        let s = crate::common::stats_json(&[&["--files", "5000"][..], args].concat());
+        let newest = s["newest"]["modified"].as_i64().expect("the newest file's time");
+        assert!(newest <= now, "{args:?}: newest file at {newest}, now {now}");
+        assert!(newest > now - 3 * 86_400, "{args:?}: the range still reaches yesterday: {newest}");
+    }
+}
