@@ -72,6 +72,8 @@ pub struct FitConfig {
     name: String,
     seed: u64,
     as_of: Date,
+    /// Fitted as of today, which is not over: the profile's range ends yesterday.
+    today: bool,
 }
 
 impl TryFrom<ProfileCommand> for Config {
@@ -85,11 +87,13 @@ impl TryFrom<ProfileCommand> for Config {
                 None => synthfs::profile_file::load(&args.profile).map_err(|e| BadInput(e.to_string()))?.to_toml(),
             }),
             ProfileCommand::Fit(args) => {
-                let as_of = parse_day("--as-of", args.as_of.as_deref().unwrap_or("today"))?;
+                let day = args.as_of.as_deref().unwrap_or("today");
+                let (as_of, today) = (parse_day("--as-of", day)?, day.eq_ignore_ascii_case("today"));
                 if args.files == Some(0) {
                     return Err(BadInput("--files must be at least 1".into()));
                 }
-                Config::Fit(FitConfig { dir: args.dir, files: args.files, name: args.name, seed: args.seed, as_of })
+                let (dir, files, name, seed) = (args.dir, args.files, args.name, args.seed);
+                Config::Fit(FitConfig { dir, files, name, seed, as_of, today })
             }
         })
     }
@@ -115,10 +119,14 @@ pub fn run(config: Config) -> anyhow::Result<()> {
 
 /// The fitted profile as TOML, with a header saying where it comes from.
 fn fitted(config: FitConfig) -> anyhow::Result<String> {
-    let FitConfig { dir, files, name, seed, as_of } = config;
+    let FitConfig { dir, files, name, seed, as_of, today } = config;
     let stats = walk_dir(&dir, as_of)?;
     let opts = synthfs::fit::FitOptions { name, as_of: as_of.to_string(), as_of_end: as_of.unix() + DAY - 1, seed };
     let mut p = synthfs::fit::fit(&stats, &opts).map_err(|e| BadInput(format!("cannot fit {}: {e}", dir.display())))?;
+    if today {
+        // The trees the profile makes today then hold no file newer than now.
+        p.dates.max = Some(Date::from_days(as_of.days() - 1).to_string());
+    }
     if let Some(n) = files {
         let ratio = n as f64 / p.files as f64;
         p.dirs = p.dirs.map(|d| ((d as f64 * ratio).round() as u64).clamp(1, n.max(1)));

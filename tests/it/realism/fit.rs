@@ -95,3 +95,21 @@ fn fitted_profiles_reproduce_real_trees() {
         assert!(c.by_depth.len() >= 3, "{}: {:?}", dir.display(), c.by_depth);
     }
 }
+
+/// A profile fitted today (the default) makes trees with no file newer than now, all day.
+#[test]
+fn a_profile_fitted_today_has_no_file_from_the_future() {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let real = tempfile::tempdir().unwrap();
+    for k in 0..40 {
+        let dir = real.path().join(format!("d{}/e{}/f{}", k % 3, k % 5, k % 2));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("f{k}.txt")), vec![b'x'; 100 + k * 37]).unwrap();
+    }
+    let fitted = Run::of(&["profile", "fit", &real.path().display().to_string()]).ok();
+    let file = real.path().join("fitted.toml");
+    std::fs::write(&file, fitted).unwrap();
+    let s = stats_json(&["--profile", &file.display().to_string(), "--files", "5000"]);
+    let newest = s["newest"]["modified"].as_i64().expect("the newest file's time");
+    assert!(newest <= now, "newest file at {newest}, now {now}");
+}
