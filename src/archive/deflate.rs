@@ -112,15 +112,21 @@ pub fn zeros_crc(len: usize) -> crc32fast::Hasher {
     if len == PIECE { WHOLE.get_or_init(|| compute(PIECE)).clone() } else { compute(len) }
 }
 
+/// Everything a decoder gives: for the tests of the compressed streams (raw here, gzip in
+/// `sink.rs`).
+#[cfg(test)]
+pub(crate) fn decoded(mut decoder: impl std::io::Read) -> Vec<u8> {
+    let mut out = Vec::new();
+    decoder.read_to_end(&mut out).expect("the stream decodes");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read;
 
     fn inflate(data: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        flate2::read::DeflateDecoder::new(data).read_to_end(&mut out).unwrap();
-        out
+        decoded(flate2::read::DeflateDecoder::new(data))
     }
 
     #[test]

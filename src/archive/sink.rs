@@ -292,12 +292,9 @@ impl<W: Write> Write for ParallelGzip<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read;
 
     fn gunzip(z: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(z).read_to_end(&mut out).unwrap();
-        out
+        deflate::decoded(flate2::read::GzDecoder::new(z))
     }
 
     fn sample(len: usize) -> Vec<u8> {

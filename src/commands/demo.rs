@@ -19,7 +19,7 @@ use super::errors::BadInput;
 use super::errors::lift;
 use super::output::print_json;
 use super::threads::Threads;
-use super::tree::{TreeArgs, TreeJob};
+use super::tree::{TreeArgs, TreeCommand, TreeJob};
 
 #[derive(Debug, Args)]
 #[command(
@@ -46,23 +46,21 @@ pub struct DemoArgs {
 }
 
 /// What `demo` does, decided from its options.
-pub struct Config {
-    job: TreeJob,
+pub type Config = TreeCommand<Demo>;
+
+/// The demo's task: how to scan the mount, and whether to stay mounted afterwards.
+pub struct Demo {
     scan: ScanOptions,
     keep: bool,
-    json: bool,
 }
 
 impl TryFrom<DemoArgs> for Config {
     type Error = BadInput;
 
     fn try_from(args: DemoArgs) -> Result<Config, BadInput> {
-        Ok(Config {
-            job: TreeJob::with_threads(&args.tree, Threads::new(args.threads)?)?,
-            scan: ScanOptions { sample_every: args.sample, duplicates: !args.no_duplicates },
-            keep: args.keep,
-            json: args.json,
-        })
+        let job = TreeJob::with_threads(&args.tree, Threads::new(args.threads)?)?;
+        let scan = ScanOptions { sample_every: args.sample, duplicates: !args.no_duplicates };
+        Ok(Config { job, task: Demo { scan, keep: args.keep }, json: args.json })
     }
 }
 
@@ -153,7 +151,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     let scan_stop = stop.clone();
     let worker = std::thread::Builder::new()
         .name("synthfs-scan".into())
-        .spawn(move || scan::scan(&scan_root, &config.scan, &scan_stop))
+        .spawn(move || scan::scan(&scan_root, &config.task.scan, &scan_stop))
         .context("cannot start the scan")?;
     let mut signal = None;
     while !worker.is_finished() {
@@ -193,7 +191,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     } else {
         print_report(&report, &owners, &dir.0)?;
     }
-    if config.keep {
+    if config.task.keep {
         say(format!(
             "still mounted on {}: point your scanner, indexer or backup tool at it; Ctrl-C (or `umount {}`) ends the demo",
             dir.0.display(),

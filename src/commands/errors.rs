@@ -21,36 +21,28 @@ pub trait MaybeBadInput: std::error::Error + Send + Sync + 'static {
     fn is_bad_input(&self) -> bool;
 }
 
-#[cfg(target_os = "linux")]
-impl MaybeBadInput for synthfs_fuse::MountError {
-    fn is_bad_input(&self) -> bool {
-        synthfs_fuse::MountError::is_bad_input(self)
-    }
+/// The library errors that are [`MaybeBadInput`]: each answers with its own `is_bad_input`.
+macro_rules! maybe_bad_input {
+    ($($(#[$only:meta])* $error:ty),+ $(,)?) => {
+        $(
+            $(#[$only])*
+            impl MaybeBadInput for $error {
+                fn is_bad_input(&self) -> bool {
+                    <$error>::is_bad_input(self)
+                }
+            }
+        )+
+    };
 }
 
-impl MaybeBadInput for synthfs::materialize::MaterializeError {
-    fn is_bad_input(&self) -> bool {
-        synthfs::materialize::MaterializeError::is_bad_input(self)
-    }
-}
-
-impl MaybeBadInput for synthfs::identity::IdentityError {
-    fn is_bad_input(&self) -> bool {
-        synthfs::identity::IdentityError::is_bad_input(self)
-    }
-}
-
-#[cfg(unix)]
-impl MaybeBadInput for synthfs::serve::SmbdError {
-    fn is_bad_input(&self) -> bool {
-        synthfs::serve::SmbdError::is_bad_input(self)
-    }
-}
-
-impl MaybeBadInput for synthfs::archive::ArchiveError {
-    fn is_bad_input(&self) -> bool {
-        synthfs::archive::ArchiveError::is_bad_input(self)
-    }
+maybe_bad_input! {
+    #[cfg(target_os = "linux")]
+    synthfs_fuse::MountError,
+    synthfs::materialize::MaterializeError,
+    synthfs::identity::IdentityError,
+    #[cfg(unix)]
+    synthfs::serve::SmbdError,
+    synthfs::archive::ArchiveError,
 }
 
 /// Turns a library error into the binary's: [`BadInput`] (exit code 2) when the user can fix

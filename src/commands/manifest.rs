@@ -11,7 +11,7 @@ use synthfs_model::units::{Bytes, Count};
 
 use super::errors::BadInput;
 use super::threads::{ThreadArgs, Threads};
-use super::tree::{TreeArgs, TreeJob};
+use super::tree::{TreeArgs, TreeJob, parse_shard};
 
 #[derive(Debug, Args)]
 #[command(
@@ -71,10 +71,7 @@ impl TryFrom<ManifestArgs> for Config {
 
     fn try_from(args: ManifestArgs) -> Result<Config, BadInput> {
         let threads = Threads::try_from(&args.threads)?;
-        let shard = match &args.shard {
-            Some(s) => Shard::parse(s).map_err(|e| BadInput(e.to_string()))?,
-            None => Shard::ALL,
-        };
+        let shard = parse_shard(args.shard.as_deref())?;
         let job = TreeJob::with_threads(&args.tree, threads)?;
         Ok(Config { job, format: args.format.into(), shard, output: args.output })
     }

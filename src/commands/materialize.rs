@@ -5,13 +5,13 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use synthfs::materialize::{self, Options, Shard, Summary};
+use synthfs::materialize::{self, Options, Summary};
 use synthfs_model::units::{Bytes, Count};
 
 use super::errors::{BadInput, Incomplete, lift};
 use super::output::print_json;
 use super::threads::ThreadArgs;
-use super::tree::{TreeArgs, TreeCommand, TreeJob};
+use super::tree::{TreeArgs, TreeCommand, TreeJob, parse_shard};
 use crate::progress;
 
 #[derive(Debug, Args)]
@@ -59,13 +59,9 @@ impl TryFrom<MaterializeArgs> for Config {
 
     fn try_from(args: MaterializeArgs) -> Result<Config, BadInput> {
         let job = TreeJob::new(&args.tree, &args.threads)?;
-        let shard = match &args.shard {
-            Some(s) => Shard::parse(s).map_err(|e| BadInput(e.to_string()))?,
-            None => Shard::ALL,
-        };
         let writing = Options {
             dest: args.dest,
-            shard,
+            shard: parse_shard(args.shard.as_deref())?,
             owners: !args.no_owners,
             times: !args.no_times,
             xattrs: !args.no_xattrs,

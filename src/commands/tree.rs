@@ -6,6 +6,7 @@ use std::sync::Arc;
 use clap::Args;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use synthfs::identity;
+use synthfs::materialize::Shard;
 use synthfs_model::accounts::Roster;
 use synthfs_model::date::Date;
 use synthfs_model::profile::DatePreset;
@@ -210,6 +211,11 @@ pub fn parse_day(flag: &str, value: &str) -> Result<Date, BadInput> {
         return Ok(today());
     }
     Date::parse(value).ok_or_else(|| BadInput(format!("{flag} {value}: expected YYYY-MM-DD or today")))
+}
+
+/// `--shard K/N`: the part of the tree's files a run covers, all of them without the option.
+pub fn parse_shard(value: Option<&str>) -> Result<Shard, BadInput> {
+    value.map_or(Ok(Shard::ALL), |s| Shard::parse(s).map_err(|e| BadInput(e.to_string())))
 }
 
 /// Whether a day given on the command line is `today`.

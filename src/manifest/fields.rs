@@ -19,33 +19,54 @@ pub(super) fn tails(format: Format) -> Vec<Vec<u8>> {
 /// The end of a record: its event and its four flags (see [`Fields::flags`]).
 pub(super) fn tail(format: Format, event: &str, flags: usize, out: &mut Vec<u8>) {
     let [hidden, readonly, zone, sparse] = [0, 1, 2, 3].map(|bit| bool_str(flags & (1 << bit) != 0).as_bytes());
-    match format {
-        Format::Jsonl => {
-            out.extend_from_slice(b"\",\"event\":");
-            if event.is_empty() {
-                out.extend_from_slice(b"null");
-            } else {
-                json_str(event, out);
-            }
-            for (key, value) in [
-                (&b",\"hidden\":"[..], hidden),
-                (b",\"readonly\":", readonly),
-                (b",\"zone_identifier\":", zone),
-                (b",\"sparse\":", sparse),
-            ] {
-                out.extend_from_slice(key);
-                out.extend_from_slice(value);
-            }
-            out.extend_from_slice(b"}\n");
+    format.before(b"\",\"event\":", out);
+    if event.is_empty() {
+        format.none(out);
+    } else {
+        format.text(event, out);
+    }
+    for (key, value) in [
+        (&b",\"hidden\":"[..], hidden),
+        (b",\"readonly\":", readonly),
+        (b",\"zone_identifier\":", zone),
+        (b",\"sparse\":", sparse),
+    ] {
+        format.before(key, out);
+        out.extend_from_slice(value);
+    }
+    out.extend_from_slice(match format {
+        Format::Jsonl => b"}\n",
+        Format::Csv => b"\r\n",
+    });
+}
+
+/// How each format spells what lies between a record's values.
+impl Format {
+    /// What goes before a value: in JSON its key, with the quote that closes the string value
+    /// before it and the one that opens its own (`json`); in CSV a comma.
+    #[inline]
+    pub(super) fn before(self, json: &[u8], out: &mut Vec<u8>) {
+        match self {
+            Format::Jsonl => out.extend_from_slice(json),
+            Format::Csv => out.push(b','),
         }
-        Format::Csv => {
-            out.push(b',');
-            csv_str(event, out);
-            for value in [hidden, readonly, zone, sparse] {
-                out.push(b',');
-                out.extend_from_slice(value);
-            }
-            out.extend_from_slice(b"\r\n");
+    }
+
+    /// Text from the tree (an extension, a department, an owner): quoted and escaped in JSON,
+    /// quoted where it needs to be in CSV.
+    #[inline]
+    pub(super) fn text(self, s: &str, out: &mut Vec<u8>) {
+        match self {
+            Format::Jsonl => json_str(s, out),
+            Format::Csv => csv_str(s, out),
+        }
+    }
+
+    /// No value: JSON's `null`, CSV's empty field.
+    #[inline]
+    fn none(self, out: &mut Vec<u8>) {
+        if self == Format::Jsonl {
+            out.extend_from_slice(b"null");
         }
     }
 }
@@ -102,93 +123,69 @@ impl Fields<'_> {
         }
     }
 
-    pub(super) fn json(&self, out: &mut Vec<u8>) {
-        let a = self.a;
-        let mut num = itoa::Buffer::new();
-        out.reserve(RECORD_BYTES + self.dir.len() + self.name.len());
-        out.extend_from_slice(b"{\"path\":\"");
-        out.extend_from_slice(self.dir);
-        json_chars(self.name, out);
-        out.extend_from_slice(b"\",\"inode\":");
-        out.extend_from_slice(num.format(a.index + 1).as_bytes());
-        out.extend_from_slice(b",\"size\":");
-        out.extend_from_slice(num.format(a.size()).as_bytes());
-        out.extend_from_slice(b",\"allocated\":");
-        out.extend_from_slice(num.format(a.allocated()).as_bytes());
-        out.extend_from_slice(b",\"type\":\"");
-        out.extend_from_slice(type_name(a.ftype()).as_bytes());
-        out.extend_from_slice(b"\",\"ext\":");
-        json_str(a.ext, out);
-        out.extend_from_slice(b",\"role\":\"");
-        out.extend_from_slice(self.role().as_bytes());
-        out.extend_from_slice(b"\",\"duplicate_of\":");
-        match self.duplicate_of() {
-            Some(d) => out.extend_from_slice(num.format(d).as_bytes()),
-            None => out.extend_from_slice(b"null"),
+    /// The record's path: the folder's part (escaped already for JSON), then the name.
+    fn path(&self, format: Format, out: &mut Vec<u8>) {
+        match format {
+            Format::Jsonl => {
+                out.extend_from_slice(b"{\"path\":\"");
+                out.extend_from_slice(self.dir);
+                json_chars(self.name, out);
+            }
+            Format::Csv if csv_quoted(self.dir) || csv_quoted(self.name.as_bytes()) => {
+                let mut path = String::from_utf8_lossy(self.dir).into_owned();
+                path.push_str(self.name);
+                csv_str(&path, out);
+            }
+            Format::Csv => {
+                out.extend_from_slice(self.dir);
+                out.extend_from_slice(self.name.as_bytes());
+            }
         }
-        out.extend_from_slice(self.owner);
-        out.extend_from_slice(b",\"uid\":");
-        out.extend_from_slice(num.format(a.uid).as_bytes());
-        out.extend_from_slice(b",\"gid\":");
-        out.extend_from_slice(num.format(a.gid).as_bytes());
-        out.extend_from_slice(b",\"department\":");
-        json_str(self.department, out);
-        out.extend_from_slice(b",\"mode\":\"");
-        mode(a.mode, out);
-        out.extend_from_slice(b"\",\"created\":\"");
-        rfc3339(a.created, out);
-        out.extend_from_slice(b"\",\"modified\":\"");
-        rfc3339(a.modified, out);
-        out.extend_from_slice(b"\",\"accessed\":\"");
-        rfc3339(a.accessed, out);
-        out.extend_from_slice(b"\",\"file_class\":\"");
-        out.extend_from_slice(self.class.as_bytes());
-        self.tail(Format::Jsonl, out);
     }
 
-    /// A CSV row, in [`COLUMNS`] order.
-    pub(super) fn csv(&self, out: &mut Vec<u8>) {
+    /// The record, a JSON object or a CSV row: its values in [`COLUMNS`](super::COLUMNS) order.
+    pub(super) fn write(&self, format: Format, out: &mut Vec<u8>) {
         let a = self.a;
         let mut num = itoa::Buffer::new();
         out.reserve(RECORD_BYTES + self.dir.len() + self.name.len());
-        if csv_quoted(self.dir) || csv_quoted(self.name.as_bytes()) {
-            let mut path = String::from_utf8_lossy(self.dir).into_owned();
-            path.push_str(self.name);
-            csv_str(&path, out);
-        } else {
-            out.extend_from_slice(self.dir);
-            out.extend_from_slice(self.name.as_bytes());
-        }
-        for n in [a.index + 1, a.size(), a.allocated()] {
-            out.push(b',');
+        self.path(format, out);
+        for (key, n) in
+            [(&b"\",\"inode\":"[..], a.index + 1), (b",\"size\":", a.size()), (b",\"allocated\":", a.allocated())]
+        {
+            format.before(key, out);
             out.extend_from_slice(num.format(n).as_bytes());
         }
-        out.push(b',');
+        format.before(b",\"type\":\"", out);
         out.extend_from_slice(type_name(a.ftype()).as_bytes());
-        out.push(b',');
-        csv_str(a.ext, out);
-        out.push(b',');
+        format.before(b"\",\"ext\":", out);
+        format.text(a.ext, out);
+        format.before(b",\"role\":\"", out);
         out.extend_from_slice(self.role().as_bytes());
-        out.push(b',');
-        if let Some(d) = self.duplicate_of() {
-            out.extend_from_slice(num.format(d).as_bytes());
+        format.before(b"\",\"duplicate_of\":", out);
+        match self.duplicate_of() {
+            Some(d) => out.extend_from_slice(num.format(d).as_bytes()),
+            None => format.none(out),
         }
         out.extend_from_slice(self.owner);
-        for n in [a.uid, a.gid] {
-            out.push(b',');
+        for (key, n) in [(&b",\"uid\":"[..], a.uid), (b",\"gid\":", a.gid)] {
+            format.before(key, out);
             out.extend_from_slice(num.format(n).as_bytes());
         }
-        out.push(b',');
-        csv_str(self.department, out);
-        out.push(b',');
+        format.before(b",\"department\":", out);
+        format.text(self.department, out);
+        format.before(b",\"mode\":\"", out);
         mode(a.mode, out);
-        for t in [a.created, a.modified, a.accessed] {
-            out.push(b',');
+        for (key, t) in [
+            (&b"\",\"created\":\""[..], a.created),
+            (b"\",\"modified\":\"", a.modified),
+            (b"\",\"accessed\":\"", a.accessed),
+        ] {
+            format.before(key, out);
             rfc3339(t, out);
         }
-        out.push(b',');
+        format.before(b"\",\"file_class\":\"", out);
         out.extend_from_slice(self.class.as_bytes());
-        self.tail(Format::Csv, out);
+        self.tail(format, out);
     }
 }
 

@@ -16,7 +16,7 @@ use serde::Serialize;
 mod fields;
 
 use crate::materialize::shard::Shard;
-use fields::{Fields, csv_str, json_chars, json_str, tails};
+use fields::{Fields, json_chars, tails};
 use synthfs_model::attrs::SpecialOwner;
 use synthfs_model::plan::DirPlan;
 use synthfs_model::tree::WindowsOwner;
@@ -270,21 +270,11 @@ fn owner_columns(owners: &Owners, format: Format) -> Vec<Box<[u8]>> {
         .iter()
         .map(|o| {
             let mut out = Vec::new();
-            match format {
-                Format::Jsonl => {
-                    out.extend_from_slice(b",\"owner\":");
-                    json_str(&o.name, &mut out);
-                    out.extend_from_slice(b",\"sid\":");
-                    json_str(&o.sid, &mut out);
-                    out.extend_from_slice(b",\"owner_kind\":");
-                    json_str(o.kind, &mut out);
-                }
-                Format::Csv => {
-                    for s in [o.name.as_str(), o.sid.as_str(), o.kind] {
-                        out.push(b',');
-                        csv_str(s, &mut out);
-                    }
-                }
+            for (key, s) in
+                [(&b",\"owner\":"[..], o.name.as_str()), (b",\"sid\":", &o.sid), (b",\"owner_kind\":", o.kind)]
+            {
+                format.before(key, &mut out);
+                format.text(s, &mut out);
             }
             out.into_boxed_slice()
         })
@@ -323,10 +313,7 @@ fn records(tree: &Tree, text: &Text, job: &Job, (lo, hi): (u64, u64), format: Fo
                 event,
                 tails: &text.tails,
             };
-            match format {
-                Format::Jsonl => r.json(&mut out),
-                Format::Csv => r.csv(&mut out),
-            }
+            r.write(format, &mut out);
         }
         slot += 1;
     });

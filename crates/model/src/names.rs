@@ -319,7 +319,7 @@ impl Build<'_> {
 /// second a ` (2)`: names stay unique and deterministic.
 #[derive(Default)]
 pub struct Taken {
-    set: std::collections::HashSet<u64, std::hash::BuildHasherDefault<Fingerprinted>>,
+    set: WordSet<u64>,
     /// Where [`make_unique`] builds its candidates.
     scratch: String,
 }
@@ -379,7 +379,8 @@ fn fingerprint_lowered(bytes: &[u8], ascii: bool) -> u64 {
 }
 
 /// A fast hasher for sets of names the model made (no untrusted keys, so no need for
-/// SipHash's resistance to flooding): bytes hashed a word at a time.
+/// SipHash's resistance to flooding): bytes hashed a word at a time, and a `u64` key (a
+/// [`Taken`] name's fingerprint, a hash already) passed through.
 #[derive(Default)]
 pub struct WordHasher(u64);
 
@@ -390,31 +391,16 @@ impl std::hash::Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {
         self.0 = super::rng::mix64(self.0 ^ fingerprint_lowered(bytes, false));
     }
-}
-
-/// A set of strings hashed with [`WordHasher`].
-pub type WordSet<T> = std::collections::HashSet<T, std::hash::BuildHasherDefault<WordHasher>>;
-
-/// A map from strings hashed with [`WordHasher`].
-pub type WordMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
-
-/// The set's hasher: the keys are fingerprints already, so it passes them through.
-#[derive(Default)]
-pub struct Fingerprinted(u64);
-
-impl std::hash::Hasher for Fingerprinted {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) | u64::from(*b);
-        }
-    }
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
     }
 }
+
+/// A set of strings (or of their fingerprints) hashed with [`WordHasher`].
+pub type WordSet<T> = std::collections::HashSet<T, std::hash::BuildHasherDefault<WordHasher>>;
+
+/// A map from strings hashed with [`WordHasher`].
+pub type WordMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
 
 /// Makes `name` unique among `taken` by adding ` (2)`, ` (3)`, ... before the extension, as
 /// Windows Explorer does.

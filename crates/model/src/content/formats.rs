@@ -226,31 +226,19 @@ fn mp4(spec: &ContentSpec) -> Envelope {
 
 /// ISO 9660: 32 KiB system area, a primary volume descriptor and the set terminator.
 fn iso_header(spec: &ContentSpec) -> Vec<u8> {
-    let mut v = vec![0u8; 32768];
-    let mut pvd = vec![0u8; 2048];
-    pvd[0] = 1;
-    pvd[1..6].copy_from_slice(b"CD001");
-    pvd[6] = 1;
-    pvd[8..40].copy_from_slice(&pad(b"LINUX", 32));
+    const SECTOR: usize = 2048;
+    let (pvd, term) = (16 * SECTOR, 17 * SECTOR);
+    let mut h = Header::zeroed(18 * SECTOR);
+    // Type 1 (primary), the standard identifier, version 1; the system and volume identifiers.
+    h.put(pvd, b"\x01CD001\x01").put(pvd + 8, &pad(b"LINUX", 32));
     let label = format!("SYNTHFS_{:08X}", spec.seed as u32);
-    pvd[40..72].copy_from_slice(&pad(label.as_bytes(), 32));
-    let blocks = (spec.size / 2048) as u32;
-    pvd[80..84].copy_from_slice(&blocks.to_le_bytes());
-    pvd[84..88].copy_from_slice(&blocks.to_be_bytes());
-    pvd[120..122].copy_from_slice(&1u16.to_le_bytes());
-    pvd[122..124].copy_from_slice(&1u16.to_be_bytes());
-    pvd[124..126].copy_from_slice(&1u16.to_le_bytes());
-    pvd[126..128].copy_from_slice(&1u16.to_be_bytes());
-    pvd[128..130].copy_from_slice(&2048u16.to_le_bytes());
-    pvd[130..132].copy_from_slice(&2048u16.to_be_bytes());
-    pvd[881] = 1;
-    v.extend_from_slice(&pvd);
-    let mut term = vec![0u8; 2048];
-    term[0] = 255;
-    term[1..6].copy_from_slice(b"CD001");
-    term[6] = 1;
-    v.extend_from_slice(&term);
-    v
+    h.put(pvd + 40, &pad(label.as_bytes(), 32));
+    // The volume space size in sectors; the volume set size, the volume's sequence number in
+    // it and the logical block size; the file structure version.
+    h.both(4, &[(pvd + 80, u64::from((spec.size / SECTOR as u64) as u32))]);
+    h.both(2, &[(pvd + 120, 1), (pvd + 124, 1), (pvd + 128, SECTOR as u64)]).put(pvd + 881, &[1]);
+    h.put(term, b"\xFFCD001\x01");
+    h.0
 }
 
 fn pad(s: &[u8], n: usize) -> Vec<u8> {
@@ -259,74 +247,97 @@ fn pad(s: &[u8], n: usize) -> Vec<u8> {
     v
 }
 
+/// A binary header being filled in, each field at its offset: the framing of disk images,
+/// backups and OLE files.
+struct Header(Vec<u8>);
+
+impl Header {
+    fn zeroed(len: usize) -> Header {
+        Header(vec![0; len])
+    }
+
+    /// Bytes at `at`.
+    fn put(&mut self, at: usize, bytes: &[u8]) -> &mut Header {
+        self.0[at..at + bytes.len()].copy_from_slice(bytes);
+        self
+    }
+
+    /// Unsigned integers `width` bytes wide (2, 4 or 8), little-endian, at their offsets.
+    fn le(&mut self, width: usize, fields: &[(usize, u64)]) -> &mut Header {
+        for &(at, v) in fields {
+            self.put(at, &v.to_le_bytes()[..width]);
+        }
+        self
+    }
+
+    /// ISO 9660's both-byte-order integers: little-endian, then the same big-endian.
+    fn both(&mut self, width: usize, fields: &[(usize, u64)]) -> &mut Header {
+        for &(at, v) in fields {
+            self.put(at, &v.to_le_bytes()[..width]).put(at + width, &v.to_be_bytes()[8 - width..]);
+        }
+        self
+    }
+
+    /// UTF-16LE code units from `at`.
+    fn utf16(&mut self, at: usize, units: impl IntoIterator<Item = u16>) -> &mut Header {
+        for (i, c) in units.into_iter().enumerate() {
+            self.put(at + 2 * i, &c.to_le_bytes());
+        }
+        self
+    }
+}
+
 /// VHDX: the file type identifier ("vhdxfile" and a UTF-16 creator), two headers and two
 /// region tables (BAT and metadata), each in its 64 KiB block as MS-VHDX lays them out.
 fn vhdx_header() -> Vec<u8> {
     const K64: usize = 64 << 10;
-    let mut v = vec![0u8; 5 * K64];
-    v[..8].copy_from_slice(b"vhdxfile");
-    for (i, c) in "Microsoft Windows 10.0.19045.0".encode_utf16().enumerate() {
-        v[8 + 2 * i..10 + 2 * i].copy_from_slice(&c.to_le_bytes());
-    }
+    let mut h = Header::zeroed(5 * K64);
+    h.put(0, b"vhdxfile").utf16(8, "Microsoft Windows 10.0.19045.0".encode_utf16());
+    // Each header: its sequence number, version 1, and a 1 MiB log 1 MiB in.
     for (seq, at) in [(1u64, K64), (2, 2 * K64)] {
-        v[at..at + 4].copy_from_slice(b"head");
-        v[at + 8..at + 16].copy_from_slice(&seq.to_le_bytes());
-        v[at + 66..at + 68].copy_from_slice(&1u16.to_le_bytes());
-        v[at + 68..at + 72].copy_from_slice(&(1u32 << 20).to_le_bytes());
-        v[at + 72..at + 80].copy_from_slice(&(1u64 << 20).to_le_bytes());
+        h.put(at, b"head")
+            .le(8, &[(at + 8, seq), (at + 72, 1 << 20)])
+            .le(2, &[(at + 66, 1)])
+            .le(4, &[(at + 68, 1 << 20)]);
     }
     // Region GUIDs in their on-disk (mixed-endian) byte order.
     const BAT: [u8; 16] =
         [0x66, 0x77, 0xC2, 0x2D, 0x23, 0xF6, 0x00, 0x42, 0x9D, 0x64, 0x11, 0x5E, 0x9B, 0xFD, 0x4A, 0x08];
     const META: [u8; 16] =
         [0x06, 0xA2, 0x7C, 0x8B, 0x90, 0x47, 0x9A, 0x4B, 0xB8, 0xFE, 0x57, 0x5F, 0x05, 0x0F, 0x88, 0x6E];
+    // Each region table: two entries (GUID, offset, 1 MiB long, required).
     for at in [3 * K64, 4 * K64] {
-        v[at..at + 4].copy_from_slice(b"regi");
-        v[at + 8..at + 12].copy_from_slice(&2u32.to_le_bytes());
+        h.put(at, b"regi").le(4, &[(at + 8, 2)]);
         for (k, (guid, offset)) in [(BAT, 3u64 << 20), (META, 2u64 << 20)].into_iter().enumerate() {
             let e = at + 16 + 32 * k;
-            v[e..e + 16].copy_from_slice(&guid);
-            v[e + 16..e + 24].copy_from_slice(&offset.to_le_bytes());
-            v[e + 24..e + 28].copy_from_slice(&(1u32 << 20).to_le_bytes());
-            v[e + 28..e + 32].copy_from_slice(&1u32.to_le_bytes());
+            h.put(e, &guid).le(8, &[(e + 16, offset)]).le(4, &[(e + 24, 1 << 20), (e + 28, 1)]);
         }
     }
-    v
+    h.0
 }
 
 /// VMDK monolithic sparse extent: header then the embedded descriptor.
 fn vmdk_header(spec: &ContentSpec, rng: &mut Rng) -> Vec<u8> {
-    let mut v = vec![0u8; 512];
-    v[0..4].copy_from_slice(b"KDMV");
-    v[4..8].copy_from_slice(&1u32.to_le_bytes());
-    v[8..12].copy_from_slice(&3u32.to_le_bytes());
     let sectors = spec.size / 512;
-    v[12..20].copy_from_slice(&sectors.to_le_bytes());
-    v[20..28].copy_from_slice(&128u64.to_le_bytes());
-    v[28..36].copy_from_slice(&1u64.to_le_bytes());
-    v[36..44].copy_from_slice(&20u64.to_le_bytes());
-    v[44..48].copy_from_slice(&512u32.to_le_bytes());
-    v[73..77].copy_from_slice(b"\n \r\n");
     let desc = format!(
         "# Disk DescriptorFile\nversion=1\nCID={:08x}\nparentCID=ffffffff\ncreateType=\"monolithicSparse\"\n\n# Extent description\nRW {sectors} SPARSE \"disk.vmdk\"\n\n# The Disk Data Base\n#DDB\n\nddb.virtualHWVersion = \"14\"\nddb.adapterType = \"lsilogic\"\n",
         rng.next_u64() as u32
     );
-    let mut d = desc.into_bytes();
-    d.resize(20 * 512, 0);
-    v.extend_from_slice(&d);
-    v
+    // Version 1, flags 3, 512 grain table entries; the capacity and the grain in sectors, and
+    // where the descriptor is and how long (in sectors); the line-ending check bytes. The
+    // descriptor fills the 20 sectors after the header.
+    let mut h = Header::zeroed(21 * 512);
+    h.put(0, b"KDMV").le(4, &[(4, 1), (8, 3), (44, 512)]);
+    h.le(8, &[(12, sectors), (20, 128), (28, 1), (36, 20)]).put(73, b"\n \r\n").put(512, desc.as_bytes());
+    h.0
 }
 
 /// A Microsoft Tape Format header, as SQL Server backups start.
 fn mtf_header(spec: &ContentSpec) -> Vec<u8> {
-    let mut v = vec![0u8; 1024];
-    v[0..4].copy_from_slice(b"TAPE");
-    v[4..8].copy_from_slice(&0x0003_0000u32.to_le_bytes());
-    v[8..12].copy_from_slice(&(spec.stamp as u32).to_le_bytes());
-    for (i, c) in "Microsoft SQL Server".encode_utf16().enumerate() {
-        v[64 + 2 * i..66 + 2 * i].copy_from_slice(&c.to_le_bytes());
-    }
-    v
+    let mut h = Header::zeroed(1024);
+    h.put(0, b"TAPE").le(4, &[(4, 0x0003_0000), (8, u64::from(spec.stamp as u32))]);
+    h.utf16(64, "Microsoft SQL Server".encode_utf16());
+    h.0
 }
 
 /// An Office owner file: the user's name, once as bytes and once as UTF-16.
@@ -334,35 +345,22 @@ fn office_lock(rng: &mut Rng) -> Vec<u8> {
     let first = rng.pick(words::FIRST_NAMES);
     let last = rng.pick(words::LAST_NAMES);
     let name = format!("{first} {last}");
-    let mut v = vec![0x20u8; 162];
     let n = name.len().min(53);
-    v[0] = n as u8;
-    v[1..1 + n].copy_from_slice(&name.as_bytes()[..n]);
-    v[54] = n as u8;
-    v[55] = 0;
-    for (i, c) in name.encode_utf16().take(53).enumerate() {
-        v[56 + 2 * i..58 + 2 * i].copy_from_slice(&c.to_le_bytes());
-    }
-    v
+    let mut h = Header(vec![b' '; 162]);
+    h.put(0, &[n as u8]).put(1, &name.as_bytes()[..n]).put(54, &[n as u8, 0]);
+    h.utf16(56, name.encode_utf16().take(53));
+    h.0
 }
 
 /// An OLE compound file header (Thumbs.db).
 fn ole_header() -> Vec<u8> {
-    let mut v = vec![0u8; 512];
-    v[0..8].copy_from_slice(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
-    v[24..26].copy_from_slice(&0x003Eu16.to_le_bytes());
-    v[26..28].copy_from_slice(&3u16.to_le_bytes());
-    v[28..30].copy_from_slice(&0xFFFEu16.to_le_bytes());
-    v[30..32].copy_from_slice(&9u16.to_le_bytes());
-    v[32..34].copy_from_slice(&6u16.to_le_bytes());
-    v[44..48].copy_from_slice(&1u32.to_le_bytes());
-    v[48..52].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
-    v[56..60].copy_from_slice(&4096u32.to_le_bytes());
-    v[60..64].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
-    v[68..72].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
-    for i in 0..109 {
-        v[76 + 4 * i..80 + 4 * i].copy_from_slice(&0xFFFF_FFFFu32.to_le_bytes());
-    }
-    v[76..80].copy_from_slice(&0u32.to_le_bytes());
-    v
+    let mut h = Header::zeroed(512);
+    h.put(0, &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    // Minor and major version, byte order, sector and mini-sector shifts.
+    h.le(2, &[(24, 0x003E), (26, 3), (28, 0xFFFE), (30, 9), (32, 6)]);
+    // One FAT sector, no directory chain, the mini-stream cutoff, no mini FAT, no DIFAT
+    // sectors; the DIFAT's first entry is sector 0, the other 108 are free.
+    h.le(4, &[(44, 1), (48, 0xFFFF_FFFE), (56, 4096), (60, 0xFFFF_FFFE), (68, 0xFFFF_FFFE), (76, 0)]);
+    h.put(80, &[0xFF; 4 * 108]);
+    h.0
 }

@@ -69,33 +69,43 @@ fn entry(name: &str, xml: String) -> Entry {
 /// A part of a package: its name, content type and XML.
 struct Part<'a> {
     name: &'a str,
-    content_type: &'a str,
+    content_type: String,
     xml: String,
 }
 
-/// A part the main part relates to (a workbook's sheet, a presentation's slide): the
-/// relationship's type, where the main part's relationships are, and the part as they name it.
-struct Related<'a> {
-    kind: &'a str,
-    rels: &'a str,
-    target: &'a str,
-    part: Part<'a>,
+impl<'a> Part<'a> {
+    /// A part of an Office document: `kind` names its content type
+    /// (`spreadsheetml.worksheet`: `application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml`).
+    fn office(name: &'a str, kind: &str, xml: String) -> Part<'a> {
+        Part { name, content_type: format!("application/vnd.openxmlformats-officedocument.{kind}+xml"), xml }
+    }
+
+    /// The part's folder (`xl` for `xl/workbook.xml`) and its file name.
+    fn split(&self) -> (&'a str, &'a str) {
+        self.name.rsplit_once('/').expect("an Office document's parts are in its folder")
+    }
 }
 
-/// A package's stored entries: content types, the root relationships, the main part, the main
-/// part's relationships and the part it relates to (if any), and the core properties.
-fn package(main: Part, related: Option<Related>, core: String) -> Vec<Entry> {
-    let mut types = vec![(main.name, main.content_type)];
-    types.extend(related.as_ref().map(|r| (r.part.name, r.part.content_type)));
+/// A package's stored entries and the name of its bulk entry (an embedded object in the main
+/// part's folder): content types, the root relationships, the main part, the main part's
+/// relationships and the part it relates to (if any: a workbook's sheet, a presentation's
+/// slide, with the relationship's type), and the core properties.
+fn package(main: Part, related: Option<(&str, Part)>, core: String) -> (Vec<Entry>, String) {
+    let (folder, file) = main.split();
+    let mut types = vec![(main.name, main.content_type.as_str())];
+    types.extend(related.as_ref().map(|(_, part)| (part.name, part.content_type.as_str())));
     let mut entries =
         vec![entry("[Content_Types].xml", content_types(&types)), entry("_rels/.rels", root_rels(main.name))];
     entries.push(entry(main.name, main.xml));
-    if let Some(r) = related {
-        entries.push(entry(r.rels, rels(&[(&format!("{NS_DOC_REL}/{}", r.kind), r.target)])));
-        entries.push(entry(r.part.name, r.part.xml));
+    if let Some((kind, part)) = related {
+        // The main part's relationships are beside it, and name the part from its folder.
+        let target = &part.name[folder.len() + 1..];
+        let rels = rels(&[(&format!("{NS_DOC_REL}/{kind}"), target)]);
+        entries.push(entry(&format!("{folder}/_rels/{file}.rels"), rels));
+        entries.push(entry(part.name, part.xml));
     }
     entries.push(entry("docProps/core.xml", core));
-    entries
+    (entries, format!("{folder}/embeddings/oleObject1.bin"))
 }
 
 /// Office Open XML documents and plain ZIP archives: stored entries, then a bulk entry.
@@ -115,12 +125,7 @@ pub(super) fn ooxml(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
                 let _ = write!(doc, "<w:p><w:r><w:t>{t}</w:t></w:r></w:p>");
             }
             doc.push_str("</w:body></w:document>");
-            let main = Part {
-                name: "word/document.xml",
-                content_type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
-                xml: doc,
-            };
-            (package(main, None, core), "word/embeddings/oleObject1.bin")
+            package(Part::office("word/document.xml", "wordprocessingml.document.main", doc), None, core)
         }
         FileType::Xlsx => {
             let mut sheet = String::from(XML_DECL);
@@ -140,23 +145,9 @@ pub(super) fn ooxml(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
             let workbook = format!(
                 "{XML_DECL}<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"{NS_DOC_REL}\"><sheets><sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
             );
-            let main = Part {
-                name: "xl/workbook.xml",
-                content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-                xml: workbook,
-            };
-            let sheet = Part {
-                name: "xl/worksheets/sheet1.xml",
-                content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
-                xml: sheet,
-            };
-            let related = Related {
-                kind: "worksheet",
-                rels: "xl/_rels/workbook.xml.rels",
-                target: "worksheets/sheet1.xml",
-                part: sheet,
-            };
-            (package(main, Some(related), core), "xl/embeddings/oleObject1.bin")
+            let main = Part::office("xl/workbook.xml", "spreadsheetml.sheet.main", workbook);
+            let sheet = Part::office("xl/worksheets/sheet1.xml", "spreadsheetml.worksheet", sheet);
+            package(main, Some(("worksheet", sheet)), core)
         }
         FileType::Pptx => {
             let pres = format!(
@@ -169,23 +160,9 @@ pub(super) fn ooxml(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
                 let _ = write!(slide, "<a:p><a:r><a:t>{t}</a:t></a:r></a:p>");
             }
             slide.push_str("</p:txBody></p:sp></p:spTree></p:cSld></p:sld>");
-            let main = Part {
-                name: "ppt/presentation.xml",
-                content_type: "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
-                xml: pres,
-            };
-            let slide = Part {
-                name: "ppt/slides/slide1.xml",
-                content_type: "application/vnd.openxmlformats-officedocument.presentationml.slide+xml",
-                xml: slide,
-            };
-            let related = Related {
-                kind: "slide",
-                rels: "ppt/_rels/presentation.xml.rels",
-                target: "slides/slide1.xml",
-                part: slide,
-            };
-            (package(main, Some(related), core), "ppt/embeddings/oleObject1.bin")
+            let main = Part::office("ppt/presentation.xml", "presentationml.presentation.main", pres);
+            let slide = Part::office("ppt/slides/slide1.xml", "presentationml.slide", slide);
+            package(main, Some(("slide", slide)), core)
         }
         _ => {
             let mut readme = format!("{title}\r\n\r\n");
@@ -193,9 +170,9 @@ pub(super) fn ooxml(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
                 readme.push_str(t);
                 readme.push_str("\r\n");
             }
-            (vec![entry("README.txt", readme)], "data/part-0001.bin")
+            (vec![entry("README.txt", readme)], "data/part-0001.bin".to_string())
         }
     };
-    let container = Container { entries, bulk_name: bulk.to_string(), time: entry_time(spec.stamp) };
+    let container = Container { entries, bulk_name: bulk, time: entry_time(spec.stamp) };
     Envelope { prefix: container.prefix(), body: Body::Random, trailer: Trailer::Zip(container) }
 }

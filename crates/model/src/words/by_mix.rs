@@ -1,6 +1,26 @@
 //! Word lists by department mix: folder topics and nouns of document titles ("default"
 //! covers the mixes without lists of their own).
 
+/// The folder topics of the mixes without a list of their own.
+pub const DEFAULT_TOPICS: &[&str] = &[
+    "Reports",
+    "Planning",
+    "Meetings",
+    "Reference",
+    "Templates",
+    "Correspondence",
+    "Working Files",
+    "Drafts",
+    "Approved",
+    "Review",
+    "Presentations",
+    "Data",
+    "Procedures",
+    "Vendors",
+    "Strategy",
+    "Minutes",
+];
+
 /// Folder topics per extension mix; "default" covers the rest.
 pub fn topics(mix: &str) -> &'static [&'static str] {
     match mix {
@@ -125,24 +145,7 @@ pub fn topics(mix: &str) -> &'static [&'static str] {
         "shared" => {
             &["General", "Forms", "Handbooks", "Announcements", "Photos", "Installers", "Old", "Misc", "Reference"]
         }
-        _ => &[
-            "Reports",
-            "Planning",
-            "Meetings",
-            "Reference",
-            "Templates",
-            "Correspondence",
-            "Working Files",
-            "Drafts",
-            "Approved",
-            "Review",
-            "Presentations",
-            "Data",
-            "Procedures",
-            "Vendors",
-            "Strategy",
-            "Minutes",
-        ],
+        _ => DEFAULT_TOPICS,
     }
 }
 

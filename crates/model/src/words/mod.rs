@@ -5,7 +5,7 @@
 
 mod by_mix;
 
-pub use by_mix::{doc_nouns, topics};
+pub use by_mix::{DEFAULT_TOPICS, doc_nouns, topics};
 
 pub const FIRST_NAMES: &[&str] = &[
     "James",
