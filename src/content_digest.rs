@@ -143,8 +143,7 @@ mod tests {
 
     #[test]
     fn a_sparse_file_of_the_model_digests_as_its_bytes() {
-        let mut p = Profile::builtin("enterprise").unwrap();
-        p.set_counts(Some(3000), None);
+        let p = Profile::builtin_with_files("enterprise", 3000).unwrap();
         let tree = Tree::new(p).unwrap();
         // The smallest sparse file, and a plain one over a chunk.
         let files = (0..tree.node_count()).filter_map(|i| tree.file_attrs(i));

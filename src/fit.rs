@@ -210,8 +210,7 @@ mod tests {
 
     #[test]
     fn a_model_tree_fits_back_to_its_own_shape() {
-        let mut p = Profile::builtin("enterprise").unwrap();
-        p.set_counts(Some(20_000), None);
+        let p = Profile::builtin_with_files("enterprise", 20_000).unwrap();
         let tree = Tree::new(p.clone()).unwrap();
         let s = crate::stats::collect(&tree);
         let opts = FitOptions { name: "refit".into(), as_of: p.as_of.clone(), as_of_end: tree.model.range.1, seed: 3 };

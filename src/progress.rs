@@ -7,14 +7,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use synthfs::materialize::Counters;
+use synthfs::counters::Counters;
 use synthfs_model::units::{Bytes, Count};
 
 /// Runs `work` with fresh counters while the progress of `total` files shows on stderr: the
-/// one way materialize and archive show theirs.
-pub fn track<T>(total: u64, work: impl FnOnce(&Counters) -> T) -> T {
+/// one way materialize, archive, verify and the digest show theirs. `bytes_done` says what
+/// happened to the bytes counted (`written`, `hashed`).
+pub fn track<T>(total: u64, bytes_done: &'static str, work: impl FnOnce(&Counters) -> T) -> T {
     let counters = Arc::new(Counters::default());
-    let reporter = Reporter::start(counters.clone(), total);
+    let reporter = Reporter::start(counters.clone(), total, bytes_done);
     let result = work(&counters);
     reporter.finish();
     result
@@ -28,13 +29,13 @@ struct Reporter {
 
 impl Reporter {
     /// Shows progress of `total` files on stderr until `finish`.
-    fn start(counters: Arc<Counters>, total: u64) -> Reporter {
+    fn start(counters: Arc<Counters>, total: u64, bytes_done: &'static str) -> Reporter {
         let done = Arc::new(AtomicBool::new(false));
         let stop = done.clone();
         let tty = std::io::stderr().is_terminal();
         let thread = std::thread::Builder::new()
             .name("synthfs-progress".into())
-            .spawn(move || show(&counters, total, tty, &stop))
+            .spawn(move || show(&counters, total, bytes_done, tty, &stop))
             .ok();
         Reporter { done, thread }
     }
@@ -47,7 +48,7 @@ impl Reporter {
     }
 }
 
-fn show(c: &Counters, total: u64, tty: bool, stop: &AtomicBool) {
+fn show(c: &Counters, total: u64, bytes_done: &str, tty: bool, stop: &AtomicBool) {
     let started = Instant::now();
     let files = || c.files_written.load(Ordering::Relaxed) + c.files_skipped.load(Ordering::Relaxed);
     if tty {
@@ -78,7 +79,7 @@ fn show(c: &Counters, total: u64, tty: bool, stop: &AtomicBool) {
                 last = Instant::now();
                 let secs = started.elapsed().as_secs_f64();
                 eprintln!(
-                    "progress: {} of {} files, {} written, {} files/s",
+                    "progress: {} of {} files, {} {bytes_done}, {} files/s",
                     Count(files()),
                     Count(total),
                     Bytes(c.bytes_written.load(Ordering::Relaxed)),

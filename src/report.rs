@@ -353,8 +353,7 @@ mod tests {
 
     #[test]
     fn totals_agree_across_breakdowns() {
-        let mut p = Profile::builtin("panzura-demo").unwrap();
-        p.set_counts(Some(5_000), None);
+        let p = Profile::builtin_with_files("panzura-demo", 5_000).unwrap();
         let tree = Tree::new(p).unwrap();
         let r = collect(&tree, 3);
         assert_eq!(r.files, 5_000);

@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::materialize::Counters;
+use crate::counters::Counters;
 pub use loadfile::{DateFormat, Encoding};
 pub use sink::Wrap;
 use synthfs_model::Tree;

@@ -330,7 +330,7 @@ impl Acc {
 mod tests {
     use super::*;
     use crate::archive::{DateFormat, Encoding, run};
-    use crate::materialize::Counters;
+    use crate::counters::Counters;
 
     pub fn options(dir: &std::path::Path, format: Format, text: bool, inside: bool) -> Options {
         let ext = if format == Format::Zip { "zip" } else { "tar" };
@@ -394,8 +394,7 @@ mod tests {
 
     #[test]
     fn planned_length_counts_link_entries() {
-        let mut p = Profile::builtin("torture").unwrap();
-        p.set_counts(Some(200), None);
+        let mut p = Profile::builtin_with_files("torture", 200).unwrap();
         p.sizes.max = synthfs_model::profile::Size(1 << 20);
         let tree = Tree::new(p).unwrap();
         let dir = tempfile::tempdir().unwrap();

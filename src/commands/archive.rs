@@ -276,7 +276,8 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     if opts.md5() || opts.sha1() || opts.manifest {
         warn_if_hashing_is_long(&tree);
     }
-    let summary = progress::track(tree.file_count(), |counters| archive::run(&tree, &opts, counters)).map_err(lift)?;
+    let summary =
+        progress::track(tree.file_count(), "written", |counters| archive::run(&tree, &opts, counters)).map_err(lift)?;
     if json {
         print_json(&summary)?;
     } else {

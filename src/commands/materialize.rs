@@ -76,7 +76,8 @@ impl TryFrom<MaterializeArgs> for Config {
 pub fn run(config: Config) -> anyhow::Result<()> {
     let tree = config.job.start()?;
     let (lo, hi) = config.task.shard.range(tree.file_count());
-    let summary = progress::track(hi - lo, |counters| materialize::run(&tree, &config.task, counters)).map_err(lift)?;
+    let summary = progress::track(hi - lo, "written", |counters| materialize::run(&tree, &config.task, counters))
+        .map_err(lift)?;
     if config.json {
         print_json(&summary)?;
     } else {

@@ -38,7 +38,8 @@ pub struct StatsArgs {
     /// Print one JSON object instead of the table.
     #[arg(long, help_heading = "Output")]
     pub json: bool,
-    /// Also compute the tree digest: SHA-256 over every name, attribute and byte (reads all content).
+    /// Also compute the tree digest: SHA-256 over every name, attribute and byte (holes cost
+    /// nothing; defined in docs/usage.md).
     #[arg(long, help_heading = "Output")]
     pub digest: bool,
 }
@@ -115,7 +116,9 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
     let first = config.first.walk()?;
     let digest = match (&first, config.digest) {
-        (Walked::Model { tree, .. }, true) => Some(stats::digest::tree_digest(tree)),
+        (Walked::Model { tree, .. }, true) => Some(crate::progress::track(tree.file_count(), "hashed", |progress| {
+            stats::digest::tree_digest(tree, progress)
+        })),
         _ => None,
     };
     let elapsed = started.elapsed();

@@ -63,7 +63,10 @@ impl TryFrom<VerifyArgs> for Config {
 
 pub fn run(config: Config) -> anyhow::Result<()> {
     let tree = config.job.start()?;
-    let report = verify::run(&tree, &config.task).map_err(|e| BadInput(e.to_string()))?;
+    let hashing = if config.task.content { "hashed" } else { "checked" };
+    let report =
+        crate::progress::track(tree.file_count(), hashing, |progress| verify::run(&tree, &config.task, progress))
+            .map_err(|e| BadInput(e.to_string()))?;
     if config.json {
         print_json(&report)?;
     } else {

@@ -284,31 +284,21 @@ mod tests {
 
     #[test]
     fn ad_and_rfc2307_attributes() {
-        let ad = entry(&[
-            ("sAMAccountName", &["jsmith"]),
-            ("displayName", &["John Smith"]),
-            ("department", &["Finance"]),
-            ("title", &["Controller"]),
-            ("objectSid", &["S-1-5-21-1-2-3-1105"]),
-        ]);
-        let p = person(&ad).unwrap();
-        assert_eq!(
-            (p.account.as_str(), p.display.as_str(), p.department.as_str()),
-            ("jsmith", "John Smith", "Finance")
-        );
-        assert_eq!((p.uid, p.sid.as_deref()), (None, Some("S-1-5-21-1-2-3-1105")));
-        let posix = entry(&[
-            ("uid", &["alice"]),
-            ("cn", &["Alice Archer"]),
-            ("departmentnumber", &["Legal"]),
-            ("uidNumber", &["5001"]),
-            ("gidNumber", &["6001"]),
-        ]);
-        let p = person(&posix).unwrap();
-        assert_eq!(
-            (p.account.as_str(), p.department.as_str(), p.uid, p.gid),
-            ("alice", "Legal", Some(5001), Some(6001))
-        );
+        type Seen = (String, String, String, Option<u32>, Option<u32>, Option<String>);
+        // `key=value;...`: one value per attribute.
+        let seen = |text: &str| -> Option<Seen> {
+            let pairs: Vec<(&str, [&str; 1])> =
+                text.split(';').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k, [v])).collect();
+            let attrs: Vec<(&str, &[&str])> = pairs.iter().map(|(k, v)| (*k, &v[..])).collect();
+            person(&entry(&attrs)).map(|p| (p.account, p.display, p.department, p.uid, p.gid, p.sid))
+        };
+        let ad = "sAMAccountName=jsmith;displayName=John Smith;department=Finance;title=Controller;objectSid=S-1-5-21-1-2-3-1105";
+        let posix = "uid=alice;cn=Alice Archer;departmentnumber=Legal;uidNumber=5001;gidNumber=6001";
+        let want = |a: &str, d: &str, dept: &str, ids: (Option<u32>, Option<u32>), sid: Option<&str>| {
+            Some((a.into(), d.into(), dept.into(), ids.0, ids.1, sid.map(String::from)))
+        };
+        assert_eq!(seen(ad), want("jsmith", "John Smith", "Finance", (None, None), Some("S-1-5-21-1-2-3-1105")));
+        assert_eq!(seen(posix), want("alice", "Alice Archer", "Legal", (Some(5001), Some(6001)), None));
         let member = entry(&[
             ("uid", &["bob"]),
             ("memberOf", &["CN=Domain Users,CN=Users,DC=corp", "CN=Sales,OU=Groups,DC=corp"]),

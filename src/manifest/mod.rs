@@ -380,8 +380,7 @@ mod tests {
 
     #[test]
     fn records_parse_and_shards_concatenate_to_the_whole() {
-        let mut p = synthfs_model::Profile::builtin("torture").unwrap();
-        p.set_counts(Some(500), None);
+        let mut p = synthfs_model::Profile::builtin_with_files("torture", 500).unwrap();
         p.torture.control_chars = true;
         let tree = Tree::new(p).unwrap();
         let mut whole = Vec::new();

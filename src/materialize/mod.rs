@@ -21,6 +21,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
+pub use crate::counters::Counters;
 pub use shard::Shard;
 use synthfs_model::plan::DirPlan;
 use synthfs_model::{FileAttrs, Timestamp, Tree};
@@ -47,20 +48,6 @@ pub struct Options {
     pub check_content: bool,
     /// Write even into a DEST that holds another tree.
     pub force: bool,
-}
-
-/// Live counters, read by whoever shows progress.
-#[derive(Debug, Default)]
-pub struct Counters {
-    pub files_written: AtomicU64,
-    pub files_skipped: AtomicU64,
-    pub bytes_written: AtomicU64,
-    pub dirs: AtomicU64,
-    pub errors: AtomicU64,
-    pub xattrs_unsupported: AtomicU64,
-    pub temp_removed: AtomicU64,
-    /// Symbolic links and extra names of files (hard links) made or found in place.
-    pub links: AtomicU64,
 }
 
 /// The outcome of a run.

@@ -282,8 +282,7 @@ mod tests {
 
     #[test]
     fn one_and_two_trees_render_with_their_labels() {
-        let mut p = synthfs_model::Profile::builtin("enterprise").unwrap();
-        p.set_counts(Some(2000), None);
+        let mut p = synthfs_model::Profile::builtin_with_files("enterprise", 2000).unwrap();
         let a = super::super::collect(&synthfs_model::Tree::new(p.clone()).unwrap());
         p.seed = 9;
         let b = super::super::collect(&synthfs_model::Tree::new(p).unwrap());

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::content_digest;
+use crate::counters::Counters;
 use crate::materialize::marker::MARKER;
 use synthfs_model::plan::DirPlan;
 use synthfs_model::tree::ListedLink;
@@ -55,19 +56,18 @@ pub struct Report {
 pub struct NotADirectory(pub PathBuf);
 
 /// What the comparison counted and found, shared by the threads that walk the copy.
-#[derive(Default)]
-struct Findings {
-    files: AtomicU64,
+struct Findings<'a> {
+    /// Files checked and bytes hashed, as the progress display reads them.
+    progress: &'a Counters,
     dirs: AtomicU64,
     links: AtomicU64,
     missing: AtomicU64,
     extra: AtomicU64,
     different: AtomicU64,
-    hashed: AtomicU64,
     problems: Mutex<Vec<String>>,
 }
 
-impl Findings {
+impl Findings<'_> {
     fn note(&self, counter: &AtomicU64, by: u64, what: String) {
         counter.fetch_add(by, Ordering::Relaxed);
         if let Ok(mut p) = self.problems.lock() {
@@ -78,13 +78,21 @@ impl Findings {
     }
 }
 
-/// Compares `opts.dest` with the tree.
-pub fn run(tree: &Tree, opts: &Options) -> Result<Report, NotADirectory> {
+/// Compares `opts.dest` with the tree, counting files checked and bytes hashed in `progress`.
+pub fn run(tree: &Tree, opts: &Options, progress: &Counters) -> Result<Report, NotADirectory> {
     let started = Instant::now();
     if !opts.dest.is_dir() {
         return Err(NotADirectory(opts.dest.clone()));
     }
-    let findings = Findings::default();
+    let findings = Findings {
+        progress,
+        dirs: AtomicU64::new(0),
+        links: AtomicU64::new(0),
+        missing: AtomicU64::new(0),
+        extra: AtomicU64::new(0),
+        different: AtomicU64::new(0),
+        problems: Mutex::new(Vec::new()),
+    };
     dir(tree, opts, &findings, tree.root(), &opts.dest);
     let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
     let (missing, extra, different) = (g(&findings.missing), g(&findings.extra), g(&findings.different));
@@ -92,13 +100,13 @@ pub fn run(tree: &Tree, opts: &Options) -> Result<Report, NotADirectory> {
     problems.sort();
     Ok(Report {
         dest: opts.dest.display().to_string(),
-        files_checked: g(&findings.files),
+        files_checked: g(&progress.files_written),
         dirs_checked: g(&findings.dirs),
         links_checked: g(&findings.links),
         missing,
         extra,
         different,
-        bytes_hashed: g(&findings.hashed),
+        bytes_hashed: g(&progress.bytes_written),
         first_problems: problems,
         ok: missing == 0 && extra == 0 && different == 0,
         elapsed_seconds: started.elapsed().as_secs_f64(),
@@ -148,7 +156,7 @@ fn dir(tree: &Tree, opts: &Options, t: &Findings, plan: &DirPlan, path: &Path) {
     files.par_iter().with_min_len(8).for_each(|&slot| {
         let name = &listing.entries[slot as usize].name;
         let file = path.join(&**name);
-        t.files.fetch_add(1, Ordering::Relaxed);
+        t.progress.files_written.fetch_add(1, Ordering::Relaxed);
         match on_disk.get(&**name) {
             None => t.note(&t.missing, 1, format!("missing: {}", file.display())),
             Some(meta) => {
@@ -258,7 +266,7 @@ fn compare_file(tree: &Tree, opts: &Options, t: &Findings, path: &Path, meta: &M
         // Chunk digests: holes the filesystem reports are not read, the model's not made.
         match std::fs::File::open(path).and_then(|f| content_digest::of_file(&f, a.size())) {
             Ok((digest, n)) => {
-                t.hashed.fetch_add(n, Ordering::Relaxed);
+                t.progress.bytes_written.fetch_add(n, Ordering::Relaxed);
                 if digest != content_digest::of_model(tree, &a.content) {
                     why.push("content differs".to_string());
                 }

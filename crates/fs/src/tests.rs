@@ -151,8 +151,7 @@ fn xattrs() {
 
 #[test]
 fn links_list_stat_and_read() {
-    let mut p = Profile::builtin("torture").unwrap();
-    p.set_counts(Some(300), None);
+    let p = Profile::builtin_with_files("torture", 300).unwrap();
     let fs = SynthFs::new(Arc::new(Tree::new(p).unwrap()));
     let links = fs.lookup(1, b"links").unwrap();
     let page = fs.readdir(links.ino, 0, usize::MAX).unwrap();
@@ -189,8 +188,7 @@ mod hostile {
         static TORTURE: OnceLock<SynthFs> = OnceLock::new();
         if torture {
             TORTURE.get_or_init(|| {
-                let mut p = Profile::builtin("torture").unwrap();
-                p.set_counts(Some(2500), None);
+                let mut p = Profile::builtin_with_files("torture", 2500).unwrap();
                 p.torture.control_chars = true;
                 SynthFs::new(Arc::new(Tree::new(p).unwrap()))
             })

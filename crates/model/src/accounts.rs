@@ -118,6 +118,8 @@ pub enum AccountsError {
 pub struct Accounts {
     pub source: String,
     pub domain: String,
+    /// The domain's SID (`S-1-5-21-a-b-c`): that of most of the source's SIDs, else the cast's.
+    domain_sid: String,
     /// Resolvable accounts, ordered by uid.
     pub users: Vec<Account>,
     pub groups: Vec<GroupAccount>,
@@ -313,6 +315,7 @@ impl Accounts {
         Ok(Accounts {
             source: roster.source.clone(),
             domain,
+            domain_sid,
             users,
             groups,
             slot_user,
@@ -400,10 +403,11 @@ impl Accounts {
         &self.groups[i as usize]
     }
 
-    /// The domain's SID (`S-1-5-21-a-b-c`), the prefix of its everyone group's.
+    /// The domain's SID (`S-1-5-21-a-b-c`): the one most of the source's accounts are in, or
+    /// the model's own where they have none (a Unix source), so that Domain Users, the tier
+    /// groups and the service accounts are domain SIDs whatever the source.
     pub fn domain_sid(&self) -> &str {
-        let everyone = &self.department_group(None).sid;
-        everyone.rsplit_once('-').map_or(everyone.as_str(), |(d, _)| d)
+        &self.domain_sid
     }
 
     /// The Windows domain owners are named in (`CORP`).

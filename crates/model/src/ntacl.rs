@@ -314,8 +314,7 @@ mod tests {
     use crate::{Profile, Tree};
 
     fn story() -> Tree {
-        let mut p = Profile::builtin("panzura-demo").unwrap();
-        p.set_counts(Some(20_000), None);
+        let p = Profile::builtin_with_files("panzura-demo", 20_000).unwrap();
         Tree::new(p).unwrap()
     }
 

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::materialize::Counters;
+use crate::counters::Counters;
 use synthfs_model::Tree;
 
 use super::docs::{Numberer, Numbers};

@@ -44,34 +44,30 @@ pub fn print(summary: &Summary, target: Option<u64>) -> io::Result<()> {
     } else if summary.load_file_inside {
         writeln!(out, "load file: inside the archive")?;
     }
-    if let Some(p) = &summary.files.opt {
-        writeln!(out, "image load file (Opticon): {p}, {} images", Count(summary.image_documents))?;
-    }
-    if summary.attachments > 0 {
-        writeln!(out, "families: {} attachments extracted from their e-mails", Count(summary.attachments))?;
-    }
-    if summary.pages > 0 {
-        writeln!(
-            out,
-            "page images: {} TIFF pages for {} documents",
-            Count(summary.pages),
-            Count(summary.image_documents)
-        )?;
-    }
-    if summary.volumes > 0 {
-        writeln!(out, "production: {} volumes, load files in each volume's DATA folder", summary.volumes)?;
-    }
-    if let Some(p) = &summary.files.csv {
-        writeln!(out, "load file (CSV): {p}")?;
-    }
-    if let Some(p) = &summary.files.xml {
-        writeln!(out, "load file (EDRM XML): {p}")?;
-    }
-    if let Some(p) = &summary.files.manifest {
-        writeln!(out, "manifest: {p}")?;
-    }
-    if let (Some(p), Some(sha), Some(md5)) = (&summary.files.meta, &summary.sha256, &summary.md5) {
-        writeln!(out, "meta: {p} (SHA-256 {sha}, MD5 {md5})")?;
+    // The side files and what the archive holds beyond documents, each where there is one.
+    let files = &summary.files;
+    let lines = [
+        files
+            .opt
+            .as_ref()
+            .map(|p| format!("image load file (Opticon): {p}, {} images", Count(summary.image_documents))),
+        (summary.attachments > 0)
+            .then(|| format!("families: {} attachments extracted from their e-mails", Count(summary.attachments))),
+        (summary.pages > 0).then(|| {
+            format!("page images: {} TIFF pages for {} documents", Count(summary.pages), Count(summary.image_documents))
+        }),
+        (summary.volumes > 0)
+            .then(|| format!("production: {} volumes, load files in each volume's DATA folder", summary.volumes)),
+        files.csv.as_ref().map(|p| format!("load file (CSV): {p}")),
+        files.xml.as_ref().map(|p| format!("load file (EDRM XML): {p}")),
+        files.manifest.as_ref().map(|p| format!("manifest: {p}")),
+        match (&files.meta, &summary.sha256, &summary.md5) {
+            (Some(p), Some(sha), Some(md5)) => Some(format!("meta: {p} (SHA-256 {sha}, MD5 {md5})")),
+            _ => None,
+        },
+    ];
+    for line in lines.into_iter().flatten() {
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }

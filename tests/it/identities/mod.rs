@@ -3,8 +3,8 @@
 //! (sAMAccountName, binary objectSid, department, memberOf); a CSV export of the same users;
 //! the host's NSS accounts. Checked on real mounts with `stat` data and xattrs.
 
-mod directory;
-mod slapd;
+pub mod directory;
+pub mod slapd;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::unix::fs::MetadataExt;
@@ -126,7 +126,7 @@ fn check_placement(
 
 /// A fresh directory holding the test users' CSV export (as `Export-Csv` writes it); the
 /// directory and the export's path.
-fn csv_export(users: &[TestUser]) -> (TestEnv, String) {
+pub fn csv_export(users: &[TestUser]) -> (TestEnv, String) {
     let dir = TestEnv::new();
     std::fs::write(dir.join("users.csv"), csv(users)).unwrap();
     let export = dir.arg("users.csv");

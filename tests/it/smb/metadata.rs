@@ -1,7 +1,7 @@
 //! What a Windows scanner reads over SMB equals the model, node by node: owners, groups and
 //! DACLs, attributes, the three times, sizes and Zone.Identifier streams, read with
-//! smbprotocol (every node), smbclient (every node) and smbcacls (a sample: it starts a
-//! process per file).
+//! smbprotocol (every node), smbclient (every node: `allinfo`, the streams' bytes and
+//! `showacls` descriptors) and smbcacls (a sample: it starts a process per file).
 
 use std::collections::HashMap;
 
@@ -37,7 +37,7 @@ fn model_sddl(tree: &Tree, index: u64) -> String {
 }
 
 /// A descriptor as smbprotocol reported it, in SDDL.
-fn walked_sddl(r: &serde_json::Value) -> String {
+pub fn walked_sddl(r: &serde_json::Value) -> String {
     let sid = |v: &serde_json::Value| Sid::parse(v.as_str().expect("a SID")).expect("a SID");
     let control = r["control"].as_u64().expect("control") as u16;
     let aces = r["aces"]
@@ -238,16 +238,43 @@ fn smbclient_and_smbcacls_read_the_models_times_attributes_streams_and_acls() {
     }
     assert!(wrong.is_empty(), "{} mismatches:\n{}", wrong.len(), wrong[..wrong.len().min(20)].join("\n"));
     assert!(zones > 0, "the tree has files from the internet");
-    // The stream's bytes, for a few of them.
-    for path in paths.iter().filter(|p| files[**p]["zone_identifier"] == true).take(5) {
-        let (ok, out) = served.smbclient(&format!("get \"{}:Zone.Identifier\" -", path.replace('/', "\\")));
-        assert!(ok && out.starts_with(ZONE_TEXT), "{path}: {out:?}");
+    // The stream's bytes, for every file that has one, fetched in one session.
+    let zoned: Vec<&&String> = paths.iter().filter(|p| files[**p]["zone_identifier"] == true).collect();
+    let got = tempfile::tempdir().expect("a temporary folder");
+    let gets: String = zoned
+        .iter()
+        .enumerate()
+        .map(|(k, p)| format!("get \"{}:Zone.Identifier\" z{k}\n", p.replace('/', "\\")))
+        .collect();
+    let (ok, out) = served.smbclient(&format!("lcd {}; {}", got.path().display(), gets.replace('\n', "; ")));
+    assert!(ok, "{out}");
+    for (k, path) in zoned.iter().enumerate() {
+        let bytes = std::fs::read(got.path().join(format!("z{k}"))).unwrap_or_default();
+        assert_eq!(String::from_utf8_lossy(&bytes), ZONE_TEXT, "{path}: its Zone.Identifier stream");
     }
-    // smbcacls, Samba's own descriptor reader, for every 25th folder and file.
+    // Samba's own descriptor reader for every folder and file: smbclient's `showacls` listing
+    // of each folder, in one session.
     let at = indices_by_path(&tree);
+    let shown = showacls_descriptors(&at, &tree);
+    let mut wrong = Vec::new();
+    for (path, index) in at.iter().filter(|(p, _)| !p.is_empty()) {
+        let want = model_sddl(&tree, *index);
+        match shown.get(path) {
+            Some(got) if *got == want => {}
+            got => wrong.push(format!("{path}: showacls {got:?} != model {want}")),
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} descriptors differ:\n{}",
+        wrong.len(),
+        at.len() - 1,
+        wrong[..wrong.len().min(20)].join("\n")
+    );
+    // smbcacls, the tool admins script, for every 50th folder and file (a process each).
     let mut sample: Vec<(&String, u64)> = at.iter().map(|(p, i)| (p, *i)).filter(|(p, _)| !p.is_empty()).collect();
     sample.sort_by_key(|(_, i)| *i);
-    for (path, index) in sample.into_iter().step_by(25) {
+    for (path, index) in sample.into_iter().step_by(50) {
         let o = std::process::Command::new("smbcacls")
             .args(["//127.0.0.1/share", &path.replace('/', "\\"), "--sddl", "-U", &format!("{USER}%{PASSWORD}")])
             .output()
@@ -256,4 +283,87 @@ fn smbclient_and_smbcacls_read_the_models_times_attributes_streams_and_acls() {
         let got = SecurityDescriptor::from_sddl(out.trim()).map(|sd| sd.to_sddl());
         assert_eq!(got.as_deref().ok(), Some(model_sddl(&tree, index).as_str()), "{path}: smbcacls said {out}");
     }
+}
+
+/// Every node's descriptor (in SDDL) as smbclient prints it with `showacls`, by path: one
+/// session that lists each folder of `at` in turn. A listing names entries, not folders, so
+/// each folder's entries are the next as many records as it has children.
+fn showacls_descriptors(at: &HashMap<String, u64>, tree: &Tree) -> HashMap<String, String> {
+    let parent = |p: &str| p.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+    let mut children: HashMap<String, usize> = HashMap::new();
+    for p in at.keys().filter(|p| !p.is_empty()) {
+        *children.entry(parent(p)).or_default() += 1;
+    }
+    let mut dirs: Vec<&String> = at
+        .iter()
+        .filter(|(_, i)| matches!(tree.locate(**i), Some(synthfs_model::tree::Location::Dir(_))))
+        .map(|(p, _)| p)
+        .filter(|p| children.contains_key(p.as_str()))
+        .collect();
+    dirs.sort();
+    let script: String = std::iter::once("showacls\n".to_string())
+        .chain(dirs.iter().map(|d| match d.is_empty() {
+            true => "ls *\n".to_string(),
+            false => format!("ls \"{}\\*\"\n", d.replace('/', "\\")),
+        }))
+        .collect();
+    let commands = tempfile::NamedTempFile::new().expect("a temporary file");
+    std::fs::write(commands.path(), script).expect("write the commands");
+    let o = std::process::Command::new("smbclient")
+        .args(["//127.0.0.1/share", "-U", &format!("{USER}%{PASSWORD}")])
+        .stdin(std::fs::File::open(commands.path()).expect("the commands"))
+        .output()
+        .expect("smbclient runs");
+    let text = String::from_utf8_lossy(&o.stdout);
+    let records: Vec<&str> =
+        text.split("FILENAME:").skip(1).filter(|r| !matches!(r.lines().next(), Some(".") | Some(".."))).collect();
+    let total: usize = children.values().sum();
+    assert_eq!(records.len(), total, "one showacls record per node: {}", &text[..text.len().min(2000)]);
+    let mut out = HashMap::new();
+    let mut next = records.into_iter();
+    for d in dirs {
+        for record in next.by_ref().take(children[d.as_str()]) {
+            let name = record.lines().next().unwrap_or_default();
+            let path = if d.is_empty() { name.to_string() } else { format!("{d}/{name}") };
+            out.insert(path, showacls_sddl(record));
+        }
+    }
+    out
+}
+
+/// One `showacls` record in SDDL: `type: 0x8404: ...` (the control), each ACE's `type:
+/// ACCESS ALLOWED (0) flags: 0x13 ...`, `Permissions: 0x1f01ff: ...` and `SID: ...`, then
+/// `Owner SID:` and `Group SID:`.
+fn showacls_sddl(record: &str) -> String {
+    let hex = |s: &str| u32::from_str_radix(s.trim().trim_start_matches("0x").trim_end_matches(':'), 16).ok();
+    let sid = |s: &str| Sid::parse(s.trim()).unwrap_or_else(|_| panic!("a SID: {s:?} in {record}"));
+    let (mut control, mut owner, mut group, mut aces) = (0u32, None, None, Vec::new());
+    let mut ace: Option<(bool, u8, u32)> = None;
+    for line in record.lines().map(str::trim) {
+        let word = |prefix: &str| line.strip_prefix(prefix).and_then(|r| r.split_whitespace().next());
+        if let Some(t) = line.strip_prefix("type: 0x") {
+            control = hex(t.split(':').next().unwrap_or_default()).expect("a control");
+        } else if let Some(rest) = line.strip_prefix("type: ") {
+            let allow = rest.starts_with("ACCESS ALLOWED");
+            let flags = rest.split("flags: ").nth(1).and_then(|f| hex(f.split_whitespace().next()?)).expect("flags");
+            ace = Some((allow, flags as u8, 0));
+        } else if let Some(mask) = word("Permissions: ") {
+            ace = ace.map(|(a, f, _)| (a, f, hex(mask).expect("a mask")));
+        } else if let Some(s) = line.strip_prefix("SID: ") {
+            let (allow, flags, mask) = ace.take().expect("an ACE before its SID");
+            aces.push(Ace { allow, flags, mask, sid: sid(s) });
+        } else if let Some(s) = line.strip_prefix("Owner SID:") {
+            owner = Some(sid(s));
+        } else if let Some(s) = line.strip_prefix("Group SID:") {
+            group = Some(sid(s));
+        }
+    }
+    SecurityDescriptor {
+        owner,
+        group,
+        dacl_protected: control & 0x1000 != 0,
+        dacl_auto_inherited: control & 0x0400 != 0,
+        dacl: Some(aces),
+    }
+    .to_sddl()
 }

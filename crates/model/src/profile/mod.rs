@@ -192,6 +192,14 @@ impl Profile {
         }
     }
 
+    /// A built-in profile with `files` files, keeping its files per folder: where examples
+    /// and tests start.
+    pub fn builtin_with_files(name: &str, files: u64) -> Option<Profile> {
+        let mut p = Profile::builtin(name)?;
+        p.set_counts(Some(files), None);
+        Some(p)
+    }
+
     /// Sets the file count, keeping the profile's files-per-directory ratio unless `dirs` is
     /// also given.
     pub fn set_counts(&mut self, files: Option<u64>, dirs: Option<u64>) {

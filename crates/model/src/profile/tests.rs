@@ -91,8 +91,7 @@ fn bad_size_string_is_reported() {
 
 #[test]
 fn set_counts_keeps_the_ratio() {
-    let mut p = Profile::builtin("enterprise").unwrap();
-    p.set_counts(Some(1_000_000), None);
+    let mut p = Profile::builtin_with_files("enterprise", 1_000_000).unwrap();
     assert_eq!(p.files, 1_000_000);
     assert_eq!(p.dir_count(), 80_000);
     p.set_counts(None, Some(5));

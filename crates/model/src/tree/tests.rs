@@ -14,8 +14,7 @@ fn summary(l: Option<Location>) -> Option<(u8, u64, u64)> {
 /// index decodes to the same place (nodes in order, scrambled, and past the end).
 #[test]
 fn locate_does_not_depend_on_the_lookups_before() {
-    let mut p = Profile::builtin("enterprise").unwrap();
-    p.set_counts(Some(20_000), None);
+    let p = Profile::builtin_with_files("enterprise", 20_000).unwrap();
     let (in_order, scrambled) = (Tree::new(p.clone()).unwrap(), Tree::new(p).unwrap());
     let n = in_order.node_count();
     let expected: Vec<_> = (0..n + 2).map(|i| summary(in_order.locate(i))).collect();
@@ -38,8 +37,7 @@ fn locate_does_not_depend_on_the_lookups_before() {
 /// its plan and listing are kept (heavy), not rebuilt for each child a walk visits.
 #[test]
 fn heavy_plans_and_listings_are_kept() {
-    let mut p = Profile::builtin("panzura-demo").unwrap();
-    p.set_counts(Some(10_000_000), None);
+    let p = Profile::builtin_with_files("panzura-demo", 10_000_000).unwrap();
     let tree = Tree::new(p).unwrap();
     let root = tree.root().clone();
     let k = root.children.iter().position(|c| c.name.starts_with("Acquired")).unwrap();

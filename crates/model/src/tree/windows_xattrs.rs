@@ -170,8 +170,7 @@ mod tests {
     use crate::windows::samba::{NTACL_V1_HEADER, parse_ntacl};
 
     fn tree(windows: bool) -> Tree {
-        let mut p = Profile::builtin("panzura-demo").unwrap();
-        p.set_counts(Some(2000), None);
+        let mut p = Profile::builtin_with_files("panzura-demo", 2000).unwrap();
         p.acls.windows = windows;
         Tree::new(p).unwrap()
     }
@@ -280,8 +279,7 @@ mod tests {
 
     #[test]
     fn symbolic_links_and_indices_past_the_tree() {
-        let mut p = Profile::builtin("torture").unwrap();
-        p.set_counts(Some(2000), None);
+        let mut p = Profile::builtin_with_files("torture", 2000).unwrap();
         p.acls.windows = true;
         let t = Tree::new(p).unwrap();
         let first_link = t.file_count() + t.dir_count();

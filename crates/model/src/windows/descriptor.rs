@@ -311,10 +311,13 @@ mod tests {
             b[at] = value;
             SecurityDescriptor::from_self_relative(&b)
         };
-        let corruptions: [(usize, u8, &str); 12] = [
+        // The descriptor's header, then its DACL: the ACL header, an ACE's header and its SID.
+        let header: [(usize, u8, &str); 3] = [
             (0, 2, "descriptor revision"),
             (4, 0xff, "owner offset past the end"),
             (7, 0xff, "owner offset far past the end"),
+        ];
+        let dacl: [(usize, u8, &str); 9] = [
             (48, 3, "ACL revision"),
             (50, 0xff, "ACL size past the end"),
             (50, 4, "ACL size below its header"),
@@ -325,6 +328,7 @@ mod tests {
             (58, 0x10, "ACE size cutting its SID"),
             (65, 16, "SID with 16 sub-authorities"),
         ];
+        let corruptions = header.into_iter().chain(dacl);
         for (at, value, what) in corruptions {
             assert!(bad(at, value).is_err(), "{what}");
         }
