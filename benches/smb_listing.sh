@@ -10,6 +10,8 @@
 # tmpfs; the goal: cold >= 0.5, warm >= 0.8).
 #
 # usage: benches/smb_listing.sh [FILES (20000)] [ROUNDS (5)]   (root; smbd, smbclient, smbprotocol)
+#   SERVE_OPTS="--busy-poll 2"   extra options for `serve smb`
+#   CLIENTS="smbclient_ls"       the clients to time (default: smbclient_ls walk)
 . "$(dirname "$0")/common.sh"
 FILES=${1:-20000}
 ROUNDS=${2:-5}
@@ -79,7 +81,8 @@ stop_tmpfs_smbd() {
 }
 start_serve() {
   : > "$WORK/ready"
-  "$BIN" serve smb --guest --listen 127.0.0.1:"$SERVE_PORT" "${TREE[@]}" --json > "$WORK/ready" &
+  # shellcheck disable=SC2086 # SERVE_OPTS is a list of options
+  "$BIN" serve smb --guest --listen 127.0.0.1:"$SERVE_PORT" "${TREE[@]}" ${SERVE_OPTS:-} --json > "$WORK/ready" &
   PID=$!
   until [ -s "$WORK/ready" ]; do kill -0 "$PID" || exit 1; sleep 0.02; done
 }
@@ -102,7 +105,7 @@ timed() {
 declare -A T
 record() { T[$1]+="$2 "; }
 for r in $(seq "$ROUNDS"); do
-  for client in smbclient_ls walk; do
+  for client in ${CLIENTS:-smbclient_ls walk}; do
     sync
     echo 3 > /proc/sys/vm/drop_caches
     start_serve
@@ -130,7 +133,7 @@ stop_tmpfs_smbd
 median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 echo "synthfs serve smb vs smbd over tmpfs, $FILES files, $ROUNDS rounds (medians, seconds); smbclient lines: $a vs $b; nodes walked: $wa vs $wb"
 printf '%-12s %-6s %10s %10s %8s\n' client cache serve tmpfs ratio
-for client in smbclient_ls walk; do
+for client in ${CLIENTS:-smbclient_ls walk}; do
   for cache in cold warm; do
     s=$(echo "${T[serve $client $cache]}" | median)
     t=$(echo "${T[tmpfs $client $cache]}" | median)
