@@ -98,6 +98,9 @@ struct DemoJson<'a> {
     profile: &'a str,
     seed: u64,
     owners: Vec<Owner>,
+    /// The copies the model made of other files, as `synthfs stats` counts them (the scan's
+    /// `duplicate_files` also counts byte-identical small files: folder junk, lock files).
+    model_duplicates: u64,
     #[serde(flatten)]
     scan: &'a ScanReport,
 }
@@ -149,6 +152,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     let stop = Arc::new(AtomicBool::new(false));
     let scan_root = dir.0.clone();
     let scan_stop = stop.clone();
+    let find_duplicates = config.task.scan.duplicates;
     let worker = std::thread::Builder::new()
         .name("synthfs-scan".into())
         .spawn(move || scan::scan(&scan_root, &config.task.scan, &scan_stop))
@@ -178,6 +182,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         }
     };
     let owners = owners(&tree, &report);
+    let model_duplicates = if find_duplicates { synthfs::stats::collect(&tree).duplicates.files } else { 0 };
     if config.json {
         let j = DemoJson {
             mountpoint: dir.0.display().to_string(),
@@ -185,11 +190,12 @@ pub fn run(config: Config) -> anyhow::Result<()> {
             profile: &p.name,
             seed: p.seed,
             owners,
+            model_duplicates,
             scan: &report,
         };
         print_json(&j)?;
     } else {
-        print_report(&report, &owners, &dir.0)?;
+        print_report(&report, &owners, model_duplicates, &dir.0)?;
     }
     if config.task.keep {
         say(format!(
@@ -230,7 +236,7 @@ fn rate(n: f64, secs: f64) -> f64 {
     n / secs.max(1e-6)
 }
 
-fn print_report(r: &ScanReport, owners: &[Owner], root: &Path) -> anyhow::Result<()> {
+fn print_report(r: &ScanReport, owners: &[Owner], model_duplicates: u64, root: &Path) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let rel = |p: &str| p.strip_prefix(&format!("{}/", root.display())).unwrap_or(p).to_string();
     let date = |t: i64| synthfs_model::date::format_datetime(t);
@@ -251,6 +257,13 @@ fn print_report(r: &ScanReport, owners: &[Owner], root: &Path) -> anyhow::Result
             Count(r.duplicate_files).to_string(),
             Count(r.duplicate_sets),
             Bytes(r.duplicate_bytes)
+        )?;
+        // What `synthfs stats` calls duplicates is the first part of this: say so.
+        writeln!(
+            out,
+            "                                      byte-identical files: {} copies of documents (what `synthfs stats`\n                                      counts) and {} identical small files (desktop.ini, Office lock files and the like)",
+            Count(model_duplicates.min(r.duplicate_files)),
+            Count(r.duplicate_files.saturating_sub(model_duplicates))
         )?;
     }
     writeln!(out, "\n  top extensions          files        bytes")?;

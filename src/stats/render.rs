@@ -314,8 +314,12 @@ pub fn to_text(subject: &Subject, stats: &Stats, digest: Option<&str>) -> String
     let _ =
         writeln!(o, "  on disk     {:>16}   ({} bytes)", Bytes(stats.allocated).to_string(), Count(stats.allocated));
     if stats.duplicates_known {
-        let _ =
-            writeln!(o, "  duplicates  {:>16}   ({})", Count(stats.duplicates.files), Bytes(stats.duplicates.bytes));
+        let _ = writeln!(
+            o,
+            "  duplicates  {:>16}   ({}): copies of other documents (a content scan also finds identical folder junk)",
+            Count(stats.duplicates.files),
+            Bytes(stats.duplicates.bytes)
+        );
     }
     let _ = writeln!(o, "  temp files  {:>16}   folder junk {}", Count(stats.temp.files), Count(stats.junk.files));
     let at = &stats.attributes;

@@ -28,7 +28,9 @@ fn demo_scans_what_stats_counts_and_leaves_nothing() {
     // are duplicates of each other too).
     let model_dups = stats["duplicates"]["files"].as_u64().unwrap();
     let found = demo["duplicate_files"].as_u64().unwrap();
-    assert!(found >= model_dups && found < model_dups + 2000, "found {found}, model {model_dups}");
+    // The rest are a few constant small files (folder junk, lock files): under 1% of the files.
+    assert!(found >= model_dups && found < model_dups + 200, "found {found}, model {model_dups}");
+    assert_eq!(demo["model_duplicates"].as_u64(), Some(model_dups), "demo names the count stats gives");
     assert!(demo["files_read"].as_u64().unwrap() > 500, "a sample was read: {}", demo["files_read"]);
     assert_eq!(demo["errors"], 0);
     // Extensions and owners add up.

@@ -201,6 +201,11 @@ impl Model {
         find(name).or_else(|| find("default")).unwrap_or(0) as u16
     }
 
+    /// The index of a named extension mix, if the profile has one by that name.
+    pub fn find_mix(&self, name: &str) -> Option<u16> {
+        self.mixes.iter().position(|m| m.name == name).map(|i| i as u16)
+    }
+
     pub fn mix_name(&self, index: u16) -> &str {
         self.mixes.get(index as usize).map(|m| m.name.as_str()).unwrap_or("default")
     }

@@ -42,12 +42,17 @@ fn skew(rng: &mut Rng) -> f64 {
     rng.pareto(1.0, 1.4).min(30.0)
 }
 
+/// Folders of pictures and videos: where the profile has a `photos` mix, their files are drawn from
+/// it. (`Images` is not among them: in IT it holds disk images.)
+const MEDIA_FOLDERS: [&str; 5] = ["Photos", "Pictures", "Videos", "Screenshots", "Camera Roll"];
+
 pub(super) fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut Option<Vec<u64>>) -> Vec<Spec> {
     let p = &m.profile;
     let t = &p.template;
     let ctx = s.ctx;
     let inherit = |kind: DirKind| DirContext { kind, ..ctx };
     let mut out: Vec<Spec> = Vec::new();
+    let photos = m.find_mix("photos");
     let mut taken = crate::names::WordSet::default();
     // For each name (lower case) that clashed, the first suffix not yet tried: every one below
     // was taken, and stays so. Without it a folder of thousands of sub-folders drawn from a
@@ -73,18 +78,26 @@ pub(super) fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut 
             }
         };
         let kind = p.files_per_folder.multiplier(&unique);
+        // A folder of pictures holds what people keep there, where the profile says what that is.
+        let ctx = match photos.filter(|_| MEDIA_FOLDERS.iter().any(|m| m.eq_ignore_ascii_case(&unique))) {
+            Some(mix) => DirContext { mix, ..ctx },
+            None => ctx,
+        };
         out.push(Spec { name: unique, ctx, weight, density, kind });
     };
-    // Picks a word not yet used among a few tries, so repeats ("Budgets 2") stay rare.
+    // Picks a word not yet used among a few tries, so repeats ("Budgets 2") stay rare, and
+    // never the parent's own name (no `Photos/Photos`).
     let mut used = crate::names::WordSet::default();
+    let parent = s.name_key;
     let mut fresh = |rng: &mut Rng, list: &'static [&'static str]| -> String {
+        let not_parent = |w: &str| parent != Some(super::name_key(w));
         for _ in 0..4 {
             let w = *rng.pick(list);
-            if used.insert(w) {
+            if not_parent(w) && used.insert(w) {
                 return w.to_string();
             }
         }
-        rng.pick(list).to_string()
+        (0..16).map(|_| *rng.pick(list)).find(|w| not_parent(w)).unwrap_or(list[0]).to_string()
     };
     match ctx.kind {
         DirKind::Root if t.layout == Layout::Tree => {

@@ -134,6 +134,15 @@ pub struct DirSeed {
     pub ctx: DirContext,
     /// Multiplier of its own files by its kind.
     pub kind: f32,
+    /// Its name as a [`name_key`] (`None` for the root): its sub-folders' names avoid it.
+    pub name_key: Option<u64>,
+}
+
+/// A folder name's key, the same for any case (FNV-1a of its lower-case bytes): what a child
+/// compares with its parent's name.
+pub fn name_key(name: &str) -> u64 {
+    name.bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3))
 }
 
 impl DirSeed {
@@ -163,6 +172,7 @@ impl ChildDir {
             dirs: self.dirs,
             ctx: self.ctx,
             kind: self.kind,
+            name_key: Some(name_key(&self.name)),
         }
     }
 }

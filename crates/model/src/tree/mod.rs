@@ -152,6 +152,7 @@ impl Tree {
                 dirs: model.dirs - 1,
                 ctx: root_ctx,
                 kind: 1.0,
+                name_key: None,
             },
         ));
         let links = find_links(&model, &root);

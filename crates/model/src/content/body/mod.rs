@@ -86,16 +86,16 @@ fn records(body: Body, rng: &mut Rng, stamp: i64, block: u64, out: &mut [u8]) {
         line += 1;
     }
     let mut scratch = [0u8; REC_MAX];
-    loop {
+    let (cut_len, cut_term) = loop {
         let (len, term) = write_record(body, rng, stamp, block, line, &mut scratch);
         if pos + len > n {
-            break;
+            break (len, term);
         }
         out[pos..pos + len].copy_from_slice(&scratch[..len]);
         pos += len;
         last_term = term;
         line += 1;
-    }
+    };
     if pos == n {
         return;
     }
@@ -104,8 +104,16 @@ fn records(body: Body, rng: &mut Rng, stamp: i64, block: u64, out: &mut [u8]) {
         term[..last_term].copy_from_slice(&out[pos - last_term..pos]);
         out[pos - last_term..n - last_term].fill(b' ');
         out[n - last_term..].copy_from_slice(&term[..last_term]);
-    } else {
+    } else if body == Body::PdfText {
+        // A cut text operator would break the content stream; line breaks are whitespace.
         out.fill(b'\n');
+    } else {
+        // Not one whole record fits (a small file, or a short last block): the first one,
+        // cut short and ended with its terminator, so a 40-byte note still reads as words.
+        let term = cut_term.min(n);
+        let keep = n - term;
+        out[..keep].copy_from_slice(&scratch[..keep]);
+        out[keep..].copy_from_slice(&scratch[cut_len - term..cut_len]);
     }
 }
 

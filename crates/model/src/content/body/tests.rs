@@ -165,7 +165,32 @@ fn first_words_are_capitalised_and_the_rest_spaced() {
 }
 
 #[test]
-fn tiny_final_block_is_blank_lines() {
-    let all = whole(Body::Prose, BLOCK + 3);
-    assert_eq!(&all[BLOCK as usize..], b"\n\n\n");
+fn short_texts_are_a_record_cut_short_not_blank_lines() {
+    // A final block shorter than a record: the start of its first sentence, then the line end.
+    let all = whole(Body::Prose, BLOCK + 12);
+    let tail = &all[BLOCK as usize..];
+    assert!(
+        tail[0].is_ascii_uppercase() && tail[..11].iter().all(|b| b.is_ascii_alphabetic() || *b == b' '),
+        "{tail:?}"
+    );
+    assert_eq!(tail[11], b'\n');
+    // Small files of text, logs and CSV rows read as such, and two seeds give two texts.
+    for body in [Body::Prose, Body::Log, Body::Csv(0)] {
+        for len in [1u64, 2, 40, 97] {
+            let (a, b) = (fill_of(body, 1, len), fill_of(body, 2, len));
+            assert!(a.ends_with(b"\n"), "{body:?} {len}: {a:?}");
+            if len >= 40 {
+                assert_ne!(a, b, "{body:?} {len}: two seeds, one text");
+                assert!(a.iter().filter(|&&c| c == b'\n').count() == 1, "{body:?} {len}: {a:?}");
+            }
+        }
+    }
+    // A PDF's text operators are never cut: whitespace instead.
+    assert!(fill_of(Body::PdfText, 1, 20).iter().all(|&b| b == b'\n'));
+}
+
+fn fill_of(body: Body, seed: u64, len: u64) -> Vec<u8> {
+    let mut out = vec![0u8; len as usize];
+    fill(body, seed, 0, len, 0, &mut out);
+    out
 }
