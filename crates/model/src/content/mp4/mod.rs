@@ -1,0 +1,207 @@
+//! An MP4 file (ISO/IEC 14496-12, the ISO base media file format, with 14496-15's AVC
+//! sample entry) that plays: a short H.264 video ([`h264`]) of a still grey picture.
+//!
+//! The file is `ftyp`, `moov` (the index, first, as "fast start" files have it), `mdat` (the
+//! video's samples) and a `free` box that holds the rest of the file's size: the model's
+//! body, which no sample points at. The picture size and the duration come from the file's
+//! seed; a file too small for the video keeps what fits, and a file too small for any video
+//! holds only its `ftyp` and `free` boxes.
+
+mod h264;
+
+use super::ContentSpec;
+use crate::rng::Rng;
+use h264::Picture;
+
+/// Seconds from 1904-01-01 (the format's epoch) to 1970-01-01.
+const EPOCH_1904: i64 = 2_082_844_800;
+/// Media time units a second, and per frame (25 frames a second).
+const TIMESCALE: u32 = 12_800;
+const FRAME_TICKS: u32 = 512;
+const FPS: u32 = TIMESCALE / FRAME_TICKS;
+/// The picture sizes a video is given, largest first: the seed picks one of the first
+/// [`USUAL`], the smaller ones are for files too small for it.
+const PICTURES: [Picture; 5] = [
+    Picture { width: 1920, height: 1080 },
+    Picture { width: 1280, height: 720 },
+    Picture { width: 640, height: 360 },
+    Picture { width: 320, height: 180 },
+    Picture { width: 160, height: 90 },
+];
+const USUAL: usize = 3;
+
+/// The `ftyp` box: major brand `isom`, minor version 0x200, compatible with `isom` and `mp41`.
+const FTYP: &[u8] = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41";
+
+/// The bytes before the body: `ftyp`, `moov`, `mdat` and the `free` box's header.
+pub fn prefix(spec: &ContentSpec, rng: &mut Rng) -> Vec<u8> {
+    let first = rng.below(USUAL as u64) as usize;
+    let seconds = rng.range(2, 31) as u32;
+    // The largest video that fits: the seed's picture size or smaller, then fewer frames.
+    let fits = PICTURES[first..]
+        .iter()
+        .flat_map(|&p| [seconds * FPS, FPS, 1].map(move |frames| (p, frames)))
+        .map(|(p, frames)| video(p, frames, spec.stamp))
+        .find(|v| v.len() as u64 + 16 <= spec.size);
+    let mut out = fits.unwrap_or_else(|| FTYP.to_vec());
+    let rest = spec.size.saturating_sub(out.len() as u64);
+    if rest >= 1 << 32 {
+        out.extend_from_slice(&1u32.to_be_bytes());
+        out.extend_from_slice(b"free");
+        out.extend_from_slice(&rest.to_be_bytes());
+    } else if rest >= 8 {
+        out.extend_from_slice(&(rest as u32).to_be_bytes());
+        out.extend_from_slice(b"free");
+    }
+    out
+}
+
+/// `ftyp`, `moov` and `mdat` for `frames` pictures of size `p`.
+fn video(p: Picture, frames: u32, stamp: i64) -> Vec<u8> {
+    let idr = p.idr();
+    let samples: Vec<Vec<u8>> =
+        std::iter::once(idr).chain((1..frames).map(|k| p.skipped(k))).map(|nal| length_prefixed(&nal)).collect();
+    let sizes: Vec<u32> = samples.iter().map(|s| s.len() as u32).collect();
+    // The moov's length does not depend on the chunk offset's value: make it once with 0
+    // to learn where the mdat's samples start.
+    let moov_len = moov(p, &sizes, stamp, 0).len() as u32;
+    let data_at = FTYP.len() as u32 + moov_len + 8;
+    let mut out = FTYP.to_vec();
+    out.extend(moov(p, &sizes, stamp, data_at));
+    let mdat_len: usize = 8 + samples.iter().map(Vec::len).sum::<usize>();
+    out.extend_from_slice(&(mdat_len as u32).to_be_bytes());
+    out.extend_from_slice(b"mdat");
+    for s in samples {
+        out.extend(s);
+    }
+    out
+}
+
+/// A sample: the NAL unit after its 4-byte length (the avcC's `lengthSizeMinusOne` is 3).
+fn length_prefixed(nal: &[u8]) -> Vec<u8> {
+    let mut v = (nal.len() as u32).to_be_bytes().to_vec();
+    v.extend_from_slice(nal);
+    v
+}
+
+/// A box: its size, its type, its content.
+fn mp4_box(kind: &[u8; 4], parts: &[&[u8]]) -> Vec<u8> {
+    let len: usize = 8 + parts.iter().map(|p| p.len()).sum::<usize>();
+    let mut v = Vec::with_capacity(len);
+    v.extend_from_slice(&(len as u32).to_be_bytes());
+    v.extend_from_slice(kind);
+    for p in parts {
+        v.extend_from_slice(p);
+    }
+    v
+}
+
+/// Big-endian 32-bit words.
+fn words(ws: &[u32]) -> Vec<u8> {
+    ws.iter().flat_map(|w| w.to_be_bytes()).collect()
+}
+
+/// The unity transformation matrix of `mvhd` and `tkhd`.
+const MATRIX: [u32; 9] = [0x0001_0000, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000];
+
+/// The `moov` box: the movie header and one video track whose samples are all in one chunk
+/// at `data_at`.
+fn moov(p: Picture, sizes: &[u32], stamp: i64, data_at: u32) -> Vec<u8> {
+    let time = (stamp + EPOCH_1904).clamp(0, i64::from(u32::MAX)) as u32;
+    let frames = sizes.len() as u32;
+    let media_duration = frames * FRAME_TICKS;
+    let ms = (u64::from(media_duration) * 1000 / u64::from(TIMESCALE)) as u32;
+    // mvhd (§8.2.2): version 0, times, 1000 units a second, the duration, rate 1.0, volume
+    // 1.0, reserved, the matrix, pre-defined, the next track's ID.
+    let mut mvhd = words(&[0, time, time, 1000, ms, 0x0001_0000]);
+    mvhd.extend_from_slice(&[0x01, 0x00]);
+    mvhd.extend_from_slice(&[0; 10]);
+    mvhd.extend(words(&MATRIX));
+    mvhd.extend_from_slice(&[0; 24]);
+    mvhd.extend(words(&[2]));
+    // tkhd (§8.3.2): enabled and in the movie (flags 3), track 1, the duration, layer,
+    // group and volume 0, the matrix, the picture size in 16.16.
+    let mut tkhd = words(&[3, time, time, 1, 0, ms, 0, 0, 0, 0]);
+    tkhd.extend(words(&MATRIX));
+    tkhd.extend(words(&[p.width << 16, p.height << 16]));
+    // mdhd (§8.4.2): the media's time scale and duration, language `und`.
+    let mdhd = words(&[0, time, time, TIMESCALE, media_duration, 0x55C4_0000]);
+    let mut hdlr = words(&[0, 0]);
+    hdlr.extend_from_slice(b"vide");
+    hdlr.extend_from_slice(&[0; 12]);
+    hdlr.extend_from_slice(b"VideoHandler\0");
+    let vmhd = words(&[1, 0, 0]);
+    let dref = [words(&[0, 1]), mp4_box(b"url ", &[&words(&[1])])].concat();
+    let dinf = mp4_box(b"dinf", &[&mp4_box(b"dref", &[&dref])]);
+    let stbl = mp4_box(
+        b"stbl",
+        &[
+            &mp4_box(b"stsd", &[&words(&[0, 1]), &avc1(p)]),
+            &mp4_box(b"stts", &[&words(&[0, 1, frames, FRAME_TICKS])]),
+            &mp4_box(b"stss", &[&words(&[0, 1, 1])]),
+            &mp4_box(b"stsc", &[&words(&[0, 1, 1, frames, 1])]),
+            &mp4_box(b"stsz", &[&words(&[0, 0, frames]), &words(sizes)]),
+            &mp4_box(b"stco", &[&words(&[0, 1, data_at])]),
+        ],
+    );
+    let minf = mp4_box(b"minf", &[&mp4_box(b"vmhd", &[&vmhd]), &dinf, &stbl]);
+    let mdia = mp4_box(b"mdia", &[&mp4_box(b"mdhd", &[&mdhd]), &mp4_box(b"hdlr", &[&hdlr]), &minf]);
+    let trak = mp4_box(b"trak", &[&mp4_box(b"tkhd", &[&tkhd]), &mdia]);
+    mp4_box(b"moov", &[&mp4_box(b"mvhd", &[&mvhd]), &trak])
+}
+
+/// The `avc1` sample entry (14496-15 §5.4.2) with its `avcC` configuration record.
+fn avc1(p: Picture) -> Vec<u8> {
+    let (sps, pps) = (p.sps(), p.pps());
+    let mut avcc = vec![1, 66, 0xC0, p.level(), 0xFF, 0xE1];
+    avcc.extend_from_slice(&(sps.len() as u16).to_be_bytes());
+    avcc.extend_from_slice(&sps);
+    avcc.push(1);
+    avcc.extend_from_slice(&(pps.len() as u16).to_be_bytes());
+    avcc.extend_from_slice(&pps);
+    // Reserved, data reference 1, pre-defined and reserved, the size, 72 dpi both ways,
+    // reserved, one frame a sample, no compressor name, depth 24, pre-defined -1.
+    let mut entry = vec![0, 0, 0, 0, 0, 0, 0, 1];
+    entry.extend_from_slice(&[0; 16]);
+    entry.extend_from_slice(&(p.width as u16).to_be_bytes());
+    entry.extend_from_slice(&(p.height as u16).to_be_bytes());
+    entry.extend(words(&[0x0048_0000, 0x0048_0000, 0]));
+    entry.extend_from_slice(&[0, 1]);
+    entry.extend_from_slice(&[0; 32]);
+    entry.extend_from_slice(&[0x00, 0x18, 0xFF, 0xFF]);
+    mp4_box(b"avc1", &[&entry, &mp4_box(b"avcC", &[&avcc])])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FileType;
+
+    fn spec(size: u64, seed: u64) -> ContentSpec {
+        ContentSpec { ftype: FileType::Mp4, size, seed, stamp: 1_650_000_000, sparse: None, attachments: 0 }
+    }
+
+    #[test]
+    fn boxes_add_up_to_the_file() {
+        for (size, seed) in [(300u64, 1u64), (5_000, 2), (2 << 20, 3), (5 << 30, 4)] {
+            let p = prefix(&spec(size, seed), &mut Rng::from_key(seed));
+            // Walk the top-level boxes: their sizes end exactly at the file's end.
+            let mut at = 0u64;
+            let mut kinds = Vec::new();
+            while (at as usize) < p.len() {
+                let b = &p[at as usize..];
+                let mut len = u64::from(u32::from_be_bytes(b[..4].try_into().unwrap()));
+                if len == 1 {
+                    len = u64::from_be_bytes(b[8..16].try_into().unwrap());
+                }
+                kinds.push(String::from_utf8_lossy(&b[4..8]).to_string());
+                at += len;
+            }
+            assert_eq!(at, size, "size {size}: {kinds:?}");
+            assert_eq!(kinds.first().map(String::as_str), Some("ftyp"));
+            if size > 5_000 {
+                assert_eq!(kinds, ["ftyp", "moov", "mdat", "free"]);
+            }
+        }
+    }
+}
