@@ -13,7 +13,7 @@ pub mod disk;
 mod email;
 pub mod formats;
 mod header;
-mod mp4;
+pub mod mp4;
 mod ooxml;
 pub mod prefix;
 pub mod zipfile;
@@ -347,8 +347,8 @@ mod tests {
             "9912e2aaf84a0ad2",
             "518eed42d98c65b9",
             "24e62c2612951873",
-            "59635c9446dd153a",
-            "a119010e4224e09a",
+            "f264d9cc2e294de6",
+            "3f76e30830443eb8",
             "2da42fb1d7bd8524",
             "a1917ad98f3bf729",
             "52f7485ed6485944",

@@ -42,6 +42,19 @@ impl Bits {
         self.u(1, 1).u(len - 1, (v & ((1 << (len - 1)) - 1)) as u32)
     }
 
+    /// The same byte `count` times, at whatever bit position the writer is.
+    fn repeat(&mut self, byte: u8, count: u32) -> &mut Bits {
+        if count == 0 {
+            return self;
+        }
+        self.u(8, u32::from(byte));
+        // From here every output byte is the same: the pending bits, then the byte's top.
+        let n = self.n;
+        let rotated = if n == 0 { byte } else { ((u32::from(byte) << (8 - n)) | (u32::from(byte) >> n)) as u8 };
+        self.out.resize(self.out.len() + count as usize - 1, rotated);
+        self
+    }
+
     /// se(v): signed Exp-Golomb (only 0 is written here).
     fn se_zero(&mut self) -> &mut Bits {
         self.ue(0)
@@ -63,15 +76,16 @@ impl Bits {
 fn nal(header: u8, rbsp: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(rbsp.len() + 8);
     out.push(header);
-    let mut zeros = 0;
-    for &b in rbsp {
-        if zeros >= 2 && b <= 3 {
+    let mut rest = rbsp;
+    // Copy up to each pair of zeros, then the byte after it, escaped if it is 3 or less.
+    while let Some(z) = rest.windows(2).position(|w| w == [0, 0]) {
+        out.extend_from_slice(&rest[..z + 2]);
+        rest = &rest[z + 2..];
+        if rest.first().is_some_and(|&b| b <= 3) {
             out.push(3);
-            zeros = 0;
         }
-        out.push(b);
-        zeros = if b == 0 { zeros + 1 } else { 0 };
     }
+    out.extend_from_slice(rest);
     out
 }
 
@@ -82,8 +96,12 @@ pub struct Picture {
     pub height: u32,
 }
 
-/// log2(MaxFrameNum) (§7.4.2.1.1): frame numbers of 16 bits.
-const FRAME_NUM_BITS: u32 = 16;
+/// log2(MaxFrameNum) (§7.4.2.1.1): frame numbers of 4 bits, which wrap every 16 pictures
+/// (as x264's do). No run of zeros in these slices is long enough to need an emulation
+/// prevention byte, so every P slice of a picture size has the same length.
+const FRAME_NUM_BITS: u32 = 4;
+/// The frame numbers there are: picture `k` has `k % FRAME_NUMS`.
+pub const FRAME_NUMS: u32 = 1 << FRAME_NUM_BITS;
 
 impl Picture {
     fn mbs_wide(self) -> u32 {
@@ -142,12 +160,10 @@ impl Picture {
         // first_mb_in_slice 0, slice_type 7 (I, all slices), pps 0, frame_num 0, idr_pic_id 0;
         // dec_ref_pic_marking: no_output_of_prior_pics 0, long_term_reference 0; QP delta 0.
         b.ue(0).ue(7).ue(0).u(FRAME_NUM_BITS, 0).ue(0).u(1, 0).u(1, 0).se_zero();
-        for _ in 0..self.mbs_wide() * self.mbs_high() {
-            // mb_type 3 (I_16x16, DC prediction, no chroma or luma coefficients),
-            // intra_chroma_pred_mode 0 (DC), mb_qp_delta 0, and the Intra16x16DCLevel block's
-            // coeff_token for no coefficients with nC 0: `1`.
-            b.u(8, 0b0010_0111);
-        }
+        // Each macroblock: mb_type 3 (I_16x16, DC prediction, no chroma or luma
+        // coefficients), intra_chroma_pred_mode 0 (DC), mb_qp_delta 0, and the
+        // Intra16x16DCLevel block's coeff_token for no coefficients with nC 0: `1`.
+        b.repeat(0b0010_0111, self.mbs_wide() * self.mbs_high());
         nal(0x65, &b.finish())
     }
 
@@ -157,7 +173,7 @@ impl Picture {
         // first_mb_in_slice 0, slice_type 5 (P, all slices), pps 0, frame_num;
         // num_ref_idx_active_override 0, ref_pic_list_modification_flag_l0 0,
         // adaptive_ref_pic_marking_mode 0, QP delta 0; then one skip run over the picture.
-        b.ue(0).ue(5).ue(0).u(FRAME_NUM_BITS, frame_num & 0xFFFF).u(1, 0).u(1, 0).u(1, 0).se_zero();
+        b.ue(0).ue(5).ue(0).u(FRAME_NUM_BITS, frame_num % FRAME_NUMS).u(1, 0).u(1, 0).u(1, 0).se_zero();
         b.ue(self.mbs_wide() * self.mbs_high());
         nal(0x41, &b.finish())
     }
@@ -184,18 +200,38 @@ mod tests {
     }
 
     #[test]
+    fn repeated_bytes_match_bit_by_bit_writing() {
+        for lead in 0..8 {
+            let (mut a, mut b) = (Bits::new(), Bits::new());
+            a.u(lead, 0b101).repeat(0x27, 5);
+            b.u(lead, 0b101);
+            for _ in 0..5 {
+                b.u(8, 0x27);
+            }
+            assert_eq!(a.finish(), b.finish(), "after {lead} bits");
+        }
+    }
+
+    #[test]
     fn emulation_prevention() {
         assert_eq!(nal(0x41, &[0, 0, 1, 0, 0, 0, 5]), vec![0x41, 0, 0, 3, 1, 0, 0, 3, 0, 5]);
+        assert_eq!(nal(0x41, &[7, 0, 0, 0, 0, 4]), vec![0x41, 7, 0, 0, 3, 0, 0, 4]);
+        assert_eq!(nal(0x41, &[0, 0]), vec![0x41, 0, 0]);
     }
 
     #[test]
     fn parameter_sets_have_known_bytes() {
         let p = Picture { width: 1280, height: 720 };
-        // 42 C0 1F, then ue(0) ue(12) ue(2) ue(1) 0 ue(79) ue(44) 1 1 0 0 and the stop bit:
-        // 1 0001101 011 010 0 0000001010000 00000101101 1 1 0 0 1.
-        assert_eq!(p.sps(), [0x67, 0x42, 0xC0, 0x1F, 0x8D, 0x68, 0x05, 0x00, 0x5B, 0x90]);
+        // 42 C0 1F, then ue(0) ue(0) ue(2) ue(1) 0 ue(79) ue(44) 1 1 0 0 and the stop bit:
+        // 1 1 011 010 0 0000001010000 00000101101 1 1 0 0 1.
+        assert_eq!(p.sps(), [0x67, 0x42, 0xC0, 0x1F, 0xDA, 0x01, 0x40, 0x16, 0xE4]);
         assert_eq!(p.pps(), [0x68, 0xCE, 0x38, 0x80]);
-        // The P slice's size does not depend on its frame number.
-        assert_eq!(p.skipped(1).len(), p.skipped(999).len());
+        // No slice needs an emulation prevention byte, so P slices all have one length.
+        for pic in [p, Picture { width: 1920, height: 1080 }, Picture { width: 160, height: 90 }] {
+            let len = pic.skipped(0).len();
+            assert!((1..FRAME_NUMS).all(|k| pic.skipped(k).len() == len), "{pic:?}");
+            assert!(!pic.idr().windows(3).any(|w| w == [0, 0, 3]), "{pic:?}");
+            assert!((0..FRAME_NUMS).all(|k| !pic.skipped(k).windows(3).any(|w| w == [0, 0, 3])), "{pic:?}");
+        }
     }
 }

@@ -4,10 +4,13 @@
 //! The file is `ftyp`, `moov` (the index, first, as "fast start" files have it), `mdat` (the
 //! video's samples) and a `free` box that holds the rest of the file's size: the model's
 //! body, which no sample points at. The picture size and the duration come from the file's
-//! seed; a file too small for the video keeps what fits, and a file too small for any video
-//! holds only its `ftyp` and `free` boxes.
+//! seed; a file too small for the video keeps what fits. A file too small for any video
+//! (under [`MIN_VIDEO`] bytes: a valid track's boxes alone take about 600) holds an empty
+//! movie: `ftyp`, a `moov` with only its header, and `free`.
 
 mod h264;
+
+use std::sync::OnceLock;
 
 use super::ContentSpec;
 use crate::rng::Rng;
@@ -30,6 +33,9 @@ const PICTURES: [Picture; 5] = [
 ];
 const USUAL: usize = 3;
 
+/// The smallest file that holds a video: one 160x90 picture.
+pub const MIN_VIDEO: u64 = 739;
+
 /// The `ftyp` box: major brand `isom`, minor version 0x200, compatible with `isom` and `mp41`.
 const FTYP: &[u8] = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41";
 
@@ -38,12 +44,14 @@ pub fn prefix(spec: &ContentSpec, rng: &mut Rng) -> Vec<u8> {
     let first = rng.below(USUAL as u64) as usize;
     let seconds = rng.range(2, 31) as u32;
     // The largest video that fits: the seed's picture size or smaller, then fewer frames.
-    let fits = PICTURES[first..]
-        .iter()
-        .flat_map(|&p| [seconds * FPS, FPS, 1].map(move |frames| (p, frames)))
-        .map(|(p, frames)| video(p, frames, spec.stamp))
-        .find(|v| v.len() as u64 + 16 <= spec.size);
-    let mut out = fits.unwrap_or_else(|| FTYP.to_vec());
+    let fits = (first..PICTURES.len())
+        .flat_map(|pic| [seconds * FPS, FPS, 1].map(move |frames| (pic, frames)))
+        .map(|(pic, frames)| Video::new(pic, frames, spec.stamp))
+        .find(|v| v.len() + 16 <= spec.size);
+    let mut out = match fits {
+        Some(v) => v.bytes(),
+        None => [FTYP, &mp4_box(b"moov", &[&mvhd(stamp_1904(spec.stamp), 0)])].concat(),
+    };
     let rest = spec.size.saturating_sub(out.len() as u64);
     if rest >= 1 << 32 {
         out.extend_from_slice(&1u32.to_be_bytes());
@@ -56,25 +64,62 @@ pub fn prefix(spec: &ContentSpec, rng: &mut Rng) -> Vec<u8> {
     out
 }
 
-/// `ftyp`, `moov` and `mdat` for `frames` pictures of size `p`.
-fn video(p: Picture, frames: u32, stamp: i64) -> Vec<u8> {
-    let idr = p.idr();
-    let samples: Vec<Vec<u8>> =
-        std::iter::once(idr).chain((1..frames).map(|k| p.skipped(k))).map(|nal| length_prefixed(&nal)).collect();
-    let sizes: Vec<u32> = samples.iter().map(|s| s.len() as u32).collect();
-    // The moov's length does not depend on the chunk offset's value: make it once with 0
-    // to learn where the mdat's samples start.
-    let moov_len = moov(p, &sizes, stamp, 0).len() as u32;
-    let data_at = FTYP.len() as u32 + moov_len + 8;
-    let mut out = FTYP.to_vec();
-    out.extend(moov(p, &sizes, stamp, data_at));
-    let mdat_len: usize = 8 + samples.iter().map(Vec::len).sum::<usize>();
-    out.extend_from_slice(&(mdat_len as u32).to_be_bytes());
-    out.extend_from_slice(b"mdat");
-    for s in samples {
-        out.extend(s);
+/// A video's `moov` and samples: the IDR picture, then P pictures that repeat it, whose
+/// slices differ only in their frame number (so [`h264::FRAME_NUMS`] of them serve all).
+struct Video {
+    moov: Vec<u8>,
+    idr: &'static [u8],
+    skipped: Vec<Vec<u8>>,
+    frames: u32,
+}
+
+impl Video {
+    fn new(pic: usize, frames: u32, stamp: i64) -> Video {
+        let p = PICTURES[pic];
+        let idr = idr_sample(pic);
+        let skipped: Vec<Vec<u8>> = (0..h264::FRAME_NUMS.min(frames)).map(|k| length_prefixed(&p.skipped(k))).collect();
+        let sizes: Vec<u32> = std::iter::once(idr.len())
+            .chain((1..frames).map(|k| skipped[(k % h264::FRAME_NUMS) as usize].len()))
+            .map(|n| n as u32)
+            .collect();
+        let mut moov = moov(p, &sizes, stamp);
+        // The chunk offset is the moov's last field (stco ends stbl, which ends each box
+        // around it): the samples start after the ftyp, the moov and the mdat's header.
+        let data_at = (FTYP.len() + moov.len() + 8) as u32;
+        let at = moov.len() - 4;
+        moov[at..].copy_from_slice(&data_at.to_be_bytes());
+        Video { moov, idr, skipped, frames }
     }
-    out
+
+    fn mdat_len(&self) -> u64 {
+        let p_len = self.skipped.first().map_or(0, Vec::len) as u64;
+        8 + self.idr.len() as u64 + u64::from(self.frames - 1) * p_len
+    }
+
+    /// `ftyp`, `moov` and `mdat`, in bytes.
+    fn len(&self) -> u64 {
+        (FTYP.len() + self.moov.len()) as u64 + self.mdat_len()
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.len() as usize + 16);
+        out.extend_from_slice(FTYP);
+        out.extend_from_slice(&self.moov);
+        out.extend_from_slice(&(self.mdat_len() as u32).to_be_bytes());
+        out.extend_from_slice(b"mdat");
+        out.extend_from_slice(self.idr);
+        for k in 1..self.frames {
+            out.extend_from_slice(&self.skipped[(k % h264::FRAME_NUMS) as usize]);
+        }
+        out
+    }
+}
+
+/// The IDR picture's sample for picture size `pic`, made once (the largest is 8 KiB, and
+/// the same for every video of that size).
+fn idr_sample(pic: usize) -> &'static [u8] {
+    static IDRS: [OnceLock<Vec<u8>>; PICTURES.len()] = [const { OnceLock::new() }; PICTURES.len()];
+    IDRS[pic].get_or_init(|| length_prefixed(&PICTURES[pic].idr()))
 }
 
 /// A sample: the NAL unit after its 4-byte length (the avcC's `lengthSizeMinusOne` is 3).
@@ -105,20 +150,12 @@ fn words(ws: &[u32]) -> Vec<u8> {
 const MATRIX: [u32; 9] = [0x0001_0000, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000];
 
 /// The `moov` box: the movie header and one video track whose samples are all in one chunk
-/// at `data_at`.
-fn moov(p: Picture, sizes: &[u32], stamp: i64, data_at: u32) -> Vec<u8> {
-    let time = (stamp + EPOCH_1904).clamp(0, i64::from(u32::MAX)) as u32;
+/// (whose offset, the box's last field, the caller sets).
+fn moov(p: Picture, sizes: &[u32], stamp: i64) -> Vec<u8> {
+    let time = stamp_1904(stamp);
     let frames = sizes.len() as u32;
     let media_duration = frames * FRAME_TICKS;
     let ms = (u64::from(media_duration) * 1000 / u64::from(TIMESCALE)) as u32;
-    // mvhd (§8.2.2): version 0, times, 1000 units a second, the duration, rate 1.0, volume
-    // 1.0, reserved, the matrix, pre-defined, the next track's ID.
-    let mut mvhd = words(&[0, time, time, 1000, ms, 0x0001_0000]);
-    mvhd.extend_from_slice(&[0x01, 0x00]);
-    mvhd.extend_from_slice(&[0; 10]);
-    mvhd.extend(words(&MATRIX));
-    mvhd.extend_from_slice(&[0; 24]);
-    mvhd.extend(words(&[2]));
     // tkhd (§8.3.2): enabled and in the movie (flags 3), track 1, the duration, layer,
     // group and volume 0, the matrix, the picture size in 16.16.
     let mut tkhd = words(&[3, time, time, 1, 0, ms, 0, 0, 0, 0]);
@@ -141,13 +178,30 @@ fn moov(p: Picture, sizes: &[u32], stamp: i64, data_at: u32) -> Vec<u8> {
             &mp4_box(b"stss", &[&words(&[0, 1, 1])]),
             &mp4_box(b"stsc", &[&words(&[0, 1, 1, frames, 1])]),
             &mp4_box(b"stsz", &[&words(&[0, 0, frames]), &words(sizes)]),
-            &mp4_box(b"stco", &[&words(&[0, 1, data_at])]),
+            &mp4_box(b"stco", &[&words(&[0, 1, 0])]),
         ],
     );
     let minf = mp4_box(b"minf", &[&mp4_box(b"vmhd", &[&vmhd]), &dinf, &stbl]);
     let mdia = mp4_box(b"mdia", &[&mp4_box(b"mdhd", &[&mdhd]), &mp4_box(b"hdlr", &[&hdlr]), &minf]);
     let trak = mp4_box(b"trak", &[&mp4_box(b"tkhd", &[&tkhd]), &mdia]);
-    mp4_box(b"moov", &[&mp4_box(b"mvhd", &[&mvhd]), &trak])
+    mp4_box(b"moov", &[&mvhd(time, ms), &trak])
+}
+
+/// Seconds since 1904 (the format's times), as 32 bits hold them.
+fn stamp_1904(stamp: i64) -> u32 {
+    (stamp + EPOCH_1904).clamp(0, i64::from(u32::MAX)) as u32
+}
+
+/// The `mvhd` box (§8.2.2): version 0, times, 1000 units a second, the duration in them,
+/// rate 1.0, volume 1.0, reserved, the matrix, pre-defined, the next track's ID.
+fn mvhd(time: u32, ms: u32) -> Vec<u8> {
+    let mut v = words(&[0, time, time, 1000, ms, 0x0001_0000]);
+    v.extend_from_slice(&[0x01, 0x00]);
+    v.extend_from_slice(&[0; 10]);
+    v.extend(words(&MATRIX));
+    v.extend_from_slice(&[0; 24]);
+    v.extend(words(&[2]));
+    mp4_box(b"mvhd", &[&v])
 }
 
 /// The `avc1` sample entry (14496-15 §5.4.2) with its `avcC` configuration record.
@@ -182,8 +236,14 @@ mod tests {
     }
 
     #[test]
+    fn the_smallest_video_is_one_small_picture() {
+        assert_eq!(MIN_VIDEO, Video::new(PICTURES.len() - 1, 1, 0).len() + 16);
+    }
+
+    #[test]
     fn boxes_add_up_to_the_file() {
-        for (size, seed) in [(300u64, 1u64), (5_000, 2), (2 << 20, 3), (5 << 30, 4)] {
+        for (size, seed) in [(288u64, 1u64), (MIN_VIDEO - 1, 1), (MIN_VIDEO, 1), (5_000, 2), (2 << 20, 3), (5 << 30, 4)]
+        {
             let p = prefix(&spec(size, seed), &mut Rng::from_key(seed));
             // Walk the top-level boxes: their sizes end exactly at the file's end.
             let mut at = 0u64;
@@ -198,8 +258,8 @@ mod tests {
                 at += len;
             }
             assert_eq!(at, size, "size {size}: {kinds:?}");
-            assert_eq!(kinds.first().map(String::as_str), Some("ftyp"));
-            if size > 5_000 {
+            assert_eq!(kinds[..2], ["ftyp", "moov"]);
+            if size >= MIN_VIDEO {
                 assert_eq!(kinds, ["ftyp", "moov", "mdat", "free"]);
             }
         }
