@@ -8,12 +8,14 @@
 //! (under [`MIN_VIDEO`] bytes: a valid track's boxes alone take about 600) holds an empty
 //! movie: `ftyp`, a `moov` with only its header, and `free`.
 
+mod boxes;
 mod h264;
 
 use std::sync::OnceLock;
 
 use super::ContentSpec;
 use crate::rng::Rng;
+use boxes::Boxes;
 use h264::Picture;
 
 /// Seconds from 1904-01-01 (the format's epoch) to 1970-01-01.
@@ -50,7 +52,13 @@ pub fn prefix(spec: &ContentSpec, rng: &mut Rng) -> Vec<u8> {
         .find(|v| v.len() + 16 <= spec.size);
     let mut out = match fits {
         Some(v) => v.bytes(),
-        None => [FTYP, &mp4_box(b"moov", &[&mvhd(stamp_1904(spec.stamp), 0)])].concat(),
+        None => {
+            let mut b = Boxes::new(160);
+            b.bytes(FTYP).open(b"moov");
+            mvhd(&mut b, stamp_1904(spec.stamp), 0);
+            b.close();
+            b.out
+        }
     };
     let rest = spec.size.saturating_sub(out.len() as u64);
     if rest >= 1 << 32 {
@@ -78,11 +86,11 @@ impl Video {
         let p = PICTURES[pic];
         let idr = idr_sample(pic);
         let skipped: Vec<Vec<u8>> = (0..h264::FRAME_NUMS.min(frames)).map(|k| length_prefixed(&p.skipped(k))).collect();
-        let sizes: Vec<u32> = std::iter::once(idr.len())
-            .chain((1..frames).map(|k| skipped[(k % h264::FRAME_NUMS) as usize].len()))
-            .map(|n| n as u32)
-            .collect();
-        let mut moov = moov(p, &sizes, stamp);
+        let size_of = |k: u32| match k {
+            0 => idr.len() as u32,
+            k => skipped[(k % h264::FRAME_NUMS) as usize].len() as u32,
+        };
+        let mut moov = moov(p, frames, size_of, stamp);
         // The chunk offset is the moov's last field (stco ends stbl, which ends each box
         // around it): the samples start after the ftyp, the moov and the mdat's header.
         let data_at = (FTYP.len() + moov.len() + 8) as u32;
@@ -129,62 +137,41 @@ fn length_prefixed(nal: &[u8]) -> Vec<u8> {
     v
 }
 
-/// A box: its size, its type, its content.
-fn mp4_box(kind: &[u8; 4], parts: &[&[u8]]) -> Vec<u8> {
-    let len: usize = 8 + parts.iter().map(|p| p.len()).sum::<usize>();
-    let mut v = Vec::with_capacity(len);
-    v.extend_from_slice(&(len as u32).to_be_bytes());
-    v.extend_from_slice(kind);
-    for p in parts {
-        v.extend_from_slice(p);
-    }
-    v
-}
-
-/// Big-endian 32-bit words.
-fn words(ws: &[u32]) -> Vec<u8> {
-    ws.iter().flat_map(|w| w.to_be_bytes()).collect()
-}
-
 /// The unity transformation matrix of `mvhd` and `tkhd`.
 const MATRIX: [u32; 9] = [0x0001_0000, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000];
 
-/// The `moov` box: the movie header and one video track whose samples are all in one chunk
-/// (whose offset, the box's last field, the caller sets).
-fn moov(p: Picture, sizes: &[u32], stamp: i64) -> Vec<u8> {
+/// The `moov` box: the movie header and one video track of `frames` samples of the sizes
+/// `size_of` gives, all in one chunk (whose offset, the box's last field, the caller sets).
+fn moov(p: Picture, frames: u32, size_of: impl Fn(u32) -> u32, stamp: i64) -> Vec<u8> {
     let time = stamp_1904(stamp);
-    let frames = sizes.len() as u32;
     let media_duration = frames * FRAME_TICKS;
     let ms = (u64::from(media_duration) * 1000 / u64::from(TIMESCALE)) as u32;
+    let mut b = Boxes::new(1024 + 4 * frames as usize);
+    b.open(b"moov");
+    mvhd(&mut b, time, ms);
+    b.open(b"trak");
     // tkhd (§8.3.2): enabled and in the movie (flags 3), track 1, the duration, layer,
     // group and volume 0, the matrix, the picture size in 16.16.
-    let mut tkhd = words(&[3, time, time, 1, 0, ms, 0, 0, 0, 0]);
-    tkhd.extend(words(&MATRIX));
-    tkhd.extend(words(&[p.width << 16, p.height << 16]));
+    b.open(b"tkhd").words(&[3, time, time, 1, 0, ms, 0, 0, 0, 0]).words(&MATRIX);
+    b.words(&[p.width << 16, p.height << 16]).close();
+    b.open(b"mdia");
     // mdhd (§8.4.2): the media's time scale and duration, language `und`.
-    let mdhd = words(&[0, time, time, TIMESCALE, media_duration, 0x55C4_0000]);
-    let mut hdlr = words(&[0, 0]);
-    hdlr.extend_from_slice(b"vide");
-    hdlr.extend_from_slice(&[0; 12]);
-    hdlr.extend_from_slice(b"VideoHandler\0");
-    let vmhd = words(&[1, 0, 0]);
-    let dref = [words(&[0, 1]), mp4_box(b"url ", &[&words(&[1])])].concat();
-    let dinf = mp4_box(b"dinf", &[&mp4_box(b"dref", &[&dref])]);
-    let stbl = mp4_box(
-        b"stbl",
-        &[
-            &mp4_box(b"stsd", &[&words(&[0, 1]), &avc1(p)]),
-            &mp4_box(b"stts", &[&words(&[0, 1, frames, FRAME_TICKS])]),
-            &mp4_box(b"stss", &[&words(&[0, 1, 1])]),
-            &mp4_box(b"stsc", &[&words(&[0, 1, 1, frames, 1])]),
-            &mp4_box(b"stsz", &[&words(&[0, 0, frames]), &words(sizes)]),
-            &mp4_box(b"stco", &[&words(&[0, 1, 0])]),
-        ],
-    );
-    let minf = mp4_box(b"minf", &[&mp4_box(b"vmhd", &[&vmhd]), &dinf, &stbl]);
-    let mdia = mp4_box(b"mdia", &[&mp4_box(b"mdhd", &[&mdhd]), &mp4_box(b"hdlr", &[&hdlr]), &minf]);
-    let trak = mp4_box(b"trak", &[&mp4_box(b"tkhd", &[&tkhd]), &mdia]);
-    mp4_box(b"moov", &[&mvhd(time, ms), &trak])
+    b.leaf(b"mdhd", &[0, time, time, TIMESCALE, media_duration, 0x55C4_0000]);
+    b.open(b"hdlr").words(&[0, 0]).bytes(b"vide").bytes(&[0; 12]).bytes(b"VideoHandler\0").close();
+    b.open(b"minf").leaf(b"vmhd", &[1, 0, 0]);
+    b.open(b"dinf").open(b"dref").words(&[0, 1]).leaf(b"url ", &[1]).close().close();
+    b.open(b"stbl").open(b"stsd").words(&[0, 1]);
+    avc1(&mut b, p);
+    b.close();
+    b.leaf(b"stts", &[0, 1, frames, FRAME_TICKS]).leaf(b"stss", &[0, 1, 1]).leaf(b"stsc", &[0, 1, 1, frames, 1]);
+    b.open(b"stsz").words(&[0, 0, frames]);
+    for k in 0..frames {
+        b.words(&[size_of(k)]);
+    }
+    b.close().leaf(b"stco", &[0, 1, 0]);
+    // stbl, minf, mdia, trak, moov.
+    b.close().close().close().close().close();
+    b.out
 }
 
 /// Seconds since 1904 (the format's times), as 32 bits hold them.
@@ -194,36 +181,23 @@ fn stamp_1904(stamp: i64) -> u32 {
 
 /// The `mvhd` box (§8.2.2): version 0, times, 1000 units a second, the duration in them,
 /// rate 1.0, volume 1.0, reserved, the matrix, pre-defined, the next track's ID.
-fn mvhd(time: u32, ms: u32) -> Vec<u8> {
-    let mut v = words(&[0, time, time, 1000, ms, 0x0001_0000]);
-    v.extend_from_slice(&[0x01, 0x00]);
-    v.extend_from_slice(&[0; 10]);
-    v.extend(words(&MATRIX));
-    v.extend_from_slice(&[0; 24]);
-    v.extend(words(&[2]));
-    mp4_box(b"mvhd", &[&v])
+fn mvhd(b: &mut Boxes, time: u32, ms: u32) {
+    b.open(b"mvhd").words(&[0, time, time, 1000, ms, 0x0001_0000]).bytes(&[0x01, 0x00]).bytes(&[0; 10]);
+    b.words(&MATRIX).bytes(&[0; 24]).words(&[2]).close();
 }
 
 /// The `avc1` sample entry (14496-15 §5.4.2) with its `avcC` configuration record.
-fn avc1(p: Picture) -> Vec<u8> {
+fn avc1(b: &mut Boxes, p: Picture) {
     let (sps, pps) = (p.sps(), p.pps());
-    let mut avcc = vec![1, 66, 0xC0, p.level(), 0xFF, 0xE1];
-    avcc.extend_from_slice(&(sps.len() as u16).to_be_bytes());
-    avcc.extend_from_slice(&sps);
-    avcc.push(1);
-    avcc.extend_from_slice(&(pps.len() as u16).to_be_bytes());
-    avcc.extend_from_slice(&pps);
     // Reserved, data reference 1, pre-defined and reserved, the size, 72 dpi both ways,
     // reserved, one frame a sample, no compressor name, depth 24, pre-defined -1.
-    let mut entry = vec![0, 0, 0, 0, 0, 0, 0, 1];
-    entry.extend_from_slice(&[0; 16]);
-    entry.extend_from_slice(&(p.width as u16).to_be_bytes());
-    entry.extend_from_slice(&(p.height as u16).to_be_bytes());
-    entry.extend(words(&[0x0048_0000, 0x0048_0000, 0]));
-    entry.extend_from_slice(&[0, 1]);
-    entry.extend_from_slice(&[0; 32]);
-    entry.extend_from_slice(&[0x00, 0x18, 0xFF, 0xFF]);
-    mp4_box(b"avc1", &[&entry, &mp4_box(b"avcC", &[&avcc])])
+    b.open(b"avc1").bytes(&[0, 0, 0, 0, 0, 0, 0, 1]).bytes(&[0; 16]);
+    b.bytes(&(p.width as u16).to_be_bytes()).bytes(&(p.height as u16).to_be_bytes());
+    b.words(&[0x0048_0000, 0x0048_0000, 0]).bytes(&[0, 1]).bytes(&[0; 32]).bytes(&[0x00, 0x18, 0xFF, 0xFF]);
+    // avcC: version 1, profile, compatibility, level, 4-byte lengths, one SPS, one PPS.
+    b.open(b"avcC").bytes(&[1, 66, 0xC0, p.level(), 0xFF, 0xE1]);
+    b.bytes(&(sps.len() as u16).to_be_bytes()).bytes(&sps).bytes(&[1]);
+    b.bytes(&(pps.len() as u16).to_be_bytes()).bytes(&pps).close().close();
 }
 
 #[cfg(test)]
