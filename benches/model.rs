@@ -1,6 +1,7 @@
 //! Model benchmarks: file attributes per second over a full walk, decoding one random index
-//! of a billion-file tree with a warm and a cold cache, and manifest records per second. The
-//! README quotes these names.
+//! of a billion-file tree with a warm and a cold cache, content reads (1 MiB, and the
+//! mount's 128 KiB reads of videos and sparse disk images), and manifest records per second.
+//! The README quotes these names.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -92,6 +93,36 @@ fn content(c: &mut Criterion) {
     g.finish();
 }
 
+/// One read as the mount serves it (128 KiB, a new reader each time) of a video and of disk
+/// images sparse as the enterprise profile makes them, across the file (holes included),
+/// beside a file of random bytes: what a format's framing adds to a read.
+fn small_reads(c: &mut Criterion) {
+    use synthfs_model::FileType;
+    use synthfs_model::content::{ContentSpec, Reader, SparseLayout, body_crc};
+    let mut g = c.benchmark_group("content");
+    g.throughput(Throughput::Bytes(128 << 10));
+    let mut buf = vec![0u8; 128 << 10];
+    let mib = 1u64 << 20;
+    for (t, size, sparse) in [
+        (FileType::Binary, 64 * mib, false),
+        (FileType::Mp4, 64 * mib, false),
+        (FileType::Vhdx, 5 << 30, true),
+        (FileType::Vmdk, 5 << 30, true),
+        (FileType::Iso, 5 << 30, true),
+    ] {
+        let sparse = if sparse { SparseLayout::new(size, mib, 255 * mib, mib, 64 << 10) } else { None };
+        let spec = ContentSpec { ftype: t, size, seed: 42, stamp: 1_700_000_000, sparse, attachments: 0 };
+        let mut off = 0u64;
+        g.bench_function(format!("read_128k_{}", t.ext()), |b| {
+            b.iter(|| {
+                off = (off + 7 * mib + 4096) % (size - (128 << 10));
+                black_box(Reader::new(&spec).read_at(off, &mut buf, &body_crc))
+            })
+        });
+    }
+    g.finish();
+}
+
 /// `manifest` of a 100,000-file panzura-demo tree as JSONL, on one thread (records/s is the
 /// throughput; the target is a million a second).
 fn manifest(c: &mut Criterion) {
@@ -115,5 +146,5 @@ fn manifest(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, attrs_walk, listings_walk, decode, content, manifest);
+criterion_group!(benches, attrs_walk, listings_walk, decode, content, small_reads, manifest);
 criterion_main!(benches);

@@ -1,4 +1,7 @@
-//! Generated content as outside tools see it: `file`, `unzip -t`, and Python's parsers.
+//! Generated content as outside tools see it: `file`, `unzip -t`, and Python's parsers; videos
+//! and disk images in [`media`].
+
+mod media;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -30,7 +30,7 @@ pub(super) fn eml(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
         .as_bytes(),
     );
     prefix.extend_from_slice(PLAIN);
-    Envelope { prefix, body: Body::Prose, trailer: Trailer::Mime(mime) }
+    Envelope { prefix: prefix.into(), body: Body::Prose, trailer: Trailer::Mime(mime) }
 }
 
 /// A file an e-mail carries: its name and content.

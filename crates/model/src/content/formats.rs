@@ -2,7 +2,8 @@
 //! every file starts with its type's magic bytes and real parsers accept it.
 //!
 //! E-mails (headers and MIME attachments) are framed in `email.rs`, Office Open XML documents
-//! and ZIP archives in `ooxml.rs`; the other types here.
+//! and ZIP archives in `ooxml.rs`, videos in `mp4/`, disk and disc images in [`super::disk`];
+//! the other types here.
 
 use std::fmt::Write as _;
 
@@ -14,8 +15,11 @@ use super::ContentSpec;
 use super::body::{Body, csv_header};
 use super::email::eml;
 pub use super::email::{ATTACHMENT_MAX, Attachment, Mime, attachments};
+use super::header::Header;
 use super::ooxml::ooxml;
+use super::prefix::Prefix;
 use super::zipfile::Container;
+use super::{disk, mp4};
 
 const TINY_JPEG: &[u8] = include_bytes!("assets/tiny.jpg");
 const TINY_PNG: &[u8] = include_bytes!("assets/tiny.png");
@@ -24,7 +28,7 @@ const DESKTOP_INI: &[u8] =
 
 /// How a file is framed.
 pub struct Envelope {
-    pub prefix: Vec<u8>,
+    pub prefix: Prefix,
     pub body: Body,
     pub trailer: Trailer,
 }
@@ -55,13 +59,13 @@ impl Trailer {
 }
 
 impl Envelope {
-    pub(super) fn plain(prefix: Vec<u8>, body: Body) -> Envelope {
-        Envelope { prefix, body, trailer: Trailer::None }
+    pub(super) fn plain(prefix: impl Into<Prefix>, body: Body) -> Envelope {
+        Envelope { prefix: prefix.into(), body, trailer: Trailer::None }
     }
 
     /// The length of the body for a file of `size` bytes.
     pub fn body_len(&self, size: u64) -> u64 {
-        size.saturating_sub(self.prefix.len() as u64 + self.trailer.len())
+        size.saturating_sub(self.prefix.len() + self.trailer.len())
     }
 }
 
@@ -80,10 +84,10 @@ pub fn envelope(spec: &ContentSpec) -> Envelope {
         FileType::Docx | FileType::Xlsx | FileType::Pptx | FileType::Zip => ooxml(spec, &mut rng),
         FileType::Jpg => Envelope::plain(TINY_JPEG.to_vec(), Body::Random),
         FileType::Png => Envelope::plain(TINY_PNG.to_vec(), Body::Random),
-        FileType::Mp4 => mp4(spec),
-        FileType::Iso => Envelope::plain(iso_header(spec), Body::Random),
-        FileType::Vhdx => Envelope::plain(vhdx_header(), Body::Random),
-        FileType::Vmdk => Envelope::plain(vmdk_header(spec, &mut rng), Body::Random),
+        FileType::Mp4 => Envelope::plain(mp4::prefix(spec, &mut rng), Body::Random),
+        FileType::Iso => Envelope::plain(disk::iso::header(spec), Body::Random),
+        FileType::Vhdx => Envelope::plain(disk::vhdx::prefix(spec, &mut rng), Body::Random),
+        FileType::Vmdk => Envelope::plain(disk::vmdk::prefix(spec, &mut rng), Body::Random),
         FileType::Bak => Envelope::plain(mtf_header(spec), Body::Random),
         FileType::Tmp => Envelope::plain(Vec::new(), Body::Random),
         FileType::OfficeLock => Envelope::plain(office_lock(&mut rng), Body::Random),
@@ -108,6 +112,9 @@ pub fn size_bounds(ftype: FileType) -> (u64, u64) {
         FileType::Docx | FileType::Xlsx | FileType::Pptx | FileType::Zip => (envelope_floor(ftype), ZIP_MAX),
         FileType::Iso => (64 << 10, u64::MAX),
         FileType::Vhdx => (4 << 20, u64::MAX),
+        // The floor of the earlier framing (an `ftyp` and an `mdat` header, and 256 bytes), so
+        // trees keep their sizes: a file too small for the video keeps what fits (see `mp4`).
+        FileType::Mp4 => (288, u64::MAX),
         // No format to frame: any size, empty included.
         FileType::Text | FileType::Binary => (0, u64::MAX),
         _ => (envelope_floor(ftype), u64::MAX),
@@ -128,7 +135,7 @@ pub fn frame_bounds(ftype: FileType) -> (u64, u64) {
         .map(|seed| {
             let spec = ContentSpec { ftype, size: 1 << 20, seed, stamp: 1_600_000_000, sparse: None, attachments: 0 };
             let e = envelope(&spec);
-            (e.prefix.len() as u64, e.trailer.len())
+            (e.prefix.head(), e.trailer.len())
         })
         .fold((0, 0), |(p, t), (a, b)| (p.max(a), t.max(b)))
 }
@@ -171,12 +178,12 @@ fn pdf(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
         let (prefix, trailer) = pdf_parts(&head_objs, body_len, &title, spec.stamp);
         let new_len = spec.size.saturating_sub((prefix.len() + trailer.len()) as u64);
         if new_len == body_len {
-            return Envelope { prefix, body: Body::PdfText, trailer: Trailer::Bytes(trailer) };
+            return Envelope { prefix: prefix.into(), body: Body::PdfText, trailer: Trailer::Bytes(trailer) };
         }
         body_len = new_len;
     }
     let (prefix, trailer) = pdf_parts(&head_objs, body_len, &title, spec.stamp);
-    Envelope { prefix, body: Body::PdfText, trailer: Trailer::Bytes(trailer) }
+    Envelope { prefix: prefix.into(), body: Body::PdfText, trailer: Trailer::Bytes(trailer) }
 }
 
 fn pdf_parts(head_objs: &[String], stream_len: u64, title: &str, stamp: i64) -> (Vec<u8>, Vec<u8>) {
@@ -206,130 +213,6 @@ fn pdf_parts(head_objs: &[String], stream_len: u64, title: &str, stamp: i64) -> 
     }
     let _ = write!(t, "trailer\n<< /Size 7 /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n");
     (p.into_bytes(), t.into_bytes())
-}
-
-fn mp4(spec: &ContentSpec) -> Envelope {
-    let mut v = Vec::new();
-    v.extend_from_slice(&24u32.to_be_bytes());
-    v.extend_from_slice(b"ftypisom\x00\x00\x02\x00isommp41");
-    let rest = spec.size.saturating_sub(v.len() as u64);
-    if rest >= 1 << 32 {
-        v.extend_from_slice(&1u32.to_be_bytes());
-        v.extend_from_slice(b"mdat");
-        v.extend_from_slice(&rest.to_be_bytes());
-    } else {
-        v.extend_from_slice(&(rest as u32).to_be_bytes());
-        v.extend_from_slice(b"mdat");
-    }
-    Envelope::plain(v, Body::Random)
-}
-
-/// ISO 9660: 32 KiB system area, a primary volume descriptor and the set terminator.
-fn iso_header(spec: &ContentSpec) -> Vec<u8> {
-    const SECTOR: usize = 2048;
-    let (pvd, term) = (16 * SECTOR, 17 * SECTOR);
-    let mut h = Header::zeroed(18 * SECTOR);
-    // Type 1 (primary), the standard identifier, version 1; the system and volume identifiers.
-    h.put(pvd, b"\x01CD001\x01").put(pvd + 8, &pad(b"LINUX", 32));
-    let label = format!("SYNTHFS_{:08X}", spec.seed as u32);
-    h.put(pvd + 40, &pad(label.as_bytes(), 32));
-    // The volume space size in sectors; the volume set size, the volume's sequence number in
-    // it and the logical block size; the file structure version.
-    h.both(4, &[(pvd + 80, u64::from((spec.size / SECTOR as u64) as u32))]);
-    h.both(2, &[(pvd + 120, 1), (pvd + 124, 1), (pvd + 128, SECTOR as u64)]).put(pvd + 881, &[1]);
-    h.put(term, b"\xFFCD001\x01");
-    h.0
-}
-
-fn pad(s: &[u8], n: usize) -> Vec<u8> {
-    let mut v = s.to_vec();
-    v.resize(n, b' ');
-    v
-}
-
-/// A binary header being filled in, each field at its offset: the framing of disk images,
-/// backups and OLE files.
-struct Header(Vec<u8>);
-
-impl Header {
-    fn zeroed(len: usize) -> Header {
-        Header(vec![0; len])
-    }
-
-    /// Bytes at `at`.
-    fn put(&mut self, at: usize, bytes: &[u8]) -> &mut Header {
-        self.0[at..at + bytes.len()].copy_from_slice(bytes);
-        self
-    }
-
-    /// Unsigned integers `width` bytes wide (2, 4 or 8), little-endian, at their offsets.
-    fn le(&mut self, width: usize, fields: &[(usize, u64)]) -> &mut Header {
-        for &(at, v) in fields {
-            self.put(at, &v.to_le_bytes()[..width]);
-        }
-        self
-    }
-
-    /// ISO 9660's both-byte-order integers: little-endian, then the same big-endian.
-    fn both(&mut self, width: usize, fields: &[(usize, u64)]) -> &mut Header {
-        for &(at, v) in fields {
-            self.put(at, &v.to_le_bytes()[..width]).put(at + width, &v.to_be_bytes()[8 - width..]);
-        }
-        self
-    }
-
-    /// UTF-16LE code units from `at`.
-    fn utf16(&mut self, at: usize, units: impl IntoIterator<Item = u16>) -> &mut Header {
-        for (i, c) in units.into_iter().enumerate() {
-            self.put(at + 2 * i, &c.to_le_bytes());
-        }
-        self
-    }
-}
-
-/// VHDX: the file type identifier ("vhdxfile" and a UTF-16 creator), two headers and two
-/// region tables (BAT and metadata), each in its 64 KiB block as MS-VHDX lays them out.
-fn vhdx_header() -> Vec<u8> {
-    const K64: usize = 64 << 10;
-    let mut h = Header::zeroed(5 * K64);
-    h.put(0, b"vhdxfile").utf16(8, "Microsoft Windows 10.0.19045.0".encode_utf16());
-    // Each header: its sequence number, version 1, and a 1 MiB log 1 MiB in.
-    for (seq, at) in [(1u64, K64), (2, 2 * K64)] {
-        h.put(at, b"head")
-            .le(8, &[(at + 8, seq), (at + 72, 1 << 20)])
-            .le(2, &[(at + 66, 1)])
-            .le(4, &[(at + 68, 1 << 20)]);
-    }
-    // Region GUIDs in their on-disk (mixed-endian) byte order.
-    const BAT: [u8; 16] =
-        [0x66, 0x77, 0xC2, 0x2D, 0x23, 0xF6, 0x00, 0x42, 0x9D, 0x64, 0x11, 0x5E, 0x9B, 0xFD, 0x4A, 0x08];
-    const META: [u8; 16] =
-        [0x06, 0xA2, 0x7C, 0x8B, 0x90, 0x47, 0x9A, 0x4B, 0xB8, 0xFE, 0x57, 0x5F, 0x05, 0x0F, 0x88, 0x6E];
-    // Each region table: two entries (GUID, offset, 1 MiB long, required).
-    for at in [3 * K64, 4 * K64] {
-        h.put(at, b"regi").le(4, &[(at + 8, 2)]);
-        for (k, (guid, offset)) in [(BAT, 3u64 << 20), (META, 2u64 << 20)].into_iter().enumerate() {
-            let e = at + 16 + 32 * k;
-            h.put(e, &guid).le(8, &[(e + 16, offset)]).le(4, &[(e + 24, 1 << 20), (e + 28, 1)]);
-        }
-    }
-    h.0
-}
-
-/// VMDK monolithic sparse extent: header then the embedded descriptor.
-fn vmdk_header(spec: &ContentSpec, rng: &mut Rng) -> Vec<u8> {
-    let sectors = spec.size / 512;
-    let desc = format!(
-        "# Disk DescriptorFile\nversion=1\nCID={:08x}\nparentCID=ffffffff\ncreateType=\"monolithicSparse\"\n\n# Extent description\nRW {sectors} SPARSE \"disk.vmdk\"\n\n# The Disk Data Base\n#DDB\n\nddb.virtualHWVersion = \"14\"\nddb.adapterType = \"lsilogic\"\n",
-        rng.next_u64() as u32
-    );
-    // Version 1, flags 3, 512 grain table entries; the capacity and the grain in sectors, and
-    // where the descriptor is and how long (in sectors); the line-ending check bytes. The
-    // descriptor fills the 20 sectors after the header.
-    let mut h = Header::zeroed(21 * 512);
-    h.put(0, b"KDMV").le(4, &[(4, 1), (8, 3), (44, 512)]);
-    h.le(8, &[(12, sectors), (20, 128), (28, 1), (36, 20)]).put(73, b"\n \r\n").put(512, desc.as_bytes());
-    h.0
 }
 
 /// A Microsoft Tape Format header, as SQL Server backups start.

@@ -174,5 +174,5 @@ pub(super) fn ooxml(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
         }
     };
     let container = Container { entries, bulk_name: bulk, time: entry_time(spec.stamp) };
-    Envelope { prefix: container.prefix(), body: Body::Random, trailer: Trailer::Zip(container) }
+    Envelope { prefix: container.prefix().into(), body: Body::Random, trailer: Trailer::Zip(container) }
 }
