@@ -14,6 +14,7 @@ use super::Model;
 use super::layout::{self, Layout};
 use super::rng::{Purpose, Rng};
 
+mod child_names;
 mod children;
 mod files_per_folder;
 
