@@ -230,23 +230,11 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     let stop = StopPoll(poll);
     let session = session.spawn().map_err(mount_err)?;
     raise_readahead(&canonical);
-    survey_now(tree.clone());
     // Started once requests are served: cloning the mount must not wait on a request.
     if let Some(d) = DirAhead::start(tree, &canonical, settings.dir_ahead.unwrap_or(DIR_AHEAD)) {
         let _ = dirs_ahead.set(d);
     }
     Ok(Mounted { session, _poll: stop, dirs_ahead, signals, mountpoint: canonical })
-}
-
-/// Starts the tree's survey of files by depth on a thread of its own, now that the mount
-/// serves: the first listing with files (the root's, at the first `ls`) needs it, and would
-/// otherwise start it itself (tens of milliseconds, 100 ms and more at 10^9 files). Started
-/// only once serving, so the mount is ready as soon as without it.
-fn survey_now(tree: Arc<Tree>) {
-    let spawned = std::thread::Builder::new().name("synthfs-survey".into()).spawn(move || tree.survey());
-    if let Err(err) = spawned {
-        tracing::debug!(%err, "cannot start the survey ahead; the first listing makes it");
-    }
 }
 
 /// Raises the mount's readahead to [`MAX_READAHEAD`]. The kernel caps a FUSE mount's

@@ -66,7 +66,7 @@ pub struct Tree {
     /// Symbolic and hard links (the torture layout has them).
     links: Links,
     /// How sizes lean by depth (`sizes.by_depth`), learned from this tree's files by depth
-    /// when a size is first drawn or [`Tree::survey`] is called (see [`Tree::size_tilt`]).
+    /// when a size is first drawn (see [`Tree::size_tilt`]).
     depth_tilts: std::sync::OnceLock<Option<DepthTilts>>,
     /// The threads the front end lends for the depth survey (none unless given).
     workers: Arc<dyn Workers>,
@@ -208,13 +208,6 @@ impl Tree {
             })
         });
         tilts.as_ref().map_or(Tilt::NONE, |t| t.at(depth))
-    }
-
-    /// Surveys the tree's files by depth now, if nothing has yet (see [`Tree::size_tilt`]): a
-    /// front end calls it on a thread of its own once it serves, so the first listing with
-    /// files finds the survey under way or done instead of starting it.
-    pub fn survey(&self) {
-        let _ = self.size_tilt(1);
     }
 
     pub fn file_count(&self) -> u64 {
