@@ -178,8 +178,12 @@ pub fn index_of(ino: u64) -> FsResult<u64> {
 }
 
 impl SynthFs {
+    /// The filesystem of `tree`, nothing computed yet: each request computes what it needs
+    /// (the first listing with files waits for the tree's survey of files by depth, see
+    /// `Tree::size_tilt`), and the exact totals for `statfs` are walked once a listing has
+    /// been served.
     pub fn new(tree: Arc<Tree>) -> SynthFs {
-        let totals = Totals::start(tree.clone());
+        let totals = Totals::new(tree.clone());
         let pages = Arc::new(attr_pages::AttrPages::new(tree.clone()));
         let (t, p) = (tree.clone(), pages.clone());
         // Listings ahead of any walk; attribute pages too while a stat walk goes on.
@@ -357,6 +361,8 @@ impl SynthFs {
         if offset == 0 {
             self.listings_ahead.ask(plan.children.iter().map(|c| c.index), attrs);
         }
+        // The mount serves: background work may start.
+        self.totals.start();
         Ok(OpenDir { plan, page, listing })
     }
 
@@ -409,8 +415,10 @@ impl SynthFs {
         found.ok_or(FsError::NoData)
     }
 
-    /// Totals for `statfs`: exact once the background walk has finished, an estimate before.
+    /// Totals for `statfs`: exact once the background walk (started by the first listing or
+    /// `statfs`) has finished, an estimate before.
     pub fn statfs(&self) -> FsStats {
+        self.totals.start();
         let (_, allocated) = self.totals.bytes();
         FsStats {
             blocks: allocated.div_ceil(u64::from(BLOCK_SIZE)),

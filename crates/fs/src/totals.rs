@@ -1,8 +1,9 @@
 //! The tree's byte totals for `statfs` (`df`): computed exactly by a background walk for trees
 //! small enough to walk in a moment, estimated from an even sample of files otherwise (and
-//! until the walk is done), so mounting stays instant at any size.
+//! until the walk is done). The walk starts once the mount has served its first listing (or
+//! a `statfs`), so it never competes with the requests of a mount coming up.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Once, OnceLock};
 
 use synthfs_model::plan::DirPlan;
 use synthfs_model::{Location, Tree};
@@ -16,14 +17,23 @@ pub struct Totals {
     tree: Arc<Tree>,
     exact: OnceLock<(u64, u64)>,
     estimate: OnceLock<(u64, u64)>,
+    walk: Once,
 }
 
 impl Totals {
-    /// Starts the exact walk in the background when the tree is small enough.
-    pub fn start(tree: Arc<Tree>) -> Arc<Totals> {
-        let totals = Arc::new(Totals { tree, exact: OnceLock::new(), estimate: OnceLock::new() });
-        if totals.tree.file_count() <= EXACT_LIMIT {
-            let t = totals.clone();
+    /// Nothing computed yet: estimated when first asked, exact once [`Totals::start`]'s walk is
+    /// done.
+    pub fn new(tree: Arc<Tree>) -> Arc<Totals> {
+        Arc::new(Totals { tree, exact: OnceLock::new(), estimate: OnceLock::new(), walk: Once::new() })
+    }
+
+    /// Starts the exact walk in the background when the tree is small enough; once.
+    pub fn start(self: &Arc<Self>) {
+        if self.tree.file_count() > EXACT_LIMIT {
+            return;
+        }
+        self.walk.call_once(|| {
+            let t = self.clone();
             let spawned = std::thread::Builder::new().name("synthfs-totals".into()).spawn(move || {
                 let (bytes, allocated) = exact(&t.tree);
                 let _ = t.exact.set((bytes, allocated));
@@ -32,8 +42,7 @@ impl Totals {
             if let Err(e) = spawned {
                 tracing::warn!("cannot start the totals walk, statfs will estimate: {e}");
             }
-        }
-        totals
+        });
     }
 
     /// (apparent, allocated) bytes: exact when known, else the estimate.

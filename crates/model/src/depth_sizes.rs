@@ -16,6 +16,7 @@
 //! the threads the front end lends ([`Workers`]).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::plan::DirPlan;
 use super::sizing::normal_cdf;
@@ -72,44 +73,64 @@ impl Tilt<'_> {
 /// variance, not quite in shape when depths are far apart. This map (the inverse normal
 /// distribution function of the mixture's) makes them exactly standard normal over the tree's
 /// files by depth, so the tree keeps its size law whatever the curve; it is monotone, so each
-/// depth keeps its order.
-#[derive(Clone, Debug)]
+/// depth keeps its order. It is a table of [`ScoreMap::POINTS`] points interpolated linearly,
+/// each point computed when a score first falls next to it (a point takes a hundred normal
+/// distribution functions, the whole table some tens of milliseconds, and a listing needs a
+/// few points).
+#[derive(Debug)]
 pub struct ScoreMap {
     lo: f64,
     step: f64,
-    values: Vec<f64>,
+    /// The mixture: each depth's (weight, shift).
+    shifts: Vec<(f64, f64)>,
+    spread: f64,
+    /// Each point's value as bits once computed, [`ScoreMap::UNSET`] before. Two threads that
+    /// compute the same point store the same bits.
+    values: Box<[AtomicU64]>,
 }
 
 impl ScoreMap {
     const HALF_WIDTH: f64 = 12.0;
     const POINTS: usize = 4801;
+    /// A NaN that no point's value is.
+    const UNSET: u64 = u64::MAX;
 
     fn new(shifts: &[(f64, f64)], spread: f64) -> ScoreMap {
         let (lo, step) = (-Self::HALF_WIDTH, 2.0 * Self::HALF_WIDTH / (Self::POINTS - 1) as f64);
-        let values = (0..Self::POINTS)
-            .map(|i| {
-                let x = lo + step * i as f64;
-                // Below and above x under the mixture, each from its own side for precision.
-                let below: f64 = shifts.iter().map(|&(w, a)| w * normal_cdf((x - a) / spread)).sum();
-                let above: f64 = shifts.iter().map(|&(w, a)| w * normal_cdf((a - x) / spread)).sum();
-                if below < above { inverse_normal_cdf(below) } else { -inverse_normal_cdf(above) }
-            })
-            .collect();
-        ScoreMap { lo, step, values }
+        let values = (0..Self::POINTS).map(|_| AtomicU64::new(Self::UNSET)).collect();
+        ScoreMap { lo, step, shifts: shifts.to_vec(), spread, values }
+    }
+
+    /// The value at point `i`: the standard normal quantile of the mixture's distribution
+    /// function there.
+    fn value(&self, i: usize) -> f64 {
+        let bits = self.values[i].load(Ordering::Relaxed);
+        if bits != Self::UNSET {
+            return f64::from_bits(bits);
+        }
+        let x = self.lo + self.step * i as f64;
+        let (shifts, spread) = (&self.shifts, self.spread);
+        // Below and above x under the mixture, each from its own side for precision.
+        let below: f64 = shifts.iter().map(|&(w, a)| w * normal_cdf((x - a) / spread)).sum();
+        let above: f64 = shifts.iter().map(|&(w, a)| w * normal_cdf((a - x) / spread)).sum();
+        let v = if below < above { inverse_normal_cdf(below) } else { -inverse_normal_cdf(above) };
+        self.values[i].store(v.to_bits(), Ordering::Relaxed);
+        v
     }
 
     fn apply(&self, x: f64) -> f64 {
         let last = self.values.len() - 1;
         let pos = (x - self.lo) / self.step;
         if pos <= 0.0 {
-            return self.values[0] + (x - self.lo);
+            return self.value(0) + (x - self.lo);
         }
         if pos >= last as f64 {
-            return self.values[last] + (x - self.lo - self.step * last as f64);
+            return self.value(last) + (x - self.lo - self.step * last as f64);
         }
         let i = pos as usize;
         let f = pos - i as f64;
-        self.values[i] + f * (self.values[i + 1] - self.values[i])
+        let (a, b) = (self.value(i), self.value(i + 1));
+        a + f * (b - a)
     }
 }
 
@@ -137,7 +158,7 @@ fn inverse_normal_cdf(p: f64) -> f64 {
 }
 
 /// The tilts of every depth of one tree.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct DepthTilts {
     /// Per depth (index = depth, 0 unused), the score shift.
     shifts: Vec<f64>,

@@ -73,12 +73,8 @@ pub struct Model {
     mixes: Vec<Mix>,
     /// The global size law.
     pub law: sizing::SizeLaw,
-    /// Per type: (smallest, largest) size the format allows.
-    pub size_bounds: Vec<(u64, u64)>,
     /// Per type: whether it may be written sparse.
     sparse_types: Vec<bool>,
-    /// Per type: the longest prefix and trailer its format has.
-    pub frame_bounds: Vec<(u64, u64)>,
     pub files: u64,
     pub dirs: u64,
     /// File classes' draws (`[classes]`), if the profile has them.
@@ -88,21 +84,18 @@ pub struct Model {
 #[derive(Debug)]
 struct Mix {
     name: String,
-    /// Types with their extensions and weights.
-    types: Vec<sizing::MixType>,
-    /// How sizes choose among the types: made on the first draw from the mix (a few hundred
-    /// rounds of scaling each, so a tree does not wait at start-up for mixes it draws later or
+    /// Extensions and their weights (above zero), as the profile gives them.
+    weights: Vec<(&'static str, u64)>,
+    /// How sizes choose among the types: made on the first draw from the mix, with the sizes
+    /// each type's format allows (a few hundred rounds of scaling each, and every type's
+    /// framings sampled, so a tree does not wait at start-up for mixes it draws later or
     /// never).
     coupling: std::sync::OnceLock<sizing::Coupling>,
 }
 
 impl Mix {
-    fn new(name: String, types: Vec<sizing::MixType>) -> Mix {
-        Mix { name, types, coupling: std::sync::OnceLock::new() }
-    }
-
-    fn coupling(&self, law: &sizing::SizeLaw) -> &sizing::Coupling {
-        self.coupling.get_or_init(|| sizing::Coupling::new(self.types.clone(), law))
+    fn new(name: String, weights: Vec<(&'static str, u64)>) -> Mix {
+        Mix { name, weights, coupling: std::sync::OnceLock::new() }
     }
 }
 
@@ -128,33 +121,21 @@ impl Model {
         let as_of = profile.as_of_date();
         let (first, last) = profile.date_range();
         let (lo, hi) = (first.unix(), last.unix() + date::DAY - 1);
-        let size_bounds: Vec<(u64, u64)> = FileType::ALL.iter().map(|t| content::formats::size_bounds(*t)).collect();
         let law = sizing::SizeLaw::new(&profile.sizes);
-        let lognormal = |ts: &profile::TypeSize| (libm::log(ts.median.0.max(1) as f64), ts.sigma.max(0.05));
-        let mix_type = |ext: &str, weight: u64| {
-            let ftype = FileType::for_ext(ext);
-            sizing::MixType {
-                ftype,
-                ext: filetype::intern(ext),
-                weight,
-                prefer: profile.sizes.prefer.get(ext).map(lognormal),
-                own: profile.sizes.by_ext.get(ext).map(lognormal),
-                bounds: size_bounds[ftype.ordinal()],
-            }
-        };
         let mut mixes: Vec<Mix> = profile
             .mix
             .iter()
             .map(|(name, weights)| {
-                let types =
-                    weights.iter().filter(|(_, w)| **w > 0).map(|(ext, w)| mix_type(ext, u64::from(*w))).collect();
-                Mix::new(name.clone(), types)
+                let weights = weights
+                    .iter()
+                    .filter(|(_, w)| **w > 0)
+                    .map(|(ext, w)| (filetype::intern(ext), u64::from(*w)))
+                    .collect();
+                Mix::new(name.clone(), weights)
             })
             .collect();
         if !mixes.iter().any(|m| m.name == "default") {
-            let types =
-                [("docx", 30), ("xlsx", 20), ("pdf", 35), ("txt", 15)].iter().map(|(e, w)| mix_type(e, *w)).collect();
-            mixes.push(Mix::new("default".into(), types));
+            mixes.push(Mix::new("default".into(), vec![("docx", 30), ("xlsx", 20), ("pdf", 35), ("txt", 15)]));
         }
         let mut sparse_types = vec![false; FileType::ALL.len()];
         for ext in &profile.sparse.types {
@@ -162,7 +143,6 @@ impl Model {
                 sparse_types[t.ordinal()] = true;
             }
         }
-        let frame_bounds = FileType::ALL.iter().map(|t| content::formats::frame_bounds(*t)).collect();
         Ok(Model {
             seed: profile.seed,
             identities: cast,
@@ -172,9 +152,7 @@ impl Model {
             range: (lo, hi),
             mixes,
             law,
-            size_bounds,
             sparse_types,
-            frame_bounds,
             files: profile.files,
             dirs: profile.dir_count(),
             classes: classes::ClassTables::new(&profile.classes),
@@ -220,7 +198,7 @@ impl Model {
         size_rng: &mut rng::Rng,
     ) -> (FileType, &'static str, u64) {
         let m = &self.mixes[(mix as usize).min(self.mixes.len() - 1)];
-        let coupling = m.coupling(&self.law);
+        let coupling = self.coupling(m);
         let (i, x) = coupling.draw(&self.law, tilt, core, size_rng);
         let (ftype, ext) = match i.and_then(|i| coupling.types.get(i)) {
             Some(t) => (t.ftype, t.ext),
@@ -229,9 +207,43 @@ impl Model {
         (ftype, ext, self.clamp_size(ftype, x))
     }
 
+    /// How a mix draws its types and sizes, made on its first draw.
+    fn coupling<'a>(&self, m: &'a Mix) -> &'a sizing::Coupling {
+        m.coupling.get_or_init(|| {
+            let lognormal = |ts: &profile::TypeSize| (libm::log(ts.median.0.max(1) as f64), ts.sigma.max(0.05));
+            let sizes = &self.profile.sizes;
+            let types = m
+                .weights
+                .iter()
+                .map(|&(ext, weight)| {
+                    let ftype = FileType::for_ext(ext);
+                    sizing::MixType {
+                        ftype,
+                        ext,
+                        weight,
+                        prefer: sizes.prefer.get(ext).map(lognormal),
+                        own: sizes.by_ext.get(ext).map(lognormal),
+                        bounds: self.size_bounds(ftype),
+                    }
+                })
+                .collect();
+            sizing::Coupling::new(types, &self.law)
+        })
+    }
+
+    /// The (smallest, largest) size a type's format allows (computed on first use).
+    pub fn size_bounds(&self, ftype: FileType) -> (u64, u64) {
+        content::formats::size_bounds(ftype)
+    }
+
+    /// The longest prefix and trailer a type's format has (computed on first use).
+    pub fn frame_bounds(&self, ftype: FileType) -> (u64, u64) {
+        content::formats::frame_bounds(ftype)
+    }
+
     /// A drawn size made whole and brought within the format's bounds and `sizes.max`.
     pub fn clamp_size(&self, ftype: FileType, x: f64) -> u64 {
-        let (lo, hi) = self.size_bounds[ftype.ordinal()];
+        let (lo, hi) = self.size_bounds(ftype);
         let x = if x.is_finite() { libm::round(x).clamp(0.0, 1.8e19) as u64 } else { u64::MAX };
         x.clamp(lo, hi.min(self.profile.sizes.max.0).max(lo))
     }

@@ -350,7 +350,7 @@ fn fingerprint_folded(name: &str) -> u64 {
 
 /// Hashes `bytes` a word at a time, ASCII upper case lowered first when `ascii` (every byte
 /// below 0x80 then, so adding to a byte never carries into the next).
-fn fingerprint_lowered(bytes: &[u8], ascii: bool) -> u64 {
+pub(crate) fn fingerprint_lowered(bytes: &[u8], ascii: bool) -> u64 {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let lower = |w: u64| {
         if !ascii {

@@ -154,7 +154,7 @@ fn is_sensitive(m: &Model, ctx: &DirContext) -> bool {
 /// The size of a file whose type was chosen without its size (clutter): from the global law,
 /// within the format's bounds.
 fn clutter_size(m: &Model, t: FileType, tilt: Tilt<'_>, rng: &mut Rng) -> u64 {
-    let (lo, hi) = m.size_bounds[t.ordinal()];
+    let (lo, hi) = m.size_bounds(t);
     if lo == hi {
         return lo;
     }
@@ -167,7 +167,7 @@ fn sparse_layout(m: &Model, t: FileType, size: u64, rng: &mut Rng) -> Option<Spa
         return None;
     }
     // Headers and trailers always stay in data, however small the profile's head and tail.
-    let (prefix, trailer) = m.frame_bounds[t.ordinal()];
+    let (prefix, trailer) = m.frame_bounds(t);
     let head = sp.head.0.max(prefix.next_multiple_of(4096));
     let tail = sp.tail.0.max((trailer + 4096).next_multiple_of(4096));
     SparseLayout::new(size, head, sp.hole.0, sp.data.0, tail)
@@ -344,7 +344,7 @@ fn torture_file(m: &Model, t: super::torture::TortureDir, slot: u64, mut a: File
     let (_, ext) = super::torture::file_name(&m.profile.torture, t, slot);
     let mut rng = Rng::new(m.seed, a.index, Purpose::Size);
     let mut ftype = FileType::for_ext(ext);
-    let mut size = m.size_bounds[ftype.ordinal()].0 + rng.range(64, 4096);
+    let mut size = m.size_bounds(ftype).0 + rng.range(64, 4096);
     let mut sparse = None;
     a.role = Role::Original;
     a.mode = 0o644;
@@ -359,7 +359,7 @@ fn torture_file(m: &Model, t: super::torture::TortureDir, slot: u64, mut a: File
         if odd.sparse {
             // The enterprise profile's extents: holes of 255 MiB between data runs of 1 MiB
             // (room for a VHDX's metadata region), its headers and trailer kept in data.
-            let (prefix, trailer) = m.frame_bounds[ftype.ordinal()];
+            let (prefix, trailer) = m.frame_bounds(ftype);
             let head = (1u64 << 20).max(prefix.next_multiple_of(4096));
             let tail = (64u64 << 10).max((trailer + 4096).next_multiple_of(4096));
             sparse = SparseLayout::new(size, head, 255 << 20, 1 << 20, tail);

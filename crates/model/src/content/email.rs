@@ -83,10 +83,9 @@ pub fn attachments(spec: &ContentSpec) -> Vec<Attachment> {
     out
 }
 
-/// The smallest size of a type, computed once per type (it samples many framings).
+/// The smallest size of a type (computed once per type: it samples many framings).
 fn floor(ftype: FileType) -> u64 {
-    static FLOORS: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
-    FLOORS.get_or_init(|| FileType::ALL.iter().map(|t| size_bounds(*t).0).collect())[ftype.ordinal()]
+    size_bounds(ftype).0
 }
 
 /// The MIME type of an attachment.

@@ -2,6 +2,7 @@
 //! fan-out law), their names (from the word lists, unique without regard to case), their
 //! kinds and their weights.
 
+use super::child_names::ChildNames;
 use super::{DirContext, DirKind, DirSeed};
 use crate::Model;
 use crate::layout::Layout;
@@ -46,66 +47,57 @@ fn skew(rng: &mut Rng) -> f64 {
 /// it. (`Images` is not among them: in IT it holds disk images.)
 const MEDIA_FOLDERS: [&str; 5] = ["Photos", "Pictures", "Videos", "Screenshots", "Camera Roll"];
 
+/// The children being drawn: their specs so far and the names they took.
+struct Drawn<'m> {
+    out: Vec<Spec>,
+    names: ChildNames,
+    m: &'m Model,
+    photos: Option<u16>,
+}
+
+impl Drawn<'_> {
+    /// Room for `n` children, once their number is known.
+    fn reserve(&mut self, n: u64) {
+        let n = usize::try_from(n).unwrap_or(usize::MAX);
+        self.out.reserve(n);
+        self.names.reserve(n);
+    }
+
+    /// A word from `list` (see [`ChildNames::fresh`]).
+    fn fresh(&mut self, rng: &mut Rng, list: &'static [&'static str]) -> String {
+        self.names.fresh(rng, list)
+    }
+
+    /// The next child, under `name` made unique.
+    fn push(&mut self, name: String, ctx: DirContext, weight: f64, density: f64) {
+        let out = &self.out;
+        let unique = self.names.unique(name, |i| out[i].name.as_str());
+        let kind = self.m.profile.files_per_folder.multiplier(&unique);
+        // A folder of pictures holds what people keep there, where the profile says what that is.
+        let ctx = match self.photos.filter(|_| MEDIA_FOLDERS.iter().any(|m| m.eq_ignore_ascii_case(&unique))) {
+            Some(mix) => DirContext { mix, ..ctx },
+            None => ctx,
+        };
+        self.out.push(Spec { name: unique, ctx, weight, density, kind });
+    }
+}
+
 pub(super) fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut Option<Vec<u64>>) -> Vec<Spec> {
     let p = &m.profile;
     let t = &p.template;
     let ctx = s.ctx;
     let inherit = |kind: DirKind| DirContext { kind, ..ctx };
-    let mut out: Vec<Spec> = Vec::new();
-    let photos = m.find_mix("photos");
-    let mut taken = crate::names::WordSet::default();
-    // For each name (lower case) that clashed, the first suffix not yet tried: every one below
-    // was taken, and stays so. Without it a folder of thousands of sub-folders drawn from a
-    // few dozen words tried every suffix again for each repeat (quadratic).
-    let mut next_suffix: crate::names::WordMap<String, u64> = Default::default();
-    let mut push = |out: &mut Vec<Spec>, name: String, ctx: DirContext, weight: f64, density: f64| {
-        let lower = name.to_lowercase();
-        let unique = if !taken.contains(&lower) {
-            taken.insert(lower);
-            name
-        } else {
-            let next = next_suffix.entry(lower).or_insert(2);
-            let mut candidate = String::with_capacity(name.len() + 4);
-            loop {
-                candidate.clear();
-                candidate.push_str(&name);
-                candidate.push(' ');
-                candidate.push_str(itoa::Buffer::new().format(*next));
-                *next += 1;
-                if taken.insert(candidate.to_lowercase()) {
-                    break candidate;
-                }
-            }
-        };
-        let kind = p.files_per_folder.multiplier(&unique);
-        // A folder of pictures holds what people keep there, where the profile says what that is.
-        let ctx = match photos.filter(|_| MEDIA_FOLDERS.iter().any(|m| m.eq_ignore_ascii_case(&unique))) {
-            Some(mix) => DirContext { mix, ..ctx },
-            None => ctx,
-        };
-        out.push(Spec { name: unique, ctx, weight, density, kind });
-    };
-    // Picks a word not yet used among a few tries, so repeats ("Budgets 2") stay rare, and
-    // never the parent's own name (no `Photos/Photos`).
-    let mut used = crate::names::WordSet::default();
-    let parent = s.name_key;
-    let mut fresh = |rng: &mut Rng, list: &'static [&'static str]| -> String {
-        let not_parent = |w: &str| parent != Some(super::name_key(w));
-        for _ in 0..4 {
-            let w = *rng.pick(list);
-            if not_parent(w) && used.insert(w) {
-                return w.to_string();
-            }
-        }
-        (0..16).map(|_| *rng.pick(list)).find(|w| not_parent(w)).unwrap_or(list[0]).to_string()
-    };
+    // Names unique without regard to case, a drawn word never the parent's own name (no
+    // `Photos/Photos`) and rarely a repeat (`Budgets 2`): see `child_names.rs`.
+    let mut kids = Drawn { out: Vec::new(), names: ChildNames::new(s.name_key), m, photos: m.find_mix("photos") };
     match ctx.kind {
         DirKind::Root if t.layout == Layout::Tree => {
             let n = fan_out(m, s, rng, subtrees);
+            kids.reserve(n);
             let topics = words::topics(m.mix_name(ctx.mix));
             for _ in 0..n {
-                let name = if rng.chance(0.5) { fresh(rng, topics) } else { fresh(rng, words::SUBFOLDERS) };
-                push(&mut out, name, inherit(DirKind::Sub), skew(rng), 1.0);
+                let name = if rng.chance(0.5) { kids.fresh(rng, topics) } else { kids.fresh(rng, words::SUBFOLDERS) };
+                kids.push(name, inherit(DirKind::Sub), skew(rng), 1.0);
             }
         }
         DirKind::Root => {
@@ -118,59 +110,64 @@ pub(super) fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut 
                     department: Some(i as u16),
                     ..ctx
                 };
-                push(&mut out, d.name.clone(), c, w.departments / nd * d.weight * rng.lognormal(0.0, 0.35), 1.0);
+                kids.push(d.name.clone(), c, w.departments / nd * d.weight * rng.lognormal(0.0, 0.35), 1.0);
             }
             let users = DirContext { kind: DirKind::UsersRoot, mix: m.mix_index("home"), ..ctx };
-            push(&mut out, t.users_folder.clone(), users, w.users, 0.8);
+            kids.push(t.users_folder.clone(), users, w.users, 0.8);
             let projects = DirContext { kind: DirKind::ProjectsRoot, mix: m.mix_index("projects"), ..ctx };
-            push(&mut out, t.projects_folder.clone(), projects, w.projects, 1.0);
+            kids.push(t.projects_folder.clone(), projects, w.projects, 1.0);
             let ns = t.shared.len().max(1) as f64;
             for name in &t.shared {
                 let c = DirContext { kind: DirKind::Shared, mix: m.mix_index("shared"), ..ctx };
-                push(&mut out, name.clone(), c, w.shared / ns, 0.8);
+                kids.push(name.clone(), c, w.shared / ns, 0.8);
             }
         }
         DirKind::UsersRoot => {
             let n = (m.identities.users.len() as u64).min(s.dirs);
+            kids.reserve(n);
             for u in 0..n as u32 {
                 let user = &m.identities.users[u as usize];
                 let c = DirContext { kind: DirKind::Home, owner: Some(u), department: user.department, ..ctx };
-                push(&mut out, user.account.clone(), c, rng.lognormal(0.0, 0.5), 1.0);
+                kids.push(user.account.clone(), c, rng.lognormal(0.0, 0.5), 1.0);
             }
         }
         DirKind::ProjectsRoot => {
             let n = u64::from(t.projects).min(s.dirs);
+            kids.reserve(n);
             for k in 0..n {
                 let name = project_name(rng, k);
                 let dept = (!t.departments.is_empty()).then(|| rng.below(t.departments.len() as u64) as u16);
                 let c = DirContext { kind: DirKind::Project, department: dept, ..ctx };
-                push(&mut out, name, c, skew(rng), 1.0);
+                kids.push(name, c, skew(rng), 1.0);
             }
         }
         DirKind::Home => {
             let n = fan_out(m, s, rng, subtrees);
+            kids.reserve(n);
             let fixed = ["Documents", "Desktop", "Downloads", "Pictures"];
             for k in 0..n {
                 let name = match fixed.get(k as usize) {
                     Some(f) => (*f).to_string(),
-                    None => fresh(rng, words::topics("home")),
+                    None => kids.fresh(rng, words::topics("home")),
                 };
-                push(&mut out, name, inherit(DirKind::Sub), skew(rng), 1.0);
+                kids.push(name, inherit(DirKind::Sub), skew(rng), 1.0);
             }
         }
         DirKind::Project => {
             let n = fan_out(m, s, rng, subtrees);
+            kids.reserve(n);
             let phases = words::topics("projects");
             for k in 0..n {
                 let name = match phases.get(k as usize) {
                     Some(f) => (*f).to_string(),
-                    None => fresh(rng, words::SUBFOLDERS),
+                    None => kids.fresh(rng, words::SUBFOLDERS),
                 };
-                push(&mut out, name, inherit(DirKind::Topic), skew(rng), 1.0);
+                kids.push(name, inherit(DirKind::Topic), skew(rng), 1.0);
             }
         }
         DirKind::Year => {
             let n = fan_out(m, s, rng, subtrees);
+            kids.reserve(n);
             let year = ctx.year.unwrap_or(2020);
             let quarters = n <= 4 || rng.chance(0.5);
             // No period folder reaches past the reference date.
@@ -186,16 +183,17 @@ pub(super) fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut 
                         (format!("{year}-{:02} {}", mo + 1, words::MONTHS[mo]), (mo as u8 + 1, mo as u8 + 1))
                     };
                     let c = DirContext { kind: DirKind::Period, months: Some(months), ..ctx };
-                    push(&mut out, name, c, skew(rng), 1.0);
+                    kids.push(name, c, skew(rng), 1.0);
                 } else {
-                    let name = fresh(rng, words::SUBFOLDERS);
-                    push(&mut out, name, inherit(DirKind::Sub), skew(rng), 1.0);
+                    let name = kids.fresh(rng, words::SUBFOLDERS);
+                    kids.push(name, inherit(DirKind::Sub), skew(rng), 1.0);
                 }
             }
         }
         DirKind::Batch | DirKind::Torture(_) | DirKind::Event(_) | DirKind::EventSub(_) => {}
         DirKind::Department | DirKind::Shared | DirKind::Topic | DirKind::Period | DirKind::Sub => {
             let n = fan_out(m, s, rng, subtrees);
+            kids.reserve(n);
             let mix = m.mix_name(ctx.mix);
             let topics = words::topics(mix);
             let newest = m.as_of.year;
@@ -218,27 +216,27 @@ pub(super) fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut 
             };
             for k in 0..n {
                 if let Some(name) = fixed.get(k as usize) {
-                    push(&mut out, (*name).clone(), inherit(DirKind::Topic), skew(rng), 1.0);
+                    kids.push((*name).clone(), inherit(DirKind::Topic), skew(rng), 1.0);
                     continue;
                 }
                 if ctx.year.is_none() && years_made < max_years && next_year >= oldest && rng.chance(year_chance) {
                     let c = DirContext { kind: DirKind::Year, year: Some(next_year), ..ctx };
-                    push(&mut out, next_year.to_string(), c, skew(rng), 1.0);
+                    kids.push(next_year.to_string(), c, skew(rng), 1.0);
                     next_year -= 1;
                     years_made += 1;
                     continue;
                 }
                 let name = if ctx.kind == DirKind::Department || ctx.kind == DirKind::Shared || rng.chance(0.35) {
-                    fresh(rng, topics)
+                    kids.fresh(rng, topics)
                 } else {
-                    fresh(rng, words::SUBFOLDERS)
+                    kids.fresh(rng, words::SUBFOLDERS)
                 };
                 let kind = if ctx.kind == DirKind::Department { DirKind::Topic } else { DirKind::Sub };
-                push(&mut out, name, inherit(kind), skew(rng), 1.0);
+                kids.push(name, inherit(kind), skew(rng), 1.0);
             }
         }
     }
-    out
+    kids.out
 }
 
 fn project_name(rng: &mut Rng, k: u64) -> String {

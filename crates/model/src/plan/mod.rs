@@ -14,6 +14,7 @@ use super::Model;
 use super::layout::{self, Layout};
 use super::rng::{Purpose, Rng};
 
+mod child_names;
 mod children;
 mod files_per_folder;
 
@@ -305,9 +306,13 @@ fn plan_statistical(m: &Model, s: DirSeed) -> DirPlan {
         DirKind::Department | DirKind::Home | DirKind::Project => 0.3,
         _ => 1.0,
     };
-    // Files held directly; statistical folders draw them from the profile's law.
+    // Files held directly; statistical folders draw them from the profile's law, made when
+    // first drawn from (a folder without sub-folders draws nothing).
     let mean = s.files as f64 / (s.dirs + 1) as f64;
-    let law = FolderDraw::new(&m.profile.files_per_folder, mean, m.files as f64 / m.dirs.max(1) as f64);
+    let law = std::cell::OnceCell::new();
+    let law = || {
+        *law.get_or_init(|| FolderDraw::new(&m.profile.files_per_folder, mean, m.files as f64 / m.dirs.max(1) as f64))
+    };
     let own = if n == 0 {
         s.files
     } else if s.ctx.kind == DirKind::Root {
@@ -318,7 +323,7 @@ fn plan_statistical(m: &Model, s: DirSeed) -> DirPlan {
         let x = mean * own_density * f64::from(s.kind) * rng.lognormal(-0.18, 0.6);
         (libm::round(x) as u64).min(s.files)
     } else {
-        law.sample(rng.unit(), f64::from(s.kind)).min(s.files)
+        law().sample(rng.unit(), f64::from(s.kind)).min(s.files)
     };
     // Directories: drawn by attachment, or each child takes one and the rest is shared by
     // weight.
@@ -332,7 +337,7 @@ fn plan_statistical(m: &Model, s: DirSeed) -> DirPlan {
     let draws: Vec<Option<u64>> = specs
         .iter()
         .zip(&child_dirs)
-        .map(|(c, &d)| (d == 0 && c.density >= 1.0).then(|| law.sample(rng.unit(), c.kind)))
+        .map(|(c, &d)| (d == 0 && c.density >= 1.0).then(|| law().sample(rng.unit(), c.kind)))
         .collect();
     let subtree_weights: Vec<f64> = specs
         .iter()
