@@ -36,9 +36,11 @@ use synthfs_model::{Timestamp, Tree};
 pub const TMP_SUFFIX: &str = ".synthfs-tmp";
 /// Per-file errors listed in the summary.
 const MAX_LISTED_ERRORS: usize = 20;
-/// Files of one folder a worker takes at a time: enough to be worth a task, few enough that
-/// both workers share a big folder.
-const FILES_PER_TASK: usize = 8;
+/// Files of one folder a worker takes at a time. Making a file holds its folder's lock (most
+/// of `openat` on tmpfs), so two workers making files in one folder wait on each other: a
+/// folder of up to this many files is one worker's, the others work in other folders; a
+/// bigger one is still shared.
+const FILES_PER_TASK: usize = 64;
 
 /// What to write and how.
 #[derive(Clone, Debug)]
