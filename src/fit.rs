@@ -51,7 +51,8 @@ pub fn fit(s: &Stats, opts: &FitOptions) -> Result<Profile, FitError> {
     p.files_per_dir = None;
     p.as_of = opts.as_of.clone();
     p.max_age_years = age_years(s);
-    p.max_depth = s.max_depth + 2;
+    // Room below the deepest folder seen, within what a profile allows (a flat tree still fits).
+    p.max_depth = (s.max_depth + 2).clamp(4, 200);
 
     let (mu, sigma) = lognormal(s);
     p.sizes.mu = mu;

@@ -19,7 +19,7 @@ use super::tree::{self, TreeArgs};
     after_long_help = "Examples:\n  synthfs mount /mnt/share                     # serve until Ctrl-C or umount\n  synthfs mount /mnt/share --files 100M        # mounts instantly at any size\n  synthfs mount /mnt/share -o allow_other      # let other users in\n  synthfs mount /mnt/share --identities users.csv   # owners from an AD export (also system, ldap://)"
 )]
 pub struct MountArgs {
-    /// An empty directory to mount on.
+    /// An empty directory to mount on (made if missing, and removed again at the unmount).
     pub mountpoint: PathBuf,
     #[command(flatten)]
     pub tree: TreeArgs,
@@ -105,6 +105,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         samba_xattrs: config.samba_xattrs,
     };
     let started = Instant::now();
+    let _made = MadeDirs::ensure(&config.mountpoint)?;
     let mounted = synthfs_fuse::mount(tree.clone(), &config.mountpoint, &settings).map_err(lift)?;
     if refresh > 0 {
         refresh_identities(tree.clone(), refresh)?;
@@ -135,6 +136,36 @@ pub fn run(config: Config) -> anyhow::Result<()> {
 #[cfg(not(target_os = "linux"))]
 pub fn run(_config: Config) -> anyhow::Result<()> {
     Err(BadInput("mount is available on Linux only for now".into()).into())
+}
+
+/// The folders made for a missing mount point (as `materialize` makes its destination, and
+/// `mkdir -p` would), removed again, the deepest first and only while empty, once the tree is
+/// unmounted: the run leaves the filesystem as it found it.
+#[cfg(target_os = "linux")]
+struct MadeDirs(Vec<PathBuf>);
+
+#[cfg(target_os = "linux")]
+impl MadeDirs {
+    fn ensure(path: &std::path::Path) -> anyhow::Result<MadeDirs> {
+        let missing: Vec<PathBuf> = path.ancestors().take_while(|p| !p.exists()).map(PathBuf::from).collect();
+        if !missing.is_empty() {
+            std::fs::create_dir_all(path)
+                .map_err(|e| BadInput(format!("cannot make the mount point {}: {e}", path.display())))?;
+            tracing::info!(path = %path.display(), "made the mount point");
+        }
+        Ok(MadeDirs(missing))
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for MadeDirs {
+    fn drop(&mut self) {
+        for dir in &self.0 {
+            if std::fs::remove_dir(dir).is_err() {
+                break;
+            }
+        }
+    }
 }
 
 /// Re-reads the identity source every `secs` seconds in the background while the mount serves;

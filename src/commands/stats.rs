@@ -38,7 +38,7 @@ pub struct StatsArgs {
     /// Print one JSON object instead of the table.
     #[arg(long, help_heading = "Output")]
     pub json: bool,
-    /// Also compute the tree digest: SHA-256 over every name, attribute and byte (holes cost
+    /// Also compute the tree digest: a hash of every name, attribute and byte (holes cost
     /// nothing; defined in docs/usage.md).
     #[arg(long, help_heading = "Output")]
     pub digest: bool,

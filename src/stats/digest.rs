@@ -1,10 +1,11 @@
-//! The tree digest: one SHA-256 over every name, attribute and byte of the tree.
+//! The tree digest: one hash over every name, attribute and byte of the tree (SHA-256 of the
+//! names and attributes and of BLAKE3 content digests).
 //!
 //! A Merkle hash over directories in depth-first order (each directory's own entries, then its
 //! children's digests in order), so it is computed in parallel yet independent of thread count.
 //! Two runs, two machines or two front ends agree on it exactly when they agree on the tree.
 //!
-//! A file's bytes enter as their [`content_digest`] (SHA-256 over the SHA-256 of each 1 MiB
+//! A file's bytes enter as their [`content_digest`] (BLAKE3 over the BLAKE3 of each 1 MiB
 //! chunk), so a chunk inside one of the model's holes costs a known constant instead of a MiB
 //! of zeros: the terabytes of sparse disk images in a share's default tree hash in seconds.
 

@@ -17,5 +17,6 @@ mod identities;
 mod materialize;
 mod model;
 mod mount;
+pub mod readme;
 mod realism;
 mod smb;

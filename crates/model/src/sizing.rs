@@ -6,7 +6,8 @@
 //! mix *given that size*: only types whose format allows the size, weighted by how much the type
 //! likes it (`sizes.prefer`: a photo is rather megabytes, a log rather kilobytes). Per mix, the
 //! weights for every size bucket are balanced once (Sinkhorn scaling) so that over the whole
-//! law each type keeps its share of the mix. Types with a size law of their own
+//! law each type keeps its share of the mix, as far as sizes it plausibly has allow (within
+//! [`PREFER_REACH`] of its preference). Types with a size law of their own
 //! (`sizes.by_ext`: disk images, backups) are drawn by weight first and keep their law.
 
 use super::depth_sizes::Tilt;
@@ -138,7 +139,18 @@ pub struct Coupling {
     cumulative: Vec<u64>,
     /// Per fine size bucket: cumulative balanced weights over `types` (zero for own-law ones).
     by_bucket: Vec<Vec<u64>>,
+    /// The largest bucket some type of the mix may take: a larger drawn size is drawn again.
+    top_bucket: Option<usize>,
 }
+
+/// How many times a size too large for every type of a mix is drawn again before the file
+/// falls back to [`FALLBACK`].
+const REDRAWS: u32 = 16;
+
+/// How far (in its sigmas) from its preferred median a type may be sized. Beyond it the type is
+/// never drawn: where the law puts sizes that no type of a mix plausibly has (a 300-byte file in
+/// a folder of photos and videos), the file is [`FALLBACK`] text, not a 300-byte video.
+pub const PREFER_REACH: f64 = 4.0;
 
 /// The type drawn for sizes no type of a mix allows: plain text allows any size.
 pub const FALLBACK: (FileType, &str) = (FileType::Txt, "txt");
@@ -170,7 +182,7 @@ impl Coupling {
                             None => 1.0,
                             Some((m, s)) => {
                                 let z = (libm::log(mid.max(1.0)) - m) / s;
-                                libm::exp(-0.5 * z * z).max(1e-12)
+                                if z.abs() > PREFER_REACH { 0.0 } else { libm::exp(-0.5 * z * z) }
                             }
                         }
                     })
@@ -211,7 +223,7 @@ impl Coupling {
                 break;
             }
         }
-        let by_bucket = (0..FINE_BUCKETS)
+        let by_bucket: Vec<Vec<u64>> = (0..FINE_BUCKETS)
             .map(|b| {
                 let mut acc = 0u64;
                 let mut row = vec![0u64; types.len()];
@@ -232,7 +244,8 @@ impl Coupling {
                 row
             })
             .collect();
-        Coupling { types, cumulative, by_bucket }
+        let top_bucket = by_bucket.iter().rposition(|row| row.last().is_some_and(|&sum| sum > 0));
+        Coupling { types, cumulative, by_bucket, top_bucket }
     }
 
     /// Draws a type (index into `types`, or `None` for [`FALLBACK`]) and its size before the
@@ -247,9 +260,17 @@ impl Coupling {
         if let Some((mu, sigma)) = self.types.get(i).and_then(|t| t.own) {
             return (Some(i), size_rng.lognormal(mu, sigma) * tilt.factor * law.scale);
         }
-        let x = law.draw(size_rng, tilt);
-        let b = fine_bucket(if x.is_finite() { x.round().clamp(0.0, 1.8e19) as u64 } else { u64::MAX });
-        let row = &self.by_bucket[b];
+        let bucket = |x: f64| fine_bucket(if x.is_finite() { x.round().clamp(0.0, 1.8e19) as u64 } else { u64::MAX });
+        let mut x = law.draw(size_rng, tilt);
+        // A folder of documents holds no 36 GiB file: a size past every type's reach (the
+        // law's Pareto tail, mostly) is drawn again; the tail lives in the types that have it.
+        for _ in 0..REDRAWS {
+            if self.top_bucket.is_none_or(|top| bucket(x) <= top) {
+                break;
+            }
+            x = law.draw(size_rng, tilt);
+        }
+        let row = &self.by_bucket[bucket(x)];
         match row.last().copied().unwrap_or(0) {
             0 => (None, x),
             sum => {
@@ -371,5 +392,50 @@ mod tests {
         );
         let median = |i: usize| libm::exp(sizes[i] / count[i] as f64);
         assert!(median(2) > median(1) && median(1) > median(0), "photos > documents > text");
+    }
+
+    /// A mix of videos and a little text, under a law with many small files and a heavy tail:
+    /// the small sizes become text (or the fallback), never a video a few hundred bytes long,
+    /// and no file is larger than the video's reach (a larger size is drawn again).
+    #[test]
+    fn a_type_is_never_sized_far_from_its_preference() {
+        let mut sizes = Profile::builtin("enterprise").unwrap().sizes;
+        sizes.tail_share = 0.05;
+        let law = SizeLaw::new(&sizes);
+        let (median, sigma) = (libm::log(24.0 * 1048576.0), 1.5);
+        let mp4 = MixType {
+            ftype: FileType::Mp4,
+            ext: "mp4",
+            weight: 90,
+            prefer: Some((median, sigma)),
+            own: None,
+            bounds: (288, u64::MAX),
+        };
+        let txt = MixType { prefer: Some((libm::log(2048.0), 2.0)), ..mp4.clone() };
+        let txt = MixType { ftype: FileType::Txt, ext: "txt", weight: 10, bounds: (0, u64::MAX), ..txt };
+        let c = Coupling::new(vec![mp4, txt], &law);
+        let floor = libm::exp(median - PREFER_REACH * sigma) / 1.1;
+        let ceiling = libm::exp(median + PREFER_REACH * sigma) * 1.1;
+        let (mut videos, mut small, mut tail) = (0, 0, 0);
+        for k in 0..50_000u64 {
+            let (i, x) = c.draw(
+                &law,
+                Tilt::NONE,
+                &mut Rng::new(1, k, crate::rng::Purpose::FileCore),
+                &mut Rng::new(1, k, crate::rng::Purpose::Size),
+            );
+            assert!(x <= ceiling, "a file of {x} bytes (ceiling {ceiling})");
+            if i == Some(0) {
+                videos += 1;
+                assert!(x >= floor, "a video of {x} bytes (floor {floor})");
+                tail += usize::from(x > 512.0 * 1048576.0);
+            } else if x < 10_000.0 {
+                small += 1;
+            }
+        }
+        assert!(
+            videos > 1_000 && small > 10_000 && tail > 100,
+            "{videos} videos, {small} small texts, {tail} over 512 MiB"
+        );
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! Each type at several sizes: the smallest it may have, a plain one, sparse ones past 4 GiB
 //! with the enterprise profile's holes and with wider ones, and files the enterprise tree
-//! really holds. Sparse files are written as sparse files (only their data runs), so a
+//! really holds, and the torture tree's sparse images (exactly 4 GiB, past 4 GiB). Sparse files are written as sparse files (only their data runs), so a
 //! 300 GiB image costs a few MiB of disk.
 
 use std::os::unix::fs::FileExt;
@@ -44,6 +44,9 @@ fn specs(ftype: FileType) -> Vec<ContentSpec> {
     let tree = builtin_tree("enterprise", 3000);
     let real = all_files(&tree).into_iter().filter(|a| a.ftype() == ftype && a.content.allocated() < 64 * MIB);
     out.extend(real.take(3).map(|a| a.content));
+    // The torture tree's odd ones (an ISO of exactly 4 GiB, a VHDX past 4 GiB), sparse.
+    let torture = all_files(&builtin_tree("torture", 400));
+    out.extend(torture.into_iter().filter(|a| a.ftype() == ftype && a.content.sparse.is_some()).map(|a| a.content));
     out
 }
 

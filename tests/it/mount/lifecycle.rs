@@ -1,5 +1,5 @@
-//! A mount's life: readers at once, mount and unmount cycles, an outside `umount`, refused mount
-//! points, a billion files at once, and what a user without fusermount3 is told.
+//! A mount's life: readers at once, mount and unmount cycles, an outside `umount`, refused and
+//! missing mount points, a billion files at once, and what a user without fusermount3 is told.
 
 use std::path::Path;
 
@@ -54,10 +54,9 @@ fn bad_mount_points_are_refused_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("file");
     std::fs::write(&file, b"x").unwrap();
-    let missing = dir.path().join("missing");
     let cases = [
-        (missing.display().to_string(), "does not exist"),
         (file.display().to_string(), "is not a directory"),
+        (file.join("below").display().to_string(), "cannot make the mount point"),
         (dir.path().display().to_string(), "is not empty"),
         ("/proc".to_string(), "already a mount point"),
     ];
@@ -69,6 +68,34 @@ fn bad_mount_points_are_refused_with_one_line() {
     let o = Run::of(&["mount", empty.to_str().unwrap(), "-o", "rw"]);
     assert_eq!(o.code(), Some(2));
     assert!(o.stderr().contains("read-only"), "{}", o.stderr());
+}
+
+/// A missing mount point is made, with its parents, and removed again after the unmount;
+/// folders that were there stay.
+#[test]
+fn a_missing_mount_point_is_made_and_removed_after() {
+    use std::io::BufRead;
+    if !common::fuse_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let point = dir.path().join("mnt/share");
+    let mut child = common::bin()
+        .arg("mount")
+        .arg(&point)
+        .args(["--files", "1000"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    assert!(line.starts_with("mounted on "), "{line:?}");
+    assert!(point.join("Finance").is_dir(), "the tree is served at the made mount point");
+    assert!(common::signal(child.id(), "TERM"));
+    assert!(child.wait().unwrap().success());
+    assert!(!Mount::is_mounted(&point));
+    assert!(!dir.path().join("mnt").exists(), "the made folders are removed");
+    assert!(dir.path().exists());
 }
 
 #[test]

@@ -113,3 +113,21 @@ fn a_profile_fitted_today_has_no_file_from_the_future() {
     let newest = s["newest"]["modified"].as_i64().expect("the newest file's time");
     assert!(newest <= now, "newest file at {newest}, now {now}");
 }
+
+/// A flat tree (files in one level of folders, as an e-discovery export holds them) fits to a
+/// profile that loads: its depth is within what a profile allows.
+#[test]
+fn a_flat_tree_fits_a_valid_profile() {
+    let real = tempfile::tempdir().unwrap();
+    for d in 0..5 {
+        let dir = real.path().join(format!("folder_{d}"));
+        std::fs::create_dir(&dir).unwrap();
+        for f in 0..20 {
+            std::fs::write(dir.join(format!("doc{f}.txt")), vec![b'x'; 100 * (f + 1)]).unwrap();
+        }
+    }
+    let text = Run::of(&["profile", "fit", real.path().to_str().unwrap()]).ok();
+    let fitted = synthfs_model::Profile::from_toml(&text, "fitted.toml").expect("the fitted profile loads");
+    assert_eq!(fitted.files, 100);
+    assert!(fitted.max_depth >= 4, "{}", fitted.max_depth);
+}

@@ -128,3 +128,46 @@ fn nt_ticks(rfc3339: &str) -> u64 {
     let secs = days + h * 3600 + m * 60 + s + 11_644_473_600;
     if secs < 0 { 0 } else { secs as u64 * 10_000_000 + nanos as u64 / 100 }
 }
+
+/// The README's `serve smb` line, run as written (it takes port 445, hence here): the share
+/// answers `smbclient` as the default account with the password from the environment, and
+/// SIGTERM ends it cleanly.
+#[test]
+fn the_readme_serve_line_runs_as_written() {
+    use crate::readme::{Kind, Machine, lines};
+    if !can_serve() {
+        return;
+    }
+    let line = lines().into_iter().find(|l| l.kind() == Kind::Serve).expect("a serve line in the README");
+    let m = Machine::set_up();
+    let mut child = bin()
+        .args(m.args(&line))
+        .envs(line.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .current_dir(m.dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn the README's serve line");
+    let mut said = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let linux = loop {
+        let Some(Ok(l)) = said.next() else {
+            panic!("`{}` ended ({:?}) before it said how to connect", line.text, child.wait());
+        };
+        if let Some(rest) = l.trim().strip_prefix("Linux:") {
+            break rest.trim().to_string();
+        }
+    };
+    let password = &line.env.iter().find(|(k, _)| k == "SYNTHFS_SMB_PASSWORD").expect("the password variable").1;
+    // The printed smbclient line, with the password given.
+    let words: Vec<&str> = linux.split_whitespace().collect();
+    assert_eq!(words.first(), Some(&"smbclient"), "{linux}");
+    let mut args: Vec<String> = words[1..].iter().map(|w| w.to_string()).collect();
+    let at = args.iter().position(|w| w == "-U").expect("the printed line names the account") + 1;
+    args[at] = format!("{}%{password}", args[at]);
+    let o = Command::new("smbclient").args(&args).args(["-c", "ls"]).output().expect("smbclient runs");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "`{linux}`: {out}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.lines().filter(|l| l.contains(" D ")).count() >= 3, "{out}");
+    signal(child.id(), "TERM");
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "`{}` after SIGTERM: {status}", line.text);
+}

@@ -357,7 +357,12 @@ fn torture_file(m: &Model, t: super::torture::TortureDir, slot: u64, mut a: File
         ftype = odd.ftype;
         size = odd.size;
         if odd.sparse {
-            sparse = SparseLayout::new(size, 64 << 10, 256 << 20, 64 << 10, 64 << 10);
+            // The enterprise profile's extents: holes of 255 MiB between data runs of 1 MiB
+            // (room for a VHDX's metadata region), its headers and trailer kept in data.
+            let (prefix, trailer) = m.frame_bounds[ftype.ordinal()];
+            let head = (1u64 << 20).max(prefix.next_multiple_of(4096));
+            let tail = (64u64 << 10).max((trailer + 4096).next_multiple_of(4096));
+            sparse = SparseLayout::new(size, head, 255 << 20, 1 << 20, tail);
         }
         a.mode = odd.mode;
         a.readonly = odd.mode & 0o222 == 0;
