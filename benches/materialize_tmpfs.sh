@@ -7,17 +7,20 @@
 #   ftzz           ftzz with the same count and bytes, exactly, 25 files a folder
 #   tar -x         GNU tar extracting a tar of synthfs's tree held on another tmpfs (owners,
 #                  modes, times; no xattrs)
+# and, with BEFORE=path (another synthfs binary, say the build before a change), by that
+# binary both ways too ("before", "before lean"),
 # in rounds (each method once per round, so a busy spell hits all of them), and the median of
 # each is printed with the peers' ratios: a peer's median over synthfs's and over synthfs
 # lean's, above 1 meaning synthfs is faster. No `sync`: nothing of tmpfs goes to a disk.
 # The load average is printed before and after: compare within a run, on an idle machine.
-# Usage: [RUNS=5] [FTZZ=path] benches/materialize_tmpfs.sh [COUNTS...]   (default 20000 200000;
+# Usage: [RUNS=5] [FTZZ=path] [BEFORE=path] benches/materialize_tmpfs.sh [COUNTS...]   (default 20000 200000;
 # needs root for tmpfs; without ftzz on PATH or in FTZZ its column is skipped)
 . "$(dirname "$0")/common.sh"
 RUNS=${RUNS:-5}
 COUNTS=("$@")
 [ ${#COUNTS[@]} -gt 0 ] || COUNTS=(20000 200000)
 FTZZ=${FTZZ:-$(command -v ftzz || true)}
+BEFORE=${BEFORE:+$(realpath "$BEFORE")}
 scratch mtbench
 SRC=$WORK/src
 DEST=$WORK/dest
@@ -29,7 +32,8 @@ if [ -n "$FTZZ" ]; then
 else
   echo "ftzz: not found (install with \`cargo install ftzz\`, or set FTZZ=path); its column is skipped"
 fi
-echo "tar: $(tar --version | head -1); synthfs: $BIN; $RUNS rounds; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "tar: $(tar --version | head -1); synthfs: $BIN ($("$BIN" --version))${BEFORE:+; before: $BEFORE ($("$BEFORE" --version))}"
+echo "$RUNS rounds; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # median of the numbers on stdin
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -47,6 +51,7 @@ for n in "${COUNTS[@]}"; do
   rm -rf "${SRC:?}/tree"
   methods=(synthfs lean tar)
   [ -n "$FTZZ" ] && methods=(synthfs lean ftzz tar)
+  [ -n "$BEFORE" ] && methods+=(before before-lean)
   declare -A T=()
   for m in "${methods[@]}"; do T[$m]=""; done
   for ((r = 1; r <= RUNS; r++)); do
@@ -55,6 +60,8 @@ for n in "${COUNTS[@]}"; do
       case $m in
         synthfs) s=$(secs "$BIN" materialize "$DEST/t" "${tree[@]}") ;;
         lean) s=$(secs "$BIN" materialize "$DEST/t" "${tree[@]}" --no-owners --no-xattrs) ;;
+        before) s=$(secs "$BEFORE" materialize "$DEST/t" "${tree[@]}") ;;
+        before-lean) s=$(secs "$BEFORE" materialize "$DEST/t" "${tree[@]}" --no-owners --no-xattrs) ;;
         ftzz) s=$(secs "$FTZZ" --files "$n" --total-bytes "$data" --exact --ftd-ratio 25 "$DEST/t") ;;
         tar) mkdir -p "$DEST/t" && s=$(secs tar -xf "$SRC/tree.tar" -C "$DEST/t") ;;
       esac
@@ -73,6 +80,8 @@ for n in "${COUNTS[@]}"; do
       lean) label="synthfs materialize --no-owners --no-xattrs" ;;
       ftzz) label="ftzz (same count and bytes)" ;;
       tar) label="tar -x (same tree)" ;;
+      before) label="before: materialize" ;;
+      before-lean) label="before: materialize --no-owners --no-xattrs" ;;
     esac
     printf '%-46s %9.3f %12.0f %10.2fx %10.2fx   runs: %s\n' "$label" "${M[$m]}" "$(echo "$n / ${M[$m]}" | bc -l)" \
       "$(echo "${M[$m]} / ${M[synthfs]}" | bc -l)" "$(echo "${M[$m]} / ${M[lean]}" | bc -l)" "${T[$m]}"
