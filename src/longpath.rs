@@ -15,7 +15,7 @@ pub const LONG: usize = 3072;
 /// directory held open while this value lives.
 pub struct DirPath {
     path: PathBuf,
-    _open: Option<File>,
+    open: Option<File>,
 }
 
 impl DirPath {
@@ -23,22 +23,38 @@ impl DirPath {
     /// PATH_MAX: it is, when its parent was a `DirPath` (a short alias plus one name).
     pub fn new(path: &Path) -> io::Result<DirPath> {
         if path.as_os_str().len() <= LONG || !cfg!(target_os = "linux") {
-            return Ok(DirPath { path: path.to_path_buf(), _open: None });
+            return Ok(DirPath { path: path.to_path_buf(), open: None });
         }
         let dir = File::open(path)?;
         // `/.` makes the alias the directory itself for calls that do not follow a last
         // symbolic link (lstat, lgetxattr), as well as for those that do.
         let path = PathBuf::from(format!("/proc/self/fd/{}/.", dir.as_raw_fd()));
-        Ok(DirPath { path, _open: Some(dir) })
+        Ok(DirPath { path, open: Some(dir) })
+    }
+
+    /// `path`, already open as `dir`: the descriptor for calls relative to the directory
+    /// (`openat`, `mkdirat`, ...), and a path short enough for the calls that take one.
+    pub fn opened(path: &Path, dir: File) -> DirPath {
+        let path = if path.as_os_str().len() <= LONG || !cfg!(target_os = "linux") {
+            path.to_path_buf()
+        } else {
+            PathBuf::from(format!("/proc/self/fd/{}/.", dir.as_raw_fd()))
+        };
+        DirPath { path, open: Some(dir) }
     }
 
     /// `path` as is, whatever its length (for a directory that does not exist).
     pub fn plain(path: &Path) -> DirPath {
-        DirPath { path: path.to_path_buf(), _open: None }
+        DirPath { path: path.to_path_buf(), open: None }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The open directory: always there when made by [`DirPath::opened`], and for a long path.
+    pub fn dir(&self) -> Option<&File> {
+        self.open.as_ref()
     }
 }
 

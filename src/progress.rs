@@ -40,9 +40,12 @@ impl Reporter {
         Reporter { done, thread }
     }
 
+    /// Stops the display at once: the thread is woken from its wait, so a short run does not
+    /// wait out the rest of a tick (up to 200 ms) before it can exit.
     fn finish(mut self) {
         self.done.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
+            t.thread().unpark();
             let _ = t.join();
         }
     }
@@ -68,13 +71,13 @@ fn show(c: &Counters, total: u64, bytes_done: &str, tty: bool, stop: &AtomicBool
                 Count((files() as f64 / secs) as u64),
                 Bytes((bytes as f64 / secs) as u64)
             ));
-            std::thread::sleep(Duration::from_millis(200));
+            std::thread::park_timeout(Duration::from_millis(200));
         }
         bar.finish_and_clear();
     } else {
         let mut last = Instant::now();
         while !stop.load(Ordering::Relaxed) {
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::park_timeout(Duration::from_millis(100));
             if last.elapsed() >= Duration::from_secs(5) {
                 last = Instant::now();
                 let secs = started.elapsed().as_secs_f64();

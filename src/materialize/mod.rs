@@ -1,18 +1,23 @@
 //! `synthfs materialize`: the tree written to real storage, in parallel, resumable, shardable.
 //!
-//! One pass over the model (rayon): each directory is created, its files are written in
-//! parallel, its sub-directories are done, and then its own mode, owner and times are set, so
-//! directory times are applied deepest first and no later write bumps them. A file is written
-//! under a temporary name in its directory (data runs only, so sparse files keep their holes),
-//! given its owner, xattrs, mode and times, then renamed: an interrupted run never leaves a half
-//! file under a real name, and a rerun skips files whose size and mtime already match.
+//! One pass over the model (rayon): each directory is made and held open, its files are
+//! written in parallel with its sub-directories, and then its own xattrs, mode, owner and times
+//! are set through its descriptor, so directory times are applied deepest first and no later
+//! write bumps them. Every file is made relative to its open folder (`openat`: no path is
+//! resolved twice, none grows past PATH_MAX) with its data runs only (sparse files keep their
+//! holes); how a file is committed so that a rerun never takes a half file for a complete one
+//! is in [`file`]. A rerun skips files whose size and mtime already match.
 
+mod file;
+mod links;
 pub mod marker;
+mod meta;
 pub mod shard;
 
-use std::fs::{File, FileTimes, OpenOptions};
+use std::fs::File;
 use std::io;
-use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::ops::Range;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,16 +27,20 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use crate::counters::Counters;
+use crate::longpath::DirPath;
 pub use shard::Shard;
 use synthfs_model::plan::DirPlan;
-use synthfs_model::{FileAttrs, Timestamp, Tree};
+use synthfs_model::{Timestamp, Tree};
 
 /// Suffix of temporary files; a rerun removes leftovers.
 pub const TMP_SUFFIX: &str = ".synthfs-tmp";
 /// Per-file errors listed in the summary.
 const MAX_LISTED_ERRORS: usize = 20;
-/// Bytes generated and written per call.
-const CHUNK: usize = 1 << 20;
+/// Files of one folder a worker takes at a time. Making a file holds its folder's lock (most
+/// of `openat` on tmpfs), so two workers making files in one folder wait on each other: a
+/// folder of up to this many files is one worker's, the others work in other folders; a
+/// bigger one is still shared.
+const FILES_PER_TASK: usize = 64;
 
 /// What to write and how.
 #[derive(Clone, Debug)]
@@ -107,13 +116,11 @@ struct Run<'a> {
     range: (u64, u64),
     is_root: bool,
     resuming: bool,
+    /// Where files are made with their mode (see [`meta::umask_for_creation`]).
+    umask: Option<u32>,
     stop: AtomicBool,
     fatal: Mutex<Option<MaterializeError>>,
     errors: Mutex<Vec<String>>,
-}
-
-thread_local! {
-    static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Writes the tree (or this shard of it) under `opts.dest`.
@@ -121,6 +128,8 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
     let started = Instant::now();
     prepare_dest(&opts.dest, opts.dry_run)?;
     let resuming = if opts.dry_run { false } else { marker::claim(tree, &opts.dest, opts.force)? };
+    let root = if opts.dry_run { None } else { Some(open_dest(&opts.dest)?) };
+    let umask = root.as_ref().and_then(|f| meta::umask_for_creation(tree, f, resuming));
     let run = Run {
         tree,
         opts,
@@ -128,11 +137,18 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
         range: opts.shard.range(tree.file_count()),
         is_root: is_root(),
         resuming,
+        umask,
         stop: AtomicBool::new(false),
         fatal: Mutex::new(None),
         errors: Mutex::new(Vec::new()),
     };
-    run.dir(tree.root(), &opts.dest, 0);
+    if run.wanted(0, tree.root().subtree_files) {
+        let here = match root {
+            Some(f) => DirPath::opened(&opts.dest, f),
+            None => DirPath::plain(&opts.dest),
+        };
+        run.dir(tree.root(), &here, 0);
+    }
     if let Some(e) = run.fatal.lock().map(|mut f| f.take()).unwrap_or(None) {
         return Err(e);
     }
@@ -176,23 +192,9 @@ fn prepare_dest(dest: &Path, dry_run: bool) -> Result<(), MaterializeError> {
     }
 }
 
-/// Gives the file at `file` the other name `name` in `dir`, making `dir` if it is not there yet;
-/// a name already on the same file is kept, one on another file replaced.
-fn hard_link(file: &Path, dir: &Path, name: &Path) -> io::Result<()> {
-    let want = std::fs::metadata(file)?;
-    match std::fs::symlink_metadata(name) {
-        Ok(m) if m.dev() == want.dev() && m.ino() == want.ino() => return Ok(()),
-        Ok(_) => std::fs::remove_file(name)?,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            if let Err(e) = std::fs::create_dir(dir) {
-                if e.kind() != io::ErrorKind::AlreadyExists {
-                    return Err(e);
-                }
-            }
-        }
-        Err(e) => return Err(e),
-    }
-    std::fs::hard_link(file, name)
+/// Opens the destination, the folder every path of the run is made relative to.
+fn open_dest(dest: &Path) -> Result<File, MaterializeError> {
+    File::open(dest).map_err(|source| MaterializeError::Io { path: dest.into(), source })
 }
 
 /// Sets a symbolic link's own times (not its target's).
@@ -248,60 +250,58 @@ impl Run<'_> {
         base < hi && base + files > lo
     }
 
-    /// One directory: create it, write its files, recurse, then set its own metadata.
-    fn dir(&self, plan: &DirPlan, path: &Path, base: u64) {
-        if self.stopped() || !self.wanted(base, plan.subtree_files) {
-            return;
-        }
-        if plan.index != 0 && !self.opts.dry_run {
-            if let Err(e) = std::fs::create_dir(path) {
-                if e.kind() != io::ErrorKind::AlreadyExists {
-                    return self.fail(path, e);
-                }
-            }
-        }
+    /// One directory, made and opened by the caller: its files and its sub-directories (in
+    /// parallel), then its own metadata.
+    fn dir(&self, plan: &DirPlan, here: &DirPath, base: u64) {
         self.counters.dirs.fetch_add(1, Ordering::Relaxed);
-        // Below a long path, calls go through the open directory (see `longpath`).
-        let opened = if self.opts.dry_run {
-            Ok(crate::longpath::DirPath::plain(path))
-        } else {
-            crate::longpath::DirPath::new(path)
-        };
-        let here = match opened {
-            Ok(h) => h,
-            Err(e) => return self.fail(path, e),
-        };
-        let path = here.path();
         if self.resuming {
-            self.remove_leftovers(path);
+            self.remove_leftovers(here.path());
         }
         let (lo, hi) = self.range;
         let first = lo.saturating_sub(base).min(plan.files);
         let last = hi.saturating_sub(base).min(plan.files);
-        if first < last {
-            let (listing, attrs) = self.tree.build_listing_and_attrs(plan);
-            (first as usize..last as usize).into_par_iter().with_min_len(8).for_each(|slot| {
-                let slot = slot as u64;
-                if self.stopped() {
-                    return;
-                }
-                let a = &attrs[slot as usize];
-                let name = &listing.entries[slot as usize].name;
-                let file = path.join(&**name);
-                match self.file(path, &file, a) {
-                    Ok(true) => {
-                        self.counters.files_written.fetch_add(1, Ordering::Relaxed);
-                        self.counters.bytes_written.fetch_add(a.size(), Ordering::Relaxed);
-                    }
-                    Ok(false) => {
-                        self.counters.files_skipped.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Err(e) => return self.fail(&file, e),
-                }
-                self.hard_names(a.index, &file);
-            });
+        rayon::join(
+            || self.files(plan, here, first as usize..last as usize),
+            || {
+                self.symlinks(plan, here.path());
+                self.children(plan, here, base);
+            },
+        );
+        if !self.opts.dry_run && !self.stopped() && plan.index != 0 {
+            if let Err(e) = self.dir_meta(plan, here) {
+                self.fail(here.path(), e);
+            }
         }
-        self.symlinks(plan, path);
+    }
+
+    /// The files of a directory in `slots` (this shard's), in parallel.
+    fn files(&self, plan: &DirPlan, here: &DirPath, slots: Range<usize>) {
+        if slots.is_empty() || self.stopped() {
+            return;
+        }
+        let (listing, attrs) = self.tree.build_listing_and_attrs(plan);
+        slots.into_par_iter().with_min_len(FILES_PER_TASK).for_each(|slot| {
+            if self.stopped() {
+                return;
+            }
+            let a = &attrs[slot];
+            let name = &*listing.entries[slot].name;
+            match self.file(plan, here, name, a) {
+                Ok(true) => {
+                    self.counters.files_written.fetch_add(1, Ordering::Relaxed);
+                    self.counters.bytes_written.fetch_add(a.size(), Ordering::Relaxed);
+                }
+                Ok(false) => {
+                    self.counters.files_skipped.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => return self.fail(&here.path().join(name), e),
+            }
+            self.hard_names(a.index, here, name);
+        });
+    }
+
+    /// The sub-directories of a directory (those with work for this shard), in parallel.
+    fn children(&self, plan: &DirPlan, here: &DirPath, base: u64) {
         let mut bases = Vec::with_capacity(plan.children.len());
         let mut next = base + plan.files;
         for c in &plan.children {
@@ -309,98 +309,51 @@ impl Run<'_> {
             next += c.files;
         }
         (0..plan.children.len()).into_par_iter().for_each(|k| {
+            let c = &plan.children[k];
+            if self.stopped() || !self.wanted(bases[k], c.files) {
+                return;
+            }
             let child = self.tree.child_plan_uncached(plan, k);
-            self.dir(&child, &path.join(&*plan.children[k].name), bases[k]);
+            if let Some(there) = self.enter(here, &c.name) {
+                self.dir(&child, &there, bases[k]);
+            }
         });
-        if !self.opts.dry_run && !self.stopped() && plan.index != 0 {
-            if let Err(e) = self.dir_meta(plan, path) {
-                self.fail(path, e);
+    }
+
+    /// Makes (unless it is there) and opens the directory `name` in `parent`; `None` when that
+    /// failed, which is recorded.
+    fn enter(&self, parent: &DirPath, name: &str) -> Option<DirPath> {
+        use rustix::fs::{Mode, OFlags, mkdirat, openat};
+        let path = parent.path().join(name);
+        if self.opts.dry_run {
+            return Some(DirPath::plain(&path));
+        }
+        let opened = parent.dir().ok_or_else(not_open).and_then(|at| {
+            match mkdirat(at, name, Mode::from_raw_mode(0o777)) {
+                Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+            Ok(File::from(openat(at, name, flags, Mode::empty())?))
+        });
+        match opened {
+            Ok(dir) => Some(DirPath::opened(&path, dir)),
+            Err(e) => {
+                self.fail(&path, e);
+                None
             }
         }
     }
 
-    /// The other names of a file, made by whoever wrote it (so a shard links only what it has
-    /// written); a folder not made yet is made here and finished when its turn comes.
-    fn hard_names(&self, file: u64, path: &Path) {
-        for h in self.tree.links().hard.iter().filter(|h| h.target == file) {
-            let Some(dir) = self.tree.path(h.parent) else { continue };
-            let dir = self.opts.dest.join(dir);
-            let name = dir.join(h.name);
-            let made = if self.opts.dry_run { Ok(()) } else { hard_link(path, &dir, &name) };
-            match made {
-                Ok(()) => {
-                    self.counters.links.fetch_add(1, Ordering::Relaxed);
-                }
-                Err(e) => self.fail(&name, e),
-            }
-        }
-    }
-
-    /// A folder's symbolic links, with its owner and times (any shard that makes the folder
-    /// makes them; one already right is left alone).
-    fn symlinks(&self, plan: &DirPlan, dir: &Path) {
-        for l in self.tree.links().symlinks.iter().filter(|l| l.parent == plan.index) {
-            let path = dir.join(l.name);
-            let made = if self.opts.dry_run { Ok(()) } else { self.symlink(plan, &l.target, &path) };
-            match made {
-                Ok(()) => {
-                    self.counters.links.fetch_add(1, Ordering::Relaxed);
-                }
-                Err(e) => self.fail(&path, e),
-            }
-        }
-    }
-
-    fn symlink(&self, plan: &DirPlan, target: &str, path: &Path) -> io::Result<()> {
-        match std::fs::read_link(path) {
-            Ok(t) if t.as_os_str() == target => {}
-            Ok(_) => {
-                std::fs::remove_file(path)?;
-                std::os::unix::fs::symlink(target, path)?;
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => std::os::unix::fs::symlink(target, path)?,
-            Err(e) => return Err(e),
-        }
+    /// A directory's xattrs, mode, owner and times, once everything below it is written.
+    fn dir_meta(&self, plan: &DirPlan, here: &DirPath) -> io::Result<()> {
         let d = self.tree.dir_attrs(plan);
-        if self.opts.owners && self.is_root {
-            std::os::unix::fs::lchown(path, Some(d.uid), Some(d.gid))?;
-        }
-        if self.opts.times {
-            set_link_times(path, d.accessed, d.modified)?;
-        }
-        Ok(())
-    }
-
-    /// A directory's mode, owner and times, once everything below it is written.
-    fn dir_meta(&self, plan: &DirPlan, path: &Path) -> io::Result<()> {
-        let d = self.tree.dir_attrs(plan);
-        let f = File::open(path)?;
+        let f = here.dir().ok_or_else(not_open)?;
         if self.opts.xattrs {
-            self.set_xattrs(&f, plan.index)?;
+            let acl = synthfs_model::attrs::node_acl(self.tree, plan.index);
+            self.set_xattrs(f, self.tree.xattrs(plan.index).unwrap_or_default(), acl)?;
         }
-        self.set_meta(&f, (d.uid, d.gid), d.mode, d.accessed, d.modified)
-    }
-
-    /// Owner (when asked and root), mode, then times last: the order that leaves the times the
-    /// model's, for files and directories alike.
-    fn set_meta(
-        &self,
-        f: &File,
-        owner: (u32, u32),
-        mode: u32,
-        accessed: Timestamp,
-        modified: Timestamp,
-    ) -> io::Result<()> {
-        if self.opts.owners && self.is_root {
-            std::os::unix::fs::fchown(f, Some(owner.0), Some(owner.1))?;
-        }
-        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
-        if self.opts.times {
-            f.set_times(
-                FileTimes::new().set_accessed(accessed.to_system_time()).set_modified(modified.to_system_time()),
-            )?;
-        }
-        Ok(())
+        self.set_meta(f, (d.uid, d.gid), Some(d.mode), d.accessed, d.modified)
     }
 
     /// Removes temporary files an interrupted run left in `dir`.
@@ -413,122 +366,9 @@ impl Run<'_> {
             }
         }
     }
+}
 
-    /// Writes one file; `Ok(false)` when it was already complete.
-    fn file(&self, dir: &Path, path: &Path, a: &FileAttrs) -> io::Result<bool> {
-        if self.resuming && self.is_complete(path, a)? {
-            return Ok(false);
-        }
-        if self.opts.dry_run {
-            return Ok(true);
-        }
-        let tmp = dir.join(format!(".{:x}{TMP_SUFFIX}", a.index));
-        let result = self.write_new(&tmp, a).and_then(|()| std::fs::rename(&tmp, path));
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result.map(|()| true)
-    }
-
-    /// Whether `path` already holds this file: size and mtime match (and bytes, if asked).
-    fn is_complete(&self, path: &Path, a: &FileAttrs) -> io::Result<bool> {
-        let meta = match std::fs::symlink_metadata(path) {
-            Ok(m) => m,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(e),
-        };
-        let times_match =
-            !self.opts.times || (meta.mtime(), meta.mtime_nsec()) == (a.modified.secs, i64::from(a.modified.nanos));
-        if !meta.is_file() || meta.len() != a.size() || !times_match {
-            return Ok(false);
-        }
-        if self.opts.check_content {
-            return self.same_bytes(path, a);
-        }
-        Ok(true)
-    }
-
-    fn same_bytes(&self, path: &Path, a: &FileAttrs) -> io::Result<bool> {
-        let f = File::open(path)?;
-        BUF.with(|cell| {
-            let mut buf = cell.borrow_mut();
-            buf.resize(2 * CHUNK, 0);
-            let (want, got) = buf.split_at_mut(CHUNK);
-            let mut off = 0u64;
-            while off < a.size() {
-                let n = self.tree.read_content(&a.content, off, want);
-                f.read_exact_at(&mut got[..n], off)?;
-                if want[..n] != got[..n] {
-                    return Ok(false);
-                }
-                off += n as u64;
-            }
-            Ok(true)
-        })
-    }
-
-    /// Creates `tmp` with the file's bytes (data runs only: holes stay holes) and metadata.
-    fn write_new(&self, tmp: &Path, a: &FileAttrs) -> io::Result<()> {
-        let f = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(tmp)?;
-        BUF.with(|cell| -> io::Result<()> {
-            let mut buf = cell.borrow_mut();
-            if buf.len() < CHUNK {
-                buf.resize(CHUNK, 0);
-            }
-            for (start, end) in a.content.data_runs() {
-                let mut off = start;
-                while off < end {
-                    let n = ((end - off) as usize).min(CHUNK);
-                    let got = self.tree.read_content(&a.content, off, &mut buf[..n]);
-                    f.write_all_at(&buf[..got], off)?;
-                    off += n as u64;
-                }
-            }
-            Ok(())
-        })?;
-        if a.content.sparse.is_some() {
-            f.set_len(a.size())?;
-        }
-        if self.opts.xattrs {
-            self.set_xattrs(&f, a.index)?;
-        }
-        self.set_meta(&f, (a.uid, a.gid), a.mode, a.accessed, a.modified)
-    }
-
-    /// A node's extended attributes (`user.synthfs.*`, the mark of the web, NT descriptors)
-    /// and POSIX ACLs, as the mount shows them.
-    fn set_xattrs(&self, f: &File, index: u64) -> io::Result<()> {
-        if let Some(values) = self.tree.xattrs(index) {
-            for (name, value) in values {
-                if !self.set_xattr(f, name, value.as_bytes())? {
-                    break;
-                }
-            }
-        }
-        self.set_acl(f, index)
-    }
-
-    /// Sets one extended attribute; `Ok(false)` (counted) where the target does not support it.
-    fn set_xattr(&self, f: &File, name: &str, value: &[u8]) -> io::Result<bool> {
-        match xattr::FileExt::set_xattr(f, name, value) {
-            Ok(()) => Ok(true),
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOTSUP)) => {
-                self.counters.xattrs_unsupported.fetch_add(1, Ordering::Relaxed);
-                Ok(false)
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    /// The node's POSIX ACLs (access tiers), as `setfacl` would set them.
-    fn set_acl(&self, f: &File, index: u64) -> io::Result<()> {
-        if let Some(acl) = synthfs_model::attrs::node_acl(self.tree, index) {
-            if self.set_xattr(f, "system.posix_acl_access", &acl.access)? {
-                if let Some(default) = &acl.default {
-                    self.set_xattr(f, "system.posix_acl_default", default)?;
-                }
-            }
-        }
-        Ok(())
-    }
+/// A directory that should be open is not (a dry run opens none, and writes nothing).
+fn not_open() -> io::Error {
+    io::Error::other("the folder is not open")
 }

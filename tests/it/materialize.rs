@@ -133,6 +133,34 @@ fn materialize_then_verify_content_and_threads_agree() {
 }
 
 #[test]
+fn a_file_cut_short_before_its_times_is_written_again() {
+    // What a write killed at each step leaves under a file's real name: all of its bytes but
+    // not yet its times (the model's mtime is the mark of a complete file), or half of them.
+    let p = profile();
+    let tree = ["--profile", p.as_str(), "--files", "400", "--dirs", "30"];
+    let (_env, d) = materialized_and_verified(&tree);
+    let (ok, out, err) = sh(&format!("find '{d}' -type f -size +1k -not -name .synthfs.json | sort | head -2"));
+    assert!(ok.success(), "{err}");
+    let victims: Vec<&str> = out.lines().collect();
+    assert_eq!(victims.len(), 2, "{out}");
+    let before: Vec<Vec<u8>> = victims.iter().map(|v| std::fs::read(v).unwrap()).collect();
+    // The first: as long as it should be, its bytes zeros, its mtime the time of that write.
+    std::fs::write(victims[0], vec![0u8; before[0].len()]).unwrap();
+    // The second: half of its bytes.
+    std::fs::write(victims[1], &before[1][..before[1].len() / 2]).unwrap();
+    let o = bin().arg("materialize").arg(&d).args(tree).arg("--json").output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = json(&o);
+    assert_eq!(s["files_written"], 2, "{s}");
+    assert_eq!(s["files_skipped"], 398, "{s}");
+    for (v, want) in victims.iter().zip(&before) {
+        assert!(std::fs::read(v).unwrap() == *want, "{v} was not written again");
+    }
+    let v = bin().arg("verify").arg(&d).args(tree).arg("--content").output().unwrap();
+    assert!(v.status.success(), "{}", stdout(&v));
+}
+
+#[test]
 fn kill_9_then_rerun_completes() {
     let dest = tempfile::tempdir().unwrap();
     let p = profile();

@@ -431,12 +431,7 @@ pub fn node_acl(tree: &Tree, index: u64) -> Option<super::acl::NodeAcl> {
         return None;
     }
     match tree.locate(index)? {
-        Location::File { parent, slot } => {
-            let a = file_attrs(tree, &parent, slot);
-            // The owning group's own rights, before the mask took the mode's group bits: files
-            // are rw-r--r-- or rw-r----- (sensitive), so the group reads.
-            super::acl::node_acl(m, &parent.ctx, a.mode, 0o4, false)
-        }
+        Location::File { parent, slot } => file_acl(tree, &parent, &file_attrs(tree, &parent, slot)),
         Location::Dir(plan) => {
             let d = dir_attrs(tree, &plan);
             let group = ((dir_base_mode(m, &plan.ctx) >> 3) & 7) as u16;
@@ -444,6 +439,16 @@ pub fn node_acl(tree: &Tree, index: u64) -> Option<super::acl::NodeAcl> {
         }
         Location::Symlink(_) => None,
     }
+}
+
+/// [`node_acl`] of file `a` in the folder `parent`, both already at hand.
+pub fn file_acl(tree: &Tree, parent: &DirPlan, a: &FileAttrs) -> Option<super::acl::NodeAcl> {
+    if !tree.model.profile.acls.tiers {
+        return None;
+    }
+    // The owning group's own rights, before the mask took the mode's group bits: files are
+    // rw-r--r-- or rw-r----- (sensitive), so the group reads.
+    super::acl::node_acl(&tree.model, &parent.ctx, a.mode, 0o4, false)
 }
 
 /// The attributes of a directory.

@@ -52,3 +52,25 @@ fn heavy_plans_and_listings_are_kept() {
     let child = tree.child_plan(&plan, plan.children.len() - 1);
     assert_eq!(tree.parent(child.index), Some(plan.index));
 }
+
+/// A walk's shortcuts (a file's xattrs and ACLs from its folder's plan and its attributes)
+/// give what the lookups by index give, NT descriptors and access tiers included.
+#[test]
+fn file_xattrs_and_acls_from_the_plan_match_the_lookups() {
+    let mut p = Profile::builtin_with_files("enterprise", 3_000).unwrap();
+    p.acls.tiers = true;
+    p.acls.windows = true;
+    let t = Tree::new(p).unwrap();
+    let mut files = 0;
+    let mut stack = vec![t.root().clone()];
+    while let Some(plan) = stack.pop() {
+        let (_, attrs) = t.build_listing_and_attrs(&plan);
+        for a in &attrs {
+            assert_eq!(Some(t.file_xattrs(&plan, a)), t.xattrs(a.index), "file {}", a.index);
+            assert_eq!(crate::attrs::file_acl(&t, &plan, a), crate::attrs::node_acl(&t, a.index), "file {}", a.index);
+            files += 1;
+        }
+        stack.extend((0..plan.children.len()).map(|k| t.child_plan(&plan, k)));
+    }
+    assert_eq!(files, 3_000);
+}

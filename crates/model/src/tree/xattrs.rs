@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::{Location, Tree};
 use crate::attrs::{FileAttrs, Timestamp};
 use crate::ntacl::{self, DirSecurity};
+use crate::plan::DirPlan;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WindowsOwner {
@@ -121,6 +122,25 @@ impl Tree {
     pub fn xattrs_where(&self, index: u64, wanted: impl Fn(&str) -> bool) -> Option<Vec<(&'static str, String)>> {
         // Linux keeps `user.*` attributes off symbolic links.
         let Some(node) = self.node_facts(&self.locate(index)?) else { return Some(Vec::new()) };
+        self.facts_xattrs(node, wanted)
+    }
+
+    /// [`Tree::xattrs`] of file `a` in the folder `parent`, both already at hand (a walk that
+    /// writes every file): nothing located or computed a second time.
+    pub fn file_xattrs(&self, parent: &DirPlan, a: &FileAttrs) -> Vec<(&'static str, String)> {
+        let node = NodeFacts {
+            owner: Some(a.owner),
+            created: a.created,
+            department: parent.ctx.department,
+            folder: parent.index,
+            file: Some(a.clone()),
+        };
+        self.facts_xattrs(node, |_| true).unwrap_or_default()
+    }
+
+    /// The extended attributes made from a node's facts (`None` where its folder's security
+    /// cannot be found).
+    fn facts_xattrs(&self, node: NodeFacts, wanted: impl Fn(&str) -> bool) -> Option<Vec<(&'static str, String)>> {
         let w = self.node_owner(&node);
         let created = crate::date::format_rfc3339(node.created.secs, node.created.nanos);
         let mut all = vec![
