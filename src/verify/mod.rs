@@ -3,6 +3,8 @@
 //! It is how a user proves that a copy (a materialize, a migration, a backup restore) lost
 //! nothing.
 
+pub mod smb;
+
 use std::collections::HashMap;
 use std::fs::Metadata;
 use std::os::unix::fs::MetadataExt;
