@@ -82,6 +82,7 @@ impl TryFrom<MaterializeArgs> for Config {
                     creds: smb.creds,
                     shard,
                     connections: smb.connections,
+                    retry_window: smb.retry_window,
                     threads: args
                         .threads
                         .threads

@@ -26,6 +26,9 @@ pub struct SmbTargetArgs {
     /// Connections to the SMB server [default: 4].
     #[arg(long, value_name = "N", help_heading = "SMB target")]
     pub connections: Option<usize>,
+    /// How long to keep making a broken connection again before giving up, in seconds [default: 20].
+    #[arg(long, value_name = "SECS", help_heading = "SMB target")]
+    pub retry_for: Option<u64>,
 }
 
 /// An SMB target, decided.
@@ -33,6 +36,7 @@ pub struct SmbTarget {
     pub url: SmbUrl,
     pub creds: Credentials,
     pub connections: usize,
+    pub retry_window: std::time::Duration,
 }
 
 impl SmbTargetArgs {
@@ -55,7 +59,9 @@ impl SmbTargetArgs {
             Some(n) => n,
             None => DEFAULT_CONNECTIONS,
         };
-        Ok(Some(SmbTarget { url, creds, connections }))
+        let retry_window =
+            self.retry_for.map_or(synthfs::smb_client::share::RETRY_WINDOW, std::time::Duration::from_secs);
+        Ok(Some(SmbTarget { url, creds, connections, retry_window }))
     }
 
     fn refuse_for_local(&self) -> Result<(), BadInput> {
@@ -64,6 +70,7 @@ impl SmbTargetArgs {
             ("--password-file", self.password_file.is_some()),
             ("--credentials-file", self.credentials_file.is_some()),
             ("--connections", self.connections.is_some()),
+            ("--retry-for", self.retry_for.is_some()),
         ];
         match given.iter().find(|(_, g)| *g) {
             Some((flag, _)) => Err(BadInput(format!("{flag} is for smb:// targets; the target here is a local path"))),

@@ -82,6 +82,7 @@ impl TryFrom<VerifyArgs> for Config {
                 url: smb.url,
                 creds: smb.creds,
                 connections: smb.connections,
+                retry_window: smb.retry_window,
                 threads: args
                     .threads
                     .threads

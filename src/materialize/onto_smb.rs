@@ -29,6 +29,7 @@ use serde::Serialize;
 use smb2::msg::create::{CreateAction, CreateDisposition};
 use smb2::types::FileId;
 use smb2::types::flags::FileAccessMask;
+use smb2::types::status::NtStatus;
 use synthfs_model::plan::DirPlan;
 use synthfs_model::tree::ZONE_TEXT;
 use synthfs_model::windows::dos_attrib::{FILE_ATTRIBUTE_DIRECTORY, nttime};
@@ -51,6 +52,8 @@ pub struct SmbOptions {
     pub creds: Credentials,
     pub shard: Shard,
     pub connections: usize,
+    /// How long a broken connection is made again before the run gives up.
+    pub retry_window: std::time::Duration,
     /// Worker threads of the client's runtime.
     pub threads: usize,
     pub times: bool,
@@ -90,7 +93,7 @@ pub struct SmbSummary {
 /// Errors that stop a run onto SMB.
 #[derive(Debug, thiserror::Error)]
 pub enum SmbMaterializeError {
-    #[error("{0}")]
+    #[error(transparent)]
     Smb(#[from] SmbError),
     #[error("{url} holds another tree ({found}); use --force to write this one over it")]
     DifferentTree { url: String, found: String },
@@ -98,8 +101,8 @@ pub enum SmbMaterializeError {
     NotEmpty(String),
     #[error("the share is full (writing {path}): {status}; free space or use a bigger share")]
     NoSpace { path: String, status: String },
-    #[error("cannot write {path} on {url}: {source}")]
-    Write { url: String, path: String, source: Box<SmbError> },
+    #[error("cannot write {path} on {url}: {error}")]
+    Write { url: String, path: String, error: Box<SmbError> },
     #[error("cannot start the SMB client: {0}")]
     Runtime(std::io::Error),
 }
@@ -120,6 +123,9 @@ struct Found {
 }
 
 type Job<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
+
+/// [MS-FSCC] 2.6: no other attribute set.
+const FILE_ATTRIBUTE_NORMAL: u32 = 0x80;
 
 /// How much of a descriptor the account may set: everything, or less once refused.
 const SET_ALL: u8 = 0;
@@ -153,7 +159,8 @@ pub fn run(tree: &Tree, opts: &SmbOptions, counters: &Counters) -> Result<SmbSum
         .build()
         .map_err(SmbMaterializeError::Runtime)?;
     runtime.block_on(async {
-        let share = Share::connect(&opts.url, &opts.creds, opts.connections).await?;
+        let mut share = Share::connect(&opts.url, &opts.creds, opts.connections).await?;
+        share.retry_window = opts.retry_window;
         let resuming = if opts.dry_run { false } else { claim(tree, &share, opts.force).await? };
         let run = Run {
             tree,
@@ -210,7 +217,7 @@ async fn claim(tree: &Tree, share: &Share, force: bool) -> Result<bool, SmbMater
     let reqs = [
         wire::create(Open {
             name: &marker_path,
-            access: wire::WRITE_ALL,
+            access: FileAccessMask::FILE_WRITE_DATA | FileAccessMask::SYNCHRONIZE,
             disposition: CreateDisposition::FileOverwriteIf,
             directory: false,
             attributes: 0,
@@ -224,11 +231,11 @@ async fn claim(tree: &Tree, share: &Share, force: bool) -> Result<bool, SmbMater
 
 fn write_error(url: &SmbUrl, path: &str, source: SmbError) -> SmbMaterializeError {
     if source.is_disk_full() {
-        return SmbMaterializeError::NoSpace { path: path.to_string(), status: source.to_string() };
+        return SmbMaterializeError::NoSpace { path: path.replace('\\', "/"), status: source.to_string() };
     }
     match source {
         SmbError::Status { .. } => {
-            SmbMaterializeError::Write { url: url.to_string(), path: path.to_string(), source: Box::new(source) }
+            SmbMaterializeError::Write { url: url.to_string(), path: path.replace('\\', "/"), error: Box::new(source) }
         }
         other => SmbMaterializeError::Smb(other),
     }
@@ -281,6 +288,18 @@ async fn read_small(share: &Share, path: &str) -> Result<Vec<u8>, SmbError> {
     ];
     let replies = share.chain(&reqs).await?;
     wire::read_data(&replies[1])
+}
+
+/// Whether the server refused setting an owner or group (or opening with WRITE_OWNER).
+fn is_refusal(e: &SmbError) -> bool {
+    let SmbError::Status { what, status } = e else { return false };
+    let refusal = [wire::STATUS_INVALID_OWNER, wire::STATUS_PRIVILEGE_NOT_HELD, NtStatus::ACCESS_DENIED];
+    matches!(*what, "set security descriptor" | "create") && refusal.contains(status)
+}
+
+/// The access to open with at a security level: WRITE_OWNER only where owners are set.
+fn access_at(access: u32, level: u8) -> u32 {
+    if level == SET_ALL { access } else { access & !FileAccessMask::WRITE_OWNER }
 }
 
 /// Polls `fut` to its end while the chains in flight keep going.
@@ -471,41 +490,60 @@ impl<'a> Run<'a> {
         if self.opts.dry_run {
             return Ok(true);
         }
+        if found.is_some() {
+            // Another file under the name (a write cut short, another tree's): gone first, as
+            // read-only, hidden or system attributes would refuse overwriting it.
+            self.remove(path).await?;
+        }
+        let has_descriptor = self.tree.security_descriptor(a.index).is_some();
+        self.with_refusals(path, has_descriptor, |level| self.write_file(path, a, level)).await?;
+        Ok(true)
+    }
+
+    /// Runs `write` at the run's security level; where the server refuses what that level
+    /// sets (an owner or group needs a privilege the account may lack: STATUS_INVALID_OWNER,
+    /// PRIVILEGE_NOT_HELD, or ACCESS_DENIED on the descriptor or on opening with
+    /// WRITE_OWNER), tries again setting less. Only when that then works does the whole run
+    /// step down (so a folder whose DACL refuses the writer is an error, not a refusal of
+    /// owners), and it says so once.
+    async fn with_refusals<F, Fut>(&self, path: &str, has_descriptor: bool, write: F) -> Result<(), SmbError>
+    where
+        F: Fn(u8) -> Fut,
+        Fut: Future<Output = Result<(), SmbError>>,
+    {
+        let mut level = self.security.load(Ordering::Relaxed);
         loop {
-            let level = self.security.load(Ordering::Relaxed);
-            match self.write_file(path, a, level).await {
-                Err(e) if self.refused_security(&e, level) => continue,
+            match write(level).await {
+                Err(e) if level < SET_DACL && is_refusal(&e) => {
+                    tracing::debug!("{path}: {e}; trying again without setting owners");
+                    level += 1;
+                }
                 Err(e) => return Err(e),
                 Ok(()) => {
-                    if self.opts.owners && level != SET_ALL && self.tree.security_descriptor(a.index).is_some() {
+                    if level != self.security.load(Ordering::Relaxed) {
+                        self.security.fetch_max(level, Ordering::Relaxed);
+                        self.said_owners_refused();
+                    }
+                    if self.opts.owners && level != SET_ALL && has_descriptor {
                         self.owners_not_set.fetch_add(1, Ordering::Relaxed);
                     }
-                    return Ok(true);
+                    return Ok(());
                 }
             }
         }
     }
 
-    /// Whether `e` is the server refusing the parts of a descriptor set at `level`; then the
-    /// run sets less from now on (and says so once), and the caller tries again.
-    fn refused_security(&self, e: &SmbError, level: u8) -> bool {
-        let SmbError::Status { what, status } = e else { return false };
-        let refusal =
-            [wire::STATUS_INVALID_OWNER, wire::STATUS_PRIVILEGE_NOT_HELD, smb2::types::status::NtStatus::ACCESS_DENIED];
-        if *what != "set security descriptor" || !refusal.contains(status) || level >= SET_DACL {
-            return false;
+    fn said_owners_refused(&self) {
+        if !self.opts.owners {
+            return;
         }
-        let _ = self.security.compare_exchange(level, level + 1, Ordering::Relaxed, Ordering::Relaxed);
         if let Ok(mut said) = self.owners_refused.lock() {
             if said.is_none() {
-                let why = format!(
-                    "the server refused to set owners ({status}): the account needs to be one of Samba's `admin users`, or hold SeRestorePrivilege on Windows; files and folders keep the writer as owner, their DACLs are set"
-                );
+                let why = "the server refused to set owners: the account needs to be one of Samba's `admin users`, or to hold SeRestorePrivilege on Windows; files and folders keep the writer as owner, their DACLs are set".to_string();
                 tracing::warn!("{why}");
                 *said = Some(why);
             }
         }
-        true
     }
 
     /// The parts of a descriptor to set at `level`.
@@ -524,14 +562,54 @@ impl<'a> Run<'a> {
     fn meta_reqs(&self, file: FileId, index: u64, attributes: u32, times: [u64; 3], level: u8) -> Vec<Req> {
         let mut reqs = Vec::with_capacity(2);
         if let Some(sd) = self.tree.security_descriptor(index) {
-            reqs.push(wire::set_security(file, sd.to_self_relative(), Self::security_info(level)));
+            let mut bytes = sd.to_self_relative();
+            if sd.dacl_auto_inherited {
+                // SE_DACL_AUTO_INHERIT_REQ (0x0100, the control's high byte): how a client asks a server to keep
+                // SE_DACL_AUTO_INHERITED ([MS-DTYP] 2.4.6); without it Samba clears it.
+                if let Some(high) = bytes.get_mut(3) {
+                    *high |= 0x01;
+                }
+            }
+            reqs.push(wire::set_security(file, bytes, Self::security_info(level)));
         }
         let [created, accessed, written] = if self.opts.times { times } else { [0; 3] };
         reqs.push(wire::set_basic(file, created, accessed, written, attributes));
         reqs
     }
 
+    /// Writes the file ([`Run::write_one`]); one that failed halfway is removed, so that its
+    /// times (which a server may set even after a request before them failed) never make it
+    /// look complete.
     async fn write_file(&self, path: &str, a: &FileAttrs, level: u8) -> Result<(), SmbError> {
+        let written = self.write_one(path, a, level).await;
+        if written.is_err() {
+            let _ = self.remove(path).await;
+        }
+        written
+    }
+
+    /// Removes file `path` (clearing the attributes that would refuse it); gone already is fine.
+    async fn remove(&self, path: &str) -> Result<(), SmbError> {
+        let reqs = [
+            wire::create(Open {
+                name: path,
+                access: FileAccessMask::DELETE | FileAccessMask::FILE_WRITE_ATTRIBUTES | FileAccessMask::SYNCHRONIZE,
+                disposition: CreateDisposition::FileOpen,
+                directory: false,
+                attributes: 0,
+            }),
+            wire::set_basic(FileId::SENTINEL, 0, 0, 0, FILE_ATTRIBUTE_NORMAL),
+            wire::set_delete_on_close(FileId::SENTINEL),
+            wire::close(FileId::SENTINEL),
+        ];
+        match self.share.chain(&reqs).await {
+            Err(e) if e.is_not_found() => Ok(()),
+            done => done.map(|_| ()),
+        }
+    }
+
+    async fn write_one(&self, path: &str, a: &FileAttrs, level: u8) -> Result<(), SmbError> {
+        let access = access_at(wire::WRITE_ALL, level);
         let sparse = a.content.sparse.is_some();
         let runs = if sparse { a.content.data_runs() } else { vec![(0, a.size())] };
         let data: u64 = runs.iter().map(|(s, e)| e - s).sum();
@@ -540,7 +618,7 @@ impl<'a> Run<'a> {
         let times = [nttime(a.created), nttime(a.accessed), nttime(a.modified)];
         let open = |name| Open {
             name,
-            access: wire::WRITE_ALL,
+            access,
             disposition: CreateDisposition::FileOverwriteIf,
             directory: false,
             attributes: 0,
@@ -567,7 +645,7 @@ impl<'a> Run<'a> {
             reqs.push(wire::close(FileId::SENTINEL));
             self.share.chain(&reqs).await?;
         } else {
-            self.write_large(path, a, &runs).await?;
+            self.write_large(path, a, &runs, access).await?;
         }
         if !a.zone {
             return if small { Ok(()) } else { self.set_meta(path, a.index, attributes, times, level, sparse).await };
@@ -597,13 +675,13 @@ impl<'a> Run<'a> {
 
     /// A file bigger than one chain: open (sparse if it is), write its data ranges a chunk
     /// at a time, set its length, close. Its metadata follows in [`Run::set_meta`].
-    async fn write_large(&self, path: &str, a: &FileAttrs, runs: &[(u64, u64)]) -> Result<(), SmbError> {
+    async fn write_large(&self, path: &str, a: &FileAttrs, runs: &[(u64, u64)], access: u32) -> Result<(), SmbError> {
         let sparse = a.content.sparse.is_some();
         self.share
             .on_one_connection(|conn, tree| async move {
                 let mut reqs = vec![wire::create(Open {
                     name: path,
-                    access: wire::WRITE_ALL,
+                    access,
                     disposition: CreateDisposition::FileOverwriteIf,
                     directory: false,
                     attributes: 0,
@@ -658,7 +736,7 @@ impl<'a> Run<'a> {
     ) -> Result<(), SmbError> {
         let mut reqs = vec![wire::create(Open {
             name: path,
-            access: wire::WRITE_META,
+            access: access_at(wire::WRITE_META, level),
             disposition: CreateDisposition::FileOpen,
             directory: attributes & FILE_ATTRIBUTE_DIRECTORY != 0,
             attributes: 0,
@@ -672,18 +750,10 @@ impl<'a> Run<'a> {
     }
 
     async fn folder_meta_job(&self, index: u64, path: String, times: [u64; 3]) {
-        loop {
-            let level = self.security.load(Ordering::Relaxed);
-            match self.set_meta(&path, index, FILE_ATTRIBUTE_DIRECTORY, times, level, false).await {
-                Err(e) if self.refused_security(&e, level) => continue,
-                Err(e) => return self.fail(&path, e),
-                Ok(()) => {
-                    if self.opts.owners && level != SET_ALL && self.tree.security_descriptor(index).is_some() {
-                        self.owners_not_set.fetch_add(1, Ordering::Relaxed);
-                    }
-                    return;
-                }
-            }
+        let has_descriptor = self.tree.security_descriptor(index).is_some();
+        let set = |level| self.set_meta(&path, index, FILE_ATTRIBUTE_DIRECTORY, times, level, false);
+        if let Err(e) = self.with_refusals(&path, has_descriptor, set).await {
+            self.fail(&path, e);
         }
     }
 

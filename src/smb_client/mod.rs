@@ -26,7 +26,7 @@ pub enum SmbError {
     NoShare { server: String, share: String, why: String },
     #[error("{what}: {status}")]
     Status { what: &'static str, status: NtStatus },
-    #[error("{0}")]
+    #[error(transparent)]
     Transport(Box<smb2::Error>),
     #[error("lost the connection to {server} and could not make it again within {waited:?} ({last})")]
     Lost { server: String, waited: Duration, last: String },

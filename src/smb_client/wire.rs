@@ -33,6 +33,7 @@ pub const DACL_SECURITY_INFORMATION: u32 = 0x4;
 /// [MS-FSCC] 2.4 information classes.
 const FILE_BASIC_INFORMATION: u8 = 4;
 const FILE_END_OF_FILE_INFORMATION: u8 = 20;
+const FILE_DISPOSITION_INFORMATION: u8 = 13;
 pub const FILE_STREAM_INFORMATION: u8 = 22;
 /// NTSTATUS values the callers tell apart.
 pub const STATUS_INVALID_OWNER: NtStatus = NtStatus(0xC000_005A);
@@ -231,6 +232,11 @@ pub fn set_basic(file: FileId, created: u64, accessed: u64, written: u64, attrib
     buffer.extend_from_slice(&attributes.to_le_bytes());
     buffer.extend_from_slice(&0u32.to_le_bytes());
     set_file_info(file, FILE_BASIC_INFORMATION, buffer)
+}
+
+/// Deletes the file when its handle closes.
+pub fn set_delete_on_close(file: FileId) -> Req {
+    set_file_info(file, FILE_DISPOSITION_INFORMATION, vec![1])
 }
 
 pub fn set_end_of_file(file: FileId, size: u64) -> Req {

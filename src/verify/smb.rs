@@ -46,6 +46,8 @@ pub struct SmbVerifyOptions {
     pub url: SmbUrl,
     pub creds: Credentials,
     pub connections: usize,
+    /// How long a broken connection is made again before the run gives up.
+    pub retry_window: std::time::Duration,
     pub threads: usize,
     pub content: bool,
     /// Compare owners and groups of the descriptors.
@@ -76,7 +78,8 @@ pub fn run(tree: &Tree, opts: &SmbVerifyOptions, progress: &Counters) -> Result<
             |e| SmbError::Connect { server: opts.url.address(), user: opts.creds.user.clone(), why: e.to_string() },
         )?;
     runtime.block_on(async {
-        let share = Share::connect(&opts.url, &opts.creds, opts.connections).await?;
+        let mut share = Share::connect(&opts.url, &opts.creds, opts.connections).await?;
+        share.retry_window = opts.retry_window;
         let check = Check {
             tree,
             opts,
@@ -329,7 +332,10 @@ impl<'a> Check<'a> {
         if self.opts.owners && have.group != want.group {
             why.push(format!("group {} != {}", sid_text(have.group.as_ref()), sid_text(want.group.as_ref())));
         }
-        if have.dacl != want.dacl || have.dacl_protected != want.dacl_protected {
+        if have.dacl != want.dacl
+            || have.dacl_protected != want.dacl_protected
+            || have.dacl_auto_inherited != want.dacl_auto_inherited
+        {
             let dacl_only =
                 |sd: &SecurityDescriptor| SecurityDescriptor { owner: None, group: None, ..sd.clone() }.to_sddl();
             why.push(format!("DACL {} != {}", dacl_only(have), dacl_only(want)));

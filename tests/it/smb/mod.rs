@@ -7,8 +7,10 @@
 
 mod identities;
 mod lifecycle;
+mod materialize;
 mod metadata;
 mod storylines;
+mod writable;
 mod xattrs;
 
 use std::io::BufRead;
