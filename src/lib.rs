@@ -4,7 +4,7 @@
 //! (the `synthfs-model` crate). This crate holds the front ends, each a walk over the same
 //! model: [`stats`] summarises it, [`materialize`] writes it to disk, [`archive`] streams it
 //! into ZIP or tar with load files, [`manifest`] prints the ground truth, [`verify`] checks a
-//! copy, [`serve`] runs a real server (Samba) over a mount. The mount lives in `synthfs-fuse`
+//! copy (on local disk or, through [`smb_client`], on an SMB share), [`serve`] runs a real server (Samba) over a mount. The mount lives in `synthfs-fuse`
 //! (platform/linux) over `synthfs-fs`.
 //!
 //! ```
@@ -31,6 +31,7 @@ pub mod report;
 pub mod scan;
 #[cfg(unix)]
 pub mod serve;
+pub mod smb_client;
 pub mod stats;
 #[cfg(unix)]
 pub mod verify;

@@ -39,6 +39,7 @@ maybe_bad_input! {
     #[cfg(target_os = "linux")]
     synthfs_fuse::MountError,
     synthfs::materialize::MaterializeError,
+    synthfs::materialize::onto_smb::SmbMaterializeError,
     synthfs::identity::IdentityError,
     #[cfg(unix)]
     synthfs::serve::SmbdError,

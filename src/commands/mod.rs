@@ -17,5 +17,6 @@ pub mod verify;
 
 pub mod errors;
 pub mod output;
+pub mod smb_target;
 pub mod threads;
 pub mod tree;

@@ -6,12 +6,14 @@ use std::path::PathBuf;
 
 use clap::Args;
 use synthfs::verify::detect::How;
+use synthfs::verify::smb::SmbVerifyOptions;
 use synthfs::verify::target::{BadGranularity, Granularity};
 use synthfs::verify::{self, Options, Report};
 use synthfs_model::units::Count;
 
 use super::errors::{BadInput, Incomplete};
 use super::output::print_json;
+use super::smb_target::SmbTargetArgs;
 use super::threads::ThreadArgs;
 use super::tree::{TreeArgs, TreeCommand, TreeJob};
 
@@ -20,12 +22,14 @@ use super::tree::{TreeArgs, TreeCommand, TreeJob};
     after_long_help = "Examples:\n  synthfs verify /mnt/share --files 100k               # names, sizes, times, modes, owners\n  synthfs verify /mnt/share --files 100k --content     # and every byte (SHA-256)\n  synthfs verify /mnt/usb --files 100k --time-granularity 100ns   # times as NTFS keeps them (found by itself by default)"
 )]
 pub struct VerifyArgs {
-    /// The directory holding the tree.
+    /// The directory holding the tree, or smb://[USER@]SERVER[:PORT]/SHARE[/PATH] for a copy on an SMB share.
     pub dest: PathBuf,
     #[command(flatten)]
     pub tree: TreeArgs,
     #[command(flatten)]
     pub threads: ThreadArgs,
+    #[command(flatten)]
+    pub smb: SmbTargetArgs,
     /// Also compare every file's SHA-256 with the model's.
     #[arg(long, help_heading = "Checks")]
     pub content: bool,
@@ -57,8 +61,23 @@ fn time_step(s: &str) -> Result<TimeStep, BadGranularity> {
     if s == "auto" { Ok(TimeStep(None)) } else { s.parse().map(|g| TimeStep(Some(g))) }
 }
 
+/// Where the copy is: a local folder, or an SMB share.
+pub enum Target {
+    Local(Options),
+    Smb(SmbVerifyOptions),
+}
+
+impl Target {
+    fn content(&self) -> bool {
+        match self {
+            Target::Local(o) => o.content,
+            Target::Smb(o) => o.content,
+        }
+    }
+}
+
 /// What `verify` does, decided from its options; the task: what to compare, and where.
-pub type Config = TreeCommand<Options>;
+pub type Config = TreeCommand<Target>;
 
 impl TryFrom<VerifyArgs> for Config {
     type Error = BadInput;
@@ -73,16 +92,38 @@ impl TryFrom<VerifyArgs> for Config {
             times: !args.no_times,
             time_granularity: if args.whole_seconds { Some(Granularity::SECOND) } else { args.time_granularity.0 },
         };
-        Ok(Config { job, task: checks, json: args.json })
+        let task = match args.smb.resolve(&checks.dest)? {
+            None => Target::Local(checks),
+            Some(smb) => Target::Smb(SmbVerifyOptions {
+                url: smb.url,
+                creds: smb.creds,
+                connections: smb.connections,
+                threads: args
+                    .threads
+                    .threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+                content: checks.content,
+                // The descriptors' owners: what a Windows scanner reads, whoever verifies.
+                owners: !args.no_owners,
+                times: checks.times,
+            }),
+        };
+        Ok(Config { job, task, json: args.json })
     }
 }
 
 pub fn run(config: Config) -> anyhow::Result<()> {
     let tree = config.job.start()?;
-    let hashing = if config.task.content { "hashed" } else { "checked" };
-    let report =
-        crate::progress::track(tree.file_count(), hashing, |progress| verify::run(&tree, &config.task, progress))
-            .map_err(|e| BadInput(e.to_string()))?;
+    let hashing = if config.task.content() { "hashed" } else { "checked" };
+    let report = match &config.task {
+        Target::Local(o) => {
+            crate::progress::track(tree.file_count(), hashing, |progress| verify::run(&tree, o, progress))
+                .map_err(|e| BadInput(e.to_string()))?
+        }
+        Target::Smb(o) => {
+            crate::progress::track(tree.file_count(), hashing, |progress| verify::smb::run(&tree, o, progress))?
+        }
+    };
     if config.json {
         print_json(&report)?;
     } else {
@@ -98,7 +139,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_report(report: &Report, checks: &Options) -> std::io::Result<()> {
+fn print_report(report: &Report, task: &Target) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     for p in &report.first_problems {
         writeln!(out, "{p}")?;
@@ -109,13 +150,21 @@ fn print_report(report: &Report, checks: &Options) -> std::io::Result<()> {
         if report.ok { "OK" } else { "MISMATCH" },
         Count(report.files_checked),
         Count(report.dirs_checked),
-        if checks.content { ", content included" } else { "" },
+        if task.content() { ", content included" } else { "" },
         Count(report.missing),
         Count(report.extra),
         Count(report.different),
         report.elapsed_seconds
     )?;
-    // What the target cannot hold, once (not a difference on every file).
+    match task {
+        Target::Local(checks) => print_target(&mut out, report, checks),
+        // What an SMB share keeps is what the protocol carries (docs/smb.md).
+        Target::Smb(_) => Ok(()),
+    }
+}
+
+/// What a local target cannot hold, once (not a difference on every file).
+fn print_target(out: &mut impl Write, report: &Report, checks: &Options) -> std::io::Result<()> {
     let mut target = Vec::new();
     let unprobed = matches!(report.target_detected_by, How::NotProbed(_));
     if checks.times && checks.time_granularity.is_none() && (report.time_granularity_ns > 1 || unprobed) {

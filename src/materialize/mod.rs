@@ -12,6 +12,7 @@ mod file;
 mod links;
 pub mod marker;
 mod meta;
+pub mod onto_smb;
 pub mod shard;
 
 use std::fs::File;
@@ -238,16 +239,9 @@ impl Run<'_> {
         }
     }
 
-    /// Whether a directory's subtree has work for this shard. A subtree without files belongs
-    /// to the shard whose range holds its first ordinal, so empty folders are made once.
+    /// Whether a directory's subtree has work for this shard ([`shard::wants`]).
     fn wanted(&self, base: u64, files: u64) -> bool {
-        let (lo, hi) = self.range;
-        if files == 0 {
-            return (lo <= base && base < hi)
-                || (base == hi && hi == self.tree.file_count() && lo < hi)
-                || (self.opts.shard.is_all());
-        }
-        base < hi && base + files > lo
+        shard::wants(self.range, self.opts.shard, self.tree.file_count(), base, files)
     }
 
     /// One directory, made and opened by the caller: its files and its sub-directories (in

@@ -54,6 +54,17 @@ impl Shard {
     }
 }
 
+/// Whether a folder whose subtree holds `files` files from ordinal `base` on has work for
+/// the shard of `range` (of `total` files). A subtree without files belongs to the shard
+/// whose range holds its first ordinal, so empty folders are made once.
+pub fn wants(range: (u64, u64), shard: Shard, total: u64, base: u64, files: u64) -> bool {
+    let (lo, hi) = range;
+    if files == 0 {
+        return (lo <= base && base < hi) || (base == hi && hi == total && lo < hi) || shard.is_all();
+    }
+    base < hi && base + files > lo
+}
+
 impl fmt::Display for Shard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.k, self.n)

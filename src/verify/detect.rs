@@ -35,6 +35,8 @@ pub enum How {
     /// The probe could not be made (the reason): times by the filesystem's type, everything
     /// else taken as kept.
     NotProbed(String),
+    /// Known from the protocol the copy is read through (an SMB share's), not detected.
+    Protocol,
 }
 
 impl std::fmt::Display for How {
@@ -43,6 +45,7 @@ impl std::fmt::Display for How {
             How::FilesystemType => f.write_str("filesystem type"),
             How::Probe => f.write_str("probe"),
             How::NotProbed(why) => write!(f, "not probed: {why}; times by filesystem type"),
+            How::Protocol => f.write_str("protocol"),
         }
     }
 }

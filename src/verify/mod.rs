@@ -4,6 +4,8 @@
 //! nothing. Each attribute is compared as the target keeps it ([`target`], found by
 //! [`detect`]): times at its granularity, modes, owners and ACLs only where it holds them.
 
+pub mod smb;
+
 use std::collections::HashMap;
 use std::fs::Metadata;
 use std::os::unix::fs::MetadataExt;

@@ -36,6 +36,11 @@ impl Tree {
         }
     }
 
+    /// [`Tree::windows_attributes`] of a file whose [`FileAttrs`] are at hand (no lookup).
+    pub fn file_windows_attributes(&self, a: &FileAttrs) -> u32 {
+        file_attributes(a)
+    }
+
     /// A node's NT security descriptor, where the tree has them (`[acls] windows`): the owner
     /// of `user.synthfs.sid`, the group Domain Users (`{domain SID}-513`), and the DACL of
     /// `user.synthfs.sddl` (its ACEs, protected flag and `AI`). `None` for a symbolic link,
