@@ -1,7 +1,8 @@
 //! `synthfs verify`: walks a real directory against the model and reports what is missing,
 //! extra or different (size, mtime, mode, owner, and the content digest with `--content`).
 //! It is how a user proves that a copy (a materialize, a migration, a backup restore) lost
-//! nothing.
+//! nothing. Each attribute is compared as the target keeps it ([`target`], found by
+//! [`detect`]): times at its granularity, modes, owners and ACLs only where it holds them.
 
 pub mod smb;
 
@@ -21,7 +22,12 @@ use crate::counters::Counters;
 use crate::materialize::marker::MARKER;
 use synthfs_model::plan::DirPlan;
 use synthfs_model::tree::ListedLink;
-use synthfs_model::{FileAttrs, Listing, Tree};
+use synthfs_model::{FileAttrs, Listing, Timestamp, Tree};
+
+pub mod detect;
+pub mod target;
+
+use target::{Granularity, Target};
 
 /// What to compare.
 #[derive(Clone, Debug)]
@@ -30,8 +36,9 @@ pub struct Options {
     pub content: bool,
     pub owners: bool,
     pub times: bool,
-    /// Compare times to the whole second (what archives keep).
-    pub whole_seconds: bool,
+    /// Compare times at this step (a second for what archives keep); `None`: the target's,
+    /// as [`detect`] finds it.
+    pub time_granularity: Option<Granularity>,
 }
 
 /// Problems listed by path in the report.
@@ -49,6 +56,14 @@ pub struct Report {
     pub different: u64,
     pub bytes_hashed: u64,
     pub first_problems: Vec<String>,
+    /// The filesystem holding the copy (`ext4`, `fuseblk`, ...).
+    pub filesystem: String,
+    /// The step times were compared at, in nanoseconds.
+    pub time_granularity_ns: u64,
+    /// What the target does not keep, so was not compared: `modes`, `owners`, `acls`.
+    pub not_kept: Vec<&'static str>,
+    /// How that was found: `filesystem type`, `probe`, or why no probe could be made.
+    pub target_detected_by: detect::How,
     pub ok: bool,
     pub elapsed_seconds: f64,
 }
@@ -56,6 +71,13 @@ pub struct Report {
 #[derive(Debug, thiserror::Error)]
 #[error("{0} is not a directory")]
 pub struct NotADirectory(pub PathBuf);
+
+/// One comparison: the model, what to compare and what the target keeps.
+struct Check<'a> {
+    tree: &'a Tree,
+    opts: &'a Options,
+    target: Target,
+}
 
 /// What the comparison counted and found, shared by the threads that walk the copy.
 struct Findings<'a> {
@@ -86,6 +108,9 @@ pub fn run(tree: &Tree, opts: &Options, progress: &Counters) -> Result<Report, N
     if !opts.dest.is_dir() {
         return Err(NotADirectory(opts.dest.clone()));
     }
+    let detected = detect::detect(&opts.dest, opts.owners);
+    let target = opts.time_granularity.map_or(detected.target, |g| detected.target.with_granularity(g));
+    let check = Check { tree, opts, target };
     let findings = Findings {
         progress,
         dirs: AtomicU64::new(0),
@@ -95,7 +120,7 @@ pub fn run(tree: &Tree, opts: &Options, progress: &Counters) -> Result<Report, N
         different: AtomicU64::new(0),
         problems: Mutex::new(Vec::new()),
     };
-    dir(tree, opts, &findings, tree.root(), &opts.dest);
+    dir(&check, &findings, tree.root(), &opts.dest);
     let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
     let (missing, extra, different) = (g(&findings.missing), g(&findings.extra), g(&findings.different));
     let mut problems = findings.problems.into_inner().unwrap_or_default();
@@ -110,12 +135,17 @@ pub fn run(tree: &Tree, opts: &Options, progress: &Counters) -> Result<Report, N
         different,
         bytes_hashed: g(&progress.bytes_written),
         first_problems: problems,
+        filesystem: detected.filesystem,
+        time_granularity_ns: target.granularity.nanos(),
+        not_kept: target.not_kept(),
+        target_detected_by: detected.how,
         ok: missing == 0 && extra == 0 && different == 0,
         elapsed_seconds: started.elapsed().as_secs_f64(),
     })
 }
 
-fn dir(tree: &Tree, opts: &Options, t: &Findings, plan: &DirPlan, path: &Path) {
+fn dir(c: &Check, t: &Findings, plan: &DirPlan, path: &Path) {
+    let tree = c.tree;
     t.dirs.fetch_add(1, Ordering::Relaxed);
     // Below a long path, calls go through the open directory (see `longpath`).
     let here = match crate::longpath::DirPath::new(path) {
@@ -139,7 +169,8 @@ fn dir(tree: &Tree, opts: &Options, t: &Findings, plan: &DirPlan, path: &Path) {
         expected.insert(MARKER);
     }
     for name in on_disk.keys() {
-        if !expected.contains(name.as_str()) {
+        let probe = plan.index == 0 && name.starts_with(detect::PROBE_PREFIX);
+        if !expected.contains(name.as_str()) && !probe {
             t.note(&t.extra, 1, format!("extra: {}", path.join(name).display()));
         }
     }
@@ -147,13 +178,13 @@ fn dir(tree: &Tree, opts: &Options, t: &Findings, plan: &DirPlan, path: &Path) {
     if plan.index != 0 {
         if let Ok(meta) = std::fs::symlink_metadata(path) {
             let mut why = Vec::new();
-            access_differences(tree, opts, &meta, (d.mode, d.uid, d.gid), plan.index, path, &mut why);
+            access_differences(c, &meta, (d.mode, d.uid, d.gid), plan.index, path, &mut why);
             if !why.is_empty() {
                 t.note(&t.different, 1, format!("different: {}/ ({})", path.display(), why.join(", ")));
             }
         }
     }
-    links(tree, opts, t, &listing, path, &on_disk);
+    links(c, t, &listing, path, &on_disk);
     let files: Vec<u64> = (0..listing.files as u64).collect();
     files.par_iter().with_min_len(8).for_each(|&slot| {
         let name = &listing.entries[slot as usize].name;
@@ -162,7 +193,7 @@ fn dir(tree: &Tree, opts: &Options, t: &Findings, plan: &DirPlan, path: &Path) {
         match on_disk.get(&**name) {
             None => t.note(&t.missing, 1, format!("missing: {}", file.display())),
             Some(meta) => {
-                let why = compare_file(tree, opts, t, &file, meta, &attrs[slot as usize]);
+                let why = compare_file(c, t, &file, meta, &attrs[slot as usize]);
                 if !why.is_empty() {
                     t.note(&t.different, 1, format!("different: {} ({})", file.display(), why.join(", ")));
                 }
@@ -170,29 +201,25 @@ fn dir(tree: &Tree, opts: &Options, t: &Findings, plan: &DirPlan, path: &Path) {
         }
     });
     (0..plan.children.len()).into_par_iter().for_each(|k| {
-        let c = &plan.children[k];
-        let sub = path.join(&*c.name);
-        match on_disk.get(&*c.name) {
+        let entry = &plan.children[k];
+        let sub = path.join(&*entry.name);
+        match on_disk.get(&*entry.name) {
             Some(m) if m.is_dir() => {
                 let child = tree.child_plan_uncached(plan, k);
-                dir(tree, opts, t, &child, &sub);
+                dir(c, t, &child, &sub);
             }
             Some(_) => t.note(&t.different, 1, format!("different: {} (not a directory)", sub.display())),
-            None => t.note(&t.missing, 1 + c.files + c.dirs, format!("missing: {}/ and all below", sub.display())),
+            None => {
+                t.note(&t.missing, 1 + entry.files + entry.dirs, format!("missing: {}/ and all below", sub.display()))
+            }
         }
     });
 }
 
 /// A folder's links: symbolic links point where the model says, extra names of a file are
 /// the same inode as its first name.
-fn links(
-    tree: &Tree,
-    opts: &Options,
-    t: &Findings,
-    listing: &Listing,
-    path: &Path,
-    on_disk: &HashMap<String, Metadata>,
-) {
+fn links(c: &Check, t: &Findings, listing: &Listing, path: &Path, on_disk: &HashMap<String, Metadata>) {
+    let (tree, opts) = (c.tree, c.opts);
     for (e, link) in tree.listed_links(listing) {
         t.links.fetch_add(1, Ordering::Relaxed);
         let at = path.join(&*e.name);
@@ -220,27 +247,30 @@ fn links(
     }
 }
 
-/// Where a copy's mode, owner (with `--owners`) and ACLs differ from node `index`'s.
+/// Where a copy's mode, owner (with `--owners`) and ACLs differ from node `index`'s, each
+/// where the target keeps it.
 fn access_differences(
-    tree: &Tree,
-    opts: &Options,
+    c: &Check,
     meta: &Metadata,
     (mode, uid, gid): (u32, u32, u32),
     index: u64,
     path: &Path,
     why: &mut Vec<String>,
 ) {
-    if meta.mode() & 0o7777 != mode {
+    if !c.target.modes_equal(meta.mode(), mode) {
         why.push(format!("mode {:o} != {:o}", meta.mode() & 0o7777, mode));
     }
-    if opts.owners && (meta.uid(), meta.gid()) != (uid, gid) {
+    if c.opts.owners && !c.target.owners_equal((meta.uid(), meta.gid()), (uid, gid)) {
         why.push(format!("owner {}:{} != {}:{}", meta.uid(), meta.gid(), uid, gid));
     }
-    why.extend(acl_difference(tree, index, path));
-    why.extend(nt_acl_difference(tree, index, path));
+    if c.target.keeps.posix_acls {
+        why.extend(acl_difference(c.tree, index, path));
+    }
+    why.extend(nt_acl_difference(c.tree, index, path));
 }
 
-fn compare_file(tree: &Tree, opts: &Options, t: &Findings, path: &Path, meta: &Metadata, a: &FileAttrs) -> Vec<String> {
+fn compare_file(c: &Check, t: &Findings, path: &Path, meta: &Metadata, a: &FileAttrs) -> Vec<String> {
+    let (tree, opts) = (c.tree, c.opts);
     let mut why = Vec::new();
     if !meta.is_file() {
         why.push("not a regular file".to_string());
@@ -252,9 +282,8 @@ fn compare_file(tree: &Tree, opts: &Options, t: &Findings, path: &Path, meta: &M
     if meta.len() != a.size() {
         why.push(format!("size {} != {}", meta.len(), a.size()));
     }
-    let nanos = if opts.whole_seconds { 0 } else { meta.mtime_nsec() };
-    let want_nanos = if opts.whole_seconds { 0 } else { i64::from(a.modified.nanos) };
-    if opts.times && (meta.mtime(), nanos) != (a.modified.secs, want_nanos) {
+    let mtime = Timestamp { secs: meta.mtime(), nanos: u32::try_from(meta.mtime_nsec()).unwrap_or(u32::MAX) };
+    if opts.times && !c.target.times_equal(mtime, a.modified) {
         why.push(format!(
             "mtime {}.{:09} != {}.{:09}",
             meta.mtime(),
@@ -263,7 +292,7 @@ fn compare_file(tree: &Tree, opts: &Options, t: &Findings, path: &Path, meta: &M
             a.modified.nanos
         ));
     }
-    access_differences(tree, opts, meta, (a.mode, a.uid, a.gid), a.index, path, &mut why);
+    access_differences(c, meta, (a.mode, a.uid, a.gid), a.index, path, &mut why);
     if opts.content && why.is_empty() {
         // Chunk digests: holes the filesystem reports are not read, the model's not made.
         match std::fs::File::open(path).and_then(|f| content_digest::of_file(&f, a.size())) {

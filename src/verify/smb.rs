@@ -26,6 +26,8 @@ use synthfs_model::windows::dos_attrib::{FILE_ATTRIBUTE_DIRECTORY, nttime};
 use synthfs_model::{FileAttrs, Tree};
 
 use super::Report;
+use super::detect::How;
+use super::target::{Granularity, Keeps, Target};
 use crate::counters::Counters;
 use crate::materialize::marker::MARKER;
 use crate::smb_client::listing::list_folder;
@@ -70,6 +72,10 @@ struct Check<'a> {
     problems: Mutex<Vec<String>>,
 }
 
+/// What an SMB share keeps, as the report says it: NT times (100 ns), no POSIX modes, owners
+/// or ACLs (owners and ACLs are the descriptors', compared as such).
+const SMB: Target = Target::new(Granularity::NTFS, Keeps { modes: false, owners: false, posix_acls: false });
+
 /// Compares the share's copy with the tree.
 pub fn run(tree: &Tree, opts: &SmbVerifyOptions, progress: &Counters) -> Result<Report, SmbError> {
     let started = Instant::now();
@@ -107,6 +113,10 @@ pub fn run(tree: &Tree, opts: &SmbVerifyOptions, progress: &Counters) -> Result<
             different,
             bytes_hashed: g(&progress.bytes_written),
             first_problems: problems,
+            filesystem: "smb".to_string(),
+            time_granularity_ns: SMB.granularity.nanos(),
+            not_kept: SMB.not_kept(),
+            target_detected_by: How::Protocol,
             ok: missing == 0 && extra == 0 && different == 0,
             elapsed_seconds: started.elapsed().as_secs_f64(),
         })

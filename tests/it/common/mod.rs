@@ -12,7 +12,7 @@ use std::process::{Command, Output};
 use synthfs::walk::fold_dirs;
 use synthfs_model::{FileAttrs, Profile, Tree};
 
-pub use mounts::{Mount, Tmpfs};
+pub use mounts::{Mount, Ntfs, Tmpfs};
 pub use testenv::{Run, TestEnv};
 pub use tools::{
     fuse_available, have, have_python_modules, have_tool, is_root, python, python_ok, python_ok_with_input,

@@ -1,10 +1,10 @@
-//! Mounts a test makes and must not leave behind: a running `synthfs mount` and a tmpfs, each
-//! unmounted on drop.
+//! Mounts a test makes and must not leave behind: a running `synthfs mount`, a tmpfs and an
+//! NTFS volume, each unmounted on drop.
 
 use std::path::Path;
 use std::process::Command;
 
-use super::{bin, fuse_available, is_root, small_profile_path};
+use super::{bin, fuse_available, have, is_root, sh, small_profile_path};
 
 /// A running `synthfs mount`, unmounted (SIGTERM, then a lazy umount if need be) on drop.
 pub struct Mount {
@@ -131,5 +131,47 @@ impl Tmpfs {
 impl Drop for Tmpfs {
     fn drop(&mut self) {
         let _ = Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+/// An NTFS volume in a sparse image file, mounted with the real ntfs-3g (a FUSE filesystem,
+/// whose type says nothing of NTFS), unmounted on drop.
+pub struct Ntfs {
+    mnt: std::path::PathBuf,
+    _work: tempfile::TempDir,
+}
+
+impl Ntfs {
+    /// A volume of `size` (`truncate -s`), mounted with ntfs-3g's options `opts` (`""`: as
+    /// ntfs-3g mounts by default); `None`, with the reason printed, where ntfs-3g, /dev/fuse or
+    /// root is missing.
+    pub fn new(size: &str, opts: &str) -> Option<Ntfs> {
+        let tools = have(&["mkntfs", "--version"], "mkntfs (ntfs-3g)") && have(&["ntfs-3g", "--version"], "ntfs-3g");
+        if !tools || !fuse_available() || !is_root() {
+            eprintln!("skipping: needs ntfs-3g, /dev/fuse and root");
+            return None;
+        }
+        let work = tempfile::tempdir().expect("temp dir");
+        let (img, mnt) = (work.path().join("ntfs.img"), work.path().join("mnt"));
+        std::fs::create_dir(&mnt).expect("the mount point");
+        let opts = if opts.is_empty() { String::new() } else { format!("-o {opts}") };
+        let (ok, _, err) = sh(&format!(
+            "truncate -s {size} '{0}' && mkntfs -F -f -q '{0}' >/dev/null 2>&1 && ntfs-3g {opts} '{0}' '{1}'",
+            img.display(),
+            mnt.display()
+        ));
+        assert!(ok.success(), "ntfs-3g: {err}");
+        Some(Ntfs { mnt, _work: work })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.mnt
+    }
+}
+
+impl Drop for Ntfs {
+    fn drop(&mut self) {
+        // Root (above): umount needs no fusermount3.
+        let _ = Command::new("umount").arg(&self.mnt).status();
     }
 }
