@@ -18,7 +18,7 @@ RUNS=${RUNS:-3}
 FULL=${FULL:-300}
 N=${1:-10000}
 PW=Bench-pw-2026
-scratch smbbench
+scratch materialize-smb
 tmpfs_at "$WORK/share" 2g
 mkdir -p "$WORK"/{private,lock,state,cache,pid,ncalrpc,src}
 chmod 777 "$WORK/share"

@@ -19,7 +19,7 @@ use super::tree::{TreeArgs, TreeCommand, TreeJob};
 
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Examples:\n  synthfs verify /mnt/share --files 100k               # names, sizes, times, modes, owners\n  synthfs verify /mnt/share --files 100k --content     # and every byte (SHA-256)\n  synthfs verify /mnt/usb --files 100k --time-granularity 100ns   # times as NTFS keeps them (found by itself by default)"
+    after_long_help = "Examples:\n  synthfs verify /mnt/share --files 100k               # names, sizes, times, modes, owners\n  synthfs verify /mnt/share --files 100k --content     # and every byte (SHA-256)\n  synthfs verify /mnt/usb --files 100k --time-granularity 100ns   # times as NTFS keeps them (found by itself by default)\n  SYNTHFS_SMB_PASSWORD=... synthfs verify smb://admin@nas/share/demo --nt-acls --files 10k --content\n                                                       # over SMB: owners, DACLs, attributes, streams, bytes"
 )]
 pub struct VerifyArgs {
     /// The directory holding the tree, or smb://[USER@]SERVER[:PORT]/SHARE[/PATH] for a copy on an SMB share.

@@ -269,17 +269,50 @@ fn materialize_onto_smb_resumes_after_kill_and_after_the_server_stops() {
     }
 }
 
-/// A share with no room: one clear line that says it is full, and a non-zero exit.
+/// A share with no room, and one the account may not write: one clear line each, and a
+/// non-zero exit.
 #[test]
-fn materialize_onto_a_full_smb_share_says_so_in_one_line() {
+fn materialize_onto_a_full_or_read_only_smb_share_says_so_in_one_line() {
     if !can_serve() {
         return;
     }
     let _samba = WritableSamba::start();
-    let o = synthfs(&[&["materialize", &format!("smb://{ADMIN}@127.0.0.1/tiny"), "--nt-acls"][..], &TREE].concat());
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "one line: {err}");
-    assert!(lines[0].starts_with("synthfs: error: the share is full"), "{err}");
+    for (share, says) in [
+        ("tiny", "synthfs: error: the share is full"),
+        ("readonly", "synthfs: error: cannot write .synthfs.json on smb://filer@127.0.0.1/readonly: create: STATUS_"),
+    ] {
+        let o =
+            synthfs(&[&["materialize", &format!("smb://{ADMIN}@127.0.0.1/{share}"), "--nt-acls"][..], &TREE].concat());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{share}: {}", text(&o));
+        let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{share}: one line: {err}");
+        assert!(lines[0].starts_with(says), "{share}: {err}");
+    }
+}
+
+/// Two shards written one after the other into the same folder make the whole tree: each
+/// writes its half (the second takes the first's marker as its own tree), and `verify
+/// --content` of the whole passes.
+#[test]
+fn materialize_onto_smb_in_two_shards_makes_the_whole_tree() {
+    if !can_serve() {
+        return;
+    }
+    let _samba = WritableSamba::start();
+    let small = small_profile_path();
+    let tree = ["--profile", small.as_str(), "--nt-acls"];
+    let url = format!("smb://{ADMIN}@127.0.0.1/share/sharded");
+    let mut written = 0;
+    for shard in ["0/2", "1/2"] {
+        let o = synthfs(&[&["materialize", &url, "--shard", shard, "--json"][..], &tree].concat());
+        assert!(o.status.success(), "shard {shard}: {}", text(&o));
+        let summary: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        assert_eq!(summary["files_written"], summary["files_in_shard"], "{summary}");
+        written += summary["files_written"].as_u64().expect("a count");
+    }
+    let stats = Run::of(&[&["stats", "--json"][..], &tree].concat()).json();
+    assert_eq!(Some(written), stats["files"].as_u64(), "each file written once");
+    let o = synthfs(&[&["verify", &url, "--content"][..], &tree].concat());
+    assert!(o.status.success(), "verify: {}", text(&o));
 }

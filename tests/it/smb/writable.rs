@@ -6,14 +6,13 @@
 //! - `share`: where [`ADMIN`] (mapped to root, one of the `admin users`) may set any owner;
 //! - `strict`: a share ACL that grants everything but WRITE_OWNER, so [`PLAIN`] (mapped to
 //!   nobody) cannot set owners or groups, as on a NAS without SeRestorePrivilege;
-//! - `tiny`: a 20 MB tmpfs, to fill.
+//! - `tiny`: a 20 MB tmpfs, to fill;
+//! - `readonly`: a share no one may write.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-use crate::common::signal;
 
 /// The privileged account (Samba's `admin users`) and the plain one, and their password.
 pub const ADMIN: &str = "filer";
@@ -27,9 +26,9 @@ pub struct WritableSamba {
 
 impl WritableSamba {
     pub fn start() -> WritableSamba {
-        let dir = tempfile::Builder::new().prefix("synthfs-smbw-").tempdir().expect("a temporary folder");
+        let dir = tempfile::Builder::new().prefix("synthfs-writable-share-").tempdir().expect("a temporary folder");
         let d = dir.path();
-        for sub in ["private", "lock", "state", "cache", "pid", "ncalrpc", "share", "strict", "tiny"] {
+        for sub in ["private", "lock", "state", "cache", "pid", "ncalrpc", "share", "strict", "tiny", "readonly"] {
             std::fs::create_dir_all(d.join(sub)).expect("a state folder");
         }
         let ok = Command::new("mount")
@@ -74,34 +73,55 @@ impl WritableSamba {
         self.dir.path().join(share)
     }
 
-    /// Starts smbd (again) and waits until it takes connections.
+    /// Starts smbd (again) and waits until it takes connections. An smbd that exits at once
+    /// (the one before still letting go of its pid file) is started again.
     pub fn start_smbd(&mut self) {
         use std::os::unix::process::CommandExt;
-        let child = Command::new("/usr/sbin/smbd")
-            .args(["--foreground", "--no-process-group", "--configfile"])
-            .arg(self.dir.path().join("smb.conf"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("smbd starts");
-        self.smbd = Some(child);
         let started = Instant::now();
-        while std::net::TcpStream::connect("127.0.0.1:445").is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "smbd did not listen on 445");
-            std::thread::sleep(Duration::from_millis(50));
+        loop {
+            let mut child = Command::new("/usr/sbin/smbd")
+                .args(["--foreground", "--no-process-group", "--configfile"])
+                .arg(self.dir.path().join("smb.conf"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .expect("smbd starts");
+            loop {
+                if std::net::TcpStream::connect("127.0.0.1:445").is_ok() {
+                    self.smbd = Some(child);
+                    return;
+                }
+                if child.try_wait().ok().flatten().is_some() {
+                    break;
+                }
+                let log = std::fs::read_to_string(self.dir.path().join("smbd.log")).unwrap_or_default();
+                assert!(
+                    started.elapsed() < Duration::from_secs(30),
+                    "smbd did not listen on 445; its log ends:\n{}",
+                    &log[log.len().saturating_sub(3000)..]
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            std::thread::sleep(Duration::from_millis(200));
         }
     }
 
-    /// Stops smbd and every process it forked (one per connection).
+    /// Stops smbd and every process it forked (one per connection), and waits until they are
+    /// gone and the port is free.
     pub fn stop_smbd(&mut self) {
         if let Some(mut child) = self.smbd.take() {
-            signal(child.id(), "KILL");
-            let _ = Command::new("pkill").args(["-KILL", "-g", &child.id().to_string()]).status();
+            let group = child.id().to_string();
+            let _ = Command::new("pkill").args(["-KILL", "-g", &group]).status();
             let _ = child.wait();
             let started = Instant::now();
-            while std::net::TcpStream::connect("127.0.0.1:445").is_ok() && started.elapsed() < Duration::from_secs(10) {
+            while started.elapsed() < Duration::from_secs(10) {
+                let alive = Command::new("pgrep").args(["-g", &group]).output().map(|o| !o.stdout.is_empty());
+                let listening = std::net::TcpStream::connect("127.0.0.1:445").is_ok();
+                if !listening && !alive.unwrap_or(false) {
+                    break;
+                }
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
@@ -111,7 +131,8 @@ impl WritableSamba {
 impl Drop for WritableSamba {
     fn drop(&mut self) {
         self.stop_smbd();
-        let _ = Command::new("umount").arg(self.dir.path().join("tiny")).status();
+        // Lazily: a forked smbd may still be closing its files there.
+        let _ = Command::new("umount").arg("-l").arg(self.dir.path().join("tiny")).status();
     }
 }
 
@@ -124,12 +145,13 @@ fn config(d: &Path) -> String {
     let at = |s: &str| d.join(s).display().to_string();
     let share = |name: &str| {
         format!(
-            "[{name}]\n  path = {}\n  read only = no\n  vfs objects = acl_xattr streams_xattr\n  acl_xattr:ignore system acls = yes\n  store dos attributes = yes\n  map archive = no\n  map hidden = no\n  map system = no\n  map readonly = no\n  hide dot files = no\n  admin users = root\n",
-            at(name)
+            "[{name}]\n  path = {}\n  read only = {}\n  vfs objects = acl_xattr streams_xattr\n  acl_xattr:ignore system acls = yes\n  store dos attributes = yes\n  map archive = no\n  map hidden = no\n  map system = no\n  map readonly = no\n  hide dot files = no\n  admin users = root\n",
+            at(name),
+            if name == "readonly" { "yes" } else { "no" }
         )
     };
     format!(
-        "[global]\n  server role = standalone server\n  workgroup = CORP\n  smb ports = 445\n  interfaces = 127.0.0.1\n  bind interfaces only = yes\n  disable netbios = yes\n  server min protocol = SMB2_02\n  private dir = {}\n  lock directory = {}\n  state directory = {}\n  cache directory = {}\n  pid directory = {}\n  ncalrpc dir = {}\n  passdb backend = tdbsam:{}\n  log file = {}\n  load printers = no\n  printing = bsd\n  printcap name = /dev/null\n  disable spoolss = yes\n  map to guest = Never\n  username map = {}\n{}{}{}",
+        "[global]\n  server role = standalone server\n  workgroup = CORP\n  smb ports = 445\n  interfaces = 127.0.0.1\n  bind interfaces only = yes\n  disable netbios = yes\n  server min protocol = SMB2_02\n  private dir = {}\n  lock directory = {}\n  state directory = {}\n  cache directory = {}\n  pid directory = {}\n  ncalrpc dir = {}\n  passdb backend = tdbsam:{}\n  log file = {}\n  load printers = no\n  printing = bsd\n  printcap name = /dev/null\n  disable spoolss = yes\n  map to guest = Never\n  username map = {}\n{}{}{}{}",
         at("private"),
         at("lock"),
         at("state"),
@@ -142,5 +164,6 @@ fn config(d: &Path) -> String {
         share("share"),
         share("strict"),
         share("tiny"),
+        share("readonly"),
     )
 }
