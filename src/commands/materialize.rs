@@ -83,10 +83,7 @@ impl TryFrom<MaterializeArgs> for Config {
                     shard,
                     connections: smb.connections,
                     retry_window: smb.retry_window,
-                    threads: args
-                        .threads
-                        .threads
-                        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+                    threads: super::smb_target::client_threads(args.threads.threads),
                     times: !args.no_times,
                     owners: !args.no_owners,
                     dry_run: args.dry_run,

@@ -39,6 +39,11 @@ pub struct SmbTarget {
     pub retry_window: std::time::Duration,
 }
 
+/// Worker threads of the SMB client: `--threads`, or one per core.
+pub fn client_threads(threads: Option<usize>) -> usize {
+    threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+}
+
 impl SmbTargetArgs {
     /// The target `dest` names: `Some` for an smb:// URL (with its account and password),
     /// `None` for a local path (then no SMB option may be given).

@@ -99,10 +99,7 @@ impl TryFrom<VerifyArgs> for Config {
                 creds: smb.creds,
                 connections: smb.connections,
                 retry_window: smb.retry_window,
-                threads: args
-                    .threads
-                    .threads
-                    .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)),
+                threads: super::smb_target::client_threads(args.threads.threads),
                 content: checks.content,
                 // The descriptors' owners: what a Windows scanner reads, whoever verifies.
                 owners: !args.no_owners,

@@ -276,13 +276,7 @@ async fn list(share: &Share, path: &str) -> Result<HashMap<String, Found>, SmbEr
 /// A small file's bytes (the marker).
 async fn read_small(share: &Share, path: &str) -> Result<Vec<u8>, SmbError> {
     let reqs = [
-        wire::create(Open {
-            name: path,
-            access: wire::READ_ALL,
-            disposition: CreateDisposition::FileOpen,
-            directory: false,
-            attributes: 0,
-        }),
+        wire::open_file(path, wire::READ_ALL),
         wire::read(FileId::SENTINEL, 0, 1 << 16),
         wire::close(FileId::SENTINEL),
     ];

@@ -158,6 +158,11 @@ pub fn create(o: Open<'_>) -> Req {
     })
 }
 
+/// Opens an existing file (not a folder) with `access`.
+pub fn open_file(name: &str, access: u32) -> Req {
+    create(Open { name, access, disposition: CreateDisposition::FileOpen, directory: false, attributes: 0 })
+}
+
 pub fn write(file: FileId, offset: u64, data: Vec<u8>) -> Req {
     Req::Write(WriteRequest {
         // The header (64) and the WRITE's fixed part (48).

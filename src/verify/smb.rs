@@ -400,13 +400,7 @@ impl<'a> Check<'a> {
 
     async fn allocated(&self, path: &str, size: u64) -> Result<Vec<(u64, u64)>, SmbError> {
         let reqs = [
-            wire::create(Open {
-                name: path,
-                access: wire::READ_ALL,
-                disposition: CreateDisposition::FileOpen,
-                directory: false,
-                attributes: 0,
-            }),
+            wire::open_file(path, wire::READ_ALL),
             wire::query_allocated_ranges(FileId::SENTINEL, size, 4096),
             wire::close(FileId::SENTINEL),
         ];
@@ -424,13 +418,7 @@ impl<'a> Check<'a> {
 
     async fn read_range(&self, path: &str, offset: u64, len: u32) -> Result<Vec<u8>, SmbError> {
         let reqs: [Req; 3] = [
-            wire::create(Open {
-                name: path,
-                access: wire::READ_ALL,
-                disposition: CreateDisposition::FileOpen,
-                directory: false,
-                attributes: 0,
-            }),
+            wire::open_file(path, wire::READ_ALL),
             wire::read(FileId::SENTINEL, offset, len),
             wire::close(FileId::SENTINEL),
         ];
