@@ -5,7 +5,7 @@
 # stored, an `admin users` account). The tree: N files of 4 KiB (benches/small4k.toml, 25 a
 # folder) with NT ACLs. Each round:
 #   synthfs      materialize smb://... --nt-acls: data, owner, group, DACL, attributes and the
-#                three times of every file and folder (4 connections)
+#                three times of every file and folder (its default connections)
 #   mput         smbclient -c 'prompt; recurse; mput *' of a local copy: the data only
 #   full         what the same metadata costs with Samba's clients: one smbclient session that
 #                puts each file, sets its attributes and its times (setmode, utimes), then
@@ -125,7 +125,7 @@ for ((r = 1; r <= RUNS; r++)); do
 done
 med() { tr ' ' '\n' <<< "${R[$1]}" | grep . | median; }
 s=$(med synthfs)
-printf '%-10s %10s files/s  (full metadata, 4 connections)\n' synthfs "$(printf %.0f "$s")"
+printf '%-10s %10s files/s  (full metadata)\n' synthfs "$(printf %.0f "$s")"
 for m in mput full; do
   v=$(med "$m")
   printf '%-10s %10s files/s  synthfs %.1fx\n' "$m" "$(printf %.0f "$v")" "$(awk -v s="$s" -v v="$v" 'BEGIN { print s / v }')"

@@ -10,7 +10,7 @@ use super::errors::BadInput;
 
 /// Connections made to an SMB server unless told otherwise: one is one smbd process, and a
 /// few keep a small server busy without crowding it.
-pub const DEFAULT_CONNECTIONS: usize = 4;
+pub const DEFAULT_CONNECTIONS: usize = 8;
 
 #[derive(Debug, Args)]
 pub struct SmbTargetArgs {
@@ -23,7 +23,7 @@ pub struct SmbTargetArgs {
     /// A credentials file in smbclient's format (username = , password = , domain = lines).
     #[arg(long, value_name = "FILE", help_heading = "SMB target")]
     pub credentials_file: Option<PathBuf>,
-    /// Connections to the SMB server [default: 4].
+    /// Connections to the SMB server [default: 8].
     #[arg(long, value_name = "N", help_heading = "SMB target")]
     pub connections: Option<usize>,
     /// How long to keep making a broken connection again before giving up, in seconds [default: 20].

@@ -1,0 +1,245 @@
+//! When something changes, epoch by epoch, found without replaying the epochs before: the
+//! clock under the coming epochs (issue #36), where epoch N of a share must cost no more than a
+//! logarithm of N to build.
+//!
+//! A key (a file, a folder) has a chance `p` of an event (a modification, a rename, a
+//! deletion) in each epoch 1, 2, 3, ... independently: one coin per epoch. Tossing those coins
+//! one by one would make epoch 1,000 cost a thousand times epoch 1. Here they are drawn top
+//! down instead, over a binary tree of epoch blocks: the root covers epochs 1 to 2^31, and
+//! - the root holds at least one event with probability `1 - (1 - p)^len`;
+//! - a block that holds one holds one in its left half with probability
+//!   `(1 - (1 - p)^(len/2)) / (1 - (1 - p)^len)`; if the left half holds none, the right half
+//!   holds one; if it does, the right half holds one with its own `1 - (1 - p)^(len/2)`;
+//! - a block that holds none has none in its halves.
+//!
+//! That is exactly the law of one coin per epoch (the halves of a block are independent given
+//! the block's count, and "at least one" splits this way), but whether a block holds an
+//! event follows from its ancestors' coins alone, each a hash of (seed, key, level, block). So
+//! whether epoch `e` has an event, the last event at or before `n` and the events in `(m, n]`
+//! each take a walk down 31 levels: O(log) in the epoch, and the same answer whichever is
+//! asked first (nothing is cached or replayed).
+
+use crate::rng::{Rng, key};
+
+/// log2 of the epochs the clock covers (epochs 1 to 2^31).
+pub const HORIZON_LOG2: u32 = 31;
+/// The last epoch the clock covers.
+pub const LAST_EPOCH: u64 = 1 << HORIZON_LOG2;
+
+/// One key's events over the epochs: a chance `p` in each.
+#[derive(Clone, Copy, Debug)]
+pub struct EventClock {
+    seed: u64,
+    key: u64,
+    p: f64,
+    /// `ln(1 - p)`, the exponent of "no event in `len` epochs".
+    log_none: f64,
+}
+
+/// A block of epochs: `2^level` of them, the `index`-th (from 0) at its level; it covers
+/// epochs `index * 2^level + 1` to `(index + 1) * 2^level`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Block {
+    level: u32,
+    index: u64,
+}
+
+impl Block {
+    const ROOT: Block = Block { level: HORIZON_LOG2, index: 0 };
+
+    fn first(self) -> u64 {
+        (self.index << self.level) + 1
+    }
+
+    fn last(self) -> u64 {
+        (self.index + 1) << self.level
+    }
+
+    fn halves(self) -> (Block, Block) {
+        let level = self.level - 1;
+        (Block { level, index: 2 * self.index }, Block { level, index: 2 * self.index + 1 })
+    }
+}
+
+impl EventClock {
+    /// The clock of `key` under `seed` (keys and seeds as [`crate::rng::key`] takes them), with
+    /// chance `p` of an event in each epoch (clamped to 0..=1).
+    pub fn new(seed: u64, key: u64, p: f64) -> EventClock {
+        let p = if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) };
+        EventClock { seed, key, p, log_none: libm::log1p(-p) }
+    }
+
+    /// The chance of at least one event in `len` epochs.
+    fn any(&self, len: u64) -> f64 {
+        if self.p >= 1.0 {
+            return 1.0;
+        }
+        -libm::expm1(len as f64 * self.log_none)
+    }
+
+    /// The block's coin: a uniform number in [0, 1) of (seed, key, block).
+    fn coin(&self, b: Block) -> f64 {
+        let purpose = (u64::from(b.level) << 40) ^ b.index ^ 0x6570_6f63_6800_0000;
+        Rng::from_key(key(self.seed, self.key, purpose)).unit()
+    }
+
+    /// Whether the key has any event at all (the root block's coin).
+    fn any_event(&self) -> bool {
+        self.coin(Block::ROOT) < self.any(LAST_EPOCH)
+    }
+
+    /// Whether the halves of a block that holds an event hold one.
+    fn split(&self, b: Block) -> (bool, bool) {
+        let (left, right) = b.halves();
+        let half = 1u64 << left.level;
+        let left_holds = self.coin(left) < self.any(half) / self.any(2 * half);
+        let right_holds = !left_holds || self.coin(right) < self.any(half);
+        (left_holds, right_holds)
+    }
+
+    /// Whether epoch `e` has an event (epoch 0, the start, has none).
+    pub fn at(&self, e: u64) -> bool {
+        e >= 1 && self.last_at_or_before(e) == Some(e)
+    }
+
+    /// The last epoch at or before `n` with an event.
+    pub fn last_at_or_before(&self, n: u64) -> Option<u64> {
+        if n == 0 || !self.any_event() {
+            return None;
+        }
+        self.last_in(Block::ROOT, n.min(LAST_EPOCH))
+    }
+
+    /// The last event at or before `n` in `b`, which holds at least one.
+    fn last_in(&self, b: Block, n: u64) -> Option<u64> {
+        if b.first() > n {
+            return None;
+        }
+        if b.level == 0 {
+            return Some(b.first());
+        }
+        let (left, right) = b.halves();
+        let (l, r) = self.split(b);
+        if r {
+            if let Some(e) = self.last_in(right, n) {
+                return Some(e);
+            }
+        }
+        if l { self.last_in(left, n) } else { None }
+    }
+
+    /// The first epoch after `m` with an event.
+    pub fn first_after(&self, m: u64) -> Option<u64> {
+        if m >= LAST_EPOCH || !self.any_event() {
+            return None;
+        }
+        self.first_in(Block::ROOT, m)
+    }
+
+    fn first_in(&self, b: Block, m: u64) -> Option<u64> {
+        if b.last() <= m {
+            return None;
+        }
+        if b.level == 0 {
+            return Some(b.first());
+        }
+        let (left, right) = b.halves();
+        let (l, r) = self.split(b);
+        if l {
+            if let Some(e) = self.first_in(left, m) {
+                return Some(e);
+            }
+        }
+        if r { self.first_in(right, m) } else { None }
+    }
+
+    /// The epochs in `(m, n]` with an event, in order: O(log) for each one found.
+    pub fn between(&self, m: u64, n: u64) -> Vec<u64> {
+        let mut out = Vec::new();
+        let n = n.min(LAST_EPOCH);
+        if m < n && self.any_event() {
+            self.collect(Block::ROOT, m, n, &mut out);
+        }
+        out
+    }
+
+    fn collect(&self, b: Block, m: u64, n: u64, out: &mut Vec<u64>) {
+        if b.last() <= m || b.first() > n {
+            return;
+        }
+        if b.level == 0 {
+            out.push(b.first());
+            return;
+        }
+        let (left, right) = b.halves();
+        let (l, r) = self.split(b);
+        if l {
+            self.collect(left, m, n, out);
+        }
+        if r {
+            self.collect(right, m, n, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Every way of asking agrees: the events in (0, n] are the epochs `at` says have one,
+        /// the last of them is `last_at_or_before(n)`, and `first_after` walks them in order.
+        #[test]
+        fn every_question_gets_the_same_events(seed in any::<u64>(), k in any::<u64>(), p in 0.0f64..0.6, n in 1u64..300) {
+            let c = EventClock::new(seed, k, p);
+            let all = c.between(0, n);
+            let by_epoch: Vec<u64> = (1..=n).filter(|e| c.at(*e)).collect();
+            prop_assert_eq!(&all, &by_epoch);
+            prop_assert_eq!(c.last_at_or_before(n), all.last().copied());
+            let mut walked = Vec::new();
+            let mut at = 0;
+            while let Some(e) = c.first_after(at).filter(|e| *e <= n) {
+                walked.push(e);
+                at = e;
+            }
+            prop_assert_eq!(&walked, &all);
+            let m = n / 2;
+            let later: Vec<u64> = all.iter().copied().filter(|e| *e > m).collect();
+            prop_assert_eq!(c.between(m, n), later);
+        }
+    }
+
+    /// The law is one coin per epoch: each epoch has an event with chance p, whatever the
+    /// epoch, and a key's events are as frequent early as late.
+    #[test]
+    fn each_epoch_has_an_event_with_chance_p() {
+        for p in [0.01, 0.1, 0.5] {
+            let keys = 20_000u64;
+            for e in [1u64, 2, 7, 1_000, 123_456, LAST_EPOCH] {
+                let hits = (0..keys).filter(|k| EventClock::new(7, *k, p).at(e)).count() as f64;
+                let sd = (keys as f64 * p * (1.0 - p)).sqrt();
+                assert!((hits - keys as f64 * p).abs() < 5.0 * sd, "p {p}, epoch {e}: {hits} of {keys}");
+            }
+            // Two neighbouring epochs are independent: both with chance p².
+            let both = (0..keys)
+                .filter(|k| EventClock::new(9, *k, p).at(500) && EventClock::new(9, *k, p).at(501))
+                .count() as f64;
+            let want = keys as f64 * p * p;
+            assert!((both - want).abs() < 5.0 * want.sqrt().max(1.0), "p {p}: {both} pairs against {want}");
+        }
+    }
+
+    #[test]
+    fn the_edges_hold() {
+        let never = EventClock::new(1, 2, 0.0);
+        assert_eq!((never.last_at_or_before(LAST_EPOCH), never.first_after(0)), (None, None));
+        let always = EventClock::new(1, 2, 1.0);
+        assert_eq!(always.between(0, 5), [1, 2, 3, 4, 5]);
+        assert_eq!(always.last_at_or_before(1_000_000), Some(1_000_000));
+        assert_eq!(always.first_after(LAST_EPOCH - 1), Some(LAST_EPOCH));
+        assert_eq!(always.first_after(LAST_EPOCH), None);
+        assert!(!always.at(0));
+        assert_eq!(EventClock::new(1, 2, f64::NAN).between(0, 100), Vec::<u64>::new());
+    }
+}
