@@ -18,13 +18,11 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::pin::{Pin, pin};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::time::Instant;
 
-use futures_util::future::{Either, join_all, select};
-use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::future::join_all;
 use serde::Serialize;
 use smb2::msg::create::{CreateAction, CreateDisposition};
 use smb2::types::FileId;
@@ -37,6 +35,7 @@ use synthfs_model::{FileAttrs, Tree};
 
 use super::marker::{MARKER, Marker};
 use super::{Counters, Shard};
+use crate::smb_client::in_flight::InFlight;
 use crate::smb_client::wire::{self, Open, Req};
 use crate::smb_client::{Credentials, Share, SmbError, SmbUrl};
 
@@ -121,8 +120,6 @@ struct Found {
     written: u64,
     directory: bool,
 }
-
-type Job<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
 /// [MS-FSCC] 2.6: no other attribute set.
 const FILE_ATTRIBUTE_NORMAL: u32 = 0x80;
@@ -296,20 +293,6 @@ fn access_at(access: u32, level: u8) -> u32 {
     if level == SET_ALL { access } else { access & !FileAccessMask::WRITE_OWNER }
 }
 
-/// Polls `fut` to its end while the chains in flight keep going.
-async fn drive<'a, T>(inflight: &mut FuturesUnordered<Job<'a>>, fut: impl Future<Output = T>) -> T {
-    let mut fut = pin!(fut);
-    loop {
-        if inflight.is_empty() {
-            return fut.await;
-        }
-        match select(fut.as_mut(), inflight.next()).await {
-            Either::Left((done, _)) => return done,
-            Either::Right(_) => {}
-        }
-    }
-}
-
 impl<'a> Run<'a> {
     fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
@@ -342,17 +325,10 @@ impl<'a> Run<'a> {
         super::shard::wants(self.range, self.opts.shard, self.tree.file_count(), base, files)
     }
 
-    async fn push(&self, inflight: &mut FuturesUnordered<Job<'a>>, job: Job<'a>) {
-        while inflight.len() >= self.limit() {
-            inflight.next().await;
-        }
-        inflight.push(job);
-    }
-
     /// The walk: folders depth first, each made before its files are sent, every file a job
     /// in flight; then the folders' own metadata.
     async fn walk(&'a self) {
-        let mut inflight: FuturesUnordered<Job<'a>> = FuturesUnordered::new();
+        let mut inflight = InFlight::new(self.limit());
         let root = self.tree.root().clone();
         let mut stack = vec![(root, self.opts.url.base(), 0u64, self.resuming)];
         if !self.wanted(0, self.tree.root().subtree_files) {
@@ -364,7 +340,7 @@ impl<'a> Run<'a> {
             }
             self.counters.dirs.fetch_add(1, Ordering::Relaxed);
             let found = if existed && !self.opts.dry_run {
-                match drive(&mut inflight, list(&self.share, &path)).await {
+                match inflight.drive(list(&self.share, &path)).await {
                     Ok(f) => f,
                     Err(e) => {
                         self.fail(&path, e);
@@ -385,7 +361,7 @@ impl<'a> Run<'a> {
             }
             stack.extend(children.into_iter().rev());
         }
-        while inflight.next().await.is_some() {}
+        inflight.finish().await;
         if self.opts.dry_run || self.stopped() {
             return;
         }
@@ -394,16 +370,16 @@ impl<'a> Run<'a> {
             if self.stopped() {
                 break;
             }
-            self.push(&mut inflight, Box::pin(self.folder_meta_job(index, path, times))).await;
+            inflight.push(Box::pin(self.folder_meta_job(index, path, times))).await;
         }
-        while inflight.next().await.is_some() {}
+        inflight.finish().await;
     }
 
     /// Makes the sub-folders of `plan` with work for this shard, together; each one made (or
     /// found) is returned to be walked, with whether it was there before.
     async fn made_children(
         &self,
-        inflight: &mut FuturesUnordered<Job<'a>>,
+        inflight: &mut InFlight<'a>,
         plan: &DirPlan,
         path: &str,
         base: u64,
@@ -419,7 +395,7 @@ impl<'a> Run<'a> {
         if self.opts.dry_run {
             return wanted.into_iter().map(|(k, b, p)| (self.tree.child_plan_uncached(plan, k), p, b, false)).collect();
         }
-        let made = drive(inflight, join_all(wanted.iter().map(|(_, _, p)| make_dir(&self.share, p)))).await;
+        let made = inflight.drive(join_all(wanted.iter().map(|(_, _, p)| make_dir(&self.share, p)))).await;
         let mut out = Vec::with_capacity(wanted.len());
         for ((k, b, p), m) in wanted.into_iter().zip(made) {
             match m {
@@ -433,7 +409,7 @@ impl<'a> Run<'a> {
     /// The files of one folder in this shard, each sent as a job.
     async fn send_files(
         &'a self,
-        inflight: &mut FuturesUnordered<Job<'a>>,
+        inflight: &mut InFlight<'a>,
         plan: &DirPlan,
         path: &str,
         base: u64,
@@ -453,7 +429,7 @@ impl<'a> Run<'a> {
             let name = &*entry.name;
             let a = a.clone();
             let there = found.get(name).copied();
-            self.push(inflight, Box::pin(self.file_job(SmbUrl::join(path, name), a, there))).await;
+            inflight.push(Box::pin(self.file_job(SmbUrl::join(path, name), a, there))).await;
         }
     }
 

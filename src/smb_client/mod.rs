@@ -4,6 +4,7 @@
 //! front ends' business.
 
 pub mod credentials;
+pub mod in_flight;
 pub mod listing;
 pub mod share;
 pub mod url;

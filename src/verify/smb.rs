@@ -10,13 +10,10 @@
 //! share shows neither. Symbolic links and hard links are not written to SMB, nor checked.
 
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use futures_util::stream::{FuturesUnordered, StreamExt};
 use smb2::msg::create::CreateDisposition;
 use smb2::msg::directory_info::DirectoryInfoEntry;
 use smb2::types::FileId;
@@ -30,6 +27,7 @@ use super::detect::How;
 use super::target::{Granularity, Keeps, Target};
 use crate::counters::Counters;
 use crate::materialize::marker::MARKER;
+use crate::smb_client::in_flight::InFlight;
 use crate::smb_client::listing::list_folder;
 use crate::smb_client::wire::{self, Open, Req};
 use crate::smb_client::{Credentials, Share, SmbError, SmbUrl};
@@ -56,8 +54,6 @@ pub struct SmbVerifyOptions {
     pub owners: bool,
     pub times: bool,
 }
-
-type Job<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
 struct Check<'a> {
     tree: &'a Tree,
@@ -133,21 +129,14 @@ impl<'a> Check<'a> {
         }
     }
 
-    async fn push(&self, inflight: &mut FuturesUnordered<Job<'a>>, job: Job<'a>) {
-        while inflight.len() >= self.opts.connections.max(1) * IN_FLIGHT_PER_CONNECTION {
-            inflight.next().await;
-        }
-        inflight.push(job);
-    }
-
     /// Folders depth first: each listed and compared name by name; the checks that need a
     /// handle (descriptors, streams, bytes) go out as jobs in flight.
     async fn walk(&'a self) -> Result<(), SmbError> {
-        let mut inflight: FuturesUnordered<Job<'a>> = FuturesUnordered::new();
+        let mut inflight = InFlight::new(self.opts.connections.max(1) * IN_FLIGHT_PER_CONNECTION);
         let mut stack = vec![(self.tree.root().clone(), self.opts.url.base())];
         while let Some((plan, path)) = stack.pop() {
             self.dirs.fetch_add(1, Ordering::Relaxed);
-            let listed = match list_folder(&self.share, &path).await {
+            let listed = match inflight.drive(list_folder(&self.share, &path)).await {
                 Ok(l) => l,
                 Err(e) if e.is_fatal() || matches!(e, SmbError::Lost { .. }) => return Err(e),
                 Err(e) => {
@@ -178,7 +167,7 @@ impl<'a> Check<'a> {
                     Some(e) => {
                         self.compare_listed_file(&file, &e, &a);
                         if self.descriptors || a.zone || self.opts.content {
-                            self.push(&mut inflight, Box::pin(self.file_job(file, a))).await;
+                            inflight.push(Box::pin(self.file_job(file, a))).await;
                         } else {
                             self.progress.files_written.fetch_add(1, Ordering::Relaxed);
                         }
@@ -206,7 +195,7 @@ impl<'a> Check<'a> {
                     }
                 }
                 if self.descriptors {
-                    self.push(&mut inflight, Box::pin(self.folder_job(child.index, sub.clone()))).await;
+                    inflight.push(Box::pin(self.folder_job(child.index, sub.clone()))).await;
                 }
                 stack.push((child, sub));
             }
@@ -214,7 +203,7 @@ impl<'a> Check<'a> {
                 self.note(&self.extra, format!("{}: not in the model", shown(&SmbUrl::join(&path, name))));
             }
         }
-        while inflight.next().await.is_some() {}
+        inflight.finish().await;
         Ok(())
     }
 
