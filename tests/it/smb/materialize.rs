@@ -225,17 +225,18 @@ fn walk_count(dir: &std::path::Path) -> usize {
 }
 
 /// kill -9 midway, then the same command: complete files are skipped, the rest written, and
-/// `verify --content` passes. The server stopped midway: a clear error once the retry window
-/// is over, a non-zero exit; the server back and the command again: `verify` passes.
+/// `verify --content` passes. The connection dropped midway (the smbd serving it killed): the
+/// run makes it again and finishes. The server stopped midway: a clear error once the retry
+/// window is over, a non-zero exit; the server back and the command again: `verify` passes.
 #[test]
-fn materialize_onto_smb_resumes_after_kill_and_after_the_server_stops() {
+fn materialize_onto_smb_resumes_after_kill_a_dropped_connection_and_a_stopped_server() {
     if !can_serve() {
         return;
     }
     let mut samba = WritableSamba::start();
     let small = small_profile_path();
     let tree = ["--profile", small.as_str(), "--files", "6000", "--nt-acls"];
-    for (folder, how) in [("killed", "kill"), ("stopped", "stop")] {
+    for (folder, how) in [("killed", "kill"), ("dropped", "drop"), ("stopped", "stop")] {
         let url = format!("smb://{ADMIN}@127.0.0.1/share/{folder}");
         let mut child = bin()
             .args([&["materialize", &url, "--connections", "1", "--retry-for", "3"][..], &tree].concat())
@@ -248,6 +249,12 @@ fn materialize_onto_smb_resumes_after_kill_and_after_the_server_stops() {
         if how == "kill" {
             signal(child.id(), "KILL");
             child.wait().expect("wait");
+        } else if how == "drop" {
+            assert!(samba.drop_connections() >= 1, "an smbd served the run");
+            let o = child.wait_with_output().expect("wait");
+            assert!(o.status.success(), "the run after its connection dropped: {}", text(&o));
+            let said = String::from_utf8_lossy(&o.stdout);
+            assert!(said.contains("requests sent again after a connection broke"), "{said}");
         } else {
             samba.stop_smbd();
             let started = Instant::now();

@@ -108,6 +108,18 @@ impl WritableSamba {
         }
     }
 
+    /// Kills the smbd processes that serve connections (one each), as a dropped network would
+    /// end them, and leaves the server listening for new ones; how many were killed.
+    pub fn drop_connections(&self) -> usize {
+        let Some(main) = self.smbd.as_ref().map(|c| c.id().to_string()) else { return 0 };
+        let o = Command::new("pgrep").args(["-x", "-P", &main, "smbd"]).output().expect("pgrep runs");
+        let pids: Vec<String> = String::from_utf8_lossy(&o.stdout).split_whitespace().map(String::from).collect();
+        for pid in &pids {
+            let _ = Command::new("kill").args(["-KILL", pid]).status();
+        }
+        pids.len()
+    }
+
     /// Stops smbd and every process it forked (one per connection), and waits until they are
     /// gone and the port is free.
     pub fn stop_smbd(&mut self) {
