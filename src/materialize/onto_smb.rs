@@ -118,9 +118,11 @@ impl SmbMaterializeError {
 struct Found {
     size: u64,
     written: u64,
-    directory: bool,
+    attributes: u32,
 }
 
+/// The attributes a rerun compares: read-only, hidden, system, directory, archive, sparse.
+const RESUME_ATTRIBUTES: u32 = 0x0001 | 0x0002 | 0x0004 | 0x0010 | 0x0020 | 0x0200;
 /// [MS-FSCC] 2.6: no other attribute set.
 const FILE_ATTRIBUTE_NORMAL: u32 = 0x80;
 
@@ -260,11 +262,7 @@ async fn list(share: &Share, path: &str) -> Result<HashMap<String, Found>, SmbEr
     Ok(entries
         .into_iter()
         .map(|e| {
-            let found = Found {
-                size: e.end_of_file,
-                written: e.last_write_time.0,
-                directory: e.file_attributes & FILE_ATTRIBUTE_DIRECTORY != 0,
-            };
+            let found = Found { size: e.end_of_file, written: e.last_write_time.0, attributes: e.file_attributes };
             (e.file_name, found)
         })
         .collect())
@@ -279,6 +277,23 @@ async fn read_small(share: &Share, path: &str) -> Result<Vec<u8>, SmbError> {
     ];
     let replies = share.chain(&reqs).await?;
     wire::read_data(&replies[1])
+}
+
+/// Removes file `path`, clearing the attributes that would refuse it (read-only, and hidden
+/// or system, which refuse an overwrite).
+fn remove_reqs(path: &str) -> [Req; 4] {
+    [
+        wire::create(Open {
+            name: path,
+            access: FileAccessMask::DELETE | FileAccessMask::FILE_WRITE_ATTRIBUTES | FileAccessMask::SYNCHRONIZE,
+            disposition: CreateDisposition::FileOpen,
+            directory: false,
+            attributes: 0,
+        }),
+        wire::set_basic(FileId::SENTINEL, 0, 0, 0, FILE_ATTRIBUTE_NORMAL),
+        wire::set_delete_on_close(FileId::SENTINEL),
+        wire::close(FileId::SENTINEL),
+    ]
 }
 
 /// Whether the server refused setting an owner or group (or opening with WRITE_OWNER).
@@ -451,9 +466,14 @@ impl<'a> Run<'a> {
 
     /// Writes file `a` as `path`; `Ok(false)` when it was already complete.
     async fn file(&self, path: &str, a: &FileAttrs, found: Option<Found>) -> Result<bool, SmbError> {
-        if let Some(f) = found {
-            let times_match = !self.opts.times || f.written == nttime(a.modified);
-            if !f.directory && f.size == a.size() && times_match {
+        // Complete: the size, the attributes and the write time (set last) are the model's.
+        // Without times nothing marks a file complete, so every file is written again.
+        if let Some(f) = found.filter(|_| self.opts.times) {
+            let kept = |attributes: u32| attributes & RESUME_ATTRIBUTES;
+            if f.written == nttime(a.modified)
+                && f.size == a.size()
+                && kept(f.attributes) == kept(self.tree.file_windows_attributes(a))
+            {
                 return Ok(false);
             }
         }
@@ -482,8 +502,12 @@ impl<'a> Run<'a> {
         Fut: Future<Output = Result<(), SmbError>>,
     {
         let mut level = self.security.load(Ordering::Relaxed);
+        let mut tried_again = false;
         loop {
             match write(level).await {
+                // A refused CREATE may be the file's own leftovers (removed on the failure):
+                // once more as it was before setting less.
+                Err(SmbError::Status { what: "create", .. }) if !tried_again => tried_again = true,
                 Err(e) if level < SET_DACL && is_refusal(&e) => {
                     tracing::debug!("{path}: {e}; trying again without setting owners");
                     level += 1;
@@ -560,19 +584,7 @@ impl<'a> Run<'a> {
 
     /// Removes file `path` (clearing the attributes that would refuse it); gone already is fine.
     async fn remove(&self, path: &str) -> Result<(), SmbError> {
-        let reqs = [
-            wire::create(Open {
-                name: path,
-                access: FileAccessMask::DELETE | FileAccessMask::FILE_WRITE_ATTRIBUTES | FileAccessMask::SYNCHRONIZE,
-                disposition: CreateDisposition::FileOpen,
-                directory: false,
-                attributes: 0,
-            }),
-            wire::set_basic(FileId::SENTINEL, 0, 0, 0, FILE_ATTRIBUTE_NORMAL),
-            wire::set_delete_on_close(FileId::SENTINEL),
-            wire::close(FileId::SENTINEL),
-        ];
-        match self.share.chain(&reqs).await {
+        match self.share.chain(&remove_reqs(path)).await {
             Err(e) if e.is_not_found() => Ok(()),
             done => done.map(|_| ()),
         }
@@ -613,7 +625,9 @@ impl<'a> Run<'a> {
                 }
             }
             reqs.push(wire::close(FileId::SENTINEL));
-            self.share.chain(&reqs).await?;
+            // Sent again after a break, the chain may find the file it made (read-only, with
+            // a DACL): that goes first.
+            self.share.chain_again_after(&reqs, &remove_reqs(path)).await?;
         } else {
             self.write_large(path, a, &runs, access).await?;
         }
@@ -648,7 +662,10 @@ impl<'a> Run<'a> {
     async fn write_large(&self, path: &str, a: &FileAttrs, runs: &[(u64, u64)], access: u32) -> Result<(), SmbError> {
         let sparse = a.content.sparse.is_some();
         self.share
-            .on_one_connection(|conn, tree| async move {
+            .on_one_connection(|conn, tree, attempt| async move {
+                if attempt > 0 {
+                    let _ = wire::send_chain(&conn, tree, &remove_reqs(path)).await;
+                }
                 let mut reqs = vec![wire::create(Open {
                     name: path,
                     access,

@@ -15,7 +15,7 @@ use super::{Share, SmbError};
 /// Every entry of folder `path` (`""`: the share's root), without `.` and `..`.
 pub async fn list_folder(share: &Share, path: &str) -> Result<Vec<DirectoryInfoEntry>, SmbError> {
     share
-        .on_one_connection(|conn, tree| async move {
+        .on_one_connection(|conn, tree, _| async move {
             let first = [
                 wire::create(Open {
                     name: path,

@@ -37,6 +37,8 @@ struct Slot {
     /// Held while this slot reconnects, so the chains that all met the break make one
     /// connection, not one each.
     reconnecting: tokio::sync::Mutex<()>,
+    /// When the last attempt to reconnect failed, and why.
+    last_failure: Mutex<Option<(Instant, String)>>,
 }
 
 /// A share, connected.
@@ -78,14 +80,28 @@ impl Share {
     /// Sends a chain that opens a handle and closes it ([`wire::send_chain`]), on the next
     /// connection in turn, again after a break.
     pub async fn chain(&self, reqs: &[Req]) -> Result<Vec<Reply>, SmbError> {
-        self.retrying(|conn, tree| async move { wire::send_chain(&conn, tree, reqs).await }).await
+        self.retrying(|conn, tree, _| async move { wire::send_chain(&conn, tree, reqs).await }).await
+    }
+
+    /// As [`Share::chain`], but before sending it again after a break, sends `undo` (whose
+    /// errors are ignored): the server may have run the whole chain before the break, and what
+    /// it set (a read-only attribute, a DACL) could refuse the second try.
+    pub async fn chain_again_after(&self, reqs: &[Req], undo: &[Req]) -> Result<Vec<Reply>, SmbError> {
+        self.retrying(|conn, tree, attempt| async move {
+            if attempt > 0 {
+                let _ = wire::send_chain(&conn, tree, undo).await;
+            }
+            wire::send_chain(&conn, tree, reqs).await
+        })
+        .await
     }
 
     /// Runs `op` on one connection (the same one for every call of `op`), again on a new one
-    /// after a break. For work that holds a handle across several round trips.
+    /// after a break (`op` is told the attempt, 0 first). For work that holds a handle across
+    /// several round trips.
     pub async fn on_one_connection<'a, T, F, Fut>(&'a self, op: F) -> Result<T, SmbError>
     where
-        F: Fn(Connection, TreeId) -> Fut,
+        F: Fn(Connection, TreeId, u32) -> Fut,
         Fut: std::future::Future<Output = Result<T, SmbError>> + 'a,
     {
         self.retrying(op).await
@@ -93,57 +109,83 @@ impl Share {
 
     async fn retrying<'a, T, F, Fut>(&'a self, op: F) -> Result<T, SmbError>
     where
-        F: Fn(Connection, TreeId) -> Fut,
+        F: Fn(Connection, TreeId, u32) -> Fut,
         Fut: std::future::Future<Output = Result<T, SmbError>> + 'a,
     {
         let k = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
         let slot = &self.slots[k];
-        let started = Instant::now();
-        let mut pause = Duration::from_millis(100);
+        let mut attempt = 0;
         loop {
             let session = slot.session();
-            let failed = match op(session.conn.clone(), session.tree).await {
+            let failed = match op(session.conn.clone(), session.tree, attempt).await {
                 Err(SmbError::Transport(e)) if is_broken(&e) => e,
                 done => return done,
             };
             tracing::debug!(connection = k, "the connection broke: {failed}");
+            // The window runs from the break, however long the work had run before it.
+            let broke = Instant::now();
+            let mut pause = Duration::from_millis(100);
             loop {
-                if started.elapsed() >= self.retry_window {
+                let left = self.retry_window.saturating_sub(broke.elapsed());
+                if left.is_zero() {
                     return Err(SmbError::Lost {
                         server: self.url.address(),
                         waited: self.retry_window,
                         last: failed.to_string(),
                     });
                 }
-                tokio::time::sleep(pause).await;
+                tokio::time::sleep(pause.min(left)).await;
                 pause = (pause * 2).min(Duration::from_secs(2));
-                match self.reconnect(slot, session.generation).await {
-                    Ok(()) => break,
-                    Err(e) => tracing::debug!(connection = k, "reconnecting: {e}"),
+                let left = self.retry_window.saturating_sub(broke.elapsed());
+                match tokio::time::timeout(left, self.reconnect(slot, session.generation, pause)).await {
+                    Ok(Ok(())) => break,
+                    Ok(Err(e)) => tracing::debug!(connection = k, "reconnecting: {e}"),
+                    Err(_) => tracing::debug!(connection = k, "reconnecting: no answer within the retry window"),
                 }
             }
+            attempt += 1;
             self.retries.fetch_add(1, Ordering::Relaxed);
         }
     }
 
-    /// Makes the slot's connection again, unless another chain already did since `broken`.
-    async fn reconnect(&self, slot: &Slot, broken: u64) -> Result<(), SmbError> {
+    /// Makes the slot's connection again, unless another chain already did since `broken`,
+    /// or tried and failed less than `pause` ago (then that failure is the answer: the chains
+    /// waiting on one broken connection make one attempt at a time, not one each).
+    async fn reconnect(&self, slot: &Slot, broken: u64, pause: Duration) -> Result<(), SmbError> {
         let _one = slot.reconnecting.lock().await;
         if slot.session().generation != broken {
             return Ok(());
         }
-        let g = self.generations.fetch_add(1, Ordering::Relaxed);
-        let fresh = open_session(&self.url, &self.creds, g).await?;
-        if let Ok(mut current) = slot.current.lock() {
-            *current = Arc::new(fresh);
+        if let Some((when, why)) = slot.last_failure.lock().ok().and_then(|f| f.clone()) {
+            if when.elapsed() < pause {
+                return Err(SmbError::Lost { server: self.url.address(), waited: when.elapsed(), last: why });
+            }
         }
-        Ok(())
+        let g = self.generations.fetch_add(1, Ordering::Relaxed);
+        match open_session(&self.url, &self.creds, g).await {
+            Ok(fresh) => {
+                if let Ok(mut current) = slot.current.lock() {
+                    *current = Arc::new(fresh);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                if let Ok(mut f) = slot.last_failure.lock() {
+                    *f = Some((Instant::now(), e.to_string()));
+                }
+                Err(e)
+            }
+        }
     }
 }
 
 impl Slot {
     fn new(s: Session) -> Slot {
-        Slot { current: Mutex::new(Arc::new(s)), reconnecting: tokio::sync::Mutex::new(()) }
+        Slot {
+            current: Mutex::new(Arc::new(s)),
+            reconnecting: tokio::sync::Mutex::new(()),
+            last_failure: Mutex::new(None),
+        }
     }
 
     fn session(&self) -> Arc<Session> {

@@ -142,9 +142,10 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The URL as an error may show it: anything between `//` and `@` that holds a `:` hidden.
+/// The URL as an error may show it: anything between `//` and the last `@` that holds a `:`
+/// hidden.
 fn redacted(text: &str) -> String {
-    match (text.find("//"), text.find('@')) {
+    match (text.find("//"), text.rfind('@')) {
         (Some(s), Some(at)) if s + 2 < at && text[s + 2..at].contains(':') => {
             format!("{}//***@{}", &text[..s], &text[at + 1..])
         }
@@ -176,6 +177,9 @@ mod tests {
         let e = SmbUrl::parse("smb://bob:hunter2@h/s").unwrap_err();
         assert!(e.to_string().contains("SYNTHFS_SMB_PASSWORD"), "{e}");
         assert!(!e.to_string().contains("hunter2"), "the password is not repeated: {e}");
+        let e = SmbUrl::parse("smb://bob:p@ss@h/s").unwrap_err().to_string();
+        assert!(!e.contains("ss@h"), "no part of a password with an @ in it is shown: {e}");
+        assert_eq!(SmbUrl::parse("smb://h:446/share/a@b").unwrap().path, ["a@b"], "an @ in the path is a name");
         for bad in ["smb://h", "smb:///s", "smb://h:0/s", "smb://h:x/s", "smb://h/s/../t", "/local/path"] {
             assert!(SmbUrl::parse(bad).is_err(), "{bad}");
         }

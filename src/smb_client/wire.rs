@@ -196,11 +196,11 @@ pub fn set_sparse(file: FileId) -> Req {
     fsctl(file, FSCTL_SET_SPARSE, Vec::new(), 0)
 }
 
-/// The allocated ranges of `[0, size)`: (offset, length) pairs, 16 bytes each.
-pub fn query_allocated_ranges(file: FileId, size: u64, max_ranges: u32) -> Req {
+/// The allocated ranges of `[offset, offset + len)`: (offset, length) pairs, 16 bytes each.
+pub fn query_allocated_ranges(file: FileId, offset: u64, len: u64, max_ranges: u32) -> Req {
     let mut input = Vec::with_capacity(16);
-    input.extend_from_slice(&0u64.to_le_bytes());
-    input.extend_from_slice(&size.to_le_bytes());
+    input.extend_from_slice(&offset.to_le_bytes());
+    input.extend_from_slice(&len.to_le_bytes());
     fsctl(file, FSCTL_QUERY_ALLOCATED_RANGES, input, max_ranges * 16)
 }
 

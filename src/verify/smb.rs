@@ -17,6 +17,7 @@ use std::time::Instant;
 use smb2::msg::create::CreateDisposition;
 use smb2::msg::directory_info::DirectoryInfoEntry;
 use smb2::types::FileId;
+use smb2::types::status::NtStatus;
 use synthfs_model::tree::ZONE_TEXT;
 use synthfs_model::windows::descriptor::SecurityDescriptor;
 use synthfs_model::windows::dos_attrib::{FILE_ATTRIBUTE_DIRECTORY, nttime};
@@ -387,22 +388,55 @@ impl<'a> Check<'a> {
         true
     }
 
+    /// The allocated ranges of `path`'s first `size` bytes, asked for again from the end of
+    /// the last one while the server says there are more (STATUS_BUFFER_OVERFLOW).
     async fn allocated(&self, path: &str, size: u64) -> Result<Vec<(u64, u64)>, SmbError> {
-        let reqs = [
-            wire::open_file(path, wire::READ_ALL),
-            wire::query_allocated_ranges(FileId::SENTINEL, size, 4096),
-            wire::close(FileId::SENTINEL),
-        ];
-        let replies = self.share.chain(&reqs).await?;
-        let out = wire::ioctl_output(&replies[1])?;
-        Ok(out
-            .chunks_exact(16)
-            .map(|c| {
-                let off = u64::from_le_bytes(c[..8].try_into().unwrap_or_default());
-                let len = u64::from_le_bytes(c[8..].try_into().unwrap_or_default());
-                (off, off + len)
+        self.share
+            .on_one_connection(|conn, tree, _| async move {
+                let first = [
+                    wire::open_file(path, wire::READ_ALL),
+                    wire::query_allocated_ranges(FileId::SENTINEL, 0, size, 4096),
+                ];
+                let replies = wire::send(&conn, tree, &first).await?;
+                let id = wire::created_file_id(&replies[0])
+                    .ok_or(SmbError::Status { what: "create", status: replies[0].status })?;
+                let mut ranges = Vec::new();
+                let mut reply = replies.into_iter().nth(1);
+                let result = loop {
+                    let Some(r) = reply.take() else { break Ok(()) };
+                    let more = r.status == NtStatus::BUFFER_OVERFLOW;
+                    if !more && !r.status.is_success() {
+                        break Err(SmbError::Status { what: "fsctl", status: r.status });
+                    }
+                    let out = match wire::ioctl_output(&r) {
+                        Ok(out) => out,
+                        Err(e) => break Err(e),
+                    };
+                    let batch: Vec<(u64, u64)> = out
+                        .chunks_exact(16)
+                        .map(|c| {
+                            let off = u64::from_le_bytes(c[..8].try_into().unwrap_or_default());
+                            let len = u64::from_le_bytes(c[8..].try_into().unwrap_or_default());
+                            (off, off.saturating_add(len))
+                        })
+                        .collect();
+                    let from = batch.last().map(|r| r.1);
+                    ranges.extend(batch);
+                    match from.filter(|f| more && *f < size) {
+                        None => break Ok(()),
+                        Some(from) => {
+                            let ask = wire::query_allocated_ranges(id, from, size - from, 4096);
+                            match wire::send(&conn, tree, &[ask]).await {
+                                Ok(mut next) => reply = next.pop(),
+                                Err(e) => break Err(e),
+                            }
+                        }
+                    }
+                };
+                let _ = wire::send(&conn, tree, &[wire::close(id)]).await;
+                result.map(|()| ranges)
             })
-            .collect())
+            .await
     }
 
     async fn read_range(&self, path: &str, offset: u64, len: u32) -> Result<Vec<u8>, SmbError> {
