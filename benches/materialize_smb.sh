@@ -60,7 +60,8 @@ printf '%s\n%s\n' "$PW" "$PW" | smbpasswd -c "$WORK/smb.conf" -s -a root > /dev/
 /usr/sbin/smbd --foreground --no-process-group --configfile "$WORK/smb.conf" < /dev/null > /dev/null 2>&1 &
 SMBD=$!
 CLEAN_ALSO=()
-trap 'kill $SMBD 2> /dev/null || true; pkill -f "$WORK/smb.conf" 2> /dev/null || true; sleep 0.2; cleanup' EXIT
+# smbd and the processes it forked (one a connection), then what common.sh cleans.
+trap 'pkill -KILL -P "$SMBD" 2> /dev/null || true; kill -KILL "$SMBD" 2> /dev/null || true; sleep 0.2; cleanup' EXIT
 until (echo > /dev/tcp/127.0.0.1/445) 2> /dev/null; do sleep 0.05; done
 export SYNTHFS_SMB_PASSWORD=$PW
 tree=(--profile "$BENCHES/small4k.toml" --files "$N" --dirs $((N / 25)) --nt-acls)
