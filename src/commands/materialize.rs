@@ -18,7 +18,7 @@ use crate::progress;
 
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Examples:\n  synthfs materialize /mnt/share --files 100k           # write 100,000 files\n  synthfs materialize /mnt/share --files 100k           # again after Ctrl-C: resumes\n  synthfs materialize /mnt/share --files 10M --shard 3/8  # machine 3 of 8\n  synthfs materialize /data --dry-run --json            # what would be written\n  SYNTHFS_SMB_PASSWORD=... synthfs materialize smb://admin@nas/share/demo --nt-acls --files 10k\n                                                        # onto an SMB share, with owners, ACLs, attributes"
+    after_long_help = "Examples:\n  synthfs materialize /mnt/share --files 100k           # write 100,000 files\n  synthfs materialize /mnt/share --files 100k           # again after Ctrl-C: resumes\n  synthfs materialize /mnt/share --files 10M --shard 3/8  # machine 3 of 8\n  synthfs materialize /data --dry-run --json            # what would be written\n  SYNTHFS_SMB_PASSWORD=... synthfs materialize smb://admin@nas/share/demo --nt-acls -n 10k\n                                                        # onto SMB: owners, ACLs, streams"
 )]
 pub struct MaterializeArgs {
     /// The directory to write into, made (with its parents) if it is not there yet; or smb://[USER@]SERVER[:PORT]/SHARE[/PATH] to write onto an SMB share.
@@ -32,7 +32,7 @@ pub struct MaterializeArgs {
     /// Write only shard K of N (K from 0), or auto/N to read K from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID.
     #[arg(long, value_name = "K/N", help_heading = "Run")]
     pub shard: Option<String>,
-    /// Do not chown files and folders (owners are set only when running as root).
+    /// Do not set owners (on local disks they are set only when running as root; on smb:// the owners' SIDs).
     #[arg(long, help_heading = "What to keep")]
     pub no_owners: bool,
     /// Do not set access and modification times.
