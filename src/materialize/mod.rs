@@ -36,7 +36,7 @@ use synthfs_model::{Timestamp, Tree};
 /// Suffix of temporary files; a rerun removes leftovers.
 pub const TMP_SUFFIX: &str = ".synthfs-tmp";
 /// Per-file errors listed in the summary.
-const MAX_LISTED_ERRORS: usize = 20;
+pub(super) const MAX_LISTED_ERRORS: usize = 20;
 /// Files of one folder a worker takes at a time. Making a file holds its folder's lock (most
 /// of `openat` on tmpfs), so two workers making files in one folder wait on each other: a
 /// folder of up to this many files is one worker's, the others work in other folders; a

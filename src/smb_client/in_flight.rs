@@ -11,6 +11,9 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 /// One piece of work in flight; it records its own outcome.
 pub type Job<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
+/// Chains in flight per connection.
+pub const PER_CONNECTION: usize = 16;
+
 /// The work in flight, at most `limit` at once.
 pub struct InFlight<'a> {
     jobs: FuturesUnordered<Job<'a>>,
@@ -20,6 +23,11 @@ pub struct InFlight<'a> {
 impl<'a> InFlight<'a> {
     pub fn new(limit: usize) -> InFlight<'a> {
         InFlight { jobs: FuturesUnordered::new(), limit: limit.max(1) }
+    }
+
+    /// [`PER_CONNECTION`] chains in flight on each of `connections`.
+    pub fn over(connections: usize) -> InFlight<'a> {
+        InFlight::new(connections.max(1) * PER_CONNECTION)
     }
 
     /// Adds `job`, first letting others finish while the cap is reached.

@@ -18,6 +18,16 @@ pub use credentials::{CredentialSources, Credentials, CredentialsError, PASSWORD
 pub use share::Share;
 pub use url::{SmbUrl, SmbUrlError};
 
+/// The runtime the client's connections run on, with `threads` workers.
+pub fn runtime(threads: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(threads.max(1)).enable_all().build()
+}
+
+/// A path on a share as a report shows it: `/` separators, not `\`.
+pub fn shown(path: &str) -> String {
+    path.replace('\\', "/")
+}
+
 /// What can go wrong talking to an SMB server.
 #[derive(Debug, thiserror::Error)]
 pub enum SmbError {

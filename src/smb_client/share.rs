@@ -56,8 +56,14 @@ pub struct Share {
 }
 
 impl Share {
-    /// Connects `connections` times (at least once) to `url`'s share.
-    pub async fn connect(url: &SmbUrl, creds: &Credentials, connections: usize) -> Result<Share, SmbError> {
+    /// Connects `connections` times (at least once) to `url`'s share; a connection that breaks
+    /// is made again for up to `retry_window`.
+    pub async fn connect(
+        url: &SmbUrl,
+        creds: &Credentials,
+        connections: usize,
+        retry_window: Duration,
+    ) -> Result<Share, SmbError> {
         let first = open_session(url, creds, 0).await?;
         let max_io = (first.conn.compound_write_limit() as usize).clamp(64 * 1024, IO_CHUNK);
         let mut slots = vec![Slot::new(first)];
@@ -72,7 +78,7 @@ impl Share {
             generations: AtomicU64::new(slots.len() as u64),
             slots,
             max_io,
-            retry_window: RETRY_WINDOW,
+            retry_window,
             retries: AtomicU64::new(0),
         })
     }

@@ -42,7 +42,7 @@ pub struct Options {
 }
 
 /// Problems listed by path in the report.
-const MAX_LISTED: usize = 50;
+pub(super) const MAX_LISTED: usize = 50;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {

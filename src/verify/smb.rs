@@ -31,12 +31,8 @@ use crate::materialize::marker::MARKER;
 use crate::smb_client::in_flight::InFlight;
 use crate::smb_client::listing::list_folder;
 use crate::smb_client::wire::{self, Open, Req};
-use crate::smb_client::{Credentials, Share, SmbError, SmbUrl};
+use crate::smb_client::{Credentials, Share, SmbError, SmbUrl, shown};
 
-/// Problems listed by path in the report.
-const MAX_LISTED: usize = 50;
-/// Checks in flight per connection.
-const IN_FLIGHT_PER_CONNECTION: usize = 16;
 /// Attribute bits compared: read-only, hidden, system, directory, archive, sparse. (A server
 /// may add others of its own, such as NORMAL or NOT_CONTENT_INDEXED.)
 const COMPARED_ATTRIBUTES: u32 = 0x0001 | 0x0002 | 0x0004 | 0x0010 | 0x0020 | 0x0200;
@@ -76,13 +72,13 @@ const SMB: Target = Target::new(Granularity::NTFS, Keeps { modes: false, owners:
 /// Compares the share's copy with the tree.
 pub fn run(tree: &Tree, opts: &SmbVerifyOptions, progress: &Counters) -> Result<Report, SmbError> {
     let started = Instant::now();
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(opts.threads.max(1)).enable_all().build().map_err(
-            |e| SmbError::Connect { server: opts.url.address(), user: opts.creds.user.clone(), why: e.to_string() },
-        )?;
+    let runtime = crate::smb_client::runtime(opts.threads).map_err(|e| SmbError::Connect {
+        server: opts.url.address(),
+        user: opts.creds.user.clone(),
+        why: e.to_string(),
+    })?;
     runtime.block_on(async {
-        let mut share = Share::connect(&opts.url, &opts.creds, opts.connections).await?;
-        share.retry_window = opts.retry_window;
+        let share = Share::connect(&opts.url, &opts.creds, opts.connections, opts.retry_window).await?;
         let check = Check {
             tree,
             opts,
@@ -124,7 +120,7 @@ impl<'a> Check<'a> {
     fn note(&self, counter: &AtomicU64, what: String) {
         counter.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut p) = self.problems.lock() {
-            if p.len() < MAX_LISTED {
+            if p.len() < super::MAX_LISTED {
                 p.push(what);
             }
         }
@@ -133,7 +129,7 @@ impl<'a> Check<'a> {
     /// Folders depth first: each listed and compared name by name; the checks that need a
     /// handle (descriptors, streams, bytes) go out as jobs in flight.
     async fn walk(&'a self) -> Result<(), SmbError> {
-        let mut inflight = InFlight::new(self.opts.connections.max(1) * IN_FLIGHT_PER_CONNECTION);
+        let mut inflight = InFlight::over(self.opts.connections);
         let mut stack = vec![(self.tree.root().clone(), self.opts.url.base())];
         while let Some((plan, path)) = stack.pop() {
             self.dirs.fetch_add(1, Ordering::Relaxed);
@@ -471,11 +467,6 @@ fn parse_streams(buf: &[u8]) -> Vec<(String, u64)> {
 
 fn sid_text(s: Option<&synthfs_model::windows::sid::Sid>) -> String {
     s.map(|s| s.to_string()).unwrap_or_else(|| "(none)".into())
-}
-
-/// A path as the report shows it (`/` separators).
-fn shown(path: &str) -> String {
-    path.replace('\\', "/")
 }
 
 /// An NT time as the report shows it: `2024-07-01T09:12:45.1234567Z`.

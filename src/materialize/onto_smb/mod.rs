@@ -40,11 +40,6 @@ use crate::smb_client::in_flight::InFlight;
 use crate::smb_client::wire::{self, Open};
 use crate::smb_client::{Credentials, Share, SmbError, SmbUrl};
 
-/// Per-file errors listed in the summary.
-const MAX_LISTED_ERRORS: usize = 20;
-/// Chains in flight per connection.
-const IN_FLIGHT_PER_CONNECTION: usize = 16;
-
 /// What to write where, and how.
 #[derive(Clone, Debug)]
 pub struct SmbOptions {
@@ -132,25 +127,18 @@ struct Run<'a> {
     security: AtomicU8,
     owners_not_set: AtomicU64,
     owners_refused: Mutex<Option<String>>,
-    links_not_written: AtomicU64,
+    links_not_written: u64,
     stop: AtomicBool,
     fatal: Mutex<Option<SmbMaterializeError>>,
     errors: Mutex<Vec<String>>,
-    /// Folders made or found, for their metadata once all files are written.
-    folders: Mutex<Vec<(u64, String, [u64; 3])>>,
 }
 
 /// Writes the tree (or this shard of it) onto the share.
 pub fn run(tree: &Tree, opts: &SmbOptions, counters: &Counters) -> Result<SmbSummary, SmbMaterializeError> {
     let started = Instant::now();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(opts.threads.max(1))
-        .enable_all()
-        .build()
-        .map_err(SmbMaterializeError::Runtime)?;
+    let runtime = crate::smb_client::runtime(opts.threads).map_err(SmbMaterializeError::Runtime)?;
     runtime.block_on(async {
-        let mut share = Share::connect(&opts.url, &opts.creds, opts.connections).await?;
-        share.retry_window = opts.retry_window;
+        let share = Share::connect(&opts.url, &opts.creds, opts.connections, opts.retry_window).await?;
         let resuming = if opts.dry_run { false } else { claim(tree, &share, opts.force).await? };
         let run = Run {
             tree,
@@ -162,11 +150,10 @@ pub fn run(tree: &Tree, opts: &SmbOptions, counters: &Counters) -> Result<SmbSum
             security: AtomicU8::new(if opts.owners { SET_ALL } else { SET_GROUP_AND_DACL }),
             owners_not_set: AtomicU64::new(0),
             owners_refused: Mutex::new(None),
-            links_not_written: AtomicU64::new(tree.links().symlinks.len() as u64 + tree.links().hard.len() as u64),
+            links_not_written: tree.links().symlinks.len() as u64 + tree.links().hard.len() as u64,
             stop: AtomicBool::new(false),
             fatal: Mutex::new(None),
             errors: Mutex::new(Vec::new()),
-            folders: Mutex::new(Vec::new()),
         };
         run.walk().await;
         if let Some(e) = run.fatal.lock().ok().and_then(|mut f| f.take()) {
@@ -221,12 +208,14 @@ async fn claim(tree: &Tree, share: &Share, force: bool) -> Result<bool, SmbMater
 
 fn write_error(url: &SmbUrl, path: &str, source: SmbError) -> SmbMaterializeError {
     if source.is_disk_full() {
-        return SmbMaterializeError::NoSpace { path: path.replace('\\', "/"), status: source.to_string() };
+        return SmbMaterializeError::NoSpace { path: crate::smb_client::shown(path), status: source.to_string() };
     }
     match source {
-        SmbError::Status { .. } => {
-            SmbMaterializeError::Write { url: url.to_string(), path: path.replace('\\', "/"), error: Box::new(source) }
-        }
+        SmbError::Status { .. } => SmbMaterializeError::Write {
+            url: url.to_string(),
+            path: crate::smb_client::shown(path),
+            error: Box::new(source),
+        },
         other => SmbMaterializeError::Smb(other),
     }
 }
@@ -275,10 +264,6 @@ impl<'a> Run<'a> {
         self.stop.load(Ordering::Relaxed)
     }
 
-    fn limit(&self) -> usize {
-        self.opts.connections.max(1) * IN_FLIGHT_PER_CONNECTION
-    }
-
     /// Records a per-file error, or stops the run for one no other file will escape.
     fn fail(&self, path: &str, e: SmbError) {
         if e.is_fatal() || self.stopped() {
@@ -291,7 +276,7 @@ impl<'a> Run<'a> {
         self.counters.errors.fetch_add(1, Ordering::Relaxed);
         tracing::debug!("{path}: {e}");
         if let Ok(mut list) = self.errors.lock() {
-            if list.len() < MAX_LISTED_ERRORS {
+            if list.len() < super::MAX_LISTED_ERRORS {
                 list.push(format!("{path}: {e}"));
             }
         }
@@ -305,9 +290,11 @@ impl<'a> Run<'a> {
     /// The walk: folders depth first, each made before its files are sent, every file a job
     /// in flight; then the folders' own metadata.
     async fn walk(&'a self) {
-        let mut inflight = InFlight::new(self.limit());
+        let mut inflight = InFlight::over(self.opts.connections);
         let root = self.tree.root().clone();
         let mut stack = vec![(root, self.opts.url.base(), 0u64, self.resuming)];
+        // Folders made or found, for their metadata once all files are written.
+        let mut folders = Vec::new();
         if !self.wanted(0, self.tree.root().subtree_files) {
             stack.clear();
         }
@@ -332,9 +319,7 @@ impl<'a> Run<'a> {
             if plan.index != 0 {
                 let d = self.tree.dir_attrs(&plan);
                 let times = [nttime(d.created), nttime(d.accessed), nttime(d.modified)];
-                if let Ok(mut f) = self.folders.lock() {
-                    f.push((plan.index, path, times));
-                }
+                folders.push((plan.index, path, times));
             }
             stack.extend(children.into_iter().rev());
         }
@@ -342,7 +327,6 @@ impl<'a> Run<'a> {
         if self.opts.dry_run || self.stopped() {
             return;
         }
-        let folders = self.folders.lock().map(|mut f| std::mem::take(&mut *f)).unwrap_or_default();
         for (index, path, times) in folders {
             if self.stopped() {
                 break;
@@ -444,7 +428,7 @@ impl<'a> Run<'a> {
             first_errors: self.errors.into_inner().unwrap_or_default(),
             owners_not_set: get(&self.owners_not_set),
             owners_refused: self.owners_refused.into_inner().unwrap_or_default(),
-            links_not_written: get(&self.links_not_written),
+            links_not_written: self.links_not_written,
             retries: self.share.retries.load(Ordering::Relaxed),
             dry_run: self.opts.dry_run,
             elapsed_seconds: elapsed,
