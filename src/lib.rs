@@ -19,6 +19,7 @@ pub mod archive;
 #[cfg(unix)]
 pub mod content_digest;
 pub mod counters;
+pub mod diff;
 pub mod fit;
 pub mod identity;
 pub mod longpath;

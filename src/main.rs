@@ -53,6 +53,7 @@ fn run(command: Command) -> anyhow::Result<()> {
         Command::Materialize(args) => materialize::run(args.try_into()?),
         Command::Archive(args) => archive::run(args.try_into()?),
         Command::Manifest(args) => manifest::run(args.try_into()?),
+        Command::Diff(args) => diff::run(args.try_into()?),
         Command::Report(args) => report::run(args.try_into()?),
         Command::Verify(args) => verify::run(args.try_into()?),
         Command::Serve(command) => serve::run(command.try_into()?),

@@ -156,26 +156,23 @@ fn tally_named(map: &mut BTreeMap<String, FilesAndBytes>, name: &str, size: u64)
 /// Computes the report; files not accessed for `dormant_years` years are dormant.
 pub fn collect(tree: &Tree, dormant_years: u32) -> Report {
     let owners = Owners::new(tree);
-    let as_of_end = tree.model.range.1;
+    let as_of_end = tree.now_secs();
     let dormant_before = as_of_end + 1 - i64::from(dormant_years) * 365 * DAY;
     let resolver = ntacl::enabled(&tree.model).then(|| ntacl::Resolver::new(&tree.model));
     let visit = |acc: &mut Acc, plan: &DirPlan| {
         if let Some(r) = &resolver {
             add_folder_acl(acc, tree, r, plan);
         }
-        for slot in 0..plan.files {
-            let a = tree.file_attrs_in(plan, slot);
-            add_file(acc, tree, &owners, plan, &a, dormant_before);
-        }
+        tree.each_file_attrs(plan, |a| add_file(acc, tree, &owners, plan, &a, dormant_before));
     };
     let root = tree.root();
     let mut own = Acc::default();
     visit(&mut own, root);
     let mut folders: Vec<(String, Acc)> = vec![(ROOT_FILES.to_string(), own)];
-    folders.par_extend((0..root.children.len()).into_par_iter().map(|k| {
+    folders.par_extend(tree.live_children(root).into_par_iter().map(|(k, name)| {
         let child = tree.child_plan_uncached(root, k);
         let acc = fold_subtree(tree, &child, Acc::default, visit, Acc::merge);
-        (root.children[k].name.to_string(), acc)
+        (name.into_owned(), acc)
     }));
     let mut all = Acc::default();
     let mut top_folders = BTreeMap::new();

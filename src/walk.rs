@@ -42,14 +42,15 @@ where
     M: Fn(A, A) -> A + Sync,
 {
     visit(acc, plan);
-    match plan.children.len() {
+    let kids = live_children(tree, plan);
+    match kids.len() {
         0 => {}
         1 => {
-            let child = tree.child_plan_uncached(plan, 0);
+            let child = tree.child_plan_uncached(plan, kids[0]);
             walk_into(tree, &child, acc, init, visit, merge);
         }
-        n => {
-            let sub = (0..n)
+        _ => {
+            let sub = kids
                 .into_par_iter()
                 .fold(init, |mut a, k| {
                     let child = tree.child_plan_uncached(plan, k);
@@ -61,6 +62,14 @@ where
             *acc = merge(mine, sub);
         }
     }
+}
+
+/// The positions in `plan.children` of the sub-folders there at the tree's epoch.
+pub fn live_children(tree: &Tree, plan: &DirPlan) -> Vec<usize> {
+    if tree.epochs().is_none() {
+        return (0..plan.children.len()).collect();
+    }
+    tree.live_children(plan).into_iter().map(|(k, _)| k).collect()
 }
 
 /// Maps every directory to a value, in depth-first pre-order, recursively combining each
@@ -84,7 +93,7 @@ where
     let (mine, kids) = rayon::join(
         || own(plan),
         || {
-            (0..plan.children.len())
+            live_children(tree, plan)
                 .into_par_iter()
                 .map(|k| {
                     let child = tree.child_plan_uncached(plan, k);

@@ -93,9 +93,9 @@ fn dir(
         };
         visit(Item { path: format!("{prefix}{}", e.name), meta, file: None, link: Some(link) })?;
     }
-    for k in 0..plan.children.len() {
+    for (k, name) in tree.live_children(plan) {
         let child = tree.child_plan_uncached(plan, k);
-        dir(tree, &child, &format!("{prefix}{}", plan.children[k].name), ordinal, visit)?;
+        dir(tree, &child, &format!("{prefix}{name}"), ordinal, visit)?;
     }
     ControlFlow::Continue(())
 }

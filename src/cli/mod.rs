@@ -8,9 +8,9 @@ mod usage;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    archive::ArchiveArgs, completions::CompletionsArgs, demo::DemoArgs, man::ManArgs, manifest::ManifestArgs,
-    materialize::MaterializeArgs, mount::MountArgs, profile::ProfileCommand, report::ReportArgs, serve::ServeCommand,
-    stats::StatsArgs, verify::VerifyArgs,
+    archive::ArchiveArgs, completions::CompletionsArgs, demo::DemoArgs, diff::DiffArgs, man::ManArgs,
+    manifest::ManifestArgs, materialize::MaterializeArgs, mount::MountArgs, profile::ProfileCommand,
+    report::ReportArgs, serve::ServeCommand, stats::StatsArgs, verify::VerifyArgs,
 };
 pub use usage::{is_usage_error, one_line};
 
@@ -47,6 +47,8 @@ pub enum Command {
     Archive(ArchiveArgs),
     /// Print the ground truth: one record per file (path, inode, size, type, owner and SID, owner kind, department, times, attributes), straight from the model.
     Manifest(ManifestArgs),
+    /// Print the ground truth of what changed between two epochs of the tree: added, deleted, renamed, modified, metadata; one record per change, from the model.
+    Diff(DiffArgs),
     /// Print the storyline metrics a scanner's dashboard should show: files by creation year, dormancy by top-level folder, owner kinds, top orphaned owners, bytes by department.
     Report(ReportArgs),
     /// Share the tree over SMB with Windows metadata intact: owners, NT ACLs, attributes, creation times, streams.

@@ -176,6 +176,24 @@ fn print_smb_summary(s: &SmbSummary) -> std::io::Result<()> {
 
 fn print_summary(summary: &Summary) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
+    if let Some(m) = &summary.moved {
+        let c = &m.changes;
+        let verb = if summary.dry_run { "would move" } else { "moved" };
+        writeln!(
+            out,
+            "{verb} {} from epoch {} to {}: {} added, {} deleted, {} renamed, {} modified, {} metadata (as `synthfs diff --from {} --to {}` lists them)",
+            summary.dest,
+            m.from,
+            m.to,
+            Count(c.added),
+            Count(c.deleted),
+            Count(c.renamed),
+            Count(c.modified),
+            Count(c.metadata),
+            m.from,
+            m.to
+        )?;
+    }
     let verb = if summary.dry_run { "would write" } else { "wrote" };
     writeln!(
         out,

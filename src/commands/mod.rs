@@ -5,6 +5,7 @@
 pub mod archive;
 pub mod completions;
 pub mod demo;
+pub mod diff;
 pub mod man;
 pub mod manifest;
 pub mod materialize;

@@ -60,6 +60,20 @@ pub struct TreeArgs {
     pub attachment_rate: Option<f64>,
     #[command(flatten)]
     pub identities: IdentityArgs,
+    #[command(flatten)]
+    pub epochs: EpochArgs,
+}
+
+/// Which day of the share's life: the same tree later, changed by the profile's `[churn]`.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Epochs")]
+pub struct EpochArgs {
+    /// The share N epochs (days, by the profile's churn.days) after the profile's: files added, modified, renamed, deleted, handed over; `synthfs diff` lists every change [default: 0].
+    #[arg(long, value_name = "N")]
+    pub epoch: Option<u64>,
+    /// Multiply every rate of change per epoch by X (0 freezes the share, 2 doubles its activity) [default: 1].
+    #[arg(long, value_name = "X")]
+    pub churn: Option<f64>,
 }
 
 /// When files were modified; names, sizes and owners stay the same whatever the dates.
@@ -192,6 +206,19 @@ impl TreeArgs {
             ids.refresh = r;
         }
         identity::check_settings(ids).map_err(|e| BadInput(e.to_string()))?;
+        if let Some(x) = self.epochs.churn {
+            if !(x.is_finite() && (0.0..=1000.0).contains(&x)) {
+                return Err(BadInput(format!("--churn {x}: give a factor between 0 and 1000")));
+            }
+            profile.churn = profile.churn.scaled(x);
+        }
+        if let Some(n) = self.epochs.epoch {
+            let max = synthfs_model::epoch::MAX_EPOCH;
+            if n > max {
+                return Err(BadInput(format!("--epoch {n}: the last epoch is {max}")));
+            }
+            profile.epoch = n;
+        }
         profile.validate().map_err(|e| BadInput(e.to_string()))?;
         Ok(profile)
     }

@@ -228,7 +228,9 @@ impl Owners {
     }
 }
 
-/// Visits, in index order, every folder holding files of the ordinal range `[lo, hi)`.
+/// Visits, in index order, every folder holding files of the ordinal range `[lo, hi)`. Past
+/// epoch 0 the files that came into a folder since go with the shard holding the folder's
+/// first ordinal (its anchor), so every shard is still a pure function of the tree.
 fn walk(
     tree: &Tree,
     plan: Arc<DirPlan>,
@@ -237,23 +239,35 @@ fn walk(
     (lo, hi): (u64, u64),
     visit: &mut dyn FnMut(Job) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
-    if base >= hi || base + plan.subtree_files <= lo {
+    let later = tree.epochs().is_some();
+    let anchor = |b: u64| b.min(tree.file_count().saturating_sub(1));
+    let outside = if later {
+        anchor(base) >= hi || anchor(base + plan.subtree_files) < lo
+    } else {
+        base >= hi || base + plan.subtree_files <= lo
+    };
+    if outside {
         return ControlFlow::Continue(());
     }
     let mut next = base + plan.files;
-    let children: Vec<(Arc<DirPlan>, String, u64)> = (0..plan.children.len())
-        .map(|k| {
-            let c = &plan.children[k];
-            let at = next;
-            next += c.files;
-            let sub = if path.is_empty() { c.name.to_string() } else { format!("{path}/{}", c.name) };
+    let mut bases = Vec::with_capacity(plan.children.len());
+    for c in &plan.children {
+        bases.push(next);
+        next += c.files;
+    }
+    let children: Vec<(Arc<DirPlan>, String, u64)> = tree
+        .live_children(&plan)
+        .into_iter()
+        .map(|(k, name)| {
+            let sub = if path.is_empty() { name.into_owned() } else { format!("{path}/{name}") };
             // Each folder is visited once: its plan skips the cache (and its upkeep; at 10M files
             // inserting every plan cost more than the copies' lookups it saves) and stays only
             // among the recent plans, where copies find their originals' folders.
-            (tree.child_plan_uncached(&plan, k), sub, at)
+            (tree.child_plan_uncached(&plan, k), sub, bases[k])
         })
         .collect();
-    if plan.files > 0 && base < hi && base + plan.files > lo {
+    let own = plan.files > 0 && base < hi && base + plan.files > lo;
+    if own || (later && (lo..hi).contains(&anchor(base))) {
         visit(Job { plan, path, base })?;
     }
     for (child, sub, at) in children {
@@ -283,9 +297,9 @@ fn owner_columns(owners: &Owners, format: Format) -> Vec<Box<[u8]>> {
 
 /// The records of one folder's files within the range.
 fn records(tree: &Tree, text: &Text, job: &Job, (lo, hi): (u64, u64), format: Format) -> (Vec<u8>, u64) {
-    let first = lo.saturating_sub(job.base) as usize;
-    let last = (hi.saturating_sub(job.base)).min(job.plan.files) as usize;
-    let count = last.saturating_sub(first);
+    let first = lo.saturating_sub(job.base);
+    let last = (hi.saturating_sub(job.base)).min(job.plan.files);
+    let anchored = (lo..hi).contains(&job.base.min(tree.file_count().saturating_sub(1)));
     // The folder's part of every path, escaped once for all its files.
     let mut dir = Vec::with_capacity(job.path.len() + 1);
     if !job.path.is_empty() {
@@ -295,13 +309,18 @@ fn records(tree: &Tree, text: &Text, job: &Job, (lo, hi): (u64, u64), format: Fo
         }
         dir.push(b'/');
     }
-    let mut out = Vec::with_capacity(count * (RECORD_BYTES + dir.len()));
+    let mut out = Vec::with_capacity(last.saturating_sub(first) as usize * (RECORD_BYTES + dir.len()));
     let event = tree.event_of(&job.plan.ctx);
-    let mut slot = 0;
+    let mut count = 0;
     // Every file is named (a name is made unique against the ones before it); those of the
-    // range get a record.
+    // range get a record: epoch-0 files by their ordinal, later ones by their folder's.
     tree.each_file(&job.plan, |a, name| {
-        if (first..last).contains(&slot) {
+        let inside = if synthfs_model::epoch::is_added(a.index) {
+            anchored
+        } else {
+            (first..last).contains(&(a.index - job.plan.index - 1))
+        };
+        if inside {
             let (owner, department) = text.owners.which(&a, job.plan.ctx.department);
             let r = Fields {
                 a: &a,
@@ -314,10 +333,10 @@ fn records(tree: &Tree, text: &Text, job: &Job, (lo, hi): (u64, u64), format: Fo
                 tails: &text.tails,
             };
             r.write(format, &mut out);
+            count += 1;
         }
-        slot += 1;
     });
-    (out, count as u64)
+    (out, count)
 }
 
 /// About how long a record is, its folder's path aside (for sizing buffers).

@@ -21,6 +21,13 @@ pub struct Marker {
     pub seed: u64,
     pub files: u64,
     pub dirs: u64,
+    /// The epoch the copy holds (see `synthfs diff`).
+    #[serde(default)]
+    pub epoch: u64,
+    /// Set while the copy is being moved on to this epoch: a crash leaves it, and the next
+    /// run finishes the move.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applying: Option<u64>,
 }
 
 impl Marker {
@@ -33,8 +40,25 @@ impl Marker {
             seed: p.seed,
             files: tree.file_count(),
             dirs: tree.dir_count(),
+            epoch: tree.epoch(),
+            applying: None,
         }
     }
+
+    /// Whether `other` is the same tree, at whatever epoch.
+    pub fn same_tree(&self, other: &Marker) -> bool {
+        Marker { epoch: 0, applying: None, ..self.clone() } == Marker { epoch: 0, applying: None, ..other.clone() }
+    }
+}
+
+/// Writes `marker` into `dest` (under a temporary name, then renamed: concurrent shards never
+/// see half a marker).
+pub fn write(dest: &Path, marker: &Marker) -> Result<(), MaterializeError> {
+    let io_err = |source| MaterializeError::Io { path: dest.into(), source };
+    let tmp = dest.join(format!("{MARKER}.{}", std::process::id()));
+    let text = serde_json::to_vec_pretty(marker).map_err(|e| io_err(io::Error::other(e)))?;
+    std::fs::write(&tmp, text).map_err(io_err)?;
+    std::fs::rename(&tmp, dest.join(MARKER)).map_err(io_err)
 }
 
 /// Reads the marker of `dest`, if any.
@@ -71,10 +95,6 @@ pub fn claim(tree: &Tree, dest: &Path, force: bool) -> Result<bool, MaterializeE
             }
         }
     }
-    // Written under a temporary name and renamed, so concurrent shards never see half a marker.
-    let tmp = dest.join(format!("{MARKER}.{}", std::process::id()));
-    let text = serde_json::to_vec_pretty(&mine).map_err(|e| io_err(io::Error::other(e)))?;
-    std::fs::write(&tmp, text).map_err(io_err)?;
-    std::fs::rename(&tmp, dest.join(MARKER)).map_err(io_err)?;
+    write(dest, &mine)?;
     Ok(force)
 }

@@ -8,6 +8,8 @@
 //! holes); how a file is committed so that a rerun never takes a half file for a complete one
 //! is in [`file`]. A rerun skips files whose size and mtime already match.
 
+mod apply;
+pub use apply::Moved;
 mod file;
 mod links;
 pub mod marker;
@@ -17,7 +19,6 @@ pub mod shard;
 
 use std::fs::File;
 use std::io;
-use std::ops::Range;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -63,6 +64,8 @@ pub struct Options {
 /// The outcome of a run.
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
+    /// Set when the run moved a copy of another epoch on to this one.
+    pub moved: Option<Moved>,
     pub dest: String,
     pub shard: String,
     pub files_in_shard: u64,
@@ -98,6 +101,12 @@ pub enum MaterializeError {
     ReadOnly(PathBuf),
     #[error("cannot write to {path}")]
     Io { path: PathBuf, source: io::Error },
+    #[error(
+        "{path} was being moved from epoch {from} to {to} when a run stopped; run again with --epoch {to} to finish"
+    )]
+    Interrupted { path: PathBuf, from: u64, to: u64 },
+    #[error("moving a copy to another epoch is one run's work: drop --shard")]
+    ShardedMove,
 }
 
 impl MaterializeError {
@@ -105,7 +114,11 @@ impl MaterializeError {
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            MaterializeError::NotADirectory(_) | MaterializeError::DifferentTree { .. } | MaterializeError::NotEmpty(_)
+            MaterializeError::NotADirectory(_)
+                | MaterializeError::DifferentTree { .. }
+                | MaterializeError::NotEmpty(_)
+                | MaterializeError::Interrupted { .. }
+                | MaterializeError::ShardedMove
         )
     }
 }
@@ -128,7 +141,16 @@ struct Run<'a> {
 pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, MaterializeError> {
     let started = Instant::now();
     prepare_dest(&opts.dest, opts.dry_run)?;
-    let resuming = if opts.dry_run { false } else { marker::claim(tree, &opts.dest, opts.force)? };
+    // A copy of this tree at another epoch is moved on, not written again.
+    let moving = if opts.force { None } else { apply::moving_from(tree, &opts.dest)? };
+    if moving.is_some() && !opts.shard.is_all() {
+        return Err(MaterializeError::ShardedMove);
+    }
+    let resuming = match moving {
+        Some(_) => true,
+        None if opts.dry_run => false,
+        None => marker::claim(tree, &opts.dest, opts.force)?,
+    };
     let root = if opts.dry_run { None } else { Some(open_dest(&opts.dest)?) };
     let umask = root.as_ref().and_then(|f| meta::umask_for_creation(tree, f, resuming));
     let run = Run {
@@ -143,7 +165,10 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
         fatal: Mutex::new(None),
         errors: Mutex::new(Vec::new()),
     };
-    if run.wanted(0, tree.root().subtree_files) {
+    let mut moved = None;
+    if let Some(from) = moving {
+        moved = Some(run.move_on(from)?);
+    } else if run.wanted(0, tree.root().subtree_files) {
         let here = match root {
             Some(f) => DirPath::opened(&opts.dest, f),
             None => DirPath::plain(&opts.dest),
@@ -174,6 +199,7 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
         elapsed_seconds: elapsed,
         files_per_second: written as f64 / elapsed.max(1e-9),
         bytes_per_second: bytes as f64 / elapsed.max(1e-9),
+        moved,
     })
 }
 
@@ -241,7 +267,7 @@ impl Run<'_> {
 
     /// Whether a directory's subtree has work for this shard ([`shard::wants`]).
     fn wanted(&self, base: u64, files: u64) -> bool {
-        shard::wants(self.range, self.opts.shard, self.tree.file_count(), base, files)
+        shard::wants(self.range, self.opts.shard, self.tree.file_count(), base, files, self.tree.epochs().is_some())
     }
 
     /// One directory, made and opened by the caller: its files and its sub-directories (in
@@ -251,11 +277,8 @@ impl Run<'_> {
         if self.resuming {
             self.remove_leftovers(here.path());
         }
-        let (lo, hi) = self.range;
-        let first = lo.saturating_sub(base).min(plan.files);
-        let last = hi.saturating_sub(base).min(plan.files);
         rayon::join(
-            || self.files(plan, here, first as usize..last as usize),
+            || self.files(plan, here, base),
             || {
                 self.symlinks(plan, here.path());
                 self.children(plan, here, base);
@@ -268,12 +291,19 @@ impl Run<'_> {
         }
     }
 
-    /// The files of a directory in `slots` (this shard's), in parallel.
-    fn files(&self, plan: &DirPlan, here: &DirPath, slots: Range<usize>) {
-        if slots.is_empty() || self.stopped() {
+    /// The files of a directory that are this shard's ([`shard::holds`]), in parallel.
+    fn files(&self, plan: &DirPlan, here: &DirPath, base: u64) {
+        let (lo, hi) = self.range;
+        let later = self.tree.epochs().is_some();
+        if self.stopped()
+            || (!later && lo.saturating_sub(base).min(plan.files) >= hi.saturating_sub(base).min(plan.files))
+        {
             return;
         }
         let (listing, attrs) = self.tree.build_listing_and_attrs(plan);
+        let total = self.tree.file_count();
+        let slots: Vec<usize> =
+            (0..attrs.len()).filter(|i| shard::holds(self.range, total, base, plan.index, &attrs[*i])).collect();
         slots.into_par_iter().with_min_len(FILES_PER_TASK).for_each(|slot| {
             if self.stopped() {
                 return;
@@ -302,13 +332,13 @@ impl Run<'_> {
             bases.push(next);
             next += c.files;
         }
-        (0..plan.children.len()).into_par_iter().for_each(|k| {
+        self.tree.live_children(plan).into_par_iter().for_each(|(k, name)| {
             let c = &plan.children[k];
             if self.stopped() || !self.wanted(bases[k], c.files) {
                 return;
             }
             let child = self.tree.child_plan_uncached(plan, k);
-            if let Some(there) = self.enter(here, &c.name) {
+            if let Some(there) = self.enter(here, &name) {
                 self.dir(&child, &there, bases[k]);
             }
         });

@@ -57,12 +57,35 @@ impl Shard {
 /// Whether a folder whose subtree holds `files` files from ordinal `base` on has work for
 /// the shard of `range` (of `total` files). A subtree without files belongs to the shard
 /// whose range holds its first ordinal, so empty folders are made once.
-pub fn wants(range: (u64, u64), shard: Shard, total: u64, base: u64, files: u64) -> bool {
+///
+/// Past epoch 0 (`later`), a folder's new files go with the shard that holds its first
+/// ordinal ([`anchors`]), so a subtree is wanted where any of its folders is anchored.
+pub fn wants(range: (u64, u64), shard: Shard, total: u64, base: u64, files: u64, later: bool) -> bool {
     let (lo, hi) = range;
+    if later {
+        return shard.is_all() || ((base < hi || (base == hi && hi == total)) && base + files >= lo);
+    }
     if files == 0 {
-        return (lo <= base && base < hi) || (base == hi && hi == total && lo < hi) || shard.is_all();
+        return anchors(range, total, base) || shard.is_all();
     }
     base < hi && base + files > lo
+}
+
+/// Whether the shard of `range` (of `total` files) holds ordinal `base`, the last shard
+/// also the end: the shard a folder without files of its own, or a folder's new files,
+/// belong to.
+pub fn anchors((lo, hi): (u64, u64), total: u64, base: u64) -> bool {
+    (lo <= base && base < hi) || (base == hi && hi == total && lo < hi)
+}
+
+/// Whether file `a` of the folder `plan_index` (whose first file has ordinal `base`) is the
+/// shard's: an epoch-0 file by its ordinal, a newer one by its folder's.
+pub fn holds(range: (u64, u64), total: u64, base: u64, plan_index: u64, a: &synthfs_model::attrs::FileAttrs) -> bool {
+    if synthfs_model::epoch::is_added(a.index) {
+        return anchors(range, total, base);
+    }
+    let ordinal = base + (a.index - plan_index - 1);
+    range.0 <= ordinal && ordinal < range.1
 }
 
 impl fmt::Display for Shard {

@@ -418,7 +418,7 @@ fn model_facts(a: &synthfs_model::FileAttrs) -> FileFacts<'static> {
 /// a mount or a copy counts their path lengths). Kinds from times, sizes and modes are counted
 /// everywhere.
 pub fn collect(tree: &Tree) -> Stats {
-    let as_of_end = tree.model.range.1;
+    let as_of_end = tree.now_secs();
     // Names are built where they may be hostile: the torture layout, and trees with
     // `[torture] hostile_names`.
     let torture = tree.model.profile.template.layout == synthfs_model::layout::Layout::Torture
@@ -427,14 +427,17 @@ pub fn collect(tree: &Tree) -> Stats {
         tree,
         || Stats { duplicates_known: true, ..Stats::default() },
         |s, plan| {
-            s.add_dir(plan.depth, plan.files, plan.children.len() as u64);
             if torture {
+                s.add_dir(plan.depth, plan.files, plan.children.len() as u64);
                 return torture_dir(tree, s, plan, as_of_end);
             }
-            for slot in 0..plan.files {
-                // No name: only the kinds from times, sizes and modes can show.
-                s.add_model_file(tree, &tree.file_attrs_in(plan, slot), as_of_end, "", 0, false);
-            }
+            let mut files = 0;
+            // No name: only the kinds from times, sizes and modes can show.
+            tree.each_file_attrs(plan, |a| {
+                files += 1;
+                s.add_model_file(tree, &a, as_of_end, "", 0, false);
+            });
+            s.add_dir(plan.depth, files, crate::walk::live_children(tree, plan).len() as u64);
         },
         Stats::merge,
     )

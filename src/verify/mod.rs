@@ -200,10 +200,10 @@ fn dir(c: &Check, t: &Findings, plan: &DirPlan, path: &Path) {
             }
         }
     });
-    (0..plan.children.len()).into_par_iter().for_each(|k| {
+    tree.live_children(plan).into_par_iter().for_each(|(k, name)| {
         let entry = &plan.children[k];
-        let sub = path.join(&*entry.name);
-        match on_disk.get(&*entry.name) {
+        let sub = path.join(&*name);
+        match on_disk.get(&*name) {
             Some(m) if m.is_dir() => {
                 let child = tree.child_plan_uncached(plan, k);
                 dir(c, t, &child, &sub);

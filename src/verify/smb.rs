@@ -171,10 +171,10 @@ impl<'a> Check<'a> {
                     }
                 }
             }
-            for (k, c) in plan.children.iter().enumerate() {
-                let sub = SmbUrl::join(&path, &c.name);
+            for (k, name) in self.tree.live_children(&plan) {
+                let sub = SmbUrl::join(&path, &name);
                 let child = self.tree.child_plan_uncached(&plan, k);
-                match there.remove(&*c.name) {
+                match there.remove(&*name) {
                     None => {
                         self.note(&self.missing, format!("{}: missing folder", shown(&sub)));
                         continue;

@@ -11,6 +11,7 @@ mod archive;
 mod cli;
 mod conformance;
 mod demo;
+mod epochs;
 mod formats;
 mod golden;
 mod identities;

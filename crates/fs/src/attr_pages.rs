@@ -54,10 +54,12 @@ impl AttrPages {
 
     fn make(&self, plan: &DirPlan) -> Arc<[Attr]> {
         let mut made = Vec::with_capacity(plan.files as usize);
-        let _ = self.tree.listing_keeping_attrs(plan, |a| made.push(file_attr(&self.tree, &a)));
-        if made.len() as u64 != plan.files {
-            // The listing was built already: the attributes alone, without the names.
-            made = (0..plan.files).map(|slot| file_attr(&self.tree, &self.tree.file_attrs_in(plan, slot))).collect();
+        let listing = self.tree.listing_keeping_attrs(plan, |a| made.push(file_attr(&self.tree, &a)));
+        if listing.is_none_or(|l| made.len() != l.files) {
+            // The listing was built already: the attributes alone, without the names, in
+            // the listing's order.
+            made.clear();
+            self.tree.each_file_attrs(plan, |a| made.push(file_attr(&self.tree, &a)));
         }
         made.into()
     }

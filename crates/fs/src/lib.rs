@@ -93,8 +93,8 @@ pub struct DirEntry {
 /// so a first page can carry every sub-directory with its attributes and a walker descends
 /// without a lookup per folder. (The model keeps files first; this only orders listings.)
 /// Links (symbolic, then extra names of files) come last.
-fn listed_at(listing: &synthfs_model::Listing, dirs: usize, position: u64) -> &synthfs_model::Entry {
-    let files = listing.files;
+fn listed_at(listing: &synthfs_model::Listing, position: u64) -> &synthfs_model::Entry {
+    let (files, dirs) = (listing.files, listing.dirs);
     let p = position as usize;
     if p < dirs {
         &listing.entries[files + p]
@@ -214,7 +214,8 @@ impl SynthFs {
 
     fn dir_attr(&self, plan: &DirPlan) -> Attr {
         let d = self.tree.dir_attrs(plan);
-        let subdirs = plan.children.len();
+        let subdirs =
+            if self.tree.epochs().is_some() { self.tree.live_children(plan).len() } else { plan.children.len() };
         Attr {
             ino: d.index + 1,
             kind: NodeKind::Dir,
@@ -258,6 +259,10 @@ impl SynthFs {
     /// Attributes of an inode.
     pub fn getattr(&self, ino: u64) -> FsResult<Attr> {
         let index = index_of(ino)?;
+        // Past epoch 0 an inode may name what is gone (a deleted file a client still holds).
+        if self.tree.epochs().is_some() && !self.tree.exists(index) {
+            return Err(FsError::NotFound);
+        }
         Ok(match self.tree.locate(index).ok_or(FsError::NotFound)? {
             Location::Dir(plan) => self.dir_attr(&plan),
             Location::File { parent, slot } => self.file_attr(&self.tree.file_attrs_in(&parent, slot)),
@@ -320,17 +325,26 @@ impl SynthFs {
                 0 => (".".into(), self.dir_attr(&plan)),
                 1 => ("..".into(), self.getattr(plan.parent + 1)?),
                 _ => {
-                    let e = listed_at(&listing, plan.children.len(), at - 2);
+                    let e = listed_at(&listing, at - 2);
                     if !files && e.kind == NodeKind::File {
                         break;
                     }
+                    // The folder's own files come after its sub-folders; the page holds them
+                    // in listing order.
+                    let position = (at - 2) as usize;
                     let own_file =
-                        e.kind == NodeKind::File && e.index > plan.index && e.index <= plan.index + plan.files;
-                    let slot = e.index.wrapping_sub(plan.index + 1);
+                        e.kind == NodeKind::File && (listing.dirs..listing.dirs + listing.files).contains(&position);
                     let attr = if own_file {
-                        match page.as_deref().and_then(|p| p.get(slot as usize)) {
+                        match page.as_deref().and_then(|p| p.get(position - listing.dirs)) {
                             Some(a) => *a,
-                            None => self.file_attr(&self.tree.file_attrs_in(&plan, slot)),
+                            None => {
+                                let slot = if synthfs_model::epoch::is_added(e.index) {
+                                    e.index
+                                } else {
+                                    e.index - plan.index - 1
+                                };
+                                self.file_attr(&self.tree.file_attrs_in(&plan, slot))
+                            }
                         }
                     } else {
                         self.getattr(e.index + 1)?
@@ -378,7 +392,7 @@ impl SynthFs {
                 0 => (".", ino, NodeKind::Dir),
                 1 => ("..", plan.parent + 1, NodeKind::Dir),
                 _ => {
-                    let e = listed_at(&listing, plan.children.len(), at - 2);
+                    let e = listed_at(&listing, at - 2);
                     (&*e.name, e.index + 1, e.kind)
                 }
             };

@@ -68,12 +68,11 @@ pub fn of(tree: &Tree) -> (u64, u64) {
 /// the front ends').
 fn exact(tree: &Tree) -> (u64, u64) {
     fn into(tree: &Tree, plan: &DirPlan, sum: &mut (u64, u64)) {
-        for slot in 0..plan.files {
-            let a = tree.file_attrs_in(plan, slot);
+        tree.each_file_attrs(plan, |a| {
             sum.0 += a.size();
             sum.1 += a.allocated();
-        }
-        for k in 0..plan.children.len() {
+        });
+        for (k, _) in tree.live_children(plan) {
             into(tree, &tree.child_plan_uncached(plan, k), sum);
         }
     }

@@ -22,7 +22,7 @@ pub mod classes;
 pub mod content;
 pub mod date;
 pub mod depth_sizes;
-pub mod epoch_events;
+pub mod epoch;
 pub mod fanout;
 pub mod filetype;
 pub mod heavy;

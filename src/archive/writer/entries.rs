@@ -15,7 +15,7 @@ use super::pieces::set_file_times;
 impl Writer<'_> {
     /// Metadata of the entries synthfs adds (text folder and files, inside load files).
     pub(super) fn side_meta(&self, is_dir: bool) -> EntryMeta {
-        let t = self.tree.model.range.1;
+        let t = self.tree.now_secs();
         EntryMeta {
             is_dir,
             hidden: false,

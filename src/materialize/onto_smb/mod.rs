@@ -284,7 +284,8 @@ impl<'a> Run<'a> {
 
     /// Whether a folder's subtree has work for this shard (as [`super::Run`] decides it).
     fn wanted(&self, base: u64, files: u64) -> bool {
-        super::shard::wants(self.range, self.opts.shard, self.tree.file_count(), base, files)
+        let later = self.tree.epochs().is_some();
+        super::shard::wants(self.range, self.opts.shard, self.tree.file_count(), base, files, later)
     }
 
     /// The walk: folders depth first, each made before its files are sent, every file a job
@@ -346,12 +347,16 @@ impl<'a> Run<'a> {
         base: u64,
     ) -> Vec<(std::sync::Arc<DirPlan>, String, u64, bool)> {
         let mut wanted = Vec::new();
+        let mut bases = Vec::with_capacity(plan.children.len());
         let mut next = base + plan.files;
-        for (k, c) in plan.children.iter().enumerate() {
-            if self.wanted(next, c.files) {
-                wanted.push((k, next, SmbUrl::join(path, &c.name)));
-            }
+        for c in &plan.children {
+            bases.push(next);
             next += c.files;
+        }
+        for (k, name) in self.tree.live_children(plan) {
+            if self.wanted(bases[k], plan.children[k].files) {
+                wanted.push((k, bases[k], SmbUrl::join(path, &name)));
+            }
         }
         if self.opts.dry_run {
             return wanted.into_iter().map(|(k, b, p)| (self.tree.child_plan_uncached(plan, k), p, b, false)).collect();
@@ -377,15 +382,18 @@ impl<'a> Run<'a> {
         found: &HashMap<String, Found>,
     ) {
         let (lo, hi) = self.range;
-        let first = lo.saturating_sub(base).min(plan.files) as usize;
-        let last = hi.saturating_sub(base).min(plan.files) as usize;
-        if first >= last {
+        let later = self.tree.epochs().is_some();
+        if !later && lo.saturating_sub(base).min(plan.files) >= hi.saturating_sub(base).min(plan.files) {
             return;
         }
         let (listing, attrs) = self.tree.build_listing_and_attrs(plan);
-        for (entry, a) in listing.entries[first..last].iter().zip(&attrs[first..last]) {
+        let total = self.tree.file_count();
+        for (entry, a) in listing.entries.iter().zip(&attrs) {
             if self.stopped() {
                 return;
+            }
+            if !super::shard::holds(self.range, total, base, plan.index, a) {
+                continue;
             }
             let name = &*entry.name;
             let a = a.clone();

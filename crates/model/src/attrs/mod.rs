@@ -15,8 +15,10 @@ use super::plan::{DirContext, DirKind, DirPlan};
 use super::rng::{Purpose, Rng, key};
 use super::tree::{Location, Tree};
 
+mod epoch;
 mod times;
 
+pub use epoch::{added_file_attrs, apply_fate, birth, fate_of, tier_of, tier_of_slot};
 use times::{class_times, draw_times};
 pub use times::{legacy_migration, time_window};
 
@@ -173,8 +175,22 @@ fn sparse_layout(m: &Model, t: FileType, size: u64, rng: &mut Rng) -> Option<Spa
     SparseLayout::new(size, head, sp.hole.0, sp.data.0, tail)
 }
 
-/// The attributes of file `slot` of a planned directory.
+/// The attributes of file `slot` of a planned directory at the tree's epoch (`slot` may be
+/// a new file's id, see [`crate::epoch::added_id`]); a file deleted by then gets its last
+/// attributes.
 pub fn file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
+    let Some(ep) = tree.epochs() else { return base_file_attrs(tree, plan, slot) };
+    let a = if crate::epoch::is_added(slot) {
+        added_file_attrs(tree, ep, plan, slot)
+    } else {
+        base_file_attrs(tree, plan, slot)
+    };
+    let fate = fate_of(ep, plan, &a, ep.now);
+    apply_fate(tree, ep, plan, a, &fate)
+}
+
+/// The attributes of file `slot` of a planned directory at epoch 0.
+pub fn base_file_attrs(tree: &Tree, plan: &DirPlan, slot: u64) -> FileAttrs {
     file_attrs_and_original(tree, plan, slot).0
 }
 
@@ -184,8 +200,8 @@ pub struct Original {
     pub parent: Option<Arc<DirPlan>>,
 }
 
-/// The attributes of file `slot` of a planned directory and, for a copy, its original (which
-/// naming the copy needs too: handing it on saves finding it again).
+/// The attributes of file `slot` of a planned directory at epoch 0 and, for a copy, its
+/// original (which naming the copy needs too: handing it on saves finding it again).
 pub fn file_attrs_and_original(tree: &Tree, plan: &DirPlan, slot: u64) -> (FileAttrs, Option<Original>) {
     let m = &tree.model;
     let index = plan.index + 1 + slot;
@@ -401,12 +417,12 @@ fn find_original(tree: &Tree, plan: &DirPlan, index: u64) -> Option<Original> {
                 _ => continue,
             },
         };
-        let a = file_attrs(tree, parent.as_deref().unwrap_or(plan), slot);
+        let a = base_file_attrs(tree, parent.as_deref().unwrap_or(plan), slot);
         match a.role {
             Role::Original => return Some(Original { attrs: a, parent }),
             Role::Duplicate { of } => {
                 let Some(Location::File { parent, slot }) = tree.locate(of) else { return None };
-                return Some(Original { attrs: file_attrs(tree, &parent, slot), parent: Some(parent) });
+                return Some(Original { attrs: base_file_attrs(tree, &parent, slot), parent: Some(parent) });
             }
             Role::Temp | Role::Junk => {}
         }

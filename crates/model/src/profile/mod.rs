@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::date::Date;
 
 mod access;
+mod churn;
 mod clutter;
 mod dates;
 mod defaults;
@@ -27,6 +28,7 @@ mod template;
 mod validate;
 
 pub use access::{Acls, Attributes};
+pub use churn::Churn;
 pub use clutter::Clutter;
 pub use dates::{DatePreset, Dates};
 pub use documents::{Email, Names};
@@ -113,6 +115,13 @@ pub struct Profile {
     /// departed team's share, a merger.
     #[serde(default, rename = "event", skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<Event>,
+    /// Change over epochs (`[churn]`).
+    #[serde(default, skip_serializing_if = "Churn::is_default")]
+    pub churn: Churn,
+    /// The epoch this tree is at (0: the profile's own day; N: `N x churn.days` later). Not
+    /// part of the TOML: every command takes it as `--epoch`.
+    #[serde(skip)]
+    pub epoch: u64,
 }
 
 /// A cohort of files (`[[event]]`): a top-level folder `name` holding `share` of all files in

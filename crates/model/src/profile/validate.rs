@@ -290,6 +290,21 @@ impl Profile {
                 return Err(invalid(format!("mix.{mix}"), "needs at least one positive weight"));
             }
         }
+        for (key, v) in self.churn.rates() {
+            check_rate(key, v)?;
+        }
+        if self.churn.add > 1.0 {
+            return Err(invalid("churn.add", "must be between 0 and 1"));
+        }
+        if !(self.churn.hot_factor.is_finite() && (1.0..=1000.0).contains(&self.churn.hot_factor)) {
+            return Err(invalid("churn.hot_factor", "must be between 1 and 1000"));
+        }
+        if self.churn.days == 0 || self.churn.days > 366 {
+            return Err(invalid("churn.days", "must be between 1 and 366"));
+        }
+        if self.epoch > crate::epoch::MAX_EPOCH {
+            return Err(invalid("epoch", format!("must be at most {}", crate::epoch::MAX_EPOCH)));
+        }
         check_rate("clutter.duplicate_rate", self.clutter.duplicate_rate)?;
         check_rate("clutter.temp_rate", self.clutter.temp_rate)?;
         check_rate("clutter.folder_junk_rate", self.clutter.folder_junk_rate)?;

@@ -32,8 +32,11 @@ pub struct Entry {
 pub struct Listing {
     pub dir: u64,
     pub entries: Vec<Entry>,
-    /// The directory's own files: `entries[..files]`, in slot order.
+    /// The directory's own files: `entries[..files]`, in slot order (epoch-0 files, then the
+    /// ones that came later).
     pub files: usize,
+    /// Its sub-directories: `entries[files..files + dirs]`.
+    pub dirs: usize,
     /// Entries before the hard links: their indices are distinct and ascending.
     own: usize,
     /// (hash of name, position in `entries`), sorted: made on the first lookup by name (a
@@ -68,9 +71,15 @@ impl Listing {
             .find(|e| e.name.as_bytes() == name)
     }
 
-    /// Where the entry of node `index` (not a hard link's extra name) sits in `entries`.
+    /// Where the entry of node `index` (not a hard link's extra name) sits in `entries`:
+    /// files and the entries after them each run in ascending order.
     pub fn position(&self, index: u64) -> Option<usize> {
-        self.entries[..self.own].binary_search_by_key(&index, |e| e.index).ok()
+        let files = &self.entries[..self.files];
+        if let Ok(i) = files.binary_search_by_key(&index, |e| e.index) {
+            return Some(i);
+        }
+        let rest = &self.entries[self.files..self.own];
+        rest.binary_search_by_key(&index, |e| e.index).ok().map(|i| i + self.files)
     }
 
     /// Whether `entries[i]` is an extra name of a file (a hard link).
@@ -141,9 +150,11 @@ impl Tree {
             entries.push(Entry { index: a.index, name: name.into(), kind: NodeKind::File });
             keep(a);
         });
-        for c in &plan.children {
-            entries.push(Entry { index: c.index, name: c.name.clone(), kind: NodeKind::Dir });
+        let files = entries.len();
+        for (k, name) in self.live_children(plan) {
+            entries.push(Entry { index: plan.children[k].index, name: name.into(), kind: NodeKind::Dir });
         }
+        let dirs = entries.len() - files;
         for l in self.links.symlinks.iter().filter(|l| l.parent == plan.index) {
             entries.push(Entry { index: l.index, name: l.name.into(), kind: NodeKind::Symlink });
         }
@@ -151,12 +162,15 @@ impl Tree {
         for h in self.links.hard.iter().filter(|h| h.parent == plan.index) {
             entries.push(Entry { index: h.target, name: h.name.into(), kind: NodeKind::File });
         }
-        Listing { dir: plan.index, entries, files: plan.files as usize, own, by_hash: Default::default() }
+        Listing { dir: plan.index, entries, files, dirs, own, by_hash: Default::default() }
     }
 
     /// The files of a directory in order, each with its attributes and its name (unique in
     /// the folder, as its listing has it), for walks that need no listing.
     pub fn each_file(&self, plan: &DirPlan, mut visit: impl FnMut(FileAttrs, &str)) {
+        if let Some(ep) = self.epochs() {
+            return self.each_file_at_epoch(ep, plan, &mut visit);
+        }
         let mut taken = names::Taken::with_capacity(plan.files as usize + plan.children.len());
         for c in &plan.children {
             taken.insert(&c.name);

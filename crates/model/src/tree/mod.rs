@@ -24,6 +24,7 @@ use super::torture::{Links, Symlink, TortureDir};
 use super::workers::{OnCallerThread, Workers};
 use super::{Model, Profile, ProfileError};
 
+mod epoch;
 mod listing;
 mod windows_xattrs;
 mod xattrs;
@@ -77,6 +78,8 @@ pub struct Tree {
     recent: thread_local::ThreadLocal<RefCell<Vec<Arc<DirPlan>>>>,
     /// The last plans made or found, walks' included (see [`super::recent`]).
     recent_plans: RecentPlans,
+    /// The tree's epoch and the rates of change (see [`super::epoch`]).
+    epochs: super::epoch::Epochs,
 }
 
 /// A fast hasher for cache keys that are (mostly) node indices: keys are not attacker-chosen,
@@ -133,6 +136,23 @@ impl Tree {
     /// The tree of a profile whose owners are `roster`'s accounts (synthetic when `None`).
     pub fn with_roster(profile: Profile, roster: Option<Arc<super::accounts::Roster>>) -> Result<Tree, ProfileError> {
         let model = Model::new(profile, roster)?;
+        if model.profile.epoch > 0 && model.files + model.dirs > super::epoch::MAX_FOLDER_INDEX {
+            return Err(ProfileError::Invalid {
+                key: "epoch".into(),
+                message: format!(
+                    "epochs past 0 need a tree of at most {} files and folders",
+                    super::epoch::MAX_FOLDER_INDEX
+                ),
+            });
+        }
+        let epochs = super::epoch::Epochs::new(
+            &model.profile.churn,
+            model.seed,
+            model.profile.epoch,
+            model.range.1,
+            model.files,
+            model.dirs,
+        );
         let root_ctx = DirContext {
             kind: DirKind::Root,
             mix: model.mix_index("default"),
@@ -157,6 +177,7 @@ impl Tree {
         ));
         let links = find_links(&model, &root);
         Ok(Tree {
+            epochs,
             model,
             root,
             links,
@@ -287,6 +308,14 @@ impl Tree {
     /// Decodes an index by descending from the root: O(depth x log fan-out), less the part of
     /// the path it shares with this thread's last lookup.
     pub fn locate(&self, index: u64) -> Option<Location> {
+        if super::epoch::is_added(index) {
+            // A file that came after epoch 0: its id names its folder.
+            if self.epochs.now == 0 {
+                return None;
+            }
+            let (folder, _, _) = super::epoch::unpack(index);
+            return Some(Location::File { parent: self.plan(folder)?, slot: index });
+        }
         if index >= self.node_count() {
             return None;
         }
@@ -336,8 +365,11 @@ impl Tree {
         })
     }
 
-    /// The attributes of a file, `None` if `index` is not one.
+    /// The attributes of a file, `None` if `index` is not one (past epoch 0: not one then).
     pub fn file_attrs(&self, index: u64) -> Option<FileAttrs> {
+        if self.epochs().is_some() && !self.exists(index) {
+            return None;
+        }
         match self.locate(index)? {
             Location::File { parent, slot } => Some(attrs::file_attrs(self, &parent, slot)),
             Location::Dir(_) | Location::Symlink(_) => None,
@@ -364,8 +396,13 @@ impl Tree {
         }
     }
 
+    /// A folder's attributes at the tree's epoch.
     pub fn dir_attrs(&self, plan: &DirPlan) -> DirAttrs {
-        attrs::dir_attrs(self, plan)
+        let d = attrs::dir_attrs(self, plan);
+        match self.epochs() {
+            Some(ep) => self.dir_attrs_at_epoch(ep, plan, d),
+            None => d,
+        }
     }
 
     /// The CRC of a file's body (cached; only ZIP-framed files ask for it).

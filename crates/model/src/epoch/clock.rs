@@ -1,6 +1,5 @@
 //! When something changes, epoch by epoch, found without replaying the epochs before: the
-//! clock under the coming epochs (issue #36), where epoch N of a share must cost no more than a
-//! logarithm of N to build.
+//! clock under the epochs, where epoch N of a share costs no more than a logarithm of N.
 //!
 //! A key (a file, a folder) has a chance `p` of an event (a modification, a rename, a
 //! deletion) in each epoch 1, 2, 3, ... independently: one coin per epoch. Tossing those coins

@@ -1,0 +1,306 @@
+//! `diff`: the ground truth of what changed between two epochs of a tree, from the model
+//! alone (no disk is walked).
+//!
+//! Both epochs share the tree's plans; a folder is compared entry by entry only where
+//! something may have changed in it between the two (a file's or sub-folder's clock has an
+//! event in the interval, or files came), which the clocks tell without naming anything, so
+//! the cost follows the change, not the tree. Where a folder is compared, its two listings
+//! are the ones every front end shows, so the records are exactly what a walk of the two
+//! trees finds: by inode, added, deleted, renamed (new parent or name), modified (new bytes,
+//! size or modification time) and metadata (anything else: owner, mode, attributes).
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use synthfs_model::attrs::{self, FileAttrs};
+use synthfs_model::epoch::{self, Epochs};
+use synthfs_model::plan::DirPlan;
+use synthfs_model::tree::Tree;
+
+/// What happened to a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Added,
+    Deleted,
+    Renamed,
+    Modified,
+    Metadata,
+}
+
+impl ChangeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Deleted => "deleted",
+            ChangeKind::Renamed => "renamed",
+            ChangeKind::Modified => "modified",
+            ChangeKind::Metadata => "metadata",
+        }
+    }
+}
+
+/// One change: a record of `diff`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub change: ChangeKind,
+    /// "file" or "dir".
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub inode: u64,
+    /// The path at the later epoch (at the earlier one for a deletion).
+    pub path: String,
+    /// A rename's path before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_path: Option<String>,
+    /// What a modification or metadata change touched.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<&'static str>,
+    /// A file's size after (before, for a deletion).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+}
+
+/// Counts of changes by kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub added: u64,
+    pub deleted: u64,
+    pub renamed: u64,
+    pub modified: u64,
+    pub metadata: u64,
+}
+
+impl Counts {
+    pub fn add(&mut self, c: &Change) {
+        match c.change {
+            ChangeKind::Added => self.added += 1,
+            ChangeKind::Deleted => self.deleted += 1,
+            ChangeKind::Renamed => self.renamed += 1,
+            ChangeKind::Modified => self.modified += 1,
+            ChangeKind::Metadata => self.metadata += 1,
+        }
+    }
+}
+
+/// The fields in which two states of a file differ, split into content (modified) and
+/// metadata.
+pub fn file_fields(a: &FileAttrs, b: &FileAttrs) -> (Vec<&'static str>, Vec<&'static str>) {
+    let mut content = Vec::new();
+    if a.content != b.content {
+        content.push("content");
+    }
+    if a.size() != b.size() {
+        content.push("size");
+    }
+    if a.modified != b.modified {
+        content.push("modified");
+    }
+    let mut meta = Vec::new();
+    for (name, differs) in [
+        ("accessed", a.accessed != b.accessed),
+        ("created", a.created != b.created),
+        ("owner", a.owner != b.owner || a.group_owner != b.group_owner || a.special_owner != b.special_owner),
+        ("uid", a.uid != b.uid),
+        ("gid", a.gid != b.gid),
+        ("mode", a.mode != b.mode),
+        ("readonly", a.readonly != b.readonly),
+        ("hidden", a.hidden != b.hidden),
+        ("zone", a.zone != b.zone),
+    ] {
+        if differs {
+            meta.push(name);
+        }
+    }
+    (content, meta)
+}
+
+/// The two trees, `from` and `to`, of one profile at two epochs.
+pub struct Diff<'a> {
+    pub from: &'a Tree,
+    pub to: &'a Tree,
+}
+
+/// Where a folder is at each epoch: its path there, `None` where it is gone.
+#[derive(Clone)]
+struct Sides {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() { name.to_string() } else { format!("{path}/{name}") }
+}
+
+impl Diff<'_> {
+    /// Every change from `from` to `to`, in depth-first order of the tree.
+    pub fn changes(&self) -> Vec<Change> {
+        let sides = Sides { from: Some(String::new()), to: Some(String::new()) };
+        self.folder(self.to.root(), &sides)
+    }
+
+    fn lo_hi(&self) -> (u64, u64) {
+        let (m, n) = (self.from.epoch(), self.to.epoch());
+        (m.min(n), m.max(n))
+    }
+
+    /// Whether anything in the folder itself (its files, its sub-folders' names) may differ
+    /// between the epochs: clocks only, nothing named.
+    fn may_differ(&self, plan: &DirPlan) -> bool {
+        let (lo, hi) = self.lo_hi();
+        if lo == hi {
+            return false;
+        }
+        let ep: &Epochs = self.to.churn();
+        let depth = plan.depth + 1;
+        if plan.children.iter().any(|c| ep.folder_changes_between(c.index, &c.ctx, depth, lo, hi)) {
+            return true;
+        }
+        let files = (0..plan.files).any(|slot| {
+            let tier = attrs::tier_of_slot(ep, plan, slot);
+            ep.changes_between(plan.index + 1 + slot, 0, tier, lo, hi)
+        });
+        files
+            || self.to.added_between(plan, 0, hi).into_iter().any(|id| {
+                let born = epoch::unpack(id).1;
+                born > lo || ep.changes_between(id, born, ep.tier(id, ep.added_is_temp(id), false), lo, hi)
+            })
+    }
+
+    fn folder(&self, plan: &DirPlan, sides: &Sides) -> Vec<Change> {
+        let mut out = Vec::new();
+        match (&sides.from, &sides.to) {
+            (Some(_), Some(path)) if self.may_differ(plan) => {
+                if plan.index != 0 {
+                    self.dir_meta(plan, path, &mut out);
+                }
+                self.files(plan, sides, &mut out);
+            }
+            (Some(_), Some(_)) => {}
+            _ => self.files(plan, sides, &mut out),
+        }
+        // Sub-folders: their names at each side, then each walked in parallel, in order.
+        let (m, n) = (self.from.epoch(), self.to.epoch());
+        let mut kids = Vec::new();
+        for (k, c) in plan.children.iter().enumerate() {
+            let from = sides.from.as_ref().and_then(|p| Some(join(p, &self.from.child_name_at(plan, k, m)?)));
+            let to = sides.to.as_ref().and_then(|p| Some(join(p, &self.to.child_name_at(plan, k, n)?)));
+            let inode = c.index + 1;
+            let record = |change, path: &String, old_path| Change {
+                change,
+                kind: "dir",
+                inode,
+                path: path.clone(),
+                old_path,
+                fields: Vec::new(),
+                size: None,
+            };
+            match (&from, &to) {
+                (Some(a), Some(b)) if a.rsplit('/').next() != b.rsplit('/').next() => {
+                    out.push(record(ChangeKind::Renamed, b, Some(a.clone())))
+                }
+                (Some(a), None) => out.push(record(ChangeKind::Deleted, a, None)),
+                (None, Some(b)) => out.push(record(ChangeKind::Added, b, None)),
+                _ => {}
+            }
+            if from.is_some() || to.is_some() {
+                kids.push((k, Sides { from, to }));
+            }
+        }
+        let below: Vec<Vec<Change>> = kids
+            .into_par_iter()
+            .map(|(k, s)| {
+                let child = self.to.child_plan_uncached(plan, k);
+                self.folder(&child, &s)
+            })
+            .collect();
+        for v in below {
+            out.extend(v);
+        }
+        out
+    }
+
+    /// A folder's own metadata (its times move with what changes in it).
+    fn dir_meta(&self, plan: &DirPlan, path: &str, out: &mut Vec<Change>) {
+        let (a, b) = (self.from.dir_attrs(plan), self.to.dir_attrs(plan));
+        let mut fields = Vec::new();
+        for (name, differs) in [
+            ("modified", a.modified != b.modified),
+            ("accessed", a.accessed != b.accessed),
+            ("owner", a.owner != b.owner),
+            ("mode", a.mode != b.mode),
+        ] {
+            if differs {
+                fields.push(name);
+            }
+        }
+        if !fields.is_empty() {
+            let kind = if a.modified != b.modified { ChangeKind::Modified } else { ChangeKind::Metadata };
+            let inode = plan.index + 1;
+            out.push(Change {
+                change: kind,
+                kind: "dir",
+                inode,
+                path: path.to_string(),
+                old_path: None,
+                fields,
+                size: None,
+            });
+        }
+    }
+
+    /// The folder's files at both sides, compared by inode.
+    fn files(&self, plan: &DirPlan, sides: &Sides, out: &mut Vec<Change>) {
+        let listed = |tree: &Tree, path: &Option<String>| {
+            path.as_ref().map(|_| {
+                let (listing, attrs) = tree.build_listing_and_attrs(plan);
+                listing.entries[..listing.files].iter().map(|e| e.name.to_string()).zip(attrs).collect::<Vec<_>>()
+            })
+        };
+        let before = listed(self.from, &sides.from).unwrap_or_default();
+        let after = listed(self.to, &sides.to).unwrap_or_default();
+        let mut was: HashMap<u64, (&str, &FileAttrs)> =
+            before.iter().map(|(n, a)| (a.index, (n.as_str(), a))).collect();
+        let file = |change, path: String, old_path, fields, size| Change {
+            change,
+            kind: "file",
+            inode: 0,
+            path,
+            old_path,
+            fields,
+            size: Some(size),
+        };
+        let empty = String::new();
+        let (from_dir, to_dir) = (sides.from.as_ref().unwrap_or(&empty), sides.to.as_ref().unwrap_or(&empty));
+        for (name, b) in &after {
+            let path = join(to_dir, name);
+            let inode = b.index + 1;
+            let Some((old, a)) = was.remove(&b.index) else {
+                out.push(Change { inode, ..file(ChangeKind::Added, path, None, Vec::new(), b.size()) });
+                continue;
+            };
+            if old != name {
+                out.push(Change {
+                    inode,
+                    ..file(ChangeKind::Renamed, path.clone(), Some(join(from_dir, old)), Vec::new(), b.size())
+                });
+            }
+            let (content, meta) = file_fields(a, b);
+            if !content.is_empty() {
+                let fields = content.into_iter().chain(meta).collect();
+                out.push(Change { inode, ..file(ChangeKind::Modified, path, None, fields, b.size()) });
+            } else if !meta.is_empty() {
+                out.push(Change { inode, ..file(ChangeKind::Metadata, path, None, meta, b.size()) });
+            }
+        }
+        for (name, a) in &before {
+            if was.contains_key(&a.index) {
+                out.push(Change {
+                    inode: a.index + 1,
+                    ..file(ChangeKind::Deleted, join(from_dir, name), None, Vec::new(), a.size())
+                });
+            }
+        }
+    }
+}

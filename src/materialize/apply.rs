@@ -1,0 +1,228 @@
+//! Moving a copy on from one epoch to another: only what changed is done, as the changes
+//! themselves (see `synthfs diff`): folders deleted and renamed (as renames), files deleted,
+//! renamed (as renames), written anew where their bytes changed, their metadata set in place
+//! where only that changed, and the folders' own metadata last, deepest first.
+//!
+//! The marker says `applying` while the move is under way; every step can be done twice
+//! (a rename whose source is gone is done already, a deletion of what is not there is done,
+//! a file that is complete is skipped), so a run after a crash finishes the move.
+
+use std::collections::BTreeSet;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::marker::{self, Marker};
+use super::*;
+use crate::diff::{Change, ChangeKind, Counts, Diff};
+use synthfs_model::attrs::FileAttrs;
+
+/// What moving a copy on did: the epochs and the changes applied.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Moved {
+    pub from: u64,
+    pub to: u64,
+    pub changes: Counts,
+}
+
+/// The epoch the copy at `dest` is to be moved on from: `Some` when it holds this tree at
+/// another epoch (or a move to this one was interrupted).
+pub(super) fn moving_from(tree: &Tree, dest: &Path) -> Result<Option<u64>, MaterializeError> {
+    let Some(found) = marker::read(dest)? else { return Ok(None) };
+    if !found.same_tree(&Marker::of(tree)) {
+        return Ok(None);
+    }
+    match found.applying {
+        Some(to) if to != tree.epoch() => {
+            Err(MaterializeError::Interrupted { path: dest.into(), from: found.epoch, to })
+        }
+        Some(_) => Ok(Some(found.epoch)),
+        None if found.epoch != tree.epoch() => Ok(Some(found.epoch)),
+        None => Ok(None),
+    }
+}
+
+/// Where `p` (a path of the earlier epoch) is now: under the longest renamed folder above it.
+fn placed(renames: &[(String, String)], p: &str) -> String {
+    let above = |old: &String| p.starts_with(old.as_str()) && p[old.len()..].starts_with('/');
+    match renames.iter().filter(|(old, _)| above(old)).max_by_key(|(old, _)| old.len()) {
+        Some((old, new)) => format!("{new}{}", &p[old.len()..]),
+        None => p.to_string(),
+    }
+}
+
+fn parent_dir(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+fn base_name(path: &str) -> &str {
+    path.rsplit_once('/').map_or(path, |(_, n)| n)
+}
+
+/// Gone already is done.
+fn gone_ok(r: io::Result<()>) -> io::Result<()> {
+    match r {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        r => r,
+    }
+}
+
+impl Run<'_> {
+    /// Moves the copy on from epoch `from` to the tree's.
+    pub(super) fn move_on(&self, from: u64) -> Result<Moved, MaterializeError> {
+        let tree = self.tree;
+        let dest = &self.opts.dest;
+        let mut earlier = tree.model.profile.clone();
+        earlier.epoch = from;
+        let before = Tree::with_roster(earlier, tree.model.roster.clone())
+            .map_err(|e| MaterializeError::Io { path: dest.clone(), source: io::Error::other(e) })?;
+        let changes = Diff { from: &before, to: tree }.changes();
+        let mut counts = Counts::default();
+        changes.iter().for_each(|c| counts.add(c));
+        let moved = Moved { from, to: tree.epoch(), changes: counts };
+        if self.opts.dry_run {
+            return Ok(moved);
+        }
+        marker::write(dest, &Marker { epoch: from, applying: Some(tree.epoch()), ..Marker::of(tree) })?;
+        // Folders whose own metadata is set again at the end: every one something was done in.
+        let mut touched = BTreeSet::new();
+        let renames = self.folders(&before, &changes, &mut touched);
+        self.file_moves(&before, &changes, &|p| placed(&renames, p), &mut touched);
+        self.file_writes(&changes, &mut touched);
+        let mut dirs: Vec<(u32, u64)> =
+            touched.into_iter().filter(|i| *i != 0).filter_map(|i| Some((tree.plan(i)?.depth, i))).collect();
+        dirs.sort_by(|a, b| b.cmp(a));
+        for (_, index) in dirs {
+            let (Some(plan), Some(path)) = (tree.plan(index), tree.path(index)) else { continue };
+            if !tree.exists(index) {
+                continue;
+            }
+            let at = dest.join(&path);
+            match File::open(&at).and_then(|f| self.dir_meta(&plan, &DirPath::opened(&at, f))) {
+                Ok(()) => {}
+                Err(e) => self.fail(&at, e),
+            }
+        }
+        if self.counters.errors.load(Ordering::Relaxed) == 0 {
+            marker::write(dest, &Marker::of(tree))?;
+        }
+        Ok(moved)
+    }
+
+    /// Folders deleted, renamed and made, in the order of the changes (a folder before what
+    /// it holds); returns the renames (earlier path, path now).
+    fn folders(&self, before: &Tree, changes: &[Change], touched: &mut BTreeSet<u64>) -> Vec<(String, String)> {
+        let dest = &self.opts.dest;
+        let mut renames: Vec<(String, String)> = Vec::new();
+        for c in changes.iter().filter(|c| c.kind == "dir") {
+            let index = c.inode - 1;
+            let result = match c.change {
+                ChangeKind::Deleted => gone_ok(std::fs::remove_dir_all(dest.join(placed(&renames, &c.path)))),
+                ChangeKind::Renamed => {
+                    let old = c.old_path.clone().unwrap_or_default();
+                    let (src, dst) = (dest.join(placed(&renames, &old)), dest.join(&c.path));
+                    let r = if src.exists() || !dst.exists() { std::fs::rename(&src, &dst) } else { Ok(()) };
+                    renames.push((old, c.path.clone()));
+                    r
+                }
+                ChangeKind::Added => std::fs::create_dir_all(dest.join(&c.path)),
+                ChangeKind::Modified | ChangeKind::Metadata => Ok(()),
+            };
+            if let Err(e) = result {
+                self.fail(&dest.join(&c.path), e);
+            }
+            touched.insert(index);
+            if let Some(p) = before.parent(index) {
+                touched.insert(p);
+            }
+        }
+        renames
+    }
+
+    /// Files deleted, then renamed: each to a temporary name first, then to its new one, so a
+    /// file may take the name another leaves.
+    fn file_moves(&self, before: &Tree, changes: &[Change], now: &dyn Fn(&str) -> String, touched: &mut BTreeSet<u64>) {
+        let dest = &self.opts.dest;
+        let files = || changes.iter().filter(|c| c.kind == "file");
+        for c in files().filter(|c| c.change == ChangeKind::Deleted) {
+            let path = dest.join(now(&c.path));
+            if let Err(e) = gone_ok(std::fs::remove_file(&path)) {
+                self.fail(&path, e);
+            }
+            if let Some(p) = before.parent(c.inode - 1) {
+                touched.insert(p);
+            }
+        }
+        let renamed: Vec<&Change> = files().filter(|c| c.change == ChangeKind::Renamed).collect();
+        let temp = |c: &Change| dest.join(parent_dir(&c.path)).join(format!(".synthfs-move-{:x}", c.inode));
+        for c in &renamed {
+            let old = c.old_path.as_deref().unwrap_or_default();
+            let src = dest.join(parent_dir(&c.path)).join(base_name(old));
+            if let Err(e) = gone_ok(std::fs::rename(&src, temp(c))) {
+                self.fail(&src, e);
+            }
+        }
+        for c in &renamed {
+            let dst = dest.join(&c.path);
+            if let Err(e) = gone_ok(std::fs::rename(temp(c), &dst)) {
+                self.fail(&dst, e);
+            }
+            if let Some(p) = self.tree.parent(c.inode - 1) {
+                touched.insert(p);
+            }
+        }
+    }
+
+    /// New and modified files written (their folders' in parallel), and metadata set in place
+    /// where only that changed.
+    fn file_writes(&self, changes: &[Change], touched: &mut BTreeSet<u64>) {
+        let mut by_folder: std::collections::BTreeMap<u64, Vec<&Change>> = Default::default();
+        for c in changes.iter().filter(|c| c.kind == "file") {
+            if matches!(c.change, ChangeKind::Added | ChangeKind::Modified | ChangeKind::Metadata) {
+                if let Some(p) = self.tree.parent(c.inode - 1) {
+                    by_folder.entry(p).or_default().push(c);
+                }
+            }
+        }
+        touched.extend(by_folder.keys().copied());
+        by_folder.into_par_iter().for_each(|(folder, list)| {
+            let (Some(plan), Some(path)) = (self.tree.plan(folder), self.tree.path(folder)) else { return };
+            let at = self.opts.dest.join(&path);
+            let here = match File::open(&at) {
+                Ok(f) => DirPath::opened(&at, f),
+                Err(e) => return self.fail(&at, e),
+            };
+            for c in list {
+                let Some(a) = self.tree.file_attrs(c.inode - 1) else { continue };
+                let name = base_name(&c.path);
+                let result = if c.change == ChangeKind::Metadata {
+                    self.metadata_in_place(&plan, &here, name, &a).map(|()| true)
+                } else {
+                    self.file(&plan, &here, name, &a)
+                };
+                match result {
+                    Ok(true) => {
+                        self.counters.files_written.fetch_add(1, Ordering::Relaxed);
+                        self.counters.bytes_written.fetch_add(a.size(), Ordering::Relaxed);
+                    }
+                    Ok(false) => {
+                        self.counters.files_skipped.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(e) => self.fail(&at.join(name), e),
+                }
+            }
+        });
+    }
+
+    /// A file whose bytes stay: its xattrs, owner, mode and times set through a descriptor.
+    fn metadata_in_place(&self, plan: &DirPlan, here: &DirPath, name: &str, a: &FileAttrs) -> io::Result<()> {
+        use rustix::fs::{Mode, OFlags, openat};
+        let at = here.dir().ok_or_else(not_open)?;
+        let f = File::from(openat(at, name, OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty())?);
+        if self.opts.xattrs {
+            let acl = synthfs_model::attrs::file_acl(self.tree, plan, a);
+            self.set_xattrs(&f, self.tree.file_xattrs(plan, a), acl)?;
+        }
+        self.set_meta(&f, (a.uid, a.gid), Some(a.mode), a.accessed, a.modified)
+    }
+}

@@ -1,0 +1,184 @@
+//! Epochs: `diff` is the ground truth of what two manifests show, and `materialize --epoch`
+//! moves a copy on by exactly that change.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::common::{fixture, have, run, stderr, stdout};
+
+/// A manifest's records by inode.
+fn manifest(args: &[&str]) -> BTreeMap<u64, serde_json::Value> {
+    let o = run(&[&["manifest"], args].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    stdout(&o)
+        .lines()
+        .map(|l| {
+            let r: serde_json::Value = serde_json::from_str(l).expect("a JSON record");
+            (r["inode"].as_u64().expect("an inode"), r)
+        })
+        .collect()
+}
+
+/// The changes between two manifests, found independently of the model: by inode, a file only
+/// in the later one is added, only in the earlier deleted; one in both is renamed if its name
+/// changed, modified if its size or modification time did, else metadata if any other column
+/// did (its folder's path aside: a folder renamed is the folder's change).
+fn manifest_changes(
+    a: &BTreeMap<u64, serde_json::Value>,
+    b: &BTreeMap<u64, serde_json::Value>,
+) -> BTreeSet<(String, u64)> {
+    let name = |r: &serde_json::Value| r["path"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    let mut out = BTreeSet::new();
+    for (i, r) in a {
+        let Some(s) = b.get(i) else {
+            out.insert(("deleted".into(), *i));
+            continue;
+        };
+        if name(r) != name(s) {
+            out.insert(("renamed".into(), *i));
+        }
+        let differ = |keys: &[&str]| keys.iter().any(|k| r[k] != s[k]);
+        if differ(&["size", "modified", "allocated"]) {
+            out.insert(("modified".into(), *i));
+        } else {
+            let all: Vec<&str> = r.as_object().unwrap().keys().map(|k| k.as_str()).filter(|k| *k != "path").collect();
+            if differ(&all) {
+                out.insert(("metadata".into(), *i));
+            }
+        }
+    }
+    for i in b.keys().filter(|i| !a.contains_key(i)) {
+        out.insert(("added".into(), *i));
+    }
+    out
+}
+
+/// `diff`'s file records as (change, inode).
+fn diff_changes(args: &[&str]) -> BTreeSet<(String, u64)> {
+    let o = run(&[&["diff"], args].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON record"))
+        .filter(|r| r["type"] == "file")
+        .map(|r| (r["change"].as_str().unwrap().to_string(), r["inode"].as_u64().unwrap()))
+        .collect()
+}
+
+#[test]
+fn diff_is_the_difference_of_two_manifests() {
+    for (m, n, churn) in [("0", "5", "1"), ("3", "17", "1"), ("17", "3", "1"), ("2", "40", "10")] {
+        let tree = ["--files", "20k", "--churn", churn];
+        let a = manifest(&[&tree[..], &["--epoch", m]].concat());
+        let b = manifest(&[&tree[..], &["--epoch", n]].concat());
+        let want = manifest_changes(&a, &b);
+        let got = diff_changes(&[&tree[..], &["--from", m, "--to", n]].concat());
+        let kinds: BTreeSet<&str> = want.iter().map(|(k, _)| k.as_str()).collect();
+        // Every kind of change happens over these intervals, and they are exactly the diff.
+        assert!(kinds.len() >= 4, "{m} -> {n}: only {kinds:?}");
+        assert_eq!(
+            got.difference(&want).count() + want.difference(&got).count(),
+            0,
+            "{m} -> {n}: diff {} against manifests {}; only in diff {:?}; only in manifests {:?}",
+            got.len(),
+            want.len(),
+            got.difference(&want).take(5).collect::<Vec<_>>(),
+            want.difference(&got).take(5).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn diff_speaks_csv_and_counts() {
+    let o = run(&["diff", "--files", "5k", "--to", "9", "--format", "csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("change,type,inode,path,old_path,fields,size"));
+    let rows = lines.count();
+    let o = run(&["diff", "--files", "5k", "--to", "9", "--summary", "--json"]);
+    let c: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("counts as JSON");
+    let total: u64 =
+        ["added", "deleted", "renamed", "modified", "metadata"].iter().map(|k| c[k].as_u64().unwrap()).sum();
+    assert_eq!(total as usize, rows);
+    let o = run(&["diff", "--files", "5k", "--to", "9", "--epoch", "3"]);
+    assert_eq!(o.status.code(), Some(2), "--epoch is refused: {}", stderr(&o));
+}
+
+/// Materialize epoch 0, move it on to epoch 5: the moved copy is epoch 5 by `verify`, by
+/// rsync against a fresh epoch-5 copy, and the counts printed are `diff`'s.
+#[test]
+fn materialize_moves_a_copy_on_by_exactly_the_change() {
+    let profile = fixture("materialize.toml").display().to_string();
+    let tree = ["-p", profile.as_str(), "--files", "20k", "--churn", "5"];
+    let dir = tempfile::tempdir().unwrap();
+    let (moved, fresh) = (dir.path().join("moved"), dir.path().join("fresh"));
+    let (moved_s, fresh_s) = (moved.display().to_string(), fresh.display().to_string());
+    let o = run(&[&["materialize", &moved_s], &tree[..]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[&["materialize", &moved_s, "--epoch", "5", "--json"], &tree[..]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let o = run(&[&["diff", "--from", "0", "--to", "5", "--summary", "--json"], &tree[..]].concat());
+    let counts: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(summary["moved"]["changes"], counts, "the move applied what diff lists");
+    assert!(counts["renamed"].as_u64().unwrap() > 0 && counts["deleted"].as_u64().unwrap() > 0, "{counts}");
+    // Written: the new and modified files only, not the tree.
+    let written = summary["files_written"].as_u64().unwrap();
+    let changed =
+        counts["added"].as_u64().unwrap() + counts["modified"].as_u64().unwrap() + counts["metadata"].as_u64().unwrap();
+    assert!(written <= changed && written < 2_000, "{written} written for {counts}");
+    let o = run(&[&["verify", &moved_s, "--epoch", "5", "--content"], &tree[..]].concat());
+    assert!(o.status.success(), "verify at epoch 5: {}{}", stdout(&o), stderr(&o));
+    // Against epoch 0 the moved copy is different.
+    let o = run(&[&["verify", &moved_s], &tree[..]].concat());
+    assert!(!o.status.success(), "the copy is no longer epoch 0");
+    let o = run(&[&["materialize", &fresh_s, "--epoch", "5"], &tree[..]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    if have(&["rsync", "--version"], "rsync") {
+        // DEST's own folder and the marker are the run's, not the tree's.
+        let o = std::process::Command::new("rsync")
+            .args(["-ani", "--checksum", "--exclude=/.synthfs.json", &format!("{fresh_s}/"), &format!("{moved_s}/")])
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        let listed: Vec<String> = stdout(&o).lines().filter(|l| !l.ends_with(" ./")).map(String::from).collect();
+        assert!(listed.is_empty(), "rsync lists {} differences: {:?}", listed.len(), &listed[..listed.len().min(10)]);
+    }
+    // A second run finds nothing to move.
+    let o = run(&[&["materialize", &moved_s, "--epoch", "5", "--json"], &tree[..]].concat());
+    let again: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(again["moved"].is_null() && again["files_written"] == 0, "{again}");
+}
+
+/// A move that stopped half-way leaves the marker saying so; the next run finishes it, and a
+/// run to another epoch is refused.
+#[test]
+fn an_interrupted_move_is_finished_by_the_next_run() {
+    let profile = fixture("materialize.toml").display().to_string();
+    let tree = ["-p", profile.as_str(), "--files", "5k", "--churn", "5"];
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().display().to_string();
+    assert!(run(&[&["materialize", &dest, "--epoch", "2"], &tree[..]].concat()).status.success());
+    // As a crash leaves it: the marker says the move to 9 began, part of it is done.
+    let marker = dir.path().join(".synthfs.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&marker).unwrap()).unwrap();
+    m["applying"] = 9.into();
+    std::fs::write(&marker, serde_json::to_vec(&m).unwrap()).unwrap();
+    let o = run(&[&["materialize", &dest, "--epoch", "4"], &tree[..]].concat());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--epoch 9"), "{}", stderr(&o));
+    let o = run(&[&["materialize", &dest, "--epoch", "9"], &tree[..]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[&["verify", &dest, "--epoch", "9", "--content"], &tree[..]].concat());
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+}
+
+#[test]
+fn stats_and_report_count_the_later_share() {
+    let at = |e: &str| crate::common::stats_json(&["--files", "20k", "--epoch", e]);
+    let (s0, s30) = (at("0"), at("30"));
+    let files = |s: &serde_json::Value| s["files"].as_u64().unwrap();
+    let m = manifest(&["--files", "20k", "--epoch", "30"]);
+    assert_eq!(files(&s30), m.len() as u64, "stats and manifest agree on the later share");
+    assert_ne!(files(&s0), files(&s30));
+}
