@@ -182,7 +182,11 @@ async fn claim(tree: &Tree, share: &Share, force: bool) -> Result<bool, SmbMater
         match serde_json::from_slice::<Marker>(&bytes) {
             Ok(m) if m == mine => return Ok(true),
             Ok(m) if !force => {
-                let found = format!("profile {}, seed {}, {} files", m.profile, m.seed, m.files);
+                let found = if m.same_tree(&mine) {
+                    format!("this tree at epoch {}: moving a copy on SMB to another epoch is not built yet", m.epoch)
+                } else {
+                    format!("profile {}, seed {}, {} files", m.profile, m.seed, m.files)
+                };
                 return Err(SmbMaterializeError::DifferentTree { url: url.to_string(), found });
             }
             _ => {}
