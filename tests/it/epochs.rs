@@ -182,3 +182,104 @@ fn stats_and_report_count_the_later_share() {
     assert_eq!(files(&s30), m.len() as u64, "stats and manifest agree on the later share");
     assert_ne!(files(&s0), files(&s30));
 }
+
+/// A mount of epoch 3 shows exactly the manifest of epoch 3: every path, size and inode, the
+/// new files with their inodes above every epoch-0 one.
+#[test]
+fn a_mount_of_an_epoch_is_its_manifest() {
+    let Some(m) = crate::common::Mount::try_start(&["--files", "5k", "--epoch", "3"]) else { return };
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![m.path().to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let meta = std::fs::symlink_metadata(e.path()).unwrap();
+            if meta.is_dir() {
+                stack.push(e.path());
+            } else {
+                use std::os::unix::fs::MetadataExt;
+                let rel = e.path().strip_prefix(m.path()).unwrap().display().to_string();
+                seen.insert((rel, meta.size(), meta.ino()));
+            }
+        }
+    }
+    let want: BTreeSet<(String, u64, u64)> = manifest(&["--files", "5k", "--epoch", "3"])
+        .into_values()
+        .map(|r| (r["path"].as_str().unwrap().to_string(), r["size"].as_u64().unwrap(), r["inode"].as_u64().unwrap()))
+        .collect();
+    assert!(want.iter().any(|(_, _, ino)| *ino > 1 << 63), "epoch 3 has new files");
+    assert!(
+        seen == want,
+        "mount and manifest differ: {:?} / {:?}",
+        seen.difference(&want).take(3).collect::<Vec<_>>(),
+        want.difference(&seen).take(3).collect::<Vec<_>>()
+    );
+}
+
+/// The audit stream explains every change of `diff`, inside the interval, in time order, by
+/// accounts that work there: a home's own user in a home, never someone who left.
+#[test]
+fn events_explain_every_change_in_order_by_people_who_work_there() {
+    let tree = ["--files", "20k", "--churn", "3"];
+    let o = run(&[&["diff", "--from", "3", "--to", "10", "--events"], &tree[..]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let events: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let o = run(&[&["diff", "--from", "3", "--to", "10"], &tree[..]].concat());
+    let changes: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        events.len() >= changes.len() / 2 && !changes.is_empty(),
+        "{} events, {} changes",
+        events.len(),
+        changes.len()
+    );
+    let mut p = synthfs_model::Profile::builtin_with_files("enterprise", 20_000).unwrap();
+    p.churn = p.churn.scaled(3.0);
+    let at = |e: u64| {
+        let mut q = p.clone();
+        q.epoch = e;
+        synthfs_model::Tree::new(q).unwrap()
+    };
+    let (t3, t10) = (at(3), at(10));
+    let (lo, hi) = (t3.now_secs(), t10.now_secs());
+    let secs = |s: &str| {
+        let d = synthfs_model::date::Date::parse(&s[..10]).unwrap();
+        let hms: Vec<i64> = s[11..19].split(':').map(|x| x.parse().unwrap()).collect();
+        d.unix() + hms[0] * 3600 + hms[1] * 60 + hms[2]
+    };
+    let times: Vec<&str> = events.iter().map(|e| e["TimeCreated"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "events are in time order");
+    for t in &times {
+        assert!((lo + 1..=hi).contains(&secs(t)), "{t} outside ({lo}, {hi}]");
+    }
+    // Every actor is a current account; in a home, its user.
+    let accounts = t10.model.accounts();
+    let current: std::collections::HashMap<String, String> = (0..t10.model.identities.users.len() as u32)
+        .filter(|s| accounts.account(*s).is_some())
+        .map(|s| (accounts.sid(s), accounts.owner_name(s)))
+        .collect();
+    for e in &events {
+        let sid = e["SubjectUserSid"].as_str().unwrap();
+        assert!(current.contains_key(sid), "{sid} is not someone who works here: {e}");
+        let object = e["ObjectName"].as_str().unwrap_or_default();
+        if let Some(home) = object
+            .split("\\Users\\")
+            .nth(1)
+            .and_then(|r| r.split('\\').next())
+            .filter(|h| object.contains(&format!("\\Users\\{h}\\")))
+        {
+            assert!(current[sid].ends_with(&format!("\\{home}")), "{} acts in {home}'s home: {e}", current[sid]);
+        }
+    }
+    // Every change is explained by an event on its object (or, for a rename, the old name).
+    let objects: BTreeSet<String> = events.iter().filter_map(|e| e["ObjectName"].as_str()).map(String::from).collect();
+    let named = |path: &str| objects.iter().any(|o| o.ends_with(&format!("\\{}", path.replace('/', "\\"))));
+    for c in
+        changes.iter().filter(|c| !(c["type"] == "dir" && (c["change"] == "modified" || c["change"] == "metadata")))
+    {
+        let old = c["old_path"].as_str();
+        assert!(named(c["path"].as_str().unwrap()) || old.is_some_and(named), "no event for {c}");
+    }
+    let ids: BTreeSet<u64> = events.iter().map(|e| e["EventID"].as_u64().unwrap()).collect();
+    assert!(ids.contains(&4663) && ids.contains(&4660), "{ids:?}");
+    let o = run(&[&["diff", "--from", "10", "--to", "3", "--events"], &tree[..]].concat());
+    assert_eq!(o.status.code(), Some(2));
+}

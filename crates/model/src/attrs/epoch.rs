@@ -56,8 +56,9 @@ pub fn added_file_attrs(tree: &Tree, ep: &Epochs, plan: &DirPlan, id: u64) -> Fi
     let attachments = attachment_count(m, ftype, id);
     let seed = key(m.seed, id, Purpose::Content as u64);
     let content = ContentSpec { ftype, size, seed, stamp: t.secs, sparse, attachments };
+    // Whoever made it: someone who works there now.
     let mut orng = Rng::new(m.seed, id, Purpose::Owner);
-    let owner = pick_owner(m, ctx, &mut orng);
+    let owner = actor(tree, plan, pick_owner(m, ctx, &mut orng), id);
     let (uid, gid) = owner_ids(m, ctx, owner);
     let hidden = ftype == FileType::OfficeLock;
     let zone = Rng::new(m.seed, id, Purpose::Attributes).unit() < m.profile.attributes.zone_share;
@@ -81,6 +82,26 @@ pub fn added_file_attrs(tree: &Tree, ep: &Epochs, plan: &DirPlan, id: u64) -> Fi
         zone: !hidden && zone,
         group_owner: false,
         special_owner: None,
+    }
+}
+
+/// Who acts on a file of `plan` (whose owner is `owner`) in an event keyed `k`: someone who
+/// can and who still works there: a home's own user; in a department's area the owner when a
+/// current member (seven times in ten), else a member; elsewhere the owner or anyone.
+pub fn actor(tree: &Tree, plan: &DirPlan, owner: u32, k: u64) -> u32 {
+    let m = &tree.model;
+    let ctx = &plan.ctx;
+    if let Some(u) = ctx.owner {
+        return u;
+    }
+    let mut rng = Rng::from_key(key(m.seed, k, (Purpose::Owner as u64) ^ 0x6163_746f_7200));
+    let current = m.accounts().account(owner).is_some();
+    let members = ctx.department.and_then(|d| m.identities.by_department.get(d as usize)).filter(|u| !u.is_empty());
+    match members {
+        Some(users) if current && users.contains(&owner) && rng.chance(0.7) => owner,
+        Some(users) => users[rng.below(users.len() as u64) as usize],
+        None if current && rng.chance(0.7) => owner,
+        None => rng.below(m.identities.users.len().max(1) as u64) as u32,
     }
 }
 

@@ -219,6 +219,23 @@ impl Epochs {
         f
     }
 
+    /// The epochs in `(m, n]` in which file `id` had events of kind `what` (before its
+    /// deletion): one record each in an audit stream.
+    pub fn events_between(&self, id: u64, birth: u64, tier: Tier, what: Change, m: u64, n: u64) -> Vec<u64> {
+        let p = self.rate(tier, what);
+        if p <= 0.0 || tier == Tier::Fixed {
+            return Vec::new();
+        }
+        let death = self.death(id, birth, self.rate(tier, Change::Delete));
+        let last = death.map_or(n, |d| n.min(d - 1));
+        self.clock(id, what, p).between(m.max(birth), last)
+    }
+
+    /// The key a folder's clocks and event times are drawn with.
+    pub fn folder_key(index: u64) -> u64 {
+        index ^ 0xf01d_e000_0000_0000
+    }
+
     /// Whether file `id` has any event in `(m, n]`.
     pub fn changes_between(&self, id: u64, birth: u64, tier: Tier, m: u64, n: u64) -> bool {
         let (m, n) = (m.max(birth), n);
@@ -262,7 +279,7 @@ impl Epochs {
         if now == 0 || !Epochs::folder_may_change(ctx, depth) {
             return f;
         }
-        let key = index ^ 0xf01d_e000_0000_0000;
+        let key = Epochs::folder_key(index);
         f.deleted = self.death(key, 0, self.churn.folder_delete).filter(|d| *d <= now);
         let last = f.deleted.map_or(now, |d| d - 1);
         if self.churn.folder_rename > 0.0 {

@@ -215,7 +215,7 @@ impl Tree {
         }
         for c in &plan.children {
             let f = ep.folder_fate(c.index, &c.ctx, plan.depth + 1, now);
-            let key = c.index ^ 0xf01d_e000_0000_0000;
+            let key = Epochs::folder_key(c.index);
             if let Some(e) = f.deleted {
                 seen(ep.time_in(e, key, Change::Delete));
             } else if let Some(e) = f.renamed {

@@ -11,6 +11,9 @@
 
 use std::collections::HashMap;
 
+mod events;
+pub use events::{AuditEvent, events};
+
 use rayon::prelude::*;
 use serde::Serialize;
 use synthfs_model::attrs::{self, FileAttrs};
