@@ -204,7 +204,7 @@ impl Log<'_> {
         if c.kind == "dir" {
             let Some(plan) = to.plan(index) else { return };
             let Some(parent) = to.plan(plan.parent) else { return };
-            let f = self.ep.folder_fate(index, &plan.ctx, plan.depth, n);
+            let f = self.ep.folder_fate(index, &plan.ctx, plan.depth, plan.subtree_dirs == 0, n);
             let key = Epochs::folder_key(index);
             let who = attrs::actor(to, &parent, to.dir_attrs(&plan).owner.unwrap_or(0), key);
             match c.change {

@@ -157,7 +157,7 @@ impl Diff<'_> {
         }
         let ep: &Epochs = self.to.churn();
         let depth = plan.depth + 1;
-        if plan.children.iter().any(|c| ep.folder_changes_between(c.index, &c.ctx, depth, lo, hi)) {
+        if plan.children.iter().any(|c| ep.folder_changes_between(c.index, &c.ctx, depth, c.dirs == 0, lo, hi)) {
             return true;
         }
         let files = (0..plan.files).any(|slot| {

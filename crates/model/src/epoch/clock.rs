@@ -4,7 +4,7 @@
 //! A key (a file, a folder) has a chance `p` of an event (a modification, a rename, a
 //! deletion) in each epoch 1, 2, 3, ... independently: one coin per epoch. Tossing those coins
 //! one by one would make epoch 1,000 cost a thousand times epoch 1. Here they are drawn top
-//! down instead, over a binary tree of epoch blocks: the root covers epochs 1 to 2^31, and
+//! down instead, over a binary tree of epoch blocks: the root covers epochs 1 to 2^20 (a million epochs: the last a tree takes), and
 //! - the root holds at least one event with probability `1 - (1 - p)^len`;
 //! - a block that holds one holds one in its left half with probability
 //!   `(1 - (1 - p)^(len/2)) / (1 - (1 - p)^len)`; if the left half holds none, the right half
@@ -15,24 +15,43 @@
 //! the block's count, and "at least one" splits this way), but whether a block holds an
 //! event follows from its ancestors' coins alone, each a hash of (seed, key, level, block). So
 //! whether epoch `e` has an event, the last event at or before `n` and the events in `(m, n]`
-//! each take a walk down 31 levels: O(log) in the epoch, and the same answer whichever is
+//! each take a walk down 20 levels: O(log) in the epoch, and the same answer whichever is
 //! asked first (nothing is cached or replayed).
 
-use crate::rng::{Rng, key};
+use crate::rng::mix64;
 
-/// log2 of the epochs the clock covers (epochs 1 to 2^31).
-pub const HORIZON_LOG2: u32 = 31;
+/// log2 of the epochs the clock covers (epochs 1 to 2^20).
+pub const HORIZON_LOG2: u32 = 20;
 /// The last epoch the clock covers.
 pub const LAST_EPOCH: u64 = 1 << HORIZON_LOG2;
 
-/// One key's events over the epochs: a chance `p` in each.
+/// The chance `p` of an event per epoch as the clock uses it: the chance of at least one
+/// event in a block of `2^level` epochs, for every level (made once per rate, shared by every
+/// key's clock: a walk down the blocks then costs hashes and no logarithms).
+#[derive(Clone, Debug)]
+pub struct Odds {
+    any: [f64; HORIZON_LOG2 as usize + 1],
+}
+
+impl Odds {
+    /// The odds of chance `p` per epoch (clamped to 0..=1).
+    pub fn new(p: f64) -> Odds {
+        let p = if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) };
+        let log_none = libm::log1p(-p);
+        let mut any = [0.0; HORIZON_LOG2 as usize + 1];
+        for (level, a) in any.iter_mut().enumerate() {
+            *a = if p >= 1.0 { 1.0 } else { -libm::expm1((1u64 << level) as f64 * log_none) };
+        }
+        Odds { any }
+    }
+}
+
+/// One key's events over the epochs: a chance in each, given by its [`Odds`].
 #[derive(Clone, Copy, Debug)]
-pub struct EventClock {
-    seed: u64,
-    key: u64,
-    p: f64,
-    /// `ln(1 - p)`, the exponent of "no event in `len` epochs".
-    log_none: f64,
+pub struct EventClock<'a> {
+    /// (seed, key) mixed once: each block's coin is one more mix of it.
+    base: u64,
+    odds: &'a Odds,
 }
 
 /// A block of epochs: `2^level` of them, the `index`-th (from 0) at its level; it covers
@@ -60,39 +79,35 @@ impl Block {
     }
 }
 
-impl EventClock {
+impl<'a> EventClock<'a> {
     /// The clock of `key` under `seed` (keys and seeds as [`crate::rng::key`] takes them), with
-    /// chance `p` of an event in each epoch (clamped to 0..=1).
-    pub fn new(seed: u64, key: u64, p: f64) -> EventClock {
-        let p = if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) };
-        EventClock { seed, key, p, log_none: libm::log1p(-p) }
+    /// the chance of an event in each epoch that `odds` holds.
+    pub fn new(seed: u64, key: u64, odds: &'a Odds) -> EventClock<'a> {
+        EventClock { base: mix64(crate::rng::key(seed, key, 0x6570_6f63_6800_0000)), odds }
     }
 
-    /// The chance of at least one event in `len` epochs.
-    fn any(&self, len: u64) -> f64 {
-        if self.p >= 1.0 {
-            return 1.0;
-        }
-        -libm::expm1(len as f64 * self.log_none)
+    /// The chance of at least one event in a block of `2^level` epochs.
+    fn any(&self, level: u32) -> f64 {
+        self.odds.any[level as usize]
     }
 
     /// The block's coin: a uniform number in [0, 1) of (seed, key, block).
     fn coin(&self, b: Block) -> f64 {
-        let purpose = (u64::from(b.level) << 40) ^ b.index ^ 0x6570_6f63_6800_0000;
-        Rng::from_key(key(self.seed, self.key, purpose)).unit()
+        let block = (u64::from(b.level) << 40) ^ b.index;
+        let bits = mix64(self.base ^ block.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
     /// Whether the key has any event at all (the root block's coin).
     fn any_event(&self) -> bool {
-        self.coin(Block::ROOT) < self.any(LAST_EPOCH)
+        self.coin(Block::ROOT) < self.any(HORIZON_LOG2)
     }
 
     /// Whether the halves of a block that holds an event hold one.
     fn split(&self, b: Block) -> (bool, bool) {
         let (left, right) = b.halves();
-        let half = 1u64 << left.level;
-        let left_holds = self.coin(left) < self.any(half) / self.any(2 * half);
-        let right_holds = !left_holds || self.coin(right) < self.any(half);
+        let left_holds = self.coin(left) < self.any(left.level) / self.any(b.level);
+        let right_holds = !left_holds || self.coin(right) < self.any(left.level);
         (left_holds, right_holds)
     }
 
@@ -191,7 +206,8 @@ mod tests {
         /// the last of them is `last_at_or_before(n)`, and `first_after` walks them in order.
         #[test]
         fn every_question_gets_the_same_events(seed in any::<u64>(), k in any::<u64>(), p in 0.0f64..0.6, n in 1u64..300) {
-            let c = EventClock::new(seed, k, p);
+            let odds = Odds::new(p);
+            let c = EventClock::new(seed, k, &odds);
             let all = c.between(0, n);
             let by_epoch: Vec<u64> = (1..=n).filter(|e| c.at(*e)).collect();
             prop_assert_eq!(&all, &by_epoch);
@@ -214,15 +230,16 @@ mod tests {
     #[test]
     fn each_epoch_has_an_event_with_chance_p() {
         for p in [0.01, 0.1, 0.5] {
+            let odds = Odds::new(p);
             let keys = 20_000u64;
             for e in [1u64, 2, 7, 1_000, 123_456, LAST_EPOCH] {
-                let hits = (0..keys).filter(|k| EventClock::new(7, *k, p).at(e)).count() as f64;
+                let hits = (0..keys).filter(|k| EventClock::new(7, *k, &odds).at(e)).count() as f64;
                 let sd = (keys as f64 * p * (1.0 - p)).sqrt();
                 assert!((hits - keys as f64 * p).abs() < 5.0 * sd, "p {p}, epoch {e}: {hits} of {keys}");
             }
             // Two neighbouring epochs are independent: both with chance p².
             let both = (0..keys)
-                .filter(|k| EventClock::new(9, *k, p).at(500) && EventClock::new(9, *k, p).at(501))
+                .filter(|k| EventClock::new(9, *k, &odds).at(500) && EventClock::new(9, *k, &odds).at(501))
                 .count() as f64;
             let want = keys as f64 * p * p;
             assert!((both - want).abs() < 5.0 * want.sqrt().max(1.0), "p {p}: {both} pairs against {want}");
@@ -231,14 +248,15 @@ mod tests {
 
     #[test]
     fn the_edges_hold() {
-        let never = EventClock::new(1, 2, 0.0);
+        let (zero, one, nan) = (Odds::new(0.0), Odds::new(1.0), Odds::new(f64::NAN));
+        let never = EventClock::new(1, 2, &zero);
         assert_eq!((never.last_at_or_before(LAST_EPOCH), never.first_after(0)), (None, None));
-        let always = EventClock::new(1, 2, 1.0);
+        let always = EventClock::new(1, 2, &one);
         assert_eq!(always.between(0, 5), [1, 2, 3, 4, 5]);
         assert_eq!(always.last_at_or_before(1_000_000), Some(1_000_000));
         assert_eq!(always.first_after(LAST_EPOCH - 1), Some(LAST_EPOCH));
         assert_eq!(always.first_after(LAST_EPOCH), None);
         assert!(!always.at(0));
-        assert_eq!(EventClock::new(1, 2, f64::NAN).between(0, 100), Vec::<u64>::new());
+        assert_eq!(EventClock::new(1, 2, &nan).between(0, 100), Vec::<u64>::new());
     }
 }

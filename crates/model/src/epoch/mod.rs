@@ -23,7 +23,7 @@ use crate::rng::{Rng, key, mix64};
 pub mod clock;
 pub mod rename;
 
-use clock::EventClock;
+use clock::{EventClock, Odds};
 
 /// The last epoch a tree can be asked for (new files' ids hold the epoch in 20 bits).
 pub const MAX_EPOCH: u64 = (1 << 20) - 1;
@@ -101,7 +101,19 @@ pub struct Epochs {
     len: i64,
     /// New files per folder per epoch, on average.
     adds_per_folder: f64,
+    /// The clocks' odds, made once per rate: by [`Epochs::slot`] for files, then a folder's
+    /// rename, then new files in cold, cold personal, hot and hot personal folders.
+    odds: Vec<Option<Odds>>,
+    /// By tier, the chance that an epoch-0 file is still there at `now`, `(1 - p)^now`.
+    survive_now: [f64; 5],
+    /// The same for a folder.
+    folder_survives_now: f64,
 }
+
+/// Kinds of file events with clocks.
+const CLOCKED: [Change; 3] = [Change::Modify, Change::Rename, Change::Metadata];
+const FOLDER_RENAME: usize = 6;
+const ADD: usize = 7;
 
 /// The mean batch of files a folder gets when it gets any.
 const MEAN_BATCH: f64 = 2.0;
@@ -109,14 +121,50 @@ const MEAN_BATCH: f64 = 2.0;
 impl Epochs {
     /// The epochs of a tree with `files` files in `dirs` folders whose epoch 0 ends at `start`.
     pub fn new(churn: &Churn, seed: u64, now: u64, start: i64, files: u64, dirs: u64) -> Epochs {
-        Epochs {
+        let mut e = Epochs {
             now,
             churn: churn.clone(),
             seed,
             start,
             len: i64::from(churn.days.max(1)) * 86_400,
             adds_per_folder: churn.add * files as f64 / dirs.max(1) as f64,
+            odds: Vec::new(),
+            survive_now: [1.0; 5],
+            folder_survives_now: libm::pow(1.0 - churn.folder_delete, now as f64),
+        };
+        for tier in [Tier::Dormant, Tier::Active, Tier::Hot, Tier::Temp, Tier::Fixed] {
+            e.survive_now[tier as usize] = libm::pow(1.0 - e.rate(tier, Change::Delete), now as f64);
         }
+        let made = |p: f64| (p > 0.0).then(|| Odds::new(p));
+        let mut odds: Vec<Option<Odds>> = Vec::new();
+        for tier in [Tier::Active, Tier::Hot] {
+            for what in CLOCKED {
+                odds.push(made(e.rate(tier, what)));
+            }
+        }
+        odds.push(made(churn.folder_rename));
+        for (hot, personal) in [(false, false), (false, true), (true, false), (true, true)] {
+            odds.push(made(e.add_chance(hot, personal)));
+        }
+        e.odds = odds;
+        e
+    }
+
+    /// The odds of a file's clock of `what`, for a tier that has clocks.
+    fn file_odds(&self, tier: Tier, what: Change) -> Option<&Odds> {
+        let t = match tier {
+            Tier::Active => 0,
+            Tier::Hot => 3,
+            _ => return None,
+        };
+        let k = CLOCKED.iter().position(|c| *c == what)?;
+        self.odds.get(t + k)?.as_ref()
+    }
+
+    /// The chance per epoch that files come into a folder.
+    fn add_chance(&self, hot: bool, personal: bool) -> f64 {
+        let heat = if hot { 8.0 } else { 0.2 } * if personal { 1.5 } else { 1.0 };
+        (self.adds_per_folder * heat / MEAN_BATCH).min(0.9)
     }
 
     /// The same rates at another epoch.
@@ -182,19 +230,34 @@ impl Epochs {
     /// The epoch a thing born in `birth` is deleted in, with chance `p` per epoch: the first
     /// success of one coin per epoch, drawn at once (geometric).
     fn death(&self, id: u64, birth: u64, p: f64) -> Option<u64> {
-        if p <= 0.0 {
+        self.death_by(id, birth, p, MAX_EPOCH)
+    }
+
+    /// [`Epochs::death`] if it comes by epoch `by`, else `None`: a file that lives on costs
+    /// a comparison, not a logarithm (the gap `ln u / ln(1 - p)` reaches `by - birth` exactly
+    /// when `u <= (1 - p)^(by - birth)`).
+    fn death_by(&self, id: u64, birth: u64, p: f64, by: u64) -> Option<u64> {
+        self.death_within(id, birth, p, by, None)
+    }
+
+    /// [`Epochs::death_by`], given `(1 - p)^(by - birth)` when it is known.
+    fn death_within(&self, id: u64, birth: u64, p: f64, by: u64, survive: Option<f64>) -> Option<u64> {
+        if p <= 0.0 || by <= birth {
             return None;
         }
         if p >= 1.0 {
             return Some(birth + 1);
         }
         let u = 1.0 - self.unit(id, Change::Delete, 0);
+        if u <= survive.unwrap_or_else(|| libm::pow(1.0 - p, (by - birth) as f64)) {
+            return None;
+        }
         let gap = libm::floor(libm::log(u) / libm::log1p(-p));
-        (gap < (MAX_EPOCH + 1) as f64).then(|| birth + 1 + gap as u64)
+        (gap < (MAX_EPOCH + 1) as f64).then(|| birth + 1 + gap as u64).filter(|d| *d <= by)
     }
 
-    fn clock(&self, id: u64, what: Change, p: f64) -> EventClock {
-        EventClock::new(self.seed, mix64(id ^ (what as u64).wrapping_mul(0xd6e8_feb8_6659_fd93)), p)
+    fn clock<'a>(&self, id: u64, what: Change, odds: &'a Odds) -> EventClock<'a> {
+        EventClock::new(self.seed, mix64(id ^ (what as u64).wrapping_mul(0xd6e8_feb8_6659_fd93)), odds)
     }
 
     /// What has happened by epoch `now` to file `id`, born in `birth` (0: a file of epoch 0).
@@ -203,15 +266,16 @@ impl Epochs {
         if now <= birth || tier == Tier::Fixed {
             return f;
         }
-        f.deleted = self.death(id, birth, self.rate(tier, Change::Delete)).filter(|d| *d <= now);
+        let survive = (birth == 0 && now == self.now).then(|| self.survive_now[tier as usize]);
+        f.deleted = self.death_within(id, birth, self.rate(tier, Change::Delete), now, survive);
         if matches!(tier, Tier::Dormant | Tier::Temp) {
             return f;
         }
         // A deleted file's last state is the one before its deletion.
         let last = f.deleted.map_or(now, |d| d - 1);
         let event = |what| {
-            let p = self.rate(tier, what);
-            if p <= 0.0 { None } else { self.clock(id, what, p).last_at_or_before(last).filter(|e| *e > birth) }
+            let odds = self.file_odds(tier, what)?;
+            self.clock(id, what, odds).last_at_or_before(last).filter(|e| *e > birth)
         };
         f.modified = event(Change::Modify);
         f.renamed = event(Change::Rename);
@@ -222,13 +286,10 @@ impl Epochs {
     /// The epochs in `(m, n]` in which file `id` had events of kind `what` (before its
     /// deletion): one record each in an audit stream.
     pub fn events_between(&self, id: u64, birth: u64, tier: Tier, what: Change, m: u64, n: u64) -> Vec<u64> {
-        let p = self.rate(tier, what);
-        if p <= 0.0 || tier == Tier::Fixed {
-            return Vec::new();
-        }
+        let Some(odds) = self.file_odds(tier, what) else { return Vec::new() };
         let death = self.death(id, birth, self.rate(tier, Change::Delete));
         let last = death.map_or(n, |d| n.min(d - 1));
-        self.clock(id, what, p).between(m.max(birth), last)
+        self.clock(id, what, odds).between(m.max(birth), last)
     }
 
     /// The key a folder's clocks and event times are drawn with.
@@ -249,9 +310,9 @@ impl Epochs {
         if death.is_some_and(|d| d <= n) {
             return true;
         }
-        [Change::Modify, Change::Rename, Change::Metadata].into_iter().any(|what| {
-            let p = self.rate(tier, what);
-            p > 0.0 && self.clock(id, what, p).first_after(m).is_some_and(|e| e <= n)
+        CLOCKED.into_iter().any(|what| {
+            self.file_odds(tier, what)
+                .is_some_and(|odds| self.clock(id, what, odds).first_after(m).is_some_and(|e| e <= n))
         })
     }
 
@@ -273,39 +334,41 @@ impl Epochs {
         )
     }
 
-    /// The epochs a folder was deleted in (if by `now`) and last renamed in.
-    pub fn folder_fate(&self, index: u64, ctx: &DirContext, depth: u32, now: u64) -> Fate {
+    /// The epochs a folder was deleted in (if by `now`) and last renamed in. Only folders
+    /// without sub-folders (`leaf`) are deleted: a clean-up takes a folder of files, not a
+    /// department's tree.
+    pub fn folder_fate(&self, index: u64, ctx: &DirContext, depth: u32, leaf: bool, now: u64) -> Fate {
         let mut f = Fate::default();
         if now == 0 || !Epochs::folder_may_change(ctx, depth) {
             return f;
         }
         let key = Epochs::folder_key(index);
-        f.deleted = self.death(key, 0, self.churn.folder_delete).filter(|d| *d <= now);
+        if leaf {
+            let survive = (now == self.now).then_some(self.folder_survives_now);
+            f.deleted = self.death_within(key, 0, self.churn.folder_delete, now, survive);
+        }
         let last = f.deleted.map_or(now, |d| d - 1);
-        if self.churn.folder_rename > 0.0 {
-            f.renamed = self.clock(key, Change::Rename, self.churn.folder_rename).last_at_or_before(last);
+        if let Some(Some(odds)) = self.odds.get(FOLDER_RENAME) {
+            f.renamed = self.clock(key, Change::Rename, odds).last_at_or_before(last);
         }
         f
     }
 
     /// Whether a folder was deleted or renamed in `(m, n]`.
-    pub fn folder_changes_between(&self, index: u64, ctx: &DirContext, depth: u32, m: u64, n: u64) -> bool {
-        self.folder_fate(index, ctx, depth, n) != self.folder_fate(index, ctx, depth, m)
+    pub fn folder_changes_between(&self, index: u64, ctx: &DirContext, depth: u32, leaf: bool, m: u64, n: u64) -> bool {
+        self.folder_fate(index, ctx, depth, leaf, n) != self.folder_fate(index, ctx, depth, leaf, m)
     }
 
-    /// A folder's clock of new files: hot folders (one in ten, and the recent and personal
-    /// ones more) get most of them.
-    fn add_clock(&self, folder: u64, ctx: &DirContext) -> Option<EventClock> {
+    /// A folder's clock of new files: hot folders (one in ten, and the personal ones more) get
+    /// most of them.
+    fn add_clock(&self, folder: u64, ctx: &DirContext) -> Option<EventClock<'_>> {
         if self.churn.add <= 0.0 || !Epochs::folder_takes_files(ctx) || folder > MAX_FOLDER_INDEX {
             return None;
         }
         let hot = self.unit(folder, Change::Add, 1) < 0.1;
-        let mut heat = if hot { 8.0 } else { 0.2 };
-        if ctx.kind == DirKind::Home || ctx.owner.is_some() {
-            heat *= 1.5;
-        }
-        let p = (self.adds_per_folder * heat / MEAN_BATCH).min(0.9);
-        (p > 0.0).then(|| self.clock(folder, Change::Add, p))
+        let personal = ctx.kind == DirKind::Home || ctx.owner.is_some();
+        let odds = self.odds.get(ADD + 2 * usize::from(hot) + usize::from(personal))?.as_ref()?;
+        Some(self.clock(folder, Change::Add, odds))
     }
 
     /// The epochs in `(m, n]` in which files came into a folder, and how many each time.

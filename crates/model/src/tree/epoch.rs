@@ -34,13 +34,13 @@ impl Tree {
     }
 
     /// The name sub-folder `k` of `plan` has at epoch `now`, `None` if it was deleted by then.
-    pub fn child_name_at(&self, plan: &DirPlan, k: usize, now: u64) -> Option<Cow<'_, str>> {
+    pub fn child_name_at<'a>(&self, plan: &'a DirPlan, k: usize, now: u64) -> Option<Cow<'a, str>> {
         let c = &plan.children[k];
-        let f = self.epochs.folder_fate(c.index, &c.ctx, plan.depth + 1, now);
+        let f = self.epochs.folder_fate(c.index, &c.ctx, plan.depth + 1, c.dirs == 0, now);
         if f.deleted.is_some() {
             return None;
         }
-        let Some(e) = f.renamed else { return Some(Cow::Owned(c.name.to_string())) };
+        let Some(e) = f.renamed else { return Some(Cow::Borrowed(&c.name)) };
         let mut name = rename::renamed(&c.name, key(self.model.seed, c.index, e), false);
         // Unique among the folder's sub-folders as they were (a twin's rename aside).
         let clash = |n: &str| plan.children.iter().any(|o| o.name.eq_ignore_ascii_case(n));
@@ -214,7 +214,7 @@ impl Tree {
             }
         }
         for c in &plan.children {
-            let f = ep.folder_fate(c.index, &c.ctx, plan.depth + 1, now);
+            let f = ep.folder_fate(c.index, &c.ctx, plan.depth + 1, c.dirs == 0, now);
             let key = Epochs::folder_key(c.index);
             if let Some(e) = f.deleted {
                 seen(ep.time_in(e, key, Change::Delete));
