@@ -115,22 +115,70 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "mounted on {} in {:.1} ms: {} files in {} folders (profile {}, seed {}); Ctrl-C or `umount {}` to stop",
+        "mounted on {} in {:.1} ms: {} files in {} folders (profile {}, seed {}, epoch {}); Ctrl-C or `umount {}` to stop, `kill -USR1 {}` for the next epoch",
         mounted.mountpoint.display(),
         took.as_secs_f64() * 1000.0,
         Count(tree.file_count()),
         Count(tree.dir_count()),
         p.name,
         p.seed,
-        mounted.mountpoint.display()
+        p.epoch,
+        mounted.mountpoint.display(),
+        std::process::id()
     )?;
     out.flush()?;
     drop(out);
-    match mounted.serve_until_signal().map_err(lift)? {
+    let mut at = tree.clone();
+    let profile = tree.model.profile.clone();
+    let ended = mounted.serve(|m| {
+        // SIGUSR1: the next epoch, and the kernel told to forget what changed.
+        let mut next = profile.clone();
+        next.epoch = at.epoch() + 1;
+        match self::tree::load(next) {
+            Ok(later) => {
+                let later = Arc::new(later);
+                let changes = synthfs::diff::Diff { from: &at, to: &later }.changes();
+                let stale = stale_of(&at, &later, &changes);
+                m.advance(later.clone(), &stale);
+                tracing::info!(epoch = later.epoch(), changes = changes.len(), "moved to the next epoch");
+                let _ =
+                    writeln!(std::io::stdout().lock(), "moved to epoch {}: {} changes", later.epoch(), changes.len());
+                at = later;
+            }
+            Err(e) => tracing::warn!("cannot move to the next epoch: {e:#}"),
+        }
+    });
+    match ended.map_err(lift)? {
         Ended::Signal(sig) => tracing::info!(signal = sig, "unmounted after a signal"),
         Ended::Unmounted => tracing::info!("unmounted from outside"),
     }
     Ok(())
+}
+
+/// What the kernel may hold that the move from `before` to `after` made stale: each changed
+/// node, each name that came or went, and the folders around them.
+#[cfg(target_os = "linux")]
+fn stale_of(before: &Tree, after: &Tree, changes: &[synthfs::diff::Change]) -> Vec<synthfs_fuse::Stale> {
+    use synthfs::diff::ChangeKind;
+    use synthfs_fuse::Stale;
+    let name = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    let mut out = Vec::with_capacity(changes.len() * 2);
+    for c in changes {
+        let index = c.inode - 1;
+        out.push(Stale::Inode(c.inode));
+        let Some(parent) = after.parent(index).or_else(|| before.parent(index)) else { continue };
+        let parent = parent + 1;
+        match c.change {
+            ChangeKind::Added | ChangeKind::Deleted => out.push(Stale::Entry { parent, name: name(&c.path) }),
+            ChangeKind::Renamed => {
+                out.push(Stale::Entry { parent, name: name(c.old_path.as_deref().unwrap_or_default()) });
+                out.push(Stale::Entry { parent, name: name(&c.path) });
+            }
+            ChangeKind::Modified | ChangeKind::Metadata => continue,
+        }
+        out.push(Stale::Inode(parent));
+    }
+    out
 }
 
 #[cfg(not(target_os = "linux"))]

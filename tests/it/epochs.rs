@@ -283,3 +283,53 @@ fn events_explain_every_change_in_order_by_people_who_work_there() {
     let o = run(&[&["diff", "--from", "10", "--to", "3", "--events"], &tree[..]].concat());
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Every node of a mount as `find -printf '%P %s %i %T@ %m %U'` sees it, through the kernel.
+fn walk_mount(root: &std::path::Path) -> BTreeSet<(String, u64, u64, i64, i64, u32, u32)> {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let Ok(m) = std::fs::symlink_metadata(e.path()) else { continue };
+            if m.is_dir() {
+                stack.push(e.path());
+            }
+            let rel = e.path().strip_prefix(root).unwrap().display().to_string();
+            let size = if m.is_dir() { 0 } else { m.size() };
+            seen.insert((rel, size, m.ino(), m.mtime(), m.mtime_nsec(), m.mode(), m.uid()));
+        }
+    }
+    seen
+}
+
+/// A mount moved on with SIGUSR1, three times, while a walker has its caches full: each time
+/// a walk through the kernel equals a fresh mount of that epoch, without a remount.
+#[test]
+fn a_mount_moves_on_by_signal_and_shows_the_next_epoch() {
+    use crate::common::{Mount, signal};
+    let Some(mut m) = Mount::try_start(&["--files", "5k"]) else { return };
+    let before = walk_mount(m.path());
+    for e in 1..=3 {
+        let fresh = Mount::start(&["--files", "5k", "--epoch", &e.to_string()]);
+        let want = walk_mount(fresh.path());
+        drop(fresh);
+        assert!(signal(m.pid(), "USR1"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let mut got = walk_mount(m.path());
+        while got != want && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            got = walk_mount(m.path());
+        }
+        assert!(
+            got == want,
+            "epoch {e}: {} nodes only on the moved mount, {} only on a fresh one: {:?} / {:?}",
+            got.difference(&want).count(),
+            want.difference(&got).count(),
+            got.difference(&want).take(3).collect::<Vec<_>>(),
+            want.difference(&got).take(3).collect::<Vec<_>>()
+        );
+    }
+    assert_ne!(before, walk_mount(m.path()));
+    assert!(m.stop().success());
+}

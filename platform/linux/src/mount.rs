@@ -181,6 +181,21 @@ pub struct Mounted {
     dirs_ahead: Arc<std::sync::OnceLock<DirAhead>>,
     signals: signal_hook::iterator::Signals,
     pub mountpoint: PathBuf,
+    /// The filesystem the adapter serves, to swap for a later epoch's.
+    fs: Arc<arc_swap::ArcSwap<SynthFs>>,
+    notifier: fuser::Notifier,
+    samba_xattrs: bool,
+    /// Set once the mount moved on: files pushed ahead would be the first tree's.
+    ahead_off: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// What the kernel may hold that a move to another epoch made stale.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stale {
+    /// An inode's attributes and cached data (a folder's: its listing).
+    Inode(u64),
+    /// A name in a folder (present or negative).
+    Entry { parent: u64, name: String },
 }
 
 /// Mounts `tree` on `mountpoint` (checked first) and starts serving.
@@ -194,14 +209,20 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     // Signals are caught from before the mount exists, so a SIGTERM that arrives as soon as
     // the mount is visible still unmounts cleanly instead of killing the process.
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).map_err(MountError::Signals)?;
+    let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, signal_hook::consts::SIGUSR1])
+        .map_err(MountError::Signals)?;
     let poll_slot = Arc::new(std::sync::OnceLock::new());
     // The session's notifier, to push files ahead with, exists only once the session does.
     let notifier: Arc<std::sync::OnceLock<fuser::Notifier>> = Arc::new(std::sync::OnceLock::new());
     let count = settings.file_ahead.unwrap_or(FILE_AHEAD);
+    let ahead_off = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let ahead = (count > 0).then(|| {
         let to = notifier.clone();
+        let off = ahead_off.clone();
         FileAhead::start(tree.clone(), Limits { count, max_size: FILE_AHEAD_MAX }, move |ino, bytes| {
+            if off.load(std::sync::atomic::Ordering::Relaxed) {
+                return;
+            }
             if let Some(n) = to.get()
                 && let Err(err) = n.store(INodeNo(ino), 0, bytes)
             {
@@ -211,8 +232,10 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     });
     // The listing read-ahead reads through the mount, so it starts once the mount serves.
     let dirs_ahead: Arc<std::sync::OnceLock<DirAhead>> = Arc::new(std::sync::OnceLock::new());
+    let fs =
+        Arc::new(arc_swap::ArcSwap::from_pointee(SynthFs::new(tree.clone()).with_samba_xattrs(settings.samba_xattrs)));
     let adapter = FuseAdapter {
-        fs: SynthFs::new(tree.clone()).with_samba_xattrs(settings.samba_xattrs),
+        fs: fs.clone(),
         ahead,
         dirs_ahead: dirs_ahead.clone(),
         ttl: settings.ttl.unwrap_or(TTL),
@@ -221,6 +244,7 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     };
     let mount_err = |err| MountError::Mount { path: mountpoint.into(), err };
     let session = fuser::Session::new(adapter, &canonical, &cfg).map_err(mount_err)?;
+    let session_notifier = session.notifier();
     let _ = notifier.set(session.notifier());
     // Polling starts before serving does, on the descriptor the last serving thread reads.
     let poll = BusyPoll::start(&session, settings.busy_poll.unwrap_or(BUSY_POLL)).map_err(mount_err)?;
@@ -234,7 +258,17 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     if let Some(d) = DirAhead::start(tree, &canonical, settings.dir_ahead.unwrap_or(DIR_AHEAD)) {
         let _ = dirs_ahead.set(d);
     }
-    Ok(Mounted { session, _poll: stop, dirs_ahead, signals, mountpoint: canonical })
+    Ok(Mounted {
+        session,
+        _poll: stop,
+        dirs_ahead,
+        signals,
+        mountpoint: canonical,
+        fs,
+        notifier: session_notifier,
+        samba_xattrs: settings.samba_xattrs,
+        ahead_off,
+    })
 }
 
 /// Raises the mount's readahead to [`MAX_READAHEAD`]. The kernel caps a FUSE mount's
@@ -323,28 +357,59 @@ pub enum Ended {
 impl Mounted {
     /// Serves until SIGINT, SIGTERM or SIGHUP (then unmounts) or an outside unmount.
     pub fn serve_until_signal(self) -> Result<Ended, MountError> {
-        let Mounted { session, _poll, dirs_ahead, mut signals, .. } = self;
+        self.serve(|_| {})
+    }
+
+    /// [`Mounted::serve_until_signal`], calling `on_usr1` for each SIGUSR1 (the mount's signal
+    /// to move to its next epoch).
+    pub fn serve(mut self, mut on_usr1: impl FnMut(&Mounted)) -> Result<Ended, MountError> {
+        use signal_hook::consts::SIGUSR1;
         loop {
-            if let Some(sig) = signals.pending().next() {
+            let pending: Vec<i32> = self.signals.pending().collect();
+            for _ in pending.iter().filter(|s| **s == SIGUSR1) {
+                on_usr1(&self);
+            }
+            if let Some(&sig) = pending.iter().find(|s| **s != SIGUSR1) {
                 tracing::info!(signal = sig, "unmounting");
-                if let Some(d) = dirs_ahead.get() {
+                if let Some(d) = self.dirs_ahead.get() {
                     d.stop();
                 }
-                session.umount_and_join().map_err(MountError::Session)?;
+                self.session.umount_and_join().map_err(MountError::Session)?;
                 return Ok(Ended::Signal(sig));
             }
-            if session.guard.is_finished() {
-                session.join().map_err(MountError::Session)?;
+            if self.session.guard.is_finished() {
+                self.session.join().map_err(MountError::Session)?;
                 return Ok(Ended::Unmounted);
             }
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 
+    /// Serves `tree` from now on (a later epoch of the same tree), and tells the kernel to
+    /// forget what `stale` names: requests made from here on see the new tree; a file already
+    /// open reads the new bytes. Files are no longer pushed ahead (the pusher holds the first
+    /// tree).
+    pub fn advance(&self, tree: Arc<Tree>, stale: &[Stale]) {
+        self.ahead_off.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.fs.store(Arc::new(SynthFs::new(tree).with_samba_xattrs(self.samba_xattrs)));
+        for s in stale {
+            let r = match s {
+                Stale::Inode(ino) => self.notifier.inval_inode(INodeNo(*ino), 0, 0),
+                Stale::Entry { parent, name } => {
+                    self.notifier.inval_entry(INodeNo(*parent), std::ffi::OsStr::new(name))
+                }
+            };
+            // The kernel not knowing a node is the common case: nothing of it to forget.
+            if let Err(err) = r {
+                tracing::trace!(?s, %err, "nothing to invalidate");
+            }
+        }
+    }
+
     /// A signal (SIGINT, SIGTERM, SIGHUP) that arrived since the last call, if any: callers
     /// that do their own work while mounted poll this to stop early.
     pub fn pending_signal(&mut self) -> Option<i32> {
-        self.signals.pending().next()
+        self.signals.pending().find(|s| *s != signal_hook::consts::SIGUSR1)
     }
 
     /// Whether serving has ended: someone unmounted the filesystem from outside.
