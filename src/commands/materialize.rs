@@ -139,6 +139,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
 
 fn print_smb_summary(s: &SmbSummary) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
+    print_moved(&mut out, &s.dest, s.moved.as_ref(), s.dry_run)?;
     let verb = if s.dry_run { "would write" } else { "wrote" };
     writeln!(
         out,
@@ -174,26 +175,34 @@ fn print_smb_summary(s: &SmbSummary) -> std::io::Result<()> {
     Ok(())
 }
 
+/// What a run that moved a copy on to another epoch did, as `diff` counts it.
+fn print_moved(
+    out: &mut dyn Write,
+    dest: &str,
+    moved: Option<&materialize::Moved>,
+    dry_run: bool,
+) -> std::io::Result<()> {
+    let Some(m) = moved else { return Ok(()) };
+    let c = &m.changes;
+    let verb = if dry_run { "would move" } else { "moved" };
+    writeln!(
+        out,
+        "{verb} {dest} from epoch {} to {}: {} added, {} deleted, {} renamed, {} modified, {} metadata (as `synthfs diff --from {} --to {}` lists them)",
+        m.from,
+        m.to,
+        Count(c.added),
+        Count(c.deleted),
+        Count(c.renamed),
+        Count(c.modified),
+        Count(c.metadata),
+        m.from,
+        m.to
+    )
+}
+
 fn print_summary(summary: &Summary) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    if let Some(m) = &summary.moved {
-        let c = &m.changes;
-        let verb = if summary.dry_run { "would move" } else { "moved" };
-        writeln!(
-            out,
-            "{verb} {} from epoch {} to {}: {} added, {} deleted, {} renamed, {} modified, {} metadata (as `synthfs diff --from {} --to {}` lists them)",
-            summary.dest,
-            m.from,
-            m.to,
-            Count(c.added),
-            Count(c.deleted),
-            Count(c.renamed),
-            Count(c.modified),
-            Count(c.metadata),
-            m.from,
-            m.to
-        )?;
-    }
+    print_moved(&mut out, &summary.dest, summary.moved.as_ref(), summary.dry_run)?;
     let verb = if summary.dry_run { "would write" } else { "wrote" };
     writeln!(
         out,

@@ -43,7 +43,7 @@ pub(super) fn moving_from(tree: &Tree, dest: &Path) -> Result<Option<u64>, Mater
 }
 
 /// Where `p` (a path of the earlier epoch) is now: under the longest renamed folder above it.
-fn placed(renames: &[(String, String)], p: &str) -> String {
+pub(super) fn placed(renames: &[(String, String)], p: &str) -> String {
     let above = |old: &String| p.starts_with(old.as_str()) && p[old.len()..].starts_with('/');
     match renames.iter().filter(|(old, _)| above(old)).max_by_key(|(old, _)| old.len()) {
         Some((old, new)) => format!("{new}{}", &p[old.len()..]),
@@ -51,11 +51,11 @@ fn placed(renames: &[(String, String)], p: &str) -> String {
     }
 }
 
-fn parent_dir(path: &str) -> &str {
+pub(super) fn parent_dir(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
-fn base_name(path: &str) -> &str {
+pub(super) fn base_name(path: &str) -> &str {
     path.rsplit_once('/').map_or(path, |(_, n)| n)
 }
 

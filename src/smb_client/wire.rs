@@ -35,6 +35,8 @@ const FILE_BASIC_INFORMATION: u8 = 4;
 const FILE_END_OF_FILE_INFORMATION: u8 = 20;
 const FILE_DISPOSITION_INFORMATION: u8 = 13;
 pub const FILE_STREAM_INFORMATION: u8 = 22;
+/// FileRenameInformation's class for SET_INFO.
+const FILE_RENAME_INFORMATION: u8 = 10;
 /// NTSTATUS values the callers tell apart.
 pub const STATUS_INVALID_OWNER: NtStatus = NtStatus(0xC000_005A);
 pub const STATUS_PRIVILEGE_NOT_HELD: NtStatus = NtStatus(0xC000_0061);
@@ -237,6 +239,19 @@ pub fn set_basic(file: FileId, created: u64, accessed: u64, written: u64, attrib
     buffer.extend_from_slice(&attributes.to_le_bytes());
     buffer.extend_from_slice(&0u32.to_le_bytes());
     set_file_info(file, FILE_BASIC_INFORMATION, buffer)
+}
+
+/// FileRenameInformation (MS-FSCC 2.4.37.2, the SMB2 form): renames the open file or folder to
+/// `to`, a path from the share's root; refused if the name is taken.
+pub fn set_rename(file: FileId, to: &str) -> Req {
+    let name: Vec<u8> = to.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let mut buffer = Vec::with_capacity(20 + name.len());
+    // ReplaceIfExists, 7 reserved bytes, RootDirectory (none), the name's length and the name.
+    buffer.extend_from_slice(&[0; 8]);
+    buffer.extend_from_slice(&0u64.to_le_bytes());
+    buffer.extend_from_slice(&(name.len() as u32).to_le_bytes());
+    buffer.extend_from_slice(&name);
+    set_file_info(file, FILE_RENAME_INFORMATION, buffer)
 }
 
 /// Deletes the file when its handle closes.

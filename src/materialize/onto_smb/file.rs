@@ -176,7 +176,7 @@ impl Run<'_> {
     }
 
     /// Removes file `path` (clearing the attributes that would refuse it); gone already is fine.
-    async fn remove(&self, path: &str) -> Result<(), SmbError> {
+    pub(super) async fn remove(&self, path: &str) -> Result<(), SmbError> {
         match self.share.chain(&remove_reqs(path)).await {
             Err(e) if e.is_not_found() => Ok(()),
             done => done.map(|_| ()),
@@ -327,6 +327,16 @@ impl Run<'_> {
         }
         reqs.push(wire::close(FileId::SENTINEL));
         self.share.chain(&reqs).await.map(|_| ())
+    }
+
+    /// A file whose bytes stay: its descriptor, attributes and times set through a handle.
+    pub(super) async fn metadata_in_place(&self, path: &str, a: &FileAttrs) -> Result<(), SmbError> {
+        let attributes = self.tree.file_windows_attributes(a);
+        let times = [nttime(a.created), nttime(a.accessed), nttime(a.modified)];
+        let has_descriptor = self.tree.security_descriptor(a.index).is_some();
+        let sparse = a.content.sparse.is_some();
+        self.with_refusals(path, has_descriptor, |level| self.set_meta(path, a.index, attributes, times, level, sparse))
+            .await
     }
 
     pub(super) async fn folder_meta_job(&self, index: u64, path: String, times: [u64; 3]) {

@@ -30,6 +30,7 @@ use synthfs_model::plan::DirPlan;
 use synthfs_model::windows::dos_attrib::nttime;
 use synthfs_model::{FileAttrs, Tree};
 
+mod apply;
 mod file;
 
 use file::{SET_ALL, SET_GROUP_AND_DACL};
@@ -61,6 +62,8 @@ pub struct SmbOptions {
 /// The outcome of a run onto SMB.
 #[derive(Clone, Debug, Serialize)]
 pub struct SmbSummary {
+    /// Set when the run moved a copy of another epoch on to this one.
+    pub moved: Option<super::Moved>,
     pub dest: String,
     pub shard: String,
     pub connections: usize,
@@ -100,12 +103,26 @@ pub enum SmbMaterializeError {
     Write { url: String, path: String, error: Box<SmbError> },
     #[error("cannot start the SMB client: {0}")]
     Runtime(std::io::Error),
+    #[error(
+        "{url} was being moved from epoch {from} to {to} when a run stopped; run again with --epoch {to} to finish"
+    )]
+    Interrupted { url: String, from: u64, to: u64 },
+    #[error("moving a copy to another epoch is one run's work: drop --shard")]
+    ShardedMove,
+    #[error("cannot build the copy's epoch: {0}")]
+    Epoch(String),
 }
 
 impl SmbMaterializeError {
     /// Errors the user fixes by changing the command (exit code 2).
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, SmbMaterializeError::DifferentTree { .. } | SmbMaterializeError::NotEmpty(_))
+        matches!(
+            self,
+            SmbMaterializeError::DifferentTree { .. }
+                | SmbMaterializeError::NotEmpty(_)
+                | SmbMaterializeError::Interrupted { .. }
+                | SmbMaterializeError::ShardedMove
+        )
     }
 }
 
@@ -139,7 +156,15 @@ pub fn run(tree: &Tree, opts: &SmbOptions, counters: &Counters) -> Result<SmbSum
     let runtime = crate::smb_client::runtime(opts.threads).map_err(SmbMaterializeError::Runtime)?;
     runtime.block_on(async {
         let share = Share::connect(&opts.url, &opts.creds, opts.connections, opts.retry_window).await?;
-        let resuming = if opts.dry_run { false } else { claim(tree, &share, opts.force).await? };
+        let moving = if opts.force { None } else { apply::moving_from(tree, &share).await? };
+        if moving.is_some() && !opts.shard.is_all() {
+            return Err(SmbMaterializeError::ShardedMove);
+        }
+        let resuming = match moving {
+            Some(_) => true,
+            None if opts.dry_run => false,
+            None => claim(tree, &share, opts.force).await?,
+        };
         let run = Run {
             tree,
             opts,
@@ -155,11 +180,17 @@ pub fn run(tree: &Tree, opts: &SmbOptions, counters: &Counters) -> Result<SmbSum
             fatal: Mutex::new(None),
             errors: Mutex::new(Vec::new()),
         };
-        run.walk().await;
+        let moved = match moving {
+            Some(from) => Some(run.move_on(from).await?),
+            None => {
+                run.walk().await;
+                None
+            }
+        };
         if let Some(e) = run.fatal.lock().ok().and_then(|mut f| f.take()) {
             return Err(e);
         }
-        Ok(run.summary(started))
+        Ok(SmbSummary { moved, ..run.summary(started) })
     })
 }
 
@@ -182,11 +213,7 @@ async fn claim(tree: &Tree, share: &Share, force: bool) -> Result<bool, SmbMater
         match serde_json::from_slice::<Marker>(&bytes) {
             Ok(m) if m == mine => return Ok(true),
             Ok(m) if !force => {
-                let found = if m.same_tree(&mine) {
-                    format!("this tree at epoch {}: moving a copy on SMB to another epoch is not built yet", m.epoch)
-                } else {
-                    format!("profile {}, seed {}, {} files", m.profile, m.seed, m.files)
-                };
+                let found = format!("profile {}, seed {}, {} files", m.profile, m.seed, m.files);
                 return Err(SmbMaterializeError::DifferentTree { url: url.to_string(), found });
             }
             _ => {}
@@ -428,6 +455,7 @@ impl<'a> Run<'a> {
         let written = get(&self.counters.files_written);
         let bytes = get(&self.counters.bytes_written);
         SmbSummary {
+            moved: None,
             dest: self.opts.url.to_string(),
             shard: self.opts.shard.to_string(),
             connections: self.opts.connections,

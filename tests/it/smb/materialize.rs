@@ -323,3 +323,32 @@ fn materialize_onto_smb_in_two_shards_makes_the_whole_tree() {
     let o = synthfs(&[&["verify", &url, "--content"][..], &tree].concat());
     assert!(o.status.success(), "verify: {}", text(&o));
 }
+
+/// A copy on the share moved on to epoch 5 (`--churn 5`, so folders are renamed and deleted
+/// too) by the change alone: the counts are `diff`'s, only changed files are written, and
+/// `verify --epoch 5 --content` over the wire passes.
+#[test]
+fn materialize_moves_a_copy_on_the_share_on_by_exactly_the_change() {
+    if !can_serve() {
+        return;
+    }
+    let _samba = WritableSamba::start();
+    let small = small_profile_path();
+    let tree = ["--profile", small.as_str(), "--nt-acls", "--churn", "5"];
+    let url = format!("smb://{ADMIN}@127.0.0.1/share/epochs");
+    let o = synthfs(&[&["materialize", &url][..], &tree].concat());
+    assert!(o.status.success(), "epoch 0: {}", text(&o));
+    let o = synthfs(&[&["materialize", &url, "--epoch", "5", "--json"][..], &tree].concat());
+    assert!(o.status.success(), "move to 5: {}", text(&o));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let o = synthfs(&[&["diff", "--to", "5", "--summary", "--json"][..], &tree].concat());
+    let counts: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON counts");
+    assert_eq!(summary["moved"]["changes"], counts, "{summary}");
+    assert!(counts["renamed"].as_u64().unwrap() > 0 && counts["deleted"].as_u64().unwrap() > 0, "{counts}");
+    let changed = ["added", "modified", "metadata"].iter().map(|k| counts[k].as_u64().unwrap()).sum::<u64>();
+    assert!(summary["files_written"].as_u64().unwrap() <= changed, "{summary}");
+    let o = synthfs(&[&["verify", &url, "--epoch", "5", "--content"][..], &tree].concat());
+    assert!(o.status.success(), "verify at 5: {}", text(&o));
+    let o = synthfs(&[&["verify", &url][..], &tree].concat());
+    assert!(!o.status.success(), "the copy is epoch 5 now, not 0");
+}

@@ -1,0 +1,207 @@
+//! Moving a copy on an SMB share on to another epoch, as `materialize/apply.rs` does on a
+//! local disk, over the wire: folders renamed (FileRenameInformation), files deleted (their
+//! attributes cleared, then delete-on-close), renamed through a temporary name, written anew
+//! where their bytes changed, their descriptor, attributes and times set in place where only
+//! those changed; deleted folders last among the removals (deepest first), and the metadata of
+//! every folder touched at the end. The marker says `applying` while the move is under way;
+//! every step can be done twice, so a rerun finishes it.
+
+use std::collections::BTreeSet;
+
+use super::*;
+use crate::diff::{Change, ChangeKind, Counts, Diff};
+use crate::materialize::Moved;
+use crate::materialize::apply::{base_name, parent_dir, placed};
+
+/// The epoch the copy on the share is to be moved on from (see `materialize::apply`).
+pub(super) async fn moving_from(tree: &Tree, share: &Share) -> Result<Option<u64>, SmbMaterializeError> {
+    let path = SmbUrl::join(&share.url.base(), MARKER);
+    let bytes = match read_small(share, &path).await {
+        Ok(b) => b,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(e) => return Err(write_error(&share.url, &path, e)),
+    };
+    let Ok(found) = serde_json::from_slice::<Marker>(&bytes) else { return Ok(None) };
+    if !found.same_tree(&Marker::of(tree)) {
+        return Ok(None);
+    }
+    match found.applying {
+        Some(to) if to != tree.epoch() => {
+            Err(SmbMaterializeError::Interrupted { url: share.url.to_string(), from: found.epoch, to })
+        }
+        Some(_) => Ok(Some(found.epoch)),
+        None if found.epoch != tree.epoch() => Ok(Some(found.epoch)),
+        None => Ok(None),
+    }
+}
+
+/// Writes the marker (overwriting the one there).
+async fn write_marker(share: &Share, marker: &Marker) -> Result<(), SmbMaterializeError> {
+    let path = SmbUrl::join(&share.url.base(), MARKER);
+    let json = serde_json::to_vec_pretty(marker).unwrap_or_default();
+    let reqs = [
+        wire::create(Open {
+            name: &path,
+            access: FileAccessMask::FILE_WRITE_DATA | FileAccessMask::SYNCHRONIZE,
+            disposition: CreateDisposition::FileOverwriteIf,
+            directory: false,
+            attributes: 0,
+        }),
+        wire::write(FileId::SENTINEL, 0, json),
+        wire::close(FileId::SENTINEL),
+    ];
+    share.chain(&reqs).await.map(|_| ()).map_err(|e| write_error(&share.url, &path, e))
+}
+
+/// Gone already is done.
+fn gone_ok(r: Result<(), SmbError>) -> Result<(), SmbError> {
+    match r {
+        Err(e) if e.is_not_found() => Ok(()),
+        r => r,
+    }
+}
+
+impl<'a> Run<'a> {
+    /// A path of the tree (`/`-separated, from its root) on the share.
+    fn on_share(&self, path: &str) -> String {
+        SmbUrl::join(&self.opts.url.base(), &path.replace('/', "\\"))
+    }
+
+    async fn rename(&self, from: &str, to: &str, directory: bool) -> Result<(), SmbError> {
+        let reqs = [
+            wire::create(Open {
+                name: from,
+                access: FileAccessMask::DELETE | FileAccessMask::FILE_READ_ATTRIBUTES | FileAccessMask::SYNCHRONIZE,
+                disposition: CreateDisposition::FileOpen,
+                directory,
+                attributes: 0,
+            }),
+            wire::set_rename(FileId::SENTINEL, to),
+            wire::close(FileId::SENTINEL),
+        ];
+        self.share.chain(&reqs).await.map(|_| ())
+    }
+
+    async fn remove_folder(&self, path: &str) -> Result<(), SmbError> {
+        let reqs = [
+            wire::create(Open {
+                name: path,
+                access: FileAccessMask::DELETE | FileAccessMask::SYNCHRONIZE,
+                disposition: CreateDisposition::FileOpen,
+                directory: true,
+                attributes: 0,
+            }),
+            wire::set_delete_on_close(FileId::SENTINEL),
+            wire::close(FileId::SENTINEL),
+        ];
+        self.share.chain(&reqs).await.map(|_| ())
+    }
+
+    /// Moves the copy on from epoch `from` to the tree's.
+    pub(super) async fn move_on(&'a self, from: u64) -> Result<Moved, SmbMaterializeError> {
+        let tree = self.tree;
+        let mut earlier = tree.model.profile.clone();
+        earlier.epoch = from;
+        let before = Tree::with_roster(earlier, tree.model.roster.clone())
+            .map_err(|e| SmbMaterializeError::Epoch(e.to_string()))?;
+        let changes = Diff { from: &before, to: tree }.changes();
+        let mut counts = Counts::default();
+        changes.iter().for_each(|c| counts.add(c));
+        let moved = Moved { from, to: tree.epoch(), changes: counts };
+        if self.opts.dry_run {
+            return Ok(moved);
+        }
+        write_marker(&self.share, &Marker { epoch: from, applying: Some(tree.epoch()), ..Marker::of(tree) }).await?;
+        let mut touched = BTreeSet::new();
+        let is = |c: &&Change, kind: &str, change: ChangeKind| c.kind == kind && c.change == change;
+        // Folders renamed, in order (a folder before what it holds).
+        let mut renames: Vec<(String, String)> = Vec::new();
+        for c in changes.iter().filter(|c| is(c, "dir", ChangeKind::Renamed)) {
+            let old = c.old_path.clone().unwrap_or_default();
+            let (src, dst) = (self.on_share(&placed(&renames, &old)), self.on_share(&c.path));
+            if let Err(e) = gone_ok(self.rename(&src, &dst, true).await) {
+                self.fail(&dst, e);
+            }
+            renames.push((old, c.path.clone()));
+            touched.extend(tree.parent(c.inode - 1));
+        }
+        // Files deleted (those of deleted folders too), then the folders, deepest first.
+        for c in changes.iter().filter(|c| is(c, "file", ChangeKind::Deleted)) {
+            let path = self.on_share(&placed(&renames, &c.path));
+            if let Err(e) = self.remove(&path).await {
+                self.fail(&path, e);
+            }
+            touched.extend(before.parent(c.inode - 1));
+        }
+        let mut gone: Vec<&Change> = changes.iter().filter(|c| is(c, "dir", ChangeKind::Deleted)).collect();
+        gone.sort_by_key(|c| std::cmp::Reverse(c.path.matches('/').count()));
+        for c in gone {
+            let path = self.on_share(&placed(&renames, &c.path));
+            if let Err(e) = gone_ok(self.remove_folder(&path).await) {
+                self.fail(&path, e);
+            }
+            touched.extend(before.parent(c.inode - 1));
+        }
+        // Files renamed: each to a temporary name, then to its own.
+        let renamed: Vec<&Change> = changes.iter().filter(|c| is(c, "file", ChangeKind::Renamed)).collect();
+        let temp = |c: &Change| self.on_share(&format!("{}/.synthfs-move-{:x}", parent_dir(&c.path), c.inode));
+        for c in &renamed {
+            let old = c.old_path.as_deref().unwrap_or_default();
+            let src = self.on_share(&format!("{}/{}", parent_dir(&c.path), base_name(old)));
+            if let Err(e) = gone_ok(self.rename(&src, &temp(c), false).await) {
+                self.fail(&src, e);
+            }
+        }
+        for c in &renamed {
+            let dst = self.on_share(&c.path);
+            if let Err(e) = gone_ok(self.rename(&temp(c), &dst, false).await) {
+                self.fail(&dst, e);
+            }
+            touched.extend(tree.parent(c.inode - 1));
+        }
+        // New and modified files written; metadata set in place.
+        let forced = Found { size: u64::MAX, written: 0, attributes: 0 };
+        for c in changes.iter().filter(|c| c.kind == "file") {
+            let Some(a) = tree.file_attrs(c.inode - 1) else { continue };
+            let path = self.on_share(&c.path);
+            let result = match c.change {
+                ChangeKind::Added | ChangeKind::Modified => self.file(&path, &a, Some(forced)).await.map(|_| true),
+                ChangeKind::Metadata => self.metadata_in_place(&path, &a).await.map(|()| true),
+                ChangeKind::Deleted | ChangeKind::Renamed => Ok(false),
+            };
+            match result {
+                Ok(true) => {
+                    self.counters.files_written.fetch_add(1, Ordering::Relaxed);
+                    self.counters.bytes_written.fetch_add(a.size(), Ordering::Relaxed);
+                    touched.extend(tree.parent(a.index));
+                }
+                Ok(false) => {}
+                Err(e) => self.fail(&path, e),
+            }
+        }
+        for c in changes.iter().filter(|c| c.kind == "dir") {
+            touched.insert(c.inode - 1);
+        }
+        // The folders' own metadata last, deepest first.
+        let mut dirs: Vec<(u32, u64)> =
+            touched.into_iter().filter(|i| *i != 0).filter_map(|i| Some((tree.plan(i)?.depth, i))).collect();
+        dirs.sort_by(|a, b| b.cmp(a));
+        for (_, index) in dirs {
+            let (Some(plan), Some(path)) = (tree.plan(index), tree.path(index)) else { continue };
+            if !tree.exists(index) {
+                continue;
+            }
+            let d = tree.dir_attrs(&plan);
+            self.folder_meta_job(
+                index,
+                self.on_share(&path),
+                [nttime(d.created), nttime(d.accessed), nttime(d.modified)],
+            )
+            .await;
+        }
+        if self.counters.errors.load(Ordering::Relaxed) == 0 && !self.stopped() {
+            write_marker(&self.share, &Marker::of(tree)).await?;
+        }
+        Ok(moved)
+    }
+}
