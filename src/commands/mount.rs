@@ -129,30 +129,32 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     out.flush()?;
     drop(out);
     let mut at = tree.clone();
-    let profile = tree.model.profile.clone();
-    let ended = mounted.serve(|m| {
-        // SIGUSR1: the next epoch, and the kernel told to forget what changed.
-        let mut next = profile.clone();
-        next.epoch = at.epoch() + 1;
-        match self::tree::load(next) {
-            Ok(later) => {
-                let later = Arc::new(later);
-                let changes = synthfs::diff::Diff { from: &at, to: &later }.changes();
-                let stale = stale_of(&at, &later, &changes);
-                m.advance(later.clone(), &stale);
-                tracing::info!(epoch = later.epoch(), changes = changes.len(), "moved to the next epoch");
-                let _ =
-                    writeln!(std::io::stdout().lock(), "moved to epoch {}: {} changes", later.epoch(), changes.len());
-                at = later;
-            }
-            Err(e) => tracing::warn!("cannot move to the next epoch: {e:#}"),
-        }
-    });
+    let ended = mounted.serve(|m| next_epoch(m, &mut at));
     match ended.map_err(lift)? {
         Ended::Signal(sig) => tracing::info!(signal = sig, "unmounted after a signal"),
         Ended::Unmounted => tracing::info!("unmounted from outside"),
     }
     Ok(())
+}
+
+/// Moves a mount serving `at` on to the next epoch (SIGUSR1): the later tree built, swapped in,
+/// and the kernel told to forget what changed; a tree that cannot be built leaves it as it is.
+#[cfg(target_os = "linux")]
+pub(super) fn next_epoch(m: &synthfs_fuse::Mounted, at: &mut Arc<Tree>) {
+    let mut next = at.model.profile.clone();
+    next.epoch = at.epoch() + 1;
+    match self::tree::load(next) {
+        Ok(later) => {
+            let later = Arc::new(later);
+            let changes = synthfs::diff::Diff { from: at, to: &later }.changes();
+            m.advance(later.clone(), &stale_of(at, &later, &changes));
+            tracing::info!(epoch = later.epoch(), changes = changes.len(), "moved to the next epoch");
+            // Nobody may be reading stdout any more: the move stands either way.
+            let _ = writeln!(std::io::stdout().lock(), "moved to epoch {}: {} changes", later.epoch(), changes.len());
+            *at = later;
+        }
+        Err(e) => tracing::warn!("cannot move to the next epoch: {e:#}"),
+    }
 }
 
 /// What the kernel may hold that the move from `before` to `after` made stale: each changed

@@ -206,9 +206,14 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     };
     let ready = Ready::new(listen, share, &access, &tree, started.elapsed());
     let printed = ready.print(json);
+    let mut at = tree.clone();
     let outcome = printed.map_err(anyhow::Error::from).and_then(|()| {
         loop {
-            if let Some(sig) = mounted.pending_signal() {
+            let signals = mounted.pending_signals();
+            for _ in signals.iter().filter(|s| **s == synthfs_fuse::NEXT_EPOCH_SIGNAL) {
+                super::mount::next_epoch(&mounted, &mut at);
+            }
+            if let Some(sig) = signals.iter().find(|s| **s != synthfs_fuse::NEXT_EPOCH_SIGNAL) {
                 tracing::info!(signal = sig, "stopping");
                 break Ok(());
             }

@@ -18,6 +18,8 @@ pub mod busy_poll;
 pub mod mount;
 pub mod read_ahead;
 
-pub use mount::{BUSY_POLL, Ended, MountError, MountSettings, Mounted, Stale, check_mountpoint, mount};
+pub use mount::{
+    BUSY_POLL, Ended, MountError, MountSettings, Mounted, NEXT_EPOCH_SIGNAL, Stale, check_mountpoint, mount,
+};
 pub use read_ahead::files::FILE_AHEAD;
 pub use read_ahead::folders::DIR_AHEAD;

@@ -189,6 +189,9 @@ pub struct Mounted {
     ahead_off: Arc<std::sync::atomic::AtomicBool>,
 }
 
+/// The signal that moves a mount to its next epoch.
+pub const NEXT_EPOCH_SIGNAL: i32 = signal_hook::consts::SIGUSR1;
+
 /// What the kernel may hold that a move to another epoch made stale.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stale {
@@ -209,7 +212,7 @@ pub fn mount(tree: Arc<Tree>, mountpoint: &Path, settings: &MountSettings) -> Re
     // Signals are caught from before the mount exists, so a SIGTERM that arrives as soon as
     // the mount is visible still unmounts cleanly instead of killing the process.
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, signal_hook::consts::SIGUSR1])
+    let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, NEXT_EPOCH_SIGNAL])
         .map_err(MountError::Signals)?;
     let poll_slot = Arc::new(std::sync::OnceLock::new());
     // The session's notifier, to push files ahead with, exists only once the session does.
@@ -363,7 +366,7 @@ impl Mounted {
     /// [`Mounted::serve_until_signal`], calling `on_usr1` for each SIGUSR1 (the mount's signal
     /// to move to its next epoch).
     pub fn serve(mut self, mut on_usr1: impl FnMut(&Mounted)) -> Result<Ended, MountError> {
-        use signal_hook::consts::SIGUSR1;
+        const SIGUSR1: i32 = NEXT_EPOCH_SIGNAL;
         loop {
             let pending: Vec<i32> = self.signals.pending().collect();
             for _ in pending.iter().filter(|s| **s == SIGUSR1) {
@@ -409,7 +412,13 @@ impl Mounted {
     /// A signal (SIGINT, SIGTERM, SIGHUP) that arrived since the last call, if any: callers
     /// that do their own work while mounted poll this to stop early.
     pub fn pending_signal(&mut self) -> Option<i32> {
-        self.signals.pending().find(|s| *s != signal_hook::consts::SIGUSR1)
+        self.signals.pending().find(|s| *s != NEXT_EPOCH_SIGNAL)
+    }
+
+    /// Every signal that arrived since the last call, [`NEXT_EPOCH_SIGNAL`] included: for
+    /// callers that serve (and move on) by themselves.
+    pub fn pending_signals(&mut self) -> Vec<i32> {
+        self.signals.pending().collect()
     }
 
     /// Whether serving has ended: someone unmounted the filesystem from outside.

@@ -22,9 +22,22 @@ pub fn nt_tree() -> Tree {
     Tree::new(p).expect("the tree")
 }
 
-/// Every node's index by its path (`""` the root), as the share names it.
+/// Every node's index by its path (`""` the root), as the share names it: from the listings,
+/// so a tree past epoch 0 has its new files too.
 pub fn indices_by_path(tree: &Tree) -> HashMap<String, u64> {
-    (0..tree.node_count()).filter_map(|i| tree.path(i).map(|p| (p.trim_start_matches('/').to_string(), i))).collect()
+    let mut out = HashMap::from([(String::new(), 0)]);
+    let mut stack = vec![(0u64, String::new())];
+    while let Some((dir, path)) = stack.pop() {
+        let Some(listing) = tree.listing(dir) else { continue };
+        for e in &listing.entries {
+            let p = if path.is_empty() { e.name.to_string() } else { format!("{path}/{}", e.name) };
+            if e.kind == synthfs_model::NodeKind::Dir {
+                stack.push((e.index, p.clone()));
+            }
+            out.insert(p, e.index);
+        }
+    }
+    out
 }
 
 /// The SDDL the model gives node `index`, with the group Samba serves inserted after the owner.

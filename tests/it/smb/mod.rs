@@ -5,6 +5,7 @@
 //! smbcacls speaks only to port 445, so the tests here run one at a time (the `smb` test
 //! group in .config/nextest.toml).
 
+mod epochs;
 mod identities;
 mod lifecycle;
 mod materialize;
