@@ -16,7 +16,7 @@ use super::tree::{self, TreeArgs};
 
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Examples:\n  synthfs mount /mnt/share                     # serve until Ctrl-C or umount\n  synthfs mount /mnt/share --files 100M        # mounts instantly at any size\n  synthfs mount /mnt/share -o allow_other      # let other users in\n  synthfs mount /mnt/share --identities users.csv   # owners from an AD export (also system, ldap://)"
+    after_long_help = "Examples:\n  synthfs mount /mnt/share                     # serve until Ctrl-C or umount\n  synthfs mount /mnt/share --files 100M        # mounts instantly at any size\n  synthfs mount /mnt/share -o allow_other      # let other users in\n  synthfs mount /mnt/share --identities users.csv   # owners from an AD export (also system, ldap://)\n  synthfs mount /mnt/share --epoch 30          # the share a month later; kill -USR1 PID for the next day"
 )]
 pub struct MountArgs {
     /// An empty directory to mount on (made if missing, and removed again at the unmount).
