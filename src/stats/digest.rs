@@ -57,7 +57,9 @@ pub fn tree_digest(tree: &Tree, progress: &Counters) -> String {
             let mut h = Sha256::new();
             let d = tree.dir_attrs(plan);
             put_owner_and_times(&mut h, (d.mode, d.uid, d.gid), [d.created, d.modified, d.accessed]);
-            let listing = tree.build_listing(plan);
+            // The files' attributes as the listing made them (past epoch 0, new files' ids are
+            // no slots of the folder).
+            let (listing, attrs) = tree.build_listing_and_attrs(plan);
             for (i, e) in listing.entries.iter().enumerate() {
                 h.update(e.name.as_bytes());
                 let kind = match e.kind {
@@ -71,8 +73,7 @@ pub fn tree_digest(tree: &Tree, progress: &Counters) -> String {
                     h.update(l.target.as_bytes());
                 } else if listing.is_extra_name(i) {
                     // Another name of a file hashed where it lives: its index says which.
-                } else if e.kind == NodeKind::File {
-                    let a = tree.file_attrs_in(plan, e.index - plan.index - 1);
+                } else if let Some(a) = attrs.get(i).filter(|_| e.kind == NodeKind::File) {
                     h.update(a.size().to_le_bytes());
                     h.update(a.allocated().to_le_bytes());
                     put_owner_and_times(&mut h, (a.mode, a.uid, a.gid), [a.created, a.modified, a.accessed]);

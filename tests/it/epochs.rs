@@ -333,3 +333,18 @@ fn a_mount_moves_on_by_signal_and_shows_the_next_epoch() {
     assert_ne!(before, walk_mount(m.path()));
     assert!(m.stop().success());
 }
+
+/// The digest of a later epoch is a pure function of it (any threads) and not epoch 0's; its
+/// files' attributes are the listing's, new files included.
+#[test]
+fn the_digest_of_a_later_epoch_is_its_own() {
+    let digest = |args: &[&str]| {
+        let o = run(&[&["stats", "--json", "--digest", "--files", "3k"][..], args].concat());
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        v["digest"].as_str().expect("a digest").to_string()
+    };
+    let later = digest(&["--epoch", "9", "--threads", "1"]);
+    assert_eq!(later, digest(&["--epoch", "9", "--threads", "3"]));
+    assert_ne!(later, digest(&[]));
+}

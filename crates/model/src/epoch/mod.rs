@@ -40,6 +40,12 @@ pub fn added_id(folder: u64, epoch: u64, k: u64) -> u64 {
     ADDED | (folder << 29) | (epoch << 9) | k
 }
 
+/// The slot [`crate::Tree::file_attrs_in`] takes for file `index` of `plan`: an epoch-0
+/// file's place among the folder's files, a newer file's own id.
+pub fn slot_of(plan: &crate::plan::DirPlan, index: u64) -> u64 {
+    if is_added(index) { index } else { index - plan.index - 1 }
+}
+
 /// Whether an id is an added file's.
 pub fn is_added(id: u64) -> bool {
     id & ADDED != 0
