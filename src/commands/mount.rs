@@ -143,7 +143,9 @@ pub fn run(config: Config) -> anyhow::Result<()> {
 pub(super) fn next_epoch(m: &synthfs_fuse::Mounted, at: &mut Arc<Tree>) {
     let mut next = at.model.profile.clone();
     next.epoch = at.epoch() + 1;
-    match self::tree::load(next) {
+    // The same accounts as the tree served (not the identity source read again: owners must
+    // change only where the diff says).
+    match self::tree::build(next, at.model.roster.clone()) {
         Ok(later) => {
             let later = Arc::new(later);
             let changes = synthfs::diff::Diff { from: at, to: &later }.changes();

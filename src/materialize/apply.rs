@@ -25,9 +25,10 @@ pub struct Moved {
     pub changes: Counts,
 }
 
-/// The epoch the copy at `dest` is to be moved on from: `Some` when it holds this tree at
-/// another epoch (or a move to this one was interrupted).
-pub(super) fn moving_from(tree: &Tree, dest: &Path) -> Result<Option<u64>, MaterializeError> {
+/// The epoch the copy at `dest` is to be moved on from, and how far an interrupted move got:
+/// `Some` when it holds this tree, whole, at another epoch (or a move to this one was
+/// interrupted).
+pub(super) fn moving_from(tree: &Tree, dest: &Path) -> Result<Option<(u64, u8)>, MaterializeError> {
     let Some(found) = marker::read(dest)? else { return Ok(None) };
     if !found.same_tree(&Marker::of(tree)) {
         return Ok(None);
@@ -36,10 +37,26 @@ pub(super) fn moving_from(tree: &Tree, dest: &Path) -> Result<Option<u64>, Mater
         Some(to) if to != tree.epoch() => {
             Err(MaterializeError::Interrupted { path: dest.into(), from: found.epoch, to })
         }
-        Some(_) => Ok(Some(found.epoch)),
-        None if found.epoch != tree.epoch() => Ok(Some(found.epoch)),
-        None => Ok(None),
+        Some(_) => Ok(Some((found.epoch, found.stage))),
+        None if found.epoch == tree.epoch() => Ok(None),
+        None if !found.complete => Err(MaterializeError::Unfinished { path: dest.into(), epoch: found.epoch }),
+        None => Ok(Some((found.epoch, 0))),
     }
+}
+
+/// Every folder a change touches (its own, its parent at either epoch): their metadata is set
+/// again at the end of a move, whichever steps a resumed move skips.
+pub(super) fn touched_folders(before: &Tree, after: &Tree, changes: &[Change]) -> BTreeSet<u64> {
+    let mut touched = BTreeSet::new();
+    for c in changes {
+        let index = c.inode - 1;
+        if c.kind == "dir" {
+            touched.insert(index);
+        }
+        touched.extend(before.parent(index));
+        touched.extend(after.parent(index));
+    }
+    touched
 }
 
 /// Where `p` (a path of the earlier epoch) is now: under the longest renamed folder above it.
@@ -68,8 +85,9 @@ fn gone_ok(r: io::Result<()>) -> io::Result<()> {
 }
 
 impl Run<'_> {
-    /// Moves the copy on from epoch `from` to the tree's.
-    pub(super) fn move_on(&self, from: u64) -> Result<Moved, MaterializeError> {
+    /// Moves the copy on from epoch `from` to the tree's; `stage` says how far an interrupted
+    /// move got (see [`Marker::stage`]).
+    pub(super) fn move_on(&self, from: u64, stage: u8) -> Result<Moved, MaterializeError> {
         let tree = self.tree;
         let dest = &self.opts.dest;
         let mut earlier = tree.model.profile.clone();
@@ -83,12 +101,25 @@ impl Run<'_> {
         if self.opts.dry_run {
             return Ok(moved);
         }
-        marker::write(dest, &Marker { epoch: from, applying: Some(tree.epoch()), ..Marker::of(tree) })?;
+        let at_stage = |stage| Marker { epoch: from, applying: Some(tree.epoch()), stage, ..Marker::of(tree) };
+        marker::write(dest, &at_stage(stage))?;
         // Folders whose own metadata is set again at the end: every one something was done in.
-        let mut touched = BTreeSet::new();
-        let renames = self.folders(&before, &changes, &mut touched);
-        self.file_moves(&before, &changes, &|p| placed(&renames, p), &mut touched);
-        self.file_writes(&changes, &mut touched);
+        let touched = touched_folders(&before, tree, &changes);
+        let errors = || self.counters.errors.load(Ordering::Relaxed);
+        if stage < 1 {
+            let renames = self.folders(&changes);
+            self.stage_files(&changes, &|p| placed(&renames, p));
+            if errors() == 0 {
+                marker::write(dest, &at_stage(1))?;
+            }
+        }
+        if stage < 2 && errors() == 0 {
+            self.rename_staged(&changes);
+            if errors() == 0 {
+                marker::write(dest, &at_stage(2))?;
+            }
+        }
+        self.file_writes(&changes);
         let mut dirs: Vec<(u32, u64)> =
             touched.into_iter().filter(|i| *i != 0).filter_map(|i| Some((tree.plan(i)?.depth, i))).collect();
         dirs.sort_by(|a, b| b.cmp(a));
@@ -103,19 +134,18 @@ impl Run<'_> {
                 Err(e) => self.fail(&at, e),
             }
         }
-        if self.counters.errors.load(Ordering::Relaxed) == 0 {
-            marker::write(dest, &Marker::of(tree))?;
+        if errors() == 0 {
+            marker::write(dest, &Marker { complete: true, ..Marker::of(tree) })?;
         }
         Ok(moved)
     }
 
     /// Folders deleted, renamed and made, in the order of the changes (a folder before what
     /// it holds); returns the renames (earlier path, path now).
-    fn folders(&self, before: &Tree, changes: &[Change], touched: &mut BTreeSet<u64>) -> Vec<(String, String)> {
+    fn folders(&self, changes: &[Change]) -> Vec<(String, String)> {
         let dest = &self.opts.dest;
         let mut renames: Vec<(String, String)> = Vec::new();
         for c in changes.iter().filter(|c| c.kind == "dir") {
-            let index = c.inode - 1;
             let result = match c.change {
                 ChangeKind::Deleted => gone_ok(std::fs::remove_dir_all(dest.join(placed(&renames, &c.path)))),
                 ChangeKind::Renamed => {
@@ -131,17 +161,13 @@ impl Run<'_> {
             if let Err(e) = result {
                 self.fail(&dest.join(&c.path), e);
             }
-            touched.insert(index);
-            if let Some(p) = before.parent(index) {
-                touched.insert(p);
-            }
         }
         renames
     }
 
-    /// Files deleted, then renamed: each to a temporary name first, then to its new one, so a
-    /// file may take the name another leaves.
-    fn file_moves(&self, before: &Tree, changes: &[Change], now: &dyn Fn(&str) -> String, touched: &mut BTreeSet<u64>) {
+    /// Files deleted, then the renamed ones put under temporary names (so a file may take the
+    /// name another leaves); stage 1 of a move.
+    fn stage_files(&self, changes: &[Change], now: &dyn Fn(&str) -> String) {
         let dest = &self.opts.dest;
         let files = || changes.iter().filter(|c| c.kind == "file");
         for c in files().filter(|c| c.change == ChangeKind::Deleted) {
@@ -149,33 +175,34 @@ impl Run<'_> {
             if let Err(e) = gone_ok(std::fs::remove_file(&path)) {
                 self.fail(&path, e);
             }
-            if let Some(p) = before.parent(c.inode - 1) {
-                touched.insert(p);
-            }
         }
-        let renamed: Vec<&Change> = files().filter(|c| c.change == ChangeKind::Renamed).collect();
-        let temp = |c: &Change| dest.join(parent_dir(&c.path)).join(format!(".synthfs-move-{:x}", c.inode));
-        for c in &renamed {
+        for c in files().filter(|c| c.change == ChangeKind::Renamed) {
             let old = c.old_path.as_deref().unwrap_or_default();
             let src = dest.join(parent_dir(&c.path)).join(base_name(old));
-            if let Err(e) = gone_ok(std::fs::rename(&src, temp(c))) {
+            if let Err(e) = gone_ok(std::fs::rename(&src, self.staged(c))) {
                 self.fail(&src, e);
             }
         }
-        for c in &renamed {
-            let dst = dest.join(&c.path);
-            if let Err(e) = gone_ok(std::fs::rename(temp(c), &dst)) {
+    }
+
+    /// Where a renamed file waits between its two names.
+    fn staged(&self, c: &Change) -> std::path::PathBuf {
+        self.opts.dest.join(parent_dir(&c.path)).join(format!(".synthfs-move-{:x}", c.inode))
+    }
+
+    /// The staged files under their new names; stage 2 of a move.
+    fn rename_staged(&self, changes: &[Change]) {
+        for c in changes.iter().filter(|c| c.kind == "file" && c.change == ChangeKind::Renamed) {
+            let dst = self.opts.dest.join(&c.path);
+            if let Err(e) = gone_ok(std::fs::rename(self.staged(c), &dst)) {
                 self.fail(&dst, e);
-            }
-            if let Some(p) = self.tree.parent(c.inode - 1) {
-                touched.insert(p);
             }
         }
     }
 
     /// New and modified files written (their folders' in parallel), and metadata set in place
     /// where only that changed.
-    fn file_writes(&self, changes: &[Change], touched: &mut BTreeSet<u64>) {
+    fn file_writes(&self, changes: &[Change]) {
         let mut by_folder: std::collections::BTreeMap<u64, Vec<&Change>> = Default::default();
         for c in changes.iter().filter(|c| c.kind == "file") {
             if matches!(c.change, ChangeKind::Added | ChangeKind::Modified | ChangeKind::Metadata) {
@@ -184,7 +211,6 @@ impl Run<'_> {
                 }
             }
         }
-        touched.extend(by_folder.keys().copied());
         by_folder.into_par_iter().for_each(|(folder, list)| {
             let (Some(plan), Some(path)) = (self.tree.plan(folder), self.tree.path(folder)) else { return };
             let at = self.opts.dest.join(&path);

@@ -28,6 +28,18 @@ pub struct Marker {
     /// run finishes the move.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub applying: Option<u64>,
+    /// How far a move got: 1 once folders are renamed and deleted, files deleted and the
+    /// renamed ones put under temporary names; 2 once those have their new names.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub stage: u8,
+    /// Set by a run that wrote the whole tree without an error (no shard): only such a copy
+    /// is moved on to another epoch by its change alone.
+    #[serde(default)]
+    pub complete: bool,
+}
+
+fn is_zero(v: &u8) -> bool {
+    *v == 0
 }
 
 impl Marker {
@@ -42,12 +54,21 @@ impl Marker {
             dirs: tree.dir_count(),
             epoch: tree.epoch(),
             applying: None,
+            stage: 0,
+            complete: false,
         }
     }
 
-    /// Whether `other` is the same tree, at whatever epoch.
+    /// Whether `other` is the same tree, at whatever epoch and however far written.
     pub fn same_tree(&self, other: &Marker) -> bool {
-        Marker { epoch: 0, applying: None, ..self.clone() } == Marker { epoch: 0, applying: None, ..other.clone() }
+        let bare = |m: &Marker| Marker { epoch: 0, applying: None, stage: 0, complete: false, ..m.clone() };
+        bare(self) == bare(other)
+    }
+
+    /// Whether `other` is the same tree at the same epoch, no move under way: a copy this run
+    /// resumes.
+    pub fn same_copy(&self, other: &Marker) -> bool {
+        self.same_tree(other) && self.epoch == other.epoch && other.applying.is_none()
     }
 }
 
@@ -77,7 +98,7 @@ pub fn claim(tree: &Tree, dest: &Path, force: bool) -> Result<bool, MaterializeE
     let mine = Marker::of(tree);
     let io_err = |source| MaterializeError::Io { path: dest.into(), source };
     match read(dest)? {
-        Some(m) if m == mine => return Ok(true),
+        Some(m) if mine.same_copy(&m) => return Ok(true),
         Some(m) if !force => {
             return Err(MaterializeError::DifferentTree {
                 path: dest.into(),

@@ -107,6 +107,10 @@ pub enum MaterializeError {
     Interrupted { path: PathBuf, from: u64, to: u64 },
     #[error("moving a copy to another epoch is one run's work: drop --shard")]
     ShardedMove,
+    #[error(
+        "{path} holds an unfinished copy of epoch {epoch}: finish it first with `synthfs materialize` at --epoch {epoch} without --shard (it skips what is there), then move it"
+    )]
+    Unfinished { path: PathBuf, epoch: u64 },
 }
 
 impl MaterializeError {
@@ -119,6 +123,7 @@ impl MaterializeError {
                 | MaterializeError::NotEmpty(_)
                 | MaterializeError::Interrupted { .. }
                 | MaterializeError::ShardedMove
+                | MaterializeError::Unfinished { .. }
         )
     }
 }
@@ -166,8 +171,8 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
         errors: Mutex::new(Vec::new()),
     };
     let mut moved = None;
-    if let Some(from) = moving {
-        moved = Some(run.move_on(from)?);
+    if let Some((from, stage)) = moving {
+        moved = Some(run.move_on(from, stage)?);
     } else if run.wanted(0, tree.root().subtree_files) {
         let here = match root {
             Some(f) => DirPath::opened(&opts.dest, f),
@@ -177,6 +182,10 @@ pub fn run(tree: &Tree, opts: &Options, counters: &Counters) -> Result<Summary, 
     }
     if let Some(e) = run.fatal.lock().map(|mut f| f.take()).unwrap_or(None) {
         return Err(e);
+    }
+    // The whole tree written without an error: a copy that can be moved on by its change.
+    if moved.is_none() && !opts.dry_run && opts.shard.is_all() && counters.errors.load(Ordering::Relaxed) == 0 {
+        marker::write(&opts.dest, &marker::Marker { complete: true, ..marker::Marker::of(tree) })?;
     }
     let elapsed = started.elapsed().as_secs_f64();
     let get = |a: &AtomicU64| a.load(Ordering::Relaxed);

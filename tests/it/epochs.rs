@@ -348,3 +348,22 @@ fn the_digest_of_a_later_epoch_is_its_own() {
     assert_eq!(later, digest(&["--epoch", "9", "--threads", "3"]));
     assert_ne!(later, digest(&[]));
 }
+
+/// Only a whole copy is moved on by its change: one shard of it (or a run cut short) is
+/// refused, saying how to finish it; finished, it moves.
+#[test]
+fn an_unfinished_copy_is_not_moved_on() {
+    let profile = fixture("materialize.toml").display().to_string();
+    let tree = ["-p", profile.as_str(), "--files", "3k"];
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().display().to_string();
+    assert!(run(&[&["materialize", &dest, "--shard", "0/2"], &tree[..]].concat()).status.success());
+    let o = run(&[&["materialize", &dest, "--epoch", "3"], &tree[..]].concat());
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("unfinished copy of epoch 0"), "{}", stderr(&o));
+    assert!(run(&[&["materialize", &dest], &tree[..]].concat()).status.success());
+    let o = run(&[&["materialize", &dest, "--epoch", "3"], &tree[..]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[&["verify", &dest, "--epoch", "3", "--content"], &tree[..]].concat());
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+}

@@ -369,6 +369,10 @@ impl SynthFs {
             Location::Dir(plan) => plan,
             Location::File { .. } | Location::Symlink(_) => return Err(FsError::NotDir),
         };
+        // Past epoch 0 a client may hold the inode of a folder deleted since.
+        if self.tree.epochs().is_some() && !self.tree.exists(index) {
+            return Err(FsError::NotFound);
+        }
         // The page first: made with the listing when neither is built yet.
         let page = if attrs { self.pages.page(&plan) } else { None };
         let listing = self.tree.listing(index).ok_or(FsError::NotFound)?;

@@ -22,7 +22,9 @@ use crate::read_ahead::folders::DirAhead;
 
 /// The fuser `Filesystem`: a thin translation onto [`SynthFs`].
 pub(crate) struct FuseAdapter {
-    /// The filesystem served; swapped whole when the mount moves to a later epoch.
+    /// The filesystem served; swapped whole when the mount moves to a later epoch. Each
+    /// request holds a strong count while it runs, so the move can wait for the last request
+    /// on the old one before telling the kernel what changed.
     pub(crate) fs: Arc<arc_swap::ArcSwap<SynthFs>>,
     /// Pushes the files after a small file read whole into the page cache.
     pub(crate) ahead: Option<FileAhead>,
@@ -141,7 +143,7 @@ impl Filesystem for FuseAdapter {
         // With ACLs (access tiers) the kernel caches each inode's ACL and checks permissions
         // itself, ACLs included (FUSE_POSIX_ACL implies default_permissions); without, the ACL
         // names answer "not supported" and nothing is asked per file.
-        let acl = self.fs.load().has_acls().then_some(InitFlags::FUSE_POSIX_ACL);
+        let acl = self.fs.load_full().has_acls().then_some(InitFlags::FUSE_POSIX_ACL);
         for flag in wanted.into_iter().chain(acl) {
             if let Err(missing) = config.add_capabilities(flag) {
                 tracing::debug!("kernel lacks {missing:?}");
@@ -157,7 +159,7 @@ impl Filesystem for FuseAdapter {
         self.arrived();
         use std::os::unix::ffi::OsStrExt;
         tracing::debug!(parent = parent.0, ?name, "lookup");
-        match self.fs.load().lookup(parent.0, name.as_bytes()) {
+        match self.fs.load_full().lookup(parent.0, name.as_bytes()) {
             Ok(a) => {
                 if a.kind == NodeKind::File {
                     self.demand.extend();
@@ -171,7 +173,7 @@ impl Filesystem for FuseAdapter {
     fn getattr(&self, _req: &Request, ino: INodeNo, _fh: Option<FileHandle>, reply: ReplyAttr) {
         self.arrived();
         tracing::debug!(ino = ino.0, "getattr");
-        match self.fs.load().getattr(ino.0) {
+        match self.fs.load_full().getattr(ino.0) {
             Ok(a) => reply.attr(&self.ttl, &file_attr(&a)),
             Err(e) => reply.error(errno(e)),
         }
@@ -180,7 +182,7 @@ impl Filesystem for FuseAdapter {
     fn readlink(&self, _req: &Request, ino: INodeNo, reply: ReplyData) {
         self.arrived();
         tracing::debug!(ino = ino.0, "readlink");
-        match self.fs.load().readlink(ino.0) {
+        match self.fs.load_full().readlink(ino.0) {
             Ok(target) => reply.data(&target),
             Err(e) => reply.error(errno(e)),
         }
@@ -218,7 +220,7 @@ impl Filesystem for FuseAdapter {
             if buf.len() < size as usize {
                 buf.resize(size as usize, 0);
             }
-            match self.fs.load().read(ino.0, offset, &mut buf[..size as usize]) {
+            match self.fs.load_full().read(ino.0, offset, &mut buf[..size as usize]) {
                 Ok(n) => {
                     reply.data(&buf[..n]);
                     // The whole file in one request (short of it: a file that fills the request
@@ -242,7 +244,7 @@ impl Filesystem for FuseAdapter {
         tracing::debug!(ino = ino.0, offset, "readdir");
         let result = self
             .fs
-            .load()
+            .load_full()
             .readdir_names(ino.0, offset, &mut |e| reply.add(INodeNo(e.ino), e.next_offset, kind(e.kind), e.name));
         match result {
             Ok(()) => reply.ok(),
@@ -265,7 +267,7 @@ impl Filesystem for FuseAdapter {
         if !names_only {
             self.demand.extend();
         }
-        let result = self.fs.load().readdir_each(ino.0, offset, !names_only, &mut |e| {
+        let result = self.fs.load_full().readdir_each(ino.0, offset, !names_only, &mut |e| {
             let full =
                 reply.add(INodeNo(e.attr.ino), e.next_offset, &*e.name, &self.ttl, &file_attr(&e.attr), Generation(0));
             if !full
@@ -293,19 +295,19 @@ impl Filesystem for FuseAdapter {
 
     fn statfs(&self, _req: &Request, _ino: INodeNo, reply: ReplyStatfs) {
         self.arrived();
-        let s = self.fs.load().statfs();
+        let s = self.fs.load_full().statfs();
         reply.statfs(s.blocks, 0, 0, s.files, 0, s.block_size, s.name_max, s.block_size);
     }
 
     fn getxattr(&self, _req: &Request, ino: INodeNo, name: &OsStr, size: u32, reply: ReplyXattr) {
         self.arrived();
         use std::os::unix::ffi::OsStrExt;
-        xattr_reply(self.fs.load().getxattr(ino.0, name.as_bytes()), size, reply);
+        xattr_reply(self.fs.load_full().getxattr(ino.0, name.as_bytes()), size, reply);
     }
 
     fn listxattr(&self, _req: &Request, ino: INodeNo, size: u32, reply: ReplyXattr) {
         self.arrived();
-        xattr_reply(self.fs.load().listxattr(ino.0), size, reply);
+        xattr_reply(self.fs.load_full().listxattr(ino.0), size, reply);
     }
 
     fn lseek(&self, _req: &Request, ino: INodeNo, _fh: FileHandle, offset: i64, whence: i32, reply: ReplyLseek) {
@@ -318,7 +320,7 @@ impl Filesystem for FuseAdapter {
         let Ok(offset) = u64::try_from(offset) else {
             return reply.error(Errno::ENXIO);
         };
-        match self.fs.load().seek(ino.0, offset, how) {
+        match self.fs.load_full().seek(ino.0, offset, how) {
             Ok(at) => reply.offset(at as i64),
             Err(e) => reply.error(errno(e)),
         }

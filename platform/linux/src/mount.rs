@@ -394,7 +394,14 @@ impl Mounted {
     /// tree).
     pub fn advance(&self, tree: Arc<Tree>, stale: &[Stale]) {
         self.ahead_off.store(true, std::sync::atomic::Ordering::Relaxed);
-        self.fs.store(Arc::new(SynthFs::new(tree).with_samba_xattrs(self.samba_xattrs)));
+        let old = self.fs.swap(Arc::new(SynthFs::new(tree).with_samba_xattrs(self.samba_xattrs)));
+        // A request still answering from the old tree would reply after the notices and leave
+        // the kernel holding what they cleared: wait for the last one (bounded).
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while Arc::strong_count(&old) > 1 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        drop(old);
         for s in stale {
             let r = match s {
                 Stale::Inode(ino) => self.notifier.inval_inode(INodeNo(*ino), 0, 0),

@@ -11,10 +11,11 @@ use std::collections::BTreeSet;
 use super::*;
 use crate::diff::{Change, ChangeKind, Counts, Diff};
 use crate::materialize::Moved;
-use crate::materialize::apply::{base_name, parent_dir, placed};
+use crate::materialize::apply::{base_name, parent_dir, placed, touched_folders};
 
-/// The epoch the copy on the share is to be moved on from (see `materialize::apply`).
-pub(super) async fn moving_from(tree: &Tree, share: &Share) -> Result<Option<u64>, SmbMaterializeError> {
+/// The epoch the copy on the share is to be moved on from, and how far an interrupted move
+/// got (see `materialize::apply`).
+pub(super) async fn moving_from(tree: &Tree, share: &Share) -> Result<Option<(u64, u8)>, SmbMaterializeError> {
     let path = SmbUrl::join(&share.url.base(), MARKER);
     let bytes = match read_small(share, &path).await {
         Ok(b) => b,
@@ -29,14 +30,17 @@ pub(super) async fn moving_from(tree: &Tree, share: &Share) -> Result<Option<u64
         Some(to) if to != tree.epoch() => {
             Err(SmbMaterializeError::Interrupted { url: share.url.to_string(), from: found.epoch, to })
         }
-        Some(_) => Ok(Some(found.epoch)),
-        None if found.epoch != tree.epoch() => Ok(Some(found.epoch)),
-        None => Ok(None),
+        Some(_) => Ok(Some((found.epoch, found.stage))),
+        None if found.epoch == tree.epoch() => Ok(None),
+        None if !found.complete => {
+            Err(SmbMaterializeError::Unfinished { url: share.url.to_string(), epoch: found.epoch })
+        }
+        None => Ok(Some((found.epoch, 0))),
     }
 }
 
 /// Writes the marker (overwriting the one there).
-async fn write_marker(share: &Share, marker: &Marker) -> Result<(), SmbMaterializeError> {
+pub(super) async fn write_marker(share: &Share, marker: &Marker) -> Result<(), SmbMaterializeError> {
     let path = SmbUrl::join(&share.url.base(), MARKER);
     let json = serde_json::to_vec_pretty(marker).unwrap_or_default();
     let reqs = [
@@ -97,8 +101,9 @@ impl<'a> Run<'a> {
         self.share.chain(&reqs).await.map(|_| ())
     }
 
-    /// Moves the copy on from epoch `from` to the tree's.
-    pub(super) async fn move_on(&'a self, from: u64) -> Result<Moved, SmbMaterializeError> {
+    /// Moves the copy on from epoch `from` to the tree's; `stage` says how far an interrupted
+    /// move got.
+    pub(super) async fn move_on(&'a self, from: u64, stage: u8) -> Result<Moved, SmbMaterializeError> {
         let tree = self.tree;
         let mut earlier = tree.model.profile.clone();
         earlier.epoch = from;
@@ -111,8 +116,41 @@ impl<'a> Run<'a> {
         if self.opts.dry_run {
             return Ok(moved);
         }
-        write_marker(&self.share, &Marker { epoch: from, applying: Some(tree.epoch()), ..Marker::of(tree) }).await?;
-        let mut touched = BTreeSet::new();
+        let at_stage = |stage| Marker { epoch: from, applying: Some(tree.epoch()), stage, ..Marker::of(tree) };
+        write_marker(&self.share, &at_stage(stage)).await?;
+        let touched = touched_folders(&before, tree, &changes);
+        let errors = || self.counters.errors.load(Ordering::Relaxed);
+        let is = |c: &&Change, kind: &str, change: ChangeKind| c.kind == kind && c.change == change;
+        let renamed: Vec<&Change> = changes.iter().filter(|c| is(c, "file", ChangeKind::Renamed)).collect();
+        let temp = |c: &Change| self.on_share(&format!("{}/.synthfs-move-{:x}", parent_dir(&c.path), c.inode));
+        if stage < 1 {
+            self.stage_changes(&changes, &renamed, &temp).await;
+            if errors() == 0 {
+                write_marker(&self.share, &at_stage(1)).await?;
+            }
+        }
+        if stage < 2 && errors() == 0 {
+            for c in &renamed {
+                let dst = self.on_share(&c.path);
+                if let Err(e) = gone_ok(self.rename(&temp(c), &dst, false).await) {
+                    self.fail(&dst, e);
+                }
+            }
+            if errors() == 0 {
+                write_marker(&self.share, &at_stage(2)).await?;
+            }
+        }
+        self.write_changes(&changes, touched).await;
+        if errors() == 0 && !self.stopped() {
+            write_marker(&self.share, &Marker { complete: true, ..Marker::of(tree) }).await?;
+        }
+        Ok(moved)
+    }
+
+    /// Stage 1 of a move: folders renamed (in order: a folder before what it holds) and
+    /// made again, files deleted, emptied folders deleted (deepest first), and the renamed
+    /// files put under temporary names.
+    async fn stage_changes(&self, changes: &[Change], renamed: &[&Change], temp: &dyn Fn(&Change) -> String) {
         let is = |c: &&Change, kind: &str, change: ChangeKind| c.kind == kind && c.change == change;
         // Folders renamed, in order (a folder before what it holds).
         let mut renames: Vec<(String, String)> = Vec::new();
@@ -123,7 +161,13 @@ impl<'a> Run<'a> {
                 self.fail(&dst, e);
             }
             renames.push((old, c.path.clone()));
-            touched.extend(tree.parent(c.inode - 1));
+        }
+        // Folders that come back (a move to an earlier epoch), in order.
+        for c in changes.iter().filter(|c| is(c, "dir", ChangeKind::Added)) {
+            let path = self.on_share(&c.path);
+            if let Err(e) = make_dir(&self.share, &path).await {
+                self.fail(&path, e);
+            }
         }
         // Files deleted (those of deleted folders too), then the folders, deepest first.
         for c in changes.iter().filter(|c| is(c, "file", ChangeKind::Deleted)) {
@@ -131,7 +175,6 @@ impl<'a> Run<'a> {
             if let Err(e) = self.remove(&path).await {
                 self.fail(&path, e);
             }
-            touched.extend(before.parent(c.inode - 1));
         }
         let mut gone: Vec<&Change> = changes.iter().filter(|c| is(c, "dir", ChangeKind::Deleted)).collect();
         gone.sort_by_key(|c| std::cmp::Reverse(c.path.matches('/').count()));
@@ -140,25 +183,21 @@ impl<'a> Run<'a> {
             if let Err(e) = gone_ok(self.remove_folder(&path).await) {
                 self.fail(&path, e);
             }
-            touched.extend(before.parent(c.inode - 1));
         }
-        // Files renamed: each to a temporary name, then to its own.
-        let renamed: Vec<&Change> = changes.iter().filter(|c| is(c, "file", ChangeKind::Renamed)).collect();
-        let temp = |c: &Change| self.on_share(&format!("{}/.synthfs-move-{:x}", parent_dir(&c.path), c.inode));
-        for c in &renamed {
+        // Files renamed: each to a temporary name first.
+        for c in renamed {
             let old = c.old_path.as_deref().unwrap_or_default();
             let src = self.on_share(&format!("{}/{}", parent_dir(&c.path), base_name(old)));
             if let Err(e) = gone_ok(self.rename(&src, &temp(c), false).await) {
                 self.fail(&src, e);
             }
         }
-        for c in &renamed {
-            let dst = self.on_share(&c.path);
-            if let Err(e) = gone_ok(self.rename(&temp(c), &dst, false).await) {
-                self.fail(&dst, e);
-            }
-            touched.extend(tree.parent(c.inode - 1));
-        }
+    }
+
+    /// New and modified files written, metadata set in place, then the touched folders' own
+    /// metadata, deepest first.
+    async fn write_changes(&self, changes: &[Change], touched: BTreeSet<u64>) {
+        let tree = self.tree;
         // New and modified files written; metadata set in place.
         let forced = Found { size: u64::MAX, written: 0, attributes: 0 };
         for c in changes.iter().filter(|c| c.kind == "file") {
@@ -173,14 +212,10 @@ impl<'a> Run<'a> {
                 Ok(true) => {
                     self.counters.files_written.fetch_add(1, Ordering::Relaxed);
                     self.counters.bytes_written.fetch_add(a.size(), Ordering::Relaxed);
-                    touched.extend(tree.parent(a.index));
                 }
                 Ok(false) => {}
                 Err(e) => self.fail(&path, e),
             }
-        }
-        for c in changes.iter().filter(|c| c.kind == "dir") {
-            touched.insert(c.inode - 1);
         }
         // The folders' own metadata last, deepest first.
         let mut dirs: Vec<(u32, u64)> =
@@ -199,9 +234,5 @@ impl<'a> Run<'a> {
             )
             .await;
         }
-        if self.counters.errors.load(Ordering::Relaxed) == 0 && !self.stopped() {
-            write_marker(&self.share, &Marker::of(tree)).await?;
-        }
-        Ok(moved)
     }
 }

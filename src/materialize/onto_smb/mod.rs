@@ -111,6 +111,10 @@ pub enum SmbMaterializeError {
     ShardedMove,
     #[error("cannot build the copy's epoch: {0}")]
     Epoch(String),
+    #[error(
+        "{url} holds an unfinished copy of epoch {epoch}: finish it first with `synthfs materialize` at --epoch {epoch} without --shard (it skips what is there), then move it"
+    )]
+    Unfinished { url: String, epoch: u64 },
 }
 
 impl SmbMaterializeError {
@@ -122,6 +126,7 @@ impl SmbMaterializeError {
                 | SmbMaterializeError::NotEmpty(_)
                 | SmbMaterializeError::Interrupted { .. }
                 | SmbMaterializeError::ShardedMove
+                | SmbMaterializeError::Unfinished { .. }
         )
     }
 }
@@ -181,7 +186,7 @@ pub fn run(tree: &Tree, opts: &SmbOptions, counters: &Counters) -> Result<SmbSum
             errors: Mutex::new(Vec::new()),
         };
         let moved = match moving {
-            Some(from) => Some(run.move_on(from).await?),
+            Some((from, stage)) => Some(run.move_on(from, stage).await?),
             None => {
                 run.walk().await;
                 None
@@ -189,6 +194,11 @@ pub fn run(tree: &Tree, opts: &SmbOptions, counters: &Counters) -> Result<SmbSum
         };
         if let Some(e) = run.fatal.lock().ok().and_then(|mut f| f.take()) {
             return Err(e);
+        }
+        // The whole tree written without an error: a copy that can be moved on by its change.
+        let whole = !opts.dry_run && opts.shard.is_all() && counters.errors.load(Ordering::Relaxed) == 0;
+        if moved.is_none() && whole {
+            apply::write_marker(&run.share, &Marker { complete: true, ..Marker::of(tree) }).await?;
         }
         Ok(SmbSummary { moved, ..run.summary(started) })
     })
@@ -211,7 +221,7 @@ async fn claim(tree: &Tree, share: &Share, force: bool) -> Result<bool, SmbMater
     if listing.contains_key(MARKER) {
         let bytes = read_small(share, &marker_path).await.map_err(|source| write_error(url, &marker_path, source))?;
         match serde_json::from_slice::<Marker>(&bytes) {
-            Ok(m) if m == mine => return Ok(true),
+            Ok(m) if mine.same_copy(&m) => return Ok(true),
             Ok(m) if !force => {
                 let found = format!("profile {}, seed {}, {} files", m.profile, m.seed, m.files);
                 return Err(SmbMaterializeError::DifferentTree { url: url.to_string(), found });
