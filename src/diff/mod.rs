@@ -167,7 +167,7 @@ impl Diff<'_> {
         files
             || self.to.added_between(plan, 0, hi).into_iter().any(|id| {
                 let born = epoch::unpack(id).1;
-                born > lo || ep.changes_between(id, born, ep.tier(id, ep.added_is_temp(id), false), lo, hi)
+                born > lo || ep.changes_between(id, born, attrs::tier_of_file(ep, plan, id), lo, hi)
             })
     }
 

@@ -59,6 +59,18 @@ pub(super) fn touched_folders(before: &Tree, after: &Tree, changes: &[Change]) -
     touched
 }
 
+/// The touched folders still there at the tree's epoch, deepest first (the root aside): the
+/// order their own metadata is set in at the end of a move, so no later change moves it.
+pub(super) fn deepest_first(tree: &Tree, touched: BTreeSet<u64>) -> Vec<(std::sync::Arc<DirPlan>, String)> {
+    let mut dirs: Vec<(u32, u64)> =
+        touched.into_iter().filter(|i| *i != 0).filter_map(|i| Some((tree.plan(i)?.depth, i))).collect();
+    dirs.sort_by(|a, b| b.cmp(a));
+    dirs.into_iter()
+        .filter(|(_, index)| tree.exists(*index))
+        .filter_map(|(_, index)| Some((tree.plan(index)?, tree.path(index)?)))
+        .collect()
+}
+
 /// Where `p` (a path of the earlier epoch) is now: under the longest renamed folder above it.
 pub(super) fn placed(renames: &[(String, String)], p: &str) -> String {
     let above = |old: &String| p.starts_with(old.as_str()) && p[old.len()..].starts_with('/');
@@ -120,14 +132,7 @@ impl Run<'_> {
             }
         }
         self.file_writes(&changes);
-        let mut dirs: Vec<(u32, u64)> =
-            touched.into_iter().filter(|i| *i != 0).filter_map(|i| Some((tree.plan(i)?.depth, i))).collect();
-        dirs.sort_by(|a, b| b.cmp(a));
-        for (_, index) in dirs {
-            let (Some(plan), Some(path)) = (tree.plan(index), tree.path(index)) else { continue };
-            if !tree.exists(index) {
-                continue;
-            }
+        for (plan, path) in deepest_first(tree, touched) {
             let at = dest.join(&path);
             match File::open(&at).and_then(|f| self.dir_meta(&plan, &DirPath::opened(&at, f))) {
                 Ok(()) => {}

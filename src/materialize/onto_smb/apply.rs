@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use super::*;
 use crate::diff::{Change, ChangeKind, Counts, Diff};
 use crate::materialize::Moved;
-use crate::materialize::apply::{base_name, parent_dir, placed, touched_folders};
+use crate::materialize::apply::{base_name, deepest_first, parent_dir, placed, touched_folders};
 
 /// The epoch the copy on the share is to be moved on from, and how far an interrupted move
 /// got (see `materialize::apply`).
@@ -218,17 +218,10 @@ impl<'a> Run<'a> {
             }
         }
         // The folders' own metadata last, deepest first.
-        let mut dirs: Vec<(u32, u64)> =
-            touched.into_iter().filter(|i| *i != 0).filter_map(|i| Some((tree.plan(i)?.depth, i))).collect();
-        dirs.sort_by(|a, b| b.cmp(a));
-        for (_, index) in dirs {
-            let (Some(plan), Some(path)) = (tree.plan(index), tree.path(index)) else { continue };
-            if !tree.exists(index) {
-                continue;
-            }
+        for (plan, path) in deepest_first(tree, touched) {
             let d = tree.dir_attrs(&plan);
             self.folder_meta_job(
-                index,
+                plan.index,
                 self.on_share(&path),
                 [nttime(d.created), nttime(d.accessed), nttime(d.modified)],
             )

@@ -231,19 +231,7 @@ async fn claim(tree: &Tree, share: &Share, force: bool) -> Result<bool, SmbMater
     } else if !listing.is_empty() && !force {
         return Err(SmbMaterializeError::NotEmpty(url.to_string()));
     }
-    let json = serde_json::to_vec_pretty(&mine).unwrap_or_default();
-    let reqs = [
-        wire::create(Open {
-            name: &marker_path,
-            access: FileAccessMask::FILE_WRITE_DATA | FileAccessMask::SYNCHRONIZE,
-            disposition: CreateDisposition::FileOverwriteIf,
-            directory: false,
-            attributes: 0,
-        }),
-        wire::write(FileId::SENTINEL, 0, json),
-        wire::close(FileId::SENTINEL),
-    ];
-    share.chain(&reqs).await.map_err(|source| write_error(url, &marker_path, source))?;
+    apply::write_marker(share, &mine).await?;
     Ok(force && !listing.is_empty())
 }
 

@@ -22,6 +22,12 @@ pub fn tier_of_slot(ep: &Epochs, plan: &DirPlan, slot: u64) -> Tier {
     ep.tier(index, false, false)
 }
 
+/// How often the file in `slot` of `plan` changes (an epoch-0 slot or a new file's id),
+/// without drawing its attributes: what [`tier_of`] says of them.
+pub fn tier_of_file(ep: &Epochs, plan: &DirPlan, slot: u64) -> Tier {
+    if epoch::is_added(slot) { ep.tier(slot, ep.added_is_temp(slot), false) } else { tier_of_slot(ep, plan, slot) }
+}
+
 /// The epoch a file was born in (0 for the files of epoch 0).
 pub fn birth(index: u64) -> u64 {
     if epoch::is_added(index) { epoch::unpack(index).1 } else { 0 }

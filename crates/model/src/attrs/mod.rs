@@ -18,7 +18,7 @@ use super::tree::{Location, Tree};
 mod epoch;
 mod times;
 
-pub use epoch::{actor, added_file_attrs, apply_fate, birth, fate_of, tier_of, tier_of_slot};
+pub use epoch::{actor, added_file_attrs, apply_fate, birth, fate_of, tier_of, tier_of_file, tier_of_slot};
 use times::{class_times, draw_times};
 pub use times::{legacy_migration, time_window};
 

@@ -81,11 +81,10 @@ impl Tree {
             Location::Symlink(_) => return true,
         };
         if let Some(slot) = file {
-            let a = attrs::file_attrs(self, &plan, slot);
-            if attrs::fate_of(ep, &plan, &a, ep.now).deleted.is_some() {
-                return false;
-            }
-            if epoch::is_added(slot) && epoch::unpack(slot).1 > ep.now {
+            // Its fate needs its tier only, not its attributes.
+            let id = if epoch::is_added(slot) { slot } else { plan.index + 1 + slot };
+            let tier = attrs::tier_of_file(ep, &plan, slot);
+            if ep.fate(id, attrs::birth(id), tier, ep.now).deleted.is_some() {
                 return false;
             }
             if epoch::is_added(slot) && !self.added_between(&plan, 0, ep.now).contains(&slot) {
@@ -204,8 +203,7 @@ impl Tree {
         for id in self.added_between(plan, 0, now) {
             let born = epoch::unpack(id).1;
             seen(ep.time_in(born, id, Change::Add));
-            let temp = ep.added_is_temp(id);
-            let f = ep.fate(id, born, ep.tier(id, temp, false), now);
+            let f = ep.fate(id, born, attrs::tier_of_file(ep, plan, id), now);
             if let Some(e) = f.deleted {
                 seen(ep.time_in(e, id, Change::Delete));
             }
