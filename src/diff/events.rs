@@ -10,13 +10,17 @@
 //!   `WRITE_OWNER` or `WriteAttributes` for a metadata change;
 //! - 4660 (an object was deleted) after each deletion's 4663;
 //! - 4670 (permissions on an object were changed) for an owner handed over, with the old and
-//!   new owner as SDDL.
+//!   new owner as SDDL, and for a DACL changed (a direct grant added to a folder, its
+//!   inheritance broken), with the old and new DACL: one on the folder and one on each file
+//!   and folder below whose DACL changed with it, as a client propagating inherited ACEs
+//!   writes each one, at the time of the folder's last change in the interval.
 
 use serde::Serialize;
 use synthfs_model::attrs::{self, FileAttrs, Timestamp};
 use synthfs_model::epoch::{Change as Kind, Epochs, Tier};
 use synthfs_model::plan::DirPlan;
 use synthfs_model::tree::{Location, Tree};
+use synthfs_model::windows::SecurityDescriptor;
 
 use super::{Change, ChangeKind, Diff};
 
@@ -66,6 +70,7 @@ enum Access {
     Write,
     Delete,
     WriteOwner,
+    WriteDac,
     WriteAttributes,
 }
 
@@ -75,6 +80,7 @@ impl Access {
             Access::Write => ("%%4417", "0x2"),
             Access::Delete => ("%%1537", "0x10000"),
             Access::WriteOwner => ("%%1540", "0x80000"),
+            Access::WriteDac => ("%%1539", "0x40000"),
             Access::WriteAttributes => ("%%4424", "0x100"),
         }
     }
@@ -225,10 +231,11 @@ impl Log<'_> {
                     let at = self.ep.time_in(e, key, Kind::Rename);
                     self.rename(who, at, c.old_path.as_deref().unwrap_or_default(), &c.path, c.inode);
                 }
-                _ => {}
+                _ => self.acl(c),
             }
             return;
         }
+        self.acl(c);
         // A file: its state at the later epoch where it is there, else at the earlier one.
         let Some((plan, a)) = self.file_at(if c.change == ChangeKind::Deleted { from } else { to }, index) else {
             return;
@@ -273,6 +280,7 @@ impl Log<'_> {
                     self.rename(who, at, c.old_path.as_deref().unwrap_or_default(), &c.path, c.inode);
                 }
             }
+            ChangeKind::Metadata if c.fields == ["acl"] => {}
             ChangeKind::Metadata => {
                 let before = self.file_at(from, index).map(|(_, b)| b);
                 let mut at = self.ep.events_between(index, birth, tier, Kind::Metadata, m, n);
@@ -297,6 +305,27 @@ impl Log<'_> {
                 }
             }
         }
+    }
+
+    /// A DACL changed by the ACL change of folder `c.acl_source`: WRITE_DAC, then "permissions
+    /// changed" with the DACL before and after, by someone who works there.
+    fn acl(&mut self, c: &Change) {
+        let Some(source) = c.acl_source else { return };
+        let (from, to) = (self.diff.from, self.diff.to);
+        let Some(e) = self.ep.acl_events_between(source, from.epoch(), to.epoch()).last().copied() else { return };
+        let Some(plan) = to.plan(source) else { return };
+        let Some(parent) = to.plan(plan.parent) else { return };
+        let key = Epochs::folder_key(source) ^ (e << 40);
+        let who = attrs::actor(to, &parent, to.dir_attrs(&plan).owner.unwrap_or(0), key);
+        let at = self.ep.time_in(e, key, Kind::Grant);
+        let dacl = |t: &Tree| {
+            t.security_descriptor(c.inode - 1)
+                .map(|sd| SecurityDescriptor { owner: None, group: None, ..sd }.to_sddl())
+                .unwrap_or_default()
+        };
+        self.push(4663, who, at, &c.path, Some(Access::WriteDac), c.inode, None);
+        let later = Timestamp { nanos: (at.nanos + 100).min(999_999_999), ..at };
+        self.push(4670, who, later, &c.path, None, c.inode, Some((dacl(from), dacl(to))));
     }
 
     /// One WriteData per modification of a file after epoch `after`; how many.

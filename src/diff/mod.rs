@@ -7,7 +7,8 @@
 //! the cost follows the change, not the tree. Where a folder is compared, its two listings
 //! are the ones every front end shows, so the records are exactly what a walk of the two
 //! trees finds: by inode, added, deleted, renamed (new parent or name), modified (new bytes,
-//! size or modification time) and metadata (anything else: owner, mode, attributes).
+//! size or modification time) and metadata (anything else: owner, mode, attributes, the DACL:
+//! an ACL change on a folder reaches every node below that inherits it).
 
 use std::collections::HashMap;
 
@@ -18,6 +19,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use synthfs_model::attrs::{self, FileAttrs};
 use synthfs_model::epoch::{self, Epochs};
+use synthfs_model::ntacl;
 use synthfs_model::plan::DirPlan;
 use synthfs_model::tree::Tree;
 
@@ -63,6 +65,10 @@ pub struct Change {
     /// A file's size after (before, for a deletion).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
+    /// Where the field `acl` is set: the folder whose ACL was changed (this one, or the one
+    /// above it whose change it inherits), for the audit stream.
+    #[serde(skip)]
+    pub acl_source: Option<u64>,
 }
 
 /// Counts of changes by kind.
@@ -140,7 +146,30 @@ impl Diff<'_> {
     /// Every change from `from` to `to`, in depth-first order of the tree.
     pub fn changes(&self) -> Vec<Change> {
         let sides = Sides { from: Some(String::new()), to: Some(String::new()) };
-        self.folder(self.to.root(), &sides)
+        self.folder(self.to.root(), &sides, None)
+    }
+
+    /// Whether folder `plan`'s NT security differs between the epochs, given the folder above
+    /// whose differs (`above`), and if so the folder whose ACL change it comes from. A
+    /// folder's security is its parent's passed on plus its own changes, so one whose parent's
+    /// is the same and whose own ACL did not change is the same: only those are compared.
+    fn acl_source(&self, plan: &DirPlan, above: Option<u64>) -> Option<u64> {
+        if !ntacl::enabled(&self.to.model) || plan.index == 0 {
+            return None;
+        }
+        let (lo, hi) = self.lo_hi();
+        let ep = self.to.churn();
+        let own = ep.acl_drift(plan.index, lo) != ep.acl_drift(plan.index, hi);
+        let source = if own { Some(plan.index) } else { above }?;
+        (self.from.dir_security(plan.index) != self.to.dir_security(plan.index)).then_some(source)
+    }
+
+    /// Whether the files of a folder whose security differs get different DACLs.
+    fn file_acls_differ(&self, plan: &DirPlan) -> bool {
+        match (self.from.dir_security(plan.index), self.to.dir_security(plan.index)) {
+            (Some(a), Some(b)) => ntacl::file_aces(&a) != ntacl::file_aces(&b),
+            _ => false,
+        }
     }
 
     fn lo_hi(&self) -> (u64, u64) {
@@ -171,17 +200,22 @@ impl Diff<'_> {
             })
     }
 
-    fn folder(&self, plan: &DirPlan, sides: &Sides) -> Vec<Change> {
+    /// The changes in and below folder `plan`; `acl_above`: the folder whose ACL change the
+    /// parent's security shows, if it differs.
+    fn folder(&self, plan: &DirPlan, sides: &Sides, acl_above: Option<u64>) -> Vec<Change> {
         let mut out = Vec::new();
+        let both = sides.from.is_some() && sides.to.is_some();
+        let acl = if both { self.acl_source(plan, acl_above) } else { None };
+        let file_acl = acl.filter(|_| self.file_acls_differ(plan));
         match (&sides.from, &sides.to) {
-            (Some(_), Some(path)) if self.may_differ(plan) => {
+            (Some(_), Some(path)) if file_acl.is_some() || acl.is_some() || self.may_differ(plan) => {
                 if plan.index != 0 {
-                    self.dir_meta(plan, path, &mut out);
+                    self.dir_meta(plan, path, acl, &mut out);
                 }
-                self.files(plan, sides, &mut out);
+                self.files(plan, sides, file_acl, &mut out);
             }
             (Some(_), Some(_)) => {}
-            _ => self.files(plan, sides, &mut out),
+            _ => self.files(plan, sides, None, &mut out),
         }
         // Sub-folders: their names at each side, then each walked in parallel, in order.
         let (m, n) = (self.from.epoch(), self.to.epoch());
@@ -198,6 +232,7 @@ impl Diff<'_> {
                 old_path,
                 fields: Vec::new(),
                 size: None,
+                acl_source: None,
             };
             match (&from, &to) {
                 (Some(a), Some(b)) if a.rsplit('/').next() != b.rsplit('/').next() => {
@@ -215,7 +250,7 @@ impl Diff<'_> {
             .into_par_iter()
             .map(|(k, s)| {
                 let child = self.to.child_plan_uncached(plan, k);
-                self.folder(&child, &s)
+                self.folder(&child, &s, acl)
             })
             .collect();
         for v in below {
@@ -224,8 +259,9 @@ impl Diff<'_> {
         out
     }
 
-    /// A folder's own metadata (its times move with what changes in it).
-    fn dir_meta(&self, plan: &DirPlan, path: &str, out: &mut Vec<Change>) {
+    /// A folder's own metadata (its times move with what changes in it, its DACL with an ACL
+    /// change, `acl`).
+    fn dir_meta(&self, plan: &DirPlan, path: &str, acl: Option<u64>, out: &mut Vec<Change>) {
         let (a, b) = (self.from.dir_attrs(plan), self.to.dir_attrs(plan));
         let mut fields = Vec::new();
         for (name, differs) in [
@@ -233,6 +269,7 @@ impl Diff<'_> {
             ("accessed", a.accessed != b.accessed),
             ("owner", a.owner != b.owner),
             ("mode", a.mode != b.mode),
+            ("acl", acl.is_some()),
         ] {
             if differs {
                 fields.push(name);
@@ -249,12 +286,14 @@ impl Diff<'_> {
                 old_path: None,
                 fields,
                 size: None,
+                acl_source: acl,
             });
         }
     }
 
-    /// The folder's files at both sides, compared by inode.
-    fn files(&self, plan: &DirPlan, sides: &Sides, out: &mut Vec<Change>) {
+    /// The folder's files at both sides, compared by inode; `acl`: the folder whose ACL change
+    /// gives every file here a new DACL.
+    fn files(&self, plan: &DirPlan, sides: &Sides, acl: Option<u64>, out: &mut Vec<Change>) {
         let listed = |tree: &Tree, path: &Option<String>| {
             path.as_ref().map(|_| {
                 let (listing, attrs) = tree.build_listing_and_attrs(plan);
@@ -273,6 +312,7 @@ impl Diff<'_> {
             old_path,
             fields,
             size: Some(size),
+            acl_source: None,
         };
         let empty = String::new();
         let (from_dir, to_dir) = (sides.from.as_ref().unwrap_or(&empty), sides.to.as_ref().unwrap_or(&empty));
@@ -289,12 +329,15 @@ impl Diff<'_> {
                     ..file(ChangeKind::Renamed, path.clone(), Some(join(from_dir, old)), Vec::new(), b.size())
                 });
             }
-            let (content, meta) = file_fields(a, b);
+            let (content, mut meta) = file_fields(a, b);
+            if acl.is_some() {
+                meta.push("acl");
+            }
             if !content.is_empty() {
                 let fields = content.into_iter().chain(meta).collect();
-                out.push(Change { inode, ..file(ChangeKind::Modified, path, None, fields, b.size()) });
+                out.push(Change { inode, acl_source: acl, ..file(ChangeKind::Modified, path, None, fields, b.size()) });
             } else if !meta.is_empty() {
-                out.push(Change { inode, ..file(ChangeKind::Metadata, path, None, meta, b.size()) });
+                out.push(Change { inode, acl_source: acl, ..file(ChangeKind::Metadata, path, None, meta, b.size()) });
             }
         }
         for (name, a) in &before {

@@ -252,7 +252,9 @@ impl Run<'_> {
         let f = File::from(openat(at, name, OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty())?);
         if self.opts.xattrs {
             let acl = synthfs_model::attrs::file_acl(self.tree, plan, a);
-            self.set_xattrs(&f, self.tree.file_xattrs(plan, a), acl)?;
+            let values = self.tree.file_xattrs(plan, a);
+            self.drop_stale_xattrs(&f, &values)?;
+            self.set_xattrs(&f, values, acl)?;
         }
         self.set_meta(&f, (a.uid, a.gid), Some(a.mode), a.accessed, a.modified)
     }

@@ -56,6 +56,23 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Removes the xattrs a node may lose between epochs (its Windows attributes once none is
+    /// set, the mark of the web) where `values` no longer has them: a file whose bytes stay
+    /// keeps its xattrs, so a move must take these away itself.
+    pub(super) fn drop_stale_xattrs(&self, f: &File, values: &[(&str, String)]) -> io::Result<()> {
+        use synthfs_model::tree::{ATTRIBUTES_XATTR, ZONE_XATTR};
+        for name in [ATTRIBUTES_XATTR, ZONE_XATTR] {
+            if values.iter().any(|(n, _)| *n == name) {
+                continue;
+            }
+            match rustix::fs::fremovexattr(f, name) {
+                Ok(()) | Err(rustix::io::Errno::NODATA | rustix::io::Errno::NOTSUP) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
     /// Sets one extended attribute; `Ok(false)` (counted) where the target does not support it.
     fn set_xattr(&self, f: &File, name: &str, value: &[u8]) -> io::Result<bool> {
         match fsetxattr(f, name, value, XattrFlags::empty()) {

@@ -267,6 +267,7 @@ fn access_differences(
         why.extend(acl_difference(c.tree, index, path));
     }
     why.extend(nt_acl_difference(c.tree, index, path));
+    why.extend(attributes_difference(c.tree, index, path));
 }
 
 fn compare_file(c: &Check, t: &Findings, path: &Path, meta: &Metadata, a: &FileAttrs) -> Vec<String> {
@@ -324,23 +325,32 @@ fn acl_difference(tree: &Tree, index: u64, path: &Path) -> Option<String> {
     (!same).then(|| "ACL differs (getfacl shows it)".to_string())
 }
 
-/// Whether a node's NT security descriptor (`user.synthfs.sddl`) differs from the model's:
-/// checked for trees with them, where the copy kept the `user.synthfs.*` attributes (a target
-/// without them, or a copy made with `--no-xattrs`, says nothing of ACLs).
+/// Whether a node's Windows attributes (`user.synthfs.attributes`: hidden, read-only) differ
+/// from the model's: one the model no longer has (a file made writable again) counts too.
+fn attributes_difference(tree: &Tree, index: u64, path: &Path) -> Option<String> {
+    kept_xattr_difference(tree, index, path, synthfs_model::tree::ATTRIBUTES_XATTR)
+        .then(|| "Windows attributes differ (user.synthfs.attributes)".to_string())
+}
+
+/// Whether a node's NT security descriptor (`user.synthfs.sddl`) differs from the model's,
+/// for trees with them.
 fn nt_acl_difference(tree: &Tree, index: u64, path: &Path) -> Option<String> {
-    use synthfs_model::tree::{SDDL_XATTR, XATTRS};
     if !synthfs_model::ntacl::enabled(&tree.model) {
         return None;
     }
-    let read = |name: &str| xattr::get(path, name).ok().flatten();
-    let have = read(SDDL_XATTR);
-    if have.is_none() && read(XATTRS[0]).is_none() {
-        return None;
+    kept_xattr_difference(tree, index, path, synthfs_model::tree::SDDL_XATTR)
+        .then(|| "NT ACL differs (user.synthfs.sddl)".to_string())
+}
+
+/// Whether xattr `name` differs from the model's (there, absent, or its value), where the
+/// copy kept the `user.synthfs.*` attributes: a target without them, or a copy made with
+/// `--no-xattrs`, says nothing of them.
+fn kept_xattr_difference(tree: &Tree, index: u64, path: &Path, name: &str) -> bool {
+    let read = |n: &str| xattr::get(path, n).ok().flatten();
+    let have = read(name);
+    if have.is_none() && read(synthfs_model::tree::XATTRS[0]).is_none() {
+        return false;
     }
-    let want = tree
-        .xattrs_where(index, |n| n == SDDL_XATTR)?
-        .into_iter()
-        .find(|(n, _)| *n == SDDL_XATTR)
-        .map(|(_, v)| v.into_bytes());
-    (have != want).then(|| "NT ACL differs (user.synthfs.sddl)".to_string())
+    let Some(values) = tree.xattrs_where(index, |n| n == name) else { return false };
+    have != values.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v.into_bytes())
 }

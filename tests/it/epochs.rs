@@ -109,7 +109,7 @@ fn diff_speaks_csv_and_counts() {
 #[test]
 fn materialize_moves_a_copy_on_by_exactly_the_change() {
     let profile = fixture("materialize.toml").display().to_string();
-    let tree = ["-p", profile.as_str(), "--files", "20k", "--churn", "5"];
+    let tree = ["-p", profile.as_str(), "--files", "20k", "--churn", "5", "--nt-acls"];
     let dir = tempfile::tempdir().unwrap();
     let (moved, fresh) = (dir.path().join("moved"), dir.path().join("fresh"));
     let (moved_s, fresh_s) = (moved.display().to_string(), fresh.display().to_string());
@@ -122,6 +122,8 @@ fn materialize_moves_a_copy_on_by_exactly_the_change() {
     let counts: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(summary["moved"]["changes"], counts, "the move applied what diff lists");
     assert!(counts["renamed"].as_u64().unwrap() > 0 && counts["deleted"].as_u64().unwrap() > 0, "{counts}");
+    let o = run(&[&["diff", "--from", "0", "--to", "5"], &tree[..]].concat());
+    assert!(stdout(&o).lines().any(|l| l.contains(r#""type":"dir""#) && l.contains(r#""acl""#)), "a DACL changed");
     // Written: the new and modified files only, not the tree.
     let written = summary["files_written"].as_u64().unwrap();
     let changed =
@@ -137,7 +139,7 @@ fn materialize_moves_a_copy_on_by_exactly_the_change() {
     if have(&["rsync", "--version"], "rsync") {
         // DEST's own folder and the marker are the run's, not the tree's.
         let o = std::process::Command::new("rsync")
-            .args(["-ani", "--checksum", "--exclude=/.synthfs.json", &format!("{fresh_s}/"), &format!("{moved_s}/")])
+            .args(["-aniX", "--checksum", "--exclude=/.synthfs.json", &format!("{fresh_s}/"), &format!("{moved_s}/")])
             .output()
             .unwrap();
         assert!(o.status.success());
@@ -148,6 +150,17 @@ fn materialize_moves_a_copy_on_by_exactly_the_change() {
     let o = run(&[&["materialize", &moved_s, "--epoch", "5", "--json"], &tree[..]].concat());
     let again: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert!(again["moved"].is_null() && again["files_written"] == 0, "{again}");
+    // A Windows attribute the model does not have (a stale read-only mark) is a difference.
+    let file = std::fs::read_dir(&moved)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_file() && !p.ends_with(".synthfs.json"))
+        .expect("a file at the top");
+    assert!(xattr::get(&file, "user.synthfs.attributes").unwrap().is_none());
+    xattr::set(&file, "user.synthfs.attributes", b"READONLY").unwrap();
+    let o = run(&[&["verify", &moved_s, "--epoch", "5"], &tree[..]].concat());
+    assert!(!o.status.success() && stdout(&o).contains("Windows attributes differ"), "{}", stdout(&o));
 }
 
 /// A move that stopped half-way leaves the marker saying so; the next run finishes it, and a
@@ -181,6 +194,58 @@ fn stats_and_report_count_the_later_share() {
     let m = manifest(&["--files", "20k", "--epoch", "30"]);
     assert_eq!(files(&s30), m.len() as u64, "stats and manifest agree on the later share");
     assert_ne!(files(&s0), files(&s30));
+}
+
+/// Every node's DACL under a mount, by inode, as `user.synthfs.sddl` gives it (the owner, a
+/// field of its own, left out).
+fn dacls_by_inode(root: &std::path::Path) -> BTreeMap<u64, String> {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let meta = std::fs::symlink_metadata(e.path()).unwrap();
+            if meta.is_symlink() {
+                continue;
+            }
+            if meta.is_dir() {
+                stack.push(e.path());
+            }
+            let sddl = xattr::get(e.path(), "user.synthfs.sddl").unwrap().expect("every node has a DACL");
+            let sddl = String::from_utf8(sddl).unwrap();
+            let dacl = &sddl[sddl.find("D:").expect("a DACL")..];
+            out.insert(meta.ino(), dacl.to_string());
+        }
+    }
+    out
+}
+
+/// ACL drift: the nodes `diff` says have a new DACL (field `acl`) are exactly those whose
+/// `user.synthfs.sddl` differs between mounts of the two epochs, read through the kernel.
+#[test]
+fn diff_names_every_dacl_that_two_mounts_of_the_epochs_show_changed() {
+    let tree = ["--files", "20k", "--nt-acls", "--churn", "3"];
+    let (m, n) = ("3", "30");
+    let Some(a) = crate::common::Mount::try_start(&[&tree[..], &["--epoch", m]].concat()) else { return };
+    let b = crate::common::Mount::start(&[&tree[..], &["--epoch", n]].concat());
+    let (before, after) = (dacls_by_inode(a.path()), dacls_by_inode(b.path()));
+    let want: BTreeSet<u64> =
+        before.iter().filter(|(i, d)| after.get(i).is_some_and(|e| e != *d)).map(|(i, _)| *i).collect();
+    let o = run(&[&["diff", "--from", m, "--to", n], &tree[..]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let records: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let acl = |r: &&serde_json::Value| r["fields"].as_array().is_some_and(|f| f.iter().any(|x| x == "acl"));
+    let got: BTreeSet<u64> = records.iter().filter(acl).map(|r| r["inode"].as_u64().unwrap()).collect();
+    let dirs = records.iter().filter(acl).filter(|r| r["type"] == "dir").count();
+    assert!(dirs > 0 && got.len() > dirs, "folders and the files below them: {dirs} of {}", got.len());
+    assert!(
+        got == want,
+        "diff names {} new DACLs, the mounts show {}; only in diff {:?}, only on the mounts {:?}",
+        got.len(),
+        want.len(),
+        got.difference(&want).take(5).collect::<Vec<_>>(),
+        want.difference(&got).take(5).collect::<Vec<_>>()
+    );
 }
 
 /// A mount of epoch 3 shows exactly the manifest of epoch 3: every path, size and inode, the
@@ -219,7 +284,7 @@ fn a_mount_of_an_epoch_is_its_manifest() {
 /// accounts that work there: a home's own user in a home, never someone who left.
 #[test]
 fn events_explain_every_change_in_order_by_people_who_work_there() {
-    let tree = ["--files", "20k", "--churn", "3"];
+    let tree = ["--files", "20k", "--churn", "3", "--nt-acls"];
     let o = run(&[&["diff", "--from", "3", "--to", "10", "--events"], &tree[..]].concat());
     assert!(o.status.success(), "{}", stderr(&o));
     let events: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -272,12 +337,27 @@ fn events_explain_every_change_in_order_by_people_who_work_there() {
     // Every change is explained by an event on its object (or, for a rename, the old name).
     let objects: BTreeSet<String> = events.iter().filter_map(|e| e["ObjectName"].as_str()).map(String::from).collect();
     let named = |path: &str| objects.iter().any(|o| o.ends_with(&format!("\\{}", path.replace('/', "\\"))));
-    for c in
-        changes.iter().filter(|c| !(c["type"] == "dir" && (c["change"] == "modified" || c["change"] == "metadata")))
-    {
+    // (A folder's times move with what is done inside it: no event of its own; its DACL has.)
+    let acl = |c: &serde_json::Value| c["fields"].as_array().is_some_and(|f| f.iter().any(|x| x == "acl"));
+    let own = |c: &&serde_json::Value| {
+        !(c["type"] == "dir" && (c["change"] == "modified" || c["change"] == "metadata")) || acl(c)
+    };
+    for c in changes.iter().filter(own) {
         let old = c["old_path"].as_str();
         assert!(named(c["path"].as_str().unwrap()) || old.is_some_and(named), "no event for {c}");
     }
+    // A DACL changed is logged with the DACL before and after, on each node whose DACL moved.
+    let dacl_events: BTreeSet<String> = events
+        .iter()
+        .filter(|e| e["EventID"] == 4670 && e["NewSd"].as_str().is_some_and(|s| s.starts_with("D:")))
+        .map(|e| e["ObjectName"].as_str().unwrap().to_string())
+        .collect();
+    let dacl_changes = changes.iter().filter(|c| acl(c)).count();
+    assert!(
+        dacl_changes > 0 && dacl_events.len() == dacl_changes,
+        "{} events, {dacl_changes} changes",
+        dacl_events.len()
+    );
     let ids: BTreeSet<u64> = events.iter().map(|e| e["EventID"].as_u64().unwrap()).collect();
     assert!(ids.contains(&4663) && ids.contains(&4660), "{ids:?}");
     let o = run(&[&["diff", "--from", "10", "--to", "3", "--events"], &tree[..]].concat());

@@ -21,6 +21,7 @@
 use std::fmt::Write;
 
 use super::Model;
+use super::epoch::AclDrift;
 use super::plan::{ChildDir, DirContext, DirKind};
 use super::rng::{Purpose, Rng};
 
@@ -133,12 +134,17 @@ fn named(list: &[String], parent: &str, name: &str) -> bool {
     })
 }
 
-/// The security of sub-folder `child` of a folder whose security is `parent`.
-pub fn child_security(m: &Model, parent: &DirSecurity, child: &ChildDir) -> DirSecurity {
+/// The security of sub-folder `child` of a folder whose security is `parent`, with the ACL
+/// changes `drift` it has had by the tree's epoch (none at epoch 0). Drift touches only the
+/// folders that may carry a direct grant ([`grantable`]): a grant added (another one past
+/// the epoch-0 grant, if any), or inheritance broken as the `protected` folders have it.
+pub fn child_security(m: &Model, parent: &DirSecurity, child: &ChildDir, drift: AclDrift) -> DirSecurity {
     let acls = &m.profile.acls;
     let ctx = child.ctx;
     let protected = named(&acls.protected, &parent.name, &child.name);
     let open = named(&acls.open, &parent.name, &child.name);
+    let drifts = grantable(&ctx, protected || open);
+    let broken = protected || open || (drifts && drift.protected.is_some());
     let mut inherited: Vec<Ace> =
         parent.aces.iter().filter(|a| a.inheritable).map(|a| Ace { inherited: true, ..*a }).collect();
     let mut explicit: Vec<Ace> = Vec::new();
@@ -151,7 +157,7 @@ pub fn child_security(m: &Model, parent: &DirSecurity, child: &ChildDir) -> DirS
         (DirKind::Home, _) => explicit.extend(ctx.owner.map(|u| Ace::grant(Principal::Person(u), FULL))),
         _ => {}
     }
-    if protected || open {
+    if broken {
         // "Disable inheritance, convert to explicit", then narrowed: the read tier goes.
         let converted = inherited
             .drain(..)
@@ -163,16 +169,24 @@ pub fn child_security(m: &Model, parent: &DirSecurity, child: &ChildDir) -> DirS
         explicit.push(Ace { allow: false, ..Ace::grant(Principal::Denied, MODIFY) });
         explicit.push(Ace::grant(Principal::Everyone, MODIFY));
     }
-    if let (true, Some(d)) = (grantable(&ctx, protected || open), ctx.department_area()) {
+    if let (true, Some(d)) = (drifts, ctx.department_area()) {
         let mut rng = Rng::new(m.seed, child.index, Purpose::Acl);
         if rng.chance(acls.grant_share) {
             explicit.push(direct_grant(m, d, &mut rng));
+        }
+        if let Some(e) = drift.grant {
+            let mut rng = Rng::new(m.seed, child.index ^ (e << 40), Purpose::Acl);
+            let ace = direct_grant(m, d, &mut rng);
+            // A grant to someone the folder already names explicitly changes nothing.
+            if !explicit.iter().any(|a| a.allow && a.principal == ace.principal) {
+                explicit.push(ace);
+            }
         }
     }
     // Canonical order: explicit denies, explicit allows, then the inherited ones.
     explicit.sort_by_key(|a| a.allow);
     explicit.extend(inherited);
-    DirSecurity { name: child.name.clone(), protected: protected || open, aces: explicit }
+    DirSecurity { name: child.name.clone(), protected: broken, aces: explicit }
 }
 
 /// A direct grant on a folder of department `d`: its global group (`global_group_share`), one
@@ -324,13 +338,13 @@ mod tests {
         let acls = &t.model.profile.acls;
         let root = root_security();
         let finance = t.root().children.iter().find(|c| &*c.name == "Finance").unwrap();
-        let parent = child_security(&t.model, &root, finance);
+        let parent = child_security(&t.model, &root, finance, AclDrift::default());
         let n = 200_000u64;
         let (mut grants, mut global, mut people, mut gone) = (0u64, 0u64, 0u64, 0u64);
         for index in 0..n {
             let ctx = DirContext { kind: DirKind::Topic, ..finance.ctx };
             let child = ChildDir { index: 1_000_000 + index, files: 0, dirs: 0, ctx, name: "x".into(), kind: 1.0 };
-            let sec = child_security(&t.model, &parent, &child);
+            let sec = child_security(&t.model, &parent, &child, AclDrift::default());
             for a in sec.aces.iter().filter(|a| !a.inherited) {
                 grants += 1;
                 match a.principal {
@@ -395,7 +409,7 @@ mod tests {
         let root = root_security();
         let plan = t.root();
         let (k, finance) = plan.children.iter().enumerate().find(|(_, c)| &*c.name == "Finance").unwrap();
-        let sec = child_security(&t.model, &root, finance);
+        let sec = child_security(&t.model, &root, finance, AclDrift::default());
         assert!(!sec.protected);
         let explicit: Vec<_> = sec.aces.iter().filter(|a| !a.inherited).collect();
         assert_eq!(explicit.len(), 3);
@@ -404,11 +418,43 @@ mod tests {
         assert_eq!(sec.aces.iter().filter(|a| a.inherited).count(), 2);
         let fplan = t.child_plan(plan, k);
         let temp = fplan.children.iter().find(|c| &*c.name == "Temp").expect("every department has Temp");
-        let tsec = child_security(&t.model, &sec, temp);
+        let tsec = child_security(&t.model, &sec, temp, AclDrift::default());
         assert!(tsec.protected);
         assert!(tsec.aces.iter().all(|a| !a.inherited));
         assert!(!tsec.aces[0].allow, "the deny comes first");
         assert!(!tsec.aces.iter().any(|a| matches!(a.principal, Principal::Tier { tier: 0, .. })));
         assert!(tsec.aces.iter().any(|a| a.principal == Principal::Everyone && a.mask == MODIFY));
+    }
+
+    #[test]
+    fn drift_adds_a_grant_or_breaks_inheritance_where_grants_may_go() {
+        let t = story();
+        let root = root_security();
+        let finance = t.root().children.iter().find(|c| &*c.name == "Finance").unwrap();
+        let parent = child_security(&t.model, &root, finance, AclDrift::default());
+        let (mut grown, mut same) = (0, 0);
+        for index in 0..2_000u64 {
+            let ctx = DirContext { kind: DirKind::Topic, ..finance.ctx };
+            let child = ChildDir { index: 1_000_000 + index, files: 0, dirs: 0, ctx, name: "x".into(), kind: 1.0 };
+            let before = child_security(&t.model, &parent, &child, AclDrift::default());
+            let granted = child_security(&t.model, &parent, &child, AclDrift { grant: Some(7), protected: None });
+            let explicit = |s: &DirSecurity| s.aces.iter().filter(|a| !a.inherited).count();
+            // One more explicit ACE, inheritable, unless it names someone the folder names.
+            if explicit(&granted) == explicit(&before) + 1 {
+                grown += 1;
+            } else {
+                assert_eq!(granted, before);
+                same += 1;
+            }
+            assert!(granted.aces.iter().all(|a| a.inherited || a.inheritable));
+            let broken = child_security(&t.model, &parent, &child, AclDrift { grant: None, protected: Some(3) });
+            assert!(broken.protected && broken.aces.iter().all(|a| !a.inherited));
+            assert!(!broken.aces.iter().any(|a| a.principal == Principal::Tier { department: 0, tier: 0 }));
+            assert_eq!(explicit(&broken), before.aces.len() - 1, "converted, less the read tier");
+        }
+        assert!(grown > 1_900 && same > 0, "{grown} grown, {same} the same");
+        // A department's own folder never drifts.
+        let drifted = child_security(&t.model, &root, finance, AclDrift { grant: Some(4), protected: Some(5) });
+        assert_eq!(drifted, parent);
     }
 }

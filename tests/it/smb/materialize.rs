@@ -345,6 +345,9 @@ fn materialize_moves_a_copy_on_the_share_on_by_exactly_the_change() {
     let counts: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON counts");
     assert_eq!(summary["moved"]["changes"], counts, "{summary}");
     assert!(counts["renamed"].as_u64().unwrap() > 0 && counts["deleted"].as_u64().unwrap() > 0, "{counts}");
+    // DACLs changed too (a grant added, inheritance broken): set on the share as descriptors.
+    let o = synthfs(&[&["diff", "--to", "5"][..], &tree].concat());
+    assert!(String::from_utf8_lossy(&o.stdout).contains(r#""acl""#), "a DACL changed in the interval");
     let changed = ["added", "modified", "metadata"].iter().map(|k| counts[k].as_u64().unwrap()).sum::<u64>();
     assert!(summary["files_written"].as_u64().unwrap() <= changed, "{summary}");
     let o = synthfs(&[&["verify", &url, "--epoch", "5", "--content"][..], &tree].concat());

@@ -68,6 +68,10 @@ pub enum Change {
     Tier = 0x7469_6572,
     Time = 0x7469_6d65,
     Batch = 0x6261_7463,
+    /// A direct grant added to a folder.
+    Grant = 0x6772_616e,
+    /// A folder's inheritance broken.
+    Protect = 0x7072_6f74,
 }
 
 /// How often a file changes, for life.
@@ -92,6 +96,16 @@ pub struct Fate {
     pub modified: Option<u64>,
     pub renamed: Option<u64>,
     pub metadata: Option<u64>,
+}
+
+/// The ACL changes a folder has had by an epoch (see `ntacl::child_security`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct AclDrift {
+    /// The epoch of the last direct grant added: it stands for any earlier one (the folder's
+    /// access done again for whoever works there now).
+    pub grant: Option<u64>,
+    /// The epoch inheritance was broken in (for good: nobody turns it back on).
+    pub protected: Option<u64>,
 }
 
 /// The epoch a tree is at, and the rates that move it.
@@ -120,6 +134,7 @@ pub struct Epochs {
 const CLOCKED: [Change; 3] = [Change::Modify, Change::Rename, Change::Metadata];
 const FOLDER_RENAME: usize = 6;
 const ADD: usize = 7;
+const ACL_GRANT: usize = 11;
 
 /// The mean batch of files a folder gets when it gets any.
 const MEAN_BATCH: f64 = 2.0;
@@ -152,6 +167,8 @@ impl Epochs {
         for (hot, personal) in [(false, false), (false, true), (true, false), (true, true)] {
             odds.push(made(e.add_chance(hot, personal)));
         }
+        debug_assert_eq!(odds.len(), ACL_GRANT);
+        odds.push(made(churn.acl_grant));
         e.odds = odds;
         e
     }
@@ -363,6 +380,37 @@ impl Epochs {
     /// Whether a folder was deleted or renamed in `(m, n]`.
     pub fn folder_changes_between(&self, index: u64, ctx: &DirContext, depth: u32, leaf: bool, m: u64, n: u64) -> bool {
         self.folder_fate(index, ctx, depth, leaf, n) != self.folder_fate(index, ctx, depth, leaf, m)
+    }
+
+    /// The ACL changes folder `index` has had by epoch `now` (none at epoch 0). Whether the
+    /// folder is one they apply to is the caller's (`ntacl::child_security`): these are its
+    /// clocks only.
+    pub fn acl_drift(&self, index: u64, now: u64) -> AclDrift {
+        if now == 0 {
+            return AclDrift::default();
+        }
+        let key = Epochs::folder_key(index);
+        let grant = match self.odds.get(ACL_GRANT) {
+            Some(Some(odds)) => self.clock(key, Change::Grant, odds).last_at_or_before(now),
+            _ => None,
+        };
+        let protected = self.death_by(key ^ Change::Protect as u64, 0, self.churn.acl_protect, now);
+        AclDrift { grant, protected }
+    }
+
+    /// The epochs in `(m, n]` in which folder `index`'s ACL was changed, in order.
+    pub fn acl_events_between(&self, index: u64, m: u64, n: u64) -> Vec<u64> {
+        let key = Epochs::folder_key(index);
+        let mut at = match self.odds.get(ACL_GRANT) {
+            Some(Some(odds)) => self.clock(key, Change::Grant, odds).between(m, n),
+            _ => Vec::new(),
+        };
+        if let Some(p) = self.acl_drift(index, n).protected.filter(|p| *p > m) {
+            at.push(p);
+        }
+        at.sort_unstable();
+        at.dedup();
+        at
     }
 
     /// A folder's clock of new files: hot folders (one in ten, and the personal ones more) get

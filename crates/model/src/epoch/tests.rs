@@ -112,3 +112,32 @@ fn folders_are_renamed_and_deleted_with_what_they_hold() {
     assert!(moved.count() > 0, "some folder was renamed");
     assert!(f1.len() < f0.len() + f0.len() / 2);
 }
+
+#[test]
+fn acl_changes_come_at_their_rates_and_the_events_say_when() {
+    let ep = at(20_000, 0).churn().clone();
+    let (grant, protect) = (ep.churn.acl_grant, ep.churn.acl_protect);
+    let (folders, n) = (200_000u64, 400u64);
+    let (mut granted, mut protected) = (0u64, 0u64);
+    for index in 1..=folders {
+        let d = ep.acl_drift(index, n);
+        assert_eq!(ep.acl_drift(index, 0), super::AclDrift::default(), "epoch 0 is the profile's own");
+        granted += u64::from(d.grant.is_some());
+        protected += u64::from(d.protected.is_some());
+        // The events in an interval are exactly where the drift moves.
+        let (m, k) = (index % 97, 150 + index % 200);
+        let events = ep.acl_events_between(index, m, k);
+        assert_eq!(events.is_empty(), ep.acl_drift(index, m) == ep.acl_drift(index, k), "folder {index}");
+        assert!(events.iter().all(|e| (m + 1..=k).contains(e)) && events.windows(2).all(|w| w[0] < w[1]));
+        if let Some(last) = events.last() {
+            assert!(d.grant == Some(*last) || d.protected == Some(*last) || *last > n || k < n || m >= n);
+        }
+    }
+    let share = |p: f64| 1.0 - (1.0 - p).powf(n as f64);
+    let near = |what: &str, got: u64, p: f64| {
+        let got = got as f64 / folders as f64;
+        assert!((got - share(p)).abs() < 0.15 * share(p), "{what}: {got} vs {}", share(p));
+    };
+    near("grants", granted, grant);
+    near("broken inheritance", protected, protect);
+}

@@ -38,6 +38,12 @@ pub struct Churn {
     /// renamed in place.
     pub folder_delete: f64,
     pub folder_rename: f64,
+    /// Per epoch, for a folder below a department's or project's own whose inheritance holds
+    /// (where `[acls]` may put a direct grant): a direct grant added (the last one stands),
+    /// and inheritance broken for good (converted, the read tier dropped). Only trees with NT
+    /// security descriptors (`[acls] windows`) show them.
+    pub acl_grant: f64,
+    pub acl_protect: f64,
 }
 
 impl Default for Churn {
@@ -57,6 +63,8 @@ impl Default for Churn {
             temp_delete: 0.5,
             folder_delete: 0.00005,
             folder_rename: 0.0001,
+            acl_grant: 0.0002,
+            acl_protect: 0.00005,
         }
     }
 }
@@ -80,12 +88,14 @@ impl Churn {
             temp_delete: s(self.temp_delete),
             folder_delete: s(self.folder_delete),
             folder_rename: s(self.folder_rename),
+            acl_grant: s(self.acl_grant),
+            acl_protect: s(self.acl_protect),
             ..self.clone()
         }
     }
 
     /// Every rate as (key, value), for validation.
-    pub fn rates(&self) -> [(&'static str, f64); 12] {
+    pub fn rates(&self) -> [(&'static str, f64); 14] {
         [
             ("churn.active_share", self.active_share),
             ("churn.hot_share", self.hot_share),
@@ -98,6 +108,8 @@ impl Churn {
             ("churn.temp_delete", self.temp_delete),
             ("churn.folder_delete", self.folder_delete),
             ("churn.folder_rename", self.folder_rename),
+            ("churn.acl_grant", self.acl_grant),
+            ("churn.acl_protect", self.acl_protect),
             ("churn.add", self.add.min(1.0)),
         ]
     }

@@ -233,7 +233,10 @@ impl Tree {
             }
             let k = plan.child_containing(index)?;
             let child = &plan.children[k];
-            sec = self.securities.get_with(child.index, || Arc::new(ntacl::child_security(&self.model, &sec, child)));
+            sec = self.securities.get_with(child.index, || {
+                let drift = self.epochs.acl_drift(child.index, self.epochs.now);
+                Arc::new(ntacl::child_security(&self.model, &sec, child, drift))
+            });
             plan = self.child_plan(&plan, k);
         }
         Some(sec)
