@@ -21,6 +21,20 @@ where
     fold_subtree(tree, tree.root(), init, visit, merge)
 }
 
+/// [`fold_dirs`] where `visit` is also told how many sub-folders the folder has at the tree's
+/// epoch (found once for the walk and the visit both).
+pub fn fold_dirs_counting<A, I, V, M>(tree: &Tree, init: I, visit: V, merge: M) -> A
+where
+    A: Send,
+    I: Fn() -> A + Sync,
+    V: Fn(&mut A, &DirPlan, usize) + Sync,
+    M: Fn(A, A) -> A + Sync,
+{
+    let mut acc = init();
+    walk_into(tree, tree.root(), &mut acc, &init, &visit, &merge);
+    acc
+}
+
 /// [`fold_dirs`] over the subtree of one folder (its plan included).
 pub fn fold_subtree<A, I, V, M>(tree: &Tree, plan: &DirPlan, init: I, visit: V, merge: M) -> A
 where
@@ -29,6 +43,7 @@ where
     V: Fn(&mut A, &DirPlan) + Sync,
     M: Fn(A, A) -> A + Sync,
 {
+    let visit = |a: &mut A, p: &DirPlan, _: usize| visit(a, p);
     let mut acc = init();
     walk_into(tree, plan, &mut acc, &init, &visit, &merge);
     acc
@@ -38,11 +53,11 @@ fn walk_into<A, I, V, M>(tree: &Tree, plan: &DirPlan, acc: &mut A, init: &I, vis
 where
     A: Send,
     I: Fn() -> A + Sync,
-    V: Fn(&mut A, &DirPlan) + Sync,
+    V: Fn(&mut A, &DirPlan, usize) + Sync,
     M: Fn(A, A) -> A + Sync,
 {
-    visit(acc, plan);
     let kids = live_children(tree, plan);
+    visit(acc, plan, kids.len());
     match kids.len() {
         0 => {}
         1 => {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::walk::fold_dirs;
+use crate::walk::fold_dirs_counting;
 use synthfs_model::torture::{Hostile, Seen, case_twins, classify};
 use synthfs_model::tree::ListedLink;
 use synthfs_model::{FileType, Role, Tree};
@@ -423,10 +423,10 @@ pub fn collect(tree: &Tree) -> Stats {
     // `[torture] hostile_names`.
     let torture = tree.model.profile.template.layout == synthfs_model::layout::Layout::Torture
         || tree.model.profile.torture.hostile_names > 0.0;
-    fold_dirs(
+    fold_dirs_counting(
         tree,
         || Stats { duplicates_known: true, ..Stats::default() },
-        |s, plan| {
+        |s, plan, folders| {
             if torture {
                 s.add_dir(plan.depth, plan.files, plan.children.len() as u64);
                 return torture_dir(tree, s, plan, as_of_end);
@@ -437,7 +437,7 @@ pub fn collect(tree: &Tree) -> Stats {
                 files += 1;
                 s.add_model_file(tree, &a, as_of_end, "", 0, false);
             });
-            s.add_dir(plan.depth, files, crate::walk::live_children(tree, plan).len() as u64);
+            s.add_dir(plan.depth, files, folders as u64);
         },
         Stats::merge,
     )

@@ -206,7 +206,11 @@ impl<'a> Run<'a> {
             let result = match c.change {
                 ChangeKind::Added | ChangeKind::Modified => self.file(&path, &a, Some(forced)).await.map(|_| true),
                 ChangeKind::Metadata => self.metadata_in_place(&path, &a).await.map(|()| true),
-                ChangeKind::Deleted | ChangeKind::Renamed => Ok(false),
+                // A renamed sparse .vhdx read back as 0x20, not 0x220, after the move onto
+                // smbd 4.17 (renamed by FileRenameInformation alone): its attributes, times
+                // and descriptor are set again, as for a metadata change.
+                ChangeKind::Renamed => self.metadata_in_place(&path, &a).await.map(|()| false),
+                ChangeKind::Deleted => Ok(false),
             };
             match result {
                 Ok(true) => {

@@ -126,8 +126,17 @@ pub struct Epochs {
     odds: Vec<Option<Odds>>,
     /// By tier, the chance that an epoch-0 file is still there at `now`, `(1 - p)^now`.
     survive_now: [f64; 5],
+    /// By tier, `ln(1 - p)` of its deletion rate: a newer file's chance of being there at
+    /// `now` is `exp` of it times its age.
+    log_keep: [f64; 5],
     /// The same for a folder.
     folder_survives_now: f64,
+}
+
+/// The chance `(1 - p)^k` of no event in `k` epochs, computed one way wherever it is needed
+/// (so every path agrees on who survives to the last bit).
+fn survival(p: f64, k: u64) -> f64 {
+    libm::exp(libm::log1p(-p) * k as f64)
 }
 
 /// Kinds of file events with clocks.
@@ -151,10 +160,13 @@ impl Epochs {
             adds_per_folder: churn.add * files as f64 / dirs.max(1) as f64,
             odds: Vec::new(),
             survive_now: [1.0; 5],
-            folder_survives_now: libm::pow(1.0 - churn.folder_delete, now as f64),
+            log_keep: [0.0; 5],
+            folder_survives_now: survival(churn.folder_delete, now),
         };
         for tier in [Tier::Dormant, Tier::Active, Tier::Hot, Tier::Temp, Tier::Fixed] {
-            e.survive_now[tier as usize] = libm::pow(1.0 - e.rate(tier, Change::Delete), now as f64);
+            let p = e.rate(tier, Change::Delete);
+            e.survive_now[tier as usize] = survival(p, now);
+            e.log_keep[tier as usize] = libm::log1p(-p);
         }
         let made = |p: f64| (p > 0.0).then(|| Odds::new(p));
         let mut odds: Vec<Option<Odds>> = Vec::new();
@@ -272,7 +284,7 @@ impl Epochs {
             return Some(birth + 1);
         }
         let u = 1.0 - self.unit(id, Change::Delete, 0);
-        if u <= survive.unwrap_or_else(|| libm::pow(1.0 - p, (by - birth) as f64)) {
+        if u <= survive.unwrap_or_else(|| survival(p, by - birth)) {
             return None;
         }
         let gap = libm::floor(libm::log(u) / libm::log1p(-p));
@@ -285,11 +297,24 @@ impl Epochs {
 
     /// What has happened by epoch `now` to file `id`, born in `birth` (0: a file of epoch 0).
     pub fn fate(&self, id: u64, birth: u64, tier: Tier, now: u64) -> Fate {
+        self.fate_with(id, birth, tier, now, true)
+    }
+
+    /// [`Epochs::fate`] without its rename (`renamed` is `None`): what a file's attributes
+    /// need, for a walk that does not name files.
+    pub fn fate_unnamed(&self, id: u64, birth: u64, tier: Tier, now: u64) -> Fate {
+        self.fate_with(id, birth, tier, now, false)
+    }
+
+    fn fate_with(&self, id: u64, birth: u64, tier: Tier, now: u64, renames: bool) -> Fate {
         let mut f = Fate::default();
         if now <= birth || tier == Tier::Fixed {
             return f;
         }
-        let survive = (birth == 0 && now == self.now).then(|| self.survive_now[tier as usize]);
+        let survive = (now == self.now).then(|| match birth {
+            0 => self.survive_now[tier as usize],
+            _ => libm::exp(self.log_keep[tier as usize] * (now - birth) as f64),
+        });
         f.deleted = self.death_within(id, birth, self.rate(tier, Change::Delete), now, survive);
         if matches!(tier, Tier::Dormant | Tier::Temp) {
             return f;
@@ -301,7 +326,7 @@ impl Epochs {
             self.clock(id, what, odds).last_at_or_before(last).filter(|e| *e > birth)
         };
         f.modified = event(Change::Modify);
-        f.renamed = event(Change::Rename);
+        f.renamed = if renames { event(Change::Rename) } else { None };
         f.metadata = event(Change::Metadata);
         f
     }

@@ -169,15 +169,16 @@ impl Tree {
             }
             return;
         };
+        // Names aside, a rename changes nothing: its clock is not asked.
         for slot in 0..plan.files {
-            let f = ep.fate(plan.index + 1 + slot, 0, attrs::tier_of_slot(ep, plan, slot), ep.now);
+            let f = ep.fate_unnamed(plan.index + 1 + slot, 0, attrs::tier_of_slot(ep, plan, slot), ep.now);
             if f.deleted.is_none() {
                 visit(attrs::apply_fate(self, ep, plan, attrs::base_file_attrs(self, plan, slot), &f));
             }
         }
         for id in self.added_between(plan, 0, ep.now) {
             let a = attrs::added_file_attrs(self, ep, plan, id);
-            let f = attrs::fate_of(ep, plan, &a, ep.now);
+            let f = ep.fate_unnamed(id, attrs::birth(id), attrs::tier_of(ep, plan, &a), ep.now);
             if f.deleted.is_none() {
                 visit(attrs::apply_fate(self, ep, plan, a, &f));
             }
