@@ -82,14 +82,15 @@ impl TryFrom<DiffArgs> for Config {
             return Err(BadInput("--events are JSON lines (drop --format csv)".into()));
         }
         let threads = Threads::try_from(&args.threads)?;
-        let at = |e: u64| {
+        // The worker pool is sized once, by the first tree started.
+        let at = |e: u64, threads| {
             let mut tree = args.tree.clone();
             tree.epochs.epoch = Some(e);
             TreeJob::with_threads(&tree, threads)
         };
         Ok(Config {
-            from: at(args.from)?,
-            to: at(args.to)?,
+            from: at(args.from, threads)?,
+            to: at(args.to, Threads::new(None)?)?,
             format: args.format,
             output: args.output,
             summary: args.summary,

@@ -1,7 +1,8 @@
 //! Moving a copy on from one epoch to another: only what changed is done, as the changes
 //! themselves (see `synthfs diff`): folders deleted and renamed (as renames), files deleted,
 //! renamed (as renames), written anew where their bytes changed, their metadata set in place
-//! where only that changed, and the folders' own metadata last, deepest first.
+//! where only that changed, and the folders' own metadata last (their times alone where only
+//! those moved).
 //!
 //! The marker says `applying` while the move is under way; every step can be done twice
 //! (a rename whose source is gone is done already, a deletion of what is not there is done,
@@ -71,6 +72,17 @@ pub(super) fn deepest_first(tree: &Tree, touched: BTreeSet<u64>) -> Vec<(std::sy
         .collect()
 }
 
+/// The folders whose own metadata changed past their times (made again, a new owner, mode or
+/// DACL): those get everything set again at the end of a move, the rest their times.
+fn whole_folder_changes(changes: &[Change]) -> BTreeSet<u64> {
+    changes
+        .iter()
+        .filter(|c| c.kind == "dir")
+        .filter(|c| c.change == ChangeKind::Added || c.fields.iter().any(|f| !matches!(*f, "modified" | "accessed")))
+        .map(|c| c.inode - 1)
+        .collect()
+}
+
 /// Where `p` (a path of the earlier epoch) is now: under the longest renamed folder above it.
 pub(super) fn placed(renames: &[(String, String)], p: &str) -> String {
     let above = |old: &String| p.starts_with(old.as_str()) && p[old.len()..].starts_with('/');
@@ -132,13 +144,22 @@ impl Run<'_> {
             }
         }
         self.file_writes(&changes);
-        for (plan, path) in deepest_first(tree, touched) {
+        // The folders last: nothing below them changes any more, so in any order. Where only
+        // their times moved (a file written or renamed in them), only the times are set.
+        let whole = whole_folder_changes(&changes);
+        deepest_first(tree, touched).into_par_iter().for_each(|(plan, path)| {
             let at = dest.join(&path);
-            match File::open(&at).and_then(|f| self.dir_meta(&plan, &DirPath::opened(&at, f))) {
-                Ok(()) => {}
-                Err(e) => self.fail(&at, e),
+            let result = File::open(&at).and_then(|f| {
+                if whole.contains(&plan.index) {
+                    self.dir_meta(&plan, &DirPath::opened(&at, f))
+                } else {
+                    self.dir_times(&plan, &f)
+                }
+            });
+            if let Err(e) = result {
+                self.fail(&at, e);
             }
-        }
+        });
         if errors() == 0 {
             marker::write(dest, &Marker { complete: true, ..Marker::of(tree) })?;
         }
@@ -243,6 +264,19 @@ impl Run<'_> {
                 }
             }
         });
+    }
+
+    /// A folder whose times alone moved: its times set again.
+    fn dir_times(&self, plan: &DirPlan, f: &File) -> io::Result<()> {
+        let d = self.tree.dir_attrs(plan);
+        if self.opts.times {
+            let ts = |t: synthfs_model::Timestamp| rustix::fs::Timespec { tv_sec: t.secs, tv_nsec: t.nanos.into() };
+            rustix::fs::futimens(
+                f,
+                &rustix::fs::Timestamps { last_access: ts(d.accessed), last_modification: ts(d.modified) },
+            )?;
+        }
+        Ok(())
     }
 
     /// A file whose bytes stay: its xattrs, owner, mode and times set through a descriptor.

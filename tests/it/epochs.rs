@@ -100,6 +100,9 @@ fn diff_speaks_csv_and_counts() {
     let total: u64 =
         ["added", "deleted", "renamed", "modified", "metadata"].iter().map(|k| c[k].as_u64().unwrap()).sum();
     assert_eq!(total as usize, rows);
+    let o = run(&["diff", "--files", "5k", "--to", "9", "--threads", "1", "--format", "csv"]);
+    assert!(o.status.success(), "--threads: {}", stderr(&o));
+    assert_eq!(stdout(&o), text, "the same changes with one thread");
     let o = run(&["diff", "--files", "5k", "--to", "9", "--epoch", "3"]);
     assert_eq!(o.status.code(), Some(2), "--epoch is refused: {}", stderr(&o));
 }

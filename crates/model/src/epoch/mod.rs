@@ -351,12 +351,10 @@ impl Epochs {
         if n <= m || tier == Tier::Fixed {
             return false;
         }
-        let death = self.death(id, birth, self.rate(tier, Change::Delete));
-        if death.is_some_and(|d| d <= m) {
-            return false;
-        }
-        if death.is_some_and(|d| d <= n) {
-            return true;
+        // Its deletion if it comes by `n` (at the tree's epoch, against the survival made once).
+        let survive = (birth == 0 && n == self.now).then(|| self.survive_now[tier as usize]);
+        if let Some(d) = self.death_within(id, birth, self.rate(tier, Change::Delete), n, survive) {
+            return d > m;
         }
         CLOCKED.into_iter().any(|what| {
             self.file_odds(tier, what)
