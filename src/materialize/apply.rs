@@ -45,6 +45,19 @@ pub(super) fn moving_from(tree: &Tree, dest: &Path) -> Result<Option<(u64, u8)>,
     }
 }
 
+/// A move's plan: the tree at epoch `from` (the copy's), the changes from it to `tree`'s
+/// epoch, and their counts.
+pub(super) fn planned_move(tree: &Tree, from: u64) -> Result<(Tree, Vec<Change>, Moved), synthfs_model::ProfileError> {
+    let mut earlier = tree.model.profile.clone();
+    earlier.epoch = from;
+    let before = Tree::with_roster(earlier, tree.model.roster.clone())?;
+    let changes = Diff { from: &before, to: tree }.changes();
+    let mut counts = Counts::default();
+    changes.iter().for_each(|c| counts.add(c));
+    let moved = Moved { from, to: tree.epoch(), changes: counts };
+    Ok((before, changes, moved))
+}
+
 /// Every folder a change touches (its own, its parent at either epoch): their metadata is set
 /// again at the end of a move, whichever steps a resumed move skips.
 pub(super) fn touched_folders(before: &Tree, after: &Tree, changes: &[Change]) -> BTreeSet<u64> {
@@ -114,14 +127,8 @@ impl Run<'_> {
     pub(super) fn move_on(&self, from: u64, stage: u8) -> Result<Moved, MaterializeError> {
         let tree = self.tree;
         let dest = &self.opts.dest;
-        let mut earlier = tree.model.profile.clone();
-        earlier.epoch = from;
-        let before = Tree::with_roster(earlier, tree.model.roster.clone())
+        let (before, changes, moved) = planned_move(tree, from)
             .map_err(|e| MaterializeError::Io { path: dest.clone(), source: io::Error::other(e) })?;
-        let changes = Diff { from: &before, to: tree }.changes();
-        let mut counts = Counts::default();
-        changes.iter().for_each(|c| counts.add(c));
-        let moved = Moved { from, to: tree.epoch(), changes: counts };
         if self.opts.dry_run {
             return Ok(moved);
         }
@@ -269,14 +276,7 @@ impl Run<'_> {
     /// A folder whose times alone moved: its times set again.
     fn dir_times(&self, plan: &DirPlan, f: &File) -> io::Result<()> {
         let d = self.tree.dir_attrs(plan);
-        if self.opts.times {
-            let ts = |t: synthfs_model::Timestamp| rustix::fs::Timespec { tv_sec: t.secs, tv_nsec: t.nanos.into() };
-            rustix::fs::futimens(
-                f,
-                &rustix::fs::Timestamps { last_access: ts(d.accessed), last_modification: ts(d.modified) },
-            )?;
-        }
-        Ok(())
+        self.set_times(f, d.accessed, d.modified)
     }
 
     /// A file whose bytes stay: its xattrs, owner, mode and times set through a descriptor.

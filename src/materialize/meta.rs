@@ -113,6 +113,11 @@ impl Run<'_> {
         if let Some(mode) = mode {
             f.set_permissions(std::fs::Permissions::from_mode(mode))?;
         }
+        self.set_times(f, accessed, modified)
+    }
+
+    /// Access and modification times (when asked): the last thing set on a node.
+    pub(super) fn set_times(&self, f: &File, accessed: Timestamp, modified: Timestamp) -> io::Result<()> {
         if self.opts.times {
             let ts = |t: Timestamp| Timespec { tv_sec: t.secs, tv_nsec: t.nanos.into() };
             futimens(f, &Timestamps { last_access: ts(accessed), last_modification: ts(modified) })?;

@@ -9,9 +9,9 @@
 use std::collections::BTreeSet;
 
 use super::*;
-use crate::diff::{Change, ChangeKind, Counts, Diff};
+use crate::diff::{Change, ChangeKind};
 use crate::materialize::Moved;
-use crate::materialize::apply::{base_name, deepest_first, parent_dir, placed, touched_folders};
+use crate::materialize::apply::{base_name, deepest_first, parent_dir, placed, planned_move, touched_folders};
 
 /// The epoch the copy on the share is to be moved on from, and how far an interrupted move
 /// got (see `materialize::apply`).
@@ -105,14 +105,8 @@ impl<'a> Run<'a> {
     /// move got.
     pub(super) async fn move_on(&'a self, from: u64, stage: u8) -> Result<Moved, SmbMaterializeError> {
         let tree = self.tree;
-        let mut earlier = tree.model.profile.clone();
-        earlier.epoch = from;
-        let before = Tree::with_roster(earlier, tree.model.roster.clone())
-            .map_err(|e| SmbMaterializeError::Epoch(e.to_string()))?;
-        let changes = Diff { from: &before, to: tree }.changes();
-        let mut counts = Counts::default();
-        changes.iter().for_each(|c| counts.add(c));
-        let moved = Moved { from, to: tree.epoch(), changes: counts };
+        let (before, changes, moved) =
+            planned_move(tree, from).map_err(|e| SmbMaterializeError::Epoch(e.to_string()))?;
         if self.opts.dry_run {
             return Ok(moved);
         }
