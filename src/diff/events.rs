@@ -106,6 +106,11 @@ fn system_time(t: Timestamp) -> String {
     s
 }
 
+/// `ns` nanoseconds after `at` (within its second): the record that follows another.
+fn just_after(at: Timestamp, ns: u32) -> Timestamp {
+    Timestamp { nanos: (at.nanos + ns).min(999_999_999), ..at }
+}
+
 /// The audit stream of `diff` (whose `from` must come before its `to`), in time order.
 pub fn events(diff: &Diff<'_>, changes: &[Change]) -> Vec<AuditEvent> {
     let accounts = diff.to.model.accounts();
@@ -175,22 +180,14 @@ impl Log<'_> {
     /// A deletion: DELETE, then "object deleted".
     fn delete(&mut self, who: u32, at: Timestamp, path: &str, handle: u64) {
         self.push(4663, who, at, path, Some(Access::Delete), handle, None);
-        self.push(4660, who, Timestamp { nanos: (at.nanos + 100).min(999_999_999), ..at }, path, None, handle, None);
+        self.push(4660, who, just_after(at, 100), path, None, handle, None);
     }
 
     /// A rename: DELETE on the old name, then AddFile on its folder.
     fn rename(&mut self, who: u32, at: Timestamp, old: &str, new: &str, handle: u64) {
         self.push(4663, who, at, old, Some(Access::Delete), handle, None);
         let folder = new.rsplit_once('/').map_or("", |(d, _)| d);
-        self.push(
-            4663,
-            who,
-            Timestamp { nanos: (at.nanos + 200).min(999_999_999), ..at },
-            folder,
-            Some(Access::Write),
-            handle + 1,
-            None,
-        );
+        self.push(4663, who, just_after(at, 200), folder, Some(Access::Write), handle + 1, None);
     }
 
     fn file_at(&self, tree: &Tree, index: u64) -> Option<(std::sync::Arc<DirPlan>, FileAttrs)> {
@@ -270,11 +267,7 @@ impl Log<'_> {
             ChangeKind::Renamed => {
                 // A name made unique again after another's rename has no event of its own:
                 // it is logged at the interval's end.
-                let mut at = self.ep.events_between(index, birth, tier, Kind::Rename, m, n);
-                if at.is_empty() {
-                    at.push(n);
-                }
-                for e in at {
+                for e in self.events_or_end(index, birth, tier, Kind::Rename, m, n) {
                     let at = self.ep.time_in(e, index, Kind::Rename);
                     let who = attrs::actor(to, &plan, a.owner, key(e));
                     self.rename(who, at, c.old_path.as_deref().unwrap_or_default(), &c.path, c.inode);
@@ -283,11 +276,7 @@ impl Log<'_> {
             ChangeKind::Metadata if c.fields == ["acl"] => {}
             ChangeKind::Metadata => {
                 let before = self.file_at(from, index).map(|(_, b)| b);
-                let mut at = self.ep.events_between(index, birth, tier, Kind::Metadata, m, n);
-                if at.is_empty() {
-                    at.push(n);
-                }
-                for e in at {
+                for e in self.events_or_end(index, birth, tier, Kind::Metadata, m, n) {
                     let at = self.ep.time_in(e, index, Kind::Metadata);
                     let who = attrs::actor(to, &plan, a.owner, key(e));
                     let owner_changed = before.as_ref().is_some_and(|b| b.owner != a.owner);
@@ -296,9 +285,7 @@ impl Log<'_> {
                             |t: &Tree, x: &FileAttrs| t.windows_owner(Some(x.owner), plan.ctx.department, false).sid;
                         let old = before.as_ref().map(|b| format!("O:{}", sid(from, b))).unwrap_or_default();
                         let new = format!("O:{}", sid(to, &a));
-                        self.push(4663, who, at, &c.path, Some(Access::WriteOwner), c.inode, None);
-                        let later = Timestamp { nanos: (at.nanos + 100).min(999_999_999), ..at };
-                        self.push(4670, who, later, &c.path, None, c.inode, Some((old, new)));
+                        self.permissions_changed(who, at, &c.path, c.inode, Access::WriteOwner, (old, new));
                     } else {
                         self.push(4663, who, at, &c.path, Some(Access::WriteAttributes), c.inode, None);
                     }
@@ -323,9 +310,30 @@ impl Log<'_> {
                 .map(|sd| SecurityDescriptor { owner: None, group: None, ..sd }.to_sddl())
                 .unwrap_or_default()
         };
-        self.push(4663, who, at, &c.path, Some(Access::WriteDac), c.inode, None);
-        let later = Timestamp { nanos: (at.nanos + 100).min(999_999_999), ..at };
-        self.push(4670, who, later, &c.path, None, c.inode, Some((dacl(from), dacl(to))));
+        self.permissions_changed(who, at, &c.path, c.inode, Access::WriteDac, (dacl(from), dacl(to)));
+    }
+
+    /// A change of owner or DACL: the access (`WRITE_OWNER`, `WRITE_DAC`), then "permissions
+    /// on an object were changed" with the descriptor's part before and after, as SDDL.
+    fn permissions_changed(
+        &mut self,
+        who: u32,
+        at: Timestamp,
+        path: &str,
+        inode: u64,
+        access: Access,
+        sd: (String, String),
+    ) {
+        self.push(4663, who, at, path, Some(access), inode, None);
+        self.push(4670, who, just_after(at, 100), path, None, inode, Some(sd));
+    }
+
+    /// The epochs in `(m, n]` of file `index`'s events of kind `what`, or `n` alone where it
+    /// has none (a name made unique again after another's rename, say): a change always has
+    /// an event to log.
+    fn events_or_end(&self, index: u64, birth: u64, tier: Tier, what: Kind, m: u64, n: u64) -> Vec<u64> {
+        let at = self.ep.events_between(index, birth, tier, what, m, n);
+        if at.is_empty() { vec![n] } else { at }
     }
 
     /// One WriteData per modification of a file after epoch `after`; how many.
