@@ -199,27 +199,41 @@ fn stats_and_report_count_the_later_share() {
     assert_ne!(files(&s0), files(&s30));
 }
 
+/// Every file, folder and link under `root` (not `root` itself), with its metadata, walked
+/// depth first through the kernel. An entry gone between its listing and its `lstat` (a mount
+/// moving on under the walk: ENOENT or ESTALE) is passed over; any other error fails the test.
+fn each_node(root: &std::path::Path, mut visit: impl FnMut(&std::path::Path, &std::fs::Metadata)) {
+    use std::io::ErrorKind;
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let meta = match std::fs::symlink_metadata(e.path()) {
+                Ok(meta) => meta,
+                Err(err) if matches!(err.kind(), ErrorKind::NotFound | ErrorKind::StaleNetworkFileHandle) => continue,
+                Err(err) => panic!("lstat {}: {err}", e.path().display()),
+            };
+            if meta.is_dir() {
+                stack.push(e.path());
+            }
+            visit(&e.path(), &meta);
+        }
+    }
+}
+
 /// Every node's DACL under a mount, by inode, as `user.synthfs.sddl` gives it (the owner, a
 /// field of its own, left out).
 fn dacls_by_inode(root: &std::path::Path) -> BTreeMap<u64, String> {
     use std::os::unix::fs::MetadataExt;
     let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap().flatten() {
-            let meta = std::fs::symlink_metadata(e.path()).unwrap();
-            if meta.is_symlink() {
-                continue;
-            }
-            if meta.is_dir() {
-                stack.push(e.path());
-            }
-            let sddl = xattr::get(e.path(), "user.synthfs.sddl").unwrap().expect("every node has a DACL");
-            let sddl = String::from_utf8(sddl).unwrap();
-            let dacl = &sddl[sddl.find("D:").expect("a DACL")..];
-            out.insert(meta.ino(), dacl.to_string());
+    each_node(root, |path, meta| {
+        if meta.is_symlink() {
+            return;
         }
-    }
+        let sddl = xattr::get(path, "user.synthfs.sddl").unwrap().expect("every node has a DACL");
+        let sddl = String::from_utf8(sddl).unwrap();
+        let dacl = &sddl[sddl.find("D:").expect("a DACL")..];
+        out.insert(meta.ino(), dacl.to_string());
+    });
     out
 }
 
@@ -257,19 +271,13 @@ fn diff_names_every_dacl_that_two_mounts_of_the_epochs_show_changed() {
 fn a_mount_of_an_epoch_is_its_manifest() {
     let Some(m) = crate::common::Mount::try_start(&["--files", "5k", "--epoch", "3"]) else { return };
     let mut seen = BTreeSet::new();
-    let mut stack = vec![m.path().to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap().flatten() {
-            let meta = std::fs::symlink_metadata(e.path()).unwrap();
-            if meta.is_dir() {
-                stack.push(e.path());
-            } else {
-                use std::os::unix::fs::MetadataExt;
-                let rel = e.path().strip_prefix(m.path()).unwrap().display().to_string();
-                seen.insert((rel, meta.size(), meta.ino()));
-            }
+    each_node(m.path(), |path, meta| {
+        use std::os::unix::fs::MetadataExt;
+        if !meta.is_dir() {
+            let rel = path.strip_prefix(m.path()).unwrap().display().to_string();
+            seen.insert((rel, meta.size(), meta.ino()));
         }
-    }
+    });
     let want: BTreeSet<(String, u64, u64)> = manifest(&["--files", "5k", "--epoch", "3"])
         .into_values()
         .map(|r| (r["path"].as_str().unwrap().to_string(), r["size"].as_u64().unwrap(), r["inode"].as_u64().unwrap()))
@@ -371,18 +379,11 @@ fn events_explain_every_change_in_order_by_people_who_work_there() {
 fn walk_mount(root: &std::path::Path) -> BTreeSet<(String, u64, u64, i64, i64, u32, u32)> {
     use std::os::unix::fs::MetadataExt;
     let mut seen = BTreeSet::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap().flatten() {
-            let Ok(m) = std::fs::symlink_metadata(e.path()) else { continue };
-            if m.is_dir() {
-                stack.push(e.path());
-            }
-            let rel = e.path().strip_prefix(root).unwrap().display().to_string();
-            let size = if m.is_dir() { 0 } else { m.size() };
-            seen.insert((rel, size, m.ino(), m.mtime(), m.mtime_nsec(), m.mode(), m.uid()));
-        }
-    }
+    each_node(root, |path, m| {
+        let rel = path.strip_prefix(root).unwrap().display().to_string();
+        let size = if m.is_dir() { 0 } else { m.size() };
+        seen.insert((rel, size, m.ino(), m.mtime(), m.mtime_nsec(), m.mode(), m.uid()));
+    });
     seen
 }
 
