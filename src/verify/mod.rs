@@ -266,8 +266,7 @@ fn access_differences(
     if c.target.keeps.posix_acls {
         why.extend(acl_difference(c.tree, index, path));
     }
-    why.extend(nt_acl_difference(c.tree, index, path));
-    why.extend(attributes_difference(c.tree, index, path));
+    why.extend(windows_xattr_differences(c.tree, index, path));
 }
 
 fn compare_file(c: &Check, t: &Findings, path: &Path, meta: &Metadata, a: &FileAttrs) -> Vec<String> {
@@ -325,32 +324,31 @@ fn acl_difference(tree: &Tree, index: u64, path: &Path) -> Option<String> {
     (!same).then(|| "ACL differs (getfacl shows it)".to_string())
 }
 
-/// Whether a node's Windows attributes (`user.synthfs.attributes`: hidden, read-only) differ
-/// from the model's: one the model no longer has (a file made writable again) counts too.
-fn attributes_difference(tree: &Tree, index: u64, path: &Path) -> Option<String> {
-    kept_xattr_difference(tree, index, path, synthfs_model::tree::ATTRIBUTES_XATTR)
-        .then(|| "Windows attributes differ (user.synthfs.attributes)".to_string())
-}
-
-/// Whether a node's NT security descriptor (`user.synthfs.sddl`) differs from the model's,
-/// for trees with them.
-fn nt_acl_difference(tree: &Tree, index: u64, path: &Path) -> Option<String> {
-    if !synthfs_model::ntacl::enabled(&tree.model) {
-        return None;
-    }
-    kept_xattr_difference(tree, index, path, synthfs_model::tree::SDDL_XATTR)
-        .then(|| "NT ACL differs (user.synthfs.sddl)".to_string())
-}
-
-/// Whether xattr `name` differs from the model's (there, absent, or its value), where the
-/// copy kept the `user.synthfs.*` attributes: a target without them, or a copy made with
-/// `--no-xattrs`, says nothing of them.
-fn kept_xattr_difference(tree: &Tree, index: u64, path: &Path, name: &str) -> bool {
+/// How a node's Windows xattrs differ from the model's, where the copy kept the
+/// `user.synthfs.*` attributes (a target without them, or a copy made with `--no-xattrs`,
+/// says nothing of them): its NT security descriptor (`user.synthfs.sddl`, for trees with
+/// them) and its Windows attributes (`user.synthfs.attributes`: hidden, read-only; one the
+/// model no longer has, a file made writable again, counts too). The copy's are read once,
+/// the model's made once.
+fn windows_xattr_differences(tree: &Tree, index: u64, path: &Path) -> Vec<String> {
+    use synthfs_model::tree::{ATTRIBUTES_XATTR, SDDL_XATTR, XATTRS};
     let read = |n: &str| xattr::get(path, n).ok().flatten();
-    let have = read(name);
-    if have.is_none() && read(synthfs_model::tree::XATTRS[0]).is_none() {
-        return false;
+    let mut checked = vec![(ATTRIBUTES_XATTR, "Windows attributes differ (user.synthfs.attributes)")];
+    if synthfs_model::ntacl::enabled(&tree.model) {
+        checked.insert(0, (SDDL_XATTR, "NT ACL differs (user.synthfs.sddl)"));
     }
-    let Some(values) = tree.xattrs_where(index, |n| n == name) else { return false };
-    have != values.into_iter().find(|(n, _)| *n == name).map(|(_, v)| v.into_bytes())
+    let have: Vec<Option<Vec<u8>>> = checked.iter().map(|(name, _)| read(name)).collect();
+    if have.iter().all(Option::is_none) && read(XATTRS[0]).is_none() {
+        return Vec::new();
+    }
+    let Some(values) = tree.xattrs_where(index, |n| checked.iter().any(|(name, _)| *name == n)) else {
+        return Vec::new();
+    };
+    let want = |name: &str| values.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_bytes().to_vec());
+    checked
+        .iter()
+        .zip(have)
+        .filter(|((name, _), have)| *have != want(name))
+        .map(|((_, why), _)| why.to_string())
+        .collect()
 }
