@@ -169,10 +169,10 @@ pub fn collect(tree: &Tree, dormant_years: u32) -> Report {
     let mut own = Acc::default();
     visit(&mut own, root);
     let mut folders: Vec<(String, Acc)> = vec![(ROOT_FILES.to_string(), own)];
-    folders.par_extend(tree.live_children(root).into_par_iter().map(|(k, name)| {
-        let child = tree.child_plan_uncached(root, k);
+    folders.par_extend(tree.live_children(root).into_par_iter().map(|c| {
+        let child = tree.live_child_plan_uncached(root, &c);
         let acc = fold_subtree(tree, &child, Acc::default, visit, Acc::merge);
-        (name.into_owned(), acc)
+        (c.name.into_owned(), acc)
     }));
     let mut all = Acc::default();
     let mut top_folders = BTreeMap::new();

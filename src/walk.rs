@@ -56,19 +56,19 @@ where
     V: Fn(&mut A, &DirPlan, usize) + Sync,
     M: Fn(A, A) -> A + Sync,
 {
-    let kids = live_children(tree, plan);
+    let kids = tree.live_children(plan);
     visit(acc, plan, kids.len());
     match kids.len() {
         0 => {}
         1 => {
-            let child = tree.child_plan_uncached(plan, kids[0]);
+            let child = tree.live_child_plan_uncached(plan, &kids[0]);
             walk_into(tree, &child, acc, init, visit, merge);
         }
         _ => {
             let sub = kids
                 .into_par_iter()
-                .fold(init, |mut a, k| {
-                    let child = tree.child_plan_uncached(plan, k);
+                .fold(init, |mut a, c| {
+                    let child = tree.live_child_plan_uncached(plan, &c);
                     walk_into(tree, &child, &mut a, init, visit, merge);
                     a
                 })
@@ -77,14 +77,6 @@ where
             *acc = merge(mine, sub);
         }
     }
-}
-
-/// The positions in `plan.children` of the sub-folders there at the tree's epoch.
-pub fn live_children(tree: &Tree, plan: &DirPlan) -> Vec<usize> {
-    if tree.epochs().is_none() {
-        return (0..plan.children.len()).collect();
-    }
-    tree.live_children(plan).into_iter().map(|(k, _)| k).collect()
 }
 
 /// Maps every directory to a value, in depth-first pre-order, recursively combining each
@@ -108,10 +100,10 @@ where
     let (mine, kids) = rayon::join(
         || own(plan),
         || {
-            live_children(tree, plan)
+            tree.live_children(plan)
                 .into_par_iter()
-                .map(|k| {
-                    let child = tree.child_plan_uncached(plan, k);
+                .map(|c| {
+                    let child = tree.live_child_plan_uncached(plan, &c);
                     ordered(tree, &child, own, combine)
                 })
                 .collect::<Vec<T>>()

@@ -93,9 +93,9 @@ fn dir(
         };
         visit(Item { path: format!("{prefix}{}", e.name), meta, file: None, link: Some(link) })?;
     }
-    for (k, name) in tree.live_children(plan) {
-        let child = tree.child_plan_uncached(plan, k);
-        dir(tree, &child, &format!("{prefix}{name}"), ordinal, visit)?;
+    for c in tree.live_children(plan) {
+        let child = tree.live_child_plan_uncached(plan, &c);
+        dir(tree, &child, &format!("{prefix}{}", c.name), ordinal, visit)?;
     }
     ControlFlow::Continue(())
 }

@@ -170,17 +170,23 @@ fn stale_of(before: &Tree, after: &Tree, changes: &[synthfs::diff::Change]) -> V
     for c in changes {
         let index = c.inode - 1;
         out.push(Stale::Inode(c.inode));
-        let Some(parent) = after.parent(index).or_else(|| before.parent(index)) else { continue };
-        let parent = parent + 1;
-        match c.change {
-            ChangeKind::Added | ChangeKind::Deleted => out.push(Stale::Entry { parent, name: name(&c.path) }),
-            ChangeKind::Renamed => {
-                out.push(Stale::Entry { parent, name: name(c.old_path.as_deref().unwrap_or_default()) });
-                out.push(Stale::Entry { parent, name: name(&c.path) });
+        // The folder it was in and the one it is in (a folder that moved: two).
+        let (was, is) = (before.parent(index).map(|p| p + 1), after.parent(index).map(|p| p + 1));
+        let mut entry = |parent: Option<u64>, path: &str| {
+            if let Some(parent) = parent {
+                out.push(Stale::Entry { parent, name: name(path) });
+                out.push(Stale::Inode(parent));
             }
-            ChangeKind::Modified | ChangeKind::Metadata => continue,
+        };
+        match c.change {
+            ChangeKind::Added => entry(is.or(was), &c.path),
+            ChangeKind::Deleted => entry(was.or(is), &c.path),
+            ChangeKind::Renamed => {
+                entry(was.or(is), c.old_path.as_deref().unwrap_or_default());
+                entry(is.or(was), &c.path);
+            }
+            ChangeKind::Modified | ChangeKind::Metadata => {}
         }
-        out.push(Stale::Inode(parent));
     }
     out
 }

@@ -224,8 +224,15 @@ impl Log<'_> {
                     self.delete(who, at, &c.path, c.inode);
                 }
                 ChangeKind::Renamed => {
-                    let Some(e) = f.renamed else { return };
-                    let at = self.ep.time_in(e, key, Kind::Rename);
+                    // Renamed in place, moved to another folder, or both: the last of them.
+                    let renamed = f.renamed.filter(|e| *e > m).map(|e| (e, Kind::Rename));
+                    let moved = to.last_moved(&plan, m, n).map(|e| (e, Kind::Move));
+                    let last = match (renamed, moved) {
+                        (Some(r), Some(v)) => Some(if v.0 >= r.0 { v } else { r }),
+                        (r, v) => r.or(v),
+                    };
+                    let Some((e, kind)) = last.or(f.renamed.map(|e| (e, Kind::Rename))) else { return };
+                    let at = self.ep.time_in(e, key, kind);
                     self.rename(who, at, c.old_path.as_deref().unwrap_or_default(), &c.path, c.inode);
                 }
                 _ => self.acl(c),

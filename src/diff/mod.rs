@@ -146,7 +146,7 @@ impl Diff<'_> {
     /// Every change from `from` to `to`, in depth-first order of the tree.
     pub fn changes(&self) -> Vec<Change> {
         let sides = Sides { from: Some(String::new()), to: Some(String::new()) };
-        self.folder(self.to.root(), &sides, None)
+        self.folder(self.to.root(), &sides, &[], None)
     }
 
     /// Whether folder `plan`'s NT security differs between the epochs, given the folder above
@@ -178,7 +178,8 @@ impl Diff<'_> {
     }
 
     /// Whether anything in the folder itself (its files, its sub-folders' names) may differ
-    /// between the epochs: clocks only, nothing named.
+    /// between the epochs: clocks only, nothing named (a folder among whose sub-folders
+    /// folders moved is compared).
     fn may_differ(&self, plan: &DirPlan) -> bool {
         let (lo, hi) = self.lo_hi();
         if lo == hi {
@@ -186,6 +187,20 @@ impl Diff<'_> {
         }
         let ep: &Epochs = self.to.churn();
         let depth = plan.depth + 1;
+        // Folders moved out or in, or, moved in, renamed or deleted.
+        let later = if self.to.epoch() > self.from.epoch() { self.to } else { self.from };
+        if let Some(a) = later.around(plan) {
+            if a.moves.touch_between(a.at, lo, hi) {
+                return true;
+            }
+            let moved_in = a.moves.moved_in(a.at, lo).into_iter().chain(a.moves.moved_in(a.at, hi));
+            for (planned, k) in moved_in {
+                let c = &later.child_plan(&a.parent, planned).children[k];
+                if ep.folder_changes_between(c.index, &c.ctx, depth, c.dirs == 0, lo, hi) {
+                    return true;
+                }
+            }
+        }
         if plan.children.iter().any(|c| ep.folder_changes_between(c.index, &c.ctx, depth, c.dirs == 0, lo, hi)) {
             return true;
         }
@@ -200,9 +215,10 @@ impl Diff<'_> {
             })
     }
 
-    /// The changes in and below folder `plan`; `acl_above`: the folder whose ACL change the
-    /// parent's security shows, if it differs.
-    fn folder(&self, plan: &DirPlan, sides: &Sides, acl_above: Option<u64>) -> Vec<Change> {
+    /// The changes in and below folder `plan`; `siblings`: where its parent's sub-folders
+    /// are at each epoch, by position in the plans (where its sub-folders may have moved);
+    /// `acl_above`: the folder whose ACL change the parent's security shows, if it differs.
+    fn folder(&self, plan: &DirPlan, sides: &Sides, siblings: &[Sides], acl_above: Option<u64>) -> Vec<Change> {
         let mut out = Vec::new();
         let both = sides.from.is_some() && sides.to.is_some();
         let acl = if both { self.acl_source(plan, acl_above) } else { None };
@@ -217,12 +233,25 @@ impl Diff<'_> {
             (Some(_), Some(_)) => {}
             _ => self.files(plan, sides, None, &mut out),
         }
-        // Sub-folders: their names at each side, then each walked in parallel, in order.
-        let (m, n) = (self.from.epoch(), self.to.epoch());
+        // Sub-folders: where each is at each side (under this folder or, moved, under a
+        // sibling) and its name there, then each walked in parallel, in order.
+        let (was_now, is_now) = (self.from.sub_folders_now(plan), self.to.sub_folders_now(plan));
+        let at = |now: &[Option<(Option<usize>, std::borrow::Cow<str>)>],
+                  here: &Option<String>,
+                  k: usize,
+                  side: fn(&Sides) -> &Option<String>| {
+            let (moved, name) = now[k].as_ref()?;
+            let parent = match moved {
+                None => here.as_ref()?,
+                Some(s) => side(siblings.get(*s)?).as_ref()?,
+            };
+            Some((*moved, name.to_string(), join(parent, name)))
+        };
         let mut kids = Vec::new();
+        let mut all = Vec::with_capacity(plan.children.len());
         for (k, c) in plan.children.iter().enumerate() {
-            let from = sides.from.as_ref().and_then(|p| Some(join(p, &self.from.child_name_at(plan, k, m)?)));
-            let to = sides.to.as_ref().and_then(|p| Some(join(p, &self.to.child_name_at(plan, k, n)?)));
+            let was = at(&was_now, &sides.from, k, |s| &s.from);
+            let is = at(&is_now, &sides.to, k, |s| &s.to);
             let inode = c.index + 1;
             let record = |change, path: &String, old_path| Change {
                 change,
@@ -234,23 +263,25 @@ impl Diff<'_> {
                 size: None,
                 acl_source: None,
             };
-            match (&from, &to) {
-                (Some(a), Some(b)) if a.rsplit('/').next() != b.rsplit('/').next() => {
-                    out.push(record(ChangeKind::Renamed, b, Some(a.clone())))
+            match (&was, &is) {
+                (Some((p, a, from)), Some((q, b, to))) if p != q || a != b => {
+                    out.push(record(ChangeKind::Renamed, to, Some(from.clone())))
                 }
-                (Some(a), None) => out.push(record(ChangeKind::Deleted, a, None)),
-                (None, Some(b)) => out.push(record(ChangeKind::Added, b, None)),
+                (Some((_, _, from)), None) => out.push(record(ChangeKind::Deleted, from, None)),
+                (None, Some((_, _, to))) => out.push(record(ChangeKind::Added, to, None)),
                 _ => {}
             }
-            if from.is_some() || to.is_some() {
-                kids.push((k, Sides { from, to }));
+            let s = Sides { from: was.map(|w| w.2), to: is.map(|i| i.2) };
+            if s.from.is_some() || s.to.is_some() {
+                kids.push(k);
             }
+            all.push(s);
         }
         let below: Vec<Vec<Change>> = kids
             .into_par_iter()
-            .map(|(k, s)| {
+            .map(|k| {
                 let child = self.to.child_plan_uncached(plan, k);
-                self.folder(&child, &s, acl)
+                self.folder(&child, &all[k], &all, acl)
             })
             .collect();
         for v in below {
@@ -294,16 +325,17 @@ impl Diff<'_> {
     /// The folder's files at both sides, compared by inode; `acl`: the folder whose ACL change
     /// gives every file here a new DACL.
     fn files(&self, plan: &DirPlan, sides: &Sides, acl: Option<u64>, out: &mut Vec<Change>) {
-        let listed = |tree: &Tree, path: &Option<String>| {
-            path.as_ref().map(|_| {
-                let (listing, attrs) = tree.build_listing_and_attrs(plan);
-                listing.entries[..listing.files].iter().map(|e| e.name.to_string()).zip(attrs).collect::<Vec<_>>()
-            })
-        };
-        let before = listed(self.from, &sides.from).unwrap_or_default();
-        let after = listed(self.to, &sides.to).unwrap_or_default();
+        // The folder's files at each side where it is there, made in one pass.
+        let trees: Vec<&Tree> = [(self.from, &sides.from), (self.to, &sides.to)]
+            .into_iter()
+            .filter(|(_, path)| path.is_some())
+            .map(|(t, _)| t)
+            .collect();
+        let mut lists = self.to.files_at_epochs(plan, &trees).into_iter();
+        let before = if sides.from.is_some() { lists.next().unwrap_or_default() } else { Vec::new() };
+        let after = lists.next().unwrap_or_default();
         let mut was: HashMap<u64, (&str, &FileAttrs)> =
-            before.iter().map(|(n, a)| (a.index, (n.as_str(), a))).collect();
+            before.iter().map(|(a, n)| (a.index, (n.as_str(), a))).collect();
         let file = |change, path: String, old_path, fields, size| Change {
             change,
             kind: "file",
@@ -316,7 +348,7 @@ impl Diff<'_> {
         };
         let empty = String::new();
         let (from_dir, to_dir) = (sides.from.as_ref().unwrap_or(&empty), sides.to.as_ref().unwrap_or(&empty));
-        for (name, b) in &after {
+        for (b, name) in &after {
             let path = join(to_dir, name);
             let inode = b.index + 1;
             let Some((old, a)) = was.remove(&b.index) else {
@@ -340,7 +372,7 @@ impl Diff<'_> {
                 out.push(Change { inode, acl_source: acl, ..file(ChangeKind::Metadata, path, None, meta, b.size()) });
             }
         }
-        for (name, a) in &before {
+        for (a, name) in &before {
             if was.contains_key(&a.index) {
                 out.push(Change {
                     inode: a.index + 1,

@@ -258,12 +258,12 @@ fn walk(
     let children: Vec<(Arc<DirPlan>, String, u64)> = tree
         .live_children(&plan)
         .into_iter()
-        .map(|(k, name)| {
-            let sub = if path.is_empty() { name.into_owned() } else { format!("{path}/{name}") };
+        .map(|c| {
+            let sub = if path.is_empty() { c.name.to_string() } else { format!("{path}/{}", c.name) };
             // Each folder is visited once: its plan skips the cache (and its upkeep; at 10M files
             // inserting every plan cost more than the copies' lookups it saves) and stays only
             // among the recent plans, where copies find their originals' folders.
-            (tree.child_plan_uncached(&plan, k), sub, bases[k])
+            (tree.live_child_plan_uncached(&plan, &c), sub, c.base(&bases, base))
         })
         .collect();
     let own = plan.files > 0 && base < hi && base + plan.files > lo;

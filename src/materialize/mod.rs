@@ -341,14 +341,14 @@ impl Run<'_> {
             bases.push(next);
             next += c.files;
         }
-        self.tree.live_children(plan).into_par_iter().for_each(|(k, name)| {
-            let c = &plan.children[k];
-            if self.stopped() || !self.wanted(bases[k], c.files) {
+        self.tree.live_children(plan).into_par_iter().for_each(|c| {
+            let b = c.base(&bases, base);
+            if self.stopped() || !self.wanted(b, c.child(plan).files) {
                 return;
             }
-            let child = self.tree.child_plan_uncached(plan, k);
-            if let Some(there) = self.enter(here, &name) {
-                self.dir(&child, &there, bases[k]);
+            let child = self.tree.live_child_plan_uncached(plan, &c);
+            if let Some(there) = self.enter(here, &c.name) {
+                self.dir(&child, &there, b);
             }
         });
     }

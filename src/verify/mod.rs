@@ -200,12 +200,12 @@ fn dir(c: &Check, t: &Findings, plan: &DirPlan, path: &Path) {
             }
         }
     });
-    tree.live_children(plan).into_par_iter().for_each(|(k, name)| {
-        let entry = &plan.children[k];
-        let sub = path.join(&*name);
-        match on_disk.get(&*name) {
+    tree.live_children(plan).into_par_iter().for_each(|live| {
+        let entry = live.child(plan);
+        let sub = path.join(&*live.name);
+        match on_disk.get(&*live.name) {
             Some(m) if m.is_dir() => {
-                let child = tree.child_plan_uncached(plan, k);
+                let child = tree.live_child_plan_uncached(plan, &live);
                 dir(c, t, &child, &sub);
             }
             Some(_) => t.note(&t.different, 1, format!("different: {} (not a directory)", sub.display())),

@@ -171,10 +171,10 @@ impl<'a> Check<'a> {
                     }
                 }
             }
-            for (k, name) in self.tree.live_children(&plan) {
-                let sub = SmbUrl::join(&path, &name);
-                let child = self.tree.child_plan_uncached(&plan, k);
-                match there.remove(&*name) {
+            for c in self.tree.live_children(&plan) {
+                let sub = SmbUrl::join(&path, &c.name);
+                let child = self.tree.live_child_plan_uncached(&plan, &c);
+                match there.remove(&*c.name) {
                     None => {
                         self.note(&self.missing, format!("{}: missing folder", shown(&sub)));
                         continue;

@@ -52,6 +52,14 @@ fn manifest_changes(
     out
 }
 
+/// Whether `diff`'s JSON lines hold a folder moved to another parent.
+pub(crate) fn folder_moved(jsonl: &str) -> bool {
+    jsonl.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()).any(|r| {
+        let parent = |k: &str| r[k].as_str().map(|p| p.rsplit_once('/').map_or("", |(d, _)| d).to_string());
+        r["type"] == "dir" && r["change"] == "renamed" && parent("path") != parent("old_path")
+    })
+}
+
 /// `diff`'s file records as (change, inode).
 fn diff_changes(args: &[&str]) -> BTreeSet<(String, u64)> {
     let o = run(&[&["diff"], args].concat());
@@ -127,6 +135,7 @@ fn materialize_moves_a_copy_on_by_exactly_the_change() {
     assert!(counts["renamed"].as_u64().unwrap() > 0 && counts["deleted"].as_u64().unwrap() > 0, "{counts}");
     let o = run(&[&["diff", "--from", "0", "--to", "5"], &tree[..]].concat());
     assert!(stdout(&o).lines().any(|l| l.contains(r#""type":"dir""#) && l.contains(r#""acl""#)), "a DACL changed");
+    assert!(folder_moved(&stdout(&o)), "a folder moved to another parent");
     // Written: the new and modified files only, not the tree.
     let written = summary["files_written"].as_u64().unwrap();
     let changed =
@@ -200,16 +209,23 @@ fn stats_and_report_count_the_later_share() {
 }
 
 /// Every file, folder and link under `root` (not `root` itself), with its metadata, walked
-/// depth first through the kernel. An entry gone between its listing and its `lstat` (a mount
-/// moving on under the walk: ENOENT or ESTALE) is passed over; any other error fails the test.
+/// depth first through the kernel. An entry gone between its listing and its `lstat` or its
+/// own listing (a mount moving on under the walk: ENOENT or ESTALE) is passed over; any other
+/// error fails the test.
 fn each_node(root: &std::path::Path, mut visit: impl FnMut(&std::path::Path, &std::fs::Metadata)) {
     use std::io::ErrorKind;
     let mut stack = vec![root.to_path_buf()];
+    let gone = |err: &std::io::Error| matches!(err.kind(), ErrorKind::NotFound | ErrorKind::StaleNetworkFileHandle);
     while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(err) if gone(&err) => continue,
+            Err(err) => panic!("list {}: {err}", dir.display()),
+        };
+        for e in entries.flatten() {
             let meta = match std::fs::symlink_metadata(e.path()) {
                 Ok(meta) => meta,
-                Err(err) if matches!(err.kind(), ErrorKind::NotFound | ErrorKind::StaleNetworkFileHandle) => continue,
+                Err(err) if gone(&err) => continue,
                 Err(err) => panic!("lstat {}: {err}", e.path().display()),
             };
             if meta.is_dir() {
@@ -265,6 +281,58 @@ fn diff_names_every_dacl_that_two_mounts_of_the_epochs_show_changed() {
     );
 }
 
+/// Every folder under a mount, by inode: (its parent's inode, its name), through the kernel.
+fn folders_by_inode(root: &std::path::Path) -> BTreeMap<u64, (u64, String)> {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = BTreeMap::new();
+    each_node(root, |path, meta| {
+        if meta.is_dir() {
+            let parent = std::fs::metadata(path.parent().unwrap()).unwrap().ino();
+            out.insert(meta.ino(), (parent, path.file_name().unwrap().to_string_lossy().into_owned()));
+        }
+    });
+    out
+}
+
+/// Folders: `diff` renames exactly the folders whose parent or name differs between mounts of
+/// the two epochs (by inode, through the kernel), moves to another parent among them, and
+/// deletes exactly those gone.
+#[test]
+fn diff_names_every_folder_that_two_mounts_show_moved_renamed_or_gone() {
+    let tree = ["--files", "20k", "--churn", "10"];
+    let (m, n) = ("2", "40");
+    let Some(a) = crate::common::Mount::try_start(&[&tree[..], &["--epoch", m]].concat()) else { return };
+    let b = crate::common::Mount::start(&[&tree[..], &["--epoch", n]].concat());
+    let (before, after) = (folders_by_inode(a.path()), folders_by_inode(b.path()));
+    let mut want = BTreeSet::new();
+    for (ino, place) in &before {
+        match after.get(ino) {
+            None => want.insert(("deleted".to_string(), *ino)),
+            Some(now) if now != place => want.insert(("renamed".to_string(), *ino)),
+            Some(_) => false,
+        };
+    }
+    want.extend(after.keys().filter(|i| !before.contains_key(i)).map(|i| ("added".to_string(), *i)));
+    let moved = before.iter().filter(|(i, (p, _))| after.get(i).is_some_and(|(q, _)| q != p)).count();
+    assert!(moved >= 5, "{moved} folders moved to another parent");
+    let o = run(&[&["diff", "--from", m, "--to", n], &tree[..]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let got: BTreeSet<(String, u64)> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["type"] == "dir" && ["renamed", "deleted", "added"].contains(&r["change"].as_str().unwrap()))
+        .map(|r| (r["change"].as_str().unwrap().to_string(), r["inode"].as_u64().unwrap()))
+        .collect();
+    assert!(
+        got == want,
+        "diff {} folder records, the mounts {}; only in diff {:?}, only on the mounts {:?}",
+        got.len(),
+        want.len(),
+        got.difference(&want).take(5).collect::<Vec<_>>(),
+        want.difference(&got).take(5).collect::<Vec<_>>()
+    );
+}
+
 /// A mount of epoch 3 shows exactly the manifest of epoch 3: every path, size and inode, the
 /// new files with their inodes above every epoch-0 one.
 #[test]
@@ -295,12 +363,14 @@ fn a_mount_of_an_epoch_is_its_manifest() {
 /// accounts that work there: a home's own user in a home, never someone who left.
 #[test]
 fn events_explain_every_change_in_order_by_people_who_work_there() {
-    let tree = ["--files", "20k", "--churn", "3", "--nt-acls"];
-    let o = run(&[&["diff", "--from", "3", "--to", "10", "--events"], &tree[..]].concat());
+    // Busy enough that folders move to other parents in the interval.
+    let tree = ["--files", "20k", "--churn", "10", "--nt-acls"];
+    let o = run(&[&["diff", "--from", "20", "--to", "30", "--events"], &tree[..]].concat());
     assert!(o.status.success(), "{}", stderr(&o));
     let events: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let o = run(&[&["diff", "--from", "3", "--to", "10"], &tree[..]].concat());
+    let o = run(&[&["diff", "--from", "20", "--to", "30"], &tree[..]].concat());
     let changes: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(folder_moved(&stdout(&o)), "a folder moved to another parent");
     assert!(
         events.len() >= changes.len() / 2 && !changes.is_empty(),
         "{} events, {} changes",
@@ -308,14 +378,14 @@ fn events_explain_every_change_in_order_by_people_who_work_there() {
         changes.len()
     );
     let mut p = synthfs_model::Profile::builtin_with_files("enterprise", 20_000).unwrap();
-    p.churn = p.churn.scaled(3.0);
+    p.churn = p.churn.scaled(10.0);
     let at = |e: u64| {
         let mut q = p.clone();
         q.epoch = e;
         synthfs_model::Tree::new(q).unwrap()
     };
-    let (t3, t10) = (at(3), at(10));
-    let (lo, hi) = (t3.now_secs(), t10.now_secs());
+    let (t20, t30) = (at(20), at(30));
+    let (lo, hi) = (t20.now_secs(), t30.now_secs());
     let secs = |s: &str| {
         let d = synthfs_model::date::Date::parse(&s[..10]).unwrap();
         let hms: Vec<i64> = s[11..19].split(':').map(|x| x.parse().unwrap()).collect();
@@ -327,8 +397,8 @@ fn events_explain_every_change_in_order_by_people_who_work_there() {
         assert!((lo + 1..=hi).contains(&secs(t)), "{t} outside ({lo}, {hi}]");
     }
     // Every actor is a current account; in a home, its user.
-    let accounts = t10.model.accounts();
-    let current: std::collections::HashMap<String, String> = (0..t10.model.identities.users.len() as u32)
+    let accounts = t30.model.accounts();
+    let current: std::collections::HashMap<String, String> = (0..t30.model.identities.users.len() as u32)
         .filter(|s| accounts.account(*s).is_some())
         .map(|s| (accounts.sid(s), accounts.owner_name(s)))
         .collect();
@@ -371,7 +441,7 @@ fn events_explain_every_change_in_order_by_people_who_work_there() {
     );
     let ids: BTreeSet<u64> = events.iter().map(|e| e["EventID"].as_u64().unwrap()).collect();
     assert!(ids.contains(&4663) && ids.contains(&4660), "{ids:?}");
-    let o = run(&[&["diff", "--from", "10", "--to", "3", "--events"], &tree[..]].concat());
+    let o = run(&[&["diff", "--from", "30", "--to", "20", "--events"], &tree[..]].concat());
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -388,14 +458,19 @@ fn walk_mount(root: &std::path::Path) -> BTreeSet<(String, u64, u64, i64, i64, u
 }
 
 /// A mount moved on with SIGUSR1, three times, while a walker has its caches full: each time
-/// a walk through the kernel equals a fresh mount of that epoch, without a remount.
+/// a walk through the kernel equals a fresh mount of that epoch, without a remount (folders
+/// moved to other parents included: both parents' entries are invalidated).
 #[test]
 fn a_mount_moves_on_by_signal_and_shows_the_next_epoch() {
     use crate::common::{Mount, signal};
-    let Some(mut m) = Mount::try_start(&["--files", "5k"]) else { return };
+    // Busy enough that folders move to other parents in each of the three epochs.
+    let tree = ["--files", "20k", "--churn", "30"];
+    let Some(mut m) = Mount::try_start(&tree) else { return };
     let before = walk_mount(m.path());
     for e in 1..=3 {
-        let fresh = Mount::start(&["--files", "5k", "--epoch", &e.to_string()]);
+        let o = run(&[&["diff", "--from", &(e - 1).to_string(), "--to", &e.to_string()], &tree[..]].concat());
+        assert!(folder_moved(&stdout(&o)), "a folder moves to another parent in epoch {e}");
+        let fresh = Mount::start(&[&tree[..], &["--epoch", &e.to_string()]].concat());
         let want = walk_mount(fresh.path());
         drop(fresh);
         assert!(signal(m.pid(), "USR1"));

@@ -323,7 +323,7 @@ impl SynthFs {
         while at < total {
             let (name, attr): (Box<str>, Attr) = match at {
                 0 => (".".into(), self.dir_attr(&plan)),
-                1 => ("..".into(), self.getattr(plan.parent + 1)?),
+                1 => ("..".into(), self.getattr(self.tree.folder_parent(&plan) + 1)?),
                 _ => {
                     let e = listed_at(&listing, at - 2);
                     if !files && e.kind == NodeKind::File {
@@ -394,7 +394,7 @@ impl SynthFs {
         while at < total {
             let (name, ino, kind) = match at {
                 0 => (".", ino, NodeKind::Dir),
-                1 => ("..", plan.parent + 1, NodeKind::Dir),
+                1 => ("..", self.tree.folder_parent(&plan) + 1, NodeKind::Dir),
                 _ => {
                     let e = listed_at(&listing, at - 2);
                     (&*e.name, e.index + 1, e.kind)

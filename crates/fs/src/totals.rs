@@ -72,8 +72,8 @@ fn exact(tree: &Tree) -> (u64, u64) {
             sum.0 += a.size();
             sum.1 += a.allocated();
         });
-        for (k, _) in tree.live_children(plan) {
-            into(tree, &tree.child_plan_uncached(plan, k), sum);
+        for c in tree.live_children(plan) {
+            into(tree, &tree.live_child_plan_uncached(plan, &c), sum);
         }
     }
     let mut sum = (0, 0);

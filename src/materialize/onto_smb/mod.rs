@@ -382,19 +382,20 @@ impl<'a> Run<'a> {
             bases.push(next);
             next += c.files;
         }
-        for (k, name) in self.tree.live_children(plan) {
-            if self.wanted(bases[k], plan.children[k].files) {
-                wanted.push((k, bases[k], SmbUrl::join(path, &name)));
+        for c in self.tree.live_children(plan) {
+            let b = c.base(&bases, base);
+            if self.wanted(b, c.child(plan).files) {
+                wanted.push((self.tree.live_child_plan_uncached(plan, &c), b, SmbUrl::join(path, &c.name)));
             }
         }
         if self.opts.dry_run {
-            return wanted.into_iter().map(|(k, b, p)| (self.tree.child_plan_uncached(plan, k), p, b, false)).collect();
+            return wanted.into_iter().map(|(child, b, p)| (child, p, b, false)).collect();
         }
         let made = inflight.drive(join_all(wanted.iter().map(|(_, _, p)| make_dir(&self.share, p)))).await;
         let mut out = Vec::with_capacity(wanted.len());
-        for ((k, b, p), m) in wanted.into_iter().zip(made) {
+        for ((child, b, p), m) in wanted.into_iter().zip(made) {
             match m {
-                Ok(existed) => out.push((self.tree.child_plan_uncached(plan, k), p, b, existed)),
+                Ok(existed) => out.push((child, p, b, existed)),
                 Err(e) => self.fail(&p, e),
             }
         }

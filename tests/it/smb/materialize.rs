@@ -324,17 +324,17 @@ fn materialize_onto_smb_in_two_shards_makes_the_whole_tree() {
     assert!(o.status.success(), "verify: {}", text(&o));
 }
 
-/// A copy on the share moved on to epoch 5 (`--churn 5`, so folders are renamed and deleted
-/// too) by the change alone: the counts are `diff`'s, only changed files are written, and
-/// `verify --epoch 5 --content` over the wire passes.
+/// A copy on the share moved on to epoch 5 (`--churn 10`, so folders are renamed, moved to
+/// other parents and deleted too) by the change alone: the counts are `diff`'s, only changed
+/// files are written, and `verify --epoch 5 --content` over the wire passes.
 #[test]
 fn materialize_moves_a_copy_on_the_share_on_by_exactly_the_change() {
     if !can_serve() {
         return;
     }
     let _samba = WritableSamba::start();
-    let small = small_profile_path();
-    let tree = ["--profile", small.as_str(), "--nt-acls", "--churn", "5"];
+    let profile = crate::common::fixture("materialize.toml").display().to_string();
+    let tree = ["--profile", profile.as_str(), "--files", "3k", "--nt-acls", "--churn", "10"];
     let url = format!("smb://{ADMIN}@127.0.0.1/share/epochs");
     let o = synthfs(&[&["materialize", &url][..], &tree].concat());
     assert!(o.status.success(), "epoch 0: {}", text(&o));
@@ -348,6 +348,7 @@ fn materialize_moves_a_copy_on_the_share_on_by_exactly_the_change() {
     // DACLs changed too (a grant added, inheritance broken): set on the share as descriptors.
     let o = synthfs(&[&["diff", "--to", "5"][..], &tree].concat());
     assert!(String::from_utf8_lossy(&o.stdout).contains(r#""acl""#), "a DACL changed in the interval");
+    assert!(crate::epochs::folder_moved(&String::from_utf8_lossy(&o.stdout)), "a folder moved to another parent");
     let changed = ["added", "modified", "metadata"].iter().map(|k| counts[k].as_u64().unwrap()).sum::<u64>();
     assert!(summary["files_written"].as_u64().unwrap() <= changed, "{summary}");
     let o = synthfs(&[&["verify", &url, "--epoch", "5", "--content"][..], &tree].concat());

@@ -10,7 +10,8 @@
 //! - New files appear in folders by a per-folder clock whose chance leans to hot folders; each
 //!   event brings a small batch. A new file's id packs (folder, epoch, ordinal) above the
 //!   depth-first indices ([`added_id`]), so every file keeps its inode for life, renamed or not.
-//! - Folders below the top levels may be deleted with all they hold, or renamed in place.
+//! - Folders below the top levels may be deleted with all they hold, or renamed in place;
+//!   now and then one moves to a sibling of its parent (`tree/moves.rs`).
 //!
 //! This file holds the [`Epochs`] of a tree (rates, the times of an epoch, file and folder
 //! fates); `rename.rs` makes the new names. The tree applies them (`tree/epoch.rs`).
@@ -72,6 +73,8 @@ pub enum Change {
     Grant = 0x6772_616e,
     /// A folder's inheritance broken.
     Protect = 0x7072_6f74,
+    /// A folder moved to another parent.
+    Move = 0x6d6f_7665,
 }
 
 /// How often a file changes, for life.
@@ -144,6 +147,7 @@ const CLOCKED: [Change; 3] = [Change::Modify, Change::Rename, Change::Metadata];
 const FOLDER_RENAME: usize = 6;
 const ADD: usize = 7;
 const ACL_GRANT: usize = 11;
+const FOLDER_MOVE: usize = 12;
 
 /// The mean batch of files a folder gets when it gets any.
 const MEAN_BATCH: f64 = 2.0;
@@ -181,6 +185,8 @@ impl Epochs {
         }
         debug_assert_eq!(odds.len(), ACL_GRANT);
         odds.push(made(churn.acl_grant));
+        debug_assert_eq!(odds.len(), FOLDER_MOVE);
+        odds.push(made(churn.folder_move));
         e.odds = odds;
         e
     }
@@ -434,6 +440,21 @@ impl Epochs {
         at.sort_unstable();
         at.dedup();
         at
+    }
+
+    /// The epochs up to `now`, in order, in which one of the folders two levels below folder
+    /// `index` moved from one of its sub-folders to another (which, `tree/moves.rs` draws
+    /// from [`Epochs::move_draw`]).
+    pub fn moves_by(&self, index: u64, now: u64) -> Vec<u64> {
+        match self.odds.get(FOLDER_MOVE) {
+            Some(Some(odds)) if now > 0 => self.clock(Epochs::folder_key(index), Change::Move, odds).between(0, now),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The draws of the move below folder `index` in epoch `e`.
+    pub fn move_draw(&self, index: u64, e: u64) -> Rng {
+        Rng::from_key(key(self.seed, Epochs::folder_key(index), Change::Move as u64 ^ (e << 32)))
     }
 
     /// A folder's clock of new files: hot folders (one in ten, and the personal ones more) get

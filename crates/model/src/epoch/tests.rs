@@ -12,9 +12,9 @@ fn files(tree: &Tree) -> BTreeMap<u64, (String, FileAttrs)> {
         tree.each_file(plan, |a, name| {
             out.insert(a.index, (format!("{path}/{name}"), a));
         });
-        for (k, name) in tree.live_children(plan) {
-            let child = tree.child_plan(plan, k);
-            walk(tree, &child, &format!("{path}/{name}"), out);
+        for c in tree.live_children(plan) {
+            let child = tree.live_child_plan(plan, &c);
+            walk(tree, &child, &format!("{path}/{}", c.name), out);
         }
     }
     let mut out = BTreeMap::new();
@@ -140,4 +140,82 @@ fn acl_changes_come_at_their_rates_and_the_events_say_when() {
     };
     near("grants", granted, grant);
     near("broken inheritance", protected, protect);
+}
+
+#[test]
+fn folders_move_between_siblings_keeping_their_inode_and_are_found_where_they_are() {
+    let mut p = Profile::builtin_with_files("enterprise", 20_000).unwrap();
+    p.churn = p.churn.scaled(20.0);
+    p.epoch = 60;
+    let t = Tree::new(p).unwrap();
+    // Every folder a walk finds: (index) -> (parent by the walk, path by the walk).
+    fn walk(t: &Tree, plan: &DirPlan, path: &str, out: &mut BTreeMap<u64, (u64, String)>) {
+        let kids = t.live_children(plan);
+        let mut seen = std::collections::HashSet::new();
+        for c in &kids {
+            assert!(seen.insert(c.name.to_lowercase()), "{path}/{} twice", c.name);
+        }
+        assert!(kids.windows(2).all(|w| w[0].index(plan) < w[1].index(plan)), "{path}: by index");
+        for c in kids {
+            let child = t.live_child_plan(plan, &c);
+            let sub = format!("{path}/{}", c.name);
+            assert!(out.insert(child.index, (plan.index, sub.clone())).is_none(), "{sub}: listed twice");
+            walk(t, &child, &sub, out);
+        }
+    }
+    let mut found = BTreeMap::new();
+    walk(&t, t.root(), "", &mut found);
+    let mut moved = 0;
+    for index in 1..t.node_count() {
+        let Some(plan) = t.plan(index) else { continue };
+        match found.get(&index) {
+            Some((parent, path)) => {
+                assert!(t.exists(index), "{path}");
+                assert_eq!(t.parent(index), Some(*parent), "{path}");
+                assert_eq!(t.path(index).map(|p| format!("/{p}")).as_deref(), Some(path.as_str()));
+                moved += usize::from(plan.parent != *parent);
+                // Its files are found under it, by name.
+                if let Some(e) = t.listing(index).and_then(|l| l.entries.first().cloned()) {
+                    assert_eq!(t.lookup(index, e.name.as_bytes()), Some(e.index), "{path}");
+                }
+            }
+            None => assert!(!t.exists(index), "folder {index} exists but no walk finds it"),
+        }
+    }
+    assert!(moved >= 3, "{moved} folders moved");
+    // The same moves whatever was asked first.
+    let mut p = Profile::builtin_with_files("enterprise", 20_000).unwrap();
+    p.churn = p.churn.scaled(20.0);
+    p.epoch = 60;
+    let fresh = Tree::new(p).unwrap();
+    let mut again = BTreeMap::new();
+    walk(&fresh, fresh.root(), "", &mut again);
+    assert!(again == found);
+}
+
+#[test]
+fn files_listed_for_two_epochs_at_once_are_each_epochs_own() {
+    let at_epoch = |e: u64| {
+        let mut p = Profile::builtin_with_files("enterprise", 5_000).unwrap();
+        p.churn = p.churn.scaled(20.0);
+        p.epoch = e;
+        Tree::new(p).unwrap()
+    };
+    let (t0, t7, t30) = (at_epoch(0), at_epoch(7), at_epoch(30));
+    let own = |t: &Tree, plan: &DirPlan| {
+        let mut v = Vec::new();
+        t.each_file(plan, |a, name| v.push((a, name.to_string())));
+        v
+    };
+    let mut compared = 0;
+    for index in 0..t0.node_count() {
+        let Some(plan) = t0.plan(index) else { continue };
+        let both = t30.files_at_epochs(&plan, &[&t0, &t7, &t30]);
+        assert_eq!(both.len(), 3);
+        assert!(both[0] == own(&t0, &plan), "epoch 0, folder {index}");
+        assert!(both[1] == own(&t7, &plan), "epoch 7, folder {index}");
+        assert!(both[2] == own(&t30, &plan), "epoch 30, folder {index}");
+        compared += usize::from(both[0] != both[2]);
+    }
+    assert!(compared > 20, "{compared} folders changed");
 }

@@ -38,6 +38,10 @@ pub struct Churn {
     /// renamed in place.
     pub folder_delete: f64,
     pub folder_rename: f64,
+    /// Per epoch, for a folder with at least two sub-folders that hold folders of their own
+    /// (a department's topics, a project's phases): one of those folders moved from one of
+    /// them to another (a reorganisation), keeping its contents, its inode and its security.
+    pub folder_move: f64,
     /// Per epoch, for a folder below a department's or project's own whose inheritance holds
     /// (where `[acls]` may put a direct grant): a direct grant added (the last one stands),
     /// and inheritance broken for good (converted, the read tier dropped). Only trees with NT
@@ -63,6 +67,7 @@ impl Default for Churn {
             temp_delete: 0.5,
             folder_delete: 0.00005,
             folder_rename: 0.0001,
+            folder_move: 0.0005,
             acl_grant: 0.0002,
             acl_protect: 0.00005,
         }
@@ -88,6 +93,7 @@ impl Churn {
             temp_delete: s(self.temp_delete),
             folder_delete: s(self.folder_delete),
             folder_rename: s(self.folder_rename),
+            folder_move: s(self.folder_move),
             acl_grant: s(self.acl_grant),
             acl_protect: s(self.acl_protect),
             ..self.clone()
@@ -95,7 +101,7 @@ impl Churn {
     }
 
     /// Every rate as (key, value), for validation.
-    pub fn rates(&self) -> [(&'static str, f64); 14] {
+    pub fn rates(&self) -> [(&'static str, f64); 15] {
         [
             ("churn.active_share", self.active_share),
             ("churn.hot_share", self.hot_share),
@@ -108,6 +114,7 @@ impl Churn {
             ("churn.temp_delete", self.temp_delete),
             ("churn.folder_delete", self.folder_delete),
             ("churn.folder_rename", self.folder_rename),
+            ("churn.folder_move", self.folder_move),
             ("churn.acl_grant", self.acl_grant),
             ("churn.acl_protect", self.acl_protect),
             ("churn.add", self.add.min(1.0)),

@@ -3,7 +3,9 @@
 //! fates are in [`crate::epoch`], a file's attributes at an epoch in `attrs/epoch.rs`.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
+use super::moves::LiveChild;
 use super::{Location, Tree};
 use crate::attrs::{self, DirAttrs, FileAttrs, Timestamp};
 use crate::epoch::{self, Change, Epochs, rename};
@@ -33,10 +35,11 @@ impl Tree {
         &self.epochs
     }
 
-    /// The name sub-folder `k` of `plan` has at epoch `now`, `None` if it was deleted by then.
-    pub fn child_name_at<'a>(&self, plan: &'a DirPlan, k: usize, now: u64) -> Option<Cow<'a, str>> {
+    /// The name the `k`th planned sub-folder of `plan` has at the tree's epoch where it was
+    /// planned, `None` if it was deleted by then (where it is now: [`Tree::sub_folder_now`]).
+    pub fn planned_name<'a>(&self, plan: &'a DirPlan, k: usize) -> Option<Cow<'a, str>> {
         let c = &plan.children[k];
-        let f = self.epochs.folder_fate(c.index, &c.ctx, plan.depth + 1, c.dirs == 0, now);
+        let f = self.epochs.folder_fate(c.index, &c.ctx, plan.depth + 1, c.dirs == 0, self.epochs.now);
         if f.deleted.is_some() {
             return None;
         }
@@ -53,13 +56,40 @@ impl Tree {
         Some(Cow::Owned(name))
     }
 
-    /// The sub-folders of `plan` there at the tree's epoch: (position in `plan.children`,
-    /// name then).
-    pub fn live_children<'a>(&'a self, plan: &'a DirPlan) -> Vec<(usize, Cow<'a, str>)> {
+    /// The sub-folders of `plan` there at the tree's epoch, by index: its own that stayed and
+    /// those that moved in from its siblings (named after its own: a name taken already gets
+    /// " (2)").
+    pub fn live_children<'a>(&'a self, plan: &'a DirPlan) -> Vec<LiveChild<'a>> {
+        let own = |k, name| LiveChild { planned_in: None, k, name, shift: 0 };
         if self.epochs().is_none() {
-            return plan.children.iter().enumerate().map(|(k, c)| (k, Cow::Borrowed(&*c.name))).collect();
+            return plan.children.iter().enumerate().map(|(k, c)| own(k, Cow::Borrowed(&*c.name))).collect();
         }
-        (0..plan.children.len()).filter_map(|k| Some((k, self.child_name_at(plan, k, self.epochs.now)?))).collect()
+        let now = self.epochs.now;
+        let around = self.around(plan);
+        let stays = |k| around.as_ref().is_none_or(|a| a.moves.place(a.at, k, now) == a.at);
+        let mut out: Vec<LiveChild<'a>> = (0..plan.children.len())
+            .filter(|k| stays(*k))
+            .filter_map(|k| Some(own(k, self.planned_name(plan, k)?)))
+            .collect();
+        let Some(a) = around else { return out };
+        for (planned, k) in a.moves.moved_in(a.at, now) {
+            let from = self.child_plan(&a.parent, planned);
+            let Some(name) = self.planned_name(&from, k) else { continue };
+            let taken = |n: &str| out.iter().any(|c| c.name.eq_ignore_ascii_case(n));
+            let mut name = name.into_owned();
+            let stem = name.clone();
+            let mut n = 2;
+            while taken(&name) {
+                name = format!("{stem} ({n})");
+                n += 1;
+            }
+            let files_before = |j: usize| a.parent.children[..j].iter().map(|c| c.files).sum::<u64>() as i64;
+            let shift = files_before(planned) - files_before(a.at);
+            out.push(LiveChild { planned_in: Some(from), k, name: Cow::Owned(name), shift });
+        }
+        // By index, as every listing is (lookups by index search it).
+        out.sort_by_key(|c| c.index(plan));
+        out
     }
 
     /// The ids of the files that came into a folder in `(m, n]`, in order, with their births.
@@ -94,70 +124,95 @@ impl Tree {
         self.folder_exists(&plan)
     }
 
-    /// Whether a folder and every folder above it are there at the tree's epoch.
+    /// Whether a folder and every folder above it (where they are at the tree's epoch) are
+    /// there at the tree's epoch.
     fn folder_exists(&self, plan: &DirPlan) -> bool {
+        let now = self.epochs.now;
         let mut at = plan.index;
         while at != 0 {
             let Some(p) = self.plan(at) else { return false };
-            let Some(parent) = self.plan(p.parent) else { return false };
-            let Some(k) = parent.children.iter().position(|c| c.index == at) else { return false };
-            if self.child_name_at(&parent, k, self.epochs.now).is_none() {
+            if self.epochs.folder_fate(p.index, &p.ctx, p.depth, p.subtree_dirs == 0, now).deleted.is_some() {
                 return false;
             }
-            at = parent.index;
+            at = self.folder_parent(&p);
         }
         true
     }
 
-    /// The files of a folder at the tree's epoch, each with its attributes and name. Every
-    /// epoch-0 file is named first (deleted ones too), so the names of the files that stay
-    /// never move; renamed and new files then take names unique against all of them.
-    pub(super) fn each_file_at_epoch(&self, ep: &Epochs, plan: &DirPlan, visit: &mut dyn FnMut(FileAttrs, &str)) {
+    /// The files of a folder at the tree's epoch, each with its attributes and name.
+    pub(super) fn each_file_at_epoch(&self, plan: &DirPlan, visit: &mut dyn FnMut(FileAttrs, &str)) {
+        for (a, name) in self.files_at_epochs(plan, &[self]).into_iter().flatten() {
+            visit(a, &name);
+        }
+    }
+
+    /// The files of a folder in each of `trees` (this tree's profile at any epochs), each list
+    /// as [`Tree::each_file`] gives it. Every epoch-0 file is named first (deleted ones too),
+    /// so the names of the files that stay never move; renamed and new files then take names
+    /// unique against all of them. The epoch-0 files' attributes and names are made once for
+    /// all the trees (what `diff` compares costs one listing, not two).
+    pub fn files_at_epochs(&self, plan: &DirPlan, trees: &[&Tree]) -> Vec<Vec<(FileAttrs, String)>> {
+        struct Side {
+            taken: names::Taken,
+            rows: Vec<(FileAttrs, String, Option<u64>)>,
+        }
         let torture = matches!(plan.ctx.kind, DirKind::Torture(_));
-        let mut taken = names::Taken::with_capacity(plan.files as usize + plan.children.len());
-        for c in &plan.children {
-            taken.insert(&c.name);
-        }
-        for (_, name) in self.live_children(plan) {
-            taken.insert(&name);
-        }
-        let mut rows: Vec<(FileAttrs, String, Option<u64>)> = Vec::with_capacity(plan.files as usize);
+        let mut sides: Vec<Side> = trees
+            .iter()
+            .map(|t| {
+                let mut taken = names::Taken::with_capacity(plan.files as usize + plan.children.len());
+                for c in &plan.children {
+                    taken.insert(&c.name);
+                }
+                for c in t.live_children(plan) {
+                    taken.insert(&c.name);
+                }
+                Side { taken, rows: Vec::with_capacity(plan.files as usize) }
+            })
+            .collect();
         let mut name = String::with_capacity(64);
         for slot in 0..plan.files {
             let (a, original) = attrs::file_attrs_and_original(self, plan, slot);
             names::file_name(self, plan, &a, original.as_ref(), &mut name);
-            if !torture {
-                names::make_unique(&mut name, &mut taken);
-                names::hostile(self, a.index, &mut name, &mut taken);
-            }
-            let fate = attrs::fate_of(ep, plan, &a, ep.now);
-            if fate.deleted.is_none() {
-                rows.push((attrs::apply_fate(self, ep, plan, a, &fate), name.clone(), fate.renamed));
-            }
-        }
-        for (a, name, renamed) in &mut rows {
-            if let Some(e) = *renamed {
-                *name = rename::renamed(name, key(self.model.seed, a.index, e), true);
-                names::make_unique(name, &mut taken);
+            let tier = attrs::tier_of(&self.epochs, plan, &a);
+            for (t, side) in trees.iter().zip(&mut sides) {
+                let mut named = name.clone();
+                if !torture {
+                    names::make_unique(&mut named, &mut side.taken);
+                    names::hostile(t, a.index, &mut named, &mut side.taken);
+                }
+                let fate = t.epochs.fate(a.index, 0, tier, t.epochs.now);
+                if fate.deleted.is_none() {
+                    side.rows.push((attrs::apply_fate(t, &t.epochs, plan, a.clone(), &fate), named, fate.renamed));
+                }
             }
         }
-        for id in self.added_between(plan, 0, ep.now) {
-            let a = attrs::added_file_attrs(self, ep, plan, id);
-            names::file_name(self, plan, &a, None, &mut name);
-            names::make_unique(&mut name, &mut taken);
-            let fate = attrs::fate_of(ep, plan, &a, ep.now);
-            if fate.deleted.is_some() {
-                continue;
+        let mut out = Vec::with_capacity(trees.len());
+        for (t, mut side) in trees.iter().zip(sides) {
+            let (ep, taken) = (&t.epochs, &mut side.taken);
+            for (a, name, renamed) in &mut side.rows {
+                if let Some(e) = *renamed {
+                    *name = rename::renamed(name, key(self.model.seed, a.index, e), true);
+                    names::make_unique(name, taken);
+                }
             }
-            if let Some(e) = fate.renamed {
-                name = rename::renamed(&name, key(self.model.seed, id, e), true);
-                names::make_unique(&mut name, &mut taken);
+            for id in t.added_between(plan, 0, ep.now) {
+                let a = attrs::added_file_attrs(t, ep, plan, id);
+                names::file_name(t, plan, &a, None, &mut name);
+                names::make_unique(&mut name, taken);
+                let fate = attrs::fate_of(ep, plan, &a, ep.now);
+                if fate.deleted.is_some() {
+                    continue;
+                }
+                if let Some(e) = fate.renamed {
+                    name = rename::renamed(&name, key(self.model.seed, id, e), true);
+                    names::make_unique(&mut name, taken);
+                }
+                side.rows.push((attrs::apply_fate(t, ep, plan, a, &fate), name.clone(), None));
             }
-            rows.push((attrs::apply_fate(self, ep, plan, a, &fate), name.clone(), None));
+            out.push(side.rows.into_iter().map(|(a, name, _)| (a, name)).collect());
         }
-        for (a, name, _) in rows {
-            visit(a, &name);
-        }
+        out
     }
 
     /// The attributes of a folder's files at the tree's epoch, in listing order, without
@@ -212,12 +267,32 @@ impl Tree {
                 seen(ep.time_in(e, id, Change::Rename));
             }
         }
-        for c in &plan.children {
+        // Sub-folders deleted or renamed while here, and those that moved out or in.
+        let around = self.around(plan);
+        let mut subs: Vec<(usize, usize, Arc<DirPlan>)> = Vec::new();
+        let at = around.as_ref().map_or(0, |a| a.at);
+        if let Some(a) = &around {
+            for (planned, k) in
+                a.moves.up_to(now).filter(|m| m.to == a.at && m.planned != a.at).map(|m| (m.planned, m.k))
+            {
+                if !subs.iter().any(|(p, x, _)| (*p, *x) == (planned, k)) {
+                    subs.push((planned, k, self.child_plan(&a.parent, planned)));
+                }
+            }
+            for m in a.moves.up_to(now).filter(|m| m.from == a.at || m.to == a.at) {
+                seen(ep.time_in(m.epoch, Epochs::folder_key(m.index), Change::Move));
+            }
+        }
+        let here =
+            |planned: usize, k: usize, e: u64| around.as_ref().is_none_or(|a| a.moves.place(planned, k, e) == a.at);
+        let own = (0..plan.children.len()).map(|k| (at, k, plan));
+        for (planned, k, holder) in own.chain(subs.iter().map(|(p, k, h)| (*p, *k, &**h))) {
+            let c = &holder.children[k];
             let f = ep.folder_fate(c.index, &c.ctx, plan.depth + 1, c.dirs == 0, now);
             let key = Epochs::folder_key(c.index);
-            if let Some(e) = f.deleted {
+            if let Some(e) = f.deleted.filter(|e| here(planned, k, *e)) {
                 seen(ep.time_in(e, key, Change::Delete));
-            } else if let Some(e) = f.renamed {
+            } else if let Some(e) = f.renamed.filter(|e| here(planned, k, *e)) {
                 seen(ep.time_in(e, key, Change::Rename));
             }
         }

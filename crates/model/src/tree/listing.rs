@@ -151,8 +151,8 @@ impl Tree {
             keep(a);
         });
         let files = entries.len();
-        for (k, name) in self.live_children(plan) {
-            entries.push(Entry { index: plan.children[k].index, name: name.into(), kind: NodeKind::Dir });
+        for c in self.live_children(plan) {
+            entries.push(Entry { index: c.index(plan), name: c.name.into(), kind: NodeKind::Dir });
         }
         let dirs = entries.len() - files;
         for l in self.links.symlinks.iter().filter(|l| l.parent == plan.index) {
@@ -168,8 +168,8 @@ impl Tree {
     /// The files of a directory in order, each with its attributes and its name (unique in
     /// the folder, as its listing has it), for walks that need no listing.
     pub fn each_file(&self, plan: &DirPlan, mut visit: impl FnMut(FileAttrs, &str)) {
-        if let Some(ep) = self.epochs() {
-            return self.each_file_at_epoch(ep, plan, &mut visit);
+        if self.epochs().is_some() {
+            return self.each_file_at_epoch(plan, &mut visit);
         }
         let mut taken = names::Taken::with_capacity(plan.files as usize + plan.children.len());
         for c in &plan.children {
@@ -198,6 +198,11 @@ impl Tree {
         if index == 0 {
             return Some("".into());
         }
+        if let Some(Location::Dir(dir)) = self.locate(index) {
+            // A folder's name is among its parent's sub-folders: the files there need no names.
+            let parent = self.plan(self.folder_parent(&dir))?;
+            return self.live_children(&parent).into_iter().find(|c| c.index(&parent) == index).map(|c| c.name.into());
+        }
         let parent = self.parent(index)?;
         let listing = self.listing(parent)?;
         Some(listing.entries[listing.position(index)?].name.clone())
@@ -206,7 +211,7 @@ impl Tree {
     /// The directory holding a node (the root is its own parent).
     pub fn parent(&self, index: u64) -> Option<u64> {
         Some(match self.locate(index)? {
-            Location::Dir(p) => p.parent,
+            Location::Dir(p) => self.folder_parent(&p),
             Location::File { parent, .. } => parent.index,
             Location::Symlink(k) => self.links.symlinks.get(k)?.parent,
         })

@@ -26,10 +26,12 @@ use super::{Model, Profile, ProfileError};
 
 mod epoch;
 mod listing;
+mod moves;
 mod windows_xattrs;
 mod xattrs;
 
 pub use listing::{Entry, ListedLink, Listing};
+pub use moves::{Around, FolderMove, LiveChild, Moves};
 pub use xattrs::{ATTRIBUTES_XATTR, SDDL_SIDS_XATTR, SDDL_XATTR, WindowsOwner, XATTRS, ZONE_TEXT, ZONE_XATTR};
 
 /// Where an index lives.
@@ -62,6 +64,8 @@ pub struct Tree {
     heavy_listings: Heavy<Listing>,
     heavy_build: std::sync::Mutex<()>,
     crcs: Cache<ContentSpec, u32, IndexHasher>,
+    /// The folder moves below recently used folders, where there were any (see `moves.rs`).
+    moves: Cache<u64, Arc<Moves>, IndexHasher>,
     /// NT security of recently used folders (`[acls] windows`).
     securities: Cache<u64, Arc<DirSecurity>, IndexHasher>,
     /// Symbolic and hard links (the torture layout has them).
@@ -120,6 +124,7 @@ const HEAVY_PLAN: u64 = PLAN_CACHE_WEIGHT / 64;
 const HEAVY_LISTING: u64 = LISTING_CACHE_WEIGHT / 64;
 const CRC_CACHE_ENTRIES: u64 = 10_000;
 const SECURITY_CACHE_ENTRIES: u64 = 20_000;
+const MOVES_CACHE_ENTRIES: u64 = 20_000;
 
 impl std::fmt::Debug for Tree {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -195,6 +200,7 @@ impl Tree {
                 .build_with_hasher(IndexHasher),
             crcs: Cache::builder().max_capacity(CRC_CACHE_ENTRIES).build_with_hasher(IndexHasher),
             securities: Cache::builder().max_capacity(SECURITY_CACHE_ENTRIES).build_with_hasher(IndexHasher),
+            moves: Cache::builder().max_capacity(MOVES_CACHE_ENTRIES).build_with_hasher(IndexHasher),
             heavy_plans: Heavy::new(PLAN_CACHE_WEIGHT),
             heavy_listings: Heavy::new(LISTING_CACHE_WEIGHT),
             heavy_build: std::sync::Mutex::new(()),
