@@ -73,7 +73,7 @@ impl Tree {
             .collect();
         let Some(a) = around else { return out };
         for (planned, k) in a.moves.moved_in(a.at, now) {
-            let from = self.child_plan(&a.parent, planned);
+            let from = self.child_plan_uncached(&a.parent, planned);
             let Some(name) = self.planned_name(&from, k) else { continue };
             let taken = |n: &str| out.iter().any(|c| c.name.eq_ignore_ascii_case(n));
             let mut name = name.into_owned();

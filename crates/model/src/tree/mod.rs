@@ -65,7 +65,7 @@ pub struct Tree {
     heavy_build: std::sync::Mutex<()>,
     crcs: Cache<ContentSpec, u32, IndexHasher>,
     /// The folder moves below recently used folders, where there were any (see `moves.rs`).
-    moves: Cache<u64, Arc<Moves>, IndexHasher>,
+    moves: moves::MovesCache,
     /// NT security of recently used folders (`[acls] windows`).
     securities: Cache<u64, Arc<DirSecurity>, IndexHasher>,
     /// Symbolic and hard links (the torture layout has them).
@@ -124,7 +124,6 @@ const HEAVY_PLAN: u64 = PLAN_CACHE_WEIGHT / 64;
 const HEAVY_LISTING: u64 = LISTING_CACHE_WEIGHT / 64;
 const CRC_CACHE_ENTRIES: u64 = 10_000;
 const SECURITY_CACHE_ENTRIES: u64 = 20_000;
-const MOVES_CACHE_ENTRIES: u64 = 20_000;
 
 impl std::fmt::Debug for Tree {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -200,7 +199,7 @@ impl Tree {
                 .build_with_hasher(IndexHasher),
             crcs: Cache::builder().max_capacity(CRC_CACHE_ENTRIES).build_with_hasher(IndexHasher),
             securities: Cache::builder().max_capacity(SECURITY_CACHE_ENTRIES).build_with_hasher(IndexHasher),
-            moves: Cache::builder().max_capacity(MOVES_CACHE_ENTRIES).build_with_hasher(IndexHasher),
+            moves: moves::MovesCache::new(),
             heavy_plans: Heavy::new(PLAN_CACHE_WEIGHT),
             heavy_listings: Heavy::new(LISTING_CACHE_WEIGHT),
             heavy_build: std::sync::Mutex::new(()),

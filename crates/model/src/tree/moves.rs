@@ -68,6 +68,38 @@ impl Moves {
     }
 }
 
+/// The moves found below recently asked folders: a few shards of plain maps, each emptied
+/// when full (a bounded cache that costs a hash and a lock; moka's upkeep cost more than the
+/// replays it saved at 10^6 files).
+#[derive(Default)]
+pub(super) struct MovesCache(Vec<std::sync::Mutex<std::collections::HashMap<u64, Arc<Moves>>>>);
+
+const MOVES_SHARDS: usize = 16;
+const MOVES_PER_SHARD: usize = 1_024;
+
+impl MovesCache {
+    pub(super) fn new() -> MovesCache {
+        MovesCache((0..MOVES_SHARDS).map(|_| Default::default()).collect())
+    }
+
+    fn shard(&self, g: u64) -> std::sync::MutexGuard<'_, std::collections::HashMap<u64, Arc<Moves>>> {
+        let m = &self.0[(crate::rng::mix64(g) % MOVES_SHARDS as u64) as usize];
+        m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, g: u64) -> Option<Arc<Moves>> {
+        self.shard(g).get(&g).cloned()
+    }
+
+    fn put(&self, g: u64, moves: Arc<Moves>) {
+        let mut shard = self.shard(g);
+        if shard.len() >= MOVES_PER_SHARD {
+            shard.clear();
+        }
+        shard.insert(g, moves);
+    }
+}
+
 /// A folder's moves as one of its parent's sub-folders sees them: the parent, the folder's
 /// position among the parent's sub-folders, the moves below the parent.
 pub struct Around {
@@ -134,19 +166,23 @@ impl Tree {
         self.child_plan_uncached(c.planned_in.as_deref().unwrap_or(listed), c.k)
     }
 
-    /// The moves below folder `g` up to the tree's epoch (`None`: there were none).
-    pub fn moves_below(&self, g: &DirPlan) -> Option<Arc<Moves>> {
+    /// Folder `g`'s plan and the moves below it up to the tree's epoch (`None`: there were
+    /// none). The moves are found once and kept; the plan is not (a cache of a folder of
+    /// folders' plans for every folder that had a move would hold much of the tree), but a
+    /// walk that lists `g`'s sub-folders has it among the recent plans.
+    fn moves_below(&self, g: u64) -> Option<(Arc<DirPlan>, Arc<Moves>)> {
         let now = self.epochs().map(|ep| ep.now)?;
-        let events = self.epochs.moves_by(g.index, now);
+        let events = self.epochs.moves_by(g, now);
         if events.is_empty() {
             return None;
         }
-        if let Some(m) = self.moves.get(&g.index) {
-            return Some(m);
+        let plan = self.recent_plans.get(g).or_else(|| self.plan(g))?;
+        if let Some(m) = self.moves.get(g) {
+            return Some((plan, m));
         }
-        let moves = Arc::new(self.replay_moves(g, &events));
-        self.moves.insert(g.index, moves.clone());
-        Some(moves)
+        let moves = Arc::new(self.replay_moves(&plan, &events));
+        self.moves.put(g, moves.clone());
+        Some((plan, moves))
     }
 
     /// The moves of `events`: each takes one of the folders below two of `g`'s sub-folders
@@ -162,7 +198,8 @@ impl Tree {
         for &e in events {
             let mut rng = self.epochs.move_draw(g.index, e);
             let planned = among[rng.below(among.len() as u64) as usize];
-            let p = self.child_plan(g, planned);
+            // Kept among the recent plans only: a walk comes to it next.
+            let p = self.child_plan_uncached(g, planned);
             let movable: Vec<usize> = (0..p.children.len()).filter(|k| may(&p.children[*k], g.depth + 2)).collect();
             if movable.is_empty() {
                 continue;
@@ -187,11 +224,10 @@ impl Tree {
         // Only folders that may change and hold folders give or take them (see `replay_moves`):
         // most folders are known to have none without asking a clock.
         let takes_part = plan.subtree_dirs > 0 && Epochs::folder_may_change(&plan.ctx, plan.depth);
-        if plan.index == 0 || !takes_part || self.epochs.moves_by(plan.parent, now).is_empty() {
+        if plan.index == 0 || !takes_part || now == 0 {
             return None;
         }
-        let parent = self.plan(plan.parent)?;
-        let moves = self.moves_below(&parent)?;
+        let (parent, moves) = self.moves_below(plan.parent)?;
         let at = parent.children.binary_search_by_key(&plan.index, |c| c.index).ok()?;
         Some(Around { parent, at, moves })
     }
