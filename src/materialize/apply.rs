@@ -65,10 +65,14 @@ pub(super) fn touched_folders(before: &Tree, after: &Tree, changes: &[Change]) -
     for c in changes {
         let index = c.inode - 1;
         if c.kind == "dir" {
+            // A folder may have moved: its parents at both epochs.
             touched.insert(index);
+            touched.extend(before.parent(index));
+            touched.extend(after.parent(index));
+        } else {
+            // A file never changes folders.
+            touched.extend(after.parent(index).or_else(|| before.parent(index)));
         }
-        touched.extend(before.parent(index));
-        touched.extend(after.parent(index));
     }
     touched
 }
@@ -76,13 +80,18 @@ pub(super) fn touched_folders(before: &Tree, after: &Tree, changes: &[Change]) -
 /// The touched folders still there at the tree's epoch, deepest first (the root aside): the
 /// order their own metadata is set in at the end of a move, so no later change moves it.
 pub(super) fn deepest_first(tree: &Tree, touched: BTreeSet<u64>) -> Vec<(std::sync::Arc<DirPlan>, String)> {
-    let mut dirs: Vec<(u32, u64)> =
-        touched.into_iter().filter(|i| *i != 0).filter_map(|i| Some((tree.plan(i)?.depth, i))).collect();
-    dirs.sort_by(|a, b| b.cmp(a));
-    dirs.into_iter()
-        .filter(|(_, index)| tree.exists(*index))
-        .filter_map(|(_, index)| Some((tree.plan(index)?, tree.path(index)?)))
-        .collect()
+    // Each folder's plan, existence and path on its own (in parallel), then the order.
+    let mut dirs: Vec<(u32, u64, std::sync::Arc<DirPlan>, String)> = touched
+        .into_par_iter()
+        .filter(|i| *i != 0)
+        .filter_map(|i| {
+            let plan = tree.plan(i)?;
+            tree.exists(i).then_some(())?;
+            Some((plan.depth, i, plan, tree.path(i)?))
+        })
+        .collect();
+    dirs.sort_by_key(|d| std::cmp::Reverse((d.0, d.1)));
+    dirs.into_iter().map(|(_, _, plan, path)| (plan, path)).collect()
 }
 
 /// The folders whose own metadata changed past their times (made again, a new owner, mode or
