@@ -349,22 +349,27 @@ impl Diff<'_> {
         let empty = String::new();
         let (from_dir, to_dir) = (sides.from.as_ref().unwrap_or(&empty), sides.to.as_ref().unwrap_or(&empty));
         for (b, name) in &after {
-            let path = join(to_dir, name);
+            // The path is made only for a record (most files of a folder compared are the same).
+            let path = || join(to_dir, name);
             let inode = b.index + 1;
             let Some((old, a)) = was.remove(&b.index) else {
-                out.push(Change { inode, ..file(ChangeKind::Added, path, None, Vec::new(), b.size()) });
+                out.push(Change { inode, ..file(ChangeKind::Added, path(), None, Vec::new(), b.size()) });
                 continue;
             };
             if old != name {
                 out.push(Change {
                     inode,
-                    ..file(ChangeKind::Renamed, path.clone(), Some(join(from_dir, old)), Vec::new(), b.size())
+                    ..file(ChangeKind::Renamed, path(), Some(join(from_dir, old)), Vec::new(), b.size())
                 });
+            }
+            if a == b && acl.is_none() {
+                continue;
             }
             let (content, mut meta) = file_fields(a, b);
             if acl.is_some() {
                 meta.push("acl");
             }
+            let path = path();
             if !content.is_empty() {
                 let fields = content.into_iter().chain(meta).collect();
                 out.push(Change { inode, acl_source: acl, ..file(ChangeKind::Modified, path, None, fields, b.size()) });
