@@ -526,3 +526,26 @@ fn an_unfinished_copy_is_not_moved_on() {
     let o = run(&[&["verify", &dest, "--epoch", "3", "--content"], &tree[..]].concat());
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
 }
+
+/// A later epoch written in three shards (out of order) is the whole tree once, folders moved
+/// to other parents included: each file falls to exactly one shard.
+#[test]
+fn shards_of_a_later_epoch_with_moved_folders_make_the_whole_tree_once() {
+    let profile = fixture("materialize.toml").display().to_string();
+    let tree = ["-p", profile.as_str(), "--files", "5k", "--churn", "20", "--epoch", "5"];
+    let o = run(&[&["diff", "--from", "0", "--to", "5"], &tree[..6]].concat());
+    assert!(folder_moved(&stdout(&o)), "a folder moved to another parent by epoch 5");
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().display().to_string();
+    let mut written = 0;
+    for k in ["2", "0", "1"] {
+        let o = run(&[&["materialize", &dest, "--shard", &format!("{k}/3"), "--json"], &tree[..]].concat());
+        assert!(o.status.success(), "shard {k}: {}", stderr(&o));
+        let s: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        written += s["files_written"].as_u64().unwrap();
+    }
+    let stats = crate::common::stats_json(&tree);
+    assert_eq!(Some(written), stats["files"].as_u64(), "every file written once");
+    let o = run(&[&["verify", &dest], &tree[..]].concat());
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+}
