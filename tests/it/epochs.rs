@@ -236,6 +236,19 @@ fn each_node(root: &std::path::Path, mut visit: impl FnMut(&std::path::Path, &st
     }
 }
 
+/// Asserts that what `diff` names (`got`) is exactly what the mounts show (`want`), naming a
+/// few of each side's extras otherwise.
+fn same_as_the_mounts<T: Ord + std::fmt::Debug>(got: &BTreeSet<T>, want: &BTreeSet<T>, what: &str) {
+    assert!(
+        got == want,
+        "diff names {} {what}, the mounts show {}; only in diff {:?}, only on the mounts {:?}",
+        got.len(),
+        want.len(),
+        got.difference(want).take(5).collect::<Vec<_>>(),
+        want.difference(got).take(5).collect::<Vec<_>>()
+    );
+}
+
 /// Every node's DACL under a mount, by inode, as `user.synthfs.sddl` gives it (the owner, a
 /// field of its own, left out).
 fn dacls_by_inode(root: &std::path::Path) -> BTreeMap<u64, String> {
@@ -271,14 +284,7 @@ fn diff_names_every_dacl_that_two_mounts_of_the_epochs_show_changed() {
     let got: BTreeSet<u64> = records.iter().filter(acl).map(|r| r["inode"].as_u64().unwrap()).collect();
     let dirs = records.iter().filter(acl).filter(|r| r["type"] == "dir").count();
     assert!(dirs > 0 && got.len() > dirs, "folders and the files below them: {dirs} of {}", got.len());
-    assert!(
-        got == want,
-        "diff names {} new DACLs, the mounts show {}; only in diff {:?}, only on the mounts {:?}",
-        got.len(),
-        want.len(),
-        got.difference(&want).take(5).collect::<Vec<_>>(),
-        want.difference(&got).take(5).collect::<Vec<_>>()
-    );
+    same_as_the_mounts(&got, &want, "new DACLs");
 }
 
 /// Every folder under a mount, by inode: (its parent's inode, its name), through the kernel.
@@ -323,14 +329,7 @@ fn diff_names_every_folder_that_two_mounts_show_moved_renamed_or_gone() {
         .filter(|r| r["type"] == "dir" && ["renamed", "deleted", "added"].contains(&r["change"].as_str().unwrap()))
         .map(|r| (r["change"].as_str().unwrap().to_string(), r["inode"].as_u64().unwrap()))
         .collect();
-    assert!(
-        got == want,
-        "diff {} folder records, the mounts {}; only in diff {:?}, only on the mounts {:?}",
-        got.len(),
-        want.len(),
-        got.difference(&want).take(5).collect::<Vec<_>>(),
-        want.difference(&got).take(5).collect::<Vec<_>>()
-    );
+    same_as_the_mounts(&got, &want, "folder records");
 }
 
 /// A mount of epoch 3 shows exactly the manifest of epoch 3: every path, size and inode, the

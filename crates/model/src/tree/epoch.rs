@@ -36,7 +36,7 @@ impl Tree {
     }
 
     /// The name the `k`th planned sub-folder of `plan` has at the tree's epoch where it was
-    /// planned, `None` if it was deleted by then (where it is now: [`Tree::sub_folder_now`]).
+    /// planned, `None` if it was deleted by then (where it is now: [`Tree::sub_folders_now`]).
     pub fn planned_name<'a>(&self, plan: &'a DirPlan, k: usize) -> Option<Cow<'a, str>> {
         let c = &plan.children[k];
         let f = self.epochs.folder_fate(c.index, &c.ctx, plan.depth + 1, c.dirs == 0, self.epochs.now);
@@ -44,16 +44,9 @@ impl Tree {
             return None;
         }
         let Some(e) = f.renamed else { return Some(Cow::Borrowed(&c.name)) };
-        let mut name = rename::renamed(&c.name, key(self.model.seed, c.index, e), false);
+        let name = rename::renamed(&c.name, key(self.model.seed, c.index, e), false);
         // Unique among the folder's sub-folders as they were (a twin's rename aside).
-        let clash = |n: &str| plan.children.iter().any(|o| o.name.eq_ignore_ascii_case(n));
-        let stem = name.clone();
-        let mut k = 2;
-        while clash(&name) {
-            name = format!("{stem} ({k})");
-            k += 1;
-        }
-        Some(Cow::Owned(name))
+        Some(Cow::Owned(numbered(name, |n| plan.children.iter().any(|o| o.name.eq_ignore_ascii_case(n)))))
     }
 
     /// The sub-folders of `plan` there at the tree's epoch, by index: its own that stayed and
@@ -75,14 +68,7 @@ impl Tree {
         for (planned, k) in a.moves.moved_in(a.at, now) {
             let from = self.child_plan_uncached(&a.parent, planned);
             let Some(name) = self.planned_name(&from, k) else { continue };
-            let taken = |n: &str| out.iter().any(|c| c.name.eq_ignore_ascii_case(n));
-            let mut name = name.into_owned();
-            let stem = name.clone();
-            let mut n = 2;
-            while taken(&name) {
-                name = format!("{stem} ({n})");
-                n += 1;
-            }
+            let name = numbered(name.into_owned(), |n| out.iter().any(|c| c.name.eq_ignore_ascii_case(n)));
             let files_before = |j: usize| a.parent.children[..j].iter().map(|c| c.files).sum::<u64>() as i64;
             let shift = files_before(planned) - files_before(a.at);
             out.push(LiveChild { planned_in: Some(from), k, name: Cow::Owned(name), shift });
@@ -302,4 +288,15 @@ impl Tree {
         }
         d
     }
+}
+
+/// `name`, else the first of `name (2)`, `name (3)`, ... that `taken` does not hold.
+fn numbered(name: String, taken: impl Fn(&str) -> bool) -> String {
+    let mut out = name.clone();
+    let mut k = 2;
+    while taken(&out) {
+        out = format!("{name} ({k})");
+        k += 1;
+    }
+    out
 }

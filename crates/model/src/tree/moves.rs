@@ -53,13 +53,13 @@ impl Moves {
     /// The folders planned elsewhere that are under sub-folder `at` at epoch `now`, as
     /// (planned, k), in the order they last came.
     pub fn moved_in(&self, at: usize, now: u64) -> Vec<(usize, usize)> {
+        // Each folder that moved, with where its last move took it, in that move's order.
         let mut last: Vec<(usize, usize, usize)> = Vec::new();
-        for (i, m) in self.up_to(now).enumerate() {
+        for m in self.up_to(now) {
             last.retain(|(p, k, _)| (*p, *k) != (m.planned, m.k));
-            last.push((m.planned, m.k, i));
+            last.push((m.planned, m.k, m.to));
         }
-        let moves: Vec<&FolderMove> = self.up_to(now).collect();
-        last.into_iter().filter(|(p, _, i)| moves[*i].to == at && *p != at).map(|(p, k, _)| (p, k)).collect()
+        last.into_iter().filter(|(p, _, to)| *to == at && *p != at).map(|(p, k, _)| (p, k)).collect()
     }
 
     /// Whether a move in `(m, n]` took a folder out of or into sub-folder `at`.
