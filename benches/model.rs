@@ -123,6 +123,29 @@ fn small_reads(c: &mut Criterion) {
     g.finish();
 }
 
+/// Whole small files as `materialize` writes them (4 KiB, a new reader each, a new seed each):
+/// what making a file's bytes costs where its envelope (the ZIP and XML of an Office file, a
+/// PDF's objects, a mail's headers) is most of it.
+fn small_files(c: &mut Criterion) {
+    use synthfs_model::FileType;
+    use synthfs_model::content::{ContentSpec, Reader, body_crc};
+    let mut g = c.benchmark_group("content");
+    g.throughput(Throughput::Elements(1));
+    let mut buf = vec![0u8; 4096];
+    for t in [FileType::Docx, FileType::Xlsx, FileType::Pdf, FileType::Txt, FileType::Csv, FileType::Eml] {
+        let mut seed = 0u64;
+        g.bench_function(format!("file_4k_{}", t.ext()), |b| {
+            b.iter(|| {
+                seed += 1;
+                let spec =
+                    ContentSpec { ftype: t, size: 4096, seed, stamp: 1_700_000_000, sparse: None, attachments: 0 };
+                black_box(Reader::new(&spec).read_at(0, &mut buf, &body_crc))
+            })
+        });
+    }
+    g.finish();
+}
+
 /// `manifest` of a 100,000-file panzura-demo tree as JSONL, on one thread (records/s is the
 /// throughput; the target is a million a second).
 fn manifest(c: &mut Criterion) {
@@ -146,5 +169,5 @@ fn manifest(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, attrs_walk, listings_walk, decode, content, small_reads, manifest);
+criterion_group!(benches, attrs_walk, listings_walk, decode, content, small_reads, small_files, manifest);
 criterion_main!(benches);

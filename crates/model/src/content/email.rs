@@ -172,14 +172,31 @@ fn mail_headers(spec: &ContentSpec, rng: &mut Rng) -> Vec<u8> {
     let (from_name, from) = person(rng);
     let (to_name, to) = person(rng);
     let subject = title(rng);
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "Return-Path: <{from}>\r\nMessage-ID: <{:016x}@mail.example.com>\r\nDate: {}\r\nFrom: {from_name} <{from}>\r\nTo: {to_name} <{to}>\r\nSubject: {}{subject}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n",
-        spec.seed,
-        date::format_rfc2822(spec.stamp),
-        if rng.chance(0.4) { "RE: " } else { "" },
-    );
+    let mut h = String::with_capacity(512);
+    for piece in ["Return-Path: <", &from, ">\r\nMessage-ID: <"] {
+        h.push_str(piece);
+    }
+    let _ = write!(h, "{:016x}", spec.seed);
+    let date = date::format_rfc2822(spec.stamp);
+    let re = if rng.chance(0.4) { "RE: " } else { "" };
+    for piece in [
+        "@mail.example.com>\r\nDate: ",
+        &date,
+        "\r\nFrom: ",
+        &from_name,
+        " <",
+        &from,
+        ">\r\nTo: ",
+        &to_name,
+        " <",
+        &to,
+        ">\r\nSubject: ",
+        re,
+        &subject,
+        "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n",
+    ] {
+        h.push_str(piece);
+    }
     h.into_bytes()
 }
 

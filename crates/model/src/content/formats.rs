@@ -5,7 +5,6 @@
 //! and ZIP archives in `ooxml.rs`, videos in `mp4/`, disk and disc images in [`super::disk`];
 //! the other types here.
 
-use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use super::super::date;
@@ -14,6 +13,7 @@ use super::super::rng::{Purpose, Rng, key};
 use super::super::words;
 use super::ContentSpec;
 use super::body::{Body, csv_header};
+use super::decimal;
 use super::email::eml;
 pub use super::email::{ATTACHMENT_MAX, Attachment, Mime, attachments};
 use super::header::Header;
@@ -158,8 +158,15 @@ fn sample_frame_bounds(ftype: FileType) -> (u64, u64) {
 pub(super) fn person(rng: &mut Rng) -> (String, String) {
     let first = rng.pick(words::FIRST_NAMES);
     let last = rng.pick(words::LAST_NAMES);
-    let addr: String = format!("{first}.{last}").chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
-    (format!("{first} {last}"), format!("{}@example.com", addr.to_ascii_lowercase()))
+    // `first.last@example.com` in lower case, of the name's ASCII letters and digits only.
+    let mut addr = String::with_capacity(first.len() + last.len() + 13);
+    for c in first.chars().chain(std::iter::once('.')).chain(last.chars()) {
+        if c.is_ascii_alphanumeric() || c == '.' {
+            addr.push(c.to_ascii_lowercase());
+        }
+    }
+    addr.push_str("@example.com");
+    ([first, " ", last].concat(), addr)
 }
 
 pub(super) fn title(rng: &mut Rng) -> String {
@@ -181,9 +188,9 @@ pub(super) fn title(rng: &mut Rng) -> String {
 
 fn pdf(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
     let head_objs = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
     ];
     // The stream length depends on the prefix and trailer lengths, which depend on the digits of
     // the offsets; iterate to the fixed point (two rounds always suffice).
@@ -201,32 +208,44 @@ fn pdf(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
     Envelope { prefix: prefix.into(), body: Body::PdfText, trailer: Trailer::Bytes(trailer) }
 }
 
-fn pdf_parts(head_objs: &[String], stream_len: u64, title: &str, stamp: i64) -> (Vec<u8>, Vec<u8>) {
-    let mut p = String::from("%PDF-1.4\n%\u{e2}\u{e3}\u{cf}\u{d3}\n");
-    let mut offsets = Vec::new();
+fn pdf_parts(head_objs: &[&str], stream_len: u64, title: &str, stamp: i64) -> (Vec<u8>, Vec<u8>) {
+    let mut p = String::with_capacity(512);
+    p.push_str("%PDF-1.4\n%\u{e2}\u{e3}\u{cf}\u{d3}\n");
+    let mut offsets = Vec::with_capacity(6);
     for (i, o) in head_objs.iter().enumerate() {
         offsets.push(p.len() as u64);
-        let _ = write!(p, "{} 0 obj\n{o}\nendobj\n", i + 1);
+        decimal::push(&mut p, i as u64 + 1);
+        for piece in [" 0 obj\n", o, "\nendobj\n"] {
+            p.push_str(piece);
+        }
     }
     offsets.push(p.len() as u64);
-    let _ = write!(p, "4 0 obj\n<< /Length {stream_len} >>\nstream\n");
+    p.push_str("4 0 obj\n<< /Length ");
+    decimal::push(&mut p, stream_len);
+    p.push_str(" >>\nstream\n");
     let stream_end = p.len() as u64 + stream_len;
     let d = date::Date::of_unix(stamp);
-    let mut t = String::from("\nendstream\nendobj\n");
+    let mut t = String::with_capacity(512 + title.len());
+    t.push_str("\nendstream\nendobj\n");
     offsets.push(stream_end + t.len() as u64);
     t.push_str("5 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\nendobj\n");
     offsets.push(stream_end + t.len() as u64);
-    let _ = write!(
-        t,
-        "6 0 obj\n<< /Title ({title}) /Producer (synthfs) /CreationDate (D:{:04}{:02}{:02}000000Z) >>\nendobj\n",
-        d.year, d.month, d.day
-    );
+    for piece in ["6 0 obj\n<< /Title (", title, ") /Producer (synthfs) /CreationDate (D:"] {
+        t.push_str(piece);
+    }
+    decimal::push_year(&mut t, d.year);
+    decimal::push_padded(&mut t, u64::from(d.month), 2);
+    decimal::push_padded(&mut t, u64::from(d.day), 2);
+    t.push_str("000000Z) >>\nendobj\n");
     let xref = stream_end + t.len() as u64;
     t.push_str("xref\n0 7\n0000000000 65535 f \n");
-    for o in &offsets {
-        let _ = writeln!(t, "{o:010} 00000 n ");
+    for &o in &offsets {
+        decimal::push_padded(&mut t, o, 10);
+        t.push_str(" 00000 n \n");
     }
-    let _ = write!(t, "trailer\n<< /Size 7 /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n");
+    t.push_str("trailer\n<< /Size 7 /Root 1 0 R /Info 6 0 R >>\nstartxref\n");
+    decimal::push(&mut t, xref);
+    t.push_str("\n%%EOF\n");
     (p.into_bytes(), t.into_bytes())
 }
 

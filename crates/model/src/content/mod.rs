@@ -9,6 +9,7 @@
 //! (see [`disk`]).
 
 pub mod body;
+mod decimal;
 pub mod disk;
 mod email;
 pub mod formats;

@@ -2,13 +2,11 @@
 //! entries (content types, relationships, properties, the document's XML), then one bulk entry
 //! generated on demand (see [`super::zipfile`]).
 
-use std::fmt::Write as _;
-
 use super::ContentSpec;
 use super::body::{self, Body};
+use super::decimal;
 use super::formats::{Envelope, Trailer, person, title};
 use super::zipfile::{Container, Entry, entry_time};
-use crate::date;
 use crate::filetype::FileType;
 use crate::rng::Rng;
 use crate::words;
@@ -18,20 +16,31 @@ const NS_PKG_REL: &str = "http://schemas.openxmlformats.org/package/2006/relatio
 const NS_DOC_REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 
 fn content_types(overrides: &[(&str, &str)]) -> String {
-    let mut s = format!(
-        "{XML_DECL}<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Default Extension=\"bin\" ContentType=\"application/octet-stream\"/>"
+    let mut s = String::with_capacity(1024);
+    s.push_str(XML_DECL);
+    s.push_str(
+        "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Default Extension=\"bin\" ContentType=\"application/octet-stream\"/>",
     );
     for (part, ct) in overrides {
-        let _ = write!(s, "<Override PartName=\"/{part}\" ContentType=\"{ct}\"/>");
+        for piece in ["<Override PartName=\"/", part, "\" ContentType=\"", ct, "\"/>"] {
+            s.push_str(piece);
+        }
     }
     s.push_str("<Override PartName=\"/docProps/core.xml\" ContentType=\"application/vnd.openxmlformats-package.core-properties+xml\"/></Types>");
     s
 }
 
 fn rels(items: &[(&str, &str)]) -> String {
-    let mut s = format!("{XML_DECL}<Relationships xmlns=\"{NS_PKG_REL}\">");
+    let mut s = String::with_capacity(512);
+    for piece in [XML_DECL, "<Relationships xmlns=\"", NS_PKG_REL, "\">"] {
+        s.push_str(piece);
+    }
     for (i, (ty, target)) in items.iter().enumerate() {
-        let _ = write!(s, "<Relationship Id=\"rId{}\" Type=\"{ty}\" Target=\"{target}\"/>", i + 1);
+        s.push_str("<Relationship Id=\"rId");
+        decimal::push(&mut s, i as u64 + 1);
+        for piece in ["\" Type=\"", ty, "\" Target=\"", target, "\"/>"] {
+            s.push_str(piece);
+        }
     }
     s.push_str("</Relationships>");
     s
@@ -39,16 +48,32 @@ fn rels(items: &[(&str, &str)]) -> String {
 
 fn root_rels(main: &str) -> String {
     rels(&[
-        (&format!("{NS_DOC_REL}/officeDocument"), main),
+        ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument", main),
         ("http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties", "docProps/core.xml"),
     ])
 }
 
 fn core_props(title: &str, author: &str, stamp: i64) -> String {
-    let d = date::format_datetime(stamp).replace(' ', "T");
-    format!(
-        "{XML_DECL}<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><dc:title>{title}</dc:title><dc:creator>{author}</dc:creator><cp:lastModifiedBy>{author}</cp:lastModifiedBy><dcterms:created xsi:type=\"dcterms:W3CDTF\">{d}Z</dcterms:created><dcterms:modified xsi:type=\"dcterms:W3CDTF\">{d}Z</dcterms:modified></cp:coreProperties>"
-    )
+    let mut d = String::with_capacity(19);
+    decimal::push_datetime(&mut d, stamp, 'T');
+    let mut s = String::with_capacity(1024);
+    for piece in [
+        XML_DECL,
+        "<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><dc:title>",
+        title,
+        "</dc:title><dc:creator>",
+        author,
+        "</dc:creator><cp:lastModifiedBy>",
+        author,
+        "</cp:lastModifiedBy><dcterms:created xsi:type=\"dcterms:W3CDTF\">",
+        &d,
+        "Z</dcterms:created><dcterms:modified xsi:type=\"dcterms:W3CDTF\">",
+        &d,
+        "Z</dcterms:modified></cp:coreProperties>",
+    ] {
+        s.push_str(piece);
+    }
+    s
 }
 
 fn paragraphs(rng: &mut Rng, n: u64) -> Vec<String> {
@@ -57,13 +82,17 @@ fn paragraphs(rng: &mut Rng, n: u64) -> Vec<String> {
             let mut buf = [0u8; body::REC_MAX];
             let mut r = body::Rec::new(&mut buf);
             body::sentence(rng, &mut r);
-            String::from_utf8_lossy(r.as_bytes()).into_owned()
+            // Sentences are made of the word lists' UTF-8: checked, not scanned for repairs.
+            match std::str::from_utf8(r.as_bytes()) {
+                Ok(s) => s.to_owned(),
+                Err(_) => String::from_utf8_lossy(r.as_bytes()).into_owned(),
+            }
         })
         .collect()
 }
 
 fn entry(name: &str, xml: String) -> Entry {
-    Entry { name: name.to_string(), data: xml.into_bytes() }
+    Entry::new(name.to_string(), xml.into_bytes())
 }
 
 /// A part of a package: its name, content type and XML.
@@ -77,7 +106,8 @@ impl<'a> Part<'a> {
     /// A part of an Office document: `kind` names its content type
     /// (`spreadsheetml.worksheet`: `application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml`).
     fn office(name: &'a str, kind: &str, xml: String) -> Part<'a> {
-        Part { name, content_type: format!("application/vnd.openxmlformats-officedocument.{kind}+xml"), xml }
+        let content_type = ["application/vnd.openxmlformats-officedocument.", kind, "+xml"].concat();
+        Part { name, content_type, xml }
     }
 
     /// The part's folder (`xl` for `xl/workbook.xml`) and its file name.
@@ -100,7 +130,7 @@ fn package(main: Part, related: Option<(&str, Part)>, core: String) -> (Vec<Entr
     if let Some((kind, part)) = related {
         // The main part's relationships are beside it, and name the part from its folder.
         let target = &part.name[folder.len() + 1..];
-        let rels = rels(&[(&format!("{NS_DOC_REL}/{kind}"), target)]);
+        let rels = rels(&[(&[NS_DOC_REL, "/", kind].concat(), target)]);
         entries.push(entry(&format!("{folder}/_rels/{file}.rels"), rels));
         entries.push(entry(part.name, part.xml));
     }
@@ -116,48 +146,80 @@ pub(super) fn ooxml(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
     let core = core_props(&title, &author, spec.stamp);
     let (entries, bulk) = match spec.ftype {
         FileType::Docx => {
-            let mut doc = String::from(XML_DECL);
+            let mut doc = String::with_capacity(2048);
+            doc.push_str(XML_DECL);
             doc.push_str(
                 "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>",
             );
-            let _ = write!(doc, "<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>{title}</w:t></w:r></w:p>");
+            for piece in ["<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>", &title, "</w:t></w:r></w:p>"] {
+                doc.push_str(piece);
+            }
             for t in &texts {
-                let _ = write!(doc, "<w:p><w:r><w:t>{t}</w:t></w:r></w:p>");
+                for piece in ["<w:p><w:r><w:t>", t, "</w:t></w:r></w:p>"] {
+                    doc.push_str(piece);
+                }
             }
             doc.push_str("</w:body></w:document>");
             package(Part::office("word/document.xml", "wordprocessingml.document.main", doc), None, core)
         }
         FileType::Xlsx => {
-            let mut sheet = String::from(XML_DECL);
+            let mut sheet = String::with_capacity(2048);
+            sheet.push_str(XML_DECL);
             sheet
                 .push_str("<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>");
             sheet.push_str("<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Item</t></is></c><c r=\"B1\" t=\"inlineStr\"><is><t>Amount</t></is></c></row>");
-            for r in 2..=12 {
-                let _ = write!(
-                    sheet,
-                    "<row r=\"{r}\"><c r=\"A{r}\" t=\"inlineStr\"><is><t>{}</t></is></c><c r=\"B{r}\"><v>{}.{:02}</v></c></row>",
-                    rng.pick(words::PROSE),
-                    rng.below(100_000),
-                    rng.below(100)
-                );
+            for r in 2..=12u64 {
+                // In the order of the draws: the item, the amount, its cents.
+                let (item, amount, cents) = (rng.pick(words::PROSE), rng.below(100_000), rng.below(100));
+                sheet.push_str("<row r=\"");
+                decimal::push(&mut sheet, r);
+                sheet.push_str("\"><c r=\"A");
+                decimal::push(&mut sheet, r);
+                sheet.push_str("\" t=\"inlineStr\"><is><t>");
+                sheet.push_str(item);
+                sheet.push_str("</t></is></c><c r=\"B");
+                decimal::push(&mut sheet, r);
+                sheet.push_str("\"><v>");
+                decimal::push(&mut sheet, amount);
+                sheet.push('.');
+                decimal::push_padded(&mut sheet, cents, 2);
+                sheet.push_str("</v></c></row>");
             }
             sheet.push_str("</sheetData></worksheet>");
-            let workbook = format!(
-                "{XML_DECL}<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"{NS_DOC_REL}\"><sheets><sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
-            );
+            let workbook = [
+                XML_DECL,
+                "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"",
+                NS_DOC_REL,
+                "\"><sheets><sheet name=\"Sheet1\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>",
+            ]
+            .concat();
             let main = Part::office("xl/workbook.xml", "spreadsheetml.sheet.main", workbook);
             let sheet = Part::office("xl/worksheets/sheet1.xml", "spreadsheetml.worksheet", sheet);
             package(main, Some(("worksheet", sheet)), core)
         }
         FileType::Pptx => {
-            let pres = format!(
-                "{XML_DECL}<p:presentation xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" xmlns:r=\"{NS_DOC_REL}\" xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\"><p:sldIdLst><p:sldId id=\"256\" r:id=\"rId1\"/></p:sldIdLst><p:sldSz cx=\"12192000\" cy=\"6858000\"/><p:notesSz cx=\"6858000\" cy=\"9144000\"/></p:presentation>"
-            );
-            let mut slide = format!(
-                "{XML_DECL}<p:sld xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" xmlns:r=\"{NS_DOC_REL}\" xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\"><p:cSld><p:spTree><p:nvGrpSpPr><p:cNvPr id=\"1\" name=\"\"/><p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr><p:grpSpPr/><p:sp><p:nvSpPr><p:cNvPr id=\"2\" name=\"Title\"/><p:cNvSpPr/><p:nvPr/></p:nvSpPr><p:spPr/><p:txBody><a:bodyPr/><a:p><a:r><a:t>{title}</a:t></a:r></a:p>"
-            );
+            let pres = [
+                XML_DECL,
+                "<p:presentation xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" xmlns:r=\"",
+                NS_DOC_REL,
+                "\" xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\"><p:sldIdLst><p:sldId id=\"256\" r:id=\"rId1\"/></p:sldIdLst><p:sldSz cx=\"12192000\" cy=\"6858000\"/><p:notesSz cx=\"6858000\" cy=\"9144000\"/></p:presentation>",
+            ]
+            .concat();
+            let mut slide = String::with_capacity(2048);
+            for piece in [
+                XML_DECL,
+                "<p:sld xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" xmlns:r=\"",
+                NS_DOC_REL,
+                "\" xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\"><p:cSld><p:spTree><p:nvGrpSpPr><p:cNvPr id=\"1\" name=\"\"/><p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr><p:grpSpPr/><p:sp><p:nvSpPr><p:cNvPr id=\"2\" name=\"Title\"/><p:cNvSpPr/><p:nvPr/></p:nvSpPr><p:spPr/><p:txBody><a:bodyPr/><a:p><a:r><a:t>",
+                &title,
+                "</a:t></a:r></a:p>",
+            ] {
+                slide.push_str(piece);
+            }
             for t in &texts[..3] {
-                let _ = write!(slide, "<a:p><a:r><a:t>{t}</a:t></a:r></a:p>");
+                for piece in ["<a:p><a:r><a:t>", t, "</a:t></a:r></a:p>"] {
+                    slide.push_str(piece);
+                }
             }
             slide.push_str("</p:txBody></p:sp></p:spTree></p:cSld></p:sld>");
             let main = Part::office("ppt/presentation.xml", "presentationml.presentation.main", pres);
@@ -165,7 +227,7 @@ pub(super) fn ooxml(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
             package(main, Some(("slide", slide)), core)
         }
         _ => {
-            let mut readme = format!("{title}\r\n\r\n");
+            let mut readme = [&title, "\r\n\r\n"].concat();
             for t in &texts[..2] {
                 readme.push_str(t);
                 readme.push_str("\r\n");

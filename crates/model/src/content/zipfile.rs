@@ -13,8 +13,17 @@ use crate::zip_records::{
 
 /// A small entry known in full.
 pub struct Entry {
-    pub name: String,
-    pub data: Vec<u8>,
+    name: String,
+    data: Vec<u8>,
+    /// The CRC-32 of `data` (both the local header and the central directory carry it).
+    crc: u32,
+}
+
+impl Entry {
+    pub fn new(name: String, data: Vec<u8>) -> Entry {
+        let crc = crc32fast::hash(&data);
+        Entry { name, data, crc }
+    }
 }
 
 /// The MS-DOS time and date a container's entries carry for Unix seconds (UTC): the date no
@@ -41,9 +50,11 @@ pub struct Container {
 impl Container {
     /// Local headers and data of the small entries, then the bulk entry's local header.
     pub fn prefix(&self) -> Vec<u8> {
-        let mut v = Vec::with_capacity(4096);
+        let names: usize = self.entries.iter().map(|e| e.name.len()).sum::<usize>() + self.bulk_name.len();
+        let data: usize = self.entries.iter().map(|e| e.data.len()).sum();
+        let mut v = Vec::with_capacity(LOCAL_HEADER_LEN * (self.entries.len() + 1) + names + data);
         for e in &self.entries {
-            let fields = self.fields(crc32fast::hash(&e.data), e.data.len() as u32, 0);
+            let fields = self.fields(e.crc, e.data.len() as u32, 0);
             LocalHeader { fields, name: &e.name, extra: &[] }.encode(&mut v);
             v.extend_from_slice(&e.data);
         }
@@ -84,7 +95,7 @@ impl Container {
             record.encode(v);
         };
         for e in &self.entries {
-            central(&mut v, &e.name, crc32fast::hash(&e.data), e.data.len() as u32, 0, offset);
+            central(&mut v, &e.name, e.crc, e.data.len() as u32, 0, offset);
             offset += (LOCAL_HEADER_LEN + e.name.len() + e.data.len()) as u32;
         }
         central(&mut v, &self.bulk_name, bulk_crc, bulk_len, FLAG_DESCRIPTOR, offset);
