@@ -371,7 +371,7 @@ impl Accounts {
     /// How a Windows scanner names a slot: `DOMAIN\account`, or the bare SID of someone who left.
     pub fn owner_name(&self, slot: u32) -> String {
         match self.account(slot) {
-            Some(a) => format!("{}\\{}", self.domain, a.name),
+            Some(a) => [self.domain.as_str(), "\\", &a.name].concat(),
             None => self.sid(slot),
         }
     }
@@ -379,7 +379,7 @@ impl Accounts {
     /// How a Windows scanner names a slot's manager (`DOMAIN\\account`); empty when none.
     pub fn manager_name(&self, slot: u32) -> String {
         match self.account(slot).and_then(|a| a.manager.as_deref()) {
-            Some(m) => format!("{}\\{m}", self.domain),
+            Some(m) => [self.domain.as_str(), "\\", m].concat(),
             None => String::new(),
         }
     }

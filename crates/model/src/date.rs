@@ -128,16 +128,16 @@ pub fn year_start(year: i32) -> i64 {
 
 /// Formats Unix seconds as `YYYY-MM-DD HH:MM:SS` (UTC).
 pub fn format_datetime(t: i64) -> String {
-    let d = Date::of_unix(t);
-    let s = t.rem_euclid(DAY);
-    format!("{d} {:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    let mut s = String::with_capacity(19);
+    crate::decimal::push_datetime(&mut s, t, ' ');
+    s
 }
 
 /// RFC 3339 UTC with nanoseconds: `2024-07-01T09:12:45.123456789Z`.
 pub fn format_rfc3339(t: i64, nanos: u32) -> String {
-    let d = Date::of_unix(t);
-    let s = t.rem_euclid(DAY);
-    format!("{d}T{:02}:{:02}:{:02}.{nanos:09}Z", s / 3600, (s / 60) % 60, s % 60)
+    let mut s = String::with_capacity(30);
+    crate::decimal::push_rfc3339(&mut s, t, nanos);
+    s
 }
 
 /// RFC 2822 form for mail headers: `Tue, 04 Apr 2023 09:12:45 +0000`.

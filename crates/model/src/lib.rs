@@ -21,6 +21,7 @@ pub mod buckets;
 pub mod classes;
 pub mod content;
 pub mod date;
+pub mod decimal;
 pub mod depth_sizes;
 pub mod epoch;
 pub mod fanout;

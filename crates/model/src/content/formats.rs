@@ -13,7 +13,6 @@ use super::super::rng::{Purpose, Rng, key};
 use super::super::words;
 use super::ContentSpec;
 use super::body::{Body, csv_header};
-use super::decimal;
 use super::email::eml;
 pub use super::email::{ATTACHMENT_MAX, Attachment, Mime, attachments};
 use super::header::Header;
@@ -21,6 +20,7 @@ use super::ooxml::ooxml;
 use super::prefix::Prefix;
 use super::zipfile::Container;
 use super::{disk, mp4};
+use crate::decimal;
 
 const TINY_JPEG: &[u8] = include_bytes!("assets/tiny.jpg");
 const TINY_PNG: &[u8] = include_bytes!("assets/tiny.png");

@@ -9,7 +9,6 @@
 //! (see [`disk`]).
 
 pub mod body;
-mod decimal;
 pub mod disk;
 mod email;
 pub mod formats;

@@ -4,9 +4,9 @@
 
 use super::ContentSpec;
 use super::body::{self, Body};
-use super::decimal;
 use super::formats::{Envelope, Trailer, person, title};
 use super::zipfile::{Container, Entry, entry_time};
+use crate::decimal;
 use crate::filetype::FileType;
 use crate::rng::Rng;
 use crate::words;

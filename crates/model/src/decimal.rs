@@ -1,7 +1,8 @@
-//! Numbers and dates appended to an envelope's text without `core::fmt`. A small Office file's
-//! XML holds dozens (row numbers, amounts, relationship ids, a PDF's offsets, dates), and going
-//! through the formatting machinery for each cost more than the rest of making the file: these
-//! write the same characters as `{}`, `{:0N}` and [`date::format_datetime`].
+//! Numbers and dates appended to text without `core::fmt`. A small Office file's XML holds
+//! dozens (row numbers, amounts, relationship ids, a PDF's offsets, dates), and going through
+//! the formatting machinery for each cost more than the rest of making the file; every file
+//! written or served also carries its creation time as text. These write the same characters
+//! as `{}`, `{:0N}`, [`date::format_datetime`] and [`date::format_rfc3339`].
 
 use crate::date::{self, Date};
 
@@ -59,6 +60,15 @@ pub fn push_datetime(s: &mut String, t: i64, sep: char) {
     push_padded(s, secs % 60, 2);
 }
 
+/// Unix seconds `t` and `nanos` (UTC) as RFC 3339 with nanoseconds:
+/// `2024-07-01T09:12:45.123456789Z`.
+pub fn push_rfc3339(s: &mut String, t: i64, nanos: u32) {
+    push_datetime(s, t, 'T');
+    s.push('.');
+    push_padded(s, u64::from(nanos), 9);
+    s.push('Z');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,11 +86,17 @@ mod tests {
         }
 
         #[test]
-        fn times_are_what_format_datetime_writes(t in -70_000_000_000i64..70_000_000_000) {
+        fn times_are_what_the_formatter_writes(t in -70_000_000_000i64..70_000_000_000) {
+            // Against the formatter (what `format_datetime` wrote before it used these).
+            let (d, day) = (Date::of_unix(t), t.rem_euclid(date::DAY));
             let mut s = String::new();
             push_datetime(&mut s, t, ' ');
-            prop_assert_eq!(&s, &date::format_datetime(t));
-            let d = Date::of_unix(t);
+            prop_assert_eq!(&s, &format!("{d} {:02}:{:02}:{:02}", day / 3600, (day / 60) % 60, day % 60));
+            let nanos = (t.rem_euclid(1_000_000_000)) as u32;
+            let mut s = String::new();
+            push_rfc3339(&mut s, t, nanos);
+            let expected = format!("{d}T{:02}:{:02}:{:02}.{nanos:09}Z", day / 3600, (day / 60) % 60, day % 60);
+            prop_assert_eq!(s, expected);
             let mut s = String::new();
             push_date(&mut s, d);
             prop_assert_eq!(s, d.to_string());
