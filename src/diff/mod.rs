@@ -69,6 +69,10 @@ pub struct Change {
     /// above it whose change it inherits), for the audit stream.
     #[serde(skip)]
     pub acl_source: Option<u64>,
+    /// For a file, the folder holding it (a file never changes folders): what a move writes
+    /// in, known here without finding it again.
+    #[serde(skip)]
+    pub folder: Option<u64>,
 }
 
 /// Counts of changes by kind.
@@ -262,6 +266,7 @@ impl Diff<'_> {
                 fields: Vec::new(),
                 size: None,
                 acl_source: None,
+                folder: None,
             };
             match (&was, &is) {
                 (Some((p, a, from)), Some((q, b, to))) if p != q || a != b => {
@@ -318,6 +323,7 @@ impl Diff<'_> {
                 fields,
                 size: None,
                 acl_source: acl,
+                folder: None,
             });
         }
     }
@@ -345,6 +351,7 @@ impl Diff<'_> {
             fields,
             size: Some(size),
             acl_source: None,
+            folder: Some(plan.index),
         };
         let empty = String::new();
         let (from_dir, to_dir) = (sides.from.as_ref().unwrap_or(&empty), sides.to.as_ref().unwrap_or(&empty));

@@ -71,7 +71,7 @@ pub(super) fn touched_folders(before: &Tree, after: &Tree, changes: &[Change]) -
             touched.extend(after.parent(index));
         } else {
             // A file never changes folders.
-            touched.extend(after.parent(index).or_else(|| before.parent(index)));
+            touched.extend(c.folder.or_else(|| after.parent(index)).or_else(|| before.parent(index)));
         }
     }
     touched
@@ -79,7 +79,18 @@ pub(super) fn touched_folders(before: &Tree, after: &Tree, changes: &[Change]) -
 
 /// The touched folders still there at the tree's epoch, deepest first (the root aside): the
 /// order their own metadata is set in at the end of a move, so no later change moves it.
-pub(super) fn deepest_first(tree: &Tree, touched: BTreeSet<u64>) -> Vec<(std::sync::Arc<DirPlan>, String)> {
+pub(super) fn deepest_first(
+    tree: &Tree,
+    touched: BTreeSet<u64>,
+    changes: &[Change],
+) -> Vec<(std::sync::Arc<DirPlan>, String)> {
+    // A folder's path now is its files' paths' folder (they are at the tree's epoch, but for
+    // deletions); the others' are found in the tree.
+    let known: std::collections::HashMap<u64, &str> = changes
+        .iter()
+        .filter(|c| c.change != ChangeKind::Deleted)
+        .filter_map(|c| Some((c.folder?, parent_dir(&c.path))))
+        .collect();
     // Each folder's plan, existence and path on its own (in parallel), then the order.
     let mut dirs: Vec<(u32, u64, std::sync::Arc<DirPlan>, String)> = touched
         .into_par_iter()
@@ -87,7 +98,11 @@ pub(super) fn deepest_first(tree: &Tree, touched: BTreeSet<u64>) -> Vec<(std::sy
         .filter_map(|i| {
             let plan = tree.plan(i)?;
             tree.exists(i).then_some(())?;
-            Some((plan.depth, i, plan, tree.path(i)?))
+            let path = match known.get(&i) {
+                Some(p) => p.to_string(),
+                None => tree.path(i)?,
+            };
+            Some((plan.depth, i, plan, path))
         })
         .collect();
     dirs.sort_by_key(|d| std::cmp::Reverse((d.0, d.1)));
@@ -163,7 +178,7 @@ impl Run<'_> {
         // The folders last: nothing below them changes any more, so in any order. Where only
         // their times moved (a file written or renamed in them), only the times are set.
         let whole = whole_folder_changes(&changes);
-        deepest_first(tree, touched).into_par_iter().for_each(|(plan, path)| {
+        deepest_first(tree, touched, &changes).into_par_iter().for_each(|(plan, path)| {
             let at = dest.join(&path);
             let result = File::open(&at).and_then(|f| {
                 if whole.contains(&plan.index) {
@@ -248,14 +263,15 @@ impl Run<'_> {
         let mut by_folder: std::collections::BTreeMap<u64, Vec<&Change>> = Default::default();
         for c in changes.iter().filter(|c| c.kind == "file") {
             if matches!(c.change, ChangeKind::Added | ChangeKind::Modified | ChangeKind::Metadata) {
-                if let Some(p) = self.tree.parent(c.inode - 1) {
+                if let Some(p) = c.folder.or_else(|| self.tree.parent(c.inode - 1)) {
                     by_folder.entry(p).or_default().push(c);
                 }
             }
         }
         by_folder.into_par_iter().for_each(|(folder, list)| {
-            let (Some(plan), Some(path)) = (self.tree.plan(folder), self.tree.path(folder)) else { return };
-            let at = self.opts.dest.join(&path);
+            let Some(plan) = self.tree.plan(folder) else { return };
+            // The folder's path now: its files' paths are at the tree's epoch.
+            let at = self.opts.dest.join(parent_dir(&list[0].path));
             let here = match File::open(&at) {
                 Ok(f) => DirPath::opened(&at, f),
                 Err(e) => return self.fail(&at, e),

@@ -216,7 +216,7 @@ impl<'a> Run<'a> {
             }
         }
         // The folders' own metadata last, deepest first.
-        for (plan, path) in deepest_first(tree, touched) {
+        for (plan, path) in deepest_first(tree, touched, changes) {
             let d = tree.dir_attrs(&plan);
             self.folder_meta_job(
                 plan.index,
