@@ -6,22 +6,29 @@
 
 use crate::date::{self, Date};
 
-/// `v` in decimal, zero-padded to at least `width` digits: what `{v:0width$}` writes.
-pub fn push_padded(s: &mut String, v: u64, width: usize) {
-    let mut digits = [0u8; 20];
-    let (mut v, mut i) = (v, digits.len());
+/// The decimal digits of `v`, right-aligned in 20 bytes with `'0'` before them, and where
+/// they start: `v`'s digits are `[start..]`, zero-padded to `w` digits `[20 - w..]`.
+pub fn digits(mut v: u64) -> ([u8; 20], usize) {
+    let mut d = [b'0'; 20];
+    let mut start = d.len();
     loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
+        start -= 1;
+        d[start] = b'0' + (v % 10) as u8;
         v /= 10;
         if v == 0 {
             break;
         }
     }
-    for _ in (digits.len() - i)..width {
+    (d, start)
+}
+
+/// `v` in decimal, zero-padded to at least `width` digits: what `{v:0width$}` writes.
+pub fn push_padded(s: &mut String, v: u64, width: usize) {
+    let (d, start) = digits(v);
+    for _ in (d.len() - start)..width {
         s.push('0');
     }
-    digits[i..].iter().for_each(|&d| s.push(char::from(d)));
+    d[start..].iter().for_each(|&c| s.push(char::from(c)));
 }
 
 /// `v` in decimal: what `{v}` writes.

@@ -173,13 +173,11 @@ fn mail_headers(spec: &ContentSpec, rng: &mut Rng) -> Vec<u8> {
     let (to_name, to) = person(rng);
     let subject = title(rng);
     let mut h = String::with_capacity(512);
-    for piece in ["Return-Path: <", &from, ">\r\nMessage-ID: <"] {
-        h.push_str(piece);
-    }
+    h.extend(["Return-Path: <", &from, ">\r\nMessage-ID: <"]);
     let _ = write!(h, "{:016x}", spec.seed);
     let date = date::format_rfc2822(spec.stamp);
     let re = if rng.chance(0.4) { "RE: " } else { "" };
-    for piece in [
+    h.extend([
         "@mail.example.com>\r\nDate: ",
         &date,
         "\r\nFrom: ",
@@ -194,9 +192,7 @@ fn mail_headers(spec: &ContentSpec, rng: &mut Rng) -> Vec<u8> {
         re,
         &subject,
         "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=\"us-ascii\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n",
-    ] {
-        h.push_str(piece);
-    }
+    ]);
     h.into_bytes()
 }
 

@@ -215,9 +215,7 @@ fn pdf_parts(head_objs: &[&str], stream_len: u64, title: &str, stamp: i64) -> (V
     for (i, o) in head_objs.iter().enumerate() {
         offsets.push(p.len() as u64);
         decimal::push(&mut p, i as u64 + 1);
-        for piece in [" 0 obj\n", o, "\nendobj\n"] {
-            p.push_str(piece);
-        }
+        p.extend([" 0 obj\n", o, "\nendobj\n"]);
     }
     offsets.push(p.len() as u64);
     p.push_str("4 0 obj\n<< /Length ");
@@ -230,9 +228,7 @@ fn pdf_parts(head_objs: &[&str], stream_len: u64, title: &str, stamp: i64) -> (V
     offsets.push(stream_end + t.len() as u64);
     t.push_str("5 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\nendobj\n");
     offsets.push(stream_end + t.len() as u64);
-    for piece in ["6 0 obj\n<< /Title (", title, ") /Producer (synthfs) /CreationDate (D:"] {
-        t.push_str(piece);
-    }
+    t.extend(["6 0 obj\n<< /Title (", title, ") /Producer (synthfs) /CreationDate (D:"]);
     decimal::push_year(&mut t, d.year);
     decimal::push_padded(&mut t, u64::from(d.month), 2);
     decimal::push_padded(&mut t, u64::from(d.day), 2);

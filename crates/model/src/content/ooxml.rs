@@ -22,9 +22,7 @@ fn content_types(overrides: &[(&str, &str)]) -> String {
         "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Default Extension=\"bin\" ContentType=\"application/octet-stream\"/>",
     );
     for (part, ct) in overrides {
-        for piece in ["<Override PartName=\"/", part, "\" ContentType=\"", ct, "\"/>"] {
-            s.push_str(piece);
-        }
+        s.extend(["<Override PartName=\"/", part, "\" ContentType=\"", ct, "\"/>"]);
     }
     s.push_str("<Override PartName=\"/docProps/core.xml\" ContentType=\"application/vnd.openxmlformats-package.core-properties+xml\"/></Types>");
     s
@@ -32,15 +30,11 @@ fn content_types(overrides: &[(&str, &str)]) -> String {
 
 fn rels(items: &[(&str, &str)]) -> String {
     let mut s = String::with_capacity(512);
-    for piece in [XML_DECL, "<Relationships xmlns=\"", NS_PKG_REL, "\">"] {
-        s.push_str(piece);
-    }
+    s.extend([XML_DECL, "<Relationships xmlns=\"", NS_PKG_REL, "\">"]);
     for (i, (ty, target)) in items.iter().enumerate() {
         s.push_str("<Relationship Id=\"rId");
         decimal::push(&mut s, i as u64 + 1);
-        for piece in ["\" Type=\"", ty, "\" Target=\"", target, "\"/>"] {
-            s.push_str(piece);
-        }
+        s.extend(["\" Type=\"", ty, "\" Target=\"", target, "\"/>"]);
     }
     s.push_str("</Relationships>");
     s
@@ -57,7 +51,7 @@ fn core_props(title: &str, author: &str, stamp: i64) -> String {
     let mut d = String::with_capacity(19);
     decimal::push_datetime(&mut d, stamp, 'T');
     let mut s = String::with_capacity(1024);
-    for piece in [
+    s.extend([
         XML_DECL,
         "<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><dc:title>",
         title,
@@ -70,9 +64,7 @@ fn core_props(title: &str, author: &str, stamp: i64) -> String {
         "Z</dcterms:created><dcterms:modified xsi:type=\"dcterms:W3CDTF\">",
         &d,
         "Z</dcterms:modified></cp:coreProperties>",
-    ] {
-        s.push_str(piece);
-    }
+    ]);
     s
 }
 
@@ -151,13 +143,9 @@ pub(super) fn ooxml(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
             doc.push_str(
                 "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>",
             );
-            for piece in ["<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>", &title, "</w:t></w:r></w:p>"] {
-                doc.push_str(piece);
-            }
+            doc.extend(["<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>", &title, "</w:t></w:r></w:p>"]);
             for t in &texts {
-                for piece in ["<w:p><w:r><w:t>", t, "</w:t></w:r></w:p>"] {
-                    doc.push_str(piece);
-                }
+                doc.extend(["<w:p><w:r><w:t>", t, "</w:t></w:r></w:p>"]);
             }
             doc.push_str("</w:body></w:document>");
             package(Part::office("word/document.xml", "wordprocessingml.document.main", doc), None, core)
@@ -206,20 +194,16 @@ pub(super) fn ooxml(spec: &ContentSpec, rng: &mut Rng) -> Envelope {
             ]
             .concat();
             let mut slide = String::with_capacity(2048);
-            for piece in [
+            slide.extend([
                 XML_DECL,
                 "<p:sld xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" xmlns:r=\"",
                 NS_DOC_REL,
                 "\" xmlns:p=\"http://schemas.openxmlformats.org/presentationml/2006/main\"><p:cSld><p:spTree><p:nvGrpSpPr><p:cNvPr id=\"1\" name=\"\"/><p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr><p:grpSpPr/><p:sp><p:nvSpPr><p:cNvPr id=\"2\" name=\"Title\"/><p:cNvSpPr/><p:nvPr/></p:nvSpPr><p:spPr/><p:txBody><a:bodyPr/><a:p><a:r><a:t>",
                 &title,
                 "</a:t></a:r></a:p>",
-            ] {
-                slide.push_str(piece);
-            }
+            ]);
             for t in &texts[..3] {
-                for piece in ["<a:p><a:r><a:t>", t, "</a:t></a:r></a:p>"] {
-                    slide.push_str(piece);
-                }
+                slide.extend(["<a:p><a:r><a:t>", t, "</a:t></a:r></a:p>"]);
             }
             slide.push_str("</p:txBody></p:sp></p:spTree></p:cSld></p:sld>");
             let main = Part::office("ppt/presentation.xml", "presentationml.presentation.main", pres);

@@ -256,9 +256,8 @@ impl Tree {
         let a = self.around(planned);
         let mut under: Vec<(usize, Vec<LiveChild<'static>>)> = Vec::new();
         (0..planned.children.len())
-            .map(|k| match &a {
-                Some(a) if a.moves.place(a.at, k, self.epochs.now) != a.at => {
-                    let s = a.moves.place(a.at, k, self.epochs.now);
+            .map(|k| match a.as_ref().map(|a| (a, a.moves.place(a.at, k, self.epochs.now))) {
+                Some((a, s)) if s != a.at => {
                     if !under.iter().any(|(x, _)| *x == s) {
                         let there = self.child_plan(&a.parent, s);
                         let kids = self.live_children(&there).into_iter().map(LiveChild::into_owned).collect();

@@ -235,17 +235,8 @@ impl<'a> Rec<'a> {
 
     /// [`Rec::num`] where the record is cut short: as many leading digits as fit.
     #[cold]
-    fn num_cut(&mut self, mut v: u64, width: usize) {
-        let mut d = [b'0'; 20];
-        let mut i = 20;
-        loop {
-            i -= 1;
-            d[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
-        }
+    fn num_cut(&mut self, v: u64, width: usize) {
+        let (d, i) = crate::decimal::digits(v);
         let start = i.min(20 - width.min(20));
         self.push(&d[start..]);
     }
