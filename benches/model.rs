@@ -1,5 +1,6 @@
 //! Model benchmarks: file attributes per second over a full walk, decoding one random index
-//! of a billion-file tree with a warm and a cold cache, content reads (1 MiB, and the
+//! of a billion-file tree with a warm and a cold cache, the survey of files by depth that a
+//! mount's first listing waits for, content reads (1 MiB, and the
 //! mount's 128 KiB reads of videos and sparse disk images), and manifest records per second.
 //! The README quotes these names.
 
@@ -69,6 +70,20 @@ fn decode(c: &mut Criterion) {
     g.bench_function("decode_1e9_cold", |b| {
         b.iter_batched(|| tree(1_000_000_000), |t| black_box(t.locate(next())), criterion::BatchSize::PerIteration)
     });
+    g.finish();
+}
+
+/// The survey of files by depth that a tree's first sizes wait for (a mount's first listing),
+/// on one thread: a fresh tree each time, at 10^5 (every file), 10^7 (1,024 sampled paths) and
+/// 10^9 files (256).
+fn survey(c: &mut Criterion) {
+    let mut g = c.benchmark_group("model");
+    g.sample_size(20);
+    for (name, files) in [("survey_1e5", 100_000), ("survey_1e7", 10_000_000), ("survey_1e9", 1_000_000_000)] {
+        g.bench_function(name, |b| {
+            b.iter_batched(|| tree(files), |t| black_box(t.size_tilt(1).shift), criterion::BatchSize::PerIteration)
+        });
+    }
     g.finish();
 }
 
@@ -169,5 +184,5 @@ fn manifest(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, attrs_walk, listings_walk, decode, content, small_reads, small_files, manifest);
+criterion_group!(benches, attrs_walk, listings_walk, decode, survey, content, small_reads, small_files, manifest);
 criterion_main!(benches);

@@ -64,7 +64,7 @@ pub fn power(folders: u64, exponent: f64, cap: u32, rng: &mut Rng) -> u64 {
         return 0;
     }
     let median = libm::pow(folders as f64, exponent).clamp(1.2, f64::from(cap).max(1.2));
-    let x = libm::round(median * rng.lognormal(0.0, 0.55)) as u64;
+    let x = (median * rng.lognormal(0.0, 0.55)).round() as u64;
     x.clamp(1, folders.min(u64::from(cap) * 20))
 }
 

@@ -62,8 +62,8 @@ fn folder_of(i: u64, n: u64, f: u64, d: Distribution) -> u64 {
     let p = if n <= 1 { 0.0 } else { (i - 1) as f64 / (n - 1) as f64 };
     let p = p.clamp(0.001, 0.999);
     let x = match d {
-        Distribution::Gaussian => libm::round(f as f64 / 2.0 + f as f64 / 6.0 * normal_quantile(p)),
-        _ => libm::ceil(-libm::log(1.0 - p) / (3.0 / f as f64)),
+        Distribution::Gaussian => (f as f64 / 2.0 + f as f64 / 6.0 * normal_quantile(p)).round(),
+        _ => (-libm::log(1.0 - p) / (3.0 / f as f64)).ceil(),
     };
     (x.max(1.0) as u64).min(f)
 }

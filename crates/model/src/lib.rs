@@ -246,7 +246,7 @@ impl Model {
     /// A drawn size made whole and brought within the format's bounds and `sizes.max`.
     pub fn clamp_size(&self, ftype: FileType, x: f64) -> u64 {
         let (lo, hi) = self.size_bounds(ftype);
-        let x = if x.is_finite() { libm::round(x).clamp(0.0, 1.8e19) as u64 } else { u64::MAX };
+        let x = if x.is_finite() { x.round().clamp(0.0, 1.8e19) as u64 } else { u64::MAX };
         x.clamp(lo, hi.min(self.profile.sizes.max.0).max(lo))
     }
 

@@ -371,11 +371,31 @@ pub(crate) fn fingerprint_lowered(bytes: &[u8], ascii: bool) -> u64 {
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut word = [0u8; 8];
-        word[..rest.len()].copy_from_slice(rest);
-        h = super::rng::mix64(h ^ lower(u64::from_le_bytes(word)));
+        h = super::rng::mix64(h ^ lower(tail_word(rest)));
     }
     h
+}
+
+/// The bytes of `rest` (fewer than eight) as a little-endian word, zero above them: what
+/// copying them into a zeroed `[u8; 8]` and reading it gives, without the copy (whose small
+/// stores the wide load then waits for: a quarter of the time of naming sub-folders).
+#[inline]
+fn tail_word(rest: &[u8]) -> u64 {
+    let mut word = 0u64;
+    let mut shift = 0;
+    let mut rest = rest;
+    if let Some((four, tail)) = rest.split_first_chunk::<4>() {
+        word = u64::from(u32::from_le_bytes(*four));
+        (shift, rest) = (32, tail);
+    }
+    if let Some((two, tail)) = rest.split_first_chunk::<2>() {
+        word |= u64::from(u16::from_le_bytes(*two)) << shift;
+        (shift, rest) = (shift + 16, tail);
+    }
+    if let Some(&one) = rest.first() {
+        word |= u64::from(one) << shift;
+    }
+    word
 }
 
 /// A fast hasher for sets of names the model made (no untrusted keys, so no need for
@@ -438,6 +458,20 @@ mod tests {
         let mut out = String::new();
         build(Build(&mut out));
         out
+    }
+
+    /// The tail's word is the zero-padded copy's, for every length and every byte.
+    #[test]
+    fn a_tail_reads_as_its_zero_padded_copy() {
+        let bytes: Vec<u8> = (0..=255u8).rev().chain(0..=255).collect();
+        for len in 0..8 {
+            for start in 0..bytes.len() - len {
+                let rest = &bytes[start..start + len];
+                let mut word = [0u8; 8];
+                word[..len].copy_from_slice(rest);
+                assert_eq!(tail_word(rest), u64::from_le_bytes(word), "{rest:?}");
+            }
+        }
     }
 
     #[test]

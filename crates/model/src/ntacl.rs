@@ -186,7 +186,7 @@ pub fn child_security(m: &Model, parent: &DirSecurity, child: &ChildDir, drift: 
     // Canonical order: explicit denies, explicit allows, then the inherited ones.
     explicit.sort_by_key(|a| a.allow);
     explicit.extend(inherited);
-    DirSecurity { name: child.name.clone(), protected: broken, aces: explicit }
+    DirSecurity { name: child.name.as_ref().into(), protected: broken, aces: explicit }
 }
 
 /// A direct grant on a folder of department `d`: its global group (`global_group_share`), one

@@ -38,6 +38,12 @@ pub fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The Pareto deviate of scale `xm` and shape `alpha` that the uniform `u` in `(0, 1]` gives
+/// ([`Rng::pareto`]'s, for a draw whose value is made later or not at all).
+pub fn pareto_at(u: f64, xm: f64, alpha: f64) -> f64 {
+    xm / libm::pow(u, 1.0 / alpha)
+}
+
 /// Combines key parts into one 64-bit key.
 #[inline]
 pub fn key(seed: u64, index: u64, purpose: u64) -> u64 {
@@ -113,7 +119,7 @@ impl Rng {
 
     /// A Pareto deviate with scale `xm` and shape `alpha`.
     pub fn pareto(&mut self, xm: f64, alpha: f64) -> f64 {
-        xm / libm::pow(self.unit_open(), 1.0 / alpha)
+        pareto_at(self.unit_open(), xm, alpha)
     }
 
     /// An exponential deviate with the given mean.
@@ -168,7 +174,7 @@ impl Rng {
             let log_q = libm::log1p(-p);
             let (mut count, mut at) = (0u64, 0f64);
             loop {
-                at += libm::floor(libm::log(self.unit_open()) / log_q) + 1.0;
+                at += (libm::log(self.unit_open()) / log_q).floor() + 1.0;
                 if at > n as f64 {
                     return count;
                 }
@@ -176,7 +182,7 @@ impl Rng {
             }
         }
         let x = mean + libm::sqrt(mean * (1.0 - p)) * self.normal();
-        libm::round(x).clamp(0.0, n as f64) as u64
+        x.round().clamp(0.0, n as f64) as u64
     }
 
     /// One element of a non-empty slice.

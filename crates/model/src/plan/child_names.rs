@@ -8,7 +8,10 @@
 //! are compared in full, so a name is "taken" exactly when an earlier one has its lower case.
 //! At 10^9 files this bookkeeping had been half of the start-up's survey of the tree.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::sync::{OnceLock, PoisonError, RwLock};
 
 use crate::names::{WordMap, fingerprint_lowered};
 use crate::rng::Rng;
@@ -29,6 +32,65 @@ pub(super) struct ChildNames {
     parent: Option<u64>,
     /// Names given so far.
     given: usize,
+    /// The word lists drawn from so far (one or two), and what is known of their words here.
+    lists: Vec<ListState>,
+}
+
+/// A word list's keys, made once per list for the whole process: drawing a word then hashes
+/// nothing.
+struct ListKeys {
+    /// Each word's [`super::name_key`], compared with the folder's own name's.
+    names: Box<[u64]>,
+    /// Each word's fingerprint of its bytes, the key of `ChildNames::used`.
+    prints: Box<[u64]>,
+}
+
+impl ListKeys {
+    /// The keys of `list`, made on its first use (the word lists are a few dozen statics).
+    fn of(list: &'static [&'static str]) -> &'static ListKeys {
+        type Lists = HashMap<(usize, usize), &'static ListKeys>;
+        static LISTS: OnceLock<RwLock<Lists>> = OnceLock::new();
+        let lists = LISTS.get_or_init(Default::default);
+        let id = (list.as_ptr() as usize, list.len());
+        if let Some(keys) = lists.read().unwrap_or_else(PoisonError::into_inner).get(&id) {
+            return keys;
+        }
+        let mut lists = lists.write().unwrap_or_else(PoisonError::into_inner);
+        lists.entry(id).or_insert_with(|| {
+            Box::leak(Box::new(ListKeys {
+                names: list.iter().map(|w| super::name_key(w)).collect(),
+                prints: list.iter().map(|w| fingerprint_lowered(w.as_bytes(), false)).collect(),
+            }))
+        })
+    }
+}
+
+/// One word list as one folder has drawn from it.
+struct ListState {
+    list: &'static [&'static str],
+    keys: &'static ListKeys,
+    /// The words (by position) known to be among the drawn ones.
+    drawn: Vec<u64>,
+    /// Words neither known drawn nor the folder's own name: at 0, no try for an undrawn word
+    /// can succeed, and the tries are only their draws.
+    left: usize,
+}
+
+impl ListState {
+    fn new(list: &'static [&'static str], parent: Option<u64>) -> ListState {
+        let keys = ListKeys::of(list);
+        let left = keys.names.iter().filter(|&&k| Some(k) != parent).count();
+        ListState { list, keys, drawn: vec![0; list.len().div_ceil(64)], left }
+    }
+
+    /// Marks the word at `i` (not the folder's name) as drawn.
+    fn mark(&mut self, i: usize) {
+        let (word, bit) = (i / 64, 1u64 << (i % 64));
+        if self.drawn[word] & bit == 0 {
+            self.drawn[word] |= bit;
+            self.left -= 1;
+        }
+    }
 }
 
 impl ChildNames {
@@ -41,6 +103,7 @@ impl ChildNames {
             used_too: Vec::new(),
             parent,
             given: 0,
+            lists: Vec::new(),
         }
     }
 
@@ -52,21 +115,37 @@ impl ChildNames {
 
     /// Draws a word from `list`: up to four tries for one not drawn yet, then up to sixteen
     /// for any but the folder's own name (the list's first word failing that).
-    pub(super) fn fresh(&mut self, rng: &mut Rng, list: &'static [&'static str]) -> String {
+    /// (Each draw is `rng.pick(list)`'s.)
+    pub(super) fn fresh(&mut self, rng: &mut Rng, list: &'static [&'static str]) -> &'static str {
         let parent = self.parent;
-        let not_parent = |w: &str| parent != Some(super::name_key(w));
+        let at = match self.lists.iter().position(|l| std::ptr::eq(l.list, list)) {
+            Some(at) => at,
+            None => {
+                self.lists.push(ListState::new(list, parent));
+                self.lists.len() - 1
+            }
+        };
+        let len = list.len() as u64;
         for _ in 0..4 {
-            let w = *rng.pick(list);
-            if not_parent(w) && self.first_use(w) {
-                return w.to_string();
+            let i = rng.below(len) as usize;
+            let state = &mut self.lists[at];
+            if state.left == 0 || parent == Some(state.keys.names[i]) {
+                continue;
+            }
+            let print = state.keys.prints[i];
+            state.mark(i);
+            if self.first_use(list[i], print) {
+                return list[i];
             }
         }
-        (0..16).map(|_| *rng.pick(list)).find(|w| not_parent(w)).unwrap_or(list[0]).to_string()
+        let names = &self.lists[at].keys.names;
+        (0..16).map(|_| rng.below(len) as usize).find(|&i| parent != Some(names[i])).map_or(list[0], |i| list[i])
     }
 
-    /// Records that `w` was drawn; `false` if it had been before.
-    fn first_use(&mut self, w: &'static str) -> bool {
-        match self.used.entry(fingerprint_lowered(w.as_bytes(), false)) {
+    /// Records that `w` (whose fingerprint of its bytes is `print`) was drawn; `false` if it
+    /// had been before.
+    fn first_use(&mut self, w: &'static str, print: u64) -> bool {
+        match self.used.entry(print) {
             Entry::Vacant(v) => {
                 v.insert(w);
                 true
@@ -82,7 +161,11 @@ impl ChildNames {
 
     /// The name the next sub-folder gets for `name`: itself when no earlier one has its lower
     /// case, else with the first free suffix. `earlier(i)` is the `i`th name given.
-    pub(super) fn unique<'a>(&mut self, name: String, earlier: impl Fn(usize) -> &'a str) -> String {
+    pub(super) fn unique<'a>(
+        &mut self,
+        name: Cow<'static, str>,
+        earlier: impl Fn(usize) -> &'a str,
+    ) -> Cow<'static, str> {
         let key = lower_key(&name);
         let (unique, key) = match find(&self.taken, self.given, key, &name, &earlier) {
             None => (name, key),
@@ -97,7 +180,7 @@ impl ChildNames {
                     *next += 1;
                     let key = lower_key(&candidate);
                     if find(&self.taken, self.given, key, &candidate, &earlier).is_none() {
-                        break (candidate, key);
+                        break (Cow::Owned(candidate), key);
                     }
                 }
             }
@@ -189,12 +272,54 @@ mod tests {
         let mut n = ChildNames::new(None);
         let mut out: Vec<String> = Vec::new();
         for name in names {
-            let u = n.unique(name.to_string(), |i| out[i].as_str());
-            out.push(u);
+            let u = n.unique(Cow::Borrowed(name), |i| out[i].as_str());
+            out.push(u.into_owned());
         }
         assert_eq!(out, reference(&names));
         let lower: std::collections::HashSet<String> = out.iter().map(|s| s.to_lowercase()).collect();
         assert_eq!(lower.len(), out.len(), "unique without regard to case: {out:?}");
+    }
+
+    /// Drawing as it was before the lists' keys were kept: every try hashes its word.
+    fn fresh_as_before(
+        used: &mut Vec<&'static str>,
+        parent: Option<u64>,
+        rng: &mut Rng,
+        list: &'static [&'static str],
+    ) -> &'static str {
+        let not_parent = |w: &str| parent != Some(super::super::name_key(w));
+        for _ in 0..4 {
+            let w = *rng.pick(list);
+            if not_parent(w) && !used.contains(&w) {
+                used.push(w);
+                return w;
+            }
+        }
+        (0..16).map(|_| *rng.pick(list)).find(|w| not_parent(w)).unwrap_or(list[0])
+    }
+
+    /// The same words from the same draws, whatever the lists (a word twice in one, a word
+    /// in both, the parent's name in any case) and however long a folder draws from them.
+    #[test]
+    fn drawn_words_are_those_drawn_before() {
+        let a: &'static [&'static str] = &["Alpha", "Beta", "Alpha", "Gamma", "beta", "Delta"];
+        let b: &'static [&'static str] = &["Gamma", "Epsilon", "Zeta", "Alpha"];
+        for parent in [None, Some("Beta"), Some("alpha"), Some("Omega")] {
+            let key = parent.map(super::super::name_key);
+            for seed in 0..20 {
+                let (mut r1, mut r2) =
+                    (Rng::new(seed, 7, crate::rng::Purpose::Plan), Rng::new(seed, 7, crate::rng::Purpose::Plan));
+                let mut names = ChildNames::new(key);
+                let mut used = Vec::new();
+                for k in 0..60 {
+                    let list = if r1.chance(0.4) { a } else { b };
+                    assert!(r2.chance(0.4) == std::ptr::eq(list, a));
+                    let w = names.fresh(&mut r1, list);
+                    assert_eq!(w, fresh_as_before(&mut used, key, &mut r2, list), "{parent:?} {seed} {k}");
+                }
+                assert_eq!(r1.next_u64(), r2.next_u64(), "the same draws");
+            }
+        }
     }
 
     #[test]
@@ -202,8 +327,8 @@ mod tests {
         let list: &'static [&'static str] = &["Alpha", "Beta", "Gamma"];
         let mut n = ChildNames::new(Some(super::super::name_key("beta")));
         let mut rng = Rng::new(1, 2, crate::rng::Purpose::Plan);
-        let words: Vec<String> = (0..40).map(|_| n.fresh(&mut rng, list)).collect();
-        assert!(words.iter().all(|w| w != "Beta"), "{words:?}");
-        assert!(words.contains(&"Alpha".to_string()) && words.contains(&"Gamma".to_string()), "{words:?}");
+        let words: Vec<&str> = (0..40).map(|_| n.fresh(&mut rng, list)).collect();
+        assert!(words.iter().all(|w| *w != "Beta"), "{words:?}");
+        assert!(words.contains(&"Alpha") && words.contains(&"Gamma"), "{words:?}");
     }
 }

@@ -2,6 +2,8 @@
 //! fan-out law), their names (from the word lists, unique without regard to case), their
 //! kinds and their weights.
 
+use std::borrow::Cow;
+
 use super::child_names::ChildNames;
 use super::{DirContext, DirKind, DirSeed};
 use crate::Model;
@@ -11,10 +13,10 @@ use crate::words;
 
 /// A child before its quota is known.
 pub(super) struct Spec {
-    pub(super) name: String,
+    pub(super) name: Cow<'static, str>,
     pub(super) ctx: DirContext,
     /// Relative share of the directories.
-    pub(super) weight: f64,
+    pub(super) weight: Weight,
     /// Relative density of files per directory.
     pub(super) density: f64,
     /// Multiplier by the name's kind.
@@ -38,9 +40,29 @@ fn fan_out(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut Option<Vec<u64>
     }
 }
 
-/// Heavy-tailed weight for splitting directories among siblings.
-fn skew(rng: &mut Rng) -> f64 {
-    rng.pareto(1.0, 1.4).min(30.0)
+/// A child's relative share of its parent's folders, where they are split by weight.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Weight {
+    Of(f64),
+    /// Heavy-tailed ([`skew`]), kept as the uniform it is drawn from until a split asks for
+    /// it: a folder whose sub-trees come from attachment never does, and the power is most of
+    /// the draw's cost (a sixth of a 10^9-file tree's survey).
+    Skew(f64),
+}
+
+impl Weight {
+    pub(super) fn value(self) -> f64 {
+        match self {
+            Weight::Of(w) => w,
+            Weight::Skew(u) => crate::rng::pareto_at(u, 1.0, 1.4).min(30.0),
+        }
+    }
+}
+
+/// Heavy-tailed weight for splitting directories among siblings: a Pareto deviate of shape
+/// 1.4, at most 30 (the draw is `Rng::pareto`'s, its value made when asked).
+fn skew(rng: &mut Rng) -> Weight {
+    Weight::Skew(rng.unit_open())
 }
 
 /// Folders of pictures and videos: where the profile has a `photos` mix, their files are drawn from
@@ -64,14 +86,14 @@ impl Drawn<'_> {
     }
 
     /// A word from `list` (see [`ChildNames::fresh`]).
-    fn fresh(&mut self, rng: &mut Rng, list: &'static [&'static str]) -> String {
+    fn fresh(&mut self, rng: &mut Rng, list: &'static [&'static str]) -> &'static str {
         self.names.fresh(rng, list)
     }
 
     /// The next child, under `name` made unique.
-    fn push(&mut self, name: String, ctx: DirContext, weight: f64, density: f64) {
+    fn push(&mut self, name: impl Into<Cow<'static, str>>, ctx: DirContext, weight: Weight, density: f64) {
         let out = &self.out;
-        let unique = self.names.unique(name, |i| out[i].name.as_str());
+        let unique = self.names.unique(name.into(), |i| &out[i].name);
         let kind = self.m.profile.files_per_folder.multiplier(&unique);
         // A folder of pictures holds what people keep there, where the profile says what that is.
         let ctx = match self.photos.filter(|_| MEDIA_FOLDERS.iter().any(|m| m.eq_ignore_ascii_case(&unique))) {
@@ -110,16 +132,16 @@ pub(super) fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut 
                     department: Some(i as u16),
                     ..ctx
                 };
-                kids.push(d.name.clone(), c, w.departments / nd * d.weight * rng.lognormal(0.0, 0.35), 1.0);
+                kids.push(d.name.clone(), c, Weight::Of(w.departments / nd * d.weight * rng.lognormal(0.0, 0.35)), 1.0);
             }
             let users = DirContext { kind: DirKind::UsersRoot, mix: m.mix_index("home"), ..ctx };
-            kids.push(t.users_folder.clone(), users, w.users, 0.8);
+            kids.push(t.users_folder.clone(), users, Weight::Of(w.users), 0.8);
             let projects = DirContext { kind: DirKind::ProjectsRoot, mix: m.mix_index("projects"), ..ctx };
-            kids.push(t.projects_folder.clone(), projects, w.projects, 1.0);
+            kids.push(t.projects_folder.clone(), projects, Weight::Of(w.projects), 1.0);
             let ns = t.shared.len().max(1) as f64;
             for name in &t.shared {
                 let c = DirContext { kind: DirKind::Shared, mix: m.mix_index("shared"), ..ctx };
-                kids.push(name.clone(), c, w.shared / ns, 0.8);
+                kids.push(name.clone(), c, Weight::Of(w.shared / ns), 0.8);
             }
         }
         DirKind::UsersRoot => {
@@ -128,7 +150,7 @@ pub(super) fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut 
             for u in 0..n as u32 {
                 let user = &m.identities.users[u as usize];
                 let c = DirContext { kind: DirKind::Home, owner: Some(u), department: user.department, ..ctx };
-                kids.push(user.account.clone(), c, rng.lognormal(0.0, 0.5), 1.0);
+                kids.push(user.account.clone(), c, Weight::Of(rng.lognormal(0.0, 0.5)), 1.0);
             }
         }
         DirKind::ProjectsRoot => {
@@ -147,7 +169,7 @@ pub(super) fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut 
             let fixed = ["Documents", "Desktop", "Downloads", "Pictures"];
             for k in 0..n {
                 let name = match fixed.get(k as usize) {
-                    Some(f) => (*f).to_string(),
+                    Some(f) => *f,
                     None => kids.fresh(rng, words::topics("home")),
                 };
                 kids.push(name, inherit(DirKind::Sub), skew(rng), 1.0);
@@ -159,7 +181,7 @@ pub(super) fn child_specs(m: &Model, s: &DirSeed, rng: &mut Rng, subtrees: &mut 
             let phases = words::topics("projects");
             for k in 0..n {
                 let name = match phases.get(k as usize) {
-                    Some(f) => (*f).to_string(),
+                    Some(f) => *f,
                     None => kids.fresh(rng, words::SUBFOLDERS),
                 };
                 kids.push(name, inherit(DirKind::Topic), skew(rng), 1.0);

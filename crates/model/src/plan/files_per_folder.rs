@@ -39,7 +39,7 @@ impl FilesPerDir {
     pub fn sample(self, u: f64) -> f64 {
         let a = FILES_PER_DIR_OFFSET;
         let x = 1.0 / (1.0 / a - u * (1.0 / a - 1.0 / (self.cap + a))) - a;
-        libm::floor(x.max(0.0) + 0.5)
+        (x.max(0.0) + 0.5).floor()
     }
 
     /// The share of folders with at most `k` files.
@@ -81,6 +81,6 @@ impl FolderDraw {
             Law::Impressions(l) => l.sample(u),
             Law::Normal { mean, std } => mean + std * crate::layout::normal_quantile(u.clamp(1e-9, 1.0 - 1e-9)),
         };
-        libm::round(x * kind).clamp(self.min, self.max) as u64
+        (x * kind).round().clamp(self.min, self.max) as u64
     }
 }

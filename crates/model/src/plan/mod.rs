@@ -10,6 +10,8 @@
 //! statistical folder gets (names, kinds, weights) are drawn in `children.rs`, and how many
 //! files a folder holds in `files_per_folder.rs`.
 
+use std::borrow::Cow;
+
 use super::Model;
 use super::layout::{self, Layout};
 use super::rng::{Purpose, Rng};
@@ -81,7 +83,8 @@ pub struct ChildDir {
     /// Directories in its subtree, itself excluded.
     pub dirs: u64,
     pub ctx: DirContext,
-    pub name: Box<str>,
+    /// Its name: a word of the word lists as it is (most sub-folders), made otherwise.
+    pub name: Cow<'static, str>,
     /// Multiplier of its files per folder by its name's kind (`files_per_folder.kinds`).
     pub kind: f32,
 }
@@ -201,9 +204,9 @@ fn plan_root_with_events(m: &Model, s: DirSeed) -> DirPlan {
     let mut quotas = Vec::with_capacity(events.len());
     let (mut files, mut dirs) = (s.files, s.dirs);
     for e in events {
-        let f = (libm::round(e.share * s.files as f64) as u64).min(files);
+        let f = ((e.share * s.files as f64).round() as u64).min(files);
         // The event's folder and its sub-folders, leaving the rest of the tree a folder each.
-        let d = (libm::round(f as f64 / mean) as u64).clamp(1, dirs.saturating_sub(1).max(1)).min(dirs);
+        let d = ((f as f64 / mean).round() as u64).clamp(1, dirs.saturating_sub(1).max(1)).min(dirs);
         files -= f;
         dirs -= d;
         quotas.push((f, d));
@@ -317,11 +320,11 @@ fn plan_statistical(m: &Model, s: DirSeed) -> DirPlan {
         s.files
     } else if s.ctx.kind == DirKind::Root {
         let t = &m.profile.template;
-        let share = libm::round(t.loose_root_share * m.files as f64) as u64;
+        let share = (t.loose_root_share * m.files as f64).round() as u64;
         s.files.min(u64::from(t.loose_root_files) + share)
     } else if own_density < 1.0 {
         let x = mean * own_density * f64::from(s.kind) * rng.lognormal(-0.18, 0.6);
-        (libm::round(x) as u64).min(s.files)
+        (x.round() as u64).min(s.files)
     } else {
         law().sample(rng.unit(), f64::from(s.kind)).min(s.files)
     };
@@ -329,7 +332,7 @@ fn plan_statistical(m: &Model, s: DirSeed) -> DirPlan {
     // weight.
     let child_dirs = match subtrees {
         Some(subtrees) if subtrees.len() == specs.len() => subtrees.into_iter().map(|m| m - 1).collect(),
-        _ => split(s.dirs - n, &specs.iter().map(|c| c.weight).collect::<Vec<f64>>()),
+        _ => split(s.dirs - n, &specs.iter().map(|c| c.weight.value()).collect::<Vec<f64>>()),
     };
     // Files: a folder without sub-folders draws its count from the same law; subtrees share
     // what is left by their folders' worth. When there is no subtree to take the rest (or the
@@ -387,14 +390,7 @@ fn plan_statistical(m: &Model, s: DirSeed) -> DirPlan {
         .into_iter()
         .zip(child_dirs.into_iter().zip(child_files))
         .map(|(spec, (dirs, files))| {
-            let c = ChildDir {
-                index: next,
-                files,
-                dirs,
-                ctx: spec.ctx,
-                name: spec.name.into_boxed_str(),
-                kind: spec.kind as f32,
-            };
+            let c = ChildDir { index: next, files, dirs, ctx: spec.ctx, name: spec.name, kind: spec.kind as f32 };
             next += 1 + files + dirs;
             c
         })
@@ -412,7 +408,7 @@ fn plan_folders(m: &Model, s: DirSeed) -> DirPlan {
         let mut next = s.index + 1;
         for (k, files) in counts.into_iter().enumerate() {
             let name = layout::folder_name(&t.folder_prefix, k as u64 + 1, s.dirs);
-            children.push(ChildDir { index: next, files, dirs: 0, ctx, name: name.into_boxed_str(), kind: 1.0 });
+            children.push(ChildDir { index: next, files, dirs: 0, ctx, name: name.into(), kind: 1.0 });
             next += 1 + files;
         }
     }
@@ -469,7 +465,7 @@ fn plan_torture(m: &Model, s: DirSeed) -> DirPlan {
         .into_iter()
         .map(|(name, kind, files, dirs)| {
             let ctx = DirContext { kind: DirKind::Torture(kind), ..s.ctx };
-            let c = ChildDir { index: next, files, dirs, ctx, name: name.into_boxed_str(), kind: 1.0 };
+            let c = ChildDir { index: next, files, dirs, ctx, name: name.into(), kind: 1.0 };
             next += 1 + files + dirs;
             c
         })
