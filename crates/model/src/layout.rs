@@ -94,9 +94,9 @@ pub fn normal_quantile(p: f64) -> f64 {
             / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     };
     if p < 0.02425 {
-        tail(libm::sqrt(-2.0 * libm::log(p)))
+        tail((-2.0 * libm::log(p)).sqrt())
     } else if p > 1.0 - 0.02425 {
-        -tail(libm::sqrt(-2.0 * libm::log(1.0 - p)))
+        -tail((-2.0 * libm::log(1.0 - p)).sqrt())
     } else {
         let q = p - 0.5;
         let r = q * q;

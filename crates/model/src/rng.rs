@@ -109,7 +109,7 @@ impl Rng {
     pub fn normal(&mut self) -> f64 {
         let u1 = self.unit_open();
         let u2 = self.unit();
-        libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(std::f64::consts::TAU * u2)
+        (-2.0 * libm::log(u1)).sqrt() * libm::cos(std::f64::consts::TAU * u2)
     }
 
     /// A lognormal deviate `exp(mu + sigma * z)`.
@@ -135,7 +135,7 @@ impl Rng {
             return self.gamma(shape + 1.0) * boost;
         }
         let d = shape - 1.0 / 3.0;
-        let c = 1.0 / libm::sqrt(9.0 * d);
+        let c = 1.0 / (9.0 * d).sqrt();
         loop {
             let x = self.normal();
             let v = 1.0 + c * x;
@@ -181,7 +181,7 @@ impl Rng {
                 count += 1;
             }
         }
-        let x = mean + libm::sqrt(mean * (1.0 - p)) * self.normal();
+        let x = mean + (mean * (1.0 - p)).sqrt() * self.normal();
         x.round().clamp(0.0, n as f64) as u64
     }
 

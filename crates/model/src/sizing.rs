@@ -290,7 +290,7 @@ fn bucket_edge(b: usize) -> f64 {
 fn bucket_mid(b: usize) -> f64 {
     let lo = fine_bucket_start(b) as f64;
     let hi = if b + 1 < FINE_BUCKETS { fine_bucket_start(b + 1) as f64 } else { lo * 1.09 };
-    if lo < 1.0 { 0.0 } else { libm::sqrt(lo * (hi - 1.0).max(lo)) }
+    if lo < 1.0 { 0.0 } else { (lo * (hi - 1.0).max(lo)).sqrt() }
 }
 
 #[cfg(test)]

@@ -114,7 +114,7 @@ fn draw_modified(m: &Model, lo: i64, hi: i64, rng: &mut Rng) -> Drawn {
     let dates = &m.profile.dates;
     match dates.preset {
         // The age is span * u^1.5 (sqrt is exact everywhere and cheap).
-        DatePreset::Aging => plain(hi - (span * u * libm::sqrt(u)) as i64),
+        DatePreset::Aging => plain(hi - (span * u * u.sqrt()) as i64),
         DatePreset::Uniform => plain(at(u)),
         DatePreset::RecentSkew => {
             let bias = dates.recent_bias;

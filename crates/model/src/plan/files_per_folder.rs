@@ -25,7 +25,7 @@ impl FilesPerDir {
         // 30 halvings of the log range leave K within 1e-7 of itself: plenty.
         let (mut lo, mut hi) = (1e-6f64, 1e12f64);
         for _ in 0..30 {
-            let mid = libm::sqrt(lo * hi);
+            let mid = (lo * hi).sqrt();
             if mean_of(mid) < mean {
                 lo = mid;
             } else {
