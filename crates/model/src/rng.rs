@@ -38,6 +38,15 @@ pub fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// `x.floor()` for `x` not below zero (a zero's sign aside), without a call to the C
+/// library (no SSE4.1 rounding instruction in the baseline x86-64): below 2^52 the
+/// truncation is the floor, and from there on every double is a whole number.
+#[inline]
+pub fn floor_non_negative(x: f64) -> f64 {
+    const WHOLE_FROM: f64 = 4_503_599_627_370_496.0; // 2^52
+    if x < WHOLE_FROM { (x as u64) as f64 } else { x }
+}
+
 /// The Pareto deviate of scale `xm` and shape `alpha` that the uniform `u` in `(0, 1]` gives
 /// ([`Rng::pareto`]'s, for a draw whose value is made later or not at all).
 pub fn pareto_at(u: f64, xm: f64, alpha: f64) -> f64 {
@@ -174,7 +183,7 @@ impl Rng {
             let log_q = libm::log1p(-p);
             let (mut count, mut at) = (0u64, 0f64);
             loop {
-                at += (libm::log(self.unit_open()) / log_q).floor() + 1.0;
+                at += floor_non_negative(libm::log(self.unit_open()) / log_q) + 1.0;
                 if at > n as f64 {
                     return count;
                 }
@@ -229,6 +238,18 @@ mod tests {
         let v = [r.next_u64(), r.next_u64()];
         assert_eq!(v, [12_043_746_189_839_272_599, 3_055_507_106_291_319_419]);
         assert_eq!(mix64(0x9e37_79b9_7f4a_7c15), 0xe220_a839_7b1d_cdaf); // SplitMix64(0), first output
+    }
+
+    #[test]
+    fn floor_of_non_negatives_is_floor() {
+        let mut r = Rng::new(1, 1, Purpose::Size);
+        let mut xs = vec![0.0, -0.0, 0.5, 1.0, 1.0 - f64::EPSILON, 2.5, 4503599627370495.5, 4503599627370496.0];
+        xs.extend([9.1e15, 1e300, f64::MAX, f64::INFINITY, f64::MIN_POSITIVE, 5e-324]);
+        xs.extend((0..10_000).map(|i| r.unit() * 10f64.powi(i % 20)));
+        for x in xs {
+            assert_eq!(floor_non_negative(x), x.floor(), "{x}");
+        }
+        assert!(floor_non_negative(f64::NAN).is_nan());
     }
 
     #[test]

@@ -293,7 +293,7 @@ impl Epochs {
         if u <= survive.unwrap_or_else(|| survival(p, by - birth)) {
             return None;
         }
-        let gap = (libm::log(u) / libm::log1p(-p)).floor();
+        let gap = crate::rng::floor_non_negative(libm::log(u) / libm::log1p(-p));
         (gap < (MAX_EPOCH + 1) as f64).then(|| birth + 1 + gap as u64).filter(|d| *d <= by)
     }
 
