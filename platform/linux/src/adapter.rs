@@ -326,8 +326,12 @@ impl Filesystem for FuseAdapter {
         }
     }
 
-    fn access(&self, _req: &Request, _ino: INodeNo, mask: fuser::AccessFlags, reply: ReplyEmpty) {
-        if mask.contains(fuser::AccessFlags::W_OK) { reply.error(Errno::EROFS) } else { reply.ok() }
+    /// ENOSYS: the kernel stops asking and grants `access(2)` and `chdir` itself, as this
+    /// did for every check but writing, which the read-only mount refuses with EROFS before
+    /// any filesystem is asked. A Samba listing sent one ACCESS round trip for every four
+    /// entries (6,405 of a warm 20,000-file listing's 32,811 requests).
+    fn access(&self, _req: &Request, _ino: INodeNo, _mask: fuser::AccessFlags, reply: ReplyEmpty) {
+        reply.error(Errno::ENOSYS);
     }
 
     // Every modifying call: the tree is read-only.

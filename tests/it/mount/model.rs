@@ -157,6 +157,17 @@ fn writes_fail_with_erofs() {
         assert!(!ok.success(), "{cmd} succeeded");
         assert!(err.contains("Read-only file system"), "{cmd}: {err}");
     }
+    // access(2) as a shell's tests ask it, twice (the second answered by the kernel alone):
+    // readable and searchable, never writable.
+    for _ in 0..2 {
+        let (ok, out, err) = sh(&format!(
+            "test -r '{file}' && test -r '{root}' && test -x '{root}' && cd '{root}' && ! test -w '{file}' && ! test -w '{root}' && echo fine"
+        ));
+        assert!(ok.success() && out.trim() == "fine", "{out} {err}");
+    }
+    let out =
+        sh_ok(&format!("python3 -c \"import os; print(os.access('{file}', os.R_OK), os.access('{file}', os.W_OK))\""));
+    assert_eq!(out.trim(), "True False", "os.access on the read-only mount");
 }
 
 #[test]
