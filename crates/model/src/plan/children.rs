@@ -46,7 +46,7 @@ pub(super) enum Weight {
     Of(f64),
     /// Heavy-tailed ([`skew`]), kept as the uniform it is drawn from until a split asks for
     /// it: a folder whose sub-trees come from attachment never does, and the power is most of
-    /// the draw's cost (a sixth of a 10^9-file tree's survey).
+    /// the draw's cost (about a tenth of a 10^9-file tree's survey).
     Skew(f64),
 }
 
