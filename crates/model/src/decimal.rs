@@ -7,7 +7,8 @@
 use crate::date::{self, Date};
 
 /// The decimal digits of `v`, right-aligned in 20 bytes with `'0'` before them, and where
-/// they start: `v`'s digits are `[start..]`, zero-padded to `w` digits `[20 - w..]`.
+/// they start: `v`'s digits are `[start..]`, zero-padded to `w` digits `[20 - w..]` (for a
+/// record cut short, `Rec::num_cut`; whole numbers go through `itoa`).
 pub fn digits(mut v: u64) -> ([u8; 20], usize) {
     let mut d = [b'0'; 20];
     let mut start = d.len();
@@ -24,11 +25,12 @@ pub fn digits(mut v: u64) -> ([u8; 20], usize) {
 
 /// `v` in decimal, zero-padded to at least `width` digits: what `{v:0width$}` writes.
 pub fn push_padded(s: &mut String, v: u64, width: usize) {
-    let (d, start) = digits(v);
-    for _ in (d.len() - start)..width {
+    let mut buf = itoa::Buffer::new();
+    let digits = buf.format(v);
+    for _ in digits.len()..width {
         s.push('0');
     }
-    d[start..].iter().for_each(|&c| s.push(char::from(c)));
+    s.push_str(digits);
 }
 
 /// `v` in decimal: what `{v}` writes.

@@ -281,12 +281,7 @@ impl Build<'_> {
 
     /// `v` in decimal, zero-padded to `width` digits (`{:0width$}`).
     fn z(self, v: u64, width: usize) -> Self {
-        let mut buf = itoa::Buffer::new();
-        let digits = buf.format(v);
-        for _ in digits.len()..width {
-            self.0.push('0');
-        }
-        self.0.push_str(digits);
+        crate::decimal::push_padded(self.0, v, width);
         self
     }
 
@@ -298,18 +293,14 @@ impl Build<'_> {
 
     /// A year in four digits at least (`{:04}`).
     fn year(self, y: i32) -> Self {
-        match u64::try_from(y) {
-            Ok(y) => self.z(y, 4),
-            Err(_) => {
-                self.0.push_str(&format!("{y:04}"));
-                self
-            }
-        }
+        crate::decimal::push_year(self.0, y);
+        self
     }
 
     /// `YYYY-MM-DD`, as [`Date`] displays.
     fn date(self, d: Date) -> Self {
-        self.year(d.year).s("-").z(d.month.into(), 2).s("-").z(d.day.into(), 2)
+        crate::decimal::push_date(self.0, d);
+        self
     }
 }
 
